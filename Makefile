@@ -1,0 +1,54 @@
+# Channel Balance. `make run` and `make test` work on a bare machine with Python 3.11.
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+.PHONY: run test lint up bench migrate seed clean
+
+$(STAMP): pyproject.toml
+	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (set PY=/path/to/python3.11)")'
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+migrate: $(STAMP)
+	$(BIN)/python manage.py migrate --no-input -v 0
+
+# Demo data the first time only; `make seed` re-runs it (it is idempotent).
+var/.demo-seeded: | migrate
+	$(BIN)/python manage.py seed_demo --quiet-logins
+	touch var/.demo-seeded
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: migrate var/.demo-seeded
+	$(BIN)/python manage.py run_embedded --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# The production topology natively: web, worker, beat against DATABASE_URL and REDIS_URL.
+up: $(STAMP)
+	@test -n "$$DATABASE_URL" || { echo "Set DATABASE_URL (PostgreSQL) for make up"; exit 2; }
+	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL for make up"; exit 2; }
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py collectstatic --no-input -v 0
+	$(BIN)/honcho start -f Procfile
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var

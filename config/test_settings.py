@@ -1,0 +1,34 @@
+"""Settings for the test suite: the real settings, then what makes tests fast and deterministic.
+
+DATABASE_URL and REDIS_URL are honoured, so CI runs the suite against real PostgreSQL and Redis.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECURE_HTTPS", "0")
+
+from config.settings import *  # noqa: F403
+from config.settings import REDIS_URL
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+# Tests publish tasks eagerly; tests of the real Celery path start a worker and turn this off.
+CELERY_TASK_ALWAYS_EAGER = True
+# The login throttle lives in the cache: keep it per test process, never shared between runs.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "redis": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    ),
+}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+LOGGING = {"version": 1, "disable_existing_loggers": False}

@@ -1,0 +1,32 @@
+"""The platform admin: superusers only, and the one web surface that sees every tenant."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+
+from core.audit import audit_context
+from core.tenancy import all_tenants_scope
+
+
+class PlatformAdminSite(admin.AdminSite):
+    site_header = "Channel Balance platform admin"
+    site_title = "Channel Balance admin"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)
+
+    def admin_view(self, view: Callable, cacheable: bool = False) -> Callable:
+        inner = super().admin_view(view, cacheable)
+
+        @wraps(inner)
+        def scoped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            with all_tenants_scope(), audit_context(actor=request.user, source="admin"):
+                response = inner(request, *args, **kwargs)
+                if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                    response.render()
+                return response
+
+        return scoped

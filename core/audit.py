@@ -1,0 +1,166 @@
+"""The audit log: who changed what, in which tenant, and when.
+
+Every save and delete of a TenantOwned row is recorded by the signal receivers below, with the
+fields before and after, so no view or service has to remember to. Sign-ins, failures and
+refusals are recorded by calling `record()` explicitly. Bulk `update()`/`bulk_create()` bypass
+signals: services that use them call `record()` themselves.
+
+The actor comes from `audit_context()`, entered by the request middleware, the API after
+authentication, tasks and commands.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
+
+from core.models import AuditEvent, TenantOwned
+
+__all__ = ["audit_context", "current_audit", "record"]
+
+# Never written to the log, whatever the model says.
+ALWAYS_EXCLUDED = {"password", "key_hash", "updated_at", "created_at", "last_used_at", "last_login"}
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    actor: Any = None
+    source: str = ""
+    ip_address: str | None = None
+
+
+_context: ContextVar[AuditContext | None] = ContextVar("audit_context", default=None)
+
+
+def current_audit() -> AuditContext:
+    return _context.get() or AuditContext()
+
+
+@contextmanager
+def audit_context(
+    *, actor: Any = None, source: str, ip_address: str | None = None
+) -> Iterator[None]:
+    token = _context.set(AuditContext(actor=actor, source=source, ip_address=ip_address))
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+def _actor_parts(actor: Any) -> tuple[Any, str]:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None, ""
+    return actor, str(getattr(actor, "email", actor))
+
+
+def record(
+    action: str,
+    *,
+    tenant: Any,
+    obj: models.Model | None = None,
+    changes: dict | None = None,
+    actor: Any = None,
+    actor_label: str = "",
+    detail: str = "",
+) -> AuditEvent:
+    """Write one audit event. The actor defaults to the one in the current audit context."""
+    ctx = current_audit()
+    user, label = _actor_parts(actor if actor is not None else ctx.actor)
+    return AuditEvent.all_tenants.create(
+        tenant=tenant,
+        actor=user,
+        actor_label=(actor_label or label)[:254],
+        action=action,
+        object_type=obj._meta.label if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        changes=changes or {},
+        source=ctx.source,
+        ip_address=ctx.ip_address,
+        detail=detail[:500],
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return str(value)
+
+
+def _field_values(instance: models.Model) -> dict[str, Any]:
+    excluded = ALWAYS_EXCLUDED | set(getattr(instance, "audit_exclude", ()))
+    return {
+        field.attname: _jsonable(getattr(instance, field.attname))
+        for field in instance._meta.concrete_fields
+        if field.attname not in excluded and field.name not in excluded
+    }
+
+
+def _audited(instance: Any) -> bool:
+    return isinstance(instance, TenantOwned) or getattr(instance, "audit_as_tenant", False)
+
+
+def _tenant_of(instance: Any) -> Any:
+    return instance if getattr(instance, "audit_as_tenant", False) else instance.tenant
+
+
+@receiver(pre_save)
+def _remember_before(sender: type, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    if raw or not _audited(instance) or instance._state.adding or instance.pk is None:
+        return
+    before = type(instance)._base_manager.filter(pk=instance.pk).first()
+    instance._audit_before = _field_values(before) if before is not None else None
+
+
+@receiver(post_save)
+def _record_save(
+    sender: type, instance: Any, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
+    if raw or not _audited(instance):
+        return
+    after = _field_values(instance)
+    if created:
+        changes = {name: [None, value] for name, value in after.items() if value not in (None, "")}
+        record(AuditEvent.Action.CREATE, tenant=_tenant_of(instance), obj=instance, changes=changes)
+        return
+    before = getattr(instance, "_audit_before", None) or {}
+    instance._audit_before = None
+    changes = {
+        name: [before.get(name), value]
+        for name, value in after.items()
+        if before.get(name) != value
+    }
+    if changes:
+        record(AuditEvent.Action.UPDATE, tenant=_tenant_of(instance), obj=instance, changes=changes)
+
+
+@receiver(post_delete)
+def _record_delete(sender: type, instance: Any, **kwargs: Any) -> None:
+    if not _audited(instance):
+        return
+    before = {
+        name: [value, None]
+        for name, value in _field_values(instance).items()
+        if value not in (None, "")
+    }
+    # A deleted tenant takes its own log with it; its deletion is logged platform-wide.
+    tenant = None if getattr(instance, "audit_as_tenant", False) else instance.tenant
+    record(AuditEvent.Action.DELETE, tenant=tenant, obj=instance, changes=before)

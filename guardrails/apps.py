@@ -1,0 +1,8 @@
+"""Route-to-market rulebook, pricing corridors, deal-registration criteria, exceptions."""
+
+from django.apps import AppConfig
+
+
+class GuardrailsConfig(AppConfig):
+    name = "guardrails"
+    verbose_name = "Guardrails"

@@ -1,0 +1,12 @@
+"""Who is who: tenants, partners, teams, users, memberships and API tokens."""
+
+from django.apps import AppConfig
+
+
+class TenancyConfig(AppConfig):
+    name = "tenancy"
+    verbose_name = "Tenancy"
+
+    def ready(self) -> None:
+        from tenancy import signals  # noqa: F401  (sign-in audit receivers)
+        from tenancy.api import schema  # noqa: F401  (OpenAPI auth descriptions)

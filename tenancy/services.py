@@ -1,0 +1,109 @@
+"""State changes and lookups of who-is-who: API tokens, memberships, sign-in throttling."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.tenancy import tenant_scope
+from core.throttle import FailureCounter
+from tenancy.models import ApiToken, Membership, Tenant, User
+
+__all__ = [
+    "authenticate_api_key",
+    "issue_api_token",
+    "login_throttle",
+    "membership_for",
+    "memberships_of",
+    "revoke_api_token",
+]
+
+# Writing last_used_at on every request would turn each API read into a write.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def membership_for(user: User, tenant: Tenant) -> Membership | None:
+    """The user's active membership in `tenant`, or None."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    with tenant_scope(tenant):
+        return (
+            Membership.objects.select_related("partner", "team", "tenant")
+            .filter(user=user, is_active=True)
+            .first()
+        )
+
+
+def memberships_of(user: User) -> list[Membership]:
+    """Every active membership of a user, across tenants: the tenant picker's list."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        Membership.all_tenants.select_related("tenant", "partner", "team")
+        .filter(user=user, is_active=True)
+        .order_by("tenant__name")
+    )
+
+
+@transaction.atomic
+def issue_api_token(*, tenant: Tenant, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token for `user` in `tenant`. The clear key is returned once and never stored."""
+    if membership_for(user, tenant) is None:
+        raise ValidationError({"user": f"{user.email} is not an active member of {tenant.slug}."})
+    name = (name or "").strip() or "API token"
+    if len(name) > 100:
+        raise ValidationError({"name": "Use at most 100 characters."})
+    key = ApiToken.PREFIX + secrets.token_urlsafe(32)
+    with tenant_scope(tenant):
+        token = ApiToken.objects.create(
+            tenant=tenant,
+            user=user,
+            name=name,
+            key_prefix=key[:10],
+            key_hash=ApiToken.hash_key(key),
+        )
+    return token, key
+
+
+def revoke_api_token(token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at", "updated_at"])
+    return token
+
+
+def authenticate_api_key(key: str) -> ApiToken | None:
+    """The live token for `key` (tenant and user loaded), or None. Records when it was last used."""
+    if not key.startswith(ApiToken.PREFIX) or len(key) > 100:
+        return None
+    token = (
+        ApiToken.all_tenants.select_related("tenant", "user")
+        .filter(key_hash=ApiToken.hash_key(key), revoked_at__isnull=True)
+        .first()
+    )
+    if (
+        token is None
+        or not token.user.is_active
+        or membership_for(token.user, token.tenant) is None
+    ):
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        # A plain UPDATE: bookkeeping, not a change worth an audit entry.
+        ApiToken.all_tenants.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+def login_throttle() -> tuple[FailureCounter, FailureCounter]:
+    """(per email, per client address) failure counters for sign-in."""
+    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    return (
+        FailureCounter("login-email", limit=settings.LOGIN_FAILURE_LIMIT, window_seconds=window),
+        FailureCounter("login-ip", limit=settings.LOGIN_FAILURE_IP_LIMIT, window_seconds=window),
+    )

@@ -1,0 +1,175 @@
+"""The three front doors (/portal/, /sales/, /console/): sign-in, tenant picker, home pages,
+and the console's who-is-who pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from core.audit import record
+from core.models import AuditEvent
+from tenancy.choices import DOOR_ROLES, Door
+from tenancy.forms import ApiTokenForm, LoginForm
+from tenancy.models import ApiToken, Membership, Partner, Team, User
+from tenancy.services import issue_api_token, membership_for, memberships_of, revoke_api_token
+
+DOOR_HOME = {door: f"{door}:home" for door in Door}
+
+
+def door_memberships(user: User, door: str) -> list[Membership]:
+    return [m for m in memberships_of(user) if m.role in DOOR_ROLES[door]]
+
+
+def door_page(door: str) -> Callable:
+    """Guard a page under /<door>/<tenant>/: signed in, a member of the tenant, a role this door
+    admits. A tenant the user does not belong to is a 404, so its existence is not revealed."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def guarded(request: HttpRequest, tenant: str, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect(f"{reverse(f'{door}:front')}?next={request.get_full_path()}")
+            membership = membership_for(request.user, request.tenant)
+            if membership is None:
+                raise Http404("No such tenant.")
+            if membership.role not in DOOR_ROLES[door]:
+                record(
+                    AuditEvent.Action.DENIED,
+                    tenant=request.tenant,
+                    detail=f"{membership.get_role_display()} refused at {request.path}",
+                )
+                return render(
+                    request,
+                    "tenancy/denied.html",
+                    {"door": Door(door), "memberships": memberships_of(request.user)},
+                    status=403,
+                )
+            request.membership = membership
+            request.door = Door(door)
+            return view(request, *args, **kwargs)
+
+        return guarded
+
+    return decorator
+
+
+def front_door(request: HttpRequest, door: str) -> HttpResponse:
+    """Sign in, then lead on to the tenant: straight there when there is one, a picker otherwise."""
+    door = Door(door)
+    if not request.user.is_authenticated:
+        return _sign_in(request, door)
+    choices = door_memberships(request.user, door)
+    next_url = request.GET.get("next", "")
+    if len(choices) == 1 and not request.GET.get("pick"):
+        target = reverse(DOOR_HOME[door], args=[choices[0].tenant.slug])
+        if next_url.startswith(target) and url_has_allowed_host_and_scheme(next_url, None):
+            target = next_url
+        return redirect(target)
+    status = 200 if choices else 403
+    context = {"door": door, "choices": choices, "others": memberships_of(request.user)}
+    return render(request, "tenancy/pick_tenant.html", context, status=status)
+
+
+def _sign_in(request: HttpRequest, door: Door) -> HttpResponse:
+    form = LoginForm(request.POST or None, request=request)
+    if request.method == "POST" and form.is_valid():
+        login(request, form.user, backend="django.contrib.auth.backends.ModelBackend")
+        next_url = request.POST.get("next") or request.get_full_path()
+        if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+            next_url = reverse(f"{door}:front")
+        return HttpResponseRedirect(next_url)
+    status = 200
+    if request.method == "POST":
+        status = 429 if form.throttled else 400
+    context = {"door": door, "form": form, "next": request.GET.get("next", "")}
+    return render(request, "tenancy/login.html", context, status=status)
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("portal:front")
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, f"tenancy/home_{request.door}.html", {"membership": request.membership})
+
+
+def audit_log(request: HttpRequest) -> HttpResponse:
+    events = AuditEvent.objects.select_related("actor")
+    action = request.GET.get("action", "")
+    if action in AuditEvent.Action.values:
+        events = events.filter(action=action)
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        events = events.filter(actor_label__icontains=query) | events.filter(
+            object_repr__icontains=query
+        )
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    context = {"page": page, "actions": AuditEvent.Action.choices, "action": action, "q": query}
+    return render(request, "tenancy/audit_log.html", context)
+
+
+def partner_list(request: HttpRequest) -> HttpResponse:
+    partners = Partner.objects.visible_to(request.membership).annotate(
+        user_count=Count("memberships")
+    )
+    return render(request, "tenancy/partner_list.html", {"partners": partners})
+
+
+def team_list(request: HttpRequest) -> HttpResponse:
+    teams = Team.objects.visible_to(request.membership)
+    return render(request, "tenancy/team_list.html", {"teams": teams})
+
+
+def user_list(request: HttpRequest) -> HttpResponse:
+    members = Membership.objects.visible_to(request.membership).select_related(
+        "user", "partner", "team"
+    )
+    return render(request, "tenancy/user_list.html", {"members": members})
+
+
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    members = User.objects.filter(
+        memberships__in=Membership.objects.filter(is_active=True)
+    ).order_by("email")
+    form = ApiTokenForm(request.POST or None, users=members)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, new_key = issue_api_token(
+                tenant=request.tenant,
+                user=form.cleaned_data["user"],
+                name=form.cleaned_data["name"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, f"Token “{token.name}” created. Copy the key now: it is shown once."
+            )
+            form = ApiTokenForm(users=members)
+    tokens = ApiToken.objects.select_related("user")
+    status = 400 if request.method == "POST" and form.errors else 200
+    context = {"form": form, "tokens": tokens, "new_key": new_key}
+    return render(request, "tenancy/api_tokens.html", context, status=status)
+
+
+@require_POST
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken.objects.all(), pk=token_id)
+    revoke_api_token(token)
+    messages.success(request, f"Token “{token.name}” revoked.")
+    return redirect("console:api-tokens", request.tenant.slug)
