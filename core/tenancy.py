@@ -58,6 +58,9 @@ def current_tenant() -> Any:
 class _OutOfScope(DisabledQuerySet):
     """Any query method, ours included, raises ScopeError without an active scope."""
 
+    # django-scopes leaves these open; they would answer questions about other tenants' rows.
+    exists = explain = contains = in_bulk = DisabledQuerySet.error
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)

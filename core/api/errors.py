@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -56,6 +57,9 @@ def _convert(exc: Exception) -> Exception:
         return exceptions.ValidationError(detail)
     if isinstance(exc, ProtectedError | RestrictedError):
         return Conflict("This object is still in use by other records and cannot be deleted.")
+    if isinstance(exc, IntegrityError):
+        # A concurrent write won a uniqueness race that validation checked a moment earlier.
+        return Conflict("A conflicting record was written at the same time; retry the request.")
     return exc
 
 

@@ -3,17 +3,18 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from core.api.fields import InTenant
+from core.api.serializers import TenantModelSerializer
 from tenancy.models import Membership, Partner, Team
 
 
-class PartnerSerializer(serializers.ModelSerializer):
+class PartnerSerializer(TenantModelSerializer):
     class Meta:
         model = Partner
         fields = ["id", "name", "tier", "status", "external_id", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(TenantModelSerializer):
     class Meta:
         model = Team
         fields = ["id", "name", "region", "external_id", "created_at", "updated_at"]
