@@ -54,9 +54,8 @@ def test_the_scope_is_restored_after_the_block(two_tenants):
 
 
 def test_tenant_scope_refuses_none_instead_of_meaning_every_tenant():
-    with pytest.raises(ScopeError):
-        with tenant_scope(None):
-            pass
+    with pytest.raises(ScopeError), tenant_scope(None):
+        pass
 
 
 def test_reverse_relations_are_scoped_too(two_tenants):
