@@ -8,6 +8,7 @@ from tenancy.api.views import MeView, PartnerViewSet, TeamViewSet, UserViewSet
 
 class Router(DefaultRouter):
     include_root_view = False
+    include_format_suffixes = False
 
 
 router = Router()

@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 
 from core.models import AuditEvent
 from tenancy.models import ApiToken, Membership, Partner, Team, Tenant, User
+
+# Roles live in memberships, not in Django groups.
+admin.site.unregister(Group)
 
 
 @admin.register(User)

@@ -99,8 +99,12 @@ def _sign_in(request: HttpRequest, door: Door) -> HttpResponse:
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
+    """Sign out and go back to the door the user came through."""
     logout(request)
-    return redirect("portal:front")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+        next_url = reverse("landing")
+    return redirect(next_url)
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils.module_loading import import_string
-from rest_framework import mixins, viewsets
+from rest_framework import exceptions, mixins, viewsets
 from rest_framework.views import APIView
 
 from core.api.permissions import RolePermission
@@ -40,6 +40,12 @@ class TenantAPIMixin:
         with ExitStack() as stack:
             self._request_scope = stack
             return super().dispatch(request, *args, **kwargs)
+
+    def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
+        # An unsupported method is 405 whoever asks, before roles are weighed.
+        if not hasattr(self, request.method.lower()):
+            raise exceptions.MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
 
     def perform_authentication(self, request: Any) -> None:
         request.tenant = request.membership = None

@@ -1,0 +1,103 @@
+"""Headless Chromium for the end-to-end tests: one browser per session, a fresh context per test,
+the demo data seeded behind pytest-django's live server.
+
+Playwright's sync API runs an asyncio event loop in the test thread; Django then refuses ORM calls
+from that thread (SynchronousOnlyOperation) unless the async-safety check is relaxed. This must be
+set before any test runs, hence at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 15_000
+
+
+def _unavailable(reason: str) -> None:
+    """Skip on a developer machine without the browser; fail in CI, where it must be installed."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: the browser tests must run)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        _unavailable(f"Chromium not installed at {CHROMIUM}; CI installs it")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - the dev extra installs it
+        _unavailable("playwright is not installed (pip install -e '.[dev]')")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def demo_data(transactional_db) -> None:
+    """The demo tenants and users, as `manage.py seed_demo` creates them; a clean throttle."""
+    from django.core.cache import caches
+
+    from tenancy import demo
+
+    caches["default"].clear()  # failed sign-ins of earlier tests must not throttle this one
+    demo.seed()
+
+
+@pytest.fixture
+def context(browser: Browser, live_server, demo_data) -> Iterator[BrowserContext]:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+@pytest.fixture
+def sign_in():
+    """Sign in at a front door through the form, as a person would."""
+    from tenancy.demo import DEMO_PASSWORD
+
+    def sign_in(page: Page, door: str, email: str, password: str = DEMO_PASSWORD) -> None:
+        page.goto(f"/{door}/")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign in").click()
+
+    return sign_in

@@ -1,0 +1,311 @@
+"""The isolation suite: every URL and API route, as anonymous, as every role, and as users of
+another tenant and another partner. It proves that nobody sees or changes what is not theirs.
+
+Routes are enumerated from the URL resolver and the API router, so a new endpoint is covered the
+day it is added; one the suite cannot classify fails `test_every_route_is_classified` until it is
+described in tests/isolation_catalog.py.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.test import APIClient
+
+from config.api_router import router
+from core.tenancy import tenant_scope
+from tenancy.choices import DOOR_ROLES
+from tenancy.services import membership_for
+from tests.isolation_catalog import API_RESOURCES, API_VIEWS, DOOR_PAGES, PUBLIC_ROUTES
+from tests.world import PERSONAS
+
+pytestmark = pytest.mark.django_db
+
+INSIDERS = [p for p, (tenant_key, _, _) in PERSONAS.items() if tenant_key == "a"]
+OUTSIDERS = [p for p, (tenant_key, _, _) in PERSONAS.items() if tenant_key == "b"]
+
+
+@dataclass(frozen=True)
+class Route:
+    pattern: str
+    name: str | None
+
+
+def iter_routes(patterns=None, prefix: str = "", namespace: str | None = None):
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace
+            inner = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            yield from iter_routes(entry.url_patterns, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name
+            yield Route(prefix + str(entry.pattern), name)
+
+
+ROUTES = list(iter_routes())
+API_ROUTE_NAMES = {
+    f"{basename}-{suffix}" for _, _, basename in router.registry for suffix in ("list", "detail")
+}
+
+
+def classify(route: Route) -> str | None:
+    if route.pattern.startswith("admin/"):
+        return "admin"
+    if route.name in PUBLIC_ROUTES:
+        return "public"
+    if route.name in DOOR_PAGES:
+        return "door"
+    if route.name in API_ROUTE_NAMES and route.name.rsplit("-", 1)[0] in API_RESOURCES:
+        return "api"
+    if route.name in API_VIEWS:
+        return "api-view"
+    return None
+
+
+def test_every_route_is_classified():
+    unknown = [f"{r.pattern} (name={r.name})" for r in ROUTES if classify(r) is None]
+    assert not unknown, "Classify these routes in tests/isolation_catalog.py: " + ", ".join(unknown)
+
+
+def test_the_catalog_names_no_route_that_is_gone():
+    names = {r.name for r in ROUTES}
+    stale = (set(DOOR_PAGES) | PUBLIC_ROUTES | set(API_VIEWS)) - names
+    stale |= {b for b in API_RESOURCES if f"{b}-list" not in names}
+    assert not stale, f"Remove from the catalog: {sorted(stale)}"
+
+
+def assert_no_leak(body: str, marks: list[str], where: str) -> None:
+    for mark in marks:
+        assert mark not in body, f"{where}: shows {mark!r}, which this user may not see"
+
+
+# --- public routes ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC_ROUTES))
+def test_public_routes_answer_anyone_without_tenant_data(world, client, name):
+    kwargs = {"uidb64": "MQ", "token": "bad-token"} if name == "password_reset_confirm" else {}
+    url = reverse(name, kwargs=kwargs)
+    response = client.post(url) if name == "logout" else client.get(url)
+    assert response.status_code < 500
+    assert_no_leak(
+        response.content.decode(errors="replace"),
+        ["zzfirstpartner", "zzrivalleak", "zzbetaleak"],
+        url,
+    )
+
+
+# --- browser pages under /<door>/<tenant>/ ---------------------------------------------------
+
+
+def page_url(world, name: str, tenant) -> str:
+    spec = DOOR_PAGES[name]
+    kwargs = {"tenant": world.tenant.slug}
+    for arg, getter in spec.objects.items():
+        kwargs[arg] = getter(world, tenant).pk
+    return reverse(name, kwargs=kwargs)
+
+
+def snapshot(model) -> list[dict]:
+    return list(model.all_tenants.order_by("pk").values()) if model else []
+
+
+@pytest.mark.parametrize("name", sorted(DOOR_PAGES))
+def test_door_pages_admit_exactly_the_doors_roles(world, client, login_as, name):
+    spec, door = DOOR_PAGES[name], name.split(":")[0]
+    own_url = page_url(world, name, world.tenant)
+    send = (
+        (lambda c, url: c.post(url, spec.post_data))
+        if spec.method == "post"
+        else (lambda c, url: c.get(url))
+    )
+
+    anonymous = send(client, own_url)
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith(f"/{door}/?next=")
+
+    for persona in INSIDERS + OUTSIDERS:
+        before = snapshot(spec.model)
+        response = send(login_as(persona), own_url)
+        if persona in OUTSIDERS:
+            expected = 404
+        elif PERSONAS[persona][1] not in DOOR_ROLES[door]:
+            expected = 403
+        else:
+            expected = 302 if spec.method == "post" else 200
+        assert response.status_code == expected, f"{persona} at {own_url}"
+        if expected != 302:
+            assert snapshot(spec.model) == before, f"{persona} changed data at {own_url}"
+        if expected == 200:
+            assert_no_leak(
+                response.content.decode(), world.forbidden_marks(persona), f"{persona} at {own_url}"
+            )
+
+
+@pytest.mark.parametrize("name", sorted(n for n, s in DOOR_PAGES.items() if s.objects))
+def test_door_pages_refuse_objects_of_another_tenant(world, login_as, name):
+    """The other tenant's object id under our tenant's URL is 404, and nothing changes."""
+    spec = DOOR_PAGES[name]
+    foreign_url = page_url(world, name, world.other_tenant)
+    admin = login_as("admin")
+    before = snapshot(spec.model)
+    response = (
+        admin.post(foreign_url, spec.post_data) if spec.method == "post" else admin.get(foreign_url)
+    )
+    assert response.status_code == 404
+    assert snapshot(spec.model) == before
+
+
+# --- the API ---------------------------------------------------------------------------------
+
+
+def api_client(world, persona: str | None) -> APIClient:
+    client = APIClient(HTTP_HOST="127.0.0.1")
+    if persona:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {world.token(persona)}")
+    return client
+
+
+def viewset_of(basename: str):
+    return next(v for _, v, b in router.registry if b == basename)
+
+
+def may(viewset, role: str, write: bool) -> bool:
+    allowed = viewset.write_roles if write else viewset.read_roles
+    return allowed is None or role in allowed
+
+
+def visible_ids(world, persona: str, model) -> set[int]:
+    tenant = world.tenant if persona in INSIDERS else world.other_tenant
+    membership = membership_for(world.users[persona], tenant)
+    with tenant_scope(tenant):
+        return set(model.objects.visible_to(membership).values_list("pk", flat=True))
+
+
+def ids_in(body: dict) -> set[int]:
+    return {row["id"] for row in body["results"]}
+
+
+@pytest.mark.parametrize("basename", sorted(API_RESOURCES))
+def test_api_lists_show_only_what_each_persona_may_see(world, basename):
+    spec, viewset = API_RESOURCES[basename], viewset_of(basename)
+    url = reverse(f"{basename}-list")
+    assert api_client(world, None).get(url).status_code == 401
+    for persona in INSIDERS + OUTSIDERS:
+        response = api_client(world, persona).get(url + "?page_size=1000")
+        if not may(viewset, PERSONAS[persona][1], write=False):
+            assert response.status_code == 403, persona
+            continue
+        assert response.status_code == 200, persona
+        assert ids_in(response.json()) == visible_ids(world, persona, spec.model), persona
+        if persona in INSIDERS:
+            assert_no_leak(
+                response.content.decode(), world.forbidden_marks(persona), f"{persona} {url}"
+            )
+
+
+@pytest.mark.parametrize("basename", sorted(API_RESOURCES))
+def test_api_objects_outside_a_personas_view_are_404(world, basename):
+    spec, viewset = API_RESOURCES[basename], viewset_of(basename)
+    objects = spec.objects(world)
+    for persona in INSIDERS + OUTSIDERS:
+        if not may(viewset, PERSONAS[persona][1], write=False):
+            continue
+        client, visible = api_client(world, persona), visible_ids(world, persona, spec.model)
+        for obj in objects["a"] + objects["b"]:
+            response = client.get(reverse(f"{basename}-detail", args=[obj.pk]))
+            assert response.status_code == (200 if obj.pk in visible else 404), (
+                f"{persona} -> {obj!r}"
+            )
+
+
+@pytest.mark.parametrize("basename", sorted(API_RESOURCES))
+def test_api_writes_are_refused_to_whom_they_must_be_and_change_nothing(world, basename):
+    spec, viewset = API_RESOURCES[basename], viewset_of(basename)
+    objects = spec.objects(world)
+    list_url = reverse(f"{basename}-list")
+    actions = {"post": "create", "put": "update", "patch": "partial_update", "delete": "destroy"}
+    for persona in [None, *INSIDERS, *OUTSIDERS]:
+        client = api_client(world, persona)
+        writer = persona is not None and may(viewset, PERSONAS[persona][1], write=True)
+        visible = visible_ids(world, persona, spec.model) if persona else set()
+        for method in ("post", "put", "patch", "delete"):
+            supported = hasattr(viewset, actions[method])
+            targets = [None] if method == "post" else objects["a"] + objects["b"]
+            for obj in targets:
+                if writer and supported and (obj is None or obj.pk in visible):
+                    continue  # allowed writes are exercised in the app's own API tests
+                before = snapshot(spec.model)
+                url = list_url if obj is None else reverse(f"{basename}-detail", args=[obj.pk])
+                body = spec.create if method in ("post", "put") else spec.update
+                response = getattr(client, method)(url, body or {}, format="json")
+                if persona is None:
+                    expected = {401} if supported else {401, 405}
+                elif writer and supported:
+                    expected = {404}  # another tenant's or partner's object: as if it did not exist
+                else:
+                    expected = {403, 404, 405}
+                assert response.status_code in expected, (
+                    f"{persona} {method.upper()} {url}: {response.status_code}"
+                )
+                assert snapshot(spec.model) == before, (
+                    f"{persona} {method.upper()} {url} changed data"
+                )
+
+
+@pytest.mark.parametrize("basename", sorted(b for b, s in API_RESOURCES.items() if s.create))
+def test_api_creates_take_the_tenant_from_the_credential_never_the_body(world, basename):
+    spec = API_RESOURCES[basename]
+    writer = next(p for p in INSIDERS if may(viewset_of(basename), PERSONAS[p][1], write=True))
+    body = {
+        **spec.create,
+        "tenant": world.other_tenant.pk,
+        "tenant_id": world.other_tenant.pk,
+        "id": 987654,
+    }
+    response = api_client(world, writer).post(reverse(f"{basename}-list"), body, format="json")
+    assert response.status_code == 201, response.json()
+    created = spec.model.all_tenants.get(pk=response.json()["id"])
+    assert created.tenant_id == world.tenant.pk and created.pk != 987654
+
+
+def test_no_api_serializer_lets_a_client_set_the_tenant():
+    for _, viewset, basename in router.registry:
+        fields = viewset.serializer_class().fields
+        for name in ("tenant", "tenant_id"):
+            assert name not in fields or fields[name].read_only, f"{basename}.{name} is writable"
+
+
+@pytest.mark.parametrize("name", sorted(API_VIEWS))
+def test_api_views_answer_members_only_and_show_nothing_foreign(world, name):
+    url = reverse(name)
+    assert api_client(world, None).get(url).status_code == 401
+    for persona in INSIDERS:
+        client = api_client(world, persona)
+        response = client.get(url)
+        assert response.status_code == 200
+        assert_no_leak(
+            response.content.decode(), world.forbidden_marks(persona), f"{persona} {url}"
+        )
+        for method in {"post", "put", "patch", "delete"} - API_VIEWS[name]:
+            assert getattr(client, method)(url, {}, format="json").status_code == 405
+
+
+# --- the platform admin ----------------------------------------------------------------------
+
+
+def test_the_platform_admin_is_for_superusers_only(world, login_as):
+    admin_urls = ["/admin/"] + [
+        "/admin/" + re.sub(r"\^|\$", "", r.pattern[len("admin/") :])
+        for r in ROUTES
+        if r.pattern.startswith("admin/") and r.name and r.name.endswith("_changelist")
+    ]
+    for persona in INSIDERS + OUTSIDERS:
+        client = login_as(persona)
+        for url in admin_urls:
+            response = client.get(url)
+            assert response.status_code == 302 and "/admin/login/" in response["Location"], (
+                f"{persona} {url}"
+            )
