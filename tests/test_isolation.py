@@ -90,7 +90,7 @@ def test_public_routes_answer_anyone_without_tenant_data(world, client, name):
     kwargs = {"uidb64": "MQ", "token": "bad-token"} if name == "password_reset_confirm" else {}
     url = reverse(name, kwargs=kwargs)
     response = client.post(url) if name == "logout" else client.get(url)
-    assert response.status_code < 500
+    assert response.status_code < 500 or (name == "healthz" and response.status_code == 503)
     assert_no_leak(
         response.content.decode(errors="replace"),
         ["zzfirstpartner", "zzrivalleak", "zzbetaleak"],
