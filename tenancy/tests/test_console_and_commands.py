@@ -1,0 +1,127 @@
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from rest_framework.test import APIClient
+
+from core.models import AuditEvent
+from tenancy.models import ApiToken, Membership, Partner, Tenant, User
+from tenancy.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_issue_api_token_prints_a_key_that_works(world):
+    out = StringIO()
+    call_command(
+        "issue_api_token", "--tenant", "alpha", "--user", world.users["rep"].email, stdout=out
+    )
+    key = out.getvalue().strip()
+    client = APIClient(HTTP_HOST="127.0.0.1")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/me/").json()["email"] == world.users["rep"].email
+
+
+@pytest.mark.parametrize(
+    ("tenant", "email", "message"),
+    [
+        ("nope", "admin@alpha.test", "No tenant with slug 'nope'"),
+        ("alpha", "ghost@example.com", "No user with email"),
+        ("alpha", "outsider_admin@zzbetaleak.test", "is not an active member of alpha"),
+    ],
+)
+def test_issue_api_token_explains_what_is_wrong(world, tenant, email, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("issue_api_token", "--tenant", tenant, "--user", email, stdout=StringIO())
+
+
+def test_console_creates_a_token_shows_it_once_and_revokes_it(world, login_as):
+    console = login_as("admin")
+    rep = world.users["rep"]
+    page = console.post("/console/alpha/api-tokens/", {"name": "HubSpot", "user": rep.pk})
+    key = re.search(r'data-testid="new-key">(cb_[^<]+)<', page.content.decode()).group(1)
+    assert key not in console.get("/console/alpha/api-tokens/").content.decode()
+    api = APIClient(HTTP_HOST="127.0.0.1")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get("/api/v1/me/").status_code == 200
+    token = ApiToken.all_tenants.get(name="HubSpot")
+    assert console.post(f"/console/alpha/api-tokens/{token.pk}/revoke/").status_code == 302
+    assert api.get("/api/v1/me/").status_code == 401
+
+
+def test_console_token_form_rejects_users_of_other_tenants_and_bad_names(world, login_as):
+    console = login_as("admin")
+    outsider = world.users["outsider_admin"]
+    response = console.post("/console/alpha/api-tokens/", {"name": "x", "user": outsider.pk})
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    response = console.post(
+        "/console/alpha/api-tokens/", {"name": "n" * 101, "user": world.users["rep"].pk}
+    )
+    assert response.status_code == 400
+    assert not ApiToken.all_tenants.filter(user=outsider).exists()
+
+
+def test_the_audit_log_page_shows_this_tenants_events_and_filters_them(world, login_as, client):
+    client.post("/console/", {"email": world.users["rep"].email, "password": "wrong"})
+    client.post("/console/", {"email": world.users["outsider_admin"].email, "password": "wrong"})
+    page = login_as("admin").get("/console/alpha/audit/?action=login_failed").content.decode()
+    assert world.users["rep"].email in page
+    assert "zzbetaleak" not in page
+    filtered = login_as("admin").get("/console/alpha/audit/?q=nobody-matches-this").content.decode()
+    assert world.users["rep"].email not in filtered
+
+
+def test_platform_superusers_use_the_admin_across_tenants(world, client):
+    root = User.objects.create_superuser(email="root@platform.test", password="pw-for-root-123")
+    client.force_login(root)
+    page = client.get("/admin/tenancy/partner/")
+    assert page.status_code == 200
+    assert "zzbetaleak" in page.content.decode() and "zzfirstpartner" in page.content.decode()
+    assert client.get(f"/admin/tenancy/partner/{world.partner.pk}/change/").status_code == 200
+
+
+def test_seed_demo_is_idempotent_and_covers_every_role():
+    call_command("seed_demo", stdout=StringIO())
+    counts = (
+        Tenant.objects.count(),
+        Partner.all_tenants.count(),
+        User.objects.count(),
+        Membership.all_tenants.count(),
+    )
+    events = AuditEvent.all_tenants.count()
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert counts == (
+        Tenant.objects.count(),
+        Partner.all_tenants.count(),
+        User.objects.count(),
+        Membership.all_tenants.count(),
+    )
+    assert AuditEvent.all_tenants.count() == events
+    for slug in ("acme", "globex"):
+        tenant = Tenant.objects.get(slug=slug)
+        roles = set(Membership.all_tenants.filter(tenant=tenant).values_list("role", flat=True))
+        assert roles == {
+            "revops_admin",
+            "direct_manager",
+            "direct_rep",
+            "partner_admin",
+            "partner_rep",
+        }
+        tiers = set(Partner.all_tenants.filter(tenant=tenant).values_list("tier", flat=True))
+        assert len(tiers) >= 3
+    lines = [line.split("  ") for line in out.getvalue().splitlines() if "@" in line]
+    assert ["revops_admin", "acme", "admin@acme.example", "demo-channel-2026"] in lines
+
+
+def test_membership_rules_are_enforced_by_the_database(world):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Membership.all_tenants.create(tenant=world.tenant, user=UserFactory(), role="partner_rep")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Membership.all_tenants.create(
+            tenant=world.tenant, user=UserFactory(), role="direct_rep", partner=world.partner
+        )
