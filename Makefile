@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PORT ?= 8000
 HOST ?= 127.0.0.1
+VAR_DIR ?= var
+export PORT HOST VAR_DIR
 
 .PHONY: run test lint up bench migrate seed clean
 
@@ -20,14 +22,14 @@ migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input -v 0
 
 # Demo data the first time only; `make seed` re-runs it (it is idempotent).
-var/.demo-seeded: | migrate
+$(VAR_DIR)/.demo-seeded: | migrate
 	$(BIN)/python manage.py seed_demo --quiet-logins
-	touch var/.demo-seeded
+	touch $(VAR_DIR)/.demo-seeded
 
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-run: migrate var/.demo-seeded
+run: migrate $(VAR_DIR)/.demo-seeded
 	$(BIN)/python manage.py run_embedded --host $(HOST) --port $(PORT)
 
 test: $(STAMP)

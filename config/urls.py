@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from core.views import healthz
 from tenancy.urls import console_urls, portal_urls, sales_urls
-from tenancy.views import sign_out
+from tenancy.views import PasswordResetConfirmView, sign_out
 
 public_api = {"authentication_classes": [], "permission_classes": []}
 
@@ -29,10 +29,7 @@ password_reset = [
     ),
     path(
         "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="registration/password_reset_confirm.html",
-            success_url=reverse_lazy("password_reset_complete"),
-        ),
+        PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(

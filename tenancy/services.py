@@ -86,11 +86,11 @@ def authenticate_api_key(key: str) -> ApiToken | None:
         .filter(key_hash=ApiToken.hash_key(key), revoked_at__isnull=True)
         .first()
     )
-    if (
-        token is None
-        or not token.user.is_active
-        or membership_for(token.user, token.tenant) is None
-    ):
+    if token is None or not token.user.is_active:
+        return None
+    # Kept on the token so the tenant resolver does not look it up again.
+    token.membership = membership_for(token.user, token.tenant)
+    if token.membership is None:
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:

@@ -9,12 +9,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -23,7 +24,13 @@ from core.models import AuditEvent
 from tenancy.choices import DOOR_ROLES, Door
 from tenancy.forms import ApiTokenForm, LoginForm
 from tenancy.models import ApiToken, Membership, Partner, Team, User
-from tenancy.services import issue_api_token, membership_for, memberships_of, revoke_api_token
+from tenancy.services import (
+    issue_api_token,
+    login_throttle,
+    membership_for,
+    memberships_of,
+    revoke_api_token,
+)
 
 DOOR_HOME = {door: f"{door}:home" for door in Door}
 
@@ -177,3 +184,16 @@ def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     revoke_api_token(token)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("console:api-tokens", request.tenant.slug)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's reset form; a successful reset also lifts the sign-in lockout of that email."""
+
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        by_email, _ = login_throttle()
+        by_email.reset(self.user.email)
+        return response

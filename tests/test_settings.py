@@ -31,11 +31,10 @@ def test_env_readers_parse_and_refuse(monkeypatch):
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "SECURE_HTTPS"}
-    }
+    # The parent's test settings and browser tests set some of these; a deployment would not.
+    inherited = {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "SECURE_HTTPS"}
+    inherited.add("DJANGO_ALLOW_ASYNC_UNSAFE")
+    clean = {k: v for k, v in os.environ.items() if k not in inherited}
     clean["DJANGO_SETTINGS_MODULE"] = "config.settings"
     return subprocess.run(
         [sys.executable, "manage.py", *args],

@@ -58,7 +58,7 @@ def resolve_request_tenant(request: Any) -> tuple[Tenant, Membership]:
             raise exceptions.ValidationError(
                 {"X-Tenant": [f"This token is bound to tenant '{tenant.slug}'."]}
             )
-        membership = membership_for(request.user, tenant)
+        membership = request.auth.membership
     elif named:
         tenant = Tenant.objects.filter(slug=named[:50]).first()
         membership = membership_for(request.user, tenant) if tenant else None

@@ -168,8 +168,12 @@ def test_a_user_of_two_tenants_picks_one_and_each_url_keeps_its_tenant(world, cl
     assert 'href="/portal/beta/"' in alpha.content.decode()
 
 
-def test_password_reset_mails_a_working_link_only_to_existing_accounts(world, client):
+def test_password_reset_mails_a_working_link_only_to_existing_accounts(world, client, settings):
+    settings.LOGIN_FAILURE_LIMIT = 2
     user = world.users["rep"]
+    for _ in range(2):
+        sign_in(Client(HTTP_HOST="127.0.0.1"), "sales", user.email, "wrong")
+    assert sign_in(Client(HTTP_HOST="127.0.0.1"), "sales", user.email).status_code == 429
     assert (
         client.post("/password-reset/", {"email": "nobody@example.com"})["Location"]
         == "/password-reset/sent/"
@@ -185,6 +189,7 @@ def test_password_reset_mails_a_working_link_only_to_existing_accounts(world, cl
     new = "a-brand-new-passphrase-42"
     done = client.post(form_url, {"new_password1": new, "new_password2": new})
     assert done["Location"] == "/password-reset/done/"
+    # The reset also lifts the lockout, as the lockout message promises.
     assert sign_in(Client(HTTP_HOST="127.0.0.1"), "sales", user.email, new).status_code == 302
 
 
