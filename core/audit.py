@@ -29,7 +29,17 @@ from core.models import AuditEvent, TenantOwned
 __all__ = ["audit_context", "current_audit", "record"]
 
 # Never written to the log, whatever the model says.
-ALWAYS_EXCLUDED = {"password", "key_hash", "updated_at", "created_at", "last_used_at", "last_login"}
+# The id is the event's object id and the tenant is the event's tenant: repeating them is noise.
+ALWAYS_EXCLUDED = {
+    "id",
+    "tenant",
+    "password",
+    "key_hash",
+    "updated_at",
+    "created_at",
+    "last_used_at",
+    "last_login",
+}
 
 
 @dataclass(frozen=True)
@@ -107,10 +117,11 @@ def _jsonable(value: Any) -> Any:
 
 def _field_values(instance: models.Model) -> dict[str, Any]:
     excluded = ALWAYS_EXCLUDED | set(getattr(instance, "audit_exclude", ()))
+    # Keyed by field name ("partner", not "partner_id"); foreign keys keep the id as value.
     return {
-        field.attname: _jsonable(getattr(instance, field.attname))
+        field.name: _jsonable(getattr(instance, field.attname))
         for field in instance._meta.concrete_fields
-        if field.attname not in excluded and field.name not in excluded
+        if field.name not in excluded
     }
 
 

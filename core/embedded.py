@@ -27,6 +27,7 @@ class EmbeddedScheduler(threading.Thread):
     def run(self) -> None:
         from config.celery import app
 
+        app.loader.import_default_modules()  # runs autodiscovery: every app's tasks registered
         schedules = {
             name: maybe_schedule(e["schedule"], app=app)
             for name, e in app.conf.beat_schedule.items()

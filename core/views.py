@@ -24,3 +24,10 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     if request.path.startswith("/api/"):
         return JsonResponse({"code": "not_found", "detail": "Not found.", "fields": {}}, status=404)
     return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        body = {"code": "server_error", "detail": "Something went wrong on our side.", "fields": {}}
+        return JsonResponse(body, status=500)
+    return render(request, "500.html", status=500)

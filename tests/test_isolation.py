@@ -309,3 +309,8 @@ def test_the_platform_admin_is_for_superusers_only(world, login_as):
             assert response.status_code == 302 and "/admin/login/" in response["Location"], (
                 f"{persona} {url}"
             )
+
+
+def test_unknown_urls_are_404_in_the_shape_of_their_surface(client):
+    assert client.get("/api/v1/no-such-resource/").json()["code"] == "not_found"
+    assert client.get("/no-such-page/").status_code == 404
