@@ -204,9 +204,15 @@ class Membership(TenantOwned):
             models.CheckConstraint(
                 name="membership_role_matches_org",
                 condition=(
-                    Q(role__in=list(Role.partner_roles()), partner__isnull=False, team__isnull=True)
+                    Q(
+                        role__in=sorted(Role.partner_roles()),
+                        partner__isnull=False,
+                        team__isnull=True,
+                    )
                     | Q(
-                        role__in=list(Role.direct_roles()), team__isnull=False, partner__isnull=True
+                        role__in=sorted(Role.direct_roles()),
+                        team__isnull=False,
+                        partner__isnull=True,
                     )
                     | Q(role=Role.REVOPS_ADMIN, partner__isnull=True)
                 ),
