@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import Task, shared_task
+from celery import shared_task
+from celery.contrib.django.task import DjangoTask
 from django.apps import apps
 from django.conf import settings
 from django.utils import timezone
@@ -21,7 +22,7 @@ from core.tenancy import tenant_scope
 __all__ = ["TenantTask", "record_scheduler_heartbeat"]
 
 
-class TenantTask(Task):
+class TenantTask(DjangoTask):
     """Base for tasks that work on one tenant's data: call with `tenant_id=` as a keyword."""
 
     abstract = True

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import authenticate
 
+from core.http import client_ip
 from tenancy.models import User
 from tenancy.services import login_throttle
 
@@ -25,7 +26,7 @@ class LoginForm(forms.Form):
         if not email or not password:
             return data
         by_email, by_ip = login_throttle()
-        ip = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        ip = client_ip(self.request) or ""
         if by_email.is_blocked(email) or by_ip.is_blocked(ip):
             self.throttled = True
             minutes = by_email.window_seconds // 60

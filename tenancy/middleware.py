@@ -13,9 +13,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
 from core.audit import audit_context
+from core.http import client_ip
 from core.tenancy import tenant_scope
 from tenancy.models import Tenant
-from tenancy.signals import client_ip
 
 
 class TenantScopeMiddleware:

@@ -9,12 +9,9 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from core.audit import record
+from core.http import client_ip
 from core.models import AuditEvent
 from tenancy.models import Membership, User
-
-
-def client_ip(request: Any) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
 
 
 def _record_for_tenants(action: str, user: User | None, label: str, detail: str = "") -> None:

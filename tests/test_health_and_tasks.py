@@ -68,10 +68,18 @@ def test_healthz_fails_when_the_broker_is_unreachable(client, settings):
 
 
 @pytest.mark.django_db
-def test_tenant_tasks_run_inside_their_tenants_scope(world):
+def test_tenant_tasks_run_inside_their_tenants_scope(world, django_capture_on_commit_callbacks):
     own, foreign = world.partner, world.orgs["b_partner"]
-    rename_partner.delay(tenant_id=world.tenant.pk, partner_id=own.pk, name="Renamed by task")
-    rename_partner.delay(tenant_id=world.tenant.pk, partner_id=foreign.pk, name="Hijacked")
+    with django_capture_on_commit_callbacks(execute=True) as published:
+        rename_partner.delay_on_commit(
+            tenant_id=world.tenant.pk, partner_id=own.pk, name="Renamed by task"
+        )
+        rename_partner.delay_on_commit(
+            tenant_id=world.tenant.pk, partner_id=foreign.pk, name="Hijacked"
+        )
+        own.refresh_from_db()
+        assert own.name != "Renamed by task"  # nothing runs before the commit
+    assert len(published) == 2
     own.refresh_from_db()
     foreign.refresh_from_db()
     assert own.name == "Renamed by task"
@@ -119,7 +127,9 @@ def celery_worker():
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_tasks_from_redis_and_healthz_sees_it(world, client, celery_worker):
     own = world.partner
-    rename_partner.delay(tenant_id=world.tenant.pk, partner_id=own.pk, name="Renamed by worker")
+    rename_partner.delay_on_commit(
+        tenant_id=world.tenant.pk, partner_id=own.pk, name="Renamed by worker"
+    )
     assert wait_for(lambda: Partner.all_tenants.get(pk=own.pk).name == "Renamed by worker")
     report = client.get("/healthz")
     assert report.json()["checks"]["worker"]["status"] == "ok", report.json()

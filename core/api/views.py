@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from core.api.permissions import RolePermission
 from core.audit import audit_context
+from core.http import client_ip
 from core.tenancy import tenant_scope
 
 __all__ = ["TenantAPIMixin", "TenantAPIView", "TenantModelViewSet", "TenantReadOnlyViewSet"]
@@ -56,7 +57,7 @@ class TenantAPIMixin:
         request.tenant, request.membership = resolve(request)
         self._request_scope.enter_context(tenant_scope(request.tenant))
         self._request_scope.enter_context(
-            audit_context(actor=user, source="api", ip_address=request.META.get("REMOTE_ADDR"))
+            audit_context(actor=user, source="api", ip_address=client_ip(request))
         )
 
 

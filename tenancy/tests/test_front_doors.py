@@ -198,3 +198,25 @@ def test_sign_out_needs_a_post(world, login_as):
     assert client.get("/logout/").status_code == 405
     assert client.post("/logout/").status_code == 302
     assert client.get("/console/alpha/").status_code == 302
+
+
+def test_behind_a_proxy_the_address_throttle_counts_the_real_client(world, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.LOGIN_FAILURE_IP_LIMIT = 2
+    attacker = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    for i in range(2):
+        sign_in(attacker, "console", f"guess{i}@example.com", "wrong")
+    assert sign_in(attacker, "console", "guess9@example.com", "wrong").status_code == 429
+    # Someone else behind the same proxy is not locked out.
+    colleague = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert sign_in(colleague, "console", world.users["admin"].email).status_code == 302
+    assert AuditEvent.all_tenants.filter(action="login", detail="from 198.51.100.7").exists()
+
+
+def test_an_expired_session_leads_back_to_sign_in(world, login_as):
+    client = login_as("admin")
+    session = client.session
+    session.set_expiry(-1)
+    session.save()
+    response = client.get("/console/alpha/")
+    assert response.status_code == 302 and response["Location"].startswith("/console/?next=")
