@@ -10,7 +10,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from core import audit  # noqa: F401  (connects the audit receivers)
+        from core import audit, sync  # noqa: F401  (connect the audit and tombstone receivers)
 
 
 class PlatformAdminConfig(admin_apps.AdminConfig):

@@ -8,7 +8,14 @@ from django.db import models
 
 from core.tenancy import TenantManager
 
-__all__ = ["AuditEvent", "SchedulerHeartbeat", "TenantOwned", "TimeStamped"]
+__all__ = [
+    "AuditEvent",
+    "SchedulerHeartbeat",
+    "SyncClock",
+    "TenantOwned",
+    "TimeStamped",
+    "Tombstone",
+]
 
 
 class TimeStamped(models.Model):
@@ -98,3 +105,7 @@ class SchedulerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+# Models defined beside the code that owns them, registered here with the app.
+from core.sync import SyncClock, Tombstone  # noqa: E402

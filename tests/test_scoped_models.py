@@ -16,6 +16,7 @@ NOT_TENANT_OWNED = {
     "tenancy.User": "a person may belong to several tenants",
     "tenancy.Tenant": "the tenant itself, looked up by slug or token",
     "core.SchedulerHeartbeat": "platform health, no tenant data",
+    "core.SyncClock": "the change counter on SQLite, shared by all tenants",
 }
 # Globally unique columns on tenant-owned models, and why.
 GLOBAL_UNIQUE_FIELDS = {

@@ -1,0 +1,126 @@
+"""Change tracking for CRM sync: versions, a commit-safe change order, and tombstones.
+
+Every write of a `Synced` row stamps it with a *change sequence*, and every delete leaves a
+`Tombstone` with one, so a connector can mirror a tenant by reading changes in sequence order.
+
+Why not `updated_at`: two transactions can commit in the opposite order of their timestamps, and a
+reader that has moved past the later timestamp never sees the earlier row. The sequence avoids it:
+- PostgreSQL: the sequence is the writing transaction's id (`pg_current_xact_id()`), and readers
+  only see rows below the oldest transaction still running (`pg_snapshot_xmin`). Everything below
+  that line is final; a row above it waits until every older writer has finished.
+- SQLite: write transactions are serialised (BEGIN IMMEDIATE), so commit order is sequence order;
+  the sequence is a counter bumped inside the writing transaction and there is nothing in flight.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+
+from core.models import TenantOwned
+from core.tenancy import TenantManager
+
+__all__ = ["SyncClock", "Synced", "Tombstone", "change_sequence", "safe_horizon"]
+
+UNBOUNDED = 2**63 - 1
+
+
+class SyncClock(models.Model):
+    """The change counter on databases without transaction ids (SQLite). One row."""
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+def change_sequence() -> int:
+    """The sequence number for writes in the current transaction. Call inside `atomic()`."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_current_xact_id()::text::bigint")
+            return cursor.fetchone()[0]
+    updated = SyncClock.objects.filter(pk=1).update(value=models.F("value") + 1)
+    if not updated:
+        SyncClock.objects.create(pk=1, value=1)
+    return SyncClock.objects.get(pk=1).value
+
+
+def safe_horizon() -> int:
+    """Rows with a sequence below this are committed for good; newer ones may still change order."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+            return cursor.fetchone()[0]
+    return UNBOUNDED
+
+
+class Synced(TenantOwned):
+    """A tenant-owned row kept in step with a CRM: external id, version and change sequence.
+
+    `version` starts at 1 and grows by one on every save; clients send it back (If-Match or
+    `version`) so a stale update is refused instead of overwriting someone else's change.
+    """
+
+    external_id = models.CharField(max_length=100, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    sync_seq = models.BigIntegerField(default=0, editable=False)
+
+    audit_exclude = ("sync_seq", "version")
+
+    class Meta:
+        abstract = True
+        base_manager_name = "all_tenants"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        with transaction.atomic():
+            self.sync_seq = change_sequence()
+            if not self._state.adding:
+                self.version += 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "sync_seq", "version", "updated_at"}
+            super().save(*args, **kwargs)
+
+
+class Tombstone(TenantOwned):
+    """What a connector needs to delete its copy of a row we deleted."""
+
+    resource = models.CharField(max_length=50)  # model label, e.g. "accounts.Contact"
+    object_id = models.BigIntegerField()
+    external_id = models.CharField(max_length=100, blank=True)
+    sync_seq = models.BigIntegerField()
+
+    objects = TenantManager()
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        indexes = [
+            models.Index(
+                fields=["tenant", "resource", "sync_seq", "object_id"], name="tombstone_feed"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource}#{self.object_id} deleted"
+
+    @classmethod
+    def record(cls, obj: Synced, sequence: int | None = None) -> Tombstone:
+        return cls.all_tenants.create(
+            tenant_id=obj.tenant_id,
+            resource=obj._meta.label,
+            object_id=obj.pk,
+            external_id=obj.external_id,
+            sync_seq=sequence if sequence is not None else change_sequence(),
+        )
+
+
+@receiver(post_delete)
+def _leave_tombstone(sender: type, instance: Any, **kwargs: Any) -> None:
+    # A signal, not delete(): cascades and queryset deletes leave tombstones too. It runs inside
+    # the deletion's transaction, so the row and its tombstone go together.
+    if isinstance(instance, Synced):
+        Tombstone.record(instance)

@@ -1,0 +1,242 @@
+"""Pipeline: opportunities with line items and stage history, and the touch log."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import Account, Contact, Product
+from core.models import TenantOwned
+from core.sync import Synced
+from core.tenancy import TenantManager, TenantQuerySet
+from pipeline.choices import Channel, Outcome, Route, Source, TouchRoute
+
+__all__ = ["Opportunity", "OpportunityLine", "Stage", "StageChange", "Touch"]
+
+WHOLE_TENANT_ROLES = ("revops_admin", "direct_manager")
+
+
+class Stage(TenantOwned):
+    """One step of the tenant's sales process, with its win probability."""
+
+    key = models.SlugField(max_length=50)
+    name = models.CharField(max_length=100)
+    order = models.PositiveSmallIntegerField()
+    probability = models.PositiveSmallIntegerField(validators=[MaxValueValidator(100)])
+    outcome = models.CharField(max_length=4, choices=Outcome.choices, default=Outcome.OPEN)
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        ordering = ["order"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "key"], name="stage_tenant_key_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OpportunityQuerySet(TenantQuerySet):
+    def visible_to(self, membership) -> OpportunityQuerySet:
+        if membership.role in WHOLE_TENANT_ROLES:
+            return self
+        if membership.is_partner_user:
+            return self.filter(partner_id=membership.partner_id)
+        return self.filter(
+            Q(owner_user_id=membership.user_id) | Q(owner_team_id=membership.team_id)
+        )
+
+
+class Opportunity(Synced):
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="opportunities")
+    name = models.CharField(max_length=200)
+    amount = models.DecimalField(
+        max_digits=16, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
+    )
+    currency = models.CharField(max_length=3)
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    opened_on = models.DateField(help_text="When the opportunity was created (in the CRM).")
+    expected_close_on = models.DateField(null=True, blank=True)
+    closed_on = models.DateField(null=True, blank=True)
+    route = models.CharField(max_length=10, choices=Route.choices, default=Route.DIRECT)
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    owner_team = models.ForeignKey(
+        "tenancy.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    partner = models.ForeignKey(
+        "tenancy.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.UNKNOWN)
+    source_detail = models.CharField(
+        max_length=200, blank=True, help_text="What sourced it (campaign, event…)."
+    )
+    close_reason = models.CharField(max_length=300, blank=True, help_text="Why it was won or lost.")
+
+    objects = TenantManager.from_queryset(OpportunityQuerySet)()
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        ordering = ["-opened_on", "-id"]
+        verbose_name_plural = "opportunities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "external_id"],
+                condition=~Q(external_id=""),
+                name="opportunity_tenant_external_id_uniq",
+            ),
+            models.CheckConstraint(
+                name="opportunity_partner_route_has_partner",
+                condition=~Q(route=Route.PARTNER) | Q(partner__isnull=False),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "sync_seq", "id"], name="opportunity_sync_feed"),
+            models.Index(fields=["tenant", "account"], name="opportunity_tenant_account"),
+            models.Index(fields=["tenant", "partner"], name="opportunity_tenant_partner"),
+            models.Index(fields=["tenant", "owner_team"], name="opportunity_tenant_team"),
+            models.Index(fields=["tenant", "stage"], name="opportunity_tenant_stage"),
+            models.Index(fields=["tenant", "updated_at"], name="opportunity_tenant_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def outcome(self) -> str:
+        return self.stage.outcome
+
+
+class OpportunityLine(TenantOwned):
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    list_price = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
+    )
+    discount_pct = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["tenant", "opportunity"], name="opportunityline_opportunity")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_id}"
+
+    @property
+    def net_amount(self) -> Decimal:
+        gross = self.quantity * self.list_price
+        return (gross * (Decimal(100) - self.discount_pct) / Decimal(100)).quantize(Decimal("0.01"))
+
+
+class StageChange(TenantOwned):
+    """Every stage an opportunity entered, so velocity and stage durations can be measured."""
+
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, related_name="stage_changes"
+    )
+    from_stage = models.ForeignKey(
+        Stage, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        ordering = ["changed_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["tenant", "opportunity", "changed_at"], name="stagechange_opportunity"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id}: {self.from_stage_id} → {self.to_stage_id}"
+
+
+class TouchQuerySet(TenantQuerySet):
+    def visible_to(self, membership) -> TouchQuerySet:
+        if membership.role in WHOLE_TENANT_ROLES:
+            return self
+        if membership.is_partner_user:
+            return self.filter(actor_partner_id=membership.partner_id)
+        return self.filter(
+            Q(actor_user_id=membership.user_id)
+            | Q(account__in=Account.objects.visible_to(membership))
+            | Q(opportunity__in=Opportunity.objects.visible_to(membership))
+        )
+
+
+class Touch(Synced):
+    """One interaction with a contact or account, by a person, a partner, a team or marketing."""
+
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.CASCADE, related_name="touches"
+    )
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="touches"
+    )
+    opportunity = models.ForeignKey(
+        Opportunity, null=True, blank=True, on_delete=models.SET_NULL, related_name="touches"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    route = models.CharField(max_length=10, choices=TouchRoute.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_partner = models.ForeignKey(
+        "tenancy.Partner", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_team = models.ForeignKey(
+        "tenancy.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    occurred_at = models.DateTimeField()
+    subject = models.CharField(max_length=300, blank=True)
+
+    objects = TenantManager.from_queryset(TouchQuerySet)()
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        ordering = ["-occurred_at", "-id"]
+        verbose_name_plural = "touches"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "external_id"],
+                condition=~Q(external_id=""),
+                name="touch_tenant_external_id_uniq",
+            ),
+            models.CheckConstraint(
+                name="touch_has_subject",
+                condition=Q(account__isnull=False) | Q(contact__isnull=False),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "sync_seq", "id"], name="touch_sync_feed"),
+            models.Index(fields=["tenant", "account", "occurred_at"], name="touch_account_time"),
+            models.Index(fields=["tenant", "opportunity"], name="touch_tenant_opportunity"),
+            models.Index(
+                fields=["tenant", "actor_partner", "occurred_at"], name="touch_partner_time"
+            ),
+            models.Index(fields=["tenant", "updated_at"], name="touch_tenant_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.occurred_at:%Y-%m-%d}"
