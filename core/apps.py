@@ -11,6 +11,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from core import audit, sync  # noqa: F401  (connect the audit and tombstone receivers)
+        from core.api import schema  # noqa: F401  (OpenAPI field descriptions)
 
 
 class PlatformAdminConfig(admin_apps.AdminConfig):

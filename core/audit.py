@@ -126,6 +126,8 @@ def _field_values(instance: models.Model) -> dict[str, Any]:
 
 
 def _audited(instance: Any) -> bool:
+    if getattr(instance, "audit_skip", False):  # bookkeeping rows (tombstones, idempotency keys)
+        return False
     return isinstance(instance, TenantOwned) or getattr(instance, "audit_as_tenant", False)
 
 

@@ -95,6 +95,7 @@ class Tombstone(TenantOwned):
     sync_seq = models.BigIntegerField()
 
     objects = TenantManager()
+    audit_skip = True  # the deletion itself is audited
 
     class Meta:
         base_manager_name = "all_tenants"

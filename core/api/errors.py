@@ -88,5 +88,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             tenant=request.tenant,
             detail=f"{request.method} {request.path}: {body['detail']}",
         )
+    if hasattr(exc, "current_version"):
+        body["current_version"] = exc.current_version
     response.data = body
     return response

@@ -6,30 +6,71 @@ What they enforce, so subclasses cannot forget it:
   whole request runs inside the scope (queries outside it raise);
 - every queryset is the model's `visible_to(membership)`, so objects of another tenant or another
   partner are 404, never 403;
-- created objects get the request's tenant.
+- created objects get the request's tenant; fields listed in `field_roles` may only be set by
+  those roles;
+- POST and PATCH honour `Idempotency-Key`; updates honour `If-Match` (or a `version` in the body)
+  and refuse a stale one with 409.
 `TenantModelViewSet` is sealed: subclasses use the hooks (`scope_queryset`, `save_new`), not
-`get_queryset`/`get_object`/`get_permissions`/`perform_create`.
+`get_queryset`/`get_object`/`get_permissions`/`perform_create`/`perform_update`.
 """
 
 from __future__ import annotations
 
+import re
 from contextlib import ExitStack
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils.module_loading import import_string
-from rest_framework import exceptions, mixins, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.views import APIView
 
+from core import idempotency
 from core.api.permissions import RolePermission
 from core.audit import audit_context
 from core.http import client_ip
 from core.tenancy import tenant_scope
 
-__all__ = ["TenantAPIMixin", "TenantAPIView", "TenantModelViewSet", "TenantReadOnlyViewSet"]
+__all__ = [
+    "TenantAPIMixin",
+    "TenantAPIView",
+    "TenantModelViewSet",
+    "TenantReadOnlyViewSet",
+    "VersionConflict",
+    "check_field_roles",
+]
 
-SEALED = ("get_queryset", "get_object", "get_permissions", "perform_create", "initial", "dispatch")
+SEALED = (
+    "get_queryset",
+    "get_object",
+    "get_permissions",
+    "perform_create",
+    "perform_update",
+    "initial",
+    "dispatch",
+)
+IDEMPOTENT_METHODS = {"POST", "PATCH"}
+
+
+class VersionConflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "version_conflict"
+
+    def __init__(self, current_version: int) -> None:
+        super().__init__(
+            f"The record changed meanwhile: it is at version {current_version}. Fetch it and retry."
+        )
+        self.current_version = current_version
+
+
+def check_field_roles(field_roles: dict[str, frozenset[str]], data: Any, role: str) -> None:
+    """Refuse input that sets a field the caller's role may not set."""
+    if not isinstance(data, dict):
+        return
+    refused = sorted(f for f, roles in field_roles.items() if f in data and role not in roles)
+    if refused:
+        raise exceptions.PermissionDenied(f"Your role may not set: {', '.join(refused)}.")
 
 
 class TenantAPIMixin:
@@ -38,6 +79,7 @@ class TenantAPIMixin:
     write_roles: ClassVar[frozenset[str]] = frozenset()  # empty: nobody may write
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        self._idempotency_record = None
         with ExitStack() as stack:
             self._request_scope = stack
             return super().dispatch(request, *args, **kwargs)
@@ -47,6 +89,10 @@ class TenantAPIMixin:
         if not hasattr(self, request.method.lower()):
             raise exceptions.MethodNotAllowed(request.method)
         super().initial(request, *args, **kwargs)
+        if request.method in IDEMPOTENT_METHODS and request.META.get(idempotency.HEADER):
+            # The key, the write and the stored response commit together or not at all.
+            self._request_scope.enter_context(transaction.atomic())
+            self._idempotency_record = idempotency.claim(request, request.tenant)
 
     def perform_authentication(self, request: Any) -> None:
         request.tenant = request.membership = None
@@ -60,6 +106,31 @@ class TenantAPIMixin:
             audit_context(actor=user, source="api", ip_address=client_ip(request))
         )
 
+    def handle_exception(self, exc: Exception) -> Any:
+        if isinstance(exc, idempotency.Replay):
+            return exc.response
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        data = getattr(response, "data", None)
+        if (
+            isinstance(data, dict)
+            and isinstance(data.get("version"), int)
+            and response.status_code < 300
+        ):
+            response["ETag"] = f'"{data["version"]}"'
+        record = getattr(self, "_idempotency_record", None)
+        if record is not None and response.status_code < 500:
+            idempotency.remember(record, response)
+        return response
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        context["membership"] = getattr(self.request, "membership", None)
+        context["tenant"] = getattr(self.request, "tenant", None)
+        return context
+
 
 class TenantAPIView(TenantAPIMixin, APIView):
     """A non-model endpoint (e.g. /me/) with the same tenant and permission rules."""
@@ -67,6 +138,8 @@ class TenantAPIView(TenantAPIMixin, APIView):
 
 class _SealedViewSetMixin(TenantAPIMixin):
     model: ClassVar[type[models.Model]]
+    # Fields only some roles may set, e.g. {"owner_partner": {"revops_admin"}}.
+    field_roles: ClassVar[dict[str, frozenset[str]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -85,11 +158,45 @@ class _SealedViewSetMixin(TenantAPIMixin):
         return queryset
 
     def perform_create(self, serializer: Any) -> None:
+        check_field_roles(self.field_roles, self.request.data, self.request.membership.role)
         self.save_new(serializer, tenant=self.request.tenant)
 
     def save_new(self, serializer: Any, *, tenant: Any) -> None:
         """Hook: create through a service when creating is more than saving."""
         serializer.save(tenant=tenant)
+
+    def perform_update(self, serializer: Any) -> None:
+        check_field_roles(self.field_roles, self.request.data, self.request.membership.role)
+        instance = serializer.instance
+        if not hasattr(instance, "version"):
+            serializer.save()
+            return
+        expected = self.expected_version()
+        with transaction.atomic():
+            current = (
+                type(instance)
+                .all_tenants.select_for_update()
+                .filter(pk=instance.pk)
+                .values_list("version", flat=True)
+                .get()
+            )
+            if expected is not None and expected != current:
+                raise VersionConflict(current)
+            instance.version = current  # last writer wins only when the client sent no version
+            serializer.save()
+
+    def expected_version(self) -> int | None:
+        """The version the client last saw: If-Match ("3" or W/"3"), else `version` in the body."""
+        header = self.request.META.get("HTTP_IF_MATCH", "").strip()
+        raw = re.sub(r'^(W/)?"?|"$', "", header) if header else self.request.data.get("version")
+        if raw in (None, "", "*"):
+            return None
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise exceptions.ValidationError(
+                {"version": ["Send the version as a whole number."]}
+            ) from None
 
 
 class TenantModelViewSet(
