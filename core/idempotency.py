@@ -21,7 +21,7 @@ from rest_framework import exceptions, status
 
 from core.models import TenantOwned
 
-__all__ = ["IdempotencyKey", "KEEP_FOR", "claim", "purge_expired", "remember"]
+__all__ = ["KEEP_FOR", "IdempotencyKey", "claim", "purge_expired", "remember"]
 
 KEEP_FOR = timedelta(hours=48)
 HEADER = "HTTP_IDEMPOTENCY_KEY"

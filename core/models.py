@@ -108,5 +108,4 @@ class SchedulerHeartbeat(models.Model):
 
 
 # Models defined beside the code that owns them, registered here with the app.
-from core.idempotency import IdempotencyKey  # noqa: E402
 from core.sync import SyncClock, Tombstone  # noqa: E402
