@@ -10,6 +10,7 @@ from core.tenancy import TenantManager
 
 __all__ = [
     "AuditEvent",
+    "IdempotencyKey",
     "SchedulerHeartbeat",
     "SyncClock",
     "TenantOwned",
@@ -108,4 +109,5 @@ class SchedulerHeartbeat(models.Model):
 
 
 # Models defined beside the code that owns them, registered here with the app.
+from core.idempotency import IdempotencyKey  # noqa: E402
 from core.sync import SyncClock, Tombstone  # noqa: E402
