@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from accounts.models import Account, Contact, Product, ProductLine, Segment, TargetList, Tier
+from pipeline.models import Opportunity, Stage, Touch
 from tenancy.models import ApiToken, Membership, Partner, Team
 from tenancy.services import issue_api_token
 
@@ -67,32 +69,117 @@ DOOR_PAGES: dict[str, PageSpec] = {
 @dataclass(frozen=True)
 class ApiResource:
     """A router-registered viewset. `objects(world)` gives {"a": [...], "b": [...]}: rows of the
-    persona's tenant and of the other tenant. `create` and `update` are valid bodies for a writer."""
+    persona's tenant and of the other tenant. `create(world)` and `update(world)` are valid bodies
+    for a writer; `field_values` gives, per role-restricted field (the viewset's `field_roles`), a
+    value to try to set it to."""
 
     model: type
-    objects: Callable[[Any], dict[str, list[Any]]]
-    create: dict[str, Any] | None = None
-    update: dict[str, Any] | None = None
+    objects: Callable[[Any], dict[str, list[Any]]] | None = None
+    create: Callable[[Any], dict[str, Any]] | None = None
+    update: Callable[[Any], dict[str, Any]] | None = None
+    field_values: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
+
+    def rows(self, world: Any) -> dict[str, list[Any]]:
+        if self.objects is not None:
+            return self.objects(world)
+        every = self.model.all_tenants.order_by("pk")
+        return {
+            "a": list(every.filter(tenant=world.tenant)),
+            "b": list(every.filter(tenant=world.other_tenant)),
+        }
+
+
+def _rep_account(world: Any) -> int:
+    return world.customers["rep"].pk
 
 
 API_RESOURCES: dict[str, ApiResource] = {
     "partner": ApiResource(
         model=Partner,
-        objects=lambda w: {"a": [w.partner, w.other_partner], "b": [w.orgs["b_partner"]]},
-        create={"name": "Isolation New Partner", "tier": "silver"},
-        update={"tier": "platinum"},
+        create=lambda w: {"name": "Isolation New Partner", "tier": "silver"},
+        update=lambda w: {"tier": "platinum"},
     ),
     "team": ApiResource(
         model=Team,
-        objects=lambda w: {"a": [w.orgs["team"], w.orgs["other_team"]], "b": [w.orgs["b_team"]]},
-        create={"name": "Isolation New Team"},
-        update={"region": "Isolation"},
+        create=lambda w: {"name": "Isolation New Team"},
+        update=lambda w: {"region": "Isolation"},
     ),
-    "user": ApiResource(
-        model=Membership,
-        objects=lambda w: {
-            "a": list(Membership.all_tenants.filter(tenant=w.tenant)),
-            "b": list(Membership.all_tenants.filter(tenant=w.other_tenant)),
+    "user": ApiResource(model=Membership),
+    "tier": ApiResource(
+        model=Tier,
+        create=lambda w: {"key": "isolation", "name": "Isolation"},
+        update=lambda w: {"name": "Renamed"},
+    ),
+    "segment": ApiResource(
+        model=Segment,
+        create=lambda w: {"key": "isolation", "name": "Isolation"},
+        update=lambda w: {"name": "Renamed"},
+    ),
+    "productline": ApiResource(
+        model=ProductLine,
+        create=lambda w: {"code": "isolation", "name": "Isolation"},
+        update=lambda w: {"description": "Changed"},
+    ),
+    "product": ApiResource(
+        model=Product,
+        create=lambda w: {
+            "product_line": {"code": "hydraulics"},
+            "sku": "ISO-1",
+            "name": "Iso",
+            "list_price": "10.00",
+        },
+        update=lambda w: {"name": "Changed"},
+    ),
+    "account": ApiResource(
+        model=Account,
+        create=lambda w: {"name": "Isolation Account"},
+        update=lambda w: {"city": "Munich"},
+    ),
+    "contact": ApiResource(
+        model=Contact,
+        create=lambda w: {"account": _rep_account(w), "email": "isolation@customer.example"},
+        update=lambda w: {"title": "Plant manager"},
+    ),
+    "targetlist": ApiResource(
+        model=TargetList,
+        create=lambda w: {"name": "Isolation list"},
+        update=lambda w: {"description": "Changed"},
+    ),
+    "stage": ApiResource(
+        model=Stage,
+        create=lambda w: {"key": "isolation", "name": "Isolation", "order": 99, "probability": 30},
+        update=lambda w: {"probability": 40},
+    ),
+    "opportunity": ApiResource(
+        model=Opportunity,
+        create=lambda w: {
+            "account": _rep_account(w),
+            "name": "Isolation deal",
+            "stage": "qualify",
+            "amount": "100",
+        },
+        update=lambda w: {"name": "Renamed deal"},
+        field_values={
+            "route": lambda w: "direct",
+            "partner": lambda w: w.other_partner.pk,
+            "owner_user": lambda w: w.users["rep"].pk,
+            "owner_team": lambda w: w.orgs["team"].pk,
+            "source": lambda w: "partner",
+        },
+    ),
+    "touch": ApiResource(
+        model=Touch,
+        create=lambda w: {
+            "account": _rep_account(w),
+            "channel": "call",
+            "route": "direct",
+            "occurred_at": "2026-11-02T09:00:00Z",
+        },
+        update=lambda w: {"subject": "Changed"},
+        field_values={
+            "actor_partner": lambda w: w.other_partner.pk,
+            "actor_team": lambda w: w.orgs["team"].pk,
+            "actor_user": lambda w: w.users["rep"].pk,
         },
     ),
 }

@@ -209,7 +209,7 @@ def test_api_lists_show_only_what_each_persona_may_see(world, basename):
 @pytest.mark.parametrize("basename", sorted(API_RESOURCES))
 def test_api_objects_outside_a_personas_view_are_404(world, basename):
     spec, viewset = API_RESOURCES[basename], viewset_of(basename)
-    objects = spec.objects(world)
+    objects = spec.rows(world)
     for persona in INSIDERS + OUTSIDERS:
         if not may(viewset, PERSONAS[persona][1], write=False):
             continue
@@ -224,7 +224,7 @@ def test_api_objects_outside_a_personas_view_are_404(world, basename):
 @pytest.mark.parametrize("basename", sorted(API_RESOURCES))
 def test_api_writes_are_refused_to_whom_they_must_be_and_change_nothing(world, basename):
     spec, viewset = API_RESOURCES[basename], viewset_of(basename)
-    objects = spec.objects(world)
+    objects = spec.rows(world)
     list_url = reverse(f"{basename}-list")
     actions = {"post": "create", "put": "update", "patch": "partial_update", "delete": "destroy"}
     for persona in [None, *INSIDERS, *OUTSIDERS]:
@@ -239,8 +239,10 @@ def test_api_writes_are_refused_to_whom_they_must_be_and_change_nothing(world, b
                     continue  # allowed writes are exercised in the app's own API tests
                 before = snapshot(spec.model)
                 url = list_url if obj is None else reverse(f"{basename}-detail", args=[obj.pk])
-                body = spec.create if method in ("post", "put") else spec.update
-                response = getattr(client, method)(url, body or {}, format="json")
+                maker = spec.create if method in ("post", "put") else spec.update
+                response = getattr(client, method)(
+                    url, maker(world) if maker else {}, format="json"
+                )
                 if persona is None:
                     expected = {401} if supported else {401, 405}
                 elif writer and supported:
@@ -260,7 +262,7 @@ def test_api_creates_take_the_tenant_from_the_credential_never_the_body(world, b
     spec = API_RESOURCES[basename]
     writer = next(p for p in INSIDERS if may(viewset_of(basename), PERSONAS[p][1], write=True))
     body = {
-        **spec.create,
+        **spec.create(world),
         "tenant": world.other_tenant.pk,
         "tenant_id": world.other_tenant.pk,
         "id": 987654,
@@ -269,6 +271,38 @@ def test_api_creates_take_the_tenant_from_the_credential_never_the_body(world, b
     assert response.status_code == 201, response.json()
     created = spec.model.all_tenants.get(pk=response.json()["id"])
     assert created.tenant_id == world.tenant.pk and created.pk != 987654
+
+
+@pytest.mark.parametrize(
+    "basename", sorted(b for b, s in API_RESOURCES.items() if viewset_of(b).field_roles)
+)
+def test_api_role_restricted_fields_cannot_be_set_by_other_roles(world, basename):
+    spec, viewset = API_RESOURCES[basename], viewset_of(basename)
+    assert set(spec.field_values) == set(viewset.field_roles), (
+        "give a value for every restricted field"
+    )
+    for persona in INSIDERS:
+        role = PERSONAS[persona][1]
+        if not may(viewset, role, write=True):
+            continue
+        client, visible = api_client(world, persona), visible_ids(world, persona, spec.model)
+        for name, roles in viewset.field_roles.items():
+            if role in roles:
+                continue
+            value = spec.field_values[name](world)
+            before = snapshot(spec.model)
+            response = client.post(
+                reverse(f"{basename}-list"), {**spec.create(world), name: value}, format="json"
+            )
+            assert response.status_code == 403, (
+                f"{persona} set {name} on create: {response.status_code}"
+            )
+            for obj in spec.rows(world)["a"]:
+                if obj.pk in visible:
+                    url = reverse(f"{basename}-detail", args=[obj.pk])
+                    response = client.patch(url, {name: value}, format="json")
+                    assert response.status_code == 403, f"{persona} set {name} on {obj!r}"
+            assert snapshot(spec.model) == before
 
 
 def test_no_api_serializer_lets_a_client_set_the_tenant():

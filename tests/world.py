@@ -6,6 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from accounts.models import TargetListMember
+from accounts.tests.factories import (
+    AccountFactory,
+    ContactFactory,
+    ProductFactory,
+    ProductLineFactory,
+    SegmentFactory,
+    TargetListFactory,
+    TierFactory,
+)
+from core.tenancy import tenant_scope
+from pipeline.models import Stage
+from pipeline.services import ensure_default_stages
+from pipeline.tests.factories import OpportunityFactory, TouchFactory
 from tenancy.choices import PartnerTier, Role
 from tenancy.models import User
 from tenancy.services import issue_api_token
@@ -21,6 +35,10 @@ from tenancy.tests.factories import (
 OTHER_TENANT_MARK = "zzbetaleak"
 # Every name and email of the competing partner (P2) carries this.
 OTHER_PARTNER_MARK = "zzrivalleak"
+FIRST_PARTNER_MARK = "zzfirstpartner"
+# Rows only the direct side may see, and rows of each direct team.
+DIRECT_ONLY_MARK = "zzdirectonly"
+TEAM_MARKS = {"team": "zzteamnorth", "other_team": "zzteamsouth"}
 
 # persona -> (tenant key, role, organisation key)
 PERSONAS: dict[str, tuple[str, str, str | None]] = {
@@ -43,6 +61,7 @@ class World:
     other_tenant: Any
     orgs: dict[str, Any]
     users: dict[str, User] = field(default_factory=dict)
+    customers: dict[str, Any] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -64,10 +83,12 @@ class World:
     def forbidden_marks(self, persona: str) -> list[str]:
         """Strings that must never appear in anything shown to `persona` in tenant A."""
         marks = [OTHER_TENANT_MARK]
-        if persona in PARTNER_PERSONAS and PERSONAS[persona][2] == "partner":
-            marks.append(OTHER_PARTNER_MARK)
-        if persona == "rival_partner_admin":
-            marks.append("zzfirstpartner")
+        _, role, org = PERSONAS[persona]
+        if persona in PARTNER_PERSONAS:
+            marks += [DIRECT_ONLY_MARK, *TEAM_MARKS.values()]
+            marks.append(OTHER_PARTNER_MARK if org == "partner" else FIRST_PARTNER_MARK)
+        elif role == Role.DIRECT_REP:
+            marks += [mark for team, mark in TEAM_MARKS.items() if team != org]
         return marks
 
 
@@ -112,4 +133,92 @@ def build_world() -> World:
         role=Role.DIRECT_REP,
         team=orgs["b_team"],
     )
+    build_customers(world)
     return world
+
+
+def build_customers(world: World) -> None:
+    """Accounts, contacts, opportunities, touches and target lists, one of each kind of owner."""
+    a, b, orgs, users = world.tenant, world.other_tenant, world.orgs, world.users
+    for tenant in (a, b):
+        with tenant_scope(tenant):
+            ensure_default_stages(tenant)
+    stage = Stage.all_tenants.get(tenant=a, key="propose")
+    line = ProductLineFactory(tenant=a, code="hydraulics", name="Hydraulics")
+    ProductFactory(tenant=a, product_line=line, sku="HYD-100", list_price=1200)
+    TierFactory(tenant=a, key="strategic", name="Strategic")
+    SegmentFactory(tenant=a, key="mining", name="Mining")
+    owners = {
+        "rep": {
+            "owner_user": users["rep"],
+            "owner_team": orgs["team"],
+            "mark": f"{TEAM_MARKS['team']} {DIRECT_ONLY_MARK}",
+        },
+        "other_team": {
+            "owner_user": users["other_team_rep"],
+            "owner_team": orgs["other_team"],
+            "mark": f"{TEAM_MARKS['other_team']} {DIRECT_ONLY_MARK}",
+        },
+        "partner": {"owner_partner": orgs["partner"], "mark": FIRST_PARTNER_MARK},
+        "other_partner": {"owner_partner": orgs["other_partner"], "mark": OTHER_PARTNER_MARK},
+    }
+    world.customers = {}
+    for key, spec in owners.items():
+        spec = dict(spec)
+        mark = spec.pop("mark")
+        account = AccountFactory(
+            tenant=a, name=f"Account {key} {mark}", external_id=f"ACC-{key}", **spec
+        )
+        ContactFactory(
+            tenant=a, account=account, last_name=f"Contact {mark}", external_id=f"CON-{key}"
+        )
+        partner = spec.get("owner_partner")
+        opportunity = OpportunityFactory(
+            tenant=a,
+            account=account,
+            stage=stage,
+            name=f"Deal {key} {mark}",
+            external_id=f"OPP-{key}",
+            route="partner" if partner else "direct",
+            partner=partner,
+            owner_user=spec.get("owner_user"),
+            owner_team=spec.get("owner_team"),
+        )
+        TouchFactory(
+            tenant=a,
+            account=account,
+            opportunity=opportunity,
+            subject=f"Visit {mark}",
+            route="partner" if partner else "direct",
+            actor_partner=partner,
+            actor_user=spec.get("owner_user"),
+            external_id=f"TOU-{key}",
+        )
+        world.customers[key] = account
+    north = TargetListFactory(tenant=a, name=f"ABM North {DIRECT_ONLY_MARK}")
+    TargetListMember.all_tenants.create(
+        tenant=a, target_list=north, account=world.customers["rep"], reason="Fleet renewal"
+    )
+    # Tenant B: one of everything, all marked.
+    b_line = ProductLineFactory(tenant=b, code="hydraulics", name=f"Beta Line {OTHER_TENANT_MARK}")
+    ProductFactory(
+        tenant=b, product_line=b_line, sku="HYD-100", name=f"Beta Pump {OTHER_TENANT_MARK}"
+    )
+    TierFactory(tenant=b, key="strategic", name=f"Beta Tier {OTHER_TENANT_MARK}")
+    SegmentFactory(tenant=b, key="mining", name=f"Beta Segment {OTHER_TENANT_MARK}")
+    b_account = AccountFactory(
+        tenant=b, name=f"Beta Customer {OTHER_TENANT_MARK}", external_id="ACC-rep"
+    )
+    ContactFactory(
+        tenant=b, account=b_account, last_name=f"Beta {OTHER_TENANT_MARK}", external_id="CON-rep"
+    )
+    b_opportunity = OpportunityFactory(
+        tenant=b,
+        account=b_account,
+        stage=Stage.all_tenants.get(tenant=b, key="propose"),
+        name=f"Beta Deal {OTHER_TENANT_MARK}",
+    )
+    TouchFactory(
+        tenant=b, account=b_account, opportunity=b_opportunity, subject=f"Beta {OTHER_TENANT_MARK}"
+    )
+    TargetListFactory(tenant=b, name=f"Beta List {OTHER_TENANT_MARK}")

@@ -30,6 +30,7 @@ class InTenant(serializers.RelatedField):
         "does_not_exist": "No {model} with {field} {value!r} that you can see.",
         "incorrect_type": "Give an id, or an object with one of: {keys}.",
     }
+    output_key = "pk"  # what responses show: the id (subclasses may show a key instead)
 
     def __init__(
         self, model: type[models.Model], *, natural_keys: tuple[str, ...] = (), **kwargs: Any
@@ -75,6 +76,10 @@ class InTenant(serializers.RelatedField):
                 value=value,
             )
         return obj
+
+    def use_pk_only_optimization(self) -> bool:
+        # Output is the id, which the row holds already: no query per row.
+        return True
 
     def to_representation(self, value: models.Model) -> Any:
         return value.pk

@@ -1,8 +1,18 @@
-"""Filterset base: every list endpoint gets `updated_since` (ISO 8601, inclusive)."""
+"""Filterset base: every list endpoint gets `updated_since` (ISO 8601, inclusive) and, where the
+model has one, `external_id`.
+
+Relation filters are plain id filters (`IdFilter`): a ModelChoiceFilter would build its queryset
+when the class is defined, outside any tenant scope; an id matches nothing outside the
+caller's visible rows anyway, since filters narrow the already-scoped queryset."""
 
 import django_filters
 
-__all__ = ["TenantFilterSet"]
+__all__ = ["IdFilter", "TenantFilterSet"]
+
+
+class IdFilter(django_filters.NumberFilter):
+    def __init__(self, field_name: str, **kwargs):
+        super().__init__(field_name=f"{field_name}_id", **kwargs)
 
 
 class TenantFilterSet(django_filters.FilterSet):

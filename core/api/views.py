@@ -157,8 +157,13 @@ class _SealedViewSetMixin(TenantAPIMixin):
         """Hook: add select_related, annotations or extra filters."""
         return queryset
 
+    def check_permissions(self, request: Any) -> None:
+        super().check_permissions(request)
+        # Before validation: setting a field one may not set is a 403 whatever else is wrong.
+        if self.action in ("create", "update", "partial_update"):
+            check_field_roles(self.field_roles, request.data, request.membership.role)
+
     def perform_create(self, serializer: Any) -> None:
-        check_field_roles(self.field_roles, self.request.data, self.request.membership.role)
         self.save_new(serializer, tenant=self.request.tenant)
 
     def save_new(self, serializer: Any, *, tenant: Any) -> None:
@@ -166,7 +171,6 @@ class _SealedViewSetMixin(TenantAPIMixin):
         serializer.save(tenant=tenant)
 
     def perform_update(self, serializer: Any) -> None:
-        check_field_roles(self.field_roles, self.request.data, self.request.membership.role)
         instance = serializer.instance
         if not hasattr(instance, "version"):
             serializer.save()

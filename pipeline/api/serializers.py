@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from accounts.api.serializers import EXTERNAL, TermKey
+from accounts.models import Account, Contact, Product
+from core.api.fields import InTenant
+from core.api.serializers import SyncedModelSerializer, TenantModelSerializer
+from pipeline import services
+from pipeline.choices import Route
+from pipeline.models import Opportunity, OpportunityLine, Stage, StageChange, Touch
+from tenancy.api.fields import DIRECT_PEOPLE, TenantMember
+from tenancy.models import Partner, Team
+
+
+class StageSerializer(TenantModelSerializer):
+    class Meta:
+        model = Stage
+        fields = ["id", "key", "name", "order", "probability", "outcome"]
+
+
+class OpportunityLineSerializer(serializers.ModelSerializer):
+    product = InTenant(Product, natural_keys=("external_id", "sku"))
+    list_price = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=Decimal(0), required=False
+    )
+    net_amount = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = OpportunityLine
+        fields = ["product", "quantity", "list_price", "discount_pct", "net_amount"]
+
+
+class StageChangeSerializer(serializers.ModelSerializer):
+    from_stage = TermKey(Stage, read_only=True)
+    to_stage = TermKey(Stage, read_only=True)
+
+    class Meta:
+        model = StageChange
+        fields = ["from_stage", "to_stage", "changed_at", "changed_by"]
+
+
+class OpportunitySerializer(SyncedModelSerializer):
+    nested_fields = ("lines",)
+
+    account = InTenant(Account, natural_keys=EXTERNAL)
+    stage = TermKey(Stage)
+    currency = serializers.RegexField(
+        r"^[A-Z]{3}$", required=False, error_messages={"invalid": "Use an ISO 4217 code."}
+    )
+    amount = serializers.DecimalField(
+        max_digits=16, decimal_places=2, min_value=Decimal(0), required=False
+    )
+    opened_on = serializers.DateField(required=False)
+    owner_user = TenantMember(roles=DIRECT_PEOPLE, required=False, allow_null=True)
+    owner_team = InTenant(Team, natural_keys=EXTERNAL, required=False, allow_null=True)
+    partner = InTenant(Partner, natural_keys=EXTERNAL, required=False, allow_null=True)
+    lines = OpportunityLineSerializer(many=True, required=False)
+    stage_history = StageChangeSerializer(source="stage_changes", many=True, read_only=True)
+    outcome = serializers.CharField(source="stage.outcome", read_only=True)
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "id",
+            "external_id",
+            "version",
+            "account",
+            "name",
+            "amount",
+            "currency",
+            "stage",
+            "outcome",
+            "opened_on",
+            "expected_close_on",
+            "closed_on",
+            "route",
+            "owner_user",
+            "owner_team",
+            "partner",
+            "source",
+            "source_detail",
+            "close_reason",
+            "lines",
+            "stage_history",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        if self.instance is None:
+            attrs.setdefault("currency", self.context["tenant"].currency)
+            attrs.setdefault("opened_on", timezone.localdate())
+            if "amount" not in attrs:
+                lines = attrs.get("lines") or []
+                attrs["amount"] = sum((self.line_net(line) for line in lines), Decimal(0))
+        route = attrs.get("route", getattr(self.instance, "route", Route.DIRECT))
+        partner = attrs.get("partner", getattr(self.instance, "partner", None))
+        if route == Route.PARTNER and partner is None:
+            raise serializers.ValidationError(
+                {"partner": ["A partner-routed opportunity needs its partner."]}
+            )
+        owner = attrs.get("owner_user", getattr(self.instance, "owner_user", None))
+        if owner is not None and "owner_team" not in attrs:
+            membership = owner.memberships.filter(
+                tenant=self.context["tenant"], is_active=True
+            ).first()
+            attrs["owner_team"] = membership.team if membership else None
+        return attrs
+
+    @staticmethod
+    def line_net(line: dict[str, Any]) -> Decimal:
+        price = line.get("list_price", line["product"].list_price)
+        discount = line.get("discount_pct", Decimal(0))
+        return (line["quantity"] * price * (Decimal(100) - discount) / Decimal(100)).quantize(
+            Decimal("0.01")
+        )
+
+    def before_update(self, instance: Opportunity, fields: dict[str, Any]) -> None:
+        self._previous_stage = instance.stage_id
+
+    def after_save(self, instance: Opportunity, nested: dict[str, Any], created: bool) -> None:
+        actor = getattr(self.membership, "user", None)
+        previous = None if created else getattr(self, "_previous_stage", instance.stage_id)
+        services.record_stage_change(instance, previous, by=actor)
+        if "lines" in nested:
+            services.set_lines(instance, nested["lines"])
+
+
+class TouchSerializer(SyncedModelSerializer):
+    account = InTenant(Account, natural_keys=EXTERNAL, required=False, allow_null=True)
+    contact = InTenant(Contact, natural_keys=EXTERNAL, required=False, allow_null=True)
+    opportunity = InTenant(Opportunity, natural_keys=EXTERNAL, required=False, allow_null=True)
+    actor_user = TenantMember(required=False, allow_null=True)
+    actor_partner = InTenant(Partner, natural_keys=EXTERNAL, required=False, allow_null=True)
+    actor_team = InTenant(Team, natural_keys=EXTERNAL, required=False, allow_null=True)
+
+    class Meta:
+        model = Touch
+        fields = [
+            "id",
+            "external_id",
+            "version",
+            "account",
+            "contact",
+            "opportunity",
+            "channel",
+            "route",
+            "actor_user",
+            "actor_partner",
+            "actor_team",
+            "occurred_at",
+            "subject",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        get = lambda name: attrs.get(name, getattr(self.instance, name, None))  # noqa: E731
+        contact, account, opportunity = get("contact"), get("account"), get("opportunity")
+        if account is None and contact is not None:
+            attrs["account"] = account = contact.account
+        if account is None and opportunity is not None:
+            attrs["account"] = account = opportunity.account
+        if account is None and contact is None:
+            raise serializers.ValidationError(
+                {"account": ["A touch needs an account or a contact."]}
+            )
+        if (
+            contact is not None
+            and contact.account_id
+            and account is not None
+            and contact.account_id != account.pk
+        ):
+            raise serializers.ValidationError(
+                {"contact": ["This contact belongs to another account."]}
+            )
+        if opportunity is not None and account is not None and opportunity.account_id != account.pk:
+            raise serializers.ValidationError(
+                {"opportunity": ["This opportunity belongs to another account."]}
+            )
+        return attrs

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import django_filters
+from django.db.models import QuerySet
+
+from core.api.filters import IdFilter, TenantFilterSet
+from core.api.views import TenantModelViewSet
+from pipeline.api.serializers import OpportunitySerializer, StageSerializer, TouchSerializer
+from pipeline.models import Opportunity, Stage, Touch
+from tenancy.choices import Role
+
+ADMINS = frozenset({Role.REVOPS_ADMIN})
+EVERYONE = frozenset(Role.values)
+DIRECT_LEADS = frozenset({Role.REVOPS_ADMIN, Role.DIRECT_MANAGER})
+
+
+class StageViewSet(TenantModelViewSet):
+    """The tenant's sales stages and their win probabilities."""
+
+    model = Stage
+    queryset = Stage.objects.none()
+    serializer_class = StageSerializer
+    write_roles = ADMINS
+
+
+class OpportunityFilterSet(TenantFilterSet):
+    account = IdFilter("account")
+    partner = IdFilter("partner")
+    owner_user = IdFilter("owner_user")
+    owner_team = IdFilter("owner_team")
+    stage = django_filters.CharFilter(field_name="stage__key", label="Stage key")
+    outcome = django_filters.ChoiceFilter(
+        field_name="stage__outcome", choices=[("open", "open"), ("won", "won"), ("lost", "lost")]
+    )
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name contains")
+
+    class Meta:
+        model = Opportunity
+        fields = {
+            "route": ["exact"],
+            "source": ["exact"],
+            "external_id": ["exact"],
+            "expected_close_on": ["gte", "lte"],
+            "closed_on": ["gte", "lte"],
+        }
+
+
+class OpportunityViewSet(TenantModelViewSet):
+    """Opportunities with line items and stage history. Partners see and update those routed to them."""
+
+    model = Opportunity
+    queryset = Opportunity.objects.none()
+    serializer_class = OpportunitySerializer
+    filterset_class = OpportunityFilterSet
+    write_roles = EVERYONE
+    # Who works a deal, and through which route, is decided by the manufacturer.
+    field_roles = {
+        "route": DIRECT_LEADS | {Role.DIRECT_REP},
+        "partner": DIRECT_LEADS,
+        "owner_user": DIRECT_LEADS | {Role.DIRECT_REP},
+        "owner_team": DIRECT_LEADS,
+        "source": DIRECT_LEADS | {Role.DIRECT_REP},
+    }
+
+    def scope_queryset(self, queryset: QuerySet) -> QuerySet:
+        return queryset.select_related("stage").prefetch_related(
+            "lines", "stage_changes__from_stage", "stage_changes__to_stage"
+        )
+
+    def save_new(self, serializer, *, tenant) -> None:
+        membership = self.request.membership
+        if membership.role == Role.DIRECT_REP:
+            # A rep's new opportunity is theirs unless they name another owner.
+            serializer.save(
+                tenant=tenant,
+                owner_user=serializer.validated_data.get("owner_user") or membership.user,
+            )
+        elif membership.is_partner_user:
+            serializer.save(tenant=tenant, route="partner", partner=membership.partner)
+        else:
+            serializer.save(tenant=tenant)
+
+
+class TouchFilterSet(TenantFilterSet):
+    account = IdFilter("account")
+    contact = IdFilter("contact")
+    opportunity = IdFilter("opportunity")
+    actor_partner = IdFilter("actor_partner")
+    occurred_since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+
+    class Meta:
+        model = Touch
+        fields = {"channel": ["exact"], "route": ["exact"], "external_id": ["exact"]}
+
+
+class TouchViewSet(TenantModelViewSet):
+    """The touch log. Partner users log and see their own partner's touches."""
+
+    model = Touch
+    queryset = Touch.objects.none()
+    serializer_class = TouchSerializer
+    filterset_class = TouchFilterSet
+    write_roles = EVERYONE
+    field_roles = {
+        "actor_partner": DIRECT_LEADS,
+        "actor_team": DIRECT_LEADS,
+        "actor_user": DIRECT_LEADS,
+    }
+
+    def save_new(self, serializer, *, tenant) -> None:
+        membership = self.request.membership
+        if membership.is_partner_user:
+            serializer.save(
+                tenant=tenant,
+                route="partner",
+                actor_partner=membership.partner,
+                actor_user=membership.user,
+            )
+        elif membership.role in (Role.DIRECT_REP, Role.DIRECT_MANAGER):
+            serializer.save(tenant=tenant, actor_user=membership.user, actor_team=membership.team)
+        else:
+            serializer.save(tenant=tenant)

@@ -1,0 +1,44 @@
+import datetime
+
+import factory
+
+from accounts.tests.factories import AccountFactory
+from pipeline.models import Opportunity, Stage, Touch
+from tenancy.tests.factories import TenantFactory
+
+
+class StageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Stage
+
+    tenant = factory.SubFactory(TenantFactory)
+    key = factory.Sequence(lambda n: f"stage-{n}")
+    name = factory.Sequence(lambda n: f"Stage {n}")
+    order = factory.Sequence(int)
+    probability = 20
+
+
+class OpportunityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Opportunity
+
+    tenant = factory.SubFactory(TenantFactory)
+    account = factory.SubFactory(AccountFactory, tenant=factory.SelfAttribute("..tenant"))
+    name = factory.Sequence(lambda n: f"Deal {n}")
+    amount = 50000
+    currency = "EUR"
+    stage = factory.SubFactory(StageFactory, tenant=factory.SelfAttribute("..tenant"))
+    opened_on = datetime.date(2026, 10, 1)
+
+
+class TouchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Touch
+
+    tenant = factory.SubFactory(TenantFactory)
+    account = factory.SubFactory(AccountFactory, tenant=factory.SelfAttribute("..tenant"))
+    channel = "call"
+    route = "direct"
+    occurred_at = factory.LazyFunction(
+        lambda: datetime.datetime(2026, 11, 1, 10, tzinfo=datetime.UTC)
+    )

@@ -1,0 +1,37 @@
+"""A reference to a person of the tenant: `"owner_user": 7` or `{"email": "rep@acme.example"}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from core.api.fields import InTenant, context_membership
+from tenancy.choices import Role
+from tenancy.models import Membership, User
+
+__all__ = ["TenantMember"]
+
+
+class TenantMember(InTenant):
+    """A user with an active membership in the caller's tenant (optionally of certain roles)."""
+
+    def __init__(self, *, roles: frozenset[str] | None = None, **kwargs: Any) -> None:
+        self.roles = roles
+        super().__init__(User, natural_keys=("email",), **kwargs)
+
+    def get_queryset(self) -> models.QuerySet:
+        membership = context_membership(self.context)
+        if membership is None:
+            return User.objects.none()
+        members = Membership.objects.filter(is_active=True)
+        if self.roles:
+            members = members.filter(role__in=self.roles)
+        return User.objects.filter(pk__in=members.values("user_id"))
+
+    def parse(self, data: Any) -> tuple[str, Any]:
+        field, value = super().parse(data)
+        return (field, value.lower()) if field == "email" else (field, value)
+
+
+DIRECT_PEOPLE = frozenset({Role.REVOPS_ADMIN, Role.DIRECT_MANAGER, Role.DIRECT_REP})
