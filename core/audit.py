@@ -47,6 +47,7 @@ class AuditContext:
     actor: Any = None
     source: str = ""
     ip_address: str | None = None
+    credential: str = ""
 
 
 _context: ContextVar[AuditContext | None] = ContextVar("audit_context", default=None)
@@ -58,9 +59,10 @@ def current_audit() -> AuditContext:
 
 @contextmanager
 def audit_context(
-    *, actor: Any = None, source: str, ip_address: str | None = None
+    *, actor: Any = None, source: str, ip_address: str | None = None, credential: str = ""
 ) -> Iterator[None]:
-    token = _context.set(AuditContext(actor=actor, source=source, ip_address=ip_address))
+    context = AuditContext(actor=actor, source=source, ip_address=ip_address, credential=credential)
+    token = _context.set(context)
     try:
         yield
     finally:
@@ -97,6 +99,7 @@ def record(
         changes=changes or {},
         source=ctx.source,
         ip_address=ctx.ip_address,
+        credential=ctx.credential,
         detail=detail[:500],
     )
 

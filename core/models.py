@@ -80,6 +80,8 @@ class AuditEvent(models.Model):
     object_repr = models.CharField(max_length=200, blank=True)
     changes = models.JSONField(default=dict, blank=True)
     source = models.CharField(max_length=20, blank=True)  # web, api, task, command, admin
+    # Which credential acted, when not the browser session (e.g. "token cb_Xy12ab…").
+    credential = models.CharField(max_length=40, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     detail = models.CharField(max_length=500, blank=True)
 

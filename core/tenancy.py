@@ -58,8 +58,11 @@ def current_tenant() -> Any:
 class _OutOfScope(DisabledQuerySet):
     """Any query method, ours included, raises ScopeError without an active scope."""
 
-    # django-scopes leaves these open; they would answer questions about other tenants' rows.
+    # django-scopes leaves these open; they would answer questions about other tenants' rows:
+    # existence checks, use as a subquery, async iteration, pickling. `.query` stays readable
+    # (django-filter inspects it at import).
     exists = explain = contains = in_bulk = DisabledQuerySet.error
+    resolve_expression = _fetch_all = aiterator = __aiter__ = __getstate__ = DisabledQuerySet.error
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):

@@ -33,6 +33,11 @@ class TenantAdmin(admin.ModelAdmin):
 class TenantOwnedAdmin(admin.ModelAdmin):
     list_filter = ["tenant"]
 
+    def get_readonly_fields(self, request: object, obj: object = None) -> list[str]:
+        # Moving a row to another tenant would leave links across tenants behind.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "tenant"] if obj is not None else fields
+
 
 @admin.register(Partner)
 class PartnerAdmin(TenantOwnedAdmin):
@@ -55,7 +60,10 @@ class MembershipAdmin(TenantOwnedAdmin):
 @admin.register(ApiToken)
 class ApiTokenAdmin(TenantOwnedAdmin):
     list_display = ["name", "tenant", "user", "key_prefix", "last_used_at", "revoked_at"]
-    readonly_fields = ["key_prefix", "key_hash", "last_used_at"]
+    readonly_fields = ["user", "key_prefix", "key_hash", "last_used_at"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False  # keys are issued by `manage.py issue_api_token` or the console, shown once
 
 
 @admin.register(AuditEvent)
@@ -69,3 +77,6 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: object, obj: object = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False  # the log is append-only

@@ -6,6 +6,7 @@ from django.contrib.auth import authenticate
 from core.http import client_ip
 from tenancy.models import User
 from tenancy.services import login_throttle
+from tenancy.signals import record_login_failure
 
 GENERIC_LOGIN_ERROR = "Email or password is incorrect."
 
@@ -29,6 +30,7 @@ class LoginForm(forms.Form):
         ip = client_ip(self.request) or ""
         if by_email.is_blocked(email) or by_ip.is_blocked(ip):
             self.throttled = True
+            record_login_failure(email, self.request, reason="throttled")
             minutes = by_email.window_seconds // 60
             raise forms.ValidationError(
                 f"Too many failed sign-ins. Wait {minutes} minutes or reset your password.",
@@ -46,10 +48,3 @@ class LoginForm(forms.Form):
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="What uses it, e.g. 'Salesforce sync'.")
-    user = forms.ModelChoiceField(
-        queryset=User.objects.none(), help_text="The token acts as this user."
-    )
-
-    def __init__(self, *args: object, users: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = users

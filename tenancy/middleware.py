@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
 from core.audit import audit_context
@@ -30,7 +30,9 @@ class TenantScopeMiddleware:
                 return self.get_response(request)
             tenant = Tenant.objects.filter(slug=slug).first()
             if tenant is None:
-                raise Http404("No such tenant.")
+                # The page's guard answers: sign in first, then "not found", so an anonymous
+                # visitor cannot tell which tenants exist.
+                return self.get_response(request)
             request.tenant = tenant
             with tenant_scope(tenant):
                 return self.get_response(request)

@@ -16,7 +16,12 @@ from tenancy.models import Membership, User
 
 def _record_for_tenants(action: str, user: User | None, label: str, detail: str = "") -> None:
     tenants = (
-        [m.tenant for m in Membership.all_tenants.select_related("tenant").filter(user=user)]
+        [
+            m.tenant
+            for m in Membership.all_tenants.select_related("tenant").filter(
+                user=user, is_active=True
+            )
+        ]
         if user is not None
         else []
     )
@@ -37,10 +42,16 @@ def _on_logout(sender: Any, request: Any, user: User | None, **kwargs: Any) -> N
         _record_for_tenants(AuditEvent.Action.LOGOUT, user, user.email)
 
 
+def record_login_failure(email: str, request: Any, reason: str = "") -> None:
+    """A failed sign-in, in the log of each tenant the email's user belongs to (or of none)."""
+    email = email[:254].lower()
+    user = User.objects.filter(email=email).first()
+    detail = f"from {client_ip(request)}" + (f" ({reason})" if reason else "")
+    _record_for_tenants(AuditEvent.Action.LOGIN_FAILED, user, email, detail=detail)
+
+
 @receiver(user_login_failed)
 def _on_login_failed(sender: Any, credentials: dict, request: Any = None, **kwargs: Any) -> None:
-    email = str(credentials.get("username") or credentials.get("email") or "")[:254].lower()
-    user = User.objects.filter(email=email).first()
-    _record_for_tenants(
-        AuditEvent.Action.LOGIN_FAILED, user, email, detail=f"from {client_ip(request)}"
+    record_login_failure(
+        str(credentials.get("username") or credentials.get("email") or ""), request
     )

@@ -10,13 +10,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from core.audit import record
@@ -47,7 +46,11 @@ def door_page(door: str) -> Callable:
         @wraps(view)
         def guarded(request: HttpRequest, tenant: str, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
-                return redirect(f"{reverse(f'{door}:front')}?next={request.get_full_path()}")
+                return redirect(
+                    f"{reverse(f'{door}:front')}?{urlencode({'next': request.get_full_path()})}"
+                )
+            if request.tenant is None:
+                raise Http404("No such tenant.")
             membership = membership_for(request.user, request.tenant)
             if membership is None:
                 raise Http404("No such tenant.")
@@ -123,7 +126,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     action = request.GET.get("action", "")
     if action in AuditEvent.Action.values:
         events = events.filter(action=action)
-    query = request.GET.get("q", "").strip()[:100]
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     if query:
         events = events.filter(actor_label__icontains=query) | events.filter(
             object_repr__icontains=query
@@ -153,25 +156,18 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 
 def api_tokens(request: HttpRequest) -> HttpResponse:
-    members = User.objects.filter(
-        memberships__in=Membership.objects.filter(is_active=True)
-    ).order_by("email")
-    form = ApiTokenForm(request.POST or None, users=members)
+    """Tokens of this tenant. A token acts as the admin who creates it here, so every API change
+    is traceable to a person; tokens for other users come from `manage.py issue_api_token`."""
+    form = ApiTokenForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
-        try:
-            token, new_key = issue_api_token(
-                tenant=request.tenant,
-                user=form.cleaned_data["user"],
-                name=form.cleaned_data["name"],
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(
-                request, f"Token “{token.name}” created. Copy the key now: it is shown once."
-            )
-            form = ApiTokenForm(users=members)
+        token, new_key = issue_api_token(
+            tenant=request.tenant, user=request.user, name=form.cleaned_data["name"]
+        )
+        messages.success(
+            request, f"Token “{token.name}” created. Copy the key now: it is shown once."
+        )
+        form = ApiTokenForm()
     tokens = ApiToken.objects.select_related("user")
     status = 400 if request.method == "POST" and form.errors else 200
     context = {"form": form, "tokens": tokens, "new_key": new_key}

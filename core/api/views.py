@@ -103,7 +103,14 @@ class TenantAPIMixin:
         request.tenant, request.membership = resolve(request)
         self._request_scope.enter_context(tenant_scope(request.tenant))
         self._request_scope.enter_context(
-            audit_context(actor=user, source="api", ip_address=client_ip(request))
+            audit_context(
+                actor=user,
+                source="api",
+                ip_address=client_ip(request),
+                credential=f"token {request.auth.key_prefix}…"
+                if getattr(request.auth, "key_prefix", "")
+                else "session",
+            )
         )
 
     def handle_exception(self, exc: Exception) -> Any:
@@ -143,9 +150,16 @@ class _SealedViewSetMixin(TenantAPIMixin):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        # Whatever class in the hierarchy would win over the base's version, mixins included.
         for name in SEALED:
-            if name in cls.__dict__:
-                raise TypeError(f"{cls.__name__} may not override {name}(); use the hooks instead")
+            owner = next(k for k in cls.__mro__ if name in k.__dict__)
+            if owner not in (
+                _SealedViewSetMixin,
+                TenantAPIMixin,
+            ) and not owner.__module__.startswith("rest_framework"):
+                raise TypeError(
+                    f"{cls.__name__} may not override {name}() (from {owner.__name__}); use the hooks"
+                )
 
     def get_queryset(self) -> models.QuerySet:
         membership = getattr(self.request, "membership", None)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import QuerySet
 
-from core.api.filters import IdFilter, TenantFilterSet
+from core.api.filters import IdFilter, SafeDateTimeFilter, TenantFilterSet
 from core.api.views import TenantModelViewSet
 from pipeline.api.serializers import OpportunitySerializer, StageSerializer, TouchSerializer
 from pipeline.models import Opportunity, Stage, Touch
@@ -86,7 +86,7 @@ class TouchFilterSet(TenantFilterSet):
     contact = IdFilter("contact")
     opportunity = IdFilter("opportunity")
     actor_partner = IdFilter("actor_partner")
-    occurred_since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_since = SafeDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
 
     class Meta:
         model = Touch

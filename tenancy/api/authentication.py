@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rest_framework import authentication, exceptions
@@ -18,6 +19,7 @@ from tenancy.services import authenticate_api_key, membership_for, memberships_o
 __all__ = ["ApiTokenAuthentication", "TenantSessionAuthentication", "resolve_request_tenant"]
 
 TENANT_HEADER = "HTTP_X_TENANT"
+SLUG = re.compile(r"^[a-z0-9-]{1,50}$")
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -60,10 +62,12 @@ def resolve_request_tenant(request: Any) -> tuple[Tenant, Membership]:
             )
         membership = request.auth.membership
     elif named:
-        tenant = Tenant.objects.filter(slug=named[:50]).first()
+        if not SLUG.match(named):
+            raise exceptions.NotFound("No such tenant for this user.")
+        tenant = Tenant.objects.filter(slug=named).first()
         membership = membership_for(request.user, tenant) if tenant else None
         if membership is None:
-            raise exceptions.NotFound(f"No tenant '{named[:50]}' for this user.")
+            raise exceptions.NotFound("No such tenant for this user.")
     else:
         memberships = memberships_of(request.user)
         if not memberships:

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from core.api.filters import TenantFilterSet
+from core.api.filters import IdFilter, TenantFilterSet
 from core.api.views import TenantAPIView, TenantModelViewSet, TenantReadOnlyViewSet
 from tenancy.api.serializers import MeSerializer, PartnerSerializer, TeamSerializer, UserSerializer
 from tenancy.choices import Role
@@ -73,8 +72,8 @@ class TeamViewSet(TenantModelViewSet):
 
 class UserFilterSet(TenantFilterSet):
     # Plain id filters: a ModelChoiceFilter would build its queryset at import, outside any scope.
-    partner = django_filters.NumberFilter(field_name="partner_id")
-    team = django_filters.NumberFilter(field_name="team_id")
+    partner = IdFilter("partner")
+    team = IdFilter("team")
 
     class Meta:
         model = Membership

@@ -66,7 +66,7 @@ def test_anonymous_is_sent_to_the_door_to_sign_in_and_then_back(world, client):
     response = client.get("/console/alpha/audit/")
     assert (
         response.status_code == 302
-        and response["Location"] == "/console/?next=/console/alpha/audit/"
+        and response["Location"] == "/console/?next=%2Fconsole%2Falpha%2Faudit%2F"
     )
     response = client.post(
         "/console/?next=/console/alpha/audit/",
