@@ -1,13 +1,28 @@
-"""The navigation of each front door. Apps add their pages from AppConfig.ready() with
-`add_nav_item`, so this lower layer never imports them."""
+"""The pages and navigation of each front door.
+
+Apps register their pages from AppConfig.ready() with `register_pages(door, Page(...), ...)`; this
+lower layer never imports them, and tenancy/urls.py mounts every registered page under
+`/<door>/<tenant>/` behind the door's guard. A page with a `nav` label also appears in the door's
+navigation, ordered by `order`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tenancy.choices import Door
 
-__all__ = ["NavItem", "add_nav_item", "nav_items"]
+__all__ = ["NavItem", "Page", "nav_items", "pages", "register_pages"]
+
+
+@dataclass(frozen=True)
+class Page:
+    route: str  # below /<door>/<tenant>/, e.g. "accounts/<int:pk>/"
+    view: Callable
+    name: str  # URL name within the door's namespace
+    nav: str = ""  # label in the navigation; empty: not in the navigation
+    order: int = 100
 
 
 @dataclass(frozen=True)
@@ -17,25 +32,22 @@ class NavItem:
     order: int = 100
 
 
-_NAV: dict[str, list[NavItem]] = {
-    Door.PORTAL: [NavItem("Home", "portal:home", 0)],
-    Door.SALES: [NavItem("Home", "sales:home", 0)],
-    Door.CONSOLE: [
-        NavItem("Home", "console:home", 0),
-        NavItem("Partners", "console:partners", 80),
-        NavItem("Teams", "console:teams", 81),
-        NavItem("Users", "console:users", 82),
-        NavItem("API tokens", "console:api-tokens", 90),
-        NavItem("Audit log", "console:audit-log", 95),
-    ],
-}
+_PAGES: dict[str, list[Page]] = {door: [] for door in Door}
+_HOME = {door: NavItem("Home", f"{door}:home", 0) for door in Door}
 
 
-def add_nav_item(door: str, item: NavItem) -> None:
-    if item not in _NAV[door]:
-        _NAV[door].append(item)
-        _NAV[door].sort(key=lambda i: i.order)
+def register_pages(door: str, *new: Page) -> None:
+    names = {p.name for p in _PAGES[door]}
+    for page in new:
+        if page.name in names:
+            raise ValueError(f"{door}:{page.name} is registered twice")
+        _PAGES[door].append(page)
+
+
+def pages(door: str) -> list[Page]:
+    return list(_PAGES[door])
 
 
 def nav_items(door: str) -> list[NavItem]:
-    return list(_NAV[door])
+    items = [NavItem(p.nav, f"{door}:{p.name}", p.order) for p in _PAGES[door] if p.nav]
+    return [_HOME[door], *sorted(items, key=lambda i: i.order)]
