@@ -24,6 +24,7 @@ from tests.world import PERSONAS
 
 pytestmark = pytest.mark.django_db
 
+SYNC_ACTIONS = {"bulk", "sync"}
 INSIDERS = [p for p, (tenant_key, _, _) in PERSONAS.items() if tenant_key == "a"]
 OUTSIDERS = [p for p, (tenant_key, _, _) in PERSONAS.items() if tenant_key == "b"]
 
@@ -60,6 +61,9 @@ def classify(route: Route) -> str | None:
         return "door"
     if route.name in API_ROUTE_NAMES and route.name.rsplit("-", 1)[0] in API_RESOURCES:
         return "api"
+    basename, _, action_name = (route.name or "").rpartition("-")
+    if basename in API_RESOURCES and action_name in SYNC_ACTIONS:
+        return "api-sync"  # exercised by the bulk/sync tests below
     if route.name in API_VIEWS:
         return "api-view"
     return None
@@ -348,3 +352,65 @@ def test_the_platform_admin_is_for_superusers_only(world, login_as):
 def test_unknown_urls_are_404_in_the_shape_of_their_surface(client):
     assert client.get("/api/v1/no-such-resource/").json()["code"] == "not_found"
     assert client.get("/no-such-page/").status_code == 404
+
+
+# --- CRM-sync actions: bulk upsert and the sync feed ----------------------------------------
+
+
+def synced_basenames() -> list[str]:
+    return sorted(b for _, v, b in router.registry if hasattr(v, "sync") and b in API_RESOURCES)
+
+
+@pytest.mark.django_db(transaction=True)  # the feed only shows committed rows (core.sync)
+@pytest.mark.parametrize("basename", synced_basenames())
+def test_sync_feeds_are_for_admins_and_carry_only_their_tenant(world, basename):
+    spec, url = API_RESOURCES[basename], reverse(f"{basename}-sync") + "?page_size=1000"
+    assert api_client(world, None).get(url).status_code == 401
+    for persona in INSIDERS + OUTSIDERS:
+        response = api_client(world, persona).get(url)
+        if PERSONAS[persona][1] != "revops_admin":
+            assert response.status_code == 403, persona
+            continue
+        tenant = world.tenant if persona in INSIDERS else world.other_tenant
+        assert {c["id"] for c in response.json()["results"]} == set(
+            spec.model.all_tenants.filter(tenant=tenant).values_list("pk", flat=True)
+        ), persona
+        if persona in INSIDERS:
+            assert_no_leak(
+                response.content.decode(), world.forbidden_marks(persona), f"{persona} {url}"
+            )
+
+
+@pytest.mark.parametrize("basename", synced_basenames())
+def test_bulk_upserts_never_change_what_the_caller_may_not(world, basename):
+    """Non-writers are refused; writers sending every external id of the other tenant and of rows
+    they cannot see change none of those rows."""
+    spec, viewset = API_RESOURCES[basename], viewset_of(basename)
+    url = reverse(f"{basename}-bulk")
+    foreign = [o for o in spec.rows(world)["b"] + spec.rows(world)["a"] if o.external_id]
+    assert api_client(world, None).post(url, [], format="json").status_code == 401
+    for persona in INSIDERS:
+        client, visible = api_client(world, persona), visible_ids(world, persona, spec.model)
+        records = [
+            {**spec.update(world), "external_id": o.external_id}
+            for o in foreign
+            if o.pk not in visible
+        ]
+        before = snapshot(spec.model)
+        response = client.post(url, {"records": records}, format="json")
+        if not may(viewset, PERSONAS[persona][1], write=True):
+            assert response.status_code == 403, persona
+        else:
+            assert response.status_code == 200, persona
+            hidden = {
+                o.external_id
+                for o in foreign
+                if o.pk not in visible and o.tenant_id == world.tenant.pk
+            }
+            for result in response.json()["results"]:
+                if result["external_id"] in hidden:
+                    assert result["status"] == "error", f"{persona} changed hidden {result}"
+        rows_after = {r["id"]: r for r in snapshot(spec.model)}
+        for row in before:
+            if row["tenant_id"] != world.tenant.pk or row["id"] not in visible:
+                assert rows_after.get(row["id"]) == row, f"{persona} changed {basename} {row['id']}"

@@ -261,6 +261,13 @@ class ContactSerializer(SyncedModelSerializer):
     def validate_email(self, value: str) -> str:
         return _normalized(normalize_email, value)
 
+    def validate_phone(self, value: str) -> str:
+        # International numbers are checked here, with the other field errors; national ones need
+        # the account's country and are checked in validate().
+        if value.strip().startswith(("+", "00")):
+            return _normalized(normalize_phone, value)
+        return value
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
         if attrs.get("phone"):

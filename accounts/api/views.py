@@ -14,6 +14,7 @@ from accounts.api.serializers import (
 )
 from accounts.models import Account, Contact, Product, ProductLine, Segment, TargetList, Tier
 from core.api.filters import IdFilter, TenantFilterSet
+from core.api.sync import SyncActionsMixin
 from core.api.views import TenantModelViewSet
 from tenancy.choices import Role
 
@@ -46,7 +47,7 @@ class ProductLineFilterSet(TenantFilterSet):
         fields = {"code": ["exact"], "external_id": ["exact"], "service_heavy": ["exact"]}
 
 
-class ProductLineViewSet(TenantModelViewSet):
+class ProductLineViewSet(SyncActionsMixin, TenantModelViewSet):
     """The tenant's product lines."""
 
     model = ProductLine
@@ -69,7 +70,7 @@ class ProductFilterSet(TenantFilterSet):
         }
 
 
-class ProductViewSet(TenantModelViewSet):
+class ProductViewSet(SyncActionsMixin, TenantModelViewSet):
     """The tenant's products (SKUs with list prices)."""
 
     model = Product
@@ -110,7 +111,7 @@ class AccountFilterSet(TenantFilterSet):
         return queryset.filter(pk__in=Account.objects.filter(matching).values("pk"))
 
 
-class AccountViewSet(TenantModelViewSet):
+class AccountViewSet(SyncActionsMixin, TenantModelViewSet):
     """Customer accounts. Reps see their own and their team's; partners the accounts assigned to them."""
 
     model = Account
@@ -137,7 +138,7 @@ class ContactFilterSet(TenantFilterSet):
         return queryset.filter(email=value.strip().lower())
 
 
-class ContactViewSet(TenantModelViewSet):
+class ContactViewSet(SyncActionsMixin, TenantModelViewSet):
     """Contacts at accounts; everyone may write contacts of the accounts they can see."""
 
     model = Contact
@@ -153,7 +154,7 @@ class TargetListFilterSet(TenantFilterSet):
         fields = {"external_id": ["exact"], "name": ["icontains"]}
 
 
-class TargetListViewSet(TenantModelViewSet):
+class TargetListViewSet(SyncActionsMixin, TenantModelViewSet):
     """Named account lists for ABM and campaigns, with why each account is on them."""
 
     model = TargetList

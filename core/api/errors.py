@@ -19,7 +19,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.audit import record
 
-__all__ = ["Conflict", "exception_handler"]
+__all__ = ["Conflict", "exception_handler", "flatten_errors"]
 
 
 class Conflict(exceptions.APIException):
@@ -28,19 +28,19 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-def _flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:
+def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
     """Turn DRF's nested error structure into {"field.sub": [messages]}."""
     if isinstance(errors, dict):
         out: dict[str, list[str]] = {}
         for key, value in errors.items():
-            out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+            out.update(flatten_errors(value, f"{prefix}.{key}" if prefix else str(key)))
         return out
     if isinstance(errors, list) and errors and all(isinstance(e, str) for e in errors):
         return {prefix or "non_field_errors": [str(e) for e in errors]}
     if isinstance(errors, list):
         out = {}
         for index, value in enumerate(errors):
-            out.update(_flatten(value, f"{prefix}.{index}" if prefix else str(index)))
+            out.update(flatten_errors(value, f"{prefix}.{index}" if prefix else str(index)))
         return out
     return {prefix or "non_field_errors": [str(errors)]}
 
@@ -73,7 +73,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         body = {
             "code": "invalid",
             "detail": "Some input is not valid.",
-            "fields": _flatten(exc.detail),
+            "fields": flatten_errors(exc.detail),
         }
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)

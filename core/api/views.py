@@ -182,7 +182,12 @@ class _SealedViewSetMixin(TenantAPIMixin):
 
     def save_new(self, serializer: Any, *, tenant: Any) -> None:
         """Hook: create through a service when creating is more than saving."""
-        serializer.save(tenant=tenant)
+        serializer.save(tenant=tenant, **self.creation_defaults(serializer.validated_data))
+
+    def creation_defaults(self, validated: dict[str, Any]) -> dict[str, Any]:
+        """Hook: values a new row takes from who creates it (e.g. a partner user's own partner).
+        Applied to single creates and to rows created by bulk upserts alike."""
+        return {}
 
     def perform_update(self, serializer: Any) -> None:
         instance = serializer.instance

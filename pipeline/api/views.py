@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import QuerySet
 
 from core.api.filters import IdFilter, SafeDateTimeFilter, TenantFilterSet
+from core.api.sync import SyncActionsMixin
 from core.api.views import TenantModelViewSet
 from pipeline.api.serializers import OpportunitySerializer, StageSerializer, TouchSerializer
 from pipeline.models import Opportunity, Stage, Touch
@@ -45,7 +46,7 @@ class OpportunityFilterSet(TenantFilterSet):
         }
 
 
-class OpportunityViewSet(TenantModelViewSet):
+class OpportunityViewSet(SyncActionsMixin, TenantModelViewSet):
     """Opportunities with line items and stage history. Partners see and update those routed to them."""
 
     model = Opportunity
@@ -67,18 +68,14 @@ class OpportunityViewSet(TenantModelViewSet):
             "lines", "stage_changes__from_stage", "stage_changes__to_stage"
         )
 
-    def save_new(self, serializer, *, tenant) -> None:
+    def creation_defaults(self, validated: dict) -> dict:
         membership = self.request.membership
         if membership.role == Role.DIRECT_REP:
             # A rep's new opportunity is theirs unless they name another owner.
-            serializer.save(
-                tenant=tenant,
-                owner_user=serializer.validated_data.get("owner_user") or membership.user,
-            )
-        elif membership.is_partner_user:
-            serializer.save(tenant=tenant, route="partner", partner=membership.partner)
-        else:
-            serializer.save(tenant=tenant)
+            return {"owner_user": validated.get("owner_user") or membership.user}
+        if membership.is_partner_user:
+            return {"route": "partner", "partner": membership.partner}
+        return {}
 
 
 class TouchFilterSet(TenantFilterSet):
@@ -93,7 +90,7 @@ class TouchFilterSet(TenantFilterSet):
         fields = {"channel": ["exact"], "route": ["exact"], "external_id": ["exact"]}
 
 
-class TouchViewSet(TenantModelViewSet):
+class TouchViewSet(SyncActionsMixin, TenantModelViewSet):
     """The touch log. Partner users log and see their own partner's touches."""
 
     model = Touch
@@ -107,16 +104,14 @@ class TouchViewSet(TenantModelViewSet):
         "actor_user": DIRECT_LEADS,
     }
 
-    def save_new(self, serializer, *, tenant) -> None:
+    def creation_defaults(self, validated: dict) -> dict:
         membership = self.request.membership
         if membership.is_partner_user:
-            serializer.save(
-                tenant=tenant,
-                route="partner",
-                actor_partner=membership.partner,
-                actor_user=membership.user,
-            )
-        elif membership.role in (Role.DIRECT_REP, Role.DIRECT_MANAGER):
-            serializer.save(tenant=tenant, actor_user=membership.user, actor_team=membership.team)
-        else:
-            serializer.save(tenant=tenant)
+            return {
+                "route": "partner",
+                "actor_partner": membership.partner,
+                "actor_user": membership.user,
+            }
+        if membership.role in (Role.DIRECT_REP, Role.DIRECT_MANAGER):
+            return {"actor_user": membership.user, "actor_team": membership.team}
+        return {}

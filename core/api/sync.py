@@ -1,0 +1,227 @@
+"""The two CRM-sync actions every synced resource has.
+
+`POST /<resource>/bulk/`: upsert up to 1,000 records keyed by external id (core.bulk).
+
+`GET /<resource>/sync/?cursor=`: every change since the cursor, rows and deletions (tombstones)
+in one commit-safe order (core.sync), so a connector that stores the returned cursor and comes
+back later mirrors the tenant exactly, even when writers commit out of order. Start without a
+cursor for the initial load; the response always carries the cursor to resume from.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from django.db.models import Q
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from core.bulk import MAX_RECORDS, BulkUpsert
+from core.sync import Tombstone, safe_horizon
+
+__all__ = ["SyncActionsMixin"]
+
+SYNC_ROLES = frozenset({"revops_admin"})
+DEFAULT_PAGE, MAX_PAGE = 500, 1000
+ROW, DELETION = 0, 1
+
+
+class TooManyRecords(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_many_records"
+
+
+def encode_cursor(position: tuple[int, int, int]) -> str:
+    return base64.urlsafe_b64encode(":".join(map(str, position)).encode()).decode()
+
+
+def decode_cursor(raw: str) -> tuple[int, int, int]:
+    try:
+        seq, kind, pk = (
+            int(part) for part in base64.urlsafe_b64decode(raw.encode()).decode().split(":")
+        )
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise exceptions.ValidationError(
+            {"cursor": ["This cursor is not one we gave out."]}
+        ) from None
+    if kind not in (ROW, DELETION) or min(seq, pk) < 0 or max(seq, pk) >= 2**63:
+        raise exceptions.ValidationError({"cursor": ["This cursor is not one we gave out."]})
+    return seq, kind, pk
+
+
+def _after(position: tuple[int, int, int], kind: int, pk_field: str) -> Q:
+    """Rows of `kind` strictly after `position` in (sequence, kind, id) order."""
+    seq, at_kind, pk = position
+    later = Q(sync_seq__gt=seq)
+    if kind > at_kind:
+        return later | Q(sync_seq=seq)
+    if kind == at_kind:
+        return later | Q(sync_seq=seq, **{f"{pk_field}__gt": pk})
+    return later
+
+
+BULK_RESULT = inline_serializer(
+    "BulkResult",
+    {
+        "summary": serializers.DictField(child=serializers.IntegerField()),
+        "results": serializers.ListField(child=serializers.DictField()),
+    },
+)
+
+
+class SyncActionsMixin:
+    """Adds `bulk` and `sync` to a TenantModelViewSet of a `Synced` model."""
+
+    @extend_schema(
+        request={
+            "application/json": {
+                "type": "object",
+                "properties": {"records": {"type": "array", "maxItems": MAX_RECORDS}},
+            }
+        },
+        responses={200: BULK_RESULT},
+        examples=[
+            OpenApiExample(
+                "Two records, one bad",
+                request_only=True,
+                value={
+                    "records": [
+                        {"external_id": "SF-1", "name": "Ok"},
+                        {"external_id": "SF-2", "name": ""},
+                    ]
+                },
+            ),
+            OpenApiExample(
+                "Per-record results",
+                response_only=True,
+                value={
+                    "summary": {"created": 1, "updated": 0, "unchanged": 0, "error": 1},
+                    "results": [
+                        {"index": 0, "external_id": "SF-1", "status": "created", "id": 41},
+                        {
+                            "index": 1,
+                            "external_id": "SF-2",
+                            "status": "error",
+                            "id": None,
+                            "errors": {"name": ["This field may not be blank."]},
+                        },
+                    ],
+                },
+            ),
+        ],
+        description=f"Create or update up to {MAX_RECORDS} records keyed by `external_id`. Each record gets its "
+        "own result; a bad record never blocks or half-writes the others. References may be given by "
+        'external id, e.g. `"account": {"external_id": "SF-0042"}`.',
+    )
+    @action(detail=False, methods=["post"], url_path="bulk")
+    def bulk(self, request: Any) -> Response:
+        records = request.data.get("records") if isinstance(request.data, dict) else request.data
+        if not isinstance(records, list):
+            raise exceptions.ValidationError(
+                {"records": ['Send a JSON list of records, or {"records": [...]}.']}
+            )
+        if len(records) > MAX_RECORDS:
+            raise TooManyRecords(
+                f"At most {MAX_RECORDS} records per request; this one has {len(records)}."
+            )
+        results = BulkUpsert(
+            self.get_serializer_class(),
+            tenant=request.tenant,
+            membership=request.membership,
+            field_roles=self.field_roles,
+            creation_defaults=self.creation_defaults,
+        ).run(records)
+        summary = dict.fromkeys(("created", "updated", "unchanged", "error"), 0)
+        for result in results:
+            summary[result.status] += 1
+        return Response({"summary": summary, "results": [r.as_dict() for r in results]})
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "cursor", str, description="The cursor of the previous response; omit to start."
+            ),
+            OpenApiParameter(
+                "page_size", int, description=f"Up to {MAX_PAGE} changes (default {DEFAULT_PAGE})."
+            ),
+        ],
+        responses={
+            200: inline_serializer(
+                "SyncPage",
+                {
+                    "results": serializers.ListField(child=serializers.DictField()),
+                    "cursor": serializers.CharField(),
+                    "has_more": serializers.BooleanField(),
+                },
+            )
+        },
+        description='Changes since `cursor` in commit-safe order: `{"op": "upsert", "data": {...}}` for '
+        'created or updated rows and `{"op": "delete", "id", "external_id"}` for deleted ones. Store '
+        "the returned `cursor` and call again; `has_more` says whether to call again now. RevOps admins only.",
+    )
+    @action(detail=False, methods=["get"], url_path="sync")
+    def sync(self, request: Any) -> Response:
+        if request.membership.role not in SYNC_ROLES:
+            raise exceptions.PermissionDenied("The sync feed is for RevOps admins' integrations.")
+        size = self._page_size(request)
+        position = (
+            decode_cursor(request.query_params["cursor"])
+            if request.query_params.get("cursor")
+            else (0, ROW, 0)
+        )
+        horizon = safe_horizon()
+        rows = list(
+            self.get_queryset()
+            .filter(_after(position, ROW, "pk"), sync_seq__lt=horizon)
+            .order_by("sync_seq", "pk")[: size + 1]
+        )
+        deletions = list(
+            Tombstone.objects.filter(
+                _after(position, DELETION, "object_id"),
+                resource=self.model._meta.label,
+                sync_seq__lt=horizon,
+            ).order_by("sync_seq", "object_id")[: size + 1]
+        )
+        merged = sorted(
+            [((r.sync_seq, ROW, r.pk), r) for r in rows]
+            + [((t.sync_seq, DELETION, t.object_id), t) for t in deletions],
+            key=lambda pair: pair[0],
+        )
+        page, has_more = merged[:size], len(merged) > size
+        serialized = self.get_serializer(
+            [item for key, item in page if key[1] == ROW], many=True
+        ).data
+        upserts = iter(serialized)
+        results = []
+        for key, item in page:
+            if key[1] == ROW:
+                results.append(
+                    {
+                        "op": "upsert",
+                        "id": item.pk,
+                        "external_id": item.external_id,
+                        "version": item.version,
+                        "data": next(upserts),
+                    }
+                )
+            else:
+                results.append(
+                    {"op": "delete", "id": item.object_id, "external_id": item.external_id}
+                )
+        cursor = encode_cursor(page[-1][0] if page else position)
+        return Response({"results": results, "cursor": cursor, "has_more": has_more})
+
+    @staticmethod
+    def _page_size(request: Any) -> int:
+        raw = request.query_params.get("page_size", DEFAULT_PAGE)
+        try:
+            size = int(raw)
+        except (TypeError, ValueError):
+            raise exceptions.ValidationError({"page_size": ["Send a whole number."]}) from None
+        if not 1 <= size <= MAX_PAGE:
+            raise exceptions.ValidationError({"page_size": [f"Use 1 to {MAX_PAGE}."]})
+        return size

@@ -1,0 +1,322 @@
+"""Bulk upsert keyed by external id: the engine behind `POST /api/v1/<resource>/bulk/` and CSV
+imports.
+
+A batch is validated record by record with the resource's own serializer, so a bulk write accepts
+exactly what a single write accepts; then every valid record is written in one transaction with
+`bulk_create` / `bulk_update`, one change sequence, and audit events written in bulk. Each record
+gets its own result (created, updated, unchanged, or error with field messages); a bad record
+never blocks the others and is never half-written. If the batch write itself fails (a concurrent
+writer took an external id meanwhile), the valid records are retried one by one, each in its own
+savepoint.
+
+References are resolved for the whole batch up front (one query per referenced model and key), so
+a thousand contacts naming their account by external id cost one lookup, not a thousand.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from rest_framework import exceptions, serializers
+
+from core.api.errors import flatten_errors
+from core.api.fields import InTenant
+from core.api.serializers import SyncedModelSerializer
+from core.audit import current_audit
+from core.models import AuditEvent
+from core.sync import change_sequence
+
+__all__ = ["MAX_RECORDS", "BulkUpsert", "RecordResult"]
+
+MAX_RECORDS = 1000
+CREATED, UPDATED, UNCHANGED, ERROR = "created", "updated", "unchanged", "error"
+
+
+@dataclass
+class RecordResult:
+    index: int
+    external_id: str = ""
+    status: str = ERROR
+    id: int | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = {
+            "index": self.index,
+            "external_id": self.external_id,
+            "status": self.status,
+            "id": self.id,
+        }
+        if self.errors:
+            data["errors"] = self.errors
+        return data
+
+
+@dataclass
+class _Pending:
+    result: RecordResult
+    serializer: serializers.ModelSerializer
+    instance: models.Model | None
+    fields: dict[str, Any]
+    nested: dict[str, Any]
+    changed: set[str] = field(default_factory=set)
+    before: dict[str, Any] = field(default_factory=dict)
+
+
+class BulkUpsert:
+    """Upsert `records` (dicts in the resource's API shape, each with an `external_id`)."""
+
+    def __init__(
+        self,
+        serializer_class: type[serializers.ModelSerializer],
+        *,
+        tenant: Any,
+        membership: Any,
+        field_roles: dict[str, frozenset[str]] | None = None,
+        creation_defaults: Any = None,
+    ) -> None:
+        self.serializer_class = serializer_class
+        self.model = serializer_class.Meta.model
+        self.tenant = tenant
+        self.membership = membership
+        self.field_roles = field_roles or {}
+        self.creation_defaults = creation_defaults or (lambda validated: {})
+        self.context: dict[str, Any] = {
+            "tenant": tenant,
+            "membership": membership,
+            "resolved": {},
+            "skip_unique_checks": True,
+        }
+
+    # --- validation --------------------------------------------------------------------------
+
+    def run(self, records: list[Any]) -> list[RecordResult]:
+        results = [RecordResult(index=i) for i in range(len(records))]
+        keyed = self._check_keys(records, results)
+        existing = self._existing([key for key, _ in keyed.values()])
+        self._resolve_references([records[i] for i in keyed])
+        pending = [
+            p for i in keyed if (p := self._validate(records[i], results[i], existing)) is not None
+        ]
+        if pending:
+            self._write(pending)
+        return results
+
+    def _check_keys(
+        self, records: list[Any], results: list[RecordResult]
+    ) -> dict[int, tuple[str, Any]]:
+        """index -> (external_id, record) for records that can be processed at all."""
+        seen: dict[str, int] = {}
+        keyed = {}
+        for index, record in enumerate(records):
+            result = results[index]
+            if not isinstance(record, dict):
+                result.errors = {"non_field_errors": ["Each record must be a JSON object."]}
+                continue
+            key = record.get("external_id")
+            if not isinstance(key, str | int) or not str(key).strip():
+                result.errors = {"external_id": ["Every record needs an external_id."]}
+                continue
+            key = str(key).strip()
+            result.external_id = key
+            if len(key) > 100:
+                result.errors = {"external_id": ["Use at most 100 characters."]}
+                continue
+            if key in seen:
+                result.errors = {
+                    "external_id": [f"Also used by record {seen[key]} of this request."]
+                }
+                continue
+            refused = sorted(
+                f
+                for f, roles in self.field_roles.items()
+                if f in record and self.membership.role not in roles
+            )
+            if refused:
+                result.errors = {name: ["Your role may not set this field."] for name in refused}
+                continue
+            seen[key] = index
+            keyed[index] = (key, {**record, "external_id": key})
+            records[index] = keyed[index][1]
+        return keyed
+
+    def _existing(self, keys: list[str]) -> dict[str, models.Model | None]:
+        """external id -> the caller's visible row, or None when the row exists but is hidden."""
+        rows = {obj.external_id: obj for obj in self.model.objects.filter(external_id__in=keys)}
+        visible = set(
+            self.model.objects.visible_to(self.membership)
+            .filter(pk__in=[o.pk for o in rows.values()])
+            .values_list("pk", flat=True)
+        )
+        return {key: (obj if obj.pk in visible else None) for key, obj in rows.items()}
+
+    def _resolve_references(self, records: list[dict]) -> None:
+        """Look up every reference of the batch at once into context["resolved"]."""
+        wanted: dict[tuple[InTenant, str], set] = defaultdict(set)
+        probe = self.serializer_class(context=self.context)
+        for name, fld in probe.fields.items():
+            target = fld.child if isinstance(fld, serializers.ListField) else fld
+            if not isinstance(target, InTenant) or fld.read_only:
+                continue
+            for record in records:
+                values = record.get(name)
+                for value in values if isinstance(values, list) else [values]:
+                    if value is None:
+                        continue
+                    try:
+                        key, parsed = target.parse(value)
+                    except serializers.ValidationError:
+                        continue  # the record's own validation reports it
+                    wanted[(target, key)].add(parsed)
+        resolved = self.context["resolved"]
+        for (target, key), values in wanted.items():
+            found = {
+                getattr(obj, key): obj
+                for obj in target.get_queryset().filter(**{f"{key}__in": values})
+            }
+            label = target.related_model._meta.label
+            for value in values:
+                resolved[(label, key, value)] = found.get(value)
+
+    def _validate(self, record: dict, result: RecordResult, existing: dict) -> _Pending | None:
+        key = result.external_id
+        if key in existing and existing[key] is None:
+            result.errors = {
+                "external_id": ["A record with this external id exists but you may not change it."]
+            }
+            return None
+        instance = existing.get(key)
+        serializer = self.serializer_class(
+            instance, data=record, partial=instance is not None, context=self.context
+        )
+        if not serializer.is_valid():
+            result.errors = flatten_errors(serializer.errors)
+            return None
+        fields, nested = serializer.split(dict(serializer.validated_data))
+        pending = _Pending(result, serializer, instance, fields, nested)
+        if instance is not None:
+            pending.before = {name: getattr(instance, name) for name in fields}
+            pending.changed = {
+                name for name, value in fields.items() if pending.before[name] != value
+            }
+        return pending
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def _write(self, pending: list[_Pending]) -> None:
+        try:
+            with transaction.atomic():
+                self._write_batch(pending)
+        except IntegrityError:
+            for item in pending:
+                self._write_one(item)
+
+    def _write_batch(self, pending: list[_Pending]) -> None:
+        now, sequence = timezone.now(), change_sequence()
+        new = [p for p in pending if p.instance is None]
+        changed = [p for p in pending if p.instance is not None and (p.changed or p.nested)]
+        for item in new:
+            item.fields.update(self.creation_defaults(item.fields))
+            item.instance = self.model(tenant=self.tenant, sync_seq=sequence, **item.fields)
+        self.model.objects.bulk_create([p.instance for p in new], batch_size=500)
+        update_fields = {"sync_seq", "version", "updated_at"}
+        for item in changed:
+            item.serializer.before_update(item.instance, item.fields)
+            for name in item.changed:
+                setattr(item.instance, name, item.fields[name])
+            item.instance.sync_seq, item.instance.updated_at = sequence, now
+            item.instance.version += 1
+            update_fields |= {self.model._meta.get_field(name).attname for name in item.changed}
+        if changed:
+            self.model.objects.bulk_update(
+                [p.instance for p in changed], sorted(update_fields), batch_size=500
+            )
+        created = {id(p) for p in new}
+        has_hook = self.serializer_class.after_save is not SyncedModelSerializer.after_save
+        for item in new + changed:
+            if item.nested or has_hook:
+                item.serializer.after_save(item.instance, item.nested, created=id(item) in created)
+        self._audit(new, changed)
+        updated = {id(p) for p in changed}
+        for item in pending:
+            item.result.id = item.instance.pk
+            item.result.status = (
+                CREATED if id(item) in created else UPDATED if id(item) in updated else UNCHANGED
+            )
+
+    def _write_one(self, item: _Pending) -> None:
+        """Fallback after a failed batch: this record alone, in its own savepoint."""
+        try:
+            with transaction.atomic():
+                item.serializer.instance = item.instance
+                if item.instance is None:
+                    defaults = self.creation_defaults(item.fields)
+                    obj = item.serializer.save(tenant=self.tenant, **defaults)
+                else:
+                    obj = item.serializer.save()
+        except IntegrityError:
+            item.result.errors = {
+                "external_id": ["Another request wrote this record at the same time; retry it."]
+            }
+            item.result.status = ERROR
+            return
+        except exceptions.ValidationError as exc:
+            item.result.errors = flatten_errors(exc.detail)
+            item.result.status = ERROR
+            return
+        item.result.id = obj.pk
+        item.result.status = CREATED if item.instance is None else UPDATED
+
+    def _audit(self, new: list[_Pending], changed: list[_Pending]) -> None:
+        ctx = current_audit()
+        actor = ctx.actor if getattr(ctx.actor, "is_authenticated", False) else None
+        label = self.model._meta.label
+
+        def event(action: str, item: _Pending, changes: dict) -> AuditEvent:
+            return AuditEvent(
+                tenant=self.tenant,
+                actor=actor,
+                actor_label=getattr(actor, "email", "")[:254],
+                action=action,
+                object_type=label,
+                object_id=str(item.instance.pk),
+                object_repr=str(item.instance)[:200],
+                changes=changes,
+                source=ctx.source,
+                ip_address=ctx.ip_address,
+                credential=ctx.credential,
+                detail="bulk upsert",
+            )
+
+        events = [
+            event(
+                "create",
+                p,
+                {k: [None, _plain(v)] for k, v in p.fields.items() if v not in (None, "", [])},
+            )
+            for p in new
+        ]
+        events += [
+            event(
+                "update",
+                p,
+                {k: [_plain(p.before[k]), _plain(p.fields[k])] for k in sorted(p.changed)},
+            )
+            for p in changed
+            if p.changed
+        ]
+        AuditEvent.all_tenants.bulk_create(events, batch_size=500)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return str(value)
