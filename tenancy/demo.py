@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
+
 from core.tenancy import tenant_scope
 from tenancy.choices import PartnerTier, Role
 from tenancy.models import Membership, Partner, Team, Tenant, User
@@ -62,7 +64,8 @@ USERS: list[tuple[str, str, str, str, Any]] = [
 ]
 
 
-def seed(stdout: Any = None) -> None:
+@transaction.atomic
+def seed(stdout: Any = None, scale: float = 1.0) -> None:
     tenants = {spec["slug"]: _tenant(spec) for spec in TENANTS}
     for slug, role, email, full_name, org in USERS:
         tenant = tenants[slug]

@@ -5,7 +5,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
+from accounts.models import Account
 from core.models import AuditEvent
+from pipeline.models import Touch
 from tenancy.models import ApiToken, Membership, Partner, Tenant, User
 from tenancy.tests.factories import UserFactory
 
@@ -80,7 +82,7 @@ def test_platform_superusers_use_the_admin_across_tenants(world, client):
 
 
 def test_seed_demo_is_idempotent_and_covers_every_role():
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--scale", "0.02", stdout=StringIO())
     counts = (
         Tenant.objects.count(),
         Partner.all_tenants.count(),
@@ -89,7 +91,7 @@ def test_seed_demo_is_idempotent_and_covers_every_role():
     )
     events = AuditEvent.all_tenants.count()
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--scale", "0.02", stdout=out)
     assert counts == (
         Tenant.objects.count(),
         Partner.all_tenants.count(),
@@ -109,6 +111,9 @@ def test_seed_demo_is_idempotent_and_covers_every_role():
         }
         tiers = set(Partner.all_tenants.filter(tenant=tenant).values_list("tier", flat=True))
         assert len(tiers) >= 3
+    assert "acme: 0 accounts, 0 contacts created" in out.getvalue()
+    assert Account.all_tenants.filter(tenant__slug="acme").count() == 40
+    assert Touch.all_tenants.filter(tenant__slug="acme").count() == 400
     lines = [line.split("  ") for line in out.getvalue().splitlines() if "@" in line]
     assert ["revops_admin", "acme", "admin@acme.example", "demo-channel-2026"] in lines
 
