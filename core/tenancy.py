@@ -92,5 +92,6 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
     def all(self) -> models.QuerySet:
         # Out of scope, all() hands back the refusing queryset unevaluated (libraries such as
         # django-filter inspect `.all().query` at import); evaluating or filtering it raises.
-        qs = self.get_queryset()
-        return qs if isinstance(qs, _OutOfScope) else qs.all()
+        # Like Django's Manager.all(): the queryset itself, so a related manager's prefetched
+        # rows are used rather than queried again.
+        return self.get_queryset()

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from core.api.filters import IdFilter, SafeDateTimeFilter, TenantFilterSet
 from core.api.sync import SyncActionsMixin
 from core.api.views import TenantModelViewSet
 from pipeline.api.serializers import OpportunitySerializer, StageSerializer, TouchSerializer
-from pipeline.models import Opportunity, Stage, Touch
+from pipeline.models import Opportunity, Stage, StageChange, Touch
 from tenancy.choices import Role
 
 ADMINS = frozenset({Role.REVOPS_ADMIN})
@@ -64,8 +64,9 @@ class OpportunityViewSet(SyncActionsMixin, TenantModelViewSet):
     }
 
     def scope_queryset(self, queryset: QuerySet) -> QuerySet:
+        history = StageChange.objects.select_related("from_stage", "to_stage")
         return queryset.select_related("stage").prefetch_related(
-            "lines", "stage_changes__from_stage", "stage_changes__to_stage"
+            "lines", Prefetch("stage_changes", history)
         )
 
     def creation_defaults(self, validated: dict) -> dict:
