@@ -49,8 +49,10 @@ up: $(STAMP)
 	$(BIN)/python manage.py collectstatic --no-input -v 0
 	$(BIN)/honcho start -f Procfile
 
+# Benchmarks write docs/benchmarks.md; the CRM-sync one needs PostgreSQL (BENCH_DATABASE_URL or the local one).
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/crm_sync.py
 
 clean:
 	rm -rf $(VENV) var

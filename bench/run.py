@@ -21,6 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "docs" / "benchmarks.md"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report import write_section  # noqa: E402
+
 REQUESTS = 200  # timed requests per endpoint
 WARMUP = 20  # untimed requests first (imports, caches, the token's last_used_at write)
 QUERY_SAMPLES = 20  # requests whose SQL queries are counted (separately, to not slow the timing)
@@ -127,10 +130,9 @@ def render(machine: dict[str, str], results: list[dict]) -> str:
         rows.append(f"| `GET {r['path']}` | {r['median']:.2f} | {r['p95']:.2f} | {queries} |")
     return "\n".join(
         [
-            "# Benchmarks",
+            "## Request latency (bench/run.py)",
             "",
-            "Written by `make bench` (bench/run.py); run it again to replace this file. Each",
-            f"endpoint gets {WARMUP} untimed requests, then {REQUESTS} timed ones through the whole",
+            f"Each endpoint gets {WARMUP} untimed requests, then {REQUESTS} timed ones through the whole",
             "Django stack in process (django.test.Client: no network, no HTTP server), as the",
             "RevOps admin of the demo tenant `acme` with an API token where the endpoint needs one.",
             f"SQL queries are counted over {QUERY_SAMPLES} further requests (a range if they vary).",
@@ -172,7 +174,7 @@ def main() -> None:
         markdown = render(describe_machine(), results)
         revoke_api_token(api_token)  # matters when DATABASE_URL is a database that stays
         connections.close_all()
-    OUTPUT.write_text(markdown)
+    write_section("latency", markdown)
     print(markdown)
     print(f"Written to {OUTPUT.relative_to(ROOT)}")
 

@@ -59,12 +59,14 @@ class RecordResult:
 @dataclass
 class _Pending:
     result: RecordResult
-    serializer: serializers.ModelSerializer
+    record: dict[str, Any]
     instance: models.Model | None
     fields: dict[str, Any]
     nested: dict[str, Any]
     changed: set[str] = field(default_factory=set)
     before: dict[str, Any] = field(default_factory=dict)
+    memo: Any = None  # what the serializer's before_update() noted
+    memo: Any = None  # what the serializer's before_update() noted
 
 
 class BulkUpsert:
@@ -91,6 +93,9 @@ class BulkUpsert:
             "resolved": {},
             "skip_unique_checks": True,
         }
+        # One serializer validates the whole batch: building a ModelSerializer's fields costs more
+        # than validating a record, so it is done once, not per record.
+        self.serializer = serializer_class(context=self.context)
 
     # --- validation --------------------------------------------------------------------------
 
@@ -185,25 +190,29 @@ class BulkUpsert:
     def _validate(self, record: dict, result: RecordResult, existing: dict) -> _Pending | None:
         key = result.external_id
         if key in existing and existing[key] is None:
-            result.errors = {
-                "external_id": ["A record with this external id exists but you may not change it."]
-            }
+            message = "A record with this external id exists but you may not change it."
+            result.errors = {"external_id": [message]}
             return None
         instance = existing.get(key)
-        serializer = self.serializer_class(
-            instance, data=record, partial=instance is not None, context=self.context
-        )
-        if not serializer.is_valid():
-            result.errors = flatten_errors(serializer.errors)
+        serializer = self.serializer
+        serializer.instance, serializer.partial = instance, instance is not None
+        serializer.initial_data = record
+        try:
+            validated = serializer.run_validation(record)
+        except serializers.ValidationError as exc:
+            result.errors = flatten_errors(exc.detail)
             return None
-        fields, nested = serializer.split(dict(serializer.validated_data))
-        pending = _Pending(result, serializer, instance, fields, nested)
+        fields, nested = serializer.split(dict(validated))
+        pending = _Pending(result, record, instance, fields, nested)
         if instance is not None:
-            pending.before = {name: getattr(instance, name) for name in fields}
-            pending.changed = {
-                name for name, value in fields.items() if pending.before[name] != value
-            }
+            pending.before = {name: self._current(instance, name) for name in fields}
+            pending.changed = {n for n, v in fields.items() if pending.before[n] != _key(v)}
         return pending
+
+    def _current(self, instance: models.Model, name: str) -> Any:
+        """A field's stored value; for a foreign key its id, so comparing costs no query."""
+        model_field = self.model._meta.get_field(name)
+        return getattr(instance, model_field.attname if model_field.many_to_one else name)
 
     # --- writing -----------------------------------------------------------------------------
 
@@ -225,43 +234,47 @@ class BulkUpsert:
         self.model.objects.bulk_create([p.instance for p in new], batch_size=500)
         update_fields = {"sync_seq", "version", "updated_at"}
         for item in changed:
-            item.serializer.before_update(item.instance, item.fields)
+            item.memo = self.serializer.before_update(item.instance, item.fields)
             for name in item.changed:
                 setattr(item.instance, name, item.fields[name])
             item.instance.sync_seq, item.instance.updated_at = sequence, now
             item.instance.version += 1
             update_fields |= {self.model._meta.get_field(name).attname for name in item.changed}
         if changed:
-            self.model.objects.bulk_update(
-                [p.instance for p in changed], sorted(update_fields), batch_size=500
-            )
-        created = {id(p) for p in new}
+            rows = [p.instance for p in changed]
+            self.model.objects.bulk_update(rows, sorted(update_fields), batch_size=500)
+        created, updated = {id(p) for p in new}, {id(p) for p in changed}
         has_hook = self.serializer_class.after_save is not SyncedModelSerializer.after_save
         for item in new + changed:
             if item.nested or has_hook:
-                item.serializer.after_save(item.instance, item.nested, created=id(item) in created)
+                is_new = id(item) in created
+                self.serializer.after_save(
+                    item.instance, item.nested, created=is_new, before=item.memo
+                )
         self._audit(new, changed)
-        updated = {id(p) for p in changed}
         for item in pending:
             item.result.id = item.instance.pk
-            item.result.status = (
-                CREATED if id(item) in created else UPDATED if id(item) in updated else UNCHANGED
-            )
+            if id(item) in created:
+                item.result.status = CREATED
+            else:
+                item.result.status = UPDATED if id(item) in updated else UNCHANGED
 
     def _write_one(self, item: _Pending) -> None:
         """Fallback after a failed batch: this record alone, in its own savepoint."""
+        serializer = self.serializer_class(
+            item.instance, data=item.record, partial=item.instance is not None, context=self.context
+        )
         try:
             with transaction.atomic():
-                item.serializer.instance = item.instance
+                serializer.is_valid(raise_exception=True)
                 if item.instance is None:
-                    defaults = self.creation_defaults(item.fields)
-                    obj = item.serializer.save(tenant=self.tenant, **defaults)
+                    defaults = self.creation_defaults(serializer.validated_data)
+                    obj = serializer.save(tenant=self.tenant, **defaults)
                 else:
-                    obj = item.serializer.save()
+                    obj = serializer.save()
         except IntegrityError:
-            item.result.errors = {
-                "external_id": ["Another request wrote this record at the same time; retry it."]
-            }
+            message = "Another request wrote this record at the same time; retry it."
+            item.result.errors = {"external_id": [message]}
             item.result.status = ERROR
             return
         except exceptions.ValidationError as exc:
@@ -310,6 +323,11 @@ class BulkUpsert:
             if p.changed
         ]
         AuditEvent.all_tenants.bulk_create(events, batch_size=500)
+
+
+def _key(value: Any) -> Any:
+    """What a validated value is compared by: a row by its id, anything else as it is."""
+    return value.pk if isinstance(value, models.Model) else value
 
 
 def _plain(value: Any) -> Any:

@@ -217,7 +217,9 @@ class AccountSerializer(SyncedModelSerializer):
             )
         return attrs
 
-    def after_save(self, instance: Account, nested: dict[str, Any], created: bool) -> None:
+    def after_save(
+        self, instance: Account, nested: dict[str, Any], created: bool, before: Any = None
+    ) -> None:
         team = services.owner_team_for(instance)
         if team != instance.owner_team_id:
             instance.owner_team_id = team
@@ -325,7 +327,9 @@ class TargetListSerializer(SyncedModelSerializer):
             seen.add(member["account"].pk)
         return value
 
-    def after_save(self, instance: TargetList, nested: dict[str, Any], created: bool) -> None:
+    def after_save(
+        self, instance: TargetList, nested: dict[str, Any], created: bool, before: Any = None
+    ) -> None:
         if "members" in nested:
             services.set_target_list_members(
                 instance, [(m["account"], m["reason"]) for m in nested["members"]]

@@ -61,7 +61,8 @@ class TenantModelSerializer(serializers.ModelSerializer):
 
 class SyncedModelSerializer(TenantModelSerializer):
     """Base for CRM-synced resources. Subclasses list their nested fields in `nested_fields` and
-    write them in `after_save(instance, nested, created)`."""
+    write them in `after_save(instance, nested, created, before)`, where `before` is whatever
+    `before_update()` noted about the row before it changed (e.g. its old stage)."""
 
     nested_fields: ClassVar[tuple[str, ...]] = ()
 
@@ -75,21 +76,23 @@ class SyncedModelSerializer(TenantModelSerializer):
         fields, nested = self.split(dict(validated_data))
         with transaction.atomic():
             instance = self.Meta.model.objects.create(**fields)
-            self.after_save(instance, nested, created=True)
+            self.after_save(instance, nested, created=True, before=None)
         return instance
 
     def update(self, instance: models.Model, validated_data: dict[str, Any]) -> models.Model:
         fields, nested = self.split(dict(validated_data))
         with transaction.atomic():
-            self.before_update(instance, fields)
+            before = self.before_update(instance, fields)
             for name, value in fields.items():
                 setattr(instance, name, value)
             instance.save()
-            self.after_save(instance, nested, created=False)
+            self.after_save(instance, nested, created=False, before=before)
         return instance
 
-    def before_update(self, instance: models.Model, fields: dict[str, Any]) -> None:
+    def before_update(self, instance: models.Model, fields: dict[str, Any]) -> Any:
         """Hook: look at the row before it changes (e.g. remember the old stage)."""
 
-    def after_save(self, instance: models.Model, nested: dict[str, Any], created: bool) -> None:
+    def after_save(
+        self, instance: models.Model, nested: dict[str, Any], created: bool, before: Any = None
+    ) -> None:
         """Hook: write the nested parts of the record."""

@@ -122,12 +122,14 @@ class OpportunitySerializer(SyncedModelSerializer):
             Decimal("0.01")
         )
 
-    def before_update(self, instance: Opportunity, fields: dict[str, Any]) -> None:
-        self._previous_stage = instance.stage_id
+    def before_update(self, instance: Opportunity, fields: dict[str, Any]) -> int:
+        return instance.stage_id
 
-    def after_save(self, instance: Opportunity, nested: dict[str, Any], created: bool) -> None:
+    def after_save(
+        self, instance: Opportunity, nested: dict[str, Any], created: bool, before: Any = None
+    ) -> None:
         actor = getattr(self.membership, "user", None)
-        previous = None if created else getattr(self, "_previous_stage", instance.stage_id)
+        previous = None if created else before
         services.record_stage_change(instance, previous, by=actor)
         if "lines" in nested:
             services.set_lines(instance, nested["lines"])

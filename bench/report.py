@@ -1,0 +1,27 @@
+"""docs/benchmarks.md is made of sections, one per benchmark script; each run replaces its own."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+HEADER = (
+    "# Benchmarks\n\nWritten by `make bench` (scripts in `bench/`). Each section is replaced when its "
+    "script runs again. Compare figures from the same machine only; no test asserts a time.\n"
+)
+
+
+def write_section(key: str, markdown: str) -> None:
+    start, end = f"<!-- bench:{key} -->", f"<!-- /bench:{key} -->"
+    block = f"{start}\n{markdown.strip()}\n{end}"
+    text = OUTPUT.read_text() if OUTPUT.exists() else HEADER
+    if not text.startswith("# Benchmarks") or "<!-- bench:" not in text:
+        text = HEADER  # an older, unsectioned file
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
+    text = (
+        pattern.sub(lambda _: block, text)
+        if pattern.search(text)
+        else f"{text.rstrip()}\n\n{block}\n"
+    )
+    OUTPUT.write_text(text)
