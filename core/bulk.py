@@ -99,7 +99,8 @@ class BulkUpsert:
 
     # --- validation --------------------------------------------------------------------------
 
-    def run(self, records: list[Any]) -> list[RecordResult]:
+    def run(self, records: list[Any], *, dry_run: bool = False) -> list[RecordResult]:
+        """One result per record. A dry run validates and reports what would happen, writing nothing."""
         results = [RecordResult(index=i) for i in range(len(records))]
         keyed = self._check_keys(records, results)
         existing = self._existing([key for key, _ in keyed.values()])
@@ -107,7 +108,14 @@ class BulkUpsert:
         pending = [
             p for i in keyed if (p := self._validate(records[i], results[i], existing)) is not None
         ]
-        if pending:
+        if dry_run:
+            for item in pending:
+                would_update = item.changed or item.nested
+                item.result.id = getattr(item.instance, "pk", None)
+                item.result.status = (
+                    CREATED if item.instance is None else UPDATED if would_update else UNCHANGED
+                )
+        elif pending:
             self._write(pending)
         return results
 

@@ -11,7 +11,14 @@ from django.utils import timezone
 from pipeline.choices import Outcome
 from pipeline.models import Opportunity, OpportunityLine, Stage, StageChange
 
-__all__ = ["DEFAULT_STAGES", "ensure_default_stages", "record_stage_change", "set_lines"]
+__all__ = [
+    "DEFAULT_STAGES",
+    "ensure_default_stages",
+    "opportunity_defaults",
+    "record_stage_change",
+    "set_lines",
+    "touch_defaults",
+]
 
 # (key, name, probability, outcome)
 DEFAULT_STAGES = [
@@ -87,3 +94,26 @@ def set_lines(opportunity: Opportunity, lines: Iterable[dict[str, Any]]) -> None
             for line in lines
         ]
     )
+
+
+def opportunity_defaults(membership: Any, validated: dict[str, Any]) -> dict[str, Any]:
+    """What a new opportunity takes from who creates it (API, bulk upsert or import)."""
+    if membership.role == "direct_rep":
+        # A rep's new opportunity is theirs unless they name another owner.
+        return {"owner_user": validated.get("owner_user") or membership.user}
+    if membership.is_partner_user:
+        return {"route": "partner", "partner": membership.partner}
+    return {}
+
+
+def touch_defaults(membership: Any, validated: dict[str, Any]) -> dict[str, Any]:
+    """Who made a new touch, when the creator logs it themselves."""
+    if membership.is_partner_user:
+        return {
+            "route": "partner",
+            "actor_partner": membership.partner,
+            "actor_user": membership.user,
+        }
+    if membership.role in ("direct_rep", "direct_manager"):
+        return {"actor_user": membership.user, "actor_team": membership.team}
+    return {}

@@ -6,6 +6,7 @@ from django.db.models import Prefetch, QuerySet
 from core.api.filters import IdFilter, SafeDateTimeFilter, TenantFilterSet
 from core.api.sync import SyncActionsMixin
 from core.api.views import TenantModelViewSet
+from pipeline import services
 from pipeline.api.serializers import OpportunitySerializer, StageSerializer, TouchSerializer
 from pipeline.models import Opportunity, Stage, StageChange, Touch
 from tenancy.choices import Role
@@ -70,13 +71,7 @@ class OpportunityViewSet(SyncActionsMixin, TenantModelViewSet):
         )
 
     def creation_defaults(self, validated: dict) -> dict:
-        membership = self.request.membership
-        if membership.role == Role.DIRECT_REP:
-            # A rep's new opportunity is theirs unless they name another owner.
-            return {"owner_user": validated.get("owner_user") or membership.user}
-        if membership.is_partner_user:
-            return {"route": "partner", "partner": membership.partner}
-        return {}
+        return services.opportunity_defaults(self.request.membership, validated)
 
 
 class TouchFilterSet(TenantFilterSet):
@@ -106,13 +101,4 @@ class TouchViewSet(SyncActionsMixin, TenantModelViewSet):
     }
 
     def creation_defaults(self, validated: dict) -> dict:
-        membership = self.request.membership
-        if membership.is_partner_user:
-            return {
-                "route": "partner",
-                "actor_partner": membership.partner,
-                "actor_user": membership.user,
-            }
-        if membership.role in (Role.DIRECT_REP, Role.DIRECT_MANAGER):
-            return {"actor_user": membership.user, "actor_team": membership.team}
-        return {}
+        return services.touch_defaults(self.request.membership, validated)

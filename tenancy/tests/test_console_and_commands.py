@@ -5,10 +5,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
-from accounts.models import Account
 from core.models import AuditEvent
-from pipeline.models import Touch
-from tenancy.models import ApiToken, Membership, Partner, Tenant, User
+from tenancy.models import ApiToken, Membership, User
 from tenancy.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -79,43 +77,6 @@ def test_platform_superusers_use_the_admin_across_tenants(world, client):
     assert page.status_code == 200
     assert "zzbetaleak" in page.content.decode() and "zzfirstpartner" in page.content.decode()
     assert client.get(f"/admin/tenancy/partner/{world.partner.pk}/change/").status_code == 200
-
-
-def test_seed_demo_is_idempotent_and_covers_every_role():
-    call_command("seed_demo", "--scale", "0.02", stdout=StringIO())
-    counts = (
-        Tenant.objects.count(),
-        Partner.all_tenants.count(),
-        User.objects.count(),
-        Membership.all_tenants.count(),
-    )
-    events = AuditEvent.all_tenants.count()
-    out = StringIO()
-    call_command("seed_demo", "--scale", "0.02", stdout=out)
-    assert counts == (
-        Tenant.objects.count(),
-        Partner.all_tenants.count(),
-        User.objects.count(),
-        Membership.all_tenants.count(),
-    )
-    assert AuditEvent.all_tenants.count() == events
-    for slug in ("acme", "globex"):
-        tenant = Tenant.objects.get(slug=slug)
-        roles = set(Membership.all_tenants.filter(tenant=tenant).values_list("role", flat=True))
-        assert roles == {
-            "revops_admin",
-            "direct_manager",
-            "direct_rep",
-            "partner_admin",
-            "partner_rep",
-        }
-        tiers = set(Partner.all_tenants.filter(tenant=tenant).values_list("tier", flat=True))
-        assert len(tiers) >= 3
-    assert "acme: 0 accounts, 0 contacts created" in out.getvalue()
-    assert Account.all_tenants.filter(tenant__slug="acme").count() == 40
-    assert Touch.all_tenants.filter(tenant__slug="acme").count() == 400
-    lines = [line.split("  ") for line in out.getvalue().splitlines() if "@" in line]
-    assert ["revops_admin", "acme", "admin@acme.example", "demo-channel-2026"] in lines
 
 
 def test_membership_rules_are_enforced_by_the_database(world):
