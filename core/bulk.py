@@ -26,8 +26,7 @@ from rest_framework import exceptions, serializers
 from core.api.errors import flatten_errors
 from core.api.fields import InTenant
 from core.api.serializers import SyncedModelSerializer
-from core.audit import current_audit
-from core.models import AuditEvent
+from core.audit import record_many
 from core.sync import change_sequence
 
 __all__ = ["MAX_RECORDS", "BulkUpsert", "RecordResult"]
@@ -293,44 +292,24 @@ class BulkUpsert:
         item.result.status = CREATED if item.instance is None else UPDATED
 
     def _audit(self, new: list[_Pending], changed: list[_Pending]) -> None:
-        ctx = current_audit()
-        actor = ctx.actor if getattr(ctx.actor, "is_authenticated", False) else None
-        label = self.model._meta.label
-
-        def event(action: str, item: _Pending, changes: dict) -> AuditEvent:
-            return AuditEvent(
-                tenant=self.tenant,
-                actor=actor,
-                actor_label=getattr(actor, "email", "")[:254],
-                action=action,
-                object_type=label,
-                object_id=str(item.instance.pk),
-                object_repr=str(item.instance)[:200],
-                changes=changes,
-                source=ctx.source,
-                ip_address=ctx.ip_address,
-                credential=ctx.credential,
-                detail="bulk upsert",
-            )
-
-        events = [
-            event(
+        entries = [
+            (
                 "create",
-                p,
+                p.instance,
                 {k: [None, _plain(v)] for k, v in p.fields.items() if v not in (None, "", [])},
             )
             for p in new
         ]
-        events += [
-            event(
+        entries += [
+            (
                 "update",
-                p,
+                p.instance,
                 {k: [_plain(p.before[k]), _plain(p.fields[k])] for k in sorted(p.changed)},
             )
             for p in changed
             if p.changed
         ]
-        AuditEvent.all_tenants.bulk_create(events, batch_size=500)
+        record_many(entries, tenant=self.tenant, detail="bulk upsert")
 
 
 def _key(value: Any) -> Any:
