@@ -14,6 +14,7 @@ from accounts.api.views import (
 )
 from pipeline.api.views import OpportunityViewSet, StageViewSet, TouchViewSet
 from tenancy.api.views import MeView, PartnerViewSet, TeamViewSet, UserViewSet
+from tenancy.api.webhooks import WebhookDeliveryViewSet, WebhookEndpointViewSet
 
 
 class Router(DefaultRouter):
@@ -35,5 +36,7 @@ router.register("target-lists", TargetListViewSet, basename="targetlist")
 router.register("stages", StageViewSet, basename="stage")
 router.register("opportunities", OpportunityViewSet, basename="opportunity")
 router.register("touches", TouchViewSet, basename="touch")
+router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
+router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhookdelivery")
 
 urlpatterns = [path("me/", MeView.as_view(), name="me"), *router.urls]

@@ -247,8 +247,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.record_scheduler_heartbeat",
         "schedule": timedelta(seconds=30),
     },
+    # Hands due webhook deliveries (new, retries, replays) to the worker (core/webhooks.py).
+    "webhook-sweep": {
+        "task": "core.tasks.sweep_webhook_deliveries",
+        "schedule": timedelta(seconds=30),
+    },
 }
 SCHEDULER_STALE_AFTER = timedelta(seconds=env_int("SCHEDULER_STALE_AFTER_SECONDS", 120))
+
+# --- Outbound webhooks ----------------------------------------------------------------------
+# Off: endpoint URLs must resolve to public addresses (no loopback, private or link-local
+# networks, e.g. cloud metadata). On only where receivers are on a private network on purpose.
+WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
 
 LOGGING = {
     "version": 1,
@@ -259,6 +269,11 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-# Where the API finds the caller's tenant and membership after authentication (tenancy decides).
+# Where the API finds the caller's tenant and membership after authentication (tenancy decides),
+# and where background jobs find a user's membership in a tenant.
 API_TENANT_RESOLVER = "tenancy.api.authentication.resolve_request_tenant"
+MEMBERSHIP_RESOLVER = "tenancy.services.membership_for"
+# CSV imports: the largest file accepted. API bodies (1,000-record bulk upserts) may be large too.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 TENANT_MODEL = "tenancy.Tenant"

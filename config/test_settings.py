@@ -32,3 +32,5 @@ CACHES = {
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Tests deliver webhooks to a local http.server; the SSRF guard is tested by turning this off.
+WEBHOOK_ALLOW_PRIVATE_URLS = True

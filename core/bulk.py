@@ -28,6 +28,7 @@ from core.api.fields import InTenant
 from core.api.serializers import SyncedModelSerializer
 from core.audit import record_many
 from core.sync import change_sequence
+from core.webhooks import emit_events
 
 __all__ = ["MAX_RECORDS", "BulkUpsert", "RecordResult"]
 
@@ -259,6 +260,8 @@ class BulkUpsert:
                     item.instance, item.nested, created=is_new, before=item.memo
                 )
         self._audit(new, changed)
+        emit_events("created", [p.instance for p in new])
+        emit_events("updated", [p.instance for p in changed])
         for item in pending:
             item.result.id = item.instance.pk
             if id(item) in created:

@@ -11,11 +11,14 @@ from core.tenancy import TenantManager
 __all__ = [
     "AuditEvent",
     "IdempotencyKey",
+    "ImportJob",
     "SchedulerHeartbeat",
     "SyncClock",
     "TenantOwned",
     "TimeStamped",
     "Tombstone",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
 
 
@@ -112,4 +115,6 @@ class SchedulerHeartbeat(models.Model):
 
 # Models defined beside the code that owns them, registered here with the app.
 from core.idempotency import IdempotencyKey  # noqa: E402
+from core.imports import ImportJob  # noqa: E402
 from core.sync import SyncClock, Tombstone  # noqa: E402
+from core.webhooks import WebhookDelivery, WebhookEndpoint  # noqa: E402

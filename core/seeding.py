@@ -61,14 +61,18 @@ def seed_numbered(
     sequence so the sync feed sees it like any other write. Returns how many rows were created.
     """
     have = set(
-        model.objects.filter(external_id__startswith=f"{prefix}-").values_list("external_id", flat=True)
+        model.objects.filter(external_id__startswith=f"{prefix}-").values_list(
+            "external_id", flat=True
+        )
     )
     missing = (i for i in range(1, count + 1) if numbered(prefix, i) not in have)
     created = 0
     for chunk in _chunks(missing, batch):
         with transaction.atomic():
             sequence = change_sequence()
-            rows = [row for i in chunk if (row := build(i, random.Random(f"{prefix}:{i}"))) is not None]
+            rows = [
+                row for i in chunk if (row := build(i, random.Random(f"{prefix}:{i}"))) is not None
+            ]
             for row in rows:
                 row.sync_seq = sequence
             model.objects.bulk_create(rows, batch_size=batch)

@@ -15,11 +15,17 @@ from django.apps import apps
 from django.conf import settings
 from django.utils import timezone
 
+from core import webhooks
 from core.audit import audit_context
 from core.models import SchedulerHeartbeat
 from core.tenancy import tenant_scope
 
-__all__ = ["TenantTask", "record_scheduler_heartbeat"]
+__all__ = [
+    "TenantTask",
+    "deliver_webhook",
+    "record_scheduler_heartbeat",
+    "sweep_webhook_deliveries",
+]
 
 
 class TenantTask(DjangoTask):
@@ -42,3 +48,17 @@ class TenantTask(DjangoTask):
 @shared_task(name="core.tasks.record_scheduler_heartbeat", ignore_result=True)
 def record_scheduler_heartbeat(name: str = "beat") -> None:
     SchedulerHeartbeat.objects.update_or_create(name=name, defaults={"beat_at": timezone.now()})
+
+
+@shared_task(base=TenantTask, name="core.tasks.deliver_webhook", ignore_result=True, acks_late=True)
+def deliver_webhook(*, tenant_id: int, delivery_id: int, attempt: int | None = None) -> str | None:
+    """One attempt at a webhook delivery. Idempotent: the row is claimed conditionally, so a
+    repeated message (or one for a delivery already sent) does nothing. `attempt` is how many
+    attempts the row had when this was published; a stale message then cannot skip the backoff."""
+    return webhooks.deliver(delivery_id, attempt=attempt)
+
+
+@shared_task(name="core.tasks.sweep_webhook_deliveries", ignore_result=True)
+def sweep_webhook_deliveries() -> int:
+    """Periodic: publish one `deliver_webhook` per due delivery, each with its own tenant."""
+    return webhooks.sweep()

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from accounts.models import Account, Contact, Product, ProductLine, Segment, TargetList, Tier
+from core.imports import ImportJob
+from core.webhooks import WebhookDelivery, WebhookEndpoint
 from pipeline.models import Opportunity, Stage, Touch
 from tenancy.models import ApiToken, Membership, Partner, Team
 from tenancy.services import issue_api_token
@@ -43,6 +45,9 @@ class PageSpec:
     post_data: dict[str, Any] = field(default_factory=dict)
     # The model whose rows must not change when a write is refused.
     model: type | None = None
+    # Object pages: the model of the URL's objects. A persona whose `visible_to()` excludes the
+    # object must get 404 (as if it did not exist), the others 200.
+    visible_model: type | None = None
 
 
 def _token_of(world: Any, tenant: Any) -> ApiToken:
@@ -50,6 +55,79 @@ def _token_of(world: Any, tenant: Any) -> ApiToken:
     issue_api_token(tenant=tenant, user=world.users[persona], name=f"isolation-{persona}")
     return ApiToken.all_tenants.filter(tenant=tenant).latest("id")
 
+
+def _webhook_endpoint(world: Any, tenant: Any) -> WebhookEndpoint:
+    """The tenant's webhook endpoint, made on first use; the other tenant's carries its mark."""
+    existing = WebhookEndpoint.all_tenants.filter(tenant=tenant).order_by("pk").first()
+    if existing is not None:
+        return existing
+    mark = "" if tenant == world.tenant else " zzbetaleak"
+    return WebhookEndpoint.all_tenants.create(
+        tenant=tenant,
+        url=f"https://hooks.{tenant.slug}.example/in",
+        description=f"Isolation hooks{mark}",
+        events=["*"],
+    )
+
+
+def _webhook_delivery(world: Any, tenant: Any) -> WebhookDelivery:
+    """A failed delivery of the tenant (replayable), made on first use."""
+    existing = WebhookDelivery.all_tenants.filter(tenant=tenant).order_by("pk").first()
+    if existing is not None:
+        return existing
+    return WebhookDelivery.all_tenants.create(
+        tenant=tenant,
+        endpoint=_webhook_endpoint(world, tenant),
+        event="contact.updated",
+        payload={"event": "contact.updated", "tenant": tenant.slug, "data": {"id": 1}},
+        status=WebhookDelivery.Status.FAILED,
+        attempts=8,
+        last_error="HTTP 500",
+    )
+
+
+def _both(getter: Callable[[Any, Any], Any]) -> Callable[[Any], dict[str, list[Any]]]:
+    return lambda w: {"a": [getter(w, w.tenant)], "b": [getter(w, w.other_tenant)]}
+
+
+def _account_of(owner: str) -> Callable[[Any, Any], Any]:
+    """For an account page: in our tenant the world's account of `owner` (some of the door's
+    personas may see it, the others must get 404); in the other tenant, an account of its own."""
+
+    def get(world: Any, tenant: Any) -> Account:
+        if tenant == world.tenant:
+            return world.customers[owner]
+        return Account.all_tenants.filter(tenant=tenant).earliest("pk")
+
+    return get
+
+
+def _import_job(world: Any, tenant: Any) -> ImportJob:
+    """An uploaded (not yet run) CSV import of the tenant; the other tenant's carries its mark."""
+    existing = ImportJob.all_tenants.filter(tenant=tenant).order_by("pk").first()
+    if existing is not None:
+        return existing
+    persona = "admin" if tenant == world.tenant else "outsider_admin"
+    mark = "" if tenant == world.tenant else " zzbetaleak"
+    return ImportJob.all_tenants.create(
+        tenant=tenant,
+        resource="accounts",
+        filename=f"accounts{mark}.csv",
+        content=f"external_id,name\nX-1,Imported{mark}\n",
+        mapping={"external_id": "external_id", "name": "name"},
+        errors=[{"row": 2, "column": "name", "message": f"example{mark}"}],
+        created_by=world.users[persona],
+    )
+
+
+CUSTOMER_PAGES = (
+    "accounts",
+    "accounts-export",
+    "contacts",
+    "contacts-export",
+    "opportunities",
+    "opportunities-export",
+)
 
 DOOR_PAGES: dict[str, PageSpec] = {
     "portal:home": PageSpec(),
@@ -63,6 +141,33 @@ DOOR_PAGES: dict[str, PageSpec] = {
     "console:api-token-revoke": PageSpec(
         method="post", objects={"token_id": _token_of}, model=ApiToken
     ),
+    "console:webhooks": PageSpec(),
+    "console:webhook-deliveries": PageSpec(),
+    "console:webhook-toggle": PageSpec(
+        method="post", objects={"endpoint_id": _webhook_endpoint}, model=WebhookEndpoint
+    ),
+    "console:webhook-delete": PageSpec(
+        method="post", objects={"endpoint_id": _webhook_endpoint}, model=WebhookEndpoint
+    ),
+    "console:webhook-delivery-replay": PageSpec(
+        method="post", objects={"delivery_id": _webhook_delivery}, model=WebhookDelivery
+    ),
+    "console:imports": PageSpec(),
+    "console:import": PageSpec(objects={"job_id": _import_job}),
+    "console:import-progress": PageSpec(objects={"job_id": _import_job}),
+    "console:import-errors": PageSpec(objects={"job_id": _import_job}),
+    "console:import-discard": PageSpec(
+        method="post", objects={"job_id": _import_job}, model=ImportJob
+    ),
+    # Customer pages (accounts, pipeline): the same views in every door.
+    **{
+        f"{door}:{page}": PageSpec()
+        for door in ("portal", "sales", "console")
+        for page in CUSTOMER_PAGES
+    },
+    "portal:account": PageSpec(objects={"pk": _account_of("partner")}, visible_model=Account),
+    "sales:account": PageSpec(objects={"pk": _account_of("rep")}, visible_model=Account),
+    "console:account": PageSpec(objects={"pk": _account_of("other_team")}, visible_model=Account),
 }
 
 
@@ -182,6 +287,13 @@ API_RESOURCES: dict[str, ApiResource] = {
             "actor_user": lambda w: w.users["rep"].pk,
         },
     ),
+    "webhook": ApiResource(
+        model=WebhookEndpoint,
+        objects=_both(_webhook_endpoint),
+        create=lambda w: {"url": "https://hooks.example.com/isolation", "events": ["contact.*"]},
+        update=lambda w: {"description": "Changed"},
+    ),
+    "webhookdelivery": ApiResource(model=WebhookDelivery, objects=_both(_webhook_delivery)),
 }
 
 # Non-router API views: name -> methods they answer.

@@ -345,3 +345,16 @@ def test_rows_created_in_bulk_get_the_same_defaults_as_single_creates(world, api
     touch = Touch.all_tenants.get(external_id="T-P1")
     assert touch.actor_partner == world.partner and touch.route == "partner"
     assert touch.actor_user == world.users["partner_rep"]
+
+
+def test_bulk_writes_send_webhook_events_like_single_writes(world, api_as):
+    from core.webhooks import WebhookDelivery, WebhookEndpoint
+
+    WebhookEndpoint.all_tenants.create(tenant=world.tenant, url="http://127.0.0.1:9/hook", events=["contact.*"])
+    admin = api_as("admin")
+    records = [{"external_id": f"W-{i}", "email": f"w{i}@customer.example"} for i in range(3)]
+    bulk(admin, "contacts", records)
+    records[0]["title"] = "Buyer"
+    bulk(admin, "contacts", records)
+    events = sorted(WebhookDelivery.all_tenants.filter(tenant=world.tenant).values_list("event", flat=True))
+    assert events == ["contact.created"] * 3 + ["contact.updated"]

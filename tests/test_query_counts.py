@@ -21,6 +21,7 @@ from accounts.tests.factories import (
     TierFactory,
 )
 from config.api_router import router
+from core.webhooks import WebhookDelivery, WebhookEndpoint
 from pipeline.models import OpportunityLine, Stage, StageChange
 from pipeline.tests.factories import OpportunityFactory, StageFactory, TouchFactory
 from tenancy.tests.factories import MembershipFactory, PartnerFactory, TeamFactory, UserFactory
@@ -67,6 +68,21 @@ def _target_list(world: Any, i: int) -> None:
         )
 
 
+def _webhook(world: Any, i: int) -> WebhookEndpoint:
+    return WebhookEndpoint.all_tenants.create(
+        tenant=world.tenant, url=f"https://hooks.example.com/{i}", events=["*"]
+    )
+
+
+def _webhook_delivery(world: Any, i: int) -> None:
+    WebhookDelivery.all_tenants.create(
+        tenant=world.tenant,
+        endpoint=_webhook(world, i),
+        event="contact.updated",
+        payload={"event": "contact.updated", "data": {"id": i}},
+    )
+
+
 MAKERS: dict[str, Callable[[Any, int], Any]] = {
     "partner": lambda w, i: PartnerFactory(tenant=w.tenant),
     "team": lambda w, i: TeamFactory(tenant=w.tenant),
@@ -82,6 +98,8 @@ MAKERS: dict[str, Callable[[Any, int], Any]] = {
     "targetlist": _target_list,
     "stage": lambda w, i: StageFactory(tenant=w.tenant),
     "opportunity": _opportunity,
+    "webhook": _webhook,
+    "webhookdelivery": _webhook_delivery,
     "touch": lambda w, i: TouchFactory(
         tenant=w.tenant, account=w.customers["rep"], actor_user=w.users["rep"]
     ),

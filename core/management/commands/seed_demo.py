@@ -12,8 +12,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--quiet-logins", action="store_true", help="Do not print the demo logins")
-        parser.add_argument("--scale", type=float, default=1.0, help="Multiply the customer data (default 1)")
+        parser.add_argument(
+            "--quiet-logins", action="store_true", help="Do not print the demo logins"
+        )
+        parser.add_argument(
+            "--scale", type=float, default=1.0, help="Multiply the customer data (default 1)"
+        )
 
     def handle(self, *args, quiet_logins=False, scale=1.0, **options):
         if not 0 < scale <= 500:

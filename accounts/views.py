@@ -1,0 +1,256 @@
+"""Customer pages of the three front doors: the account list, the account page and the contact list,
+each with its CSV export. The same views serve /console/, /sales/ and /portal/ (the door guard
+sets `request.membership`, `request.tenant` and `request.door`); what a viewer sees comes from
+`visible_to(request.membership)`, the start of every query here.
+
+The account page and higher apps
+--------------------------------
+An account page also shows opportunities and the touch timeline, which live in `pipeline`, an app
+above this one: `accounts` must not import it (not even through `apps.get_model()`, which would
+hide the same upward dependency from the import linter). So the page is assembled from
+*sections*: a higher app registers an `AccountSection` from its `AppConfig.ready()` with
+`register_account_section()`, the same way apps register their pages with the navigation, and
+`account_detail` renders every registered section, in `order`, below the account's own facts and
+contacts. A section is a function `(request, account) -> HTML` called inside the view, so it runs
+in the request's tenant scope and starts its own queries from `visible_to(request.membership)`;
+the account page knows nothing about what a section shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from accounts.choices import ServiceNeed
+from accounts.filters import AccountFilter, ContactFilter, PageFilterSet
+from accounts.models import Account, AccountDomain, AccountProductLine, Contact
+from core.api.filters import MAX_ID
+from core.csvexport import Column, csv_response
+
+__all__ = [
+    "PER_PAGE",
+    "AccountSection",
+    "account_detail",
+    "account_export",
+    "account_list",
+    "account_sections",
+    "contact_export",
+    "contact_list",
+    "export_filename",
+    "export_rows",
+    "filter_rows",
+    "paginate",
+    "register_account_section",
+]
+
+PER_PAGE = 50
+# Contacts listed on an account page; the rest are one click away in the contact list.
+ACCOUNT_PAGE_CONTACTS = 25
+
+
+# --- sections of the account page contributed by higher apps ---------------------------------
+
+
+@dataclass(frozen=True)
+class AccountSection:
+    """A block of the account page, rendered by a higher app: `render(request, account)` returns
+    HTML, computed inside the view from the viewer's `visible_to()` rows."""
+
+    key: str
+    render: Callable[[HttpRequest, Account], str]
+    order: int = 100
+
+
+_SECTIONS: dict[str, AccountSection] = {}
+
+
+def register_account_section(section: AccountSection) -> None:
+    if section.key in _SECTIONS:
+        raise ValueError(f"account section {section.key!r} is registered twice")
+    _SECTIONS[section.key] = section
+
+
+def account_sections() -> list[AccountSection]:
+    return sorted(_SECTIONS.values(), key=lambda s: (s.order, s.key))
+
+
+# --- helpers shared by the list pages (pipeline's too) ---------------------------------------
+
+
+def filter_rows(
+    request: HttpRequest, filter_class: type[PageFilterSet], rows: QuerySet
+) -> tuple[PageFilterSet, QuerySet, int]:
+    """Apply the query string's filters to `rows` (already `visible_to()` the viewer).
+
+    Invalid filters give no rows and status 400, never the unfiltered list."""
+    filterset = filter_class(request.GET, rows, membership=request.membership)
+    if filterset.is_valid():
+        return filterset, filterset.qs, 200
+    return filterset, rows.none(), 400
+
+
+def paginate(request: HttpRequest, rows: QuerySet) -> Page:
+    """PER_PAGE rows; a junk page number is page 1, one past the end the last page."""
+    return Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+
+
+def export_filename(request: HttpRequest, what: str) -> str:
+    return f"{what}-{request.tenant.slug}-{timezone.localdate():%Y-%m-%d}.csv"
+
+
+def export_rows(
+    request: HttpRequest,
+    filter_class: type[PageFilterSet],
+    rows: QuerySet,
+    columns: list[Column],
+    what: str,
+) -> HttpResponse:
+    """The CSV download behind a list's "Export CSV": exactly the rows the list shows with the
+    same query string, all pages of them. Invalid filters: 400, nothing exported."""
+    filterset, rows, status = filter_rows(request, filter_class, rows)
+    if status != 200:
+        problems = "; ".join(f"{name}: {' '.join(errs)}" for name, errs in filterset.errors.items())
+        return HttpResponseBadRequest(
+            f"Invalid filters, nothing exported. {problems}", content_type="text/plain"
+        )
+    return csv_response(rows, columns, export_filename(request, what))
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+
+def account_rows(membership: Any) -> QuerySet:
+    return (
+        Account.objects.visible_to(membership)
+        .select_related("tier", "segment", "owner_user", "owner_team", "owner_partner")
+        .prefetch_related("domains")
+        .order_by("name", "pk")
+    )
+
+
+def account_list(request: HttpRequest) -> HttpResponse:
+    filterset, rows, status = filter_rows(request, AccountFilter, account_rows(request.membership))
+    context = {
+        "filterset": filterset,
+        "page": paginate(request, rows),
+        "show_owner": not request.membership.is_partner_user,
+    }
+    return render(request, "accounts/account_list.html", context, status=status)
+
+
+def _account_columns(membership: Any) -> list[Column]:
+    columns: list[Column] = [
+        ("id", lambda a: a.pk),
+        ("external_id", lambda a: a.external_id),
+        ("name", lambda a: a.name),
+        ("legal_name", lambda a: a.legal_name),
+        ("domains", lambda a: "; ".join(d.domain for d in a.domains.all())),
+        ("tier", lambda a: a.tier.name if a.tier else ""),
+        ("segment", lambda a: a.segment.name if a.segment else ""),
+        ("country", lambda a: a.country),
+        ("region", lambda a: a.region),
+        ("city", lambda a: a.city),
+        ("postal_code", lambda a: a.postal_code),
+        ("employees", lambda a: a.get_employee_band_display()),
+        ("revenue", lambda a: a.get_revenue_band_display()),
+        ("lifecycle", lambda a: a.get_lifecycle_display()),
+        ("named_account", lambda a: "yes" if a.named_account else "no"),
+        ("owner_partner", lambda a: a.owner_partner.name if a.owner_partner else ""),
+    ]
+    if not membership.is_partner_user:
+        columns += [
+            ("owner_user", lambda a: a.owner_user.email if a.owner_user else ""),
+            ("owner_team", lambda a: a.owner_team.name if a.owner_team else ""),
+        ]
+    return columns
+
+
+def account_export(request: HttpRequest) -> HttpResponse:
+    membership = request.membership
+    return export_rows(
+        request, AccountFilter, account_rows(membership), _account_columns(membership), "accounts"
+    )
+
+
+def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An account's facts, domains, product lines and contacts, then the sections higher apps
+    registered (opportunities, touch timeline). Not visible to the viewer: 404."""
+    if pk > MAX_ID:
+        raise Http404("No such account.")
+    membership = request.membership
+    account = get_object_or_404(
+        Account.objects.visible_to(membership).select_related(
+            "tier", "segment", "owner_user", "owner_team", "owner_partner"
+        ),
+        pk=pk,
+    )
+    contacts = Contact.objects.visible_to(membership).filter(account=account)
+    needs = account.service_needs if isinstance(account.service_needs, list) else []
+    labels = dict(ServiceNeed.choices)
+    context = {
+        "account": account,
+        "domains": list(AccountDomain.objects.visible_to(membership).filter(account=account)),
+        "product_lines": list(
+            AccountProductLine.objects.visible_to(membership)
+            .filter(account=account)
+            .select_related("product_line")
+            .order_by("relation", "product_line__name")
+        ),
+        "service_needs": [labels.get(n, str(n)) for n in needs],
+        "contacts": list(contacts[:ACCOUNT_PAGE_CONTACTS]),
+        "contact_count": contacts.count(),
+        "sections": [SafeString(s.render(request, account)) for s in account_sections()],
+        "show_owner": not membership.is_partner_user,
+    }
+    return render(request, "accounts/account_detail.html", context)
+
+
+# --- contacts --------------------------------------------------------------------------------
+
+
+def contact_rows(membership: Any) -> QuerySet:
+    return (
+        Contact.objects.visible_to(membership)
+        .select_related("account")
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def contact_list(request: HttpRequest) -> HttpResponse:
+    membership = request.membership
+    filterset, rows, status = filter_rows(request, ContactFilter, contact_rows(membership))
+    account = None
+    if status == 200 and filterset.form.cleaned_data.get("account"):
+        account_id = filterset.form.cleaned_data["account"]
+        account = Account.objects.visible_to(membership).filter(pk=account_id).first()
+    context = {"filterset": filterset, "page": paginate(request, rows), "account": account}
+    return render(request, "accounts/contact_list.html", context, status=status)
+
+
+CONTACT_COLUMNS: list[Column] = [
+    ("id", lambda c: c.pk),
+    ("external_id", lambda c: c.external_id),
+    ("first_name", lambda c: c.first_name),
+    ("last_name", lambda c: c.last_name),
+    ("email", lambda c: c.email),
+    ("phone", lambda c: c.phone),
+    ("title", lambda c: c.title),
+    ("buying_role", lambda c: c.get_buying_role_display()),
+    ("consent", lambda c: c.get_consent_display()),
+    ("opted_out", lambda c: "yes" if c.opted_out else "no"),
+    ("account_id", lambda c: c.account_id),
+    ("account", lambda c: c.account.name if c.account else ""),
+]
+
+
+def contact_export(request: HttpRequest) -> HttpResponse:
+    rows = contact_rows(request.membership)
+    return export_rows(request, ContactFilter, rows, CONTACT_COLUMNS, "contacts")

@@ -1,0 +1,351 @@
+"""CSV import: a file is checked, its columns mapped to a resource's fields, dry-run validated
+(every error by row and column), then imported as a background job in batches through the same
+bulk-upsert engine as the API (core.bulk), so a CSV row is accepted exactly when the same record
+sent to `POST /api/v1/<resource>/bulk/` would be.
+
+Apps declare what can be imported from their AppConfig.ready() with `register_import(...)`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from core.bulk import BulkUpsert
+from core.models import TenantOwned
+from core.tasks import TenantTask
+
+__all__ = [
+    "ImportColumn",
+    "ImportJob",
+    "ImportSpec",
+    "UnreadableFile",
+    "dry_run",
+    "import_specs",
+    "read_csv",
+    "register_import",
+    "suggest_mapping",
+]
+
+BATCH = 1000
+MAX_ERRORS = 2000  # kept per job; the counts stay exact beyond it
+TRUE, FALSE = (
+    {"1", "true", "yes", "y", "x", "ja", "wahr"},
+    {"0", "false", "no", "n", "", "nein", "falsch"},
+)
+
+
+class UnreadableFile(ValueError):
+    """The file cannot be imported at all; the message says why, for the person who uploaded it."""
+
+
+@dataclass(frozen=True)
+class ImportColumn:
+    """One importable field. `kind`: text, bool, list (split on ; or |), or ref:<key> for a
+    reference given by a natural key of the referenced row (e.g. ref:external_id)."""
+
+    field: str
+    label: str
+    kind: str = "text"
+    aliases: tuple[str, ...] = ()
+
+    def convert(self, raw: str) -> Any:
+        value = raw.strip()
+        if self.kind == "bool":
+            lowered = value.lower()
+            if lowered in TRUE:
+                return True
+            if lowered in FALSE:
+                return False
+            raise ValueError(f"{raw!r} is not yes/no")
+        if self.kind == "list":
+            return [part.strip() for part in re.split(r"[;|]", value) if part.strip()]
+        if self.kind.startswith("ref:"):
+            return {self.kind[4:]: value} if value else None
+        return value
+
+
+@dataclass(frozen=True)
+class ImportSpec:
+    resource: str  # e.g. "accounts"
+    label: str
+    serializer_class: type
+    columns: tuple[ImportColumn, ...]
+    field_roles: dict[str, frozenset[str]] = field(default_factory=dict)
+    creation_defaults: Callable[[Any, dict], dict] | None = None
+
+    def column(self, name: str) -> ImportColumn | None:
+        return next((c for c in self.columns if c.field == name), None)
+
+
+_SPECS: dict[str, ImportSpec] = {}
+
+
+def register_import(spec: ImportSpec) -> None:
+    _SPECS[spec.resource] = spec
+
+
+def import_specs() -> dict[str, ImportSpec]:
+    return dict(_SPECS)
+
+
+class ImportJob(TenantOwned):
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "Uploaded"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    resource = models.CharField(max_length=50)
+    filename = models.CharField(max_length=255)
+    content = models.TextField()
+    mapping = models.JSONField(default=dict, blank=True)  # CSV header -> field ("" ignores it)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)  # created/updated/unchanged/error
+    errors = models.JSONField(default=list, blank=True)  # [{"row", "column", "message"}]
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    audit_exclude = ("content", "errors", "counts", "processed_rows")
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["tenant", "-created_at"], name="importjob_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.filename} → {self.resource}"
+
+    @property
+    def progress(self) -> int:
+        return round(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def read_csv(data: bytes, filename: str = "") -> tuple[list[str], str]:
+    """(headers, decoded text) of an uploaded file, or UnreadableFile saying what is wrong with it."""
+    limit = settings.IMPORT_MAX_BYTES
+    if len(data) > limit:
+        raise UnreadableFile(
+            f"The file is {len(data) / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB. Split it."
+        )
+    if not data.strip():
+        raise UnreadableFile("The file is empty.")
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UnreadableFile(
+            "This is a spreadsheet file, not CSV. Save it as “CSV UTF-8” and upload that."
+        )
+    if b"\x00" in data[:4096]:
+        raise UnreadableFile(
+            "This is not a text file. Upload a CSV file (comma- or semicolon-separated)."
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UnreadableFile(
+            f"The file is not UTF-8 encoded (byte 0x{data[exc.start]:02x} on line {line}). "
+            "Save it as “CSV UTF-8” and upload it again."
+        ) from None
+    headers = next(_reader(text), [])
+    headers = [h.strip() for h in headers]
+    if len(headers) < 2 and not any(headers):
+        raise UnreadableFile("The first line has no column names.")
+    duplicates = sorted({h for h in headers if h and headers.count(h) > 1})
+    if duplicates:
+        raise UnreadableFile(f"Column names must be unique; repeated: {', '.join(duplicates)}.")
+    return headers, text
+
+
+def _reader(text: str) -> Iterator[list[str]]:
+    sample = text[:8192]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return csv.reader(io.StringIO(text), dialect)
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def suggest_mapping(spec: ImportSpec, headers: list[str]) -> dict[str, str]:
+    """Map each header to the field it most likely means (by name, label or alias), else ""."""
+    by_name = {}
+    for column in spec.columns:
+        for name in (column.field, column.label, *column.aliases):
+            by_name.setdefault(_normal(name), column.field)
+    mapping, used = {}, set()
+    for header in headers:
+        target = by_name.get(_normal(header), "")
+        mapping[header] = "" if target in used else target
+        used.add(mapping[header])
+    return mapping
+
+
+def _rows(job: ImportJob) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, {header: value}) for each data row."""
+    reader = _reader(job.content)
+    headers = [h.strip() for h in next(reader, [])]
+    for number, values in enumerate(reader, start=2):
+        if any(v.strip() for v in values):
+            yield number, dict(zip(headers, values, strict=False))
+
+
+def _record(
+    spec: ImportSpec, mapping: dict[str, str], row: dict[str, str]
+) -> tuple[dict, list[dict]]:
+    """The API record of one row, and conversion errors by column."""
+    record, errors = {}, []
+    for header, target in mapping.items():
+        column = spec.column(target) if target else None
+        if column is None or header not in row:
+            continue
+        try:
+            value = column.convert(row[header])
+        except ValueError as exc:
+            errors.append({"column": header, "message": str(exc)})
+            continue
+        if value not in ("", None, []) or column.kind == "bool":
+            record[target] = value
+    return record, errors
+
+
+# --- running ------------------------------------------------------------------------------
+
+
+def _membership(job: ImportJob) -> Any:
+    return import_string(settings.MEMBERSHIP_RESOLVER)(job.created_by, job.tenant)
+
+
+def _process(job: ImportJob, *, write: bool, on_batch: Callable[[int], None] | None = None) -> None:
+    spec = _SPECS[job.resource]
+    membership = _membership(job)
+    if membership is None:
+        raise UnreadableFile(
+            "The person who uploaded the file no longer has access to this tenant."
+        )
+    column_of = {target: header for header, target in job.mapping.items() if target}
+    counts = dict.fromkeys(("created", "updated", "unchanged", "error"), 0)
+    errors: list[dict] = []
+    defaults = (lambda v: spec.creation_defaults(membership, v)) if spec.creation_defaults else None
+
+    def note(number: int, column: str, message: str) -> None:
+        if len(errors) < MAX_ERRORS:
+            errors.append({"row": number, "column": column, "message": message})
+
+    def run(rows: list[tuple[int, dict, list[dict]]], *, writing: bool) -> None:
+        """Validate (and write, if `writing`) rows; a row with unreadable cells is never written,
+        but its other cells are still checked so the report lists all its problems at once."""
+        engine = BulkUpsert(
+            spec.serializer_class,
+            tenant=job.tenant,
+            membership=membership,
+            field_roles=spec.field_roles,
+            creation_defaults=defaults,
+        )
+        results = engine.run([record for _, record, _ in rows], dry_run=not writing)
+        for (number, _, problems), result in zip(rows, results, strict=True):
+            counts["error" if problems else result.status] += 1
+            for problem in problems:
+                note(number, problem["column"], problem["message"])
+            for name, messages in result.errors.items():
+                for message in messages:
+                    note(number, column_of.get(name.split(".")[0], name), message)
+        if on_batch:
+            on_batch(len(rows))
+
+    good: list[tuple[int, dict, list[dict]]] = []
+    bad: list[tuple[int, dict, list[dict]]] = []
+    for number, row in _rows(job):
+        record, problems = _record(spec, job.mapping, row)
+        (bad if problems else good).append((number, record, problems))
+        if len(good) == BATCH:
+            run(good, writing=write)
+            good.clear()
+        if len(bad) == BATCH:
+            run(bad, writing=False)
+            bad.clear()
+    if good:
+        run(good, writing=write)
+    if bad:
+        run(bad, writing=False)
+    errors.sort(key=lambda e: e["row"])
+    job.counts, job.errors = counts, errors
+
+
+def dry_run(job: ImportJob) -> ImportJob:
+    """Validate every row without writing; fills counts and errors (row, column, message)."""
+    job.total_rows = sum(1 for _ in _rows(job))
+    _process(job, write=False)
+    job.save(update_fields=["total_rows", "counts", "errors", "updated_at"])
+    return job
+
+
+def queue_import(job: ImportJob) -> ImportJob:
+    """Hand the import to a worker; the page polls the job for progress."""
+    updated = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.UPLOADED).update(
+        status=ImportJob.Status.QUEUED, processed_rows=0, counts={}, errors=[]
+    )
+    if updated:
+        run_import.delay_on_commit(tenant_id=job.tenant_id, job_id=job.pk)
+    job.refresh_from_db()
+    return job
+
+
+@shared_task(base=TenantTask, name="core.imports.run_import", acks_late=True)
+def run_import(*, tenant_id: int, job_id: int) -> None:
+    # Claim the job once: a redelivered task finds it running or done and does nothing.
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        return
+    job = ImportJob.objects.get(pk=job_id)
+    job.total_rows = job.total_rows or sum(1 for _ in _rows(job))
+
+    def progress(rows: int) -> None:
+        job.processed_rows += rows
+        ImportJob.objects.filter(pk=job.pk).update(processed_rows=job.processed_rows)
+
+    try:
+        _process(job, write=True, on_batch=progress)
+    except UnreadableFile as exc:
+        job.status, job.errors = (
+            ImportJob.Status.FAILED,
+            [{"row": 0, "column": "", "message": str(exc)}],
+        )
+    else:
+        job.status = ImportJob.Status.DONE
+    job.finished_at = timezone.now()
+    with transaction.atomic():
+        job.save(
+            update_fields=[
+                "status",
+                "total_rows",
+                "processed_rows",
+                "counts",
+                "errors",
+                "finished_at",
+                "updated_at",
+            ]
+        )

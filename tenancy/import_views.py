@@ -1,0 +1,134 @@
+"""Console pages for CSV imports: upload, map columns, dry run, import with progress, report."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from core.csvexport import safe_cell
+from core.imports import (
+    ImportJob,
+    UnreadableFile,
+    dry_run,
+    import_specs,
+    queue_import,
+    read_csv,
+    suggest_mapping,
+)
+
+SHOWN_ERRORS = 200
+
+
+class UploadForm(forms.Form):
+    resource = forms.ChoiceField(label="Import")
+    file = forms.FileField(label="CSV file")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["resource"].choices = [
+            (key, spec.label) for key, spec in import_specs().items()
+        ]
+
+
+def imports(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        spec = import_specs()[form.cleaned_data["resource"]]
+        try:
+            headers, text = read_csv(upload.read(), upload.name)
+        except UnreadableFile as exc:
+            form.add_error("file", str(exc))
+        else:
+            job = ImportJob.objects.create(
+                tenant=request.tenant,
+                resource=spec.resource,
+                filename=upload.name[:255],
+                content=text,
+                mapping=suggest_mapping(spec, headers),
+                created_by=request.user,
+            )
+            return redirect("console:import", request.tenant.slug, job.pk)
+    jobs = ImportJob.objects.select_related("created_by").defer("content")[:50]
+    status = 400 if form.errors else 200
+    return render(request, "tenancy/imports.html", {"form": form, "jobs": jobs}, status=status)
+
+
+def _job(request: HttpRequest, job_id: int) -> ImportJob:
+    return get_object_or_404(ImportJob.objects.all(), pk=job_id)
+
+
+def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job(request, job_id)
+    spec = import_specs().get(job.resource)
+    if spec is None:
+        raise Http404("This kind of import is no longer available.")
+    problem = ""
+    if request.method == "POST" and job.status == ImportJob.Status.UPLOADED:
+        choices = {c.field for c in spec.columns}
+        mapping = {h: request.POST.get(f"map-{i}", "") for i, h in enumerate(job.mapping)}
+        mapping = {h: (t if t in choices else "") for h, t in mapping.items()}
+        targets = [t for t in mapping.values() if t]
+        if "external_id" not in targets:
+            problem = "Map one column to “External id”: records are matched by it."
+        elif len(targets) != len(set(targets)):
+            problem = "Each field can take only one column."
+        else:
+            job.mapping = mapping
+            job.save(update_fields=["mapping", "updated_at"])
+            if request.POST.get("action") == "import":
+                queue_import(job)
+                return redirect("console:import", request.tenant.slug, job.pk)
+            dry_run(job)
+    context = {
+        "job": job,
+        "spec": spec,
+        "columns": [(i, header, target) for i, (header, target) in enumerate(job.mapping.items())],
+        "errors": job.errors[:SHOWN_ERRORS],
+        "problem": problem,
+        "checked": bool(job.counts) and job.status == ImportJob.Status.UPLOADED,
+    }
+    return render(request, "tenancy/import_job.html", context, status=400 if problem else 200)
+
+
+def import_progress(request: HttpRequest, job_id: int) -> JsonResponse:
+    job = ImportJob.objects.defer("content", "errors").get(pk=_job(request, job_id).pk)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "processed": job.processed_rows,
+            "total": job.total_rows,
+            "percent": job.progress,
+            "counts": job.counts,
+        }
+    )
+
+
+def import_errors(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Every error of the job as CSV: row, column, message."""
+    job = _job(request, job_id)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["row", "column", "message"])
+    for error in job.errors:
+        writer.writerow(
+            [safe_cell(error["row"]), safe_cell(error["column"]), safe_cell(error["message"])]
+        )
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, f"errors-{job.filename}.csv")
+    return response
+
+
+@require_POST
+def import_discard(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job(request, job_id)
+    if job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
+        return redirect("console:import", request.tenant.slug, job.pk)
+    job.delete()
+    return redirect("console:imports", request.tenant.slug)
