@@ -252,6 +252,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.sweep_webhook_deliveries",
         "schedule": timedelta(seconds=30),
     },
+    "idempotency-purge": {
+        "task": "core.tasks.purge_idempotency_keys",
+        "schedule": timedelta(hours=1),
+    },
 }
 SCHEDULER_STALE_AFTER = timedelta(seconds=env_int("SCHEDULER_STALE_AFTER_SECONDS", 120))
 

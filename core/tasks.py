@@ -62,3 +62,11 @@ def deliver_webhook(*, tenant_id: int, delivery_id: int, attempt: int | None = N
 def sweep_webhook_deliveries() -> int:
     """Periodic: publish one `deliver_webhook` per due delivery, each with its own tenant."""
     return webhooks.sweep()
+
+
+@shared_task(name="core.tasks.purge_idempotency_keys", ignore_result=True)
+def purge_idempotency_keys() -> int:
+    """Forget Idempotency-Keys past their keeping time (48 h; the API promises at least 24 h)."""
+    from core.idempotency import purge_expired
+
+    return purge_expired()

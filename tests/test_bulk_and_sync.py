@@ -350,11 +350,35 @@ def test_rows_created_in_bulk_get_the_same_defaults_as_single_creates(world, api
 def test_bulk_writes_send_webhook_events_like_single_writes(world, api_as):
     from core.webhooks import WebhookDelivery, WebhookEndpoint
 
-    WebhookEndpoint.all_tenants.create(tenant=world.tenant, url="http://127.0.0.1:9/hook", events=["contact.*"])
+    WebhookEndpoint.all_tenants.create(
+        tenant=world.tenant, url="http://127.0.0.1:9/hook", events=["contact.*"]
+    )
     admin = api_as("admin")
     records = [{"external_id": f"W-{i}", "email": f"w{i}@customer.example"} for i in range(3)]
     bulk(admin, "contacts", records)
     records[0]["title"] = "Buyer"
     bulk(admin, "contacts", records)
-    events = sorted(WebhookDelivery.all_tenants.filter(tenant=world.tenant).values_list("event", flat=True))
+    events = sorted(
+        WebhookDelivery.all_tenants.filter(tenant=world.tenant).values_list("event", flat=True)
+    )
     assert events == ["contact.created"] * 3 + ["contact.updated"]
+
+
+def test_idempotency_keys_are_kept_for_two_days_then_purged(world, api_as):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.tasks import purge_idempotency_keys
+
+    admin = api_as("admin")
+    admin.post("/api/v1/accounts/", {"name": "Kept"}, format="json", HTTP_IDEMPOTENCY_KEY="old")
+    admin.post("/api/v1/accounts/", {"name": "Fresh"}, format="json", HTTP_IDEMPOTENCY_KEY="new")
+    IdempotencyKey.all_tenants.filter(key="old").update(
+        created_at=timezone.now() - timedelta(hours=49)
+    )
+    IdempotencyKey.all_tenants.filter(key="new").update(
+        created_at=timezone.now() - timedelta(hours=25)
+    )
+    assert purge_idempotency_keys.delay().get() == 1
+    assert list(IdempotencyKey.all_tenants.values_list("key", flat=True)) == ["new"]
