@@ -249,8 +249,14 @@ class ContactQuerySet(TenantQuerySet):
 
 
 class Contact(Synced):
+    # Indexed by contact_tenant_account (tenant first), not on its own.
     account = models.ForeignKey(
-        Account, null=True, blank=True, on_delete=models.CASCADE, related_name="contacts"
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="contacts",
+        db_index=False,
     )
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)

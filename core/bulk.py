@@ -15,11 +15,12 @@ a thousand contacts naming their account by external id cost one lookup, not a t
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from rest_framework import exceptions, serializers
 
@@ -96,11 +97,25 @@ class BulkUpsert:
         # One serializer validates the whole batch: building a ModelSerializer's fields costs more
         # than validating a record, so it is done once, not per record.
         self.serializer = serializer_class(context=self.context)
+        self.columns = self.model._meta.concrete_fields
 
     # --- validation --------------------------------------------------------------------------
 
     def run(self, records: list[Any], *, dry_run: bool = False) -> list[RecordResult]:
         """One result per record. A dry run validates and reports what would happen, writing nothing."""
+        # A batch allocates tens of thousands of short-lived objects (model rows, validated
+        # dicts); the cyclic collector would otherwise walk the whole heap several times per
+        # batch for garbage that reference counting frees anyway (measured: a fifth of the time).
+        # The batch is bounded (MAX_RECORDS), so pausing it for the batch is safe.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run(records, dry_run=dry_run)
+        finally:
+            if paused:
+                gc.enable()
+
+    def _run(self, records: list[Any], *, dry_run: bool) -> list[RecordResult]:
         results = [RecordResult(index=i) for i in range(len(records))]
         keyed = self._check_keys(records, results)
         existing = self._existing([key for key, _ in keyed.values()])
@@ -217,6 +232,24 @@ class BulkUpsert:
             pending.changed = {n for n, v in fields.items() if pending.before[n] != _key(v)}
         return pending
 
+    def _new_row(self, values: dict[str, Any]) -> models.Model:
+        """A new model instance from column values, built positionally (Django's fast path)."""
+        return self.model(
+            *[values[f.attname] if f.attname in values else f.get_default() for f in self.columns]
+        )
+
+    def _by_attname(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Foreign keys as ids (`account_id=4`): building a thousand rows through the relation
+        descriptors costs more than inserting them."""
+        values = {}
+        for name, value in fields.items():
+            model_field = self.model._meta.get_field(name)
+            if model_field.many_to_one and isinstance(value, models.Model):
+                values[model_field.attname] = value.pk
+            else:
+                values[name] = value
+        return values
+
     def _current(self, instance: models.Model, name: str) -> Any:
         """A field's stored value; for a foreign key its id, so comparing costs no query."""
         model_field = self.model._meta.get_field(name)
@@ -238,8 +271,10 @@ class BulkUpsert:
         changed = [p for p in pending if p.instance is not None and (p.changed or p.nested)]
         for item in new:
             item.fields.update(self.creation_defaults(item.fields))
-            item.instance = self.model(tenant=self.tenant, sync_seq=sequence, **item.fields)
-        self.model.objects.bulk_create([p.instance for p in new], batch_size=500)
+            item.instance = self._new_row(
+                {**self._by_attname(item.fields), "tenant_id": self.tenant.pk, "sync_seq": sequence}
+            )
+        insert_rows(self.model, [p.instance for p in new])
         update_fields = {"sync_seq", "version", "updated_at"}
         for item in changed:
             item.memo = self.serializer.before_update(item.instance, item.fields)
@@ -313,6 +348,47 @@ class BulkUpsert:
             if p.changed
         ]
         record_many(entries, tenant=self.tenant, detail="bulk upsert")
+
+
+# Field types whose Python value is already what PostgreSQL takes.
+_RAW_FIELDS = (
+    models.CharField,
+    models.TextField,
+    models.BooleanField,
+    models.IntegerField,
+    models.DecimalField,
+    models.DateField,
+    models.ForeignKey,
+)
+
+
+def insert_rows(model: type[models.Model], rows: list[models.Model]) -> None:
+    """INSERT new rows and set their ids. On PostgreSQL one multi-row statement built without the
+    ORM's per-value compilation, which is most of the cost of a thousand-row bulk_create."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(rows, batch_size=500)
+        return
+    from psycopg2.extras import execute_values
+
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    values = []
+    for row in rows:
+        line = []
+        for f in fields:
+            value = f.pre_save(row, True)
+            raw = isinstance(f, _RAW_FIELDS) and not isinstance(f, models.DateTimeField)
+            line.append(value if raw else f.get_db_prep_save(value, connection))
+        values.append(tuple(line))
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES %s RETURNING {quote(model._meta.pk.column)}"
+    with connection.cursor() as cursor:
+        ids = execute_values(cursor.cursor, sql, values, page_size=len(values), fetch=True)
+    for row, (pk,) in zip(rows, ids, strict=True):
+        row.pk = pk
+        row._state.adding, row._state.db = False, connection.alias
 
 
 def _key(value: Any) -> Any:

@@ -38,7 +38,11 @@ class TenantOwned(TimeStamped):
     first in every composite unique constraint and index of a subclass.
     """
 
-    tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.PROTECT, related_name="+")
+    # No index of its own: every tenant-owned table has composite indexes that start with the
+    # tenant (tests/test_scoped_models.py checks), and a redundant index slows every insert.
+    tenant = models.ForeignKey(
+        "tenancy.Tenant", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
 
     objects = TenantManager()
     # Deliberate cross-tenant access only; the name is meant to stand out in review.
@@ -68,12 +72,23 @@ class AuditEvent(models.Model):
         LOGOUT = "logout", "Signed out"
         DENIED = "denied", "Permission denied"
 
+    # Indexed through the (tenant, ...) composites below; the log is written far more than read.
     tenant = models.ForeignKey(
-        "tenancy.Tenant", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "tenancy.Tenant",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     at = models.DateTimeField(auto_now_add=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     # Kept as text too, so the log still reads after a user is deleted or for unknown emails.
     actor_label = models.CharField(max_length=254, blank=True)

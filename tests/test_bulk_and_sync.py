@@ -382,3 +382,17 @@ def test_idempotency_keys_are_kept_for_two_days_then_purged(world, api_as):
     )
     assert purge_idempotency_keys.delay().get() == 1
     assert list(IdempotencyKey.all_tenants.values_list("key", flat=True)) == ["new"]
+
+
+def test_bulk_audit_events_keep_awkward_text_intact(world, api_as):
+    awkward = 'Tab\there, newline\nthere, back\\slash, quote " and ünïcödé'
+    bulk(
+        api_as("admin"),
+        "contacts",
+        [{"external_id": "AWK-1", "email": "awk@customer.example", "title": awkward[:150]}],
+    )
+    event = AuditEvent.all_tenants.get(
+        object_type="accounts.Contact", action="create", object_repr__contains="awk"
+    )
+    assert event.changes["title"] == [None, awkward[:150]]
+    assert event.actor == world.users["admin"] and event.ip_address == "127.0.0.1"

@@ -61,6 +61,13 @@ def test_tenant_owned_constraints_and_indexes_lead_with_the_tenant():
         for index in model._meta.indexes:
             first = index.fields[0].lstrip("-")
             assert first == "tenant", f"{label} index {index.name} must start with tenant"
+        leading = [
+            c
+            for c in model._meta.constraints
+            if getattr(c, "fields", None) and c.fields[0] == "tenant"
+        ]
+        leading += [i for i in model._meta.indexes if i.fields[0].lstrip("-") == "tenant"]
+        assert leading, f"{label} needs an index or unique constraint that starts with tenant"
         for field in model._meta.concrete_fields:
             if field.unique and not field.primary_key:
                 assert f"{label}.{field.name}" in GLOBAL_UNIQUE_FIELDS, (
