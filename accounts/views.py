@@ -165,12 +165,18 @@ def _account_columns(membership: Any) -> list[Column]:
         ("named_account", lambda a: "yes" if a.named_account else "no"),
         ("owner_partner", lambda a: a.owner_partner.name if a.owner_partner else ""),
     ]
-    if not membership.is_partner_user:
-        columns += [
-            ("owner_user", lambda a: a.owner_user.email if a.owner_user else ""),
-            ("owner_team", lambda a: a.owner_team.name if a.owner_team else ""),
-        ]
-    return columns
+    return columns + owner_columns(membership)
+
+
+def owner_columns(membership: Any) -> list[Column]:
+    """The direct owner columns of an export: the manufacturer's people and teams, which partner
+    users are not shown."""
+    if membership.is_partner_user:
+        return []
+    return [
+        ("owner_user", lambda row: row.owner_user.email if row.owner_user else ""),
+        ("owner_team", lambda row: row.owner_team.name if row.owner_team else ""),
+    ]
 
 
 def account_export(request: HttpRequest) -> HttpResponse:

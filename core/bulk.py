@@ -350,14 +350,14 @@ class BulkUpsert:
         record_many(entries, tenant=self.tenant, detail="bulk upsert")
 
 
-# Field types whose Python value is already what PostgreSQL takes.
+# Field types whose Python value is already what psycopg2 sends to PostgreSQL.
 _RAW_FIELDS = (
     models.CharField,
     models.TextField,
     models.BooleanField,
     models.IntegerField,
     models.DecimalField,
-    models.DateField,
+    models.DateField,  # and DateTimeField: aware datetimes go as they are
     models.ForeignKey,
 )
 
@@ -372,18 +372,31 @@ def insert_rows(model: type[models.Model], rows: list[models.Model]) -> None:
         return
     from psycopg2.extras import execute_values
 
+    now = timezone.now()
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    stamped = {
+        f.attname
+        for f in fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    }
+    prepared = {f for f in fields if f.attname not in stamped and not isinstance(f, _RAW_FIELDS)}
     values = []
     for row in rows:
-        line = []
-        for f in fields:
-            value = f.pre_save(row, True)
-            raw = isinstance(f, _RAW_FIELDS) and not isinstance(f, models.DateTimeField)
-            line.append(value if raw else f.get_db_prep_save(value, connection))
-        values.append(tuple(line))
+        state = row.__dict__
+        for attname in stamped:
+            state[attname] = now
+        values.append(
+            tuple(
+                f.get_db_prep_save(state[f.attname], connection)
+                if f in prepared
+                else state[f.attname]
+                for f in fields
+            )
+        )
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES %s RETURNING {quote(model._meta.pk.column)}"
+    returning = quote(model._meta.pk.column)
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES %s RETURNING {returning}"
     with connection.cursor() as cursor:
         ids = execute_values(cursor.cursor, sql, values, page_size=len(values), fetch=True)
     for row, (pk,) in zip(rows, ids, strict=True):

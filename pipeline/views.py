@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 
 from accounts.models import Account, Contact
-from accounts.views import export_rows, filter_rows, paginate
+from accounts.views import export_rows, filter_rows, owner_columns, paginate
 from core.csvexport import Column
 from pipeline.choices import Outcome, TouchRoute
 from pipeline.filters import OpportunityFilter
@@ -101,12 +101,7 @@ def _opportunity_columns(membership: Any) -> list[Column]:
         ("expected_close_on", lambda o: o.expected_close_on),
         ("closed_on", lambda o: o.closed_on),
     ]
-    if not membership.is_partner_user:
-        columns += [
-            ("owner_user", lambda o: o.owner_user.email if o.owner_user else ""),
-            ("owner_team", lambda o: o.owner_team.name if o.owner_team else ""),
-        ]
-    return columns
+    return columns + owner_columns(membership)
 
 
 def opportunity_export(request: HttpRequest) -> HttpResponse:

@@ -14,7 +14,9 @@ import base64
 import binascii
 from typing import Any
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
@@ -28,6 +30,7 @@ __all__ = ["SyncActionsMixin"]
 SYNC_ROLES = frozenset({"revops_admin"})
 DEFAULT_PAGE, MAX_PAGE = 500, 1000
 ROW, DELETION = 0, 1
+MAX_ID = 2**63 - 1
 
 
 class TooManyRecords(exceptions.APIException):
@@ -53,15 +56,22 @@ def decode_cursor(raw: str) -> tuple[int, int, int]:
     return seq, kind, pk
 
 
-def _after(position: tuple[int, int, int], kind: int, pk_field: str) -> Q:
-    """Rows of `kind` strictly after `position` in (sequence, kind, id) order."""
+def _after(model: type, position: tuple[int, int, int], kind: int, id_field: str) -> RawSQL:
+    """Rows of `kind` strictly after `position` in (sequence, kind, id) order, written as a row
+    comparison, `(sync_seq, id) > (s, i)`, which the (tenant, sync_seq, id) index answers directly
+    (an OR of two conditions would scan the tenant's rows from the start on every page)."""
     seq, at_kind, pk = position
-    later = Q(sync_seq__gt=seq)
-    if kind > at_kind:
-        return later | Q(sync_seq=seq)
-    if kind == at_kind:
-        return later | Q(sync_seq=seq, **{f"{pk_field}__gt": pk})
-    return later
+    if kind < at_kind:
+        bound = (seq, MAX_ID)  # everything of this kind at `seq` came before the position
+    elif kind > at_kind:
+        bound = (seq, -1)  # everything of this kind at `seq` comes after it
+    else:
+        bound = (seq, pk)
+    table = connection.ops.quote_name(model._meta.db_table)
+    column = connection.ops.quote_name(model._meta.get_field(id_field).column)
+    return RawSQL(
+        f'({table}."sync_seq", {table}.{column}) > (%s, %s)', bound, output_field=BooleanField()
+    )
 
 
 BULK_RESULT = inline_serializer(
@@ -176,12 +186,17 @@ class SyncActionsMixin:
         horizon = safe_horizon()
         rows = list(
             self.get_queryset()
-            .filter(_after(position, ROW, "pk"), sync_seq__lt=horizon)
+            .filter(
+                _after(self.model, position, ROW, "id"),
+                sync_seq__gte=position[0],
+                sync_seq__lt=horizon,
+            )
             .order_by("sync_seq", "pk")[: size + 1]
         )
         deletions = list(
             Tombstone.objects.filter(
-                _after(position, DELETION, "object_id"),
+                _after(Tombstone, position, DELETION, "object_id"),
+                sync_seq__gte=position[0],
                 resource=self.model._meta.label,
                 sync_seq__lt=horizon,
             ).order_by("sync_seq", "object_id")[: size + 1]
