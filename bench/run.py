@@ -168,6 +168,9 @@ def main() -> None:
         token = {"Authorization": f"Token {key}"}
         results = [
             measure(client, "/api/v1/partners/", token),
+            measure(client, "/api/v1/accounts/?page_size=100", token),
+            measure(client, "/api/v1/opportunities/?page_size=100", token),
+            measure(client, "/api/v1/touches/?page_size=100", token),
             measure(client, "/api/v1/me/", token),
             measure(client, "/healthz", {}),
         ]

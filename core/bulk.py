@@ -174,7 +174,10 @@ class BulkUpsert:
 
     def _existing(self, keys: list[str]) -> dict[str, models.Model | None]:
         """external id -> the caller's visible row, or None when the row exists but is hidden."""
-        rows = {obj.external_id: obj for obj in self.model.objects.filter(external_id__in=keys)}
+        found = self.model.objects.filter(external_id__in=keys)
+        if self.serializer_class.nested_prefetch:
+            found = found.prefetch_related(*self.serializer_class.nested_prefetch)
+        rows = {obj.external_id: obj for obj in found}
         visible = set(
             self.model.objects.visible_to(self.membership)
             .filter(pk__in=[o.pk for o in rows.values()])
@@ -230,6 +233,8 @@ class BulkUpsert:
         if instance is not None:
             pending.before = {name: self._current(instance, name) for name in fields}
             pending.changed = {n for n, v in fields.items() if pending.before[n] != _key(v)}
+            if nested and not serializer.nested_differs(instance, nested):
+                pending.nested = {}  # the same nested parts again: nothing to write
         return pending
 
     def _new_row(self, values: dict[str, Any]) -> models.Model:

@@ -396,3 +396,45 @@ def test_bulk_audit_events_keep_awkward_text_intact(world, api_as):
     )
     assert event.changes["title"] == [None, awkward[:150]]
     assert event.actor == world.users["admin"] and event.ip_address == "127.0.0.1"
+
+
+def test_resending_records_with_the_same_nested_parts_is_unchanged(world, api_as):
+    admin = api_as("admin")
+    account = {
+        "external_id": "NEST-A",
+        "name": "Nested Works",
+        "domains": ["nested.example", "www.nested-works.example"],
+        "product_lines_of_interest": [{"code": "hydraulics"}],
+    }
+    deal = {
+        "external_id": "NEST-O",
+        "account": {"external_id": "NEST-A"},
+        "name": "Nested deal",
+        "stage": "propose",
+        "lines": [{"product": {"sku": "HYD-100"}, "quantity": "2", "discount_pct": "5"}],
+    }
+    members = {
+        "external_id": "NEST-L",
+        "name": "Nested list",
+        "members": [{"account": {"external_id": "NEST-A"}, "reason": "Fleet"}],
+    }
+    for resource, record in (
+        ("accounts", account),
+        ("opportunities", deal),
+        ("target-lists", members),
+    ):
+        assert bulk(admin, resource, [record])["results"][0]["status"] == "created"
+        assert bulk(admin, resource, [record])["results"][0]["status"] == "unchanged", resource
+    account["domains"] = ["nested.example"]
+    deal["lines"][0]["quantity"] = "3"
+    members["members"][0]["reason"] = "Renewal"
+    for resource, record in (
+        ("accounts", account),
+        ("opportunities", deal),
+        ("target-lists", members),
+    ):
+        assert bulk(admin, resource, [record])["results"][0]["status"] == "updated", resource
+    detail = admin.get(
+        f"/api/v1/accounts/{Account.all_tenants.get(external_id='NEST-A').pk}/"
+    ).json()
+    assert detail["domains"] == ["nested.example"] and detail["version"] == 2

@@ -145,6 +145,7 @@ class ProductLineList(serializers.ListField):
 
 class AccountSerializer(SyncedModelSerializer):
     nested_fields = ("domains", "product_lines_of_interest", "installed_product_lines")
+    nested_prefetch = ("domains", "product_lines")
 
     domains = DomainList(required=False)
     segment = TermKey(Segment, required=False, allow_null=True)
@@ -216,6 +217,23 @@ class AccountSerializer(SyncedModelSerializer):
                 }
             )
         return attrs
+
+    def nested_differs(self, instance: Account, nested: dict[str, Any]) -> bool:
+        lines = [(p.relation, p.product_line_id) for p in instance.product_lines.all()]
+        current = {
+            "domains": {d.domain for d in instance.domains.all()},
+            "product_lines_of_interest": {
+                pk for rel, pk in lines if rel == ProductRelation.INTEREST
+            },
+            "installed_product_lines": {
+                pk for rel, pk in lines if rel == ProductRelation.INSTALLED
+            },
+        }
+        wanted = {
+            name: set(value) if name == "domains" else {line.pk for line in value}
+            for name, value in nested.items()
+        }
+        return any(current[name] != wanted[name] for name in wanted)
 
     def after_save(
         self, instance: Account, nested: dict[str, Any], created: bool, before: Any = None
@@ -298,6 +316,7 @@ class TargetListMemberSerializer(serializers.Serializer):
 
 class TargetListSerializer(SyncedModelSerializer):
     nested_fields = ("members",)
+    nested_prefetch = ("members",)
 
     members = TargetListMemberSerializer(many=True, required=False)
 
@@ -326,6 +345,10 @@ class TargetListSerializer(SyncedModelSerializer):
                 )
             seen.add(member["account"].pk)
         return value
+
+    def nested_differs(self, instance: TargetList, nested: dict[str, Any]) -> bool:
+        current = {(m.account_id, m.reason) for m in instance.members.all()}
+        return current != {(m["account"].pk, m["reason"]) for m in nested["members"]}
 
     def after_save(
         self, instance: TargetList, nested: dict[str, Any], created: bool, before: Any = None

@@ -65,6 +65,8 @@ class SyncedModelSerializer(TenantModelSerializer):
     `before_update()` noted about the row before it changed (e.g. its old stage)."""
 
     nested_fields: ClassVar[tuple[str, ...]] = ()
+    # Relations a bulk upsert prefetches on existing rows, so `nested_differs()` costs no query.
+    nested_prefetch: ClassVar[tuple[str, ...]] = ()
 
     version = serializers.IntegerField(read_only=True)
 
@@ -88,6 +90,11 @@ class SyncedModelSerializer(TenantModelSerializer):
             instance.save()
             self.after_save(instance, nested, created=False, before=before)
         return instance
+
+    def nested_differs(self, instance: models.Model, nested: dict[str, Any]) -> bool:
+        """Hook: whether writing `nested` would change the row's nested parts. A CRM that sends
+        the same record again must get "unchanged", not a new version and a webhook."""
+        return bool(nested)
 
     def before_update(self, instance: models.Model, fields: dict[str, Any]) -> Any:
         """Hook: look at the row before it changes (e.g. remember the old stage)."""

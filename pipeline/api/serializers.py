@@ -46,6 +46,7 @@ class StageChangeSerializer(serializers.ModelSerializer):
 
 class OpportunitySerializer(SyncedModelSerializer):
     nested_fields = ("lines",)
+    nested_prefetch = ("lines",)
 
     account = InTenant(Account, natural_keys=EXTERNAL)
     stage = TermKey(Stage)
@@ -121,6 +122,25 @@ class OpportunitySerializer(SyncedModelSerializer):
         return (line["quantity"] * price * (Decimal(100) - discount) / Decimal(100)).quantize(
             Decimal("0.01")
         )
+
+    def nested_differs(self, instance: Opportunity, nested: dict[str, Any]) -> bool:
+        def key(product: int, quantity: Any, price: Any, discount: Any) -> tuple:
+            return (product, *(Decimal(v).normalize() for v in (quantity, price, discount)))
+
+        current = sorted(
+            key(li.product_id, li.quantity, li.list_price, li.discount_pct)
+            for li in instance.lines.all()
+        )
+        wanted = sorted(
+            key(
+                line["product"].pk,
+                line["quantity"],
+                line.get("list_price", line["product"].list_price),
+                line.get("discount_pct", Decimal(0)),
+            )
+            for line in nested["lines"]
+        )
+        return current != wanted
 
     def before_update(self, instance: Opportunity, fields: dict[str, Any]) -> int:
         return instance.stage_id
