@@ -7,6 +7,7 @@ Routes follow the account's owner; sources mix partner, direct and marketing.
 from __future__ import annotations
 
 import random
+import zoneinfo
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -55,6 +56,7 @@ class _Pipeline:
     def __init__(self, tenant: Tenant) -> None:
         self.tenant = tenant
         self.today = timezone.localdate()
+        self.zone = zoneinfo.ZoneInfo(tenant.timezone)
         self.stages = list(Stage.objects.order_by("order"))
         self.open_stages = [s for s in self.stages if s.outcome == Outcome.OPEN]
         self.won = next(s for s in self.stages if s.outcome == Outcome.WON)
@@ -187,13 +189,18 @@ class _Pipeline:
                 rng.choice(SALES_CHANNELS),
                 {"actor_partner_id": account.owner_partner_id},
             )
-        elif kind < 0.35:
+        elif kind < 0.35 or account.owner_partner_id:
+            # Partner-owned accounts hear from the manufacturer through marketing, not a rep.
             route, channel, actor = TouchRoute.MARKETING, rng.choice(MARKETING_CHANNELS), {}
         else:
             user = account.owner_user_id
             route, channel = TouchRoute.DIRECT, rng.choice(SALES_CHANNELS)
             actor = {"actor_user_id": user, "actor_team_id": self.team_of.get(user)} if user else {}
-        occurred = timezone.now() - timedelta(days=rng.randint(0, 365), minutes=rng.randint(0, 600))
+        # Working hours, in the tenant's part of the world.
+        day = timezone.localdate() - timedelta(days=rng.randint(0, 365))
+        occurred = datetime.combine(
+            day, time(rng.randint(8, 17), rng.randint(0, 59)), tzinfo=self.zone
+        )
         opportunity = (
             next((o for o, a in self.opportunities[index % 50 :: 50] if a == account.pk), None)
             if rng.random() < 0.3
