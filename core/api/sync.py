@@ -169,6 +169,26 @@ class SyncActionsMixin:
                 },
             )
         },
+        examples=[
+            OpenApiExample(
+                "A page of changes",
+                response_only=True,
+                value={
+                    "results": [
+                        {
+                            "op": "upsert",
+                            "id": 12,
+                            "external_id": "SF-2",
+                            "version": 3,
+                            "data": {"id": 12},
+                        },
+                        {"op": "delete", "id": 9, "external_id": "SF-9"},
+                    ],
+                    "cursor": "MTIzNDU6MTo5",
+                    "has_more": False,
+                },
+            )
+        ],
         description='Changes since `cursor` in commit-safe order: `{"op": "upsert", "data": {...}}` for '
         'created or updated rows and `{"op": "delete", "id", "external_id"}` for deleted ones. Store '
         "the returned `cursor` and call again; `has_more` says whether to call again now. RevOps admins only.",
