@@ -101,7 +101,9 @@ class BulkUpsert:
 
     # --- validation --------------------------------------------------------------------------
 
-    def run(self, records: list[Any], *, dry_run: bool = False) -> list[RecordResult]:
+    def run(
+        self, records: list[Any], *, dry_run: bool = False, labels: list[str] | None = None
+    ) -> list[RecordResult]:
         """One result per record. A dry run validates and reports what would happen, writing nothing."""
         # A batch allocates tens of thousands of short-lived objects (model rows, validated
         # dicts); the cyclic collector would otherwise walk the whole heap several times per
@@ -110,6 +112,7 @@ class BulkUpsert:
         paused = gc.isenabled()
         gc.disable()
         try:
+            self.labels = labels or [f"record {i}" for i in range(len(records))]
             return self._run(records, dry_run=dry_run)
         finally:
             if paused:
@@ -151,13 +154,11 @@ class BulkUpsert:
                 continue
             key = str(key).strip()
             result.external_id = key
-            if len(key) > 100:
-                result.errors = {"external_id": ["Use at most 100 characters."]}
+            if len(key) > 100 or "\x00" in key:
+                result.errors = {"external_id": ["Use at most 100 characters, without NUL bytes."]}
                 continue
             if key in seen:
-                result.errors = {
-                    "external_id": [f"Also used by record {seen[key]} of this request."]
-                }
+                result.errors = {"external_id": [f"Also used by {self.labels[seen[key]]}."]}
                 continue
             refused = sorted(
                 f

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from core.audit import audit_context
 from core.bulk import BulkUpsert
 from core.models import TenantOwned
 from core.tasks import TenantTask
@@ -37,11 +39,13 @@ __all__ = [
     "suggest_mapping",
 ]
 
+logger = logging.getLogger(__name__)
+
 BATCH = 1000
 MAX_ERRORS = 2000  # kept per job; the counts stay exact beyond it
 TRUE, FALSE = (
     {"1", "true", "yes", "y", "x", "ja", "wahr"},
-    {"0", "false", "no", "n", "", "nein", "falsch"},
+    {"0", "false", "no", "n", "nein", "falsch"},
 )
 
 
@@ -62,6 +66,8 @@ class ImportColumn:
     def convert(self, raw: str) -> Any:
         value = raw.strip()
         if self.kind == "bool":
+            if not value:
+                return None  # a blank cell says nothing; it must not switch a flag off
             lowered = value.lower()
             if lowered in TRUE:
                 return True
@@ -176,12 +182,20 @@ def read_csv(data: bytes, filename: str = "") -> tuple[list[str], str]:
 
 
 def _reader(text: str) -> Iterator[list[str]]:
+    """Rows of the file; any CSV the csv module cannot read becomes UnreadableFile."""
     sample = text[:8192]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return csv.reader(io.StringIO(text), dialect)
+    # newline="": the csv module handles \r\n, \n and old-Mac \r line ends itself.
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise UnreadableFile(
+            f"The file cannot be read as CSV near line {reader.line_num}: {exc}."
+        ) from None
 
 
 def _normal(name: str) -> str:
@@ -225,7 +239,7 @@ def _record(
         except ValueError as exc:
             errors.append({"column": header, "message": str(exc)})
             continue
-        if value not in ("", None, []) or column.kind == "bool":
+        if value not in ("", None, []):
             record[target] = value
     return record, errors
 
@@ -263,7 +277,8 @@ def _process(job: ImportJob, *, write: bool, on_batch: Callable[[int], None] | N
             field_roles=spec.field_roles,
             creation_defaults=defaults,
         )
-        results = engine.run([record for _, record, _ in rows], dry_run=not writing)
+        records, labels = [r for _, r, _ in rows], [f"row {number}" for number, _, _ in rows]
+        results = engine.run(records, dry_run=not writing, labels=labels)
         for (number, _, problems), result in zip(rows, results, strict=True):
             counts["error" if problems else result.status] += 1
             for problem in problems:
@@ -321,18 +336,31 @@ def run_import(*, tenant_id: int, job_id: int) -> None:
     if not claimed:
         return
     job = ImportJob.objects.get(pk=job_id)
-    job.total_rows = job.total_rows or sum(1 for _ in _rows(job))
 
     def progress(rows: int) -> None:
         job.processed_rows += rows
         ImportJob.objects.filter(pk=job.pk).update(processed_rows=job.processed_rows)
 
+    # The person who started the import is the actor of every change it makes.
+    context = audit_context(actor=job.created_by, source="import", credential=f"import #{job.pk}")
     try:
-        _process(job, write=True, on_batch=progress)
+        with context:
+            job.total_rows = job.total_rows or sum(1 for _ in _rows(job))
+            _process(job, write=True, on_batch=progress)
     except UnreadableFile as exc:
         job.status, job.errors = (
             ImportJob.Status.FAILED,
             [{"row": 0, "column": "", "message": str(exc)}],
+        )
+    except Exception:
+        # Never leave a job "running" forever: it fails visibly, and the error is logged.
+        logger.exception("import %s failed", job.pk)
+        message = (
+            "The import stopped on an unexpected error; rows before it are kept. Contact support."
+        )
+        job.status, job.errors = (
+            ImportJob.Status.FAILED,
+            [{"row": 0, "column": "", "message": message}],
         )
     else:
         job.status = ImportJob.Status.DONE

@@ -85,7 +85,10 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
             if request.POST.get("action") == "import":
                 queue_import(job)
                 return redirect("console:import", request.tenant.slug, job.pk)
-            dry_run(job)
+            try:
+                dry_run(job)
+            except UnreadableFile as exc:
+                problem = str(exc)
     context = {
         "job": job,
         "spec": spec,

@@ -70,7 +70,7 @@ def test_one_bad_record_blocks_nothing_and_is_not_written(world, api_as):
     assert statuses == ["created", "error", "error", "error", "error", "error"]
     errors = [r.get("errors", {}) for r in result["results"]]
     assert set(errors[1]) == {"email", "phone"}
-    assert "Also used by record 0" in errors[2]["external_id"][0]
+    assert errors[2]["external_id"] == ["Also used by record 0."]
     assert "external_id" in errors[3]
     assert "non_field_errors" in errors[4]
     assert "NO-SUCH" in errors[5]["account"][0]

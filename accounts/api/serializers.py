@@ -9,7 +9,7 @@ from rest_framework import serializers
 from accounts import services
 from accounts.choices import ProductRelation, ServiceNeed
 from accounts.models import Account, Contact, Product, ProductLine, Segment, TargetList, Tier
-from core.api.fields import InTenant
+from core.api.fields import InTenant, is_id
 from core.api.serializers import SyncedModelSerializer, TenantModelSerializer
 from core.validators import (
     normalize_country,
@@ -55,8 +55,8 @@ class TermKey(InTenant):
         super().__init__(model, natural_keys=("key",), **kwargs)
 
     def parse(self, data: Any) -> tuple[str, Any]:
-        if isinstance(data, str) and not data.isdigit():
-            return "key", data.strip()
+        if isinstance(data, str) and not is_id(data):
+            return super().parse({"key": data})
         return super().parse(data)
 
     def use_pk_only_optimization(self) -> bool:

@@ -15,7 +15,18 @@ from typing import Any
 from django.db import models
 from rest_framework import serializers
 
-__all__ = ["InTenant", "context_membership"]
+__all__ = ["InTenant", "context_membership", "is_id"]
+
+MAX_ID = 2**63 - 1
+
+
+def is_id(data: Any) -> bool:
+    """A row id as clients send it: a whole number in range, or its ASCII digits."""
+    if isinstance(data, bool):
+        return False
+    if isinstance(data, str) and data.isascii() and data.isdigit():
+        data = int(data)
+    return isinstance(data, int) and 1 <= data <= MAX_ID
 
 
 def context_membership(context: dict) -> Any:
@@ -48,15 +59,20 @@ class InTenant(serializers.RelatedField):
         return self.related_model.objects.visible_to(membership)
 
     def parse(self, data: Any) -> tuple[str, Any]:
-        """(field, value) that identifies the referenced row."""
-        if isinstance(data, bool):
-            self.fail("incorrect_type", keys=", ".join(self.natural_keys) or "none")
-        if isinstance(data, int) or (isinstance(data, str) and data.isdigit()):
+        """(field, value) that identifies the referenced row. Anything that could not be stored
+        in a key column (out-of-range ids, NUL bytes, overlong keys) is an input error here,
+        before it reaches a query."""
+        if is_id(data):
             return "pk", int(data)
         if isinstance(data, dict) and len(data) == 1:
             ((key, value),) = data.items()
-            if key in self.natural_keys and isinstance(value, str | int) and str(value).strip():
-                return key, str(value).strip()
+            text = (
+                str(value).strip()
+                if isinstance(value, str | int) and not isinstance(value, bool)
+                else ""
+            )
+            if key in self.natural_keys and text and len(text) <= 254 and "\x00" not in text:
+                return key, text
         self.fail("incorrect_type", keys=", ".join(self.natural_keys) or "none")
         raise AssertionError  # unreachable: fail() raises
 
