@@ -13,20 +13,8 @@ from accounts.models import (
     TargetList,
     TargetListMember,
 )
-from tenancy.models import Membership
 
-__all__ = ["owner_team_for", "set_domains", "set_product_lines", "set_target_list_members"]
-
-
-def owner_team_for(account: Account) -> int | None:
-    """The direct team an account belongs to: its owner's team, else the one set on it."""
-    if account.owner_user_id:
-        membership = Membership.objects.filter(
-            user_id=account.owner_user_id, is_active=True
-        ).first()
-        if membership is not None and membership.team_id:
-            return membership.team_id
-    return account.owner_team_id if not account.owner_partner_id else None
+__all__ = ["set_domains", "set_product_lines", "set_target_list_members"]
 
 
 def set_domains(account: Account, domains: Iterable[str]) -> None:

@@ -67,7 +67,7 @@ class _Pending:
     changed: set[str] = field(default_factory=set)
     before: dict[str, Any] = field(default_factory=dict)
     memo: Any = None  # what the serializer's before_update() noted
-    memo: Any = None  # what the serializer's before_update() noted
+    existing_pk: int | None = None  # the row matched at validation time (None: a new record)
 
 
 class BulkUpsert:
@@ -126,6 +126,7 @@ class BulkUpsert:
         pending = [
             p for i in keyed if (p := self._validate(records[i], results[i], existing)) is not None
         ]
+        pending = self._check_unique(pending)
         if dry_run:
             for item in pending:
                 would_update = item.changed or item.nested
@@ -230,7 +231,9 @@ class BulkUpsert:
             result.errors = flatten_errors(exc.detail)
             return None
         fields, nested = serializer.split(dict(validated))
-        pending = _Pending(result, record, instance, fields, nested)
+        pending = _Pending(
+            result, record, instance, fields, nested, existing_pk=getattr(instance, "pk", None)
+        )
         if instance is not None:
             pending.before = {name: self._current(instance, name) for name in fields}
             pending.changed = {n for n, v in fields.items() if pending.before[n] != _key(v)}
@@ -255,6 +258,69 @@ class BulkUpsert:
             else:
                 values[name] = value
         return values
+
+    def _check_unique(self, pending: list[_Pending]) -> list[_Pending]:
+        """The tenant's other unique constraints (a product's sku, a list's name), for the whole
+        batch at once: within the batch, and against rows already stored."""
+        keep = pending
+        for constraint in self.model._meta.constraints:
+            if (
+                not isinstance(constraint, models.UniqueConstraint)
+                or constraint.fields[0] != "tenant"
+            ):
+                continue
+            others = [f for f in constraint.fields if f != "tenant"]
+            if others == ["external_id"]:
+                continue  # the upsert key itself
+            keep = self._check_constraint(keep, constraint, others)
+        return keep
+
+    def _check_constraint(
+        self, pending: list[_Pending], constraint: models.UniqueConstraint, names: list[str]
+    ) -> list[_Pending]:
+        def value_of(item: _Pending) -> tuple:
+            return tuple(
+                _key(item.fields[n])
+                if n in item.fields
+                else self._current(item.instance, n)
+                if item.instance
+                else None
+                for n in names
+            )
+
+        touched = [p for p in pending if any(n in p.fields for n in names)]
+        if not touched:
+            return pending
+        stored = self.model.objects.filter(
+            **{
+                f"{self.model._meta.get_field(n).attname}__in": {value_of(p)[i] for p in touched}
+                for i, n in enumerate(names)
+            }
+        )
+        if constraint.condition is not None:
+            stored = stored.filter(constraint.condition)
+        holders = {
+            tuple(getattr(row, self.model._meta.get_field(n).attname) for n in names): row.pk
+            for row in stored
+        }
+        label, seen, keep = self.model._meta.verbose_name, {}, []
+        touched_ids = {id(p) for p in touched}
+        for item in pending:
+            if id(item) not in touched_ids:
+                keep.append(item)
+                continue
+            value = value_of(item)
+            holder = holders.get(value)
+            clash = holder is not None and holder != item.existing_pk
+            if clash or value in seen:
+                where = "already exists" if clash else f"is also used by {self.labels[seen[value]]}"
+                item.result.errors = {
+                    names[0]: [f"A {label} with this {names[0].replace('_', ' ')} {where}."]
+                }
+                continue
+            seen.setdefault(value, item.result.index)
+            keep.append(item)
+        return keep
 
     def _current(self, instance: models.Model, name: str) -> Any:
         """A field's stored value; for a foreign key its id, so comparing costs no query."""
@@ -311,14 +377,21 @@ class BulkUpsert:
                 item.result.status = UPDATED if id(item) in updated else UNCHANGED
 
     def _write_one(self, item: _Pending) -> None:
-        """Fallback after a failed batch: this record alone, in its own savepoint."""
+        """Fallback after a failed batch: this record alone, in its own savepoint, from the row as
+        it is in the database (the failed batch may have changed the instance in memory)."""
+        is_new = item.existing_pk is None
+        instance = None if is_new else self.model.objects.filter(pk=item.existing_pk).first()
+        if not is_new and instance is None:
+            item.result.errors = {"external_id": ["The record was deleted meanwhile."]}
+            item.result.status = ERROR
+            return
         serializer = self.serializer_class(
-            item.instance, data=item.record, partial=item.instance is not None, context=self.context
+            instance, data=item.record, partial=not is_new, context=self.context
         )
         try:
             with transaction.atomic():
                 serializer.is_valid(raise_exception=True)
-                if item.instance is None:
+                if is_new:
                     defaults = self.creation_defaults(serializer.validated_data)
                     obj = serializer.save(tenant=self.tenant, **defaults)
                 else:
@@ -333,26 +406,25 @@ class BulkUpsert:
             item.result.status = ERROR
             return
         item.result.id = obj.pk
-        item.result.status = CREATED if item.instance is None else UPDATED
+        item.result.status = CREATED if is_new else UPDATED
 
     def _audit(self, new: list[_Pending], changed: list[_Pending]) -> None:
-        entries = [
-            (
-                "create",
-                p.instance,
-                {k: [None, _plain(v)] for k, v in p.fields.items() if v not in (None, "", [])},
+        """One event per written record; nested parts (domains, lines, members) are logged with
+        their new value, since they are replaced as a whole."""
+        entries = []
+        for p in new:
+            values = {**p.fields, **p.nested}
+            entries.append(
+                (
+                    "create",
+                    p.instance,
+                    {k: [None, _plain(v)] for k, v in values.items() if v not in (None, "", [])},
+                )
             )
-            for p in new
-        ]
-        entries += [
-            (
-                "update",
-                p.instance,
-                {k: [_plain(p.before[k]), _plain(p.fields[k])] for k in sorted(p.changed)},
-            )
-            for p in changed
-            if p.changed
-        ]
+        for p in changed:
+            diff = {k: [_plain(p.before[k]), _plain(p.fields[k])] for k in sorted(p.changed)}
+            diff.update({k: [None, _plain(v)] for k, v in p.nested.items()})
+            entries.append(("update", p.instance, diff))
         record_many(entries, tenant=self.tenant, detail="bulk upsert")
 
 
@@ -420,6 +492,8 @@ def _plain(value: Any) -> Any:
         return value.pk
     if isinstance(value, str | int | float | bool) or value is None:
         return value
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
     return str(value)

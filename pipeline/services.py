@@ -99,8 +99,10 @@ def set_lines(opportunity: Opportunity, lines: Iterable[dict[str, Any]]) -> None
 def opportunity_defaults(membership: Any, validated: dict[str, Any]) -> dict[str, Any]:
     """What a new opportunity takes from who creates it (API, bulk upsert or import)."""
     if membership.role == "direct_rep":
-        # A rep's new opportunity is theirs unless they name another owner.
-        return {"owner_user": validated.get("owner_user") or membership.user}
+        # A rep's new opportunity is theirs (and their team's) unless they name a colleague.
+        if validated.get("owner_user") is not None:
+            return {}
+        return {"owner_user": membership.user, "owner_team": membership.team}
     if membership.is_partner_user:
         return {"route": "partner", "partner": membership.partner}
     return {}

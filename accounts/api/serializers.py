@@ -18,7 +18,7 @@ from core.validators import (
     normalize_phone,
     normalize_region,
 )
-from tenancy.api.fields import DIRECT_PEOPLE, TenantMember
+from tenancy.api.fields import DIRECT_PEOPLE, TenantMember, team_of
 from tenancy.models import Partner, Team
 
 EXTERNAL = ("external_id",)
@@ -216,6 +216,12 @@ class AccountSerializer(SyncedModelSerializer):
                     ]
                 }
             )
+        # The owning team follows the owner: a rep's team, or none for a partner's account. It
+        # is set here, with the row, so a write saves (and versions) the account once.
+        if "owner_user" in attrs and owner_user is not None:
+            attrs["owner_team"] = team_of(self.context, owner_user)
+        elif "owner_partner" in attrs and owner_partner is not None:
+            attrs["owner_team"] = None
         return attrs
 
     def nested_differs(self, instance: Account, nested: dict[str, Any]) -> bool:
@@ -238,10 +244,6 @@ class AccountSerializer(SyncedModelSerializer):
     def after_save(
         self, instance: Account, nested: dict[str, Any], created: bool, before: Any = None
     ) -> None:
-        team = services.owner_team_for(instance)
-        if team != instance.owner_team_id:
-            instance.owner_team_id = team
-            instance.save(update_fields=["owner_team"])
         if "domains" in nested:
             services.set_domains(instance, nested["domains"])
         if "product_lines_of_interest" in nested:

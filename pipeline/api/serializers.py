@@ -13,7 +13,7 @@ from core.api.serializers import SyncedModelSerializer, TenantModelSerializer
 from pipeline import services
 from pipeline.choices import Route
 from pipeline.models import Opportunity, OpportunityLine, Stage, StageChange, Touch
-from tenancy.api.fields import DIRECT_PEOPLE, TenantMember
+from tenancy.api.fields import DIRECT_PEOPLE, TenantMember, team_of
 from tenancy.models import Partner, Team
 
 
@@ -107,12 +107,15 @@ class OpportunitySerializer(SyncedModelSerializer):
             raise serializers.ValidationError(
                 {"partner": ["A partner-routed opportunity needs its partner."]}
             )
-        owner = attrs.get("owner_user", getattr(self.instance, "owner_user", None))
-        if owner is not None and "owner_team" not in attrs:
-            membership = owner.memberships.filter(
-                tenant=self.context["tenant"], is_active=True
-            ).first()
-            attrs["owner_team"] = membership.team if membership else None
+        if attrs.get("owner_user") is not None:
+            team = team_of(self.context, attrs["owner_user"])
+            acting = self.membership
+            if acting is not None and acting.role == "direct_rep" and team != acting.team:
+                raise serializers.ValidationError(
+                    {"owner_user": ["A rep can hand a deal only to a colleague of their own team."]}
+                )
+            # The team follows a newly named owner; an unrelated edit leaves the team alone.
+            attrs.setdefault("owner_team", team)
         return attrs
 
     @staticmethod

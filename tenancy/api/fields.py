@@ -10,7 +10,7 @@ from core.api.fields import InTenant, context_membership
 from tenancy.choices import Role
 from tenancy.models import Membership, User
 
-__all__ = ["TenantMember"]
+__all__ = ["TenantMember", "team_of"]
 
 
 class TenantMember(InTenant):
@@ -35,3 +35,17 @@ class TenantMember(InTenant):
 
 
 DIRECT_PEOPLE = frozenset({Role.REVOPS_ADMIN, Role.DIRECT_MANAGER, Role.DIRECT_REP})
+
+
+def team_of(context: dict, user: Any) -> Any:
+    """The direct team of `user` in the context's tenant, or None. Cached in the serializer
+    context, so a bulk batch looks each owner up once."""
+    if user is None:
+        return None
+    cache = context.setdefault("teams", {})
+    if user.pk not in cache:
+        membership = (
+            Membership.objects.filter(user=user, is_active=True).select_related("team").first()
+        )
+        cache[user.pk] = membership.team if membership is not None else None
+    return cache[user.pk]
