@@ -57,6 +57,12 @@ class KeyReused(exceptions.APIException):
     default_detail = "This Idempotency-Key was used for a different request; use a new key."
 
 
+class InFlight(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "idempotency_key_in_flight"
+    default_detail = "The first request with this Idempotency-Key is still running; retry shortly."
+
+
 class Replay(Exception):
     """Raised to answer a retried request with its stored response."""
 
@@ -102,9 +108,7 @@ def claim(request: Any, tenant: Any) -> IdempotencyKey | None:
     if stored.request_hash != fingerprint:
         raise KeyReused()
     if stored.status_code is None:  # only possible on databases without row locks
-        raise exceptions.APIException(
-            "The first request with this key is still running; retry shortly."
-        )
+        raise InFlight()
     response = HttpResponse(
         stored.response_body, status=stored.status_code, content_type="application/json"
     )

@@ -379,3 +379,16 @@ def test_3_nul_bytes_in_keys_and_references_are_input_errors(world, api_as, path
     assert response.status_code in (200, 400)
     if response.status_code == 200:
         assert response.json()["results"][0]["status"] == "error"
+
+
+def test_partner_users_cannot_create_contacts_they_would_not_see(world, api_as):
+    response = api_as("partner_rep").post(
+        "/api/v1/contacts/", {"email": "orphan@customer.example"}, format="json"
+    )
+    assert response.status_code == 400 and "account" in response.json()["fields"]
+    ok = api_as("partner_rep").post(
+        "/api/v1/contacts/",
+        {"email": "mine@customer.example", "account": world.customers["partner"].pk},
+        format="json",
+    )
+    assert ok.status_code == 201

@@ -298,6 +298,12 @@ class ContactSerializer(SyncedModelSerializer):
                 attrs["phone"] = normalize_phone(attrs["phone"], getattr(account, "country", ""))
             except DjangoValidationError as exc:
                 raise serializers.ValidationError({"phone": exc.messages}) from None
+        membership = self.membership
+        account = attrs.get("account", getattr(self.instance, "account", None))
+        if membership is not None and membership.is_partner_user and account is None:
+            raise serializers.ValidationError(
+                {"account": ["Choose one of your accounts for the contact."]}
+            )
         if self.instance is None and not (
             attrs.get("email") or attrs.get("last_name") or attrs.get("first_name")
         ):
