@@ -392,3 +392,14 @@ def test_partner_users_cannot_create_contacts_they_would_not_see(world, api_as):
         format="json",
     )
     assert ok.status_code == 201
+
+
+def test_partner_users_are_not_shown_the_manufacturers_owners(world, api_as):
+    partner, admin = api_as("partner_admin"), api_as("admin")
+    deal = Opportunity.all_tenants.get(tenant=world.tenant, external_id="OPP-partner")
+    account = world.customers["partner"]
+    for url in (f"/api/v1/opportunities/{deal.pk}/", f"/api/v1/accounts/{account.pk}/"):
+        shown = partner.get(url).json()
+        assert "owner_user" not in shown and "owner_team" not in shown
+        assert "owner_user" in admin.get(url).json()
+    assert "stage_history" not in partner.get(f"/api/v1/opportunities/{deal.pk}/").json()

@@ -634,3 +634,16 @@ def test_rendering_a_batch_costs_the_same_as_one_row(world, name):
         return len(captured)
 
     assert cost(rows[:1]) == cost(rows)
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["64:ff9b::a9fe:a9fe", "2002:a9fe:a9fe::1", "::ffff:10.0.0.1", "169.254.169.254", "fe80::1"],
+)
+def test_private_addresses_hidden_in_ipv6_forms_are_refused(address):
+    import ipaddress
+
+    from core.webhooks import _is_public
+
+    assert not _is_public(ipaddress.ip_address(address))
+    assert _is_public(ipaddress.ip_address("2606:4700:4700::1111"))

@@ -146,6 +146,7 @@ class ProductLineList(serializers.ListField):
 class AccountSerializer(SyncedModelSerializer):
     nested_fields = ("domains", "product_lines_of_interest", "installed_product_lines")
     nested_prefetch = ("domains", "product_lines")
+    direct_only_fields = ("owner_user", "owner_team")
 
     domains = DomainList(required=False)
     segment = TermKey(Segment, required=False, allow_null=True)

@@ -65,10 +65,20 @@ class SyncedModelSerializer(TenantModelSerializer):
     `before_update()` noted about the row before it changed (e.g. its old stage)."""
 
     nested_fields: ClassVar[tuple[str, ...]] = ()
+    # Fields about the manufacturer's own people, left out of what partner users are shown.
+    direct_only_fields: ClassVar[tuple[str, ...]] = ()
     # Relations a bulk upsert prefetches on existing rows, so `nested_differs()` costs no query.
     nested_prefetch: ClassVar[tuple[str, ...]] = ()
 
     version = serializers.IntegerField(read_only=True)
+
+    def to_representation(self, instance: models.Model) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        membership = self.membership
+        if membership is not None and getattr(membership, "is_partner_user", False):
+            for name in self.direct_only_fields:
+                data.pop(name, None)
+        return data
 
     def split(self, validated: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         nested = {name: validated.pop(name) for name in self.nested_fields if name in validated}

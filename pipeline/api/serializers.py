@@ -47,6 +47,7 @@ class StageChangeSerializer(serializers.ModelSerializer):
 class OpportunitySerializer(SyncedModelSerializer):
     nested_fields = ("lines",)
     nested_prefetch = ("lines",)
+    direct_only_fields = ("owner_user", "owner_team", "stage_history")
 
     account = InTenant(Account, natural_keys=EXTERNAL)
     stage = TermKey(Stage)
