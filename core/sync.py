@@ -17,8 +17,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection, models, transaction
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
+from django.utils import timezone
 
 from core.models import TenantOwned
 from core.tenancy import TenantManager
@@ -125,3 +126,17 @@ def _leave_tombstone(sender: type, instance: Any, **kwargs: Any) -> None:
     # the deletion's transaction, so the row and its tombstone go together.
     if isinstance(instance, Synced):
         Tombstone.record(instance)
+
+
+@receiver(pre_delete)
+def _restamp_orphaned(sender: type, instance: Any, **kwargs: Any) -> None:
+    """Rows whose reference to `instance` the database is about to null (on_delete=SET_NULL)
+    change too: give them a new version and change sequence, so the sync feed hands them out again.
+    Runs inside the deletion's transaction, like the tombstones."""
+    for relation in instance._meta.related_objects:
+        model = relation.related_model
+        if relation.on_delete is not models.SET_NULL or not issubclass(model, Synced):
+            continue
+        model.all_tenants.filter(**{relation.field.name: instance}).update(
+            sync_seq=change_sequence(), version=models.F("version") + 1, updated_at=timezone.now()
+        )

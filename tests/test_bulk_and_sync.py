@@ -438,3 +438,15 @@ def test_resending_records_with_the_same_nested_parts_is_unchanged(world, api_as
         f"/api/v1/accounts/{Account.all_tenants.get(external_id='NEST-A').pk}/"
     ).json()
     assert detail["domains"] == ["nested.example"] and detail["version"] == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_whose_reference_a_delete_nulls_come_back_in_the_feed(world, api_as):
+    admin = api_as("admin")
+    contact = Contact.all_tenants.get(tenant=world.tenant, external_id="CON-rep")
+    bulk(admin, "touches", [{"external_id": "TOU-rep", "contact": contact.pk}])
+    _, cursor = read_feed(admin, "touches")
+    assert admin.delete(f"/api/v1/contacts/{contact.pk}/").status_code == 204
+    changes, _ = read_feed(admin, "touches", cursor)
+    [touch] = [c for c in changes if c["external_id"] == "TOU-rep"]
+    assert touch["data"]["contact"] is None and touch["version"] == 3
