@@ -34,3 +34,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Tests deliver webhooks to a local http.server; the SSRF guard is tested by turning this off.
 WEBHOOK_ALLOW_PRIVATE_URLS = True
+# Connections close after each request or task, so threads of a test (a Celery worker, a
+# concurrent writer) leave none open when the test database is dropped.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
