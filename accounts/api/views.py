@@ -51,6 +51,7 @@ class ProductLineViewSet(SyncActionsMixin, TenantModelViewSet):
     """The tenant's product lines."""
 
     model = ProductLine
+    sync_roles = ADMINS  # the CRM integration's feed
     queryset = ProductLine.objects.none()
     serializer_class = ProductLineSerializer
     filterset_class = ProductLineFilterSet
@@ -74,6 +75,7 @@ class ProductViewSet(SyncActionsMixin, TenantModelViewSet):
     """The tenant's products (SKUs with list prices)."""
 
     model = Product
+    sync_roles = ADMINS  # the CRM integration's feed
     queryset = Product.objects.none()
     serializer_class = ProductSerializer
     filterset_class = ProductFilterSet
@@ -115,6 +117,7 @@ class AccountViewSet(SyncActionsMixin, TenantModelViewSet):
     """Customer accounts. Reps see their own and their team's; partners the accounts assigned to them."""
 
     model = Account
+    sync_roles = ADMINS  # the CRM integration's feed
     queryset = Account.objects.none()
     serializer_class = AccountSerializer
     filterset_class = AccountFilterSet
@@ -142,6 +145,7 @@ class ContactViewSet(SyncActionsMixin, TenantModelViewSet):
     """Contacts at accounts; everyone may write contacts of the accounts they can see."""
 
     model = Contact
+    sync_roles = ADMINS  # the CRM integration's feed
     queryset = Contact.objects.none()
     serializer_class = ContactSerializer
     filterset_class = ContactFilterSet
@@ -158,6 +162,7 @@ class TargetListViewSet(SyncActionsMixin, TenantModelViewSet):
     """Named account lists for ABM and campaigns, with why each account is on them."""
 
     model = TargetList
+    sync_roles = ADMINS  # the CRM integration's feed
     queryset = TargetList.objects.none()
     serializer_class = TargetListSerializer
     filterset_class = TargetListFilterSet

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import connection
 from django.db.models import BooleanField
@@ -27,7 +27,6 @@ from core.sync import Tombstone, safe_horizon
 
 __all__ = ["SyncActionsMixin"]
 
-SYNC_ROLES = frozenset({"revops_admin"})
 DEFAULT_PAGE, MAX_PAGE = 500, 1000
 ROW, DELETION = 0, 1
 MAX_ID = 2**63 - 1
@@ -84,7 +83,10 @@ BULK_RESULT = inline_serializer(
 
 
 class SyncActionsMixin:
-    """Adds `bulk` and `sync` to a TenantModelViewSet of a `Synced` model."""
+    """Adds `bulk` and `sync` to a TenantModelViewSet of a `Synced` model. Bulk writes need the
+    viewset's `write_roles`; the sync feed needs one of `sync_roles` (empty: nobody)."""
+
+    sync_roles: ClassVar[frozenset[str]] = frozenset()
 
     @extend_schema(
         request={
@@ -195,7 +197,7 @@ class SyncActionsMixin:
     )
     @action(detail=False, methods=["get"], url_path="sync")
     def sync(self, request: Any) -> Response:
-        if request.membership.role not in SYNC_ROLES:
+        if request.membership.role not in self.sync_roles:
             raise exceptions.PermissionDenied("The sync feed is for RevOps admins' integrations.")
         size = self._page_size(request)
         position = (

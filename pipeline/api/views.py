@@ -51,6 +51,7 @@ class OpportunityViewSet(SyncActionsMixin, TenantModelViewSet):
     """Opportunities with line items and stage history. Partners see and update those routed to them."""
 
     model = Opportunity
+    sync_roles = ADMINS  # the CRM integration's feed
     queryset = Opportunity.objects.none()
     serializer_class = OpportunitySerializer
     filterset_class = OpportunityFilterSet
@@ -90,6 +91,7 @@ class TouchViewSet(SyncActionsMixin, TenantModelViewSet):
     """The touch log. Partner users log and see their own partner's touches."""
 
     model = Touch
+    sync_roles = ADMINS  # the CRM integration's feed
     queryset = Touch.objects.none()
     serializer_class = TouchSerializer
     filterset_class = TouchFilterSet
