@@ -252,6 +252,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.sweep_webhook_deliveries",
         "schedule": timedelta(seconds=30),
     },
+    # Rulebook versions coming into force, changed accounts and deals, overdue exception reviews.
+    "guardrails-sweep": {
+        "task": "guardrails.tasks.sweep",
+        "schedule": timedelta(seconds=60),
+    },
     "idempotency-purge": {
         "task": "core.tasks.purge_idempotency_keys",
         "schedule": timedelta(hours=1),

@@ -6,3 +6,9 @@ from django.apps import AppConfig
 class GuardrailsConfig(AppConfig):
     name = "guardrails"
     verbose_name = "Guardrails"
+
+    def ready(self) -> None:
+        from guardrails import signals  # noqa: F401  (recompute decisions when inputs change)
+        from guardrails.views import register_all_pages
+
+        register_all_pages()

@@ -30,7 +30,7 @@ class TargetKind(models.TextChoices):
     NONE = "none", "No specific target"
     TEAM = "team", "A direct team"
     PARTNER = "partner", "A named partner"
-    AUTHORIZED_PARTNERS = "authorized", "Partners authorized for the territory and product line"
+    AUTHORIZED = "authorized", "Partners authorized for the territory and product line"
     ACCOUNT_OWNER = "owner", "The account's current owner"
 
 

@@ -81,8 +81,8 @@ class Territory(TenantOwned):
 
 class TerritoryArea(TenantOwned):
     """One piece of a territory. A country, optionally narrowed to a region (ISO 3166-2) and to
-    postal codes: `postal_from` alone is a prefix ("80" is 80000–80999…); with `postal_to` it is an
-    inclusive range compared on as many leading characters as the bounds have ("80"–"87")."""
+    postal codes: `postal_from` alone is a prefix ("80" is 80000 to 80999…); with `postal_to` it is an
+    inclusive range compared on as many leading characters as the bounds have ("80" to "87")."""
 
     territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="areas")
     country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2")
@@ -483,9 +483,7 @@ class DiscountLeakage(TenantOwned):
     class Meta:
         base_manager_name = "all_tenants"
         ordering = ["-amount"]
-        constraints = [
-            models.UniqueConstraint(fields=["tenant", "line"], name="leakage_line_uniq")
-        ]
+        constraints = [models.UniqueConstraint(fields=["tenant", "line"], name="leakage_line_uniq")]
         indexes = [models.Index(fields=["tenant", "opportunity"], name="leakage_opportunity")]
 
     def __str__(self) -> str:
