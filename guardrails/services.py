@@ -26,6 +26,8 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from accounts.models import Account, ProductLine, Tier
+from core import audit
+from core.models import AuditEvent
 from core.sync import safe_horizon
 from guardrails.choices import (
     ExceptionKind,
@@ -280,12 +282,23 @@ def _rule_label(position: int | None, name: Any) -> str:
 
 
 def _renumber(version: RulebookVersion, ordered: list[RouteRule]) -> None:
-    """Give rules positions 1..n in the given order without tripping the unique constraint."""
+    """Give rules positions 1..n in the given order without tripping the unique constraint, and
+    audit every position that changed (bulk updates send no signals)."""
+    before = dict(RouteRule.objects.filter(version=version).values_list("id", "position"))
     offset = 1_000_000
     RouteRule.objects.filter(version=version).update(position=F("position") + offset)
     for index, rule in enumerate(ordered, start=1):
         rule.position = index
     RouteRule.objects.bulk_update(ordered, ["position"])
+    for rule in ordered:
+        old = before.get(rule.pk)
+        if old is not None and old != rule.position:
+            audit.record(
+                AuditEvent.Action.UPDATE,
+                tenant=version.tenant,
+                obj=rule,
+                changes={"position": [old, rule.position]},
+            )
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from accounts.tests.factories import (
     TargetListFactory,
     TierFactory,
 )
+from core.models import AuditEvent
 from core.tenancy import tenant_scope
 from guardrails import engine, services
 from guardrails.choices import ExceptionKind, ExceptionStatus, VersionStatus
@@ -208,6 +209,9 @@ def test_new_rules_go_before_the_default_and_can_be_moved(shop):
     services.move_rule(version.rules.get(name="Named accounts"), 1)
     names = list(version.rules.order_by("position").values_list("name", flat=True))
     assert names == ["Named accounts", "Small Bavarian parts buyers", "Default"]
+    named = version.rules.get(name="Named accounts")
+    moved = AuditEvent.objects.filter(object_type="guardrails.RouteRule", object_id=str(named.pk))
+    assert moved.filter(changes__position=[2, 1]).count() == 1
 
 
 def test_lint_finds_shadowed_contradictory_and_dangling_rules(shop):
@@ -307,6 +311,7 @@ def test_a_scheduled_version_comes_into_force_when_due(shop):
     assert services.active_version(shop["tenant"]) == later
 
 
+@pytest.mark.django_db(transaction=True)  # the sweep reads committed changes only
 def test_stored_routes_follow_accounts_and_exceptions(shop):
     named = dict(NAMED_DIRECT, target_team=shop["team"].pk)
     published(shop, [named, SMALL_BAVARIA_PARTS])

@@ -1,0 +1,69 @@
+"""Publishing and drafting race safely: one active version, unique numbers (PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+from django.db import connection
+
+from core.tenancy import tenant_scope
+from guardrails import services
+from guardrails.choices import VersionStatus
+from guardrails.models import RulebookVersion
+from tenancy.choices import Role
+from tenancy.tests.factories import TenantFactory, member
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def require_postgres() -> None:
+    if connection.vendor != "postgresql":
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI runs this on PostgreSQL")
+        pytest.skip("Concurrent transactions need PostgreSQL")
+
+
+def race(tenant, work, n: int = 2) -> list:
+    """Run `work(i)` in n threads, each in its own transaction and connection, all at once."""
+    barrier, results = threading.Barrier(n), [None] * n
+
+    def run(i: int) -> None:
+        try:
+            with tenant_scope(tenant):
+                barrier.wait(10)
+                results[i] = work(i)
+        except Exception as exc:  # reported to the test below
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def test_concurrent_publishes_leave_exactly_one_active_version():
+    require_postgres()
+    tenant = TenantFactory()
+    admin = member(tenant, Role.REVOPS_ADMIN)
+    with tenant_scope(tenant):
+        drafts = [services.create_draft(tenant, user=admin) for _ in range(2)]
+    results = race(tenant, lambda i: services.publish(drafts[i], user=admin))
+    assert not [r for r in results if isinstance(r, Exception)], results
+    with tenant_scope(tenant):
+        statuses = sorted(RulebookVersion.objects.values_list("status", flat=True))
+        assert statuses == [VersionStatus.ACTIVE, VersionStatus.RETIRED]
+        assert services.active_version(tenant).status == VersionStatus.ACTIVE
+
+
+def test_concurrent_drafts_get_distinct_numbers():
+    require_postgres()
+    tenant = TenantFactory()
+    admin = member(tenant, Role.REVOPS_ADMIN)
+    results = race(tenant, lambda i: services.create_draft(tenant, user=admin).number, n=3)
+    assert sorted(results) == [1, 2, 3], results
