@@ -1,6 +1,15 @@
 from django.db import models
 
-__all__ = ["Channel", "Outcome", "Route", "Source", "TouchRoute"]
+__all__ = [
+    "Channel",
+    "LeadSource",
+    "LeadStatus",
+    "Outcome",
+    "Priority",
+    "Route",
+    "Source",
+    "TouchRoute",
+]
 
 
 class Route(models.TextChoices):
@@ -36,3 +45,29 @@ class TouchRoute(models.TextChoices):
     DIRECT = "direct", "Direct"
     PARTNER = "partner", "Partner"
     MARKETING = "marketing", "Marketing"
+
+
+class LeadSource(models.TextChoices):
+    API = "api", "API"
+    WEB_FORM = "web_form", "Web form"
+    CSV = "csv", "CSV import"
+    PORTAL = "portal", "Submitted by a partner"
+    SALES = "sales", "Entered by direct sales"
+    CAMPAIGN = "campaign", "Campaign or offer response"
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "new", "New"  # stored, not yet enriched and routed
+    ROUTED = "routed", "Routed, waiting for acceptance"
+    ACCEPTED = "accepted", "Accepted"
+    WORKING = "working", "Working (touched)"
+    CONVERTED = "converted", "Converted"
+    DISQUALIFIED = "disqualified", "Disqualified"
+    UNROUTABLE = "unroutable", "No one to route to"
+    MERGED = "merged", "Merged into another lead"
+
+
+class Priority(models.TextChoices):
+    HIGH = "high", "High"
+    NORMAL = "normal", "Normal"
+    LOW = "low", "Low"

@@ -13,9 +13,18 @@ from accounts.models import Account, Contact, Product
 from core.models import TenantOwned
 from core.sync import Synced
 from core.tenancy import TenantManager, TenantQuerySet
-from pipeline.choices import Channel, Outcome, Route, Source, TouchRoute
+from pipeline.choices import (
+    Channel,
+    LeadSource,
+    LeadStatus,
+    Outcome,
+    Priority,
+    Route,
+    Source,
+    TouchRoute,
+)
 
-__all__ = ["Opportunity", "OpportunityLine", "Stage", "StageChange", "Touch"]
+__all__ = ["Lead", "Opportunity", "OpportunityLine", "Stage", "StageChange", "Touch"]
 
 WHOLE_TENANT_ROLES = ("revops_admin", "direct_manager")
 
@@ -172,6 +181,151 @@ class StageChange(TenantOwned):
         return f"{self.opportunity_id}: {self.from_stage_id} → {self.to_stage_id}"
 
 
+class LeadQuerySet(TenantQuerySet):
+    def visible_to(self, membership) -> LeadQuerySet:
+        """Admins and managers: all. Partners: leads assigned to them or that they submitted.
+        Reps: leads assigned to them or, unassigned to a person, to their team."""
+        if membership.role in WHOLE_TENANT_ROLES:
+            return self
+        if membership.is_partner_user:
+            return self.filter(
+                Q(assigned_partner_id=membership.partner_id)
+                | Q(submitted_by_partner_id=membership.partner_id)
+            )
+        return self.filter(
+            Q(assigned_user_id=membership.user_id)
+            | Q(assigned_team_id=membership.team_id, assigned_user__isnull=True)
+        )
+
+
+class Lead(Synced):
+    """A person who raised a hand, from intake until someone works it.
+
+    The fields as received stay as received; the `*_key` and normalised fields are what enrichment
+    derived from them, and what dedupe and routing read. The lead-ops engine that fills them lives
+    in the `routing` app; the lead itself lives here, beside the touches that record work on it.
+    """
+
+    source = models.CharField(max_length=10, choices=LeadSource.choices)
+    source_detail = models.CharField(max_length=200, blank=True, help_text="Form, campaign, file…")
+    priority = models.CharField(max_length=6, choices=Priority.choices, default=Priority.NORMAL)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    title = models.CharField(max_length=150, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    website = models.CharField(max_length=253, blank=True)
+    street = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    product_interest = models.JSONField(default=list, blank=True, help_text="Product line codes")
+    service_needs = models.JSONField(default=list, blank=True)
+    employee_band = models.CharField(max_length=12, blank=True)
+    estimated_amount = models.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    message = models.TextField(blank=True)
+    submitted_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_by_partner = models.ForeignKey(
+        "tenancy.Partner", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    # Enrichment (routing.enrich)
+    email_key = models.CharField(max_length=254, blank=True)
+    domain = models.CharField(max_length=253, blank=True)
+    phone_e164 = models.CharField(max_length=20, blank=True)
+    country_code = models.CharField(max_length=2, blank=True)
+    region_code = models.CharField(max_length=10, blank=True)
+    company_key = models.CharField(max_length=200, blank=True)
+    territory = models.CharField(max_length=50, blank=True, help_text="Territory code")
+    account = models.ForeignKey(
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+        db_index=False,  # lead_account leads with the tenant
+    )
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    enriched_at = models.DateTimeField(null=True, blank=True)
+    needs_enrichment = models.BooleanField(
+        default=False, help_text="A provider failed; enrich again later."
+    )
+
+    # Dedupe (routing.dedupe)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+
+    # Routing and assignment (routing.assign)
+    status = models.CharField(max_length=12, choices=LeadStatus.choices, default=LeadStatus.NEW)
+    route = models.CharField(max_length=10, blank=True)  # direct | partner | open
+    assigned_team = models.ForeignKey(
+        "tenancy.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_partner = models.ForeignKey(
+        "tenancy.Partner", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    decision = models.JSONField(default=dict, blank=True, help_text="Why it went where it went.")
+    routing_attempts = models.PositiveSmallIntegerField(default=0)
+    recalls = models.PositiveSmallIntegerField(default=0)
+    processed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Empty until enriched, deduplicated and routed."
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    first_touch_at = models.DateTimeField(null=True, blank=True)
+    speed_to_lead_seconds = models.PositiveIntegerField(null=True, blank=True)
+    sla_met = models.BooleanField(null=True, blank=True)
+
+    objects = TenantManager.from_queryset(LeadQuerySet)()
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "external_id"],
+                condition=~Q(external_id=""),
+                name="lead_tenant_external_id_uniq",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "sync_seq", "id"], name="lead_sync_feed"),
+            models.Index(fields=["tenant", "updated_at"], name="lead_tenant_updated"),
+            models.Index(fields=["tenant", "status", "created_at"], name="lead_status"),
+            models.Index(
+                fields=["tenant", "created_at"],
+                condition=Q(processed_at__isnull=True),
+                name="lead_unprocessed",
+            ),
+            models.Index(fields=["tenant", "email_key"], name="lead_email"),
+            models.Index(fields=["tenant", "phone_e164"], name="lead_phone"),
+            models.Index(fields=["tenant", "assigned_partner", "status"], name="lead_partner"),
+            models.Index(fields=["tenant", "assigned_user", "status"], name="lead_user"),
+            models.Index(fields=["tenant", "assigned_team", "status"], name="lead_team"),
+            models.Index(fields=["tenant", "account"], name="lead_account"),
+        ]
+
+    def __str__(self) -> str:
+        person = " ".join(p for p in (self.first_name, self.last_name) if p)
+        return person or self.email or self.company or f"Lead {self.pk}"
+
+
 class TouchQuerySet(TenantQuerySet):
     def visible_to(self, membership) -> TouchQuerySet:
         if membership.role in WHOLE_TENANT_ROLES:
@@ -196,6 +350,14 @@ class Touch(Synced):
     )
     opportunity = models.ForeignKey(
         Opportunity, null=True, blank=True, on_delete=models.SET_NULL, related_name="touches"
+    )
+    lead = models.ForeignKey(
+        Lead,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="touches",
+        db_index=False,
     )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     route = models.CharField(max_length=10, choices=TouchRoute.choices)
@@ -225,13 +387,16 @@ class Touch(Synced):
             ),
             models.CheckConstraint(
                 name="touch_has_subject",
-                condition=Q(account__isnull=False) | Q(contact__isnull=False),
+                condition=Q(account__isnull=False)
+                | Q(contact__isnull=False)
+                | Q(lead__isnull=False),
             ),
         ]
         indexes = [
             models.Index(fields=["tenant", "sync_seq", "id"], name="touch_sync_feed"),
             models.Index(fields=["tenant", "account", "occurred_at"], name="touch_account_time"),
             models.Index(fields=["tenant", "opportunity"], name="touch_tenant_opportunity"),
+            models.Index(fields=["tenant", "lead", "occurred_at"], name="touch_lead_time"),
             models.Index(
                 fields=["tenant", "actor_partner", "occurred_at"], name="touch_partner_time"
             ),
