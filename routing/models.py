@@ -44,12 +44,20 @@ def _weekdays() -> list[int]:
     return [0, 1, 2, 3, 4]
 
 
+def _opens() -> dt.time:
+    return dt.time(8, 0)
+
+
+def _closes() -> dt.time:
+    return dt.time(18, 0)
+
+
 class BusinessCalendar(TenantOwned):
     """When SLA clocks run: working days and hours in the tenant's time zone, minus holidays."""
 
     working_days = models.JSONField(default=_weekdays, help_text="0 = Monday … 6 = Sunday")
-    day_starts = models.TimeField(default=dt.time(8, 0))
-    day_ends = models.TimeField(default=dt.time(18, 0))
+    day_starts = models.TimeField(default=_opens)
+    day_ends = models.TimeField(default=_closes)
     holidays = models.JSONField(default=list, blank=True, help_text="ISO dates")
 
     class Meta:

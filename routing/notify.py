@@ -1,0 +1,130 @@
+"""In-app notifications, and their email: one by one, or as a daily digest, as each user prefers.
+
+Notifications are rows written in the transaction of the event they report, so an event and its
+notification commit together. Email goes out from a periodic sweep of unsent rows, never from the
+transaction itself: a crash can delay an email, not lose it or send it for an event that rolled
+back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from routing.choices import DigestMode
+from routing.models import Notification, NotificationPreference
+from tenancy.choices import Role
+from tenancy.models import Membership
+
+__all__ = ["admins_of", "managers_of", "notify", "partner_admins_of", "send_due_emails"]
+
+DIGEST_EVERY = dt.timedelta(hours=24)
+
+
+def notify(
+    user_ids: Iterable[int | None],
+    *,
+    tenant: Any,
+    kind: str,
+    title: str,
+    body: str = "",
+    lead: Any = None,
+) -> int:
+    rows = [
+        Notification(
+            tenant=tenant,
+            user_id=user_id,
+            kind=kind,
+            title=title[:200],
+            body=body[:500],
+            lead=lead,
+        )
+        for user_id in dict.fromkeys(u for u in user_ids if u)
+    ]
+    Notification.objects.bulk_create(rows)
+    return len(rows)
+
+
+def managers_of(team_id: int | None) -> list[int]:
+    if not team_id:
+        return []
+    return list(
+        Membership.objects.filter(
+            team_id=team_id, role=Role.DIRECT_MANAGER, is_active=True
+        ).values_list("user_id", flat=True)
+    )
+
+
+def partner_admins_of(partner_id: int | None) -> list[int]:
+    if not partner_id:
+        return []
+    return list(
+        Membership.objects.filter(
+            partner_id=partner_id, role=Role.PARTNER_ADMIN, is_active=True
+        ).values_list("user_id", flat=True)
+    )
+
+
+def partner_users_of(partner_id: int | None) -> list[int]:
+    if not partner_id:
+        return []
+    return list(
+        Membership.objects.filter(partner_id=partner_id, is_active=True).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def admins_of() -> list[int]:
+    return list(
+        Membership.objects.filter(role=Role.REVOPS_ADMIN, is_active=True).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def send_due_emails(tenant: Any, *, now: dt.datetime | None = None) -> int:
+    """Email unsent notifications of the scope's tenant: immediately, or as a digest once a day."""
+    now = now or timezone.now()
+    prefs = {p.user_id: p for p in NotificationPreference.objects.all()}
+    with transaction.atomic():
+        unsent = list(
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(emailed_at__isnull=True)
+            .select_related("user")
+            .order_by("created_at")[:2000]
+        )
+        by_user: dict[int, list[Notification]] = defaultdict(list)
+        for note in unsent:
+            by_user[note.user_id].append(note)
+        sent_ids, emails = [], 0
+        for user_id, notes in by_user.items():
+            pref = prefs.get(user_id)
+            mode = pref.email if pref else DigestMode.IMMEDIATE
+            if mode == DigestMode.OFF:
+                sent_ids += [n.pk for n in notes]  # nothing to send, ever
+                continue
+            if mode == DigestMode.DAILY:
+                if pref.last_digest_at and now - pref.last_digest_at < DIGEST_EVERY:
+                    continue
+                _send(notes[0].user.email, f"{tenant.name}: {len(notes)} lead updates", notes)
+                NotificationPreference.objects.filter(pk=pref.pk).update(last_digest_at=now)
+            else:
+                for note in notes:
+                    _send(note.user.email, note.title, [note])
+            sent_ids += [n.pk for n in notes]
+            emails += 1
+        Notification.objects.filter(pk__in=sent_ids).update(emailed_at=now)
+    return emails
+
+
+def _send(to: str, subject: str, notes: list[Notification]) -> None:
+    body = "\n\n".join(f"{n.title}\n{n.body}".strip() for n in notes)
+    send_mail(subject[:200], body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False)
