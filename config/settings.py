@@ -257,6 +257,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "guardrails.tasks.sweep",
         "schedule": timedelta(seconds=60),
     },
+    # Lead ops: leads the queue lost, due SLA reminders/breaches/recalls, notification emails.
+    "routing-sweep": {
+        "task": "routing.tasks.sweep",
+        "schedule": timedelta(seconds=30),
+    },
     "idempotency-purge": {
         "task": "core.tasks.purge_idempotency_keys",
         "schedule": timedelta(hours=1),

@@ -1,0 +1,671 @@
+"""The lead-ops engine: process new leads (enrich, deduplicate, route, assign, start SLA timers),
+and everything that happens to a lead afterwards (accept, reject, touch, reassign, recall).
+
+Exactly once. Intake stores a lead with `processed_at` empty and only then hands its id to the
+queue. `process_batch` locks the leads (`SKIP LOCKED`), does all its work, and sets
+`processed_at` in one transaction: a worker killed half-way leaves nothing behind, and a lead
+already processed is skipped. `sweep_unprocessed` re-queues leads the broker lost or never got.
+SLA steps work the same way on timer rows (`sweep_timers`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from guardrails.choices import Outcome
+from guardrails.engine import CompiledRulebook, Decision, FactsLoader, apply_exception
+from guardrails.models import Rulebook
+from pipeline.choices import Channel, LeadStatus, TouchRoute
+from pipeline.models import Lead, Touch
+from routing import assign, notify, sla
+from routing.calendar import WorkingTime, add_business_minutes
+from routing.choices import EventKind, TimerKind, TimerState
+from routing.models import LeadEvent, SlaTimer
+
+__all__ = [
+    "accept_lead",
+    "log_touch",
+    "process_batch",
+    "queue_processing",
+    "reassign_lead",
+    "reject_lead",
+    "sweep_timers",
+    "sweep_unprocessed",
+]
+
+log = logging.getLogger(__name__)
+
+OPEN = (LeadStatus.ROUTED, LeadStatus.ACCEPTED, LeadStatus.WORKING)
+# A lead waits this long for its queued processing before the sweeper takes it over.
+UNPROCESSED_GRACE = dt.timedelta(seconds=30)
+BATCH = 500
+
+
+# --- intake hand-off ----------------------------------------------------------------------------
+
+
+def queue_processing(tenant_id: int, lead_ids: Iterable[int]) -> None:
+    """After the storing transaction commits, queue the leads for processing. A broker that is
+    down loses nothing: the leads stay unprocessed and `sweep_unprocessed` picks them up."""
+    ids = sorted(set(lead_ids))
+    if not ids:
+        return
+
+    def publish() -> None:
+        from routing.tasks import process_leads
+
+        try:
+            for start in range(0, len(ids), BATCH):
+                process_leads.delay(tenant_id=tenant_id, lead_ids=ids[start : start + BATCH])
+        except Exception:  # the broker is down: the sweeper will find them
+            log.warning("could not queue %d leads; the sweeper will process them", len(ids))
+
+    transaction.on_commit(publish)
+
+
+def sweep_unprocessed(tenant: Any, *, now: dt.datetime | None = None) -> list[list[int]]:
+    """Batches of leads that should have been processed by now."""
+    now = now or timezone.now()
+    ids = list(
+        Lead.objects.filter(processed_at__isnull=True, created_at__lte=now - UNPROCESSED_GRACE)
+        .order_by("created_at", "id")
+        .values_list("id", flat=True)[:20000]
+    )
+    return [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
+
+
+# --- processing ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """What processing a batch needs, loaded once per batch."""
+
+    tenant: Any
+    now: dt.datetime
+    today: dt.date
+    compiled: CompiledRulebook | None
+    loader: FactsLoader
+    hours: WorkingTime
+    policies: dict
+    events: list[LeadEvent] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, tenant: Any, now: dt.datetime | None = None) -> Context:
+        now = now or timezone.now()
+        rulebook = Rulebook.objects.select_related("active_version").filter(tenant=tenant).first()
+        version = rulebook.active_version if rulebook else None
+        today = timezone.localdate(now)
+        return cls(
+            tenant=tenant,
+            now=now,
+            today=today,
+            compiled=CompiledRulebook.for_version(version, today) if version else None,
+            loader=FactsLoader(),
+            hours=sla.working_time(tenant),
+            policies=sla.load_policies(),
+        )
+
+    def event(self, lead: Lead, kind: str, detail: str = "", **extra: Any) -> None:
+        self.events.append(
+            LeadEvent(
+                tenant_id=lead.tenant_id,
+                lead=lead,
+                kind=kind,
+                occurred_at=extra.pop("at", self.now),
+                actor_user_id=extra.pop("user_id", None),
+                actor_partner_id=extra.pop("partner_id", None),
+                route=extra.pop("route", lead.route),
+                detail=detail[:500],
+                data=extra,
+            )
+        )
+
+    def flush(self) -> None:
+        LeadEvent.objects.bulk_create(self.events)
+        self.events = []
+
+
+LEAD_UPDATE_FIELDS = [
+    "email_key",
+    "domain",
+    "phone_e164",
+    "country_code",
+    "region_code",
+    "company_key",
+    "territory",
+    "account",
+    "contact",
+    "enriched_at",
+    "needs_enrichment",
+    "duplicate_of",
+    "status",
+    "route",
+    "assigned_team",
+    "assigned_user",
+    "assigned_partner",
+    "assigned_at",
+    "decision",
+    "routing_attempts",
+    "processed_at",
+    "updated_at",
+]
+
+
+def process_batch(tenant: Any, lead_ids: Iterable[int], *, now: dt.datetime | None = None) -> int:
+    """Enrich, deduplicate, route and time the given leads that are not processed yet. Returns
+    how many it processed. One transaction: all of it happens, or none of it."""
+    from routing import dedupe_service, enrich
+
+    with transaction.atomic():
+        leads = list(
+            Lead.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk__in=list(lead_ids), processed_at__isnull=True)
+            .order_by("created_at", "id")
+        )
+        if not leads:
+            return 0
+        ctx = Context.load(tenant, now)
+        for lead in leads:
+            ctx.event(lead, EventKind.RECEIVED, f"From {lead.get_source_display().lower()}")
+        enrich.enrich_leads(leads, ctx)
+        survivors = dedupe_service.deduplicate(leads, ctx)
+        route_leads(survivors, ctx)
+        for lead in leads:
+            lead.processed_at = ctx.now
+            lead.updated_at = ctx.now
+        _save_leads(leads)
+        ctx.flush()
+    return len(leads)
+
+
+def _save_leads(leads: list[Lead]) -> None:
+    """Bulk-save processed leads, with a new change sequence so the sync feed hands them out."""
+    from core.sync import change_sequence
+
+    sequence = change_sequence()
+    for lead in leads:
+        lead.sync_seq = sequence
+        lead.version += 1
+    Lead.objects.bulk_update(leads, [*LEAD_UPDATE_FIELDS, "sync_seq", "version"], batch_size=500)
+
+
+# --- routing and assignment ---------------------------------------------------------------------
+
+
+def decide(lead: Lead, ctx: Context) -> Decision | None:
+    from routing.enrich import lead_facts
+
+    if ctx.compiled is None:
+        return None
+    facts = lead_facts(lead, ctx)
+    decision = ctx.compiled.decide(facts)
+    if lead.account_id:
+        from guardrails.engine import work_exception
+
+        decision = apply_exception(decision, work_exception(lead.account_id, ctx.today))
+    lead.decision = _decision_record(decision, facts, ctx)
+    return decision
+
+
+def _decision_record(decision: Decision, facts, ctx: Context) -> dict:
+    """What the lead stores about its routing decision: enough to show why, and to explain it
+    condition by condition later under the same version."""
+    from dataclasses import asdict
+
+    snapshot = {k: sorted(v) if isinstance(v, frozenset) else v for k, v in asdict(facts).items()}
+    return {
+        "version": ctx.compiled.version.number,
+        "version_id": ctx.compiled.version.pk,
+        "rule_id": decision.rule_id,
+        "rule": decision.rule_name,
+        "rationale": decision.rationale,
+        "outcome": decision.outcome,
+        "target_team": decision.target_team_id,
+        "target_partner": decision.target_partner_id,
+        "eligible_partners": list(decision.eligible_partner_ids),
+        "exception": decision.exception_id,
+        "facts": snapshot,
+        "excluded_partners": [],
+        "excluded_users": [],
+    }
+
+
+def route_leads(leads: list[Lead], ctx: Context) -> None:
+    for lead in leads:
+        decision = decide(lead, ctx)
+        _assign(lead, decision, ctx)
+    routed = [lead for lead in leads if lead.status == LeadStatus.ROUTED]
+    sla.start_timers(routed, hours=ctx.hours, policies=ctx.policies, now=ctx.now)
+
+
+def _assign(lead: Lead, decision: Decision | None, ctx: Context) -> None:
+    """Give the lead to a person or partner within the decision's target, or to the queue."""
+    lead.routing_attempts += 1
+    lead.assigned_at = ctx.now
+    lead.assigned_user_id = lead.assigned_team_id = lead.assigned_partner_id = None
+    record = lead.decision or {}
+    excluded_partners = set(record.get("excluded_partners", []))
+    excluded_users = set(record.get("excluded_users", []))
+    if decision is None:
+        return _unroutable(lead, ctx, "No rulebook is active yet.")
+    outcome = decision.outcome
+    if outcome in (Outcome.PARTNER, Outcome.OPEN):
+        partner = _pick_partner(lead, decision, excluded_partners, ctx)
+        if partner is not None:
+            return _routed(lead, ctx, route="partner", partner_id=partner)
+        if outcome == Outcome.PARTNER and not _direct_fallback(lead):
+            return _unroutable(lead, ctx, "No eligible partner is available.")
+    user_id, team_id = _pick_direct(lead, decision, excluded_users, ctx)
+    if user_id is None and team_id is None:
+        return _unroutable(lead, ctx, "No direct team or rep is available.")
+    return _routed(lead, ctx, route="direct", user_id=user_id, team_id=team_id)
+
+
+def _direct_fallback(lead: Lead) -> bool:
+    """Partners exhausted: the lead falls back to direct when its account has a direct owner."""
+    account = lead.account
+    return bool(account and (account.owner_user_id or account.owner_team_id))
+
+
+def _pick_partner(lead: Lead, decision: Decision, excluded: set, ctx: Context) -> int | None:
+    account = lead.account
+    owner = account.owner_partner_id if account else None
+    eligible = list(decision.eligible_partner_ids)
+    if owner and owner not in excluded and (owner in eligible or not eligible):
+        eligible = [owner]  # the account's partner first
+    candidates = assign.partner_candidates(eligible, ctx.today, exclude=excluded)
+    if owner in {c.id for c in candidates}:
+        return owner
+    key = "partners:" + ",".join(str(p) for p in sorted(c.id for c in candidates))
+    chosen = assign.pick(key, candidates)
+    return chosen.id if chosen else None
+
+
+def _pick_direct(lead: Lead, decision: Decision, excluded: set, ctx: Context):
+    account = lead.account
+    owner_user = account.owner_user_id if account else None
+    team = decision.target_team_id or (account.owner_team_id if account else None)
+    if owner_user and owner_user not in excluded:  # the account's owner first
+        return owner_user, account.owner_team_id or team
+    if team is None:
+        return None, None
+    candidates = assign.direct_candidates(team, ctx.today, exclude=excluded)
+    chosen = assign.pick(f"team:{team}", candidates)
+    return (chosen.id if chosen else None), team
+
+
+def _routed(lead: Lead, ctx: Context, *, route: str, partner_id=None, user_id=None, team_id=None):
+    lead.status = LeadStatus.ROUTED
+    lead.route = route
+    lead.assigned_partner_id, lead.assigned_user_id, lead.assigned_team_id = (
+        partner_id,
+        user_id,
+        team_id,
+    )
+    rationale = (lead.decision or {}).get("rationale", "")
+    ctx.event(lead, EventKind.ROUTED, rationale, partner_id=partner_id)
+    who = notify.partner_users_of(partner_id) if partner_id else [user_id]
+    notify.notify(
+        who,
+        tenant=ctx.tenant,
+        kind=EventKind.ROUTED,
+        title=f"New lead: {lead}",
+        body=rationale,
+        lead=lead,
+    )
+
+
+def _unroutable(lead: Lead, ctx: Context, why: str) -> None:
+    lead.status = LeadStatus.UNROUTABLE
+    lead.route = ""
+    ctx.event(lead, EventKind.UNROUTABLE, why)
+    notify.notify(
+        notify.admins_of(),
+        tenant=ctx.tenant,
+        kind=EventKind.UNROUTABLE,
+        title=f"Lead needs routing: {lead}",
+        body=why,
+        lead=lead,
+    )
+
+
+# --- what users do with a lead ------------------------------------------------------------------
+
+
+def _locked(lead: Lead) -> Lead:
+    return Lead.objects.select_for_update(of=("self",)).select_related("account").get(pk=lead.pk)
+
+
+def _is_assignee(lead: Lead, membership: Any) -> bool:
+    if membership.is_partner_user:
+        return lead.assigned_partner_id == membership.partner_id
+    if membership.is_admin:
+        return True
+    return lead.assigned_user_id == membership.user_id or (
+        lead.assigned_user_id is None and lead.assigned_team_id == membership.team_id
+    )
+
+
+@transaction.atomic
+def accept_lead(lead: Lead, membership: Any, *, now: dt.datetime | None = None) -> Lead:
+    lead = _locked(lead)
+    now = now or timezone.now()
+    if lead.status != LeadStatus.ROUTED:
+        raise ValidationError(f"Only a routed lead can be accepted; this one is {lead.status}.")
+    if not _is_assignee(lead, membership):
+        raise PermissionDenied("This lead is not assigned to you.")
+    lead.status = LeadStatus.ACCEPTED
+    lead.accepted_at = now
+    if lead.assigned_user_id is None:
+        lead.assigned_user_id = membership.user_id
+    lead.save(update_fields=["status", "accepted_at", "assigned_user", "updated_at"])
+    sla.stop_timers(lead, (TimerKind.ACCEPT,), state=TimerState.MET, now=now)
+    _event(lead, EventKind.ACCEPTED, "", membership, now)
+    return lead
+
+
+@transaction.atomic
+def reject_lead(
+    lead: Lead, membership: Any, *, reason: str, now: dt.datetime | None = None
+) -> Lead:
+    """The assignee declines; the lead goes to the next eligible target."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({"reason": "Say why you decline the lead."})
+    lead = _locked(lead)
+    now = now or timezone.now()
+    if lead.status not in (LeadStatus.ROUTED, LeadStatus.ACCEPTED):
+        raise ValidationError(f"A lead that is {lead.status} cannot be declined.")
+    if not _is_assignee(lead, membership):
+        raise PermissionDenied("This lead is not assigned to you.")
+    _event(lead, EventKind.REJECTED, reason, membership, now)
+    _exclude_current(lead)
+    _reroute(lead, now)
+    return lead
+
+
+def _exclude_current(lead: Lead) -> None:
+    record = dict(lead.decision or {})
+    if lead.assigned_partner_id:
+        record["excluded_partners"] = [
+            *record.get("excluded_partners", []),
+            lead.assigned_partner_id,
+        ]
+    elif lead.assigned_user_id:
+        record["excluded_users"] = [*record.get("excluded_users", []), lead.assigned_user_id]
+    lead.decision = record
+
+
+def _reroute(lead: Lead, now: dt.datetime) -> None:
+    """Assign the lead again under the active rules, skipping who declined or lost it."""
+    sla.stop_timers(lead, sla.ALL_KINDS, state=TimerState.CANCELLED, now=now)
+    ctx = Context.load(lead.tenant, now)
+    excluded = {
+        k: (lead.decision or {}).get(k, []) for k in ("excluded_partners", "excluded_users")
+    }
+    decision = decide(lead, ctx)
+    lead.decision.update(excluded)
+    lead.accepted_at = None
+    _assign(lead, decision, ctx)
+    if lead.status == LeadStatus.ROUTED:
+        sla.start_timers([lead], hours=ctx.hours, policies=ctx.policies, now=now)
+    lead.save()
+    ctx.flush()
+
+
+@transaction.atomic
+def reassign_lead(
+    lead: Lead, by: Any, *, partner=None, user=None, team=None, now: dt.datetime | None = None
+) -> Lead:
+    """An admin (or the team's manager) hands the lead to someone else by hand."""
+    lead = _locked(lead)
+    now = now or timezone.now()
+    if sum(x is not None for x in (partner, user)) != 1:
+        raise ValidationError("Choose one partner or one rep.")
+    sla.stop_timers(lead, sla.ALL_KINDS, state=TimerState.CANCELLED, now=now)
+    lead.routing_attempts += 1
+    lead.status = LeadStatus.ROUTED
+    lead.accepted_at = None
+    lead.assigned_at = now
+    lead.route = "partner" if partner else "direct"
+    lead.assigned_partner = partner
+    lead.assigned_user = user
+    lead.assigned_team = team
+    lead.save()
+    ctx = Context.load(lead.tenant, now)
+    sla.start_timers([lead], hours=ctx.hours, policies=ctx.policies, now=now)
+    _event(lead, EventKind.REASSIGNED, f"Reassigned to {partner or user}", by, now)
+    who = notify.partner_users_of(partner.pk) if partner else [user.pk]
+    notify.notify(
+        who,
+        tenant=lead.tenant,
+        kind=EventKind.REASSIGNED,
+        title=f"Lead assigned to you: {lead}",
+        lead=lead,
+    )
+    return lead
+
+
+@transaction.atomic
+def log_touch(
+    lead: Lead,
+    membership: Any,
+    *,
+    channel: str,
+    subject: str = "",
+    occurred_at: dt.datetime | None = None,
+) -> Touch:
+    """Record a touch on the lead; the first one stops the SLA clocks and sets speed-to-lead."""
+    if channel not in Channel.values:
+        raise ValidationError({"channel": f"Expected one of {', '.join(Channel.values)}."})
+    lead = _locked(lead)
+    now = timezone.now()
+    occurred_at = occurred_at or now
+    if occurred_at > now + dt.timedelta(minutes=5):
+        raise ValidationError({"occurred_at": "A touch cannot be in the future."})
+    if lead.status not in OPEN:
+        raise ValidationError(f"A lead that is {lead.status} cannot be touched.")
+    if not _is_assignee(lead, membership):
+        raise PermissionDenied("This lead is not assigned to you.")
+    partner_id = membership.partner_id if membership.is_partner_user else None
+    touch = Touch.objects.create(
+        tenant=lead.tenant,
+        lead=lead,
+        account=lead.account,
+        contact=lead.contact,
+        channel=channel,
+        route=TouchRoute.PARTNER if partner_id else TouchRoute.DIRECT,
+        actor_user_id=membership.user_id,
+        actor_partner_id=partner_id,
+        actor_team_id=membership.team_id,
+        occurred_at=occurred_at,
+        subject=subject[:300],
+    )
+    _event(
+        lead,
+        EventKind.TOUCHED,
+        f"{touch.get_channel_display()}: {subject}"[:500],
+        membership,
+        occurred_at,
+    )
+    if lead.first_touch_at is None:
+        lead.first_touch_at = occurred_at
+        lead.speed_to_lead_seconds = max(0, int((occurred_at - lead.created_at).total_seconds()))
+        if lead.sla_met is None:
+            lead.sla_met = True
+        sla.stop_timers(lead, sla.ALL_KINDS, state=TimerState.MET, now=now)
+    if lead.status in (LeadStatus.ROUTED, LeadStatus.ACCEPTED):
+        lead.accepted_at = lead.accepted_at or occurred_at
+        lead.assigned_user_id = lead.assigned_user_id or membership.user_id
+        lead.status = LeadStatus.WORKING
+    lead.save()
+    return touch
+
+
+def _event(lead: Lead, kind: str, detail: str, who: Any, at: dt.datetime) -> None:
+    partner_id = (
+        getattr(who, "partner_id", None) if getattr(who, "is_partner_user", False) else None
+    )
+    LeadEvent.objects.create(
+        tenant_id=lead.tenant_id,
+        lead=lead,
+        kind=kind,
+        occurred_at=at,
+        actor_user_id=getattr(who, "user_id", None) or getattr(who, "pk", None),
+        actor_partner_id=partner_id,
+        route=lead.route,
+        detail=detail[:500],
+    )
+
+
+# --- SLA sweep ----------------------------------------------------------------------------------
+
+
+def sweep_timers(tenant: Any, *, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Perform every due SLA step: reminders, breaches with escalation, recalls. Each timer is
+    handled in its own transaction under a row lock, so each step happens once."""
+    now = now or timezone.now()
+    done = 0
+    while done < limit:
+        with transaction.atomic():
+            timer = (
+                SlaTimer.objects.select_for_update(skip_locked=True)
+                .due(now)
+                .order_by("next_action_at", "id")
+                .first()
+            )
+            if timer is None:
+                break
+            _step(timer, now)
+        done += 1
+    return done
+
+
+def _step(timer: SlaTimer, now: dt.datetime) -> None:
+    lead = _locked(timer.lead)
+    if lead.routing_attempts != timer.assignment or lead.status not in OPEN:
+        timer.state, timer.stopped_at = TimerState.CANCELLED, now
+        timer.next_action_at = now
+        timer.save()
+        return
+    policy = sla.policy_for(lead.route, lead.priority)
+    owners = _owners(lead)
+    label = TimerKind(timer.kind).label.lower()
+    if timer.remind_at and timer.reminded_at is None and now < timer.due_at:
+        timer.reminded_at = now
+        timer.next_action_at = timer.due_at
+        _system_event(
+            lead, EventKind.REMINDED, f"{label} due {timer.due_at:%Y-%m-%d %H:%M} UTC", now
+        )
+        notify.notify(
+            owners,
+            tenant=lead.tenant,
+            kind=EventKind.REMINDED,
+            title=f"Reminder: {label} for {lead}",
+            body=f"Due {timer.due_at:%Y-%m-%d %H:%M} UTC.",
+            lead=lead,
+        )
+    elif timer.breached_at is None:
+        _breach(lead, timer, policy, owners, label, now)
+    else:
+        _recall_or_give_up(lead, timer, policy, now)
+    timer.save()
+
+
+def _owners(lead: Lead) -> list[int]:
+    if lead.assigned_partner_id:
+        return (
+            [lead.assigned_user_id]
+            if lead.assigned_user_id
+            else notify.partner_users_of(lead.assigned_partner_id)
+        )
+    return (
+        [lead.assigned_user_id]
+        if lead.assigned_user_id
+        else notify.managers_of(lead.assigned_team_id)
+    )
+
+
+def _breach(lead: Lead, timer: SlaTimer, policy, owners: list[int], label: str, now) -> None:
+    timer.breached_at = now
+    hours = sla.working_time(lead.tenant)
+    timer.recall_at = add_business_minutes(hours, now, policy.recall_after_minutes)
+    timer.next_action_at = timer.recall_at
+    Lead.objects.filter(pk=lead.pk).update(sla_met=False)
+    _system_event(
+        lead, EventKind.BREACHED, f"{label} missed (due {timer.due_at:%Y-%m-%d %H:%M} UTC)", now
+    )
+    notify.notify(
+        owners,
+        tenant=lead.tenant,
+        kind=EventKind.BREACHED,
+        title=f"SLA missed: {label} for {lead}",
+        lead=lead,
+    )
+    escalate_to = (
+        notify.partner_admins_of(lead.assigned_partner_id)
+        if lead.assigned_partner_id
+        else notify.managers_of(lead.assigned_team_id)
+    ) or notify.admins_of()
+    _system_event(
+        lead,
+        EventKind.ESCALATED,
+        "Escalated to " + ("the partner admin" if lead.assigned_partner_id else "the team manager"),
+        now,
+    )
+    notify.notify(
+        escalate_to,
+        tenant=lead.tenant,
+        kind=EventKind.ESCALATED,
+        title=f"Escalation: {label} missed for {lead}",
+        lead=lead,
+    )
+
+
+def _recall_or_give_up(lead: Lead, timer: SlaTimer, policy, now) -> None:
+    if lead.recalls >= policy.max_recalls:
+        timer.state, timer.stopped_at = TimerState.BREACHED, now
+        timer.next_action_at = now
+        notify.notify(
+            notify.admins_of(),
+            tenant=lead.tenant,
+            kind=EventKind.BREACHED,
+            title=f"Recall limit reached: {lead}",
+            body="It stays where it is; reassign it by hand.",
+            lead=lead,
+        )
+        return
+    timer.state, timer.stopped_at = TimerState.RECALLED, now
+    timer.next_action_at = now
+    timer.save()
+    _system_event(lead, EventKind.RECALLED, "Recalled after the SLA grace period", now)
+    notify.notify(
+        _owners(lead),
+        tenant=lead.tenant,
+        kind=EventKind.RECALLED,
+        title=f"Lead recalled: {lead}",
+        lead=lead,
+    )
+    lead.recalls += 1
+    _exclude_current(lead)
+    _reroute(lead, now)
+
+
+def _system_event(lead: Lead, kind: str, detail: str, now) -> None:
+    LeadEvent.objects.create(
+        tenant_id=lead.tenant_id,
+        lead=lead,
+        kind=kind,
+        occurred_at=now,
+        route=lead.route,
+        detail=detail[:500],
+    )

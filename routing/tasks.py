@@ -1,0 +1,40 @@
+"""Background work of lead ops: processing queued leads, and the periodic sweep (leads the queue
+lost, due SLA steps, notification emails, leads waiting to be enriched again)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from core.tasks import TenantTask
+from core.tenancy import current_tenant
+from routing import notify, services
+
+__all__ = ["process_leads", "sweep", "sweep_tenant"]
+
+
+@shared_task(
+    base=TenantTask, name="routing.tasks.process_leads", ignore_result=True, acks_late=True
+)
+def process_leads(*, tenant_id: int, lead_ids: list[int]) -> int:
+    """Idempotent: leads already processed (or being processed by another worker) are skipped."""
+    return services.process_batch(current_tenant(), lead_ids)
+
+
+@shared_task(base=TenantTask, name="routing.tasks.sweep_tenant", ignore_result=True)
+def sweep_tenant(*, tenant_id: int) -> None:
+    tenant = current_tenant()
+    for batch in services.sweep_unprocessed(tenant):
+        services.process_batch(tenant, batch)
+    services.sweep_timers(tenant)
+    notify.send_due_emails(tenant)
+
+
+@shared_task(name="routing.tasks.sweep", ignore_result=True)
+def sweep() -> int:
+    """Periodic: one `sweep_tenant` per tenant."""
+    from tenancy.models import Tenant
+
+    tenant_ids = list(Tenant.objects.values_list("id", flat=True))
+    for tenant_id in tenant_ids:
+        sweep_tenant.delay(tenant_id=tenant_id)
+    return len(tenant_ids)
