@@ -531,6 +531,18 @@ def _opener(address: str | None) -> urllib.request.OpenerDirector:
     return opener
 
 
+def safe_get(url: str, *, headers: dict[str, str], timeout: float, limit: int = 65536):
+    """GET a URL under the same guard as webhooks (public addresses only, the checked address
+    pinned, no redirects or proxies). Returns (status, body up to `limit` bytes); raises
+    UnsafeURL, OSError or http.client.HTTPException."""
+    addresses = check_url(url)
+    request = urllib.request.Request(
+        url, method="GET", headers={"User-Agent": USER_AGENT, **headers}
+    )
+    with _opener(addresses[0] if addresses else None).open(request, timeout=timeout) as response:
+        return response.status, response.read(limit)
+
+
 def _body(delivery: WebhookDelivery) -> bytes:
     p = delivery.payload
     ordered = {

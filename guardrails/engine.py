@@ -129,7 +129,22 @@ class TerritoryMatcher:
             hit = self._cache[key] = frozenset(self._match(country, region, postal_code))
         return hit
 
+    def primary(self, country: str, region: str, postal_code: str) -> str:
+        """The most specific territory containing the location: postal codes beat a region,
+        a region beats a whole country; "" when none does."""
+        matches = sorted(
+            self._matching_areas(country, region, postal_code), key=lambda m: (-m[1], m[0])
+        )
+        return matches[0][0] if matches else ""
+
     def _match(self, country: str, region: str, postal_code: str) -> Iterator[str]:
+        for code, _rank in self._matching_areas(country, region, postal_code):
+            yield code
+
+    def _matching_areas(
+        self, country: str, region: str, postal_code: str
+    ) -> Iterator[tuple[str, int]]:
+        """(territory code, specificity) of every area containing the location."""
         postal = normalise_postal(postal_code)
         for code, area_region, low, high in self._by_country.get(country, ()):
             if area_region and area_region != region:
@@ -142,7 +157,7 @@ class TerritoryMatcher:
                     continue
                 if not high and head != low:
                     continue
-            yield code
+            yield code, (2 if low else 0) + (1 if area_region else 0)
 
 
 # --- facts --------------------------------------------------------------------------------------

@@ -117,6 +117,9 @@ def test_territories_match_by_region_and_postal_range(shop):
     assert matcher.codes_for("DE", "DE-BW", "81 234") == {"munich"}
     assert matcher.codes_for("SE", "", "") == {"nordics"}
     assert matcher.codes_for("FR", "", "75001") == frozenset()
+    assert matcher.primary("DE", "DE-BY", "80331") == "munich"  # postal beats region
+    assert matcher.primary("DE", "DE-BY", "90402") == "bavaria"
+    assert matcher.primary("FR", "", "75001") == ""
 
 
 def test_rules_decide_and_rank_authorized_partners_by_tier(shop):
