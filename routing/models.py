@@ -299,7 +299,7 @@ class LeadMerge(TenantOwned):
     merged = models.ForeignKey("pipeline.Lead", on_delete=models.CASCADE, related_name="+")
     automatic = models.BooleanField(default=False)
     score = models.FloatField(null=True, blank=True)
-    survivor_before = models.JSONField(help_text="The survivor's fields before the merge.")
+    before = models.JSONField(help_text="Both leads' fields before the merge, to undo it.")
     moved_touches = models.JSONField(default=list, help_text="Touch ids moved to the survivor.")
     moved_events = models.JSONField(default=list)
     merged_by = models.ForeignKey(

@@ -135,6 +135,23 @@ class Context:
 
 
 LEAD_UPDATE_FIELDS = [
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "title",
+    "company",
+    "website",
+    "street",
+    "city",
+    "postal_code",
+    "region",
+    "country",
+    "employee_band",
+    "estimated_amount",
+    "message",
+    "product_interest",
+    "service_needs",
     "email_key",
     "domain",
     "phone_e164",

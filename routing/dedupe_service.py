@@ -1,0 +1,446 @@
+"""Deduplication of leads against the tenant's leads and contacts (the matcher is routing.dedupe).
+
+Each worker process keeps one `DedupeIndex` per tenant, built once from the tenant's contacts and
+open leads and refreshed incrementally from their change sequences, so a batch only pays for
+what changed since the last one. Hits are re-checked against the database before acting (a lead
+may have been merged since it was indexed).
+
+What a match does:
+- a lead that matches a contact (score above AUTO_MERGE) is linked to that contact and its
+  account, and still routed: it is new interest from a known person;
+- a lead that matches an earlier open lead is merged into it (survivorship below) and not
+  routed again; the survivor's owner is told;
+- between REVIEW and AUTO_MERGE the pair goes to the console's review queue;
+- a pair an admin marked "not a duplicate" is never proposed again.
+
+Survivorship: the earlier lead survives (its id, owner and SLA clocks stay). Each scalar field
+takes the most recent non-empty value (the merged lead is the newer one); product interest and
+service needs are the union of both. Touches and timeline entries move to the survivor. `LeadMerge`
+keeps both leads' previous values so `undo_merge` restores them exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from accounts.models import Contact
+from core.sync import safe_horizon
+from pipeline.choices import LeadStatus
+from pipeline.models import Lead, Touch
+from routing import notify
+from routing.choices import CandidateStatus, EventKind, TimerState
+from routing.dedupe import AUTO_MERGE, DedupeIndex, PersonRecord, find_duplicates
+from routing.models import DuplicateCandidate, LeadEvent, LeadMerge
+
+__all__ = [
+    "MERGED_FIELDS",
+    "deduplicate",
+    "mark_distinct",
+    "merge_candidate",
+    "merge_leads",
+    "undo_merge",
+]
+
+SCALAR_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "title",
+    "company",
+    "website",
+    "street",
+    "city",
+    "postal_code",
+    "region",
+    "country",
+    "employee_band",
+    "estimated_amount",
+    "message",
+    "email_key",
+    "domain",
+    "phone_e164",
+    "country_code",
+    "region_code",
+    "company_key",
+)
+LIST_FIELDS = ("product_interest", "service_needs")
+MERGED_FIELDS = SCALAR_FIELDS + LIST_FIELDS
+DEDUPED_STATUSES = (
+    LeadStatus.NEW,
+    LeadStatus.ROUTED,
+    LeadStatus.ACCEPTED,
+    LeadStatus.WORKING,
+    LeadStatus.UNROUTABLE,
+)
+
+
+def lead_record(lead: Lead) -> PersonRecord:
+    return PersonRecord.from_raw(
+        ("lead", lead.pk),
+        first_name=lead.first_name,
+        last_name=lead.last_name,
+        email=lead.email,
+        phone=lead.phone,
+        company=lead.company,
+        street=lead.street,
+        city=lead.city,
+        postal_code=lead.postal_code,
+        country=lead.country_code or lead.country,
+        updated_at=lead.updated_at,
+    )
+
+
+CONTACT_FIELDS = (
+    "id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "account__name",
+    "account__city",
+    "account__postal_code",
+    "account__country",
+)
+
+
+def contact_record(row: tuple) -> PersonRecord:
+    """A contact as the matcher sees it; its account gives the company and the location."""
+    pk, first, last, email, phone, company, city, postal, country = row
+    return PersonRecord.from_raw(
+        ("contact", pk),
+        first_name=first,
+        last_name=last,
+        email=email,
+        phone=phone,
+        company=company or "",
+        city=city or "",
+        postal_code=postal or "",
+        country=country or "",
+    )
+
+
+@dataclass
+class _TenantIndex:
+    index: DedupeIndex
+    contacts_seq: int
+    leads_seq: int
+
+
+_INDEXES: dict[tuple, _TenantIndex] = {}
+
+
+def _contact_rows(query):
+    return query.values_list(*CONTACT_FIELDS).iterator(chunk_size=5000)
+
+
+def _mark(model: type) -> int:
+    """Rows at or below this change sequence are final (see core/sync.py)."""
+    newest = model.objects.aggregate(s=Max("sync_seq"))["s"] or 0
+    return min(newest, safe_horizon() - 1)
+
+
+def tenant_index(tenant: Any) -> DedupeIndex:
+    """The tenant's index, brought up to date with contacts and leads changed since last time."""
+    key = (tenant.pk, tenant.created_at)
+    entry = _INDEXES.get(key)
+    contacts = Contact.objects.all()
+    leads = Lead.objects.filter(processed_at__isnull=False, status__in=DEDUPED_STATUSES)
+    if entry is None:
+        entry = _INDEXES[key] = _TenantIndex(DedupeIndex(), -1, -1)
+    contact_mark, lead_mark = _mark(Contact), _mark(Lead)
+    for row in _contact_rows(contacts.filter(sync_seq__gt=entry.contacts_seq)):
+        entry.index.add(contact_record(row))
+    for lead in leads.filter(sync_seq__gt=entry.leads_seq).iterator(chunk_size=5000):
+        entry.index.add(lead_record(lead))
+    entry.contacts_seq = max(entry.contacts_seq, contact_mark)
+    entry.leads_seq = max(entry.leads_seq, lead_mark)
+    return entry.index
+
+
+def forget_indexes() -> None:
+    """Drop every cached index (tests, and after bulk deletes)."""
+    _INDEXES.clear()
+
+
+def deduplicate(leads: list[Lead], ctx: Any) -> list[Lead]:
+    """Link, merge or queue for review every lead of the batch; return the leads left to route."""
+    index = tenant_index(ctx.tenant)
+    by_id = {lead.pk: lead for lead in leads}
+    found = find_duplicates([lead_record(lead) for lead in leads], index, add=True)
+    found.sort(key=lambda d: (d.key[1], -d.match.score))
+    live = _live_targets(found, by_id)
+    distinct = _distinct_pairs(leads)
+    merged: set[int] = set()
+    linked: set[int] = set()
+    for dup in found:
+        lead = by_id.get(dup.key[1])
+        kind, other = dup.duplicate_of
+        if lead is None or lead.pk in merged or (kind, other) not in live:
+            continue
+        if (lead.pk, kind, other) in distinct or (kind == "lead" and other == lead.pk):
+            continue
+        if kind == "lead" and other in merged:
+            continue
+        if dup.match.score >= AUTO_MERGE:
+            if kind == "contact" and lead.pk not in linked:
+                _link_contact(lead, other, live[(kind, other)], dup, ctx)
+                linked.add(lead.pk)
+                continue
+            if kind == "lead":
+                survivor = by_id.get(other) or live[(kind, other)]
+                if survivor.created_at <= lead.created_at:
+                    merge_leads(survivor, lead, automatic=True, score=dup.match.score, now=ctx.now)
+                    merged.add(lead.pk)
+                    continue
+        _propose(lead, kind, other, dup)
+    return [lead for lead in leads if lead.pk not in merged]
+
+
+def _live_targets(found, by_id: dict[int, Lead]) -> dict[tuple[str, int], Any]:
+    """The matched rows as they are now: leads still open, contacts still there."""
+    lead_ids = {o for _, (k, o), *_ in found if k == "lead" and o not in by_id}
+    contact_ids = {o for _, (k, o), *_ in found if k == "contact"}
+    live: dict[tuple[str, int], Any] = {("lead", pk): lead for pk, lead in by_id.items()}
+    for lead in Lead.objects.filter(pk__in=lead_ids, status__in=DEDUPED_STATUSES):
+        live[("lead", lead.pk)] = lead
+    for contact in Contact.objects.filter(pk__in=contact_ids):
+        live[("contact", contact.pk)] = contact
+    return live
+
+
+def _distinct_pairs(leads: list[Lead]) -> set[tuple[int, str, int]]:
+    rows = DuplicateCandidate.objects.filter(
+        Q(lead__in=leads) | Q(other_lead__in=leads), status=CandidateStatus.DISTINCT
+    ).values_list("lead_id", "other_lead_id", "contact_id")
+    pairs = set()
+    for lead_id, other_lead, contact in rows:
+        if contact:
+            pairs.add((lead_id, "contact", contact))
+        else:
+            pairs |= {(lead_id, "lead", other_lead), (other_lead, "lead", lead_id)}
+    return pairs
+
+
+def _link_contact(lead: Lead, contact_id: int, contact: Contact, dup, ctx: Any) -> None:
+    lead.contact_id = contact_id
+    if not lead.account_id and contact.account_id:
+        lead.account_id = contact.account_id
+        lead.account = contact.account
+        ctx.account_facts.update(_facts_for(lead.account_id))
+    ctx.event(
+        lead, EventKind.ENRICHED, f"Known contact: {contact} ({', '.join(dup.match.reasons[:3])})"
+    )
+
+
+def _facts_for(account_id: int) -> dict:
+    from guardrails.engine import account_facts
+
+    return account_facts([account_id])
+
+
+def _propose(lead: Lead, kind: str, other: int, dup) -> None:
+    fields = {"other_lead_id": other} if kind == "lead" else {"contact_id": other}
+    DuplicateCandidate.objects.get_or_create(
+        lead=lead,
+        **fields,
+        defaults={"tenant": lead.tenant, "score": dup.match.score, "reasons": dup.match.reasons},
+    )
+
+
+# --- merging and undoing ------------------------------------------------------------------------
+
+
+def _snapshot(lead: Lead) -> dict:
+    values = {name: getattr(lead, name) for name in MERGED_FIELDS}
+    if values["estimated_amount"] is not None:
+        values["estimated_amount"] = str(values["estimated_amount"])
+    return values
+
+
+def merge_leads(
+    survivor: Lead,
+    merged: Lead,
+    *,
+    automatic: bool,
+    score: float | None = None,
+    user: Any = None,
+    now: dt.datetime | None = None,
+) -> LeadMerge:
+    """Merge `merged` into `survivor` (see the module docstring for the rules)."""
+    from routing import sla
+
+    now = now or timezone.now()
+    if survivor.pk == merged.pk:
+        raise ValidationError("A lead cannot be merged into itself.")
+    record = LeadMerge.objects.create(
+        tenant=survivor.tenant,
+        survivor=survivor,
+        merged=merged,
+        automatic=automatic,
+        score=score,
+        before={
+            "survivor": _snapshot(survivor),
+            "merged": {**_snapshot(merged), "status": merged.status},
+        },
+        moved_touches=list(Touch.objects.filter(lead=merged).values_list("id", flat=True)),
+        moved_events=list(LeadEvent.objects.filter(lead=merged).values_list("id", flat=True)),
+        merged_by=user,
+    )
+    newest_first = sorted((survivor, merged), key=lambda lead: lead.created_at, reverse=True)
+    for name in SCALAR_FIELDS:
+        value = next(
+            (getattr(x, name) for x in newest_first if getattr(x, name) not in ("", None)), None
+        )
+        if value is not None:
+            setattr(survivor, name, value)
+    for name in LIST_FIELDS:
+        union = list(
+            dict.fromkeys([*(getattr(survivor, name) or []), *(getattr(merged, name) or [])])
+        )
+        setattr(survivor, name, union)
+    Touch.objects.filter(pk__in=record.moved_touches).update(lead=survivor)
+    LeadEvent.objects.filter(pk__in=record.moved_events).update(lead=survivor)
+    if merged.processed_at is not None:  # a routed lead merged by hand: its clocks stop
+        sla.stop_timers(merged, sla.ALL_KINDS, state=TimerState.CANCELLED, now=now)
+    merged.status, merged.duplicate_of = LeadStatus.MERGED, survivor
+    merged.processed_at = merged.processed_at or now
+    if merged.pk and not merged._state.adding:
+        Lead.objects.filter(pk=merged.pk).update(
+            status=LeadStatus.MERGED, duplicate_of=survivor, processed_at=merged.processed_at
+        )
+    if survivor.processed_at is not None:
+        survivor.save()
+    how = "automatically" if automatic else "by hand"
+    for lead, text in (
+        (survivor, f"Lead {merged.pk} merged in {how}"),
+        (merged, f"Merged into lead {survivor.pk} {how}"),
+    ):
+        LeadEvent.objects.create(
+            tenant=lead.tenant,
+            lead=lead,
+            kind=EventKind.MERGED,
+            occurred_at=now,
+            actor_user=user,
+            route=lead.route,
+            detail=text,
+            data={"score": score},
+        )
+    if survivor.status in (LeadStatus.ROUTED, LeadStatus.ACCEPTED, LeadStatus.WORKING):
+        owners = (
+            [survivor.assigned_user_id]
+            if survivor.assigned_user_id
+            else notify.partner_users_of(survivor.assigned_partner_id)
+        )
+        notify.notify(
+            owners,
+            tenant=survivor.tenant,
+            kind=EventKind.MERGED,
+            title=f"{survivor} got in touch again",
+            body=merged.message[:500],
+            lead=survivor,
+        )
+    return record
+
+
+@transaction.atomic
+def merge_candidate(candidate: DuplicateCandidate, *, user: Any) -> DuplicateCandidate:
+    """An admin confirms a pair from the review queue."""
+    candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
+    if candidate.status != CandidateStatus.PENDING:
+        raise ValidationError("This pair was already decided.")
+    lead = Lead.objects.select_for_update().get(pk=candidate.lead_id)
+    if candidate.contact_id:
+        lead.contact_id = candidate.contact_id
+        lead.account_id = lead.account_id or candidate.contact.account_id
+        lead.save()
+    else:
+        other = Lead.objects.select_for_update().get(pk=candidate.other_lead_id)
+        for row in (lead, other):
+            if row.status not in DEDUPED_STATUSES:
+                raise ValidationError(
+                    f"Lead {row.pk} is {row.get_status_display().lower()}; it cannot be merged."
+                )
+        survivor, merged = sorted((lead, other), key=lambda x: (x.created_at, x.pk))
+        merge_leads(survivor, merged, automatic=False, score=candidate.score, user=user)
+    candidate.status, candidate.decided_by, candidate.decided_at = (
+        CandidateStatus.MERGED,
+        user,
+        timezone.now(),
+    )
+    candidate.save()
+    return candidate
+
+
+@transaction.atomic
+def mark_distinct(candidate: DuplicateCandidate, *, user: Any) -> DuplicateCandidate:
+    candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
+    if candidate.status != CandidateStatus.PENDING:
+        raise ValidationError("This pair was already decided.")
+    candidate.status, candidate.decided_by, candidate.decided_at = (
+        CandidateStatus.DISTINCT,
+        user,
+        timezone.now(),
+    )
+    candidate.save()
+    return candidate
+
+
+@transaction.atomic
+def undo_merge(merge: LeadMerge, *, user: Any) -> LeadMerge:
+    """Put both leads back as they were; remember the pair as distinct. A lead that was merged at
+    intake was never routed: it is queued for routing now."""
+    from routing.services import queue_processing
+
+    merge = LeadMerge.objects.select_for_update().get(pk=merge.pk)
+    if merge.undone_at is not None:
+        raise ValidationError("This merge was already undone.")
+    survivor = Lead.objects.select_for_update().get(pk=merge.survivor_id)
+    merged = Lead.objects.select_for_update().get(pk=merge.merged_id)
+    for lead, values in ((survivor, merge.before["survivor"]), (merged, merge.before["merged"])):
+        for name in MERGED_FIELDS:
+            setattr(lead, name, values.get(name, getattr(lead, name)))
+    Touch.objects.filter(pk__in=merge.moved_touches).update(lead=merged)
+    LeadEvent.objects.filter(pk__in=merge.moved_events).update(lead=merged)
+    previous = merge.before["merged"]["status"]
+    merged.duplicate_of = None
+    if previous == LeadStatus.NEW or merged.routing_attempts == 0:
+        merged.status, merged.processed_at = LeadStatus.NEW, None
+    else:
+        merged.status = previous
+    survivor.save()
+    merged.save()
+    DuplicateCandidate.objects.update_or_create(
+        lead=max(survivor, merged, key=lambda x: x.pk),
+        other_lead=min(survivor, merged, key=lambda x: x.pk),
+        defaults={
+            "tenant": survivor.tenant,
+            "score": merge.score or 0,
+            "status": CandidateStatus.DISTINCT,
+            "decided_by": user,
+            "decided_at": timezone.now(),
+        },
+    )
+    merge.undone_at, merge.undone_by = timezone.now(), user
+    merge.save()
+    now = timezone.now()
+    for lead in (survivor, merged):
+        LeadEvent.objects.create(
+            tenant=lead.tenant,
+            lead=lead,
+            kind=EventKind.UNMERGED,
+            occurred_at=now,
+            actor_user=user,
+            route=lead.route,
+            detail=f"Merge of {merged.pk} into {survivor.pk} undone",
+        )
+    if merged.processed_at is None:
+        queue_processing(merged.tenant_id, [merged.pk])
+    return merge
