@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 
+from core.tenancy import current_tenant
 from pipeline.choices import LeadStatus
 from pipeline.models import Lead
 from routing.models import Assignee, RoundRobinPool
@@ -104,7 +105,7 @@ def _open_load(field: str, ids: list[int]) -> Counter:
 def _locked_pool(key: str) -> RoundRobinPool:
     try:
         with transaction.atomic():
-            RoundRobinPool.objects.get_or_create(key=key)
+            RoundRobinPool.objects.get_or_create(key=key, defaults={"tenant": current_tenant()})
     except IntegrityError:  # created by a concurrent worker: fine, it exists now
         pass
     return RoundRobinPool.objects.select_for_update().get(key=key)
