@@ -298,14 +298,15 @@ class Predicate:
     domain: Domain
 
 
-def _names(values: Iterable, names: dict | None) -> str:
-    shown = [str(names.get(v, v)) if names else str(v) for v in values]
+def _names(values: Iterable, names: dict | None, field: str) -> str:
+    """Stored values as people read them; `names` is keyed by (field, value)."""
+    shown = [str(names.get((field, v), v)) if names else str(v) for v in values]
     return ", ".join(shown)
 
 
 def compile_condition(condition: dict, names: dict | None = None) -> Predicate:
-    """A validated condition as a predicate. `names` maps stored values to display names for the
-    reasons explain shows."""
+    """A validated condition as a predicate. `names` maps (field, stored value) to the display
+    name used in the reasons explain shows."""
     field, op, value = condition["field"], condition["op"], condition["value"]
     kind = FIELDS[field].kind
     attr = FACT_OF[field]
@@ -330,9 +331,9 @@ def _scalar(condition, field, op, value, attr, label, names) -> Predicate:
 
     def why_not(f):
         actual = getattr(f, attr)
-        shown = names.get(actual, actual) if actual not in (None, "") else "not set"
+        shown = names.get((field, actual), actual) if actual not in (None, "") else "not set"
         wanted = "one of" if positive else "none of"
-        return f"{label} is {shown}, not {wanted} {_names(value, names)}"
+        return f"{label} is {shown}, not {wanted} {_names(value, names, field)}"
 
     return Predicate(condition, test, why_not, Domain(field, positive, allowed))
 
@@ -360,13 +361,13 @@ def _multi(condition, field, op, value, attr, label, names) -> Predicate:
 
     def why_not(f):
         actual = getattr(f, attr)
-        have = _names(sorted(actual, key=str), names) if actual else "none"
+        have = _names(sorted(actual, key=str), names, field) if actual else "none"
         if op in ("in", "any"):
-            return f"{label}: has {have}, none of {_names(value, names)}"
+            return f"{label}: has {have}, none of {_names(value, names, field)}"
         if op == "all":
             missing = sorted(wanted - actual, key=str)
-            return f"{label}: lacks {_names(missing, names)}"
-        return f"{label}: has {_names(sorted(wanted & actual, key=str), names)}, which is excluded"
+            return f"{label}: lacks {_names(missing, names, field)}"
+        return f"{label}: has {_names(sorted(wanted & actual, key=str), names, field)}, which is excluded"
 
     return Predicate(condition, test, why_not, domain)
 

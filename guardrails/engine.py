@@ -26,6 +26,7 @@ from accounts.models import (
     AccountProductLine,
     ProductLine,
     Segment,
+    TargetList,
     TargetListMember,
     Tier,
 )
@@ -592,13 +593,20 @@ def _authorization_index(today: dt.date) -> dict[str, list[tuple]]:
 
 
 def display_names() -> dict:
-    """Stored condition values → the names people read (territory codes, keys, ids)."""
-    names: dict[Any, str] = {}
-    names.update(Territory.objects.values_list("code", "name"))
-    names.update(Segment.objects.values_list("key", "name"))
-    names.update(Tier.objects.values_list("key", "name"))
-    names.update(ProductLine.objects.values_list("code", "name"))
-    names.update(dict(ServiceNeed.choices))
+    """(condition field, stored value) → the name people read: territory codes, keys, ids."""
+    names: dict[tuple, str] = {}
+    sources = {
+        "territory": Territory.objects.values_list("code", "name"),
+        "segment": Segment.objects.values_list("key", "name"),
+        "tier": Tier.objects.values_list("key", "name"),
+        "product_line": ProductLine.objects.values_list("code", "name"),
+        "target_list": TargetList.objects.values_list("id", "name"),
+        "owner_partner": Partner.objects.values_list("id", "name"),
+        "owner_team": Team.objects.values_list("id", "name"),
+        "service_need": ServiceNeed.choices,
+    }
+    for field_name, pairs in sources.items():
+        names.update({(field_name, value): name for value, name in pairs})
     return names
 
 

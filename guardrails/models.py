@@ -54,6 +54,18 @@ def _is_partner(membership) -> bool:
     return membership.is_partner_user
 
 
+class TerritoryQuerySet(TenantQuerySet):
+    def visible_to(self, membership) -> TerritoryQuerySet:
+        # A partner sees the territories it is authorized in, not the whole map.
+        if _is_partner(membership):
+            return self.filter(
+                pk__in=PartnerAuthorization.objects.filter(partner_id=membership.partner_id).values(
+                    "territory_id"
+                )
+            )
+        return self
+
+
 class Territory(TenantOwned):
     """A named sales territory: the union of its areas (countries, regions, postal codes)."""
 
@@ -63,6 +75,8 @@ class Territory(TenantOwned):
     archived_at = models.DateTimeField(
         null=True, blank=True, help_text="Archived territories no longer match any account."
     )
+
+    objects = TenantManager.from_queryset(TerritoryQuerySet)()
 
     class Meta:
         base_manager_name = "all_tenants"

@@ -71,7 +71,7 @@ def condition_phrase(condition: dict, names: dict, *, hide_ids: bool = False) ->
     field, op, value = condition["field"], condition["op"], condition["value"]
 
     def named(values: list) -> list[str]:
-        return [str(names.get(v, v)) for v in values]
+        return [str(names.get((field, v), v)) for v in values]
 
     if field in ("territory", "country", "region"):
         places = named(value) if field == "territory" else [_place(v) for v in value]
@@ -125,13 +125,13 @@ def _served_by(rule: RouteRule, names: dict, for_partner: int | None) -> str:
         team = (
             "the direct team"
             if for_partner is not None
-            else names.get(("team", rule.target_team_id), "the direct team")
+            else names.get(("owner_team", rule.target_team_id), "the direct team")
         )
         return f"are served by {team}"
     if rule.target_kind == TargetKind.PARTNER and rule.target_partner_id:
         if for_partner is not None and rule.target_partner_id != for_partner:
             return "are served by another partner"
-        partner = names.get(("partner", rule.target_partner_id), "a named partner")
+        partner = names.get(("owner_partner", rule.target_partner_id), "a named partner")
         return f"are served by {'you' if for_partner == rule.target_partner_id else partner}"
     if rule.target_kind == TargetKind.AUTHORIZED:
         return "are served by the partners authorized for the territory and product line, best tier first"
@@ -160,14 +160,8 @@ def describe_rule(
 def rule_names() -> dict:
     """Display names for condition values and rule targets in the current tenant scope."""
     from guardrails.engine import display_names
-    from tenancy.models import Partner, Team
 
-    names: dict[Any, str] = display_names()
-    for pk, name in Partner.objects.values_list("id", "name"):
-        names[("partner", pk)] = name
-    for pk, name in Team.objects.values_list("id", "name"):
-        names[("team", pk)] = name
-    return names
+    return display_names()
 
 
 def _active_version():

@@ -306,12 +306,15 @@ def save_rule(version: RulebookVersion, data: dict, *, rule: RouteRule | None = 
     """Create (appended before the default rule, or at `position`) or update a draft's rule."""
     version = _lock_draft(version)
     ordered = list(RouteRule.objects.filter(version=version).order_by("position"))
+    if rule is not None:
+        # The caller's copy may be stale (positions move); edit the stored row.
+        rule = next((r for r in ordered if r.pk == rule.pk), None)
+        if rule is None:
+            raise ValidationError("That rule belongs to another version.")
     position = rule.position if rule else None
     clean = clean_rule(version, data, label=_rule_label(position, data.get("name")))
     if rule is None:
         rule = RouteRule(tenant=version.tenant, version=version, position=len(ordered) + 1)
-    elif rule.version_id != version.pk:
-        raise ValidationError("That rule belongs to another version.")
     for key, value in clean.items():
         setattr(rule, key, value)
     is_new = rule.pk is None

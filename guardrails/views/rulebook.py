@@ -1,0 +1,1034 @@
+"""The console's rulebook editor: versions, rules, pricing corridors, registration criteria, lint,
+diff, publish and simulate. RevOps admins only (the console's door guard admits no one else).
+
+Views translate forms into calls of `guardrails.services`, which own every change and its rules:
+a published version is immutable (`VersionLocked`, shown as 409 with what to do instead), bad
+data is a `ValidationError` shown on the form, naming the rule and the condition, and publishing
+a version that lint finds errors in is refused with the list (`PublishRefused`), changing nothing.
+Rolling back is "Copy as draft" on an old version, then publishing the copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import Account
+from core.api.filters import MAX_ID
+from core.csvexport import Column, csv_response
+from guardrails import services
+from guardrails.choices import SimulationStatus, VersionStatus
+from guardrails.forms_rulebook import (
+    CorridorForm,
+    CriteriaForm,
+    PublishForm,
+    ReviewHoursForm,
+    RuleForm,
+    SummaryForm,
+    TenantChoices,
+    attach_condition_errors,
+    condition_rows_from_post,
+    condition_rows_from_rule,
+    conditions_of,
+    field_choices,
+)
+from guardrails.models import (
+    PricingCorridor,
+    RegistrationCriteria,
+    RouteRule,
+    RulebookVersion,
+    SimulatedMove,
+    Simulation,
+)
+from guardrails.plain import describe_rule, rule_names
+
+__all__ = ["register"]
+
+MOVES_PER_PAGE = 50
+# Up to this many accounts, the draft page lints against every account on each view.
+LINT_ACCOUNTS_INLINE = 20_000
+
+
+def register() -> None:
+    from tenancy.navigation import Page, register_pages
+
+    v = "rulebook/versions/<int:version_id>/"
+    register_pages(
+        "console",
+        Page("rulebook/", overview, "rulebook", nav="Rulebook", order=40),
+        Page("rulebook/settings/", rulebook_settings, "rulebook-settings"),
+        Page("rulebook/drafts/new/", new_draft, "rulebook-new-draft"),
+        Page(v, version_detail, "rulebook-version"),
+        Page(f"{v}copy/", copy_version, "rulebook-version-copy"),
+        Page(f"{v}summary/", edit_summary, "rulebook-version-summary"),
+        Page(f"{v}delete/", delete_version, "rulebook-version-delete"),
+        Page(f"{v}diff/", version_diff, "rulebook-version-diff"),
+        Page(f"{v}publish/", publish_version, "rulebook-version-publish"),
+        Page(f"{v}simulate/", simulate_version, "rulebook-version-simulate"),
+        Page(f"{v}rules/new/", rule_new, "rulebook-rule-new"),
+        Page("rulebook/rules/<int:rule_id>/", rule_edit, "rulebook-rule"),
+        Page("rulebook/rules/<int:rule_id>/delete/", rule_delete, "rulebook-rule-delete"),
+        Page("rulebook/rules/<int:rule_id>/move/", rule_move, "rulebook-rule-move"),
+        Page(f"{v}corridors/new/", corridor_new, "rulebook-corridor-new"),
+        Page("rulebook/corridors/<int:corridor_id>/", corridor_edit, "rulebook-corridor"),
+        Page(
+            "rulebook/corridors/<int:corridor_id>/delete/",
+            corridor_delete,
+            "rulebook-corridor-delete",
+        ),
+        Page(f"{v}criteria/", criteria_edit, "rulebook-criteria"),
+        Page("rulebook/simulations/<int:simulation_id>/", simulation_detail, "rulebook-simulation"),
+        Page(
+            "rulebook/simulations/<int:simulation_id>/progress/",
+            simulation_progress,
+            "rulebook-simulation-progress",
+        ),
+        Page(
+            "rulebook/simulations/<int:simulation_id>/moves.csv",
+            simulation_export,
+            "rulebook-simulation-export",
+        ),
+    )
+
+
+# --- lookups and refusals ----------------------------------------------------------------------
+
+
+def _versions(membership: Any):
+    return RulebookVersion.objects.visible_to(membership)
+
+
+def _version(request: HttpRequest, version_id: int) -> RulebookVersion:
+    """A version of this tenant the viewer may see; anything else is 404."""
+    if version_id > MAX_ID:
+        raise Http404("No such rulebook version.")
+    version = (
+        _versions(request.membership)
+        .select_related("created_by", "published_by", "based_on")
+        .filter(pk=version_id)
+        .first()
+    )
+    if version is None:
+        raise Http404("No such rulebook version.")
+    return version
+
+
+def _rule(request: HttpRequest, rule_id: int) -> RouteRule:
+    if rule_id > MAX_ID:
+        raise Http404("No such rule.")
+    rule = (
+        RouteRule.objects.visible_to(request.membership)
+        .filter(pk=rule_id, version__in=_versions(request.membership))
+        .select_related("version")
+        .first()
+    )
+    if rule is None:
+        raise Http404("No such rule.")
+    return rule
+
+
+def _corridor(request: HttpRequest, corridor_id: int) -> PricingCorridor:
+    if corridor_id > MAX_ID:
+        raise Http404("No such corridor.")
+    corridor = (
+        PricingCorridor.objects.visible_to(request.membership)
+        .filter(pk=corridor_id, version__in=_versions(request.membership))
+        .select_related("version", "product_line", "tier")
+        .first()
+    )
+    if corridor is None:
+        raise Http404("No such corridor.")
+    return corridor
+
+
+def _simulation(request: HttpRequest, simulation_id: int) -> Simulation:
+    if simulation_id > MAX_ID:
+        raise Http404("No such simulation.")
+    simulation = (
+        Simulation.objects.visible_to(request.membership)
+        .filter(pk=simulation_id, version__in=_versions(request.membership))
+        .select_related("version", "requested_by")
+        .first()
+    )
+    if simulation is None:
+        raise Http404("No such simulation.")
+    return simulation
+
+
+def _version_url(version: RulebookVersion, tenant: Any) -> Any:
+    return redirect("console:rulebook-version", tenant.slug, version.pk)
+
+
+def _refused(
+    request: HttpRequest, version: RulebookVersion | None, problems: list[str], status: int
+) -> HttpResponse:
+    """Nothing changed: say why, and where to go instead."""
+    context = {"version": version, "problems": problems, "status": status}
+    return render(request, "guardrails/rulebook/refused.html", context, status=status)
+
+
+def _locked(request: HttpRequest, version: RulebookVersion) -> HttpResponse:
+    return _refused(
+        request,
+        version,
+        [
+            f"Version {version.number} is {version.get_status_display().lower()}: published "
+            "versions never change. Copy it as a draft to change it."
+        ],
+        409,
+    )
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [
+            message if key == "__all__" else f"{key.replace('_', ' ').capitalize()}: {message}"
+            for key, values in exc.message_dict.items()
+            for message in values
+        ]
+    return list(exc.messages)
+
+
+def _form_errors_from(form: Any, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on the field it names, else on the form."""
+    if hasattr(exc, "error_dict"):
+        for key, values in exc.message_dict.items():
+            for message in values:
+                form.add_error(key if key in form.fields else None, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+# --- overview and settings ---------------------------------------------------------------------
+
+
+def overview(request: HttpRequest) -> HttpResponse:
+    rulebook = services.get_rulebook(request.tenant)
+    versions = list(
+        _versions(request.membership)
+        .select_related("created_by", "published_by", "based_on")
+        .annotate(rule_count=Count("rules"))
+        .order_by("-number")
+    )
+    by_status: dict[str, list[RulebookVersion]] = {s: [] for s in VersionStatus.values}
+    for version in versions:
+        by_status[version.status].append(version)
+    active = by_status[VersionStatus.ACTIVE][0] if by_status[VersionStatus.ACTIVE] else None
+    form = ReviewHoursForm(initial={"exception_review_hours": rulebook.exception_review_hours})
+    context = {
+        "rulebook": rulebook,
+        "active": active,
+        "scheduled": sorted(
+            by_status[VersionStatus.SCHEDULED], key=lambda v: v.effective_at or timezone.now()
+        ),
+        "drafts": by_status[VersionStatus.DRAFT],
+        "retired": by_status[VersionStatus.RETIRED],
+        "settings_form": form,
+    }
+    return render(request, "guardrails/rulebook/overview.html", context)
+
+
+@require_POST
+def rulebook_settings(request: HttpRequest) -> HttpResponse:
+    rulebook = services.get_rulebook(request.tenant)
+    form = ReviewHoursForm(request.POST)
+    if not form.is_valid():
+        problems = [f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items()]
+        return _refused(request, None, problems, 400)
+    hours = form.cleaned_data["exception_review_hours"]
+    update = getattr(services, "update_rulebook_settings", None)
+    if update is not None:
+        update(rulebook, exception_review_hours=hours)
+    else:
+        rulebook.exception_review_hours = hours
+        rulebook.save(update_fields=["exception_review_hours", "updated_at"])
+    messages.success(request, f"Exception requests are now escalated after {hours} hours.")
+    return redirect("console:rulebook", request.tenant.slug)
+
+
+@require_POST
+def new_draft(request: HttpRequest) -> HttpResponse:
+    """A new draft, a copy of the active version (empty when none is active yet)."""
+    try:
+        draft = services.create_draft(request.tenant, user=request.user)
+    except ValidationError as exc:
+        return _refused(request, None, _messages(exc), 400)
+    based = f", a copy of version {draft.based_on.number}" if draft.based_on_id else ""
+    messages.success(request, f"Draft version {draft.number} created{based}.")
+    return _version_url(draft, request.tenant)
+
+
+@require_POST
+def copy_version(request: HttpRequest, version_id: int) -> HttpResponse:
+    """Any version as a new draft; publishing a copy of an old version is how to roll back."""
+    source = _version(request, version_id)
+    try:
+        draft = services.create_draft(
+            request.tenant,
+            user=request.user,
+            copy_from=source,
+            summary=f"Copy of version {source.number}",
+        )
+    except ValidationError as exc:
+        return _refused(request, source, _messages(exc), 400)
+    messages.success(
+        request, f"Draft version {draft.number} created, a copy of version {source.number}."
+    )
+    return _version_url(draft, request.tenant)
+
+
+# --- one version --------------------------------------------------------------------------------
+
+
+def _rules(request: HttpRequest, version: RulebookVersion) -> list[dict]:
+    names = rule_names()
+    rules = (
+        RouteRule.objects.visible_to(request.membership)
+        .filter(version=version)
+        .select_related("target_team", "target_partner")
+        .order_by("position")
+    )
+    return [{"rule": r, "sentence": describe_rule(r, names=names)} for r in rules]
+
+
+def _corridors(request: HttpRequest, version: RulebookVersion) -> list[PricingCorridor]:
+    return list(
+        PricingCorridor.objects.visible_to(request.membership)
+        .filter(version=version)
+        .select_related("product_line", "tier")
+        .order_by("product_line__name", "route", "tier__rank", "partner_tier", "pk")
+    )
+
+
+def _criteria(request: HttpRequest, version: RulebookVersion) -> RegistrationCriteria | None:
+    return (
+        RegistrationCriteria.objects.visible_to(request.membership).filter(version=version).first()
+    )
+
+
+def _criteria_view(criteria: RegistrationCriteria | None, choices: TenantChoices) -> dict | None:
+    if criteria is None:
+        return None
+    from guardrails.choices import RequiredField
+    from tenancy.choices import PartnerTier
+
+    required = dict(RequiredField.choices)
+    return {
+        "criteria": criteria,
+        "lines": [choices.label("product_line", c) for c in criteria.eligible_product_lines or []],
+        "required": [required.get(k, k) for k in criteria.required_fields or []],
+        "min_tier": dict(PartnerTier.choices).get(criteria.min_partner_tier, ""),
+    }
+
+
+def version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
+    version = _version(request, version_id)
+    return _render_version(request, version)
+
+
+def _render_version(
+    request: HttpRequest,
+    version: RulebookVersion,
+    *,
+    publish_form: PublishForm | None = None,
+    summary_form: SummaryForm | None = None,
+    refusal: Any = None,
+    status: int = 200,
+) -> HttpResponse:
+    choices = TenantChoices(request.membership)
+    draft = version.is_draft
+    context: dict[str, Any] = {
+        "version": version,
+        "draft": draft,
+        "active": services.active_version(request.tenant),
+        "rules": _rules(request, version),
+        "corridors": _corridors(request, version),
+        "criteria": _criteria_view(_criteria(request, version), choices),
+        "simulations": list(
+            Simulation.objects.visible_to(request.membership)
+            .filter(version=version)
+            .select_related("requested_by")
+            .order_by("-created_at", "-id")[:5]
+        ),
+        "refusal": refusal,
+    }
+    if draft:
+        # Lint against every account takes seconds on a large tenant: on request only there.
+        account_count = Account.objects.visible_to(request.membership).count()
+        check_accounts = account_count <= LINT_ACCOUNTS_INLINE or request.GET.get("accounts") == "1"
+        context["lint"] = services.lint(version, check_accounts=check_accounts)
+        context["lint_checked_accounts"] = check_accounts
+        context["account_count"] = account_count
+        context["publish_form"] = publish_form or PublishForm(tenant=request.tenant)
+        context["summary_form"] = summary_form or SummaryForm(initial={"summary": version.summary})
+    return render(request, "guardrails/rulebook/version.html", context, status=status)
+
+
+@require_POST
+def edit_summary(request: HttpRequest, version_id: int) -> HttpResponse:
+    version = _version(request, version_id)
+    if not version.is_draft:
+        return _locked(request, version)
+    form = SummaryForm(request.POST)
+    if form.is_valid():
+        try:
+            services.update_draft(version, summary=form.cleaned_data["summary"])
+        except services.VersionLocked:
+            return _locked(request, version)
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, "Summary saved.")
+            return _version_url(version, request.tenant)
+    return _render_version(request, version, summary_form=form, status=400)
+
+
+@require_POST
+def delete_version(request: HttpRequest, version_id: int) -> HttpResponse:
+    version = _version(request, version_id)
+    if not version.is_draft:
+        return _locked(request, version)
+    number = version.number
+    try:
+        services.delete_draft(version)
+    except services.VersionLocked:
+        return _locked(request, version)
+    except ValidationError as exc:
+        return _refused(request, version, _messages(exc), 400)
+    messages.success(request, f"Draft version {number} deleted.")
+    return redirect("console:rulebook", request.tenant.slug)
+
+
+@require_POST
+def publish_version(request: HttpRequest, version_id: int) -> HttpResponse:
+    version = _version(request, version_id)
+    if not version.is_draft:
+        return _locked(request, version)
+    form = PublishForm(request.POST, tenant=request.tenant)
+    if not form.is_valid():
+        return _render_version(request, version, publish_form=form, status=400)
+    try:
+        published = services.publish(
+            version, user=request.user, effective_at=form.cleaned_data.get("effective_at")
+        )
+    except services.PublishRefused as exc:
+        version.refresh_from_db()
+        return _render_version(request, version, publish_form=form, refusal=exc.report, status=409)
+    except services.VersionLocked:
+        return _locked(request, version)
+    except ValidationError as exc:
+        _form_errors_from(form, exc)
+        return _render_version(request, version, publish_form=form, status=400)
+    if published.status == VersionStatus.ACTIVE:
+        messages.success(
+            request,
+            f"Version {published.number} is published and active. Routes are being recomputed.",
+        )
+    else:
+        when = timezone.localtime(published.effective_at, _tz(request.tenant))
+        messages.success(
+            request,
+            f"Version {published.number} is published; it takes effect on {when:%Y-%m-%d %H:%M} "
+            f"({request.tenant.timezone}).",
+        )
+    return redirect("console:rulebook", request.tenant.slug)
+
+
+def _tz(tenant: Any) -> Any:
+    import zoneinfo
+
+    return zoneinfo.ZoneInfo(tenant.timezone or "UTC")
+
+
+@require_POST
+def simulate_version(request: HttpRequest, version_id: int) -> HttpResponse:
+    version = _version(request, version_id)
+    try:
+        simulation = services.start_simulation(version, user=request.user)
+    except ValidationError as exc:
+        return _refused(request, version, _messages(exc), 400)
+    return redirect("console:rulebook-simulation", request.tenant.slug, simulation.pk)
+
+
+# --- rules -------------------------------------------------------------------------------------
+
+
+def _rule_page(
+    request: HttpRequest,
+    version: RulebookVersion,
+    rule: RouteRule | None,
+) -> HttpResponse:
+    """New rule or edit: the form, the condition rows, add/remove a row, save."""
+    if not version.is_draft:
+        return _locked(request, version)
+    choices = TenantChoices(request.membership)
+    status = 200
+    problems: list[str] = []
+    if request.method == "POST":
+        rows, problems = condition_rows_from_post(request.POST, choices)
+        action = request.POST.get("action", "save")
+        saving = action == "save" and not request.POST.get("remove")
+        # Adding or removing a condition re-renders what was typed, without complaining yet.
+        form = (
+            RuleForm(request.POST, choices=choices)
+            if saving
+            else RuleForm(initial=request.POST.dict(), choices=choices)
+        )
+        if saving and not problems and form.is_valid():
+            data = _rule_data(form.cleaned_data, conditions_of(rows))
+            try:
+                saved = services.save_rule(version, data, rule=rule)
+            except services.VersionLocked:
+                return _locked(request, version)
+            except ValidationError as exc:
+                problems = _apply_rule_errors(form, rows, exc)
+                status = 400
+            else:
+                messages.success(request, f"Rule #{saved.position} “{saved.name}” saved.")
+                return _version_url(version, request.tenant)
+        elif saving or problems:
+            status = 400
+    else:
+        initial = (
+            {
+                "name": rule.name,
+                "outcome": rule.outcome,
+                "target_kind": rule.target_kind,
+                "target_team": rule.target_team_id,
+                "target_partner": rule.target_partner_id,
+                "rationale": rule.rationale,
+                "is_default": rule.is_default,
+            }
+            if rule
+            else {}
+        )
+        form = RuleForm(initial=initial, choices=choices)
+        rows = condition_rows_from_rule(rule.conditions if rule else [], choices)
+    context = {
+        "version": version,
+        "rule": rule,
+        "form": form,
+        "rows": rows,
+        "problems": problems,
+        "fields": field_choices(),
+        "choices": choices,
+    }
+    return render(request, "guardrails/rulebook/rule_form.html", context, status=status)
+
+
+def _rule_data(cleaned: dict, conditions: list[dict]) -> dict:
+    return {
+        "name": cleaned["name"],
+        "conditions": conditions,
+        "outcome": cleaned["outcome"],
+        "target_kind": cleaned["target_kind"],
+        "target_team": cleaned.get("target_team"),
+        "target_partner": cleaned.get("target_partner"),
+        "rationale": cleaned["rationale"],
+        "is_default": bool(cleaned.get("is_default")),
+    }
+
+
+def _apply_rule_errors(form: RuleForm, rows: list, exc: ValidationError) -> list[str]:
+    """The service's messages: on the condition they name, on the field they name, or on top."""
+    if hasattr(exc, "error_dict"):
+        rest = []
+        for key, values in exc.message_dict.items():
+            if key == "conditions":
+                rest += attach_condition_errors(rows, values)
+            elif key in form.fields:
+                for message in values:
+                    form.add_error(key, message)
+            else:
+                rest += values
+    else:
+        rest = attach_condition_errors(rows, list(exc.messages))
+    # Messages that name a condition are also listed on top, so none is missed.
+    named = [e for row in rows for e in row.errors]
+    return named + rest
+
+
+def rule_new(request: HttpRequest, version_id: int) -> HttpResponse:
+    return _rule_page(request, _version(request, version_id), None)
+
+
+def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
+    rule = _rule(request, rule_id)
+    if request.method == "GET" and not rule.version.is_draft:
+        return redirect("console:rulebook-version", request.tenant.slug, rule.version_id)
+    return _rule_page(request, rule.version, rule)
+
+
+@require_POST
+def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
+    rule = _rule(request, rule_id)
+    version = rule.version
+    if not version.is_draft:
+        return _locked(request, version)
+    label = f"#{rule.position} “{rule.name}”"
+    try:
+        services.delete_rule(rule)
+    except services.VersionLocked:
+        return _locked(request, version)
+    except ValidationError as exc:
+        return _refused(request, version, _messages(exc), 400)
+    messages.success(request, f"Rule {label} deleted.")
+    return _version_url(version, request.tenant)
+
+
+@require_POST
+def rule_move(request: HttpRequest, rule_id: int) -> HttpResponse:
+    rule = _rule(request, rule_id)
+    version = rule.version
+    if not version.is_draft:
+        return _locked(request, version)
+    direction = request.POST.get("direction", "")
+    if direction not in ("up", "down"):
+        return _refused(request, version, ["Move a rule “up” or “down”."], 400)
+    target = rule.position - 1 if direction == "up" else rule.position + 1
+    try:
+        services.move_rule(rule, target)
+    except services.VersionLocked:
+        return _locked(request, version)
+    except ValidationError as exc:
+        return _refused(request, version, _messages(exc), 400)
+    return _version_url(version, request.tenant)
+
+
+# --- corridors and criteria --------------------------------------------------------------------
+
+
+def _corridor_page(
+    request: HttpRequest, version: RulebookVersion, corridor: PricingCorridor | None
+) -> HttpResponse:
+    if not version.is_draft:
+        return _locked(request, version)
+    choices = TenantChoices(request.membership)
+    status = 200
+    if request.method == "POST":
+        form = CorridorForm(request.POST, choices=choices)
+        if form.is_valid():
+            try:
+                services.save_corridor(version, dict(form.cleaned_data), corridor=corridor)
+            except services.VersionLocked:
+                return _locked(request, version)
+            except ValidationError as exc:
+                _form_errors_from(form, exc)
+            else:
+                messages.success(request, "Pricing corridor saved.")
+                return redirect(f"{_version_url(version, request.tenant).url}#corridors")
+        status = 400
+    else:
+        initial = (
+            {
+                "product_line": corridor.product_line.code,
+                "route": corridor.route,
+                "tier": corridor.tier.key if corridor.tier else "",
+                "partner_tier": corridor.partner_tier,
+                "min_discount": corridor.min_discount,
+                "max_discount": corridor.max_discount,
+            }
+            if corridor
+            else {"min_discount": Decimal(0)}
+        )
+        form = CorridorForm(initial=initial, choices=choices)
+    context = {"version": version, "corridor": corridor, "form": form}
+    return render(request, "guardrails/rulebook/corridor_form.html", context, status=status)
+
+
+def corridor_new(request: HttpRequest, version_id: int) -> HttpResponse:
+    return _corridor_page(request, _version(request, version_id), None)
+
+
+def corridor_edit(request: HttpRequest, corridor_id: int) -> HttpResponse:
+    corridor = _corridor(request, corridor_id)
+    if request.method == "GET" and not corridor.version.is_draft:
+        return redirect("console:rulebook-version", request.tenant.slug, corridor.version_id)
+    return _corridor_page(request, corridor.version, corridor)
+
+
+@require_POST
+def corridor_delete(request: HttpRequest, corridor_id: int) -> HttpResponse:
+    corridor = _corridor(request, corridor_id)
+    version = corridor.version
+    if not version.is_draft:
+        return _locked(request, version)
+    try:
+        services.delete_corridor(corridor)
+    except services.VersionLocked:
+        return _locked(request, version)
+    except ValidationError as exc:
+        return _refused(request, version, _messages(exc), 400)
+    messages.success(request, "Pricing corridor deleted.")
+    return redirect(f"{_version_url(version, request.tenant).url}#corridors")
+
+
+def criteria_edit(request: HttpRequest, version_id: int) -> HttpResponse:
+    version = _version(request, version_id)
+    if not version.is_draft:
+        if request.method == "GET":
+            return redirect("console:rulebook-version", request.tenant.slug, version.pk)
+        return _locked(request, version)
+    choices = TenantChoices(request.membership)
+    status = 200
+    if request.method == "POST":
+        form = CriteriaForm(request.POST, choices=choices)
+        if form.is_valid():
+            try:
+                services.save_criteria(version, dict(form.cleaned_data))
+            except services.VersionLocked:
+                return _locked(request, version)
+            except ValidationError as exc:
+                _form_errors_from(form, exc)
+            else:
+                messages.success(request, "Deal-registration criteria saved.")
+                return redirect(f"{_version_url(version, request.tenant).url}#criteria")
+        status = 400
+    else:
+        criteria = _criteria(request, version) or RegistrationCriteria()
+        form = CriteriaForm(
+            initial={
+                "min_amount": criteria.min_amount,
+                "eligible_product_lines": list(criteria.eligible_product_lines or []),
+                "required_fields": list(criteria.required_fields or []),
+                "require_authorization": criteria.require_authorization,
+                "min_partner_tier": criteria.min_partner_tier,
+                "exclude_named_accounts": criteria.exclude_named_accounts,
+                "protection_days": criteria.protection_days,
+                "max_extensions": criteria.max_extensions,
+                "extension_days": criteria.extension_days,
+            },
+            choices=choices,
+        )
+    context = {"version": version, "form": form}
+    return render(request, "guardrails/rulebook/criteria_form.html", context, status=status)
+
+
+# --- diff --------------------------------------------------------------------------------------
+
+
+@dataclass
+class RuleChange:
+    kind: str  # added / removed / changed / moved
+    name: str
+    before: str = ""  # the sentence before
+    after: str = ""
+    before_position: int | None = None
+    after_position: int | None = None
+    details: list[str] = field(default_factory=list)
+
+
+def _rule_fingerprint(rule: RouteRule) -> dict:
+    return {
+        "conditions": rule.conditions,
+        "outcome": rule.outcome,
+        "target_kind": rule.target_kind,
+        "target_team": rule.target_team_id,
+        "target_partner": rule.target_partner_id,
+        "rationale": rule.rationale,
+        "is_default": rule.is_default,
+    }
+
+
+def diff_rules(base: list[RouteRule], new: list[RouteRule], names: dict) -> list[RuleChange]:
+    """Rules added, removed, changed or moved, matched by name (names are what admins edit by)."""
+    old_by_name = {r.name: r for r in base}
+    new_by_name = {r.name: r for r in new}
+    base_rank = [r.name for r in base if r.name in new_by_name]
+    new_rank = [r.name for r in new if r.name in old_by_name]
+    changes: list[RuleChange] = []
+    for rule in new:
+        before = old_by_name.get(rule.name)
+        after_text = describe_rule(rule, names=names)
+        if before is None:
+            changes.append(
+                RuleChange("added", rule.name, after=after_text, after_position=rule.position)
+            )
+            continue
+        before_text = describe_rule(before, names=names)
+        a, b = _rule_fingerprint(before), _rule_fingerprint(rule)
+        details = [
+            label
+            for key, label in (
+                ("conditions", "conditions"),
+                ("outcome", "route"),
+                ("target_kind", "target"),
+                ("target_team", "target team"),
+                ("target_partner", "target partner"),
+                ("rationale", "rationale"),
+                ("is_default", "default rule"),
+            )
+            if a[key] != b[key]
+        ]
+        moved = base_rank.index(rule.name) != new_rank.index(rule.name)
+        if details or moved:
+            change = RuleChange(
+                "changed" if details else "moved",
+                rule.name,
+                before=before_text,
+                after=after_text,
+                before_position=before.position,
+                after_position=rule.position,
+                details=details + (["order"] if moved else []),
+            )
+            if "rationale" in details:
+                change.details[details.index("rationale")] = (
+                    f"rationale: “{before.rationale}” → “{rule.rationale}”"
+                )
+            changes.append(change)
+    for rule in base:
+        if rule.name not in new_by_name:
+            changes.append(
+                RuleChange(
+                    "removed",
+                    rule.name,
+                    before=describe_rule(rule, names=names),
+                    before_position=rule.position,
+                )
+            )
+    order = {"removed": 0, "added": 1, "changed": 2, "moved": 3}
+    return sorted(
+        changes, key=lambda c: (c.after_position or c.before_position or 0, order[c.kind])
+    )
+
+
+def _corridor_key(c: PricingCorridor) -> tuple:
+    return (c.product_line_id, c.route, c.tier_id, c.partner_tier)
+
+
+def _corridor_label(c: PricingCorridor) -> str:
+    parts = [c.product_line.name, c.get_route_display().lower()]
+    parts.append(c.tier.name if c.tier_id else "every tier")
+    if c.partner_tier:
+        parts.append(f"{c.get_partner_tier_display()} partners")
+    return ", ".join(parts)
+
+
+def diff_corridors(base: list[PricingCorridor], new: list[PricingCorridor]) -> list[dict]:
+    old = {_corridor_key(c): c for c in base}
+    cur = {_corridor_key(c): c for c in new}
+    out = []
+    for key, c in cur.items():
+        before = old.get(key)
+        if before is None:
+            out.append({"kind": "added", "label": _corridor_label(c), "after": str(c)})
+        elif (before.min_discount, before.max_discount) != (c.min_discount, c.max_discount):
+            out.append(
+                {
+                    "kind": "changed",
+                    "label": _corridor_label(c),
+                    "before": str(before),
+                    "after": str(c),
+                }
+            )
+    for key, c in old.items():
+        if key not in cur:
+            out.append({"kind": "removed", "label": _corridor_label(c), "before": str(c)})
+    return sorted(out, key=lambda d: d["label"])
+
+
+CRITERIA_FIELDS = (
+    ("min_amount", "Minimum deal amount"),
+    ("eligible_product_lines", "Eligible product lines"),
+    ("required_fields", "Required fields"),
+    ("require_authorization", "Partner authorization required"),
+    ("min_partner_tier", "Minimum partner tier"),
+    ("exclude_named_accounts", "Named accounts excluded"),
+    ("protection_days", "Protection (days)"),
+    ("max_extensions", "Extensions allowed"),
+    ("extension_days", "Days per extension"),
+)
+
+
+def diff_criteria(
+    base: RegistrationCriteria | None, new: RegistrationCriteria | None
+) -> list[tuple[str, str, str]]:
+    def show(value: Any) -> str:
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value) or "—"
+        return str(value) if value not in ("", None) else "—"
+
+    empty = RegistrationCriteria()
+    base, new = base or empty, new or empty
+    return [
+        (label, show(getattr(base, name)), show(getattr(new, name)))
+        for name, label in CRITERIA_FIELDS
+        if getattr(base, name) != getattr(new, name)
+    ]
+
+
+def version_diff(request: HttpRequest, version_id: int) -> HttpResponse:
+    """This version against another (the active one by default, `?against=<id>`)."""
+    version = _version(request, version_id)
+    against_id = request.GET.get("against", "")
+    others = list(_versions(request.membership).exclude(pk=version.pk).order_by("-number"))
+    if against_id:
+        base = next((v for v in others if str(v.pk) == against_id), None)
+        if base is None:
+            raise Http404("No such rulebook version to compare with.")
+    else:
+        base = services.active_version(request.tenant)
+        if base is not None and base.pk == version.pk:
+            base = version.based_on
+    names = rule_names()
+    rules = [r["rule"] for r in _rules(request, version)]
+    context: dict[str, Any] = {"version": version, "base": base, "others": others}
+    if base is not None:
+        base_rules = [r["rule"] for r in _rules(request, base)]
+        context.update(
+            rules=diff_rules(base_rules, rules, names),
+            corridors=diff_corridors(_corridors(request, base), _corridors(request, version)),
+            criteria=diff_criteria(_criteria(request, base), _criteria(request, version)),
+        )
+    return render(request, "guardrails/rulebook/diff.html", context)
+
+
+# --- simulations -------------------------------------------------------------------------------
+
+
+def _percent(simulation: Simulation) -> int:
+    if simulation.status == SimulationStatus.DONE:
+        return 100
+    if not simulation.total:
+        return 0
+    return min(100, int(simulation.processed * 100 / simulation.total))
+
+
+def simulation_detail(request: HttpRequest, simulation_id: int) -> HttpResponse:
+    simulation = _simulation(request, simulation_id)
+    moves = (
+        SimulatedMove.objects.visible_to(request.membership)
+        .filter(simulation=simulation)
+        .select_related("account")
+        .order_by("-open_pipeline", "id")
+    )
+    page = Paginator(moves, MOVES_PER_PAGE).get_page(request.GET.get("page"))
+    finished = simulation.status in (SimulationStatus.DONE, SimulationStatus.FAILED)
+    context = {
+        "simulation": simulation,
+        "version": simulation.version,
+        "percent": _percent(simulation),
+        "finished": finished,
+        "summary": summary_view(simulation.summary or {}) if finished else None,
+        "page": page,
+        "currency": request.tenant.currency,
+    }
+    return render(request, "guardrails/rulebook/simulation.html", context)
+
+
+def simulation_progress(request: HttpRequest, simulation_id: int) -> JsonResponse:
+    simulation = _simulation(request, simulation_id)
+    return JsonResponse(
+        {
+            "status": simulation.status,
+            "processed": simulation.processed,
+            "total": simulation.total,
+            "percent": _percent(simulation),
+        }
+    )
+
+
+MOVE_COLUMNS: list[Column] = [
+    ("account_id", lambda m: m.account_id),
+    ("account", lambda m: m.account.name),
+    ("external_id", lambda m: m.account.external_id),
+    ("from_route", lambda m: m.from_outcome),
+    ("from_target", lambda m: m.from_target),
+    ("from_rule", lambda m: m.from_rule),
+    ("to_route", lambda m: m.to_outcome),
+    ("to_target", lambda m: m.to_target),
+    ("to_rule", lambda m: m.to_rule),
+    ("open_pipeline", lambda m: m.open_pipeline),
+    ("open_opportunities", lambda m: m.open_opportunities),
+]
+
+
+def simulation_export(request: HttpRequest, simulation_id: int) -> HttpResponse:
+    simulation = _simulation(request, simulation_id)
+    moves = (
+        SimulatedMove.objects.visible_to(request.membership)
+        .filter(simulation=simulation)
+        .select_related("account")
+        .order_by("-open_pipeline", "id")
+    )
+    filename = f"simulation-{request.tenant.slug}-v{simulation.version.number}-{simulation.pk}.csv"
+    return csv_response(moves, MOVE_COLUMNS, filename)
+
+
+ROUTE_WORDS = {"direct": "direct", "partner": "partner", "open": "open to both"}
+
+
+def _amount(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value or 0))
+    except ArithmeticError:
+        return Decimal(0)
+
+
+def summary_view(summary: dict) -> dict:
+    """The simulation's summary JSON (`services.run_simulation` documents its keys) as the page
+    shows it: totals, the flows between routes (direct→partner, partner→direct, to and from
+    open), and who gains and loses, per partner and per team. Missing keys show as zero."""
+    flows = []
+    for flow in summary.get("flows") or []:
+        src, dst = flow.get("from", ""), flow.get("to", "")
+        if src == dst:
+            continue  # same route, another target: counted in the per-partner/team tables
+        flows.append(
+            {
+                "label": f"{ROUTE_WORDS.get(src, src)} → {ROUTE_WORDS.get(dst, dst)}",
+                "from": src,
+                "to": dst,
+                "accounts": int(flow.get("accounts") or 0),
+                "open_pipeline": _amount(flow.get("open_pipeline")),
+                "opportunities": int(flow.get("opportunities") or 0),
+            }
+        )
+    flows.sort(key=lambda f: (f["from"] != "direct", f["from"], f["to"]))
+
+    def sides(raw: Any) -> list[dict]:
+        rows = []
+        for name, counts in sorted((raw or {}).items()):
+            gained, lost = (
+                _amount(counts.get("gained_pipeline")),
+                _amount(counts.get("lost_pipeline")),
+            )
+            rows.append(
+                {
+                    "name": name,
+                    "gained_accounts": int(counts.get("gained_accounts") or 0),
+                    "lost_accounts": int(counts.get("lost_accounts") or 0),
+                    "gained_pipeline": gained,
+                    "lost_pipeline": lost,
+                    "net_accounts": int(counts.get("gained_accounts") or 0)
+                    - int(counts.get("lost_accounts") or 0),
+                    "net_pipeline": gained - lost,
+                }
+            )
+        return rows
+
+    return {
+        "accounts": int(summary.get("accounts") or 0),
+        "moved_accounts": int(summary.get("moved_accounts") or 0),
+        "open_opportunities": int(summary.get("open_opportunities") or 0),
+        "open_pipeline": _amount(summary.get("open_pipeline")),
+        "moved_pipeline": sum((f["open_pipeline"] for f in flows), Decimal(0)),
+        "flows": flows,
+        "by_partner": sides(summary.get("by_partner")),
+        "by_team": sides(summary.get("by_team")),
+        "seconds": summary.get("seconds"),
+        "active_version": summary.get("active_version"),
+    }
