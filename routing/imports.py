@@ -1,0 +1,5 @@
+"""CSV import of leads (core/imports.py)."""
+
+
+def register_imports() -> None:
+    pass

@@ -1,0 +1,5 @@
+"""Placeholder; pages come with the rest of issue 5."""
+
+
+def register() -> None:
+    pass
