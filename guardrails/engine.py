@@ -461,6 +461,28 @@ class _Rule:
     target_team_id: int | None
     target_partner_id: int | None
     rationale: str
+    countries: frozenset | None  # the only countries it can match; None: any
+
+
+def _countries_of(conditions: list[dict], territory_countries: dict[str, set]) -> frozenset | None:
+    """The countries a subject must be in for these conditions to hold (None: no limit). Every
+    territory lies in its areas' countries and a region in its country, so a positive territory,
+    country or region condition limits the rule to those countries."""
+    allowed: set | None = None
+    for condition in conditions:
+        field, op, value = condition["field"], condition["op"], condition["value"]
+        if op != "in":
+            continue
+        if field == "country":
+            found = set(value)
+        elif field == "region":
+            found = {code.split("-", 1)[0] for code in value}
+        elif field == "territory":
+            found = set().union(*(territory_countries.get(code, set()) for code in value))
+        else:
+            continue
+        allowed = found if allowed is None else allowed & found
+    return None if allowed is None else frozenset(allowed)
 
 
 class CompiledRulebook:
@@ -469,6 +491,11 @@ class CompiledRulebook:
     def __init__(self, version: RulebookVersion, rules: list[RouteRule], today: dt.date) -> None:
         self.version = version
         self.today = today
+        territory_countries: dict[str, set] = defaultdict(set)
+        for code, country in TerritoryArea.objects.filter(
+            territory__archived_at__isnull=True
+        ).values_list("territory__code", "country"):
+            territory_countries[code].add(country)
         names = display_names()
         self.names = names
         self.rules = [
@@ -483,11 +510,15 @@ class CompiledRulebook:
                 target_team_id=r.target_team_id,
                 target_partner_id=r.target_partner_id,
                 rationale=r.rationale,
+                countries=_countries_of(r.conditions, territory_countries),
             )
             for r in rules
         ]
         self._authorized = _authorization_index(today)
         self._targets: dict[tuple, tuple[int, ...]] = {}
+        # Rules that can match a subject in a country, in order: most rulebooks are organised
+        # by geography, so most rules are skipped without testing a condition.
+        self._by_country: dict[str, list[_Rule]] = {}
 
     @classmethod
     def for_version(
@@ -496,8 +527,16 @@ class CompiledRulebook:
         rules = list(RouteRule.objects.filter(version=version).order_by("position"))
         return cls(version, rules, today or timezone.localdate())
 
+    def rules_for(self, country: str) -> list[_Rule]:
+        found = self._by_country.get(country)
+        if found is None:
+            found = self._by_country[country] = [
+                r for r in self.rules if r.countries is None or country in r.countries
+            ]
+        return found
+
     def match(self, facts: Facts) -> _Rule | None:
-        for rule in self.rules:
+        for rule in self._by_country.get(facts.country) or self.rules_for(facts.country):
             for test in rule.tests:
                 if not test(facts):
                     break

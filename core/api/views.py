@@ -133,7 +133,9 @@ class TenantAPIMixin:
         return response
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
+        # Generic views give request/view/format; a plain APIView has no such method.
+        parent = getattr(super(), "get_serializer_context", None)
+        context = parent() if parent else {"request": self.request, "view": self}
         context["membership"] = getattr(self.request, "membership", None)
         context["tenant"] = getattr(self.request, "tenant", None)
         return context

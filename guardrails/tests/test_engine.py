@@ -577,6 +577,7 @@ def test_compiled_decisions_agree_with_explain(shop):
     rng = random.Random(7)
     fields = [
         {"field": "territory", "op": rng.choice(["in", "not_in"]), "value": ["bavaria"]},
+        {"field": "country", "op": rng.choice(["in", "not_in"]), "value": ["DE"]},
         {"field": "employee_band", "op": "between", "value": {"min": "50-199", "max": None}},
         {"field": "product_line", "op": "any", "value": ["parts"]},
         {"field": "product_mix", "op": "at_least", "value": 50},
@@ -592,8 +593,10 @@ def test_compiled_decisions_agree_with_explain(shop):
     version = draft_with(shop, rules)
     compiled = engine.CompiledRulebook.for_version(version)
     for _ in range(200):
+        territories = frozenset(rng.sample(["bavaria", "munich", "nordics"], rng.randint(0, 1)))
         facts = engine.Facts(
-            territories=frozenset(rng.sample(["bavaria", "munich", "nordics"], rng.randint(0, 2))),
+            territories=territories,
+            country="SE" if "nordics" in territories else rng.choice(["DE", "FR"]),
             employee_rank=rng.choice([None, 0, 1, 3, 5]),
             product_lines=frozenset(rng.sample(["parts", "loaders"], rng.randint(0, 2))),
             service_share=rng.choice([None, 0.0, 50.0, 100.0]),
