@@ -12,7 +12,28 @@ from accounts.api.views import (
     TargetListViewSet,
     TierViewSet,
 )
+from guardrails.api.views import (
+    AccountRouteViewSet,
+    CorridorCheckView,
+    DiscountLeakageViewSet,
+    ExplainView,
+    PartnerAuthorizationViewSet,
+    RulebookSettingsView,
+    RulebookVersionViewSet,
+    RuleExceptionViewSet,
+    SimulationViewSet,
+    TerritoryViewSet,
+)
 from pipeline.api.views import OpportunityViewSet, StageViewSet, TouchViewSet
+from routing.api.views import (
+    AssigneeViewSet,
+    DuplicateCandidateViewSet,
+    LeadFormViewSet,
+    LeadMergeViewSet,
+    LeadViewSet,
+    NotificationViewSet,
+    SlaPolicyViewSet,
+)
 from tenancy.api.views import MeView, PartnerViewSet, TeamViewSet, UserViewSet
 from tenancy.api.webhooks import WebhookDeliveryViewSet, WebhookEndpointViewSet
 
@@ -38,5 +59,27 @@ router.register("opportunities", OpportunityViewSet, basename="opportunity")
 router.register("touches", TouchViewSet, basename="touch")
 router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhookdelivery")
+router.register("territories", TerritoryViewSet, basename="territory")
+router.register(
+    "partner-authorizations", PartnerAuthorizationViewSet, basename="partnerauthorization"
+)
+router.register("rulebook-versions", RulebookVersionViewSet, basename="rulebookversion")
+router.register("rule-exceptions", RuleExceptionViewSet, basename="ruleexception")
+router.register("account-routes", AccountRouteViewSet, basename="accountroute")
+router.register("discount-leakage", DiscountLeakageViewSet, basename="discountleakage")
+router.register("simulations", SimulationViewSet, basename="simulation")
+router.register("leads", LeadViewSet, basename="lead")
+router.register("duplicate-candidates", DuplicateCandidateViewSet, basename="duplicatecandidate")
+router.register("lead-merges", LeadMergeViewSet, basename="leadmerge")
+router.register("sla-policies", SlaPolicyViewSet, basename="slapolicy")
+router.register("lead-forms", LeadFormViewSet, basename="leadform")
+router.register("assignees", AssigneeViewSet, basename="assignee")
+router.register("notifications", NotificationViewSet, basename="notification")
 
-urlpatterns = [path("me/", MeView.as_view(), name="me"), *router.urls]
+urlpatterns = [
+    path("me/", MeView.as_view(), name="me"),
+    path("rulebook/", RulebookSettingsView.as_view(), name="rulebook"),
+    path("explain/", ExplainView.as_view(), name="explain"),
+    path("corridor-check/", CorridorCheckView.as_view(), name="corridor-check"),
+    *router.urls,
+]

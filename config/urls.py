@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path, reverse_lazy
+from django.urls import include, path, re_path, reverse_lazy
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core.views import healthz
+from routing.public import lead_form
 from tenancy.urls import console_urls, portal_urls, sales_urls
 from tenancy.views import PasswordResetConfirmView, sign_out
 
@@ -48,6 +49,13 @@ urlpatterns = [
     path("sales/", sales_urls),
     path("console/", console_urls),
     path("logout/", sign_out, name="logout"),
+    # Public web-to-lead forms, outside the doors (routing.public enters the tenant itself). The
+    # bare /f/ answers 404 like any unknown form, and gives the route a URL without arguments.
+    re_path(
+        r"^f/(?:(?P<tenant_slug>[-a-zA-Z0-9_]+)/(?P<key>[-a-zA-Z0-9_]+)/)?$",
+        lead_form,
+        name="public-lead-form",
+    ),
     *password_reset,
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_router")),

@@ -6,6 +6,7 @@ classified. Add API viewsets to API_RESOURCES with how to find their objects and
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,7 +14,30 @@ from typing import Any
 from accounts.models import Account, Contact, Product, ProductLine, Segment, TargetList, Tier
 from core.imports import ImportJob
 from core.webhooks import WebhookDelivery, WebhookEndpoint
-from pipeline.models import Opportunity, Stage, Touch
+from guardrails.models import (
+    AccountRoute,
+    DiscountLeakage,
+    PartnerAuthorization,
+    PricingCorridor,
+    RouteRule,
+    Rulebook,
+    RulebookVersion,
+    RuleException,
+    SimulatedMove,
+    Simulation,
+    Territory,
+    TerritoryArea,
+)
+from pipeline.models import Lead, Opportunity, Stage, Touch
+from routing.models import (
+    Assignee,
+    DuplicateCandidate,
+    LeadForm,
+    LeadMerge,
+    Notification,
+    NotificationPreference,
+    SlaPolicy,
+)
 from tenancy.models import ApiToken, Membership, Partner, Team
 from tenancy.services import issue_api_token
 
@@ -32,6 +56,8 @@ PUBLIC_ROUTES = {
     "sales:front",
     "console:front",
     "logout",
+    # Public web-to-lead forms (routing.public); the bare /f/ is probed here, forms in their tests.
+    "public-lead-form",
 }
 
 
@@ -120,6 +146,239 @@ def _import_job(world: Any, tenant: Any) -> ImportJob:
     )
 
 
+def _territory(world: Any, tenant: Any) -> Territory:
+    """The tenant's territory (with one area), made on first use; the other tenant's carries its
+    mark."""
+    existing = Territory.all_tenants.filter(tenant=tenant).order_by("pk").first()
+    if existing is not None:
+        return existing
+    mark = "" if tenant == world.tenant else " zzbetaleak"
+    territory = Territory.all_tenants.create(tenant=tenant, code="alpine", name=f"Alpine{mark}")
+    TerritoryArea.all_tenants.create(tenant=tenant, territory=territory, country="AT")
+    return territory
+
+
+def _authorization(world: Any, tenant: Any) -> PartnerAuthorization:
+    """An authorization of the tenant's (first) partner for its territory."""
+    existing = PartnerAuthorization.all_tenants.filter(tenant=tenant).order_by("pk").first()
+    if existing is not None:
+        return existing
+    partner = world.partner if tenant == world.tenant else world.orgs["b_partner"]
+    return PartnerAuthorization.all_tenants.create(
+        tenant=tenant,
+        partner=partner,
+        territory=_territory(world, tenant),
+        valid_from=datetime.date(2026, 1, 1),
+    )
+
+
+def _exception_of(persona: str) -> Callable[[Any, Any], Any]:
+    """A pending exception requested by `persona` in our tenant (some of the door's personas may
+    see it, the others must get 404); in the other tenant, one of its own."""
+
+    def get(world: Any, tenant: Any) -> RuleException:
+        ours = tenant == world.tenant
+        existing = RuleException.all_tenants.filter(
+            tenant=tenant, justification=f"isolation {persona}" if ours else "zzbetaleak"
+        ).first()
+        if existing is not None:
+            return existing
+        membership = Membership.all_tenants.get(
+            tenant=tenant,
+            user=world.users[persona if ours else "outsider_partner"],
+        )
+        account = (
+            world.customers["partner" if membership.partner_id else "rep"]
+            if ours
+            else Account.all_tenants.filter(tenant=tenant).earliest("pk")
+        )
+        return RuleException.all_tenants.create(
+            tenant=tenant,
+            kind="work_account",
+            account=account,
+            requested_by=membership.user,
+            partner=membership.partner,
+            team=membership.team,
+            justification=f"isolation {persona}" if ours else "zzbetaleak",
+            ends_on=datetime.date.today() + datetime.timedelta(days=30),
+        )
+
+    return get
+
+
+def _rulebook_draft(world: Any, tenant: Any) -> RulebookVersion:
+    """A draft of the tenant's rulebook (just the default rule, so it publishes), made on first
+    use; the other tenant's summary carries its mark."""
+    from core.tenancy import tenant_scope
+    from guardrails import services
+
+    mark = "Isolation draft" if tenant == world.tenant else "Isolation draft zzbetaleak"
+    existing = RulebookVersion.all_tenants.filter(tenant=tenant, summary=mark).first()
+    if existing is not None:
+        return existing
+    persona = "admin" if tenant == world.tenant else "outsider_admin"
+    with tenant_scope(tenant):
+        return services.create_draft(tenant, user=world.users[persona], summary=mark)
+
+
+def _rulebook_rule(world: Any, tenant: Any) -> RouteRule:
+    return RouteRule.all_tenants.get(version=_rulebook_draft(world, tenant), is_default=True)
+
+
+def _rulebook_corridor(world: Any, tenant: Any) -> PricingCorridor:
+    version = _rulebook_draft(world, tenant)
+    existing = PricingCorridor.all_tenants.filter(version=version).first()
+    if existing is not None:
+        return existing
+    return PricingCorridor.all_tenants.create(
+        tenant=tenant,
+        version=version,
+        product_line=ProductLine.all_tenants.filter(tenant=tenant).earliest("pk"),
+        route="direct",
+        min_discount=0,
+        max_discount=10,
+    )
+
+
+def _simulation(world: Any, tenant: Any) -> Simulation:
+    """A finished simulation of the draft, with one moved account."""
+    version = _rulebook_draft(world, tenant)
+    existing = Simulation.all_tenants.filter(version=version).first()
+    if existing is not None:
+        return existing
+    mark = "" if tenant == world.tenant else " zzbetaleak"
+    simulation = Simulation.all_tenants.create(
+        tenant=tenant,
+        version=version,
+        status="done",
+        total=1,
+        processed=1,
+        summary={"accounts": 1, "moved_accounts": 1, "by_team": {f"Team{mark}": {}}},
+    )
+    SimulatedMove.all_tenants.create(
+        tenant=tenant,
+        simulation=simulation,
+        account=Account.all_tenants.filter(tenant=tenant).earliest("pk"),
+        from_outcome="direct",
+        to_outcome="partner",
+        to_rule=f"Isolation rule{mark}",
+    )
+    return simulation
+
+
+def _lead_of(owner: str) -> Callable[[Any, Any], Lead]:
+    """A routed lead with running SLA clocks: in our tenant assigned to `owner` ("partner": the
+    first partner; "rep": the rep of team North, so others must get 404); in the other tenant,
+    one of its own partner's."""
+
+    def get(world: Any, tenant: Any) -> Lead:
+        from routing.models import SlaTimer
+
+        ours = tenant == world.tenant
+        external_id = f"LEAD-{owner}" if ours else "LEAD-zzbetaleak"
+        existing = Lead.all_tenants.filter(tenant=tenant, external_id=external_id).first()
+        if existing is not None:
+            return existing
+        if not ours:
+            assigned = {"route": "partner", "assigned_partner": world.orgs["b_partner"]}
+        elif owner == "partner":
+            assigned = {"route": "partner", "assigned_partner": world.partner}
+        else:
+            assigned = {
+                "route": "direct",
+                "assigned_team": world.orgs["team"],
+                "assigned_user": world.users["rep"],
+            }
+        now = datetime.datetime.now(datetime.UTC)
+        lead = Lead.all_tenants.create(
+            tenant=tenant,
+            external_id=external_id,
+            source="api",
+            first_name="Isolde",
+            last_name="Lead" if ours else "Lead zzbetaleak",
+            email=f"isolde.{owner}@example.com",
+            status="routed",
+            routing_attempts=1,
+            assigned_at=now,
+            processed_at=now,
+            **assigned,
+        )
+        for kind, minutes in (("accept", 60), ("first_touch", 240)):
+            due = now + datetime.timedelta(minutes=minutes)
+            SlaTimer.all_tenants.create(
+                tenant=tenant,
+                lead=lead,
+                kind=kind,
+                assignment=1,
+                started_at=now,
+                due_at=due,
+                next_action_at=due,
+            )
+        return lead
+
+    return get
+
+
+def _duplicate_pair(world: Any, tenant: Any) -> DuplicateCandidate:
+    """A pending pair of two new leads of the tenant, made on first use."""
+    mark = "" if tenant == world.tenant else " zzbetaleak"
+    existing = DuplicateCandidate.all_tenants.filter(
+        tenant=tenant, lead__last_name=f"Pair{mark}"
+    ).first()
+    if existing is not None:
+        return existing
+    first, second = (
+        Lead.all_tenants.create(
+            tenant=tenant, source="api", first_name=name, last_name=f"Pair{mark}"
+        )
+        for name in ("Jon", "John")
+    )
+    return DuplicateCandidate.all_tenants.create(
+        tenant=tenant, lead=second, other_lead=first, score=7.5, reasons=["similar name"]
+    )
+
+
+def _lead_merge(world: Any, tenant: Any) -> LeadMerge:
+    """A merge of the tenant (of two leads that were never routed), made on first use."""
+    mark = "" if tenant == world.tenant else " zzbetaleak"
+    existing = LeadMerge.all_tenants.filter(
+        tenant=tenant, survivor__last_name=f"Merge{mark}"
+    ).first()
+    if existing is not None:
+        return existing
+    survivor, merged = (
+        Lead.all_tenants.create(
+            tenant=tenant, source="api", first_name=name, last_name=f"Merge{mark}"
+        )
+        for name in ("Ada", "Adda")
+    )
+    Lead.all_tenants.filter(pk=merged.pk).update(status="merged", duplicate_of=survivor)
+    return LeadMerge.all_tenants.create(
+        tenant=tenant,
+        survivor=survivor,
+        merged=merged,
+        before={"survivor": {}, "merged": {"status": "new"}},
+    )
+
+
+def _direct_membership(world: Any, tenant: Any) -> Membership:
+    if tenant == world.tenant:
+        return Membership.all_tenants.get(tenant=tenant, user=world.users["rep"])
+    return Membership.all_tenants.filter(tenant=tenant, role="direct_rep").earliest("pk")
+
+
+def _partner_of(world: Any, tenant: Any) -> Partner:
+    return world.partner if tenant == world.tenant else world.orgs["b_partner"]
+
+
+def _lead_form(world: Any, tenant: Any) -> LeadForm:
+    mark = "" if tenant == world.tenant else " zzbetaleak"
+    existing = LeadForm.all_tenants.filter(tenant=tenant, name=f"Isolation form{mark}").first()
+    if existing is not None:
+        return existing
+    return LeadForm.all_tenants.create(tenant=tenant, name=f"Isolation form{mark}")
+
+
 CUSTOMER_PAGES = (
     "accounts",
     "accounts-export",
@@ -128,6 +387,9 @@ CUSTOMER_PAGES = (
     "opportunities",
     "opportunities-export",
 )
+
+# Guardrails pages of the sales and portal doors.
+PEOPLE_PAGES = ("engagement", "exceptions", "exception-new")
 
 DOOR_PAGES: dict[str, PageSpec] = {
     "portal:home": PageSpec(),
@@ -168,6 +430,140 @@ DOOR_PAGES: dict[str, PageSpec] = {
     "portal:account": PageSpec(objects={"pk": _account_of("partner")}, visible_model=Account),
     "sales:account": PageSpec(objects={"pk": _account_of("rep")}, visible_model=Account),
     "console:account": PageSpec(objects={"pk": _account_of("other_team")}, visible_model=Account),
+    # Guardrails: the rulebook editor, simulations and explain (console).
+    "console:rulebook": PageSpec(),
+    "console:rulebook-settings": PageSpec(
+        method="post", post_data={"exception_review_hours": "24"}, model=Rulebook
+    ),
+    "console:rulebook-new-draft": PageSpec(method="post", model=RulebookVersion),
+    "console:rulebook-version": PageSpec(objects={"version_id": _rulebook_draft}),
+    "console:rulebook-version-copy": PageSpec(
+        method="post", objects={"version_id": _rulebook_draft}, model=RulebookVersion
+    ),
+    "console:rulebook-version-summary": PageSpec(
+        method="post",
+        objects={"version_id": _rulebook_draft},
+        post_data={"summary": "Changed"},
+        model=RulebookVersion,
+    ),
+    "console:rulebook-version-delete": PageSpec(
+        method="post", objects={"version_id": _rulebook_draft}, model=RulebookVersion
+    ),
+    "console:rulebook-version-diff": PageSpec(objects={"version_id": _rulebook_draft}),
+    "console:rulebook-version-publish": PageSpec(
+        method="post", objects={"version_id": _rulebook_draft}, model=RulebookVersion
+    ),
+    "console:rulebook-version-simulate": PageSpec(
+        method="post", objects={"version_id": _rulebook_draft}, model=Simulation
+    ),
+    "console:rulebook-rule-new": PageSpec(objects={"version_id": _rulebook_draft}),
+    "console:rulebook-rule": PageSpec(objects={"rule_id": _rulebook_rule}),
+    "console:rulebook-rule-delete": PageSpec(
+        method="post", objects={"rule_id": _rulebook_rule}, model=RouteRule
+    ),
+    "console:rulebook-rule-move": PageSpec(
+        method="post",
+        objects={"rule_id": _rulebook_rule},
+        post_data={"direction": "down"},
+        model=RouteRule,
+    ),
+    "console:rulebook-corridor-new": PageSpec(objects={"version_id": _rulebook_draft}),
+    "console:rulebook-corridor": PageSpec(objects={"corridor_id": _rulebook_corridor}),
+    "console:rulebook-corridor-delete": PageSpec(
+        method="post", objects={"corridor_id": _rulebook_corridor}, model=PricingCorridor
+    ),
+    "console:rulebook-criteria": PageSpec(objects={"version_id": _rulebook_draft}),
+    "console:rulebook-simulation": PageSpec(objects={"simulation_id": _simulation}),
+    "console:rulebook-simulation-progress": PageSpec(objects={"simulation_id": _simulation}),
+    "console:rulebook-simulation-export": PageSpec(objects={"simulation_id": _simulation}),
+    "console:explain": PageSpec(),
+    # Guardrails: territories, authorizations and exceptions (console); rules of engagement and
+    # exception requests (sales, portal).
+    "console:territories": PageSpec(),
+    "console:territory-new": PageSpec(),
+    "console:territory": PageSpec(objects={"pk": _territory}),
+    "console:territory-archive": PageSpec(
+        method="post", objects={"pk": _territory}, model=Territory
+    ),
+    "console:territory-restore": PageSpec(
+        method="post", objects={"pk": _territory}, model=Territory
+    ),
+    "console:authorizations": PageSpec(),
+    "console:authorization-new": PageSpec(),
+    "console:authorization": PageSpec(objects={"pk": _authorization}),
+    "console:authorization-delete": PageSpec(
+        method="post", objects={"pk": _authorization}, model=PartnerAuthorization
+    ),
+    "console:exceptions": PageSpec(),
+    "console:exception": PageSpec(objects={"pk": _exception_of("partner_rep")}),
+    **{f"{door}:{page}": PageSpec() for door in ("sales", "portal") for page in PEOPLE_PAGES},
+    "sales:exception-withdraw": PageSpec(
+        method="post",
+        objects={"pk": _exception_of("rep")},
+        model=RuleException,
+        visible_model=RuleException,
+    ),
+    "portal:exception-withdraw": PageSpec(
+        method="post",
+        objects={"pk": _exception_of("partner_rep")},
+        model=RuleException,
+        visible_model=RuleException,
+    ),
+    # Lead ops (routing): the inbox and lead pages (sales, portal), the partner's submissions,
+    # notifications (every door), and the console's queue, SLA monitor, duplicates and settings.
+    **{f"{door}:leads": PageSpec() for door in ("sales", "portal")},
+    **{f"{door}:notifications": PageSpec() for door in ("sales", "portal", "console")},
+    **{
+        f"{door}:notifications-read": PageSpec(method="post", model=Notification)
+        for door in ("sales", "portal", "console")
+    },
+    **{
+        f"{door}:notifications-preference": PageSpec(
+            method="post", post_data={"email": "daily"}, model=NotificationPreference
+        )
+        for door in ("sales", "portal", "console")
+    },
+    **{
+        f"{door}:{page}": PageSpec(
+            method="post",
+            objects={"pk": _lead_of(owner)},
+            post_data=data,
+            model=Lead,
+            visible_model=Lead,
+        )
+        for door, owner in (("sales", "rep"), ("portal", "partner"))
+        for page, data in (
+            ("lead-accept", {}),
+            ("lead-reject", {}),  # a decline moves the lead away; the form refuses this one
+            ("lead-touch", {"channel": "call", "subject": "Intro call"}),
+        )
+    },
+    "sales:lead": PageSpec(objects={"pk": _lead_of("rep")}, visible_model=Lead),
+    "portal:lead": PageSpec(objects={"pk": _lead_of("partner")}, visible_model=Lead),
+    "portal:lead-submissions": PageSpec(),
+    "portal:lead-submit": PageSpec(),
+    "console:leads": PageSpec(),
+    "console:lead": PageSpec(objects={"pk": _lead_of("partner")}),
+    "console:lead-reassign": PageSpec(method="post", objects={"pk": _lead_of("rep")}, model=Lead),
+    "console:sla-monitor": PageSpec(),
+    "console:duplicates": PageSpec(),
+    "console:duplicate-merge": PageSpec(
+        method="post", objects={"pk": _duplicate_pair}, model=DuplicateCandidate
+    ),
+    "console:duplicate-distinct": PageSpec(
+        method="post", objects={"pk": _duplicate_pair}, model=DuplicateCandidate
+    ),
+    "console:merge-undo": PageSpec(method="post", objects={"pk": _lead_merge}, model=LeadMerge),
+    "console:lead-ops": PageSpec(),
+    "console:lead-ops-sla": PageSpec(),
+    "console:lead-ops-calendar": PageSpec(),
+    "console:assignees": PageSpec(),
+    "console:assignee-rep": PageSpec(objects={"pk": _direct_membership}),
+    "console:assignee-partner": PageSpec(objects={"pk": _partner_of}),
+    "console:enrichment": PageSpec(),
+    "console:lead-forms": PageSpec(),
+    "console:lead-form-new": PageSpec(),
+    "console:lead-form": PageSpec(objects={"pk": _lead_form}),
 }
 
 
@@ -192,6 +588,318 @@ class ApiResource:
             "a": list(every.filter(tenant=world.tenant)),
             "b": list(every.filter(tenant=world.other_tenant)),
         }
+
+
+def _guardrails_rows(world: Any) -> dict[str, dict[str, list[Any]]]:
+    """The guardrails API's rows of both tenants, made once per world: territories (one only the
+    competing partner is authorized in), authorizations, an active version with a rule naming the
+    competing partner and a draft, exceptions of every kind of requester, stored decisions,
+    leakage and a simulation. Names that some personas must not see carry their marks."""
+    cached = getattr(world, "guardrails_rows", None)
+    if cached is not None:
+        return cached
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from pipeline.models import OpportunityLine
+
+    now, today = timezone.now(), datetime.date.today()
+    names = (
+        "territory",
+        "partnerauthorization",
+        "rulebookversion",
+        "ruleexception",
+        "accountroute",
+        "discountleakage",
+        "simulation",
+    )
+    rows: dict[str, dict[str, list[Any]]] = {n: {"a": [], "b": []} for n in names}
+    for key, tenant in (("a", world.tenant), ("b", world.other_tenant)):
+        ours = key == "a"
+        mark = "" if ours else " zzbetaleak"
+        partner = world.partner if ours else world.orgs["b_partner"]
+        north = Territory.all_tenants.create(tenant=tenant, code="api-north", name=f"North{mark}")
+        TerritoryArea.all_tenants.create(tenant=tenant, territory=north, country="DE")
+        rows["territory"][key].append(north)
+        rows["partnerauthorization"][key].append(
+            PartnerAuthorization.all_tenants.create(
+                tenant=tenant,
+                partner=partner,
+                territory=north,
+                valid_from=datetime.date(2020, 1, 1),
+            )
+        )
+        rulebook, _ = Rulebook.all_tenants.get_or_create(tenant=tenant)
+        active = RulebookVersion.all_tenants.create(
+            tenant=tenant,
+            rulebook=rulebook,
+            number=901,
+            status="active",
+            summary=f"API rules{mark}",
+            effective_at=now,
+            published_at=now,
+        )
+        rulebook.active_version = active
+        rulebook.save()
+        draft = RulebookVersion.all_tenants.create(
+            tenant=tenant, rulebook=rulebook, number=902, summary=f"API draft{mark}"
+        )
+        rows["rulebookversion"][key] += [active, draft]
+        default = RouteRule.all_tenants.create(
+            tenant=tenant,
+            version=active,
+            position=9,
+            name=f"Default{mark}",
+            outcome="direct",
+            rationale="Served directly.",
+            is_default=True,
+        )
+        accounts = list(Account.all_tenants.filter(tenant=tenant).order_by("pk"))
+        for account in accounts:
+            rows["accountroute"][key].append(
+                AccountRoute.all_tenants.create(
+                    tenant=tenant,
+                    account=account,
+                    version=active,
+                    rule=default,
+                    outcome="direct",
+                    rationale=f"Served directly{mark}.",
+                    decided_at=now,
+                )
+            )
+        opportunity = (
+            Opportunity.all_tenants.get(tenant=tenant, external_id="OPP-rep")
+            if ours
+            else Opportunity.all_tenants.filter(tenant=tenant).earliest("pk")
+        )
+        product = Product.all_tenants.filter(tenant=tenant).earliest("pk")
+        line = OpportunityLine.all_tenants.create(
+            tenant=tenant,
+            opportunity=opportunity,
+            product=product,
+            quantity=1,
+            list_price=1000,
+            discount_pct=30,
+        )
+        rows["discountleakage"][key].append(
+            DiscountLeakage.all_tenants.create(
+                tenant=tenant,
+                opportunity=opportunity,
+                line=line,
+                version=active,
+                route="direct",
+                discount_pct=Decimal(30),
+                max_discount=Decimal(15),
+                amount=Decimal(150),
+                currency="EUR",
+                recorded_at=now,
+            )
+        )
+        simulation = Simulation.all_tenants.create(
+            tenant=tenant, version=draft, status="done", total=1, processed=1
+        )
+        SimulatedMove.all_tenants.create(
+            tenant=tenant,
+            simulation=simulation,
+            account=accounts[0],
+            from_outcome="direct",
+            to_outcome="partner",
+            to_target=f"Partner{mark}",
+        )
+        rows["simulation"][key].append(simulation)
+        requesters = (
+            ["partner_rep", "rival_partner_admin", "rep", "other_team_rep"]
+            if ours
+            else ["outsider_partner"]
+        )
+        for persona in requesters:
+            membership = Membership.all_tenants.get(tenant=tenant, user=world.users[persona])
+            org_mark = {
+                "rival_partner_admin": "zzrivalleak",
+                "rep": "zzteamnorth",
+                "other_team_rep": "zzteamsouth",
+            }.get(persona, mark)
+            rows["ruleexception"][key].append(
+                RuleException.all_tenants.create(
+                    tenant=tenant,
+                    kind="work_account",
+                    account=accounts[0],
+                    requested_by=membership.user,
+                    partner=membership.partner,
+                    team=membership.team,
+                    justification=f"API exception {org_mark}",
+                    ends_on=today + datetime.timedelta(days=30),
+                )
+            )
+    # Our tenant: a territory only the competing partner sells in, and a rule naming it.
+    south = Territory.all_tenants.create(
+        tenant=world.tenant, code="api-south", name="South zzrivalleak"
+    )
+    TerritoryArea.all_tenants.create(tenant=world.tenant, territory=south, country="AT")
+    rows["territory"]["a"].append(south)
+    rows["partnerauthorization"]["a"].append(
+        PartnerAuthorization.all_tenants.create(
+            tenant=world.tenant,
+            partner=world.other_partner,
+            territory=south,
+            valid_from=datetime.date(2020, 1, 1),
+        )
+    )
+    RouteRule.all_tenants.create(
+        tenant=world.tenant,
+        version=rows["rulebookversion"]["a"][0],
+        position=1,
+        name="Austria for Rival Supply zzrivalleak",
+        conditions=[{"field": "territory", "op": "in", "value": ["api-south"]}],
+        outcome="partner",
+        target_kind="partner",
+        target_partner=world.other_partner,
+        rationale="Rival Supply zzrivalleak holds Austria.",
+    )
+    world.guardrails_rows = rows
+    return rows
+
+
+def _guardrails(basename: str) -> Callable[[Any], dict[str, list[Any]]]:
+    return lambda w: _guardrails_rows(w)[basename]
+
+
+def _routing_rows(world: Any) -> dict[str, dict[str, list[Any]]]:
+    """The lead-ops API's rows of both tenants, made once per world: leads assigned to each
+    partner, one the first partner submitted that went to its rival, leads of a rep and of the
+    other team; duplicate candidates, merges, SLA policies, forms, assignees, and a notification
+    for every person. Decisions name both partners, which partner users must only read
+    redacted; names some personas must not see carry their marks."""
+    cached = getattr(world, "routing_rows", None)
+    if cached is not None:
+        return cached
+    a, b, orgs, users = world.tenant, world.other_tenant, world.orgs, world.users
+    both = "Rival Supply zzrivalleak and Alpha Distribution zzfirstpartner"
+
+    def lead(tenant: Any, key: str, **fields: Any) -> Lead:
+        return Lead.all_tenants.create(
+            tenant=tenant,
+            external_id=f"LEAD-{key}",
+            source="api",
+            email=f"buyer-{key}@customer.example",
+            status="routed",
+            **fields,
+        )
+
+    def decision(rationale: str) -> dict[str, Any]:
+        return {"outcome": "partner", "rule": "Austria", "rationale": rationale}
+
+    leads = [
+        lead(
+            a,
+            "partner",
+            route="partner",
+            assigned_partner=orgs["partner"],
+            decision=decision(f"{both} serve Austria."),
+        ),
+        lead(
+            a,
+            "rival",
+            route="partner",
+            company="Rival customer zzrivalleak",
+            assigned_partner=orgs["other_partner"],
+            decision=decision(f"{both} serve Austria."),
+        ),
+        lead(
+            a,
+            "submitted",
+            route="partner",
+            submitted_by_partner=orgs["partner"],
+            submitted_by_user=users["partner_rep"],
+            assigned_partner=orgs["other_partner"],
+            assigned_user=users["rival_partner_admin"],
+            decision=decision(f"{both} serve Austria."),
+        ),
+        lead(
+            a,
+            "rep",
+            route="direct",
+            message="zzdirectonly",
+            assigned_team=orgs["team"],
+            assigned_user=users["rep"],
+        ),
+        lead(
+            a,
+            "other-team",
+            route="direct",
+            company="zzteamsouth zzdirectonly",
+            assigned_team=orgs["other_team"],
+        ),
+    ]
+    b_leads = [lead(b, "b", company="Beta buyer zzbetaleak", route="direct")]
+    rows: dict[str, dict[str, list[Any]]] = {"lead": {"a": leads, "b": b_leads}}
+
+    def candidate(tenant: Any, first: Lead, second: Lead) -> DuplicateCandidate:
+        return DuplicateCandidate.all_tenants.create(
+            tenant=tenant, lead=second, other_lead=first, score=0.8, reasons=["name"]
+        )
+
+    def merge(tenant: Any, survivor: Lead, merged: Lead) -> LeadMerge:
+        return LeadMerge.all_tenants.create(
+            tenant=tenant, survivor=survivor, merged=merged, score=0.99, before={}
+        )
+
+    b_other = lead(b, "b2", company="Beta other zzbetaleak", route="direct")
+    rows["duplicatecandidate"] = {
+        "a": [candidate(a, leads[0], leads[1])],
+        "b": [candidate(b, b_leads[0], b_other)],
+    }
+    rows["leadmerge"] = {"a": [merge(a, leads[3], leads[4])], "b": [merge(b, b_leads[0], b_other)]}
+    rows["slapolicy"] = {
+        key: [
+            SlaPolicy.all_tenants.create(
+                tenant=tenant,
+                route="partner",
+                priority="normal",
+                accept_minutes=240,
+                first_touch_minutes=480,
+            )
+        ]
+        for key, tenant in (("a", a), ("b", b))
+    }
+    rows["leadform"] = {
+        "a": [LeadForm.all_tenants.create(tenant=a, name="Contact us")],
+        "b": [LeadForm.all_tenants.create(tenant=b, name="Beta form zzbetaleak")],
+    }
+    rows["assignee"] = {
+        "a": [Assignee.all_tenants.create(tenant=a, partner=orgs["partner"], weight=2)],
+        "b": [Assignee.all_tenants.create(tenant=b, partner=orgs["b_partner"], weight=2)],
+    }
+    rows["notification"] = {
+        "a": [
+            Notification.all_tenants.create(
+                tenant=a,
+                user=users[persona],
+                kind="routed",
+                title="A new lead for you",
+            )
+            for persona in ("admin", "manager", "rep", "partner_rep", "rival_partner_admin")
+        ],
+        "b": [
+            Notification.all_tenants.create(
+                tenant=b, user=users["outsider_admin"], kind="routed", title="Beta zzbetaleak"
+            )
+        ],
+    }
+    world.routing_rows = rows
+    return rows
+
+
+def _routing(basename: str) -> Callable[[Any], dict[str, list[Any]]]:
+    return lambda w: _routing_rows(w)[basename]
+
+
+def _lead_source(world: Any) -> str:
+    """A source only RevOps admins may set. Makes the leads first: the suite takes its snapshot
+    of the rows after asking for this value and before it lists the rows."""
+    _routing_rows(world)
+    return "campaign"
 
 
 def _rep_account(world: Any) -> int:
@@ -294,7 +1002,79 @@ API_RESOURCES: dict[str, ApiResource] = {
         update=lambda w: {"description": "Changed"},
     ),
     "webhookdelivery": ApiResource(model=WebhookDelivery, objects=_both(_webhook_delivery)),
+    "territory": ApiResource(
+        model=Territory,
+        objects=_guardrails("territory"),
+        create=lambda w: {"code": "api-new", "name": "New", "areas": [{"country": "FR"}]},
+        update=lambda w: {"description": "Changed"},
+    ),
+    "partnerauthorization": ApiResource(
+        model=PartnerAuthorization,
+        objects=_guardrails("partnerauthorization"),
+        create=lambda w: {
+            "partner": w.partner.pk,
+            "territory": _guardrails_rows(w)["territory"]["a"][0].pk,
+            "product_line": {"code": "hydraulics"},
+            "valid_from": "2026-01-01",
+        },
+        update=lambda w: {"valid_until": "2030-12-31"},
+    ),
+    "rulebookversion": ApiResource(
+        model=RulebookVersion,
+        objects=_guardrails("rulebookversion"),
+        create=lambda w: {"summary": "New draft"},
+        update=lambda w: {"summary": "Changed"},
+    ),
+    # Created by the requester roles only (admins review), so not by the suite's first writer.
+    "ruleexception": ApiResource(model=RuleException, objects=_guardrails("ruleexception")),
+    "accountroute": ApiResource(model=AccountRoute, objects=_guardrails("accountroute")),
+    "discountleakage": ApiResource(model=DiscountLeakage, objects=_guardrails("discountleakage")),
+    "simulation": ApiResource(model=Simulation, objects=_guardrails("simulation")),
+    "lead": ApiResource(
+        model=Lead,
+        objects=_routing("lead"),
+        create=lambda w: {
+            "first_name": "Iso",
+            "last_name": "Lation",
+            "email": "iso@lation.example",
+        },
+        update=lambda w: {"title": "Changed"},
+        field_values={"source": _lead_source},
+    ),
+    "duplicatecandidate": ApiResource(
+        model=DuplicateCandidate, objects=_routing("duplicatecandidate")
+    ),
+    "leadmerge": ApiResource(model=LeadMerge, objects=_routing("leadmerge")),
+    "slapolicy": ApiResource(
+        model=SlaPolicy,
+        objects=_routing("slapolicy"),
+        create=lambda w: {
+            "route": "direct",
+            "priority": "high",
+            "accept_minutes": 60,
+            "first_touch_minutes": 120,
+        },
+        update=lambda w: {"accept_minutes": 120},
+    ),
+    "leadform": ApiResource(
+        model=LeadForm,
+        objects=_routing("leadform"),
+        create=lambda w: {"name": "Isolation form", "allowed_origins": ["https://www.example.com"]},
+        update=lambda w: {"thank_you": "Thanks!"},
+    ),
+    "assignee": ApiResource(
+        model=Assignee,
+        objects=_routing("assignee"),
+        create=lambda w: {"partner": w.other_partner.pk, "capacity": 5},
+        update=lambda w: {"weight": 3},
+    ),
+    "notification": ApiResource(model=Notification, objects=_routing("notification")),
 }
 
 # Non-router API views: name -> methods they answer.
-API_VIEWS = {"me": {"get"}}
+API_VIEWS = {
+    "me": {"get"},
+    "rulebook": {"get", "patch"},
+    "explain": {"get", "post"},
+    "corridor-check": {"get", "post"},
+}

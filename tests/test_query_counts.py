@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AccountDomain, AccountProductLine, ProductLine, TargetListMember
 from accounts.tests.factories import (
@@ -22,8 +24,32 @@ from accounts.tests.factories import (
 )
 from config.api_router import router
 from core.webhooks import WebhookDelivery, WebhookEndpoint
+from guardrails.models import (
+    AccountRoute,
+    DiscountLeakage,
+    RouteRule,
+    Rulebook,
+    RuleException,
+    Simulation,
+)
+from guardrails.tests.factories import (
+    PartnerAuthorizationFactory,
+    RouteRuleFactory,
+    RulebookVersionFactory,
+    TerritoryAreaFactory,
+    TerritoryFactory,
+)
 from pipeline.models import OpportunityLine, Stage, StageChange
 from pipeline.tests.factories import OpportunityFactory, StageFactory, TouchFactory
+from routing.models import (
+    Assignee,
+    DuplicateCandidate,
+    LeadForm,
+    LeadMerge,
+    Notification,
+    SlaPolicy,
+)
+from routing.tests.factories import LeadFactory
 from tenancy.tests.factories import MembershipFactory, PartnerFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,6 +109,121 @@ def _webhook_delivery(world: Any, i: int) -> None:
     )
 
 
+def _territory(world: Any, i: int) -> Any:
+    territory = TerritoryFactory(tenant=world.tenant)
+    TerritoryAreaFactory(territory=territory, country="DE")
+    TerritoryAreaFactory(territory=territory, country="AT")
+    return territory
+
+
+def _authorization(world: Any, i: int) -> None:
+    PartnerAuthorizationFactory(partner=world.partner, territory=_territory(world, i))
+
+
+def _version(world: Any, i: int) -> Any:
+    rulebook, _ = Rulebook.all_tenants.get_or_create(tenant=world.tenant)
+    version = RulebookVersionFactory(rulebook=rulebook, created_by=world.users["admin"])
+    RouteRuleFactory(version=version)
+    return version
+
+
+def _rule_exception(world: Any, i: int) -> None:
+    RuleException.all_tenants.create(
+        tenant=world.tenant,
+        kind="work_account",
+        account=world.customers["partner"],
+        requested_by=world.users["partner_rep"],
+        partner=world.partner,
+        justification=f"Exception {i}",
+        ends_on=dt.date(2030, 1, 1),
+    )
+
+
+def _account_route(world: Any, i: int) -> None:
+    version = _version(world, i)
+    AccountRoute.all_tenants.create(
+        tenant=world.tenant,
+        account=AccountFactory(tenant=world.tenant, owner_partner=world.partner),
+        version=version,
+        rule=RouteRule.all_tenants.filter(version=version).first(),
+        outcome="partner",
+        target_partner=world.partner,
+        eligible_partners=[world.partner.pk, world.other_partner.pk],
+        rationale="Served by partners.",
+        decided_at=timezone.now(),
+    )
+
+
+def _leakage(world: Any, i: int) -> None:
+    opportunity = OpportunityFactory(tenant=world.tenant, owner_user=world.users["rep"])
+    line = OpportunityLine.all_tenants.create(
+        tenant=world.tenant,
+        opportunity=opportunity,
+        product=ProductFactory(tenant=world.tenant),
+        quantity=1,
+        list_price=100,
+        discount_pct=30,
+    )
+    DiscountLeakage.all_tenants.create(
+        tenant=world.tenant,
+        opportunity=opportunity,
+        line=line,
+        version=_version(world, i),
+        route="direct",
+        discount_pct=30,
+        max_discount=15,
+        amount=15,
+        currency="EUR",
+        recorded_at=timezone.now(),
+    )
+
+
+def _simulation(world: Any, i: int) -> None:
+    Simulation.all_tenants.create(
+        tenant=world.tenant, version=_version(world, i), requested_by=world.users["admin"]
+    )
+
+
+def _lead(world: Any, i: int) -> Any:
+    return LeadFactory(
+        tenant=world.tenant,
+        external_id=f"L-{i}",
+        status="routed",
+        route="partner",
+        assigned_partner=world.partner,
+        submitted_by_user=world.users["partner_rep"],
+        submitted_by_partner=world.partner,
+        account=world.customers["partner"],
+        decision={"outcome": "partner", "rule": "Austria", "rationale": "Partners serve it."},
+    )
+
+
+def _duplicate_candidate(world: Any, i: int) -> None:
+    DuplicateCandidate.all_tenants.create(
+        tenant=world.tenant, lead=_lead(world, i), other_lead=_lead(world, 100 + i), score=0.8
+    )
+
+
+def _lead_merge(world: Any, i: int) -> None:
+    LeadMerge.all_tenants.create(
+        tenant=world.tenant,
+        survivor=_lead(world, i),
+        merged=_lead(world, 100 + i),
+        before={},
+        merged_by=world.users["admin"],
+    )
+
+
+def _sla_policy(world: Any, i: int) -> None:
+    SlaPolicy.all_tenants.create(
+        tenant=world.tenant,
+        route=("direct", "partner")[i % 2],
+        priority=("high", "normal", "low")[i // 2],
+        accept_minutes=60,
+        first_touch_minutes=120,
+    )
+
+
 MAKERS: dict[str, Callable[[Any, int], Any]] = {
     "partner": lambda w, i: PartnerFactory(tenant=w.tenant),
     "team": lambda w, i: TeamFactory(tenant=w.tenant),
@@ -102,6 +243,26 @@ MAKERS: dict[str, Callable[[Any, int], Any]] = {
     "webhookdelivery": _webhook_delivery,
     "touch": lambda w, i: TouchFactory(
         tenant=w.tenant, account=w.customers["rep"], actor_user=w.users["rep"]
+    ),
+    "territory": _territory,
+    "partnerauthorization": _authorization,
+    "rulebookversion": _version,
+    "ruleexception": _rule_exception,
+    "accountroute": _account_route,
+    "discountleakage": _leakage,
+    "simulation": _simulation,
+    "lead": _lead,
+    "duplicatecandidate": _duplicate_candidate,
+    "leadmerge": _lead_merge,
+    "slapolicy": _sla_policy,
+    "leadform": lambda w, i: LeadForm.all_tenants.create(
+        tenant=w.tenant, name=f"Form {i}", partner=w.partner
+    ),
+    "assignee": lambda w, i: Assignee.all_tenants.create(
+        tenant=w.tenant, partner=PartnerFactory(tenant=w.tenant), capacity=5
+    ),
+    "notification": lambda w, i: Notification.all_tenants.create(
+        tenant=w.tenant, user=w.users["admin"], kind="routed", title=f"Lead {i}"
     ),
 }
 LISTED = sorted(b for _, v, b in router.registry if hasattr(v, "list"))

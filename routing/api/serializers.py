@@ -1,0 +1,732 @@
+"""Serializers of the lead-ops API.
+
+`LeadSerializer` is the one validation path of every intake channel (routing.intake): the API
+(single and bulk), CSV imports, the public web-to-lead form and the portal's submit page accept
+exactly what it accepts. Country, region and phone are stored as the submitter wrote them
+(enrichment normalises them), but values no person would type (overlong, several lines, control
+characters, a phone without digits) are refused here, naming the field.
+
+What partner users read of a lead: their own partner's assignment and submissions only, no direct
+team or rep, and of the routing decision only its outcome, rule and rationale, with the names of
+other partners, of teams and of target lists replaced (guardrails.api.redact).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.core.validators import RegexValidator
+from django.urls import reverse
+from rest_framework import serializers
+
+from accounts.choices import EmployeeBand, ServiceNeed
+from accounts.models import ProductLine
+from core.api.fields import InTenant
+from core.api.serializers import SyncedModelSerializer, TenantModelSerializer
+from guardrails.api.fields import NamedChoiceField
+from guardrails.api.redact import NOTHING, Redactor, redactor_for
+from guardrails.api.serializers import HIDDEN_RULE, readable_rules
+from pipeline.choices import Channel, LeadSource, Priority, Route, TouchRoute
+from pipeline.models import Lead, Touch
+from routing.choices import EventKind
+from routing.models import (
+    Assignee,
+    DuplicateCandidate,
+    LeadEvent,
+    LeadForm,
+    LeadMerge,
+    Notification,
+    SlaPolicy,
+)
+from tenancy.api.fields import DIRECT_PEOPLE, TenantMember, team_of
+from tenancy.choices import PartnerStatus
+from tenancy.models import Membership, Partner, Team
+
+__all__ = [
+    "AssigneeSerializer",
+    "DuplicateCandidateSerializer",
+    "LeadEventSerializer",
+    "LeadFormSerializer",
+    "LeadMergeSerializer",
+    "LeadSerializer",
+    "LeadTouchSerializer",
+    "NotificationSerializer",
+    "ReassignSerializer",
+    "RejectSerializer",
+    "SlaPolicySerializer",
+    "TouchInputSerializer",
+    "decision_for",
+]
+
+SINGLE_LINE = RegexValidator(
+    r"^[^\x00-\x1f\x7f]*$", "Use one line of text, without tabs or control characters."
+)
+MULTI_LINE = RegexValidator(
+    r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$", "Remove the control characters from this text."
+)
+PHONE = re.compile(r"^\+?[\d\s().\-/]+(?:\s*(?:ext\.?|x|#)\s*\d{1,6})?$", re.IGNORECASE)
+MAX_MESSAGE = 5000
+MAX_INTERESTS = 30
+
+# Fields lead ops sets (routing, ownership): a client sending one is told so, rather than having
+# it silently ignored.
+ROUTING_FIELDS = {
+    "status": "Routing sets the status; use the lead's accept, reject or reassign actions.",
+    "route": "Routing sets the route; RevOps admins use the lead's reassign action.",
+    "assigned_team": "Routing assigns leads; RevOps admins use the lead's reassign action.",
+    "assigned_user": "Routing assigns leads; RevOps admins use the lead's reassign action.",
+    "assigned_partner": "Routing assigns leads; RevOps admins use the lead's reassign action.",
+    "assigned_at": "Set when the lead is assigned.",
+    "decision": "The routing decision is recorded by routing.",
+    "duplicate_of": "Set by deduplication; RevOps admins merge in the duplicate review.",
+    "submitted_by_user": "Taken from who submits the lead.",
+    "submitted_by_partner": "Taken from who submits the lead.",
+}
+# What enrichment derives from the intake fields (routing.enrich.normalise_lead).
+DERIVED_KEYS = ("email_key", "country_code", "region_code", "domain", "phone_e164", "company_key")
+KEY_SOURCES = {"email", "country", "region", "website", "phone", "company"}
+
+
+def _text(max_length: int, *, multi_line: bool = False, **kwargs: Any) -> serializers.CharField:
+    return serializers.CharField(
+        max_length=max_length,
+        required=False,
+        allow_blank=True,
+        validators=[MULTI_LINE if multi_line else SINGLE_LINE],
+        **kwargs,
+    )
+
+
+def validate_phone(value: str) -> str:
+    digits = sum(ch.isdigit() for ch in value)
+    if value and (not PHONE.match(value) or not 5 <= digits <= 21):
+        raise serializers.ValidationError(
+            "Give a phone number: digits, spaces and + ( ) - . / only, optionally an extension "
+            "(e.g. +49 89 1234 5678 ext 12)."
+        )
+    return value
+
+
+def _partner_user(context: Mapping) -> Any:
+    membership = context.get("membership")
+    if membership is None:
+        membership = getattr(context.get("request"), "membership", None)
+    return membership if membership is not None and membership.is_partner_user else None
+
+
+def _redactor(context: dict, membership: Any) -> Redactor:
+    """The request's redactor (set by the views), or one made for this serializer's context."""
+    if context.get("redactor") is None:
+        context["redactor"] = redactor_for(membership) if membership is not None else NOTHING
+    return context["redactor"]
+
+
+def decision_for(lead: Lead, context: dict) -> dict[str, Any] | None:
+    """The lead's routing decision as the reader may see it (None before routing)."""
+    record = lead.decision or {}
+    if not record.get("outcome") and not record.get("rule"):
+        return None
+    summary = {
+        "outcome": record.get("outcome"),
+        "rule": record.get("rule"),
+        "rationale": record.get("rationale", ""),
+        "version": record.get("version"),
+    }
+    partner_user = _partner_user(context)
+    if partner_user is not None:
+        rule_id, version_id = record.get("rule_id"), record.get("version_id")
+        if rule_id is not None and (
+            version_id is None or rule_id not in readable_rules(context, partner_user, version_id)
+        ):
+            summary["rule"] = HIDDEN_RULE
+        return _redactor(context, partner_user)(summary)
+    return {
+        **summary,
+        "rule_id": record.get("rule_id"),
+        "version_id": record.get("version_id"),
+        "target_team": record.get("target_team"),
+        "target_partner": record.get("target_partner"),
+        "eligible_partners": record.get("eligible_partners", []),
+        "exception": record.get("exception"),
+        "excluded_partners": record.get("excluded_partners", []),
+        "excluded_users": record.get("excluded_users", []),
+        "facts": record.get("facts", {}),
+    }
+
+
+# --- leads ----------------------------------------------------------------------------------
+
+
+class LeadSerializer(SyncedModelSerializer):
+    source = serializers.ChoiceField(
+        LeadSource.choices,
+        required=False,
+        help_text="Set from who submits (api, portal, sales, csv, web_form); RevOps admins may "
+        "name another, e.g. campaign.",
+    )
+    source_detail = _text(200, help_text="Form, campaign, event or file the lead came from.")
+    priority = serializers.ChoiceField(Priority.choices, required=False)
+    first_name = _text(100)
+    last_name = _text(100)
+    email = serializers.EmailField(
+        max_length=254, required=False, allow_blank=True, validators=[SINGLE_LINE]
+    )
+    phone = _text(40, help_text="As given; enrichment stores it in E.164.")
+    title = _text(150)
+    company = _text(200)
+    website = _text(253)
+    street = _text(200)
+    city = _text(100)
+    postal_code = _text(20)
+    region = _text(100, help_text="As given (name or code); enrichment stores ISO 3166-2.")
+    country = _text(100, help_text="As given (name or code); enrichment stores ISO 3166-1.")
+    product_interest = serializers.ListField(
+        child=serializers.CharField(max_length=50),
+        required=False,
+        max_length=MAX_INTERESTS,
+        help_text="Product line codes of the tenant.",
+    )
+    service_needs = serializers.ListField(
+        child=serializers.ChoiceField(
+            ServiceNeed.choices,
+            error_messages={
+                "invalid_choice": f'"{{input}}" is not a service need; use one of: '
+                f"{', '.join(ServiceNeed.values)}."
+            },
+        ),
+        required=False,
+        max_length=len(ServiceNeed.values),
+    )
+    employee_band = serializers.ChoiceField(
+        EmployeeBand.choices,
+        required=False,
+        allow_blank=True,
+        error_messages={
+            "invalid_choice": f'"{{input}}" is not an employee band; use one of: '
+            f"{', '.join(EmployeeBand.values)}."
+        },
+    )
+    estimated_amount = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        min_value=Decimal(0),
+        required=False,
+        allow_null=True,
+        help_text="In the tenant's currency.",
+    )
+    message = _text(MAX_MESSAGE, multi_line=True)
+    decision = serializers.SerializerMethodField(
+        help_text="Why the lead went where it went: outcome, rule and rationale (and, for the "
+        "manufacturer's people, targets and the facts the rules saw)."
+    )
+    duplicate_of = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="The surviving lead this one was merged into."
+    )
+
+    class Meta:
+        model = Lead
+        fields = [
+            "id",
+            "external_id",
+            "version",
+            "source",
+            "source_detail",
+            "priority",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "title",
+            "company",
+            "website",
+            "street",
+            "city",
+            "postal_code",
+            "region",
+            "country",
+            "product_interest",
+            "service_needs",
+            "employee_band",
+            "estimated_amount",
+            "message",
+            "submitted_by_user",
+            "submitted_by_partner",
+            "status",
+            "route",
+            "assigned_team",
+            "assigned_user",
+            "assigned_partner",
+            "assigned_at",
+            "decision",
+            "duplicate_of",
+            "account",
+            "contact",
+            "territory",
+            "country_code",
+            "region_code",
+            "routing_attempts",
+            "recalls",
+            "processed_at",
+            "accepted_at",
+            "first_touch_at",
+            "speed_to_lead_seconds",
+            "sla_met",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "submitted_by_user",
+            "submitted_by_partner",
+            "status",
+            "route",
+            "assigned_team",
+            "assigned_user",
+            "assigned_partner",
+            "assigned_at",
+            "account",
+            "contact",
+            "territory",
+            "country_code",
+            "region_code",
+            "routing_attempts",
+            "recalls",
+            "processed_at",
+            "accepted_at",
+            "first_touch_at",
+            "speed_to_lead_seconds",
+            "sla_met",
+            "created_at",
+            "updated_at",
+        ]
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if isinstance(data, Mapping):
+            refused = sorted(set(data) & set(ROUTING_FIELDS))
+            if refused:
+                raise serializers.ValidationError(
+                    {name: [ROUTING_FIELDS[name]] for name in refused}
+                )
+        return super().to_internal_value(data)
+
+    def validate_phone(self, value: str) -> str:
+        return validate_phone(value)
+
+    def validate_email(self, value: str) -> str:
+        return value.strip()
+
+    def validate_product_interest(self, value: list[str]) -> list[str]:
+        known = self.context.get("product_line_codes")
+        if known is None:
+            known = {
+                code.lower(): code for code in ProductLine.objects.values_list("code", flat=True)
+            }
+            self.context["product_line_codes"] = known
+        unknown = [code for code in value if code.strip().lower() not in known]
+        if unknown:
+            listed = ", ".join(sorted(known.values())) or "none yet"
+            raise serializers.ValidationError(
+                f"Unknown product line code{'s' if len(unknown) > 1 else ''}: "
+                f"{', '.join(unknown)}. Known codes: {listed}."
+            )
+        return list(dict.fromkeys(known[code.strip().lower()] for code in value))
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        instance = self.instance
+
+        def value(name: str) -> Any:
+            return attrs[name] if name in attrs else getattr(instance, name, "")
+
+        named = value("first_name") or value("last_name")
+        if not (value("email") or value("phone") or (named and value("company"))):
+            raise serializers.ValidationError(
+                {
+                    "email": [
+                        "Give an email, a phone number, or a name and a company, so someone "
+                        "can get back to the lead."
+                    ]
+                }
+            )
+        if instance is not None and instance.processed_at is not None and KEY_SOURCES & set(attrs):
+            # An edit after processing keeps the derived keys (which dedupe and the inboxes
+            # read) true to the fields; the routing itself stands.
+            from routing.enrich import normalise_lead
+
+            probe = copy.copy(instance)
+            for name, new in attrs.items():
+                setattr(probe, name, new)
+            normalise_lead(probe)
+            attrs.update({key: getattr(probe, key) for key in DERIVED_KEYS})
+        return attrs
+
+    def after_save(
+        self, instance: Lead, nested: dict[str, Any], created: bool, before: Any = None
+    ) -> None:
+        # Single creates, bulk upserts (also their fast path, which writes with bulk_create and
+        # calls this hook for every new row) and imports all end here: a new lead is queued for
+        # processing when the storing transaction commits.
+        if created:
+            from routing.intake import queue_new_lead
+
+            queue_new_lead(self.context, instance)
+
+    def get_decision(self, lead: Lead) -> dict[str, Any] | None:
+        return decision_for(lead, self.context)
+
+    def to_representation(self, lead: Lead) -> dict[str, Any]:
+        data = super().to_representation(lead)
+        partner_user = _partner_user(self.context)
+        if partner_user is not None:
+            own = partner_user.partner_id
+            data["assigned_team"] = None
+            if data["assigned_partner"] != own:
+                data["assigned_partner"] = data["assigned_user"] = None
+            if data["submitted_by_partner"] != own:
+                data["submitted_by_partner"] = data["submitted_by_user"] = None
+        return data
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=500, validators=[MULTI_LINE], help_text="Why you decline the lead."
+    )
+
+
+class ReassignSerializer(serializers.Serializer):
+    partner = InTenant(Partner, natural_keys=("external_id",), required=False, allow_null=True)
+    user = TenantMember(roles=DIRECT_PEOPLE, required=False, allow_null=True)
+    team = InTenant(
+        Team,
+        natural_keys=("external_id",),
+        required=False,
+        allow_null=True,
+        help_text="The rep's team; defaults to the rep's own.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if (attrs.get("partner") is None) == (attrs.get("user") is None):
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Give either a partner or a direct user (not both)."]}
+            )
+        partner = attrs.get("partner")
+        if partner is not None and partner.status != PartnerStatus.ACTIVE:
+            raise serializers.ValidationError(
+                {"partner": [f"{partner.name} is {partner.get_status_display().lower()}."]}
+            )
+        if partner is not None and attrs.get("team") is not None:
+            raise serializers.ValidationError(
+                {"team": ["A lead given to a partner has no direct team."]}
+            )
+        if attrs.get("user") is not None and attrs.get("team") is None:
+            attrs["team"] = team_of(self.context, attrs["user"])
+        return attrs
+
+
+class TouchInputSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(Channel.choices)
+    subject = _text(300)
+    occurred_at = serializers.DateTimeField(
+        required=False, help_text="When it happened (default: now); not in the future."
+    )
+
+
+class LeadTouchSerializer(serializers.ModelSerializer):
+    route = NamedChoiceField(TouchRoute, "TouchRouteEnum", read_only=True)
+
+    class Meta:
+        model = Touch
+        fields = [
+            "id",
+            "channel",
+            "subject",
+            "occurred_at",
+            "route",
+            "actor_user",
+            "actor_partner",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+# Events a partner user reads in full when another actor caused them (the texts are system
+# texts or rule rationales, redacted); of other actors' events (a rep's touch, another partner's
+# rejection reason, a reassignment naming a rep) a partner sees that they happened, not the text.
+SYSTEM_EVENTS = {
+    EventKind.RECEIVED,
+    EventKind.ENRICHED,
+    EventKind.ENRICHMENT_FAILED,
+    EventKind.MERGED,
+    EventKind.UNMERGED,
+    EventKind.ROUTED,
+    EventKind.REMINDED,
+    EventKind.BREACHED,
+    EventKind.ESCALATED,
+    EventKind.RECALLED,
+    EventKind.UNROUTABLE,
+}
+
+
+class LeadEventSerializer(serializers.ModelSerializer):
+    kind = NamedChoiceField(EventKind, "LeadEventKindEnum", read_only=True)
+
+    class Meta:
+        model = LeadEvent
+        fields = [
+            "id",
+            "kind",
+            "occurred_at",
+            "actor_user",
+            "actor_partner",
+            "route",
+            "detail",
+            "data",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, event: LeadEvent) -> dict[str, Any]:
+        data = super().to_representation(event)
+        partner_user = _partner_user(self.context)
+        if partner_user is not None:
+            data["data"] = {}
+            if event.actor_partner_id != partner_user.partner_id:
+                data["actor_partner"] = data["actor_user"] = None
+                data["detail"] = (
+                    _redactor(self.context, partner_user)(event.detail)
+                    if event.kind in SYSTEM_EVENTS
+                    else ""
+                )
+        return data
+
+
+# --- duplicates and merges (RevOps admins) --------------------------------------------------
+
+
+class DuplicateCandidateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DuplicateCandidate
+        fields = [
+            "id",
+            "lead",
+            "other_lead",
+            "contact",
+            "score",
+            "reasons",
+            "status",
+            "decided_by",
+            "decided_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class LeadMergeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LeadMerge
+        fields = [
+            "id",
+            "survivor",
+            "merged",
+            "automatic",
+            "score",
+            "moved_touches",
+            "moved_events",
+            "merged_by",
+            "created_at",
+            "undone_at",
+            "undone_by",
+        ]
+        read_only_fields = fields
+
+
+# --- configuration --------------------------------------------------------------------------
+
+
+class SlaPolicySerializer(TenantModelSerializer):
+    route = NamedChoiceField(Route, "RouteEnum")
+
+    class Meta:
+        model = SlaPolicy
+        fields = [
+            "id",
+            "route",
+            "priority",
+            "accept_minutes",
+            "first_touch_minutes",
+            "remind_before_minutes",
+            "recall_after_minutes",
+            "max_recalls",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {
+            "accept_minutes": {"max_value": 60 * 24 * 90},
+            "first_touch_minutes": {"max_value": 60 * 24 * 90},
+            "remind_before_minutes": {"max_value": 60 * 24 * 90},
+            "recall_after_minutes": {"max_value": 60 * 24 * 90},
+            "max_recalls": {"max_value": 20},
+        }
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        instance = self.instance
+
+        def value(name: str) -> Any:
+            return attrs[name] if name in attrs else getattr(instance, name, None)
+
+        accept, touch = value("accept_minutes"), value("first_touch_minutes")
+        if accept is not None and touch is not None and touch < accept:
+            raise serializers.ValidationError(
+                {"first_touch_minutes": ["The first touch cannot be due before acceptance."]}
+            )
+        return attrs
+
+
+ORIGIN = re.compile(r"^https?://[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?(?::\d{1,5})?$")
+
+
+def clean_origin(value: str) -> str | None:
+    """`value` as a web origin (scheme://host[:port], lower case), or None if it is not one.
+    Only plain origins pass: they end up in response headers (CSP, CORS)."""
+    origin = value.strip().rstrip("/").lower() if isinstance(value, str) else ""
+    if not ORIGIN.match(origin):
+        return None
+    return origin
+
+
+class LeadFormSerializer(TenantModelSerializer):
+    partner = InTenant(
+        Partner,
+        natural_keys=("external_id",),
+        required=False,
+        allow_null=True,
+        help_text="A partner's co-branded form: its leads count as submitted by that partner.",
+    )
+    allowed_origins = serializers.ListField(
+        child=serializers.CharField(max_length=300),
+        required=False,
+        max_length=20,
+        help_text="Sites that may embed the form or post to it with fetch, e.g. "
+        "https://www.example.com. Empty: no site may frame it.",
+    )
+    name = serializers.CharField(max_length=200, validators=[SINGLE_LINE])
+    source_detail = _text(200, help_text="Stored on each lead; defaults to the form's name.")
+    thank_you = serializers.CharField(max_length=300, required=False, validators=[MULTI_LINE])
+    url = serializers.SerializerMethodField(help_text="The public form.")
+    embed_snippet = serializers.SerializerMethodField(help_text="HTML to paste into a site.")
+
+    class Meta:
+        model = LeadForm
+        fields = [
+            "id",
+            "key",
+            "name",
+            "source_detail",
+            "priority",
+            "partner",
+            "allowed_origins",
+            "thank_you",
+            "is_active",
+            "url",
+            "embed_snippet",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "key", "created_at", "updated_at"]
+
+    def validate_allowed_origins(self, value: list[str]) -> list[str]:
+        cleaned, bad = [], []
+        for raw in value:
+            origin = clean_origin(raw)
+            if origin is None:
+                bad.append(raw)
+            elif origin not in cleaned:
+                cleaned.append(origin)
+        if bad:
+            raise serializers.ValidationError(
+                f"Not a site origin: {', '.join(repr(b) for b in bad)}. Give scheme and host "
+                "only, e.g. https://www.example.com."
+            )
+        return cleaned
+
+    def get_url(self, form: LeadForm) -> str:
+        request = self.context.get("request")
+        path = reverse(
+            "public-lead-form",
+            kwargs={"tenant_slug": self.context["tenant"].slug, "key": form.key},
+        )
+        return request.build_absolute_uri(path) if request is not None else path
+
+    def get_embed_snippet(self, form: LeadForm) -> str:
+        from routing.public import iframe_snippet
+
+        return iframe_snippet(self.get_url(form), form.name)
+
+
+class AssigneeSerializer(TenantModelSerializer):
+    membership = InTenant(
+        Membership, required=False, allow_null=True, help_text="A direct user's membership id."
+    )
+    partner = InTenant(Partner, natural_keys=("external_id",), required=False, allow_null=True)
+    weight = serializers.IntegerField(min_value=1, max_value=100, required=False)
+    capacity = serializers.IntegerField(
+        min_value=0, max_value=100000, required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Assignee
+        fields = [
+            "id",
+            "membership",
+            "partner",
+            "weight",
+            "capacity",
+            "away_from",
+            "away_until",
+            "accepts_leads",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        instance = self.instance
+
+        def value(name: str) -> Any:
+            return attrs[name] if name in attrs else getattr(instance, name, None)
+
+        membership, partner = value("membership"), value("partner")
+        if (membership is None) == (partner is None):
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Give either a membership or a partner (not both)."]}
+            )
+        if membership is not None and membership.is_partner_user:
+            raise serializers.ValidationError(
+                {
+                    "membership": [
+                        "Partner users take leads through their partner; give the partner."
+                    ]
+                }
+            )
+        away_from, away_until = value("away_from"), value("away_until")
+        if away_until is not None and away_from is None:
+            raise serializers.ValidationError({"away_from": ["Say from when they are away."]})
+        if away_from and away_until and away_until < away_from:
+            raise serializers.ValidationError(
+                {"away_until": ["The return date is before the day they leave."]}
+            )
+        return super().validate(attrs)
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    kind = NamedChoiceField(EventKind, "LeadEventKindEnum", read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "body", "lead", "read_at", "created_at"]
+        read_only_fields = fields

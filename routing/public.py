@@ -1,0 +1,403 @@
+"""Public web-to-lead forms: `/f/<tenant slug>/<form key>/`, no sign-in, embeddable in the
+manufacturer's (or a partner's) web site.
+
+Outside the front doors: the tenant comes from the URL, is looked up here, and the tenant scope
+is entered explicitly for the form's work. An unknown tenant, an unknown key, an inactive form
+and a form of a partner that is no longer active all answer the same 404, so the page never
+tells which part was wrong.
+
+Submissions go through `routing.intake.submit_lead` (the API's validation, then processing).
+Leads of a partner's co-branded form count as submitted by that partner.
+
+Abuse, without a CAPTCHA:
+- a honeypot field (`website`), invisible to people; a submission that fills it is answered as
+  if it were accepted and stored nowhere;
+- a signed form token issued with the page (`form_token`, signed with the form's tenant and key,
+  valid for a day): a submission faster than MIN_FILL_SECONDS after the page was served is a bot
+  and is answered like the honeypot; a token is accepted once (a resubmitted page stores nothing
+  twice); a missing, forged or expired token asks the person to send the form again;
+- at most RATE_LIMIT submissions per client address and form per hour (429 after that).
+
+Why no Django CSRF protection: the form is meant to be framed by, and posted from, other sites.
+Django's CSRF check needs our CSRF cookie, which browsers withhold from third-party frames, and a
+matching Origin or Referer, which a cross-site `fetch` does not have; it would refuse exactly the
+legitimate use. And there is nothing for a forged request to abuse: the form acts for no
+signed-in user (it sets no cookie and reads no session), it only creates a lead, which anyone may
+do. The signed token takes CSRF's other role (the page must have been served by us, recently),
+and posts carrying an Origin that is neither ours nor one of the form's `allowed_origins` are
+refused.
+
+Framing: `Content-Security-Policy: frame-ancestors` lists the form's `allowed_origins` (no
+X-Frame-Options then, as it cannot name several sites); a form without allowed origins may not be
+framed at all (`frame-ancestors 'none'` and `X-Frame-Options: DENY`).
+
+JSON: a site can also build its own form and post with `fetch`: GET with `Accept:
+application/json` for a token and the product lines, then POST JSON with the token. CORS headers
+are sent to the form's `allowed_origins` only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import time
+from typing import Any
+
+from django.core import signing
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.views.decorators.csrf import csrf_exempt
+
+from accounts.models import ProductLine
+from core.http import client_ip
+from core.tenancy import tenant_scope
+from core.throttle import FailureCounter
+from pipeline.choices import LeadSource
+from routing.api.serializers import clean_origin
+from routing.intake import submit_lead
+from routing.models import LeadForm
+from tenancy.choices import PartnerStatus
+from tenancy.models import Tenant
+
+__all__ = [
+    "HONEYPOT",
+    "MIN_FILL_SECONDS",
+    "RATE_LIMIT",
+    "TOKEN_FIELD",
+    "embed_snippet",
+    "form_url",
+    "iframe_snippet",
+    "issue_token",
+    "lead_form",
+]
+
+HONEYPOT = "website"
+TOKEN_FIELD = "form_token"
+MIN_FILL_SECONDS = 3
+TOKEN_MAX_AGE = 24 * 3600
+RATE_LIMIT, RATE_WINDOW = 20, 3600
+SUBMISSIONS = FailureCounter("leadform", limit=RATE_LIMIT, window_seconds=RATE_WINDOW)
+# Text fields of the form, in the API's names; `name` is split into first and last name.
+TEXT_FIELDS = ("name", "email", "phone", "company", "country", "postal_code", "message")
+FIELD_OF_ERROR = {"first_name": "name", "last_name": "name"}
+JSON_TYPE = "application/json"
+
+
+# --- tokens, URLs and the embed snippet -----------------------------------------------------
+
+
+def _salt(form: LeadForm) -> str:
+    return f"routing.public:{form.tenant_id}:{form.key}"
+
+
+def issue_token(form: LeadForm, *, issued_at: float | None = None) -> str:
+    """A signed token for one filling of `form`, stamped with when the page was served."""
+    issued = time.time() if issued_at is None else issued_at
+    return signing.dumps({"n": secrets.token_urlsafe(8), "t": issued}, salt=_salt(form))
+
+
+def _token_age(form: LeadForm, token: Any) -> float | None:
+    """Seconds since the token was issued, or None if it is missing, forged or expired."""
+    if not isinstance(token, str) or not token or len(token) > 500:
+        return None
+    try:
+        payload = signing.loads(token, salt=_salt(form), max_age=TOKEN_MAX_AGE)
+        age = time.time() - float(payload["t"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    return age if age <= TOKEN_MAX_AGE else None
+
+
+def _claim_token(token: str) -> bool:
+    """True the first time a token is used, False after (a resubmitted page)."""
+    return cache.add(_token_key(token), 1, timeout=TOKEN_MAX_AGE)
+
+
+def _token_key(token: str) -> str:
+    return "leadform-token:" + hashlib.sha256(token.encode()).hexdigest()[:40]
+
+
+def form_url(form: LeadForm) -> str:
+    return reverse("public-lead-form", kwargs={"tenant_slug": form.tenant.slug, "key": form.key})
+
+
+def iframe_snippet(url: str, title: str) -> str:
+    return str(
+        format_html(
+            '<iframe src="{}" title="{}" loading="lazy" '
+            'style="width:100%;max-width:640px;height:820px;border:0"></iframe>',
+            url,
+            title,
+        )
+    )
+
+
+def embed_snippet(request: HttpRequest, form: LeadForm) -> str:
+    """The HTML a site pastes to embed `form` (an iframe of its public URL). The site's origin
+    must be in the form's `allowed_origins`, or browsers refuse to show it framed."""
+    return iframe_snippet(request.build_absolute_uri(form_url(form)), form.name)
+
+
+# --- the view ---------------------------------------------------------------------------------
+
+
+def _find(tenant_slug: str | None, key: str | None) -> LeadForm | None:
+    if not tenant_slug or not key or len(key) > 64 or len(tenant_slug) > 50:
+        return None
+    tenant = Tenant.objects.filter(slug=tenant_slug).first()
+    if tenant is None:
+        return None
+    with tenant_scope(tenant):
+        form = (
+            LeadForm.objects.select_related("partner", "tenant")
+            .filter(key=key, is_active=True)
+            .first()
+        )
+    if form is None or (form.partner is not None and form.partner.status != PartnerStatus.ACTIVE):
+        return None
+    return form
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    if request.content_type == JSON_TYPE:
+        return True
+    accept = request.headers.get("Accept", "")
+    return JSON_TYPE in accept and "text/html" not in accept
+
+
+def _origins(form: LeadForm) -> list[str]:
+    """The form's allowed origins that are plain origins (they go into response headers)."""
+    values = form.allowed_origins if isinstance(form.allowed_origins, list) else []
+    cleaned = (clean_origin(v) for v in values)
+    return list(dict.fromkeys(o for o in cleaned if o))
+
+
+def _own_origin(request: HttpRequest) -> str:
+    return f"{request.scheme}://{request.get_host()}".lower()
+
+
+def _origin_allowed(request: HttpRequest, form: LeadForm) -> bool:
+    origin = request.headers.get("Origin")
+    if not origin or origin == "null":
+        return True  # no claim to check (server-side posts, privacy-sensitive browsers)
+    origin = origin.lower()
+    return origin == _own_origin(request) or origin in _origins(form)
+
+
+def _message(
+    request: HttpRequest, as_json: bool, status: int, code: str, text: str
+) -> HttpResponse:
+    if as_json:
+        return JsonResponse({"code": code, "detail": text, "fields": {}}, status=status)
+    return render(request, "routing/public/message.html", {"message": text}, status=status)
+
+
+@csrf_exempt
+def lead_form(
+    request: HttpRequest, tenant_slug: str | None = None, key: str | None = None
+) -> HttpResponse:
+    """GET: the form (HTML, or a token as JSON). POST: a submission. OPTIONS: CORS preflight."""
+    as_json = _wants_json(request)
+    if request.method not in ("GET", "HEAD", "POST", "OPTIONS"):
+        response = _message(request, as_json, 405, "method_not_allowed", "Method not allowed.")
+        response["Allow"] = "GET, POST, OPTIONS"
+        return response
+    form = _find(tenant_slug, key)
+    if form is None:
+        return _message(request, as_json, 404, "not_found", "This form is not available.")
+    with tenant_scope(form.tenant):
+        if request.method == "OPTIONS":
+            response = _preflight(request, form)
+        elif request.method == "POST":
+            response = _submit(request, form, as_json)
+        else:
+            response = _show(request, form, as_json)
+    return _decorate(request, response, form)
+
+
+def _preflight(request: HttpRequest, form: LeadForm) -> HttpResponse:
+    origin = (request.headers.get("Origin") or "").lower()
+    if origin not in _origins(form):
+        return HttpResponse(status=403)
+    response = HttpResponse(status=204)
+    response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    response["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+    response["Access-Control-Max-Age"] = "600"
+    return response
+
+
+def _product_lines() -> list[ProductLine]:
+    return list(ProductLine.objects.order_by("name").only("code", "name"))
+
+
+def _show(
+    request: HttpRequest,
+    form: LeadForm,
+    as_json: bool,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, list[str]] | None = None,
+    token: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    lines = _product_lines()
+    token = token or issue_token(form)
+    if as_json:
+        return JsonResponse(
+            {
+                "token": token,
+                "token_field": TOKEN_FIELD,
+                "min_fill_seconds": MIN_FILL_SECONDS,
+                "expires_in": TOKEN_MAX_AGE,
+                "fields": [*TEXT_FIELDS, "product_interest"],
+                "product_lines": [{"code": p.code, "name": p.name} for p in lines],
+            },
+            status=status,
+        )
+    values = values or {}
+    chosen = set(values.get("product_interest") or [])
+    context = {
+        "form": form,
+        "tenant": form.tenant,
+        "partner": form.partner,
+        "token": token,
+        "token_field": TOKEN_FIELD,
+        "honeypot": HONEYPOT,
+        "values": values,
+        "errors": errors or {},
+        "general_errors": (errors or {}).get("__all__", []),
+        "product_lines": [(p.code, p.name, p.code in chosen) for p in lines],
+    }
+    return render(request, "routing/public/form.html", context, status=status)
+
+
+def _data(request: HttpRequest, as_json: bool) -> dict[str, Any] | None:
+    """The submitted values (None: a JSON body that is not an object)."""
+    if request.content_type == JSON_TYPE:
+        try:
+            body = json.loads(request.body or b"null")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return body if isinstance(body, dict) else None
+    data: dict[str, Any] = {name: request.POST.get(name, "") for name in TEXT_FIELDS}
+    data["product_interest"] = request.POST.getlist("product_interest")
+    data[HONEYPOT] = request.POST.get(HONEYPOT, "")
+    data[TOKEN_FIELD] = request.POST.get(TOKEN_FIELD, "")
+    return data
+
+
+def _lead_data(data: dict[str, Any]) -> dict[str, Any]:
+    """The submission in the API's shape."""
+    lead = {
+        name: data[name]
+        for name in ("email", "phone", "company", "country", "postal_code", "message")
+        if data.get(name) not in (None, "")
+    }
+    for name in ("first_name", "last_name"):
+        if data.get(name) not in (None, ""):
+            lead[name] = data[name]
+    name = data.get("name")
+    if isinstance(name, str) and name.strip() and not ({"first_name", "last_name"} & set(lead)):
+        parts = name.split()
+        lead["last_name"] = parts[-1]
+        if len(parts) > 1:
+            lead["first_name"] = " ".join(parts[:-1])
+    elif name not in (None, "") and not isinstance(name, str):
+        lead["last_name"] = name  # not text: the serializer says so
+    interest = data.get("product_interest")
+    if isinstance(interest, str):
+        interest = [interest]
+    if interest not in (None, []):
+        lead["product_interest"] = interest
+    return lead
+
+
+def _form_errors(exc: ValidationError) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for key, messages in exc.message_dict.items():
+        field = FIELD_OF_ERROR.get(key, key.split(".")[0])
+        if field not in (*TEXT_FIELDS, "product_interest"):
+            field = "__all__"
+        errors.setdefault(field, []).extend(m for m in messages if m not in errors.get(field, []))
+    return errors
+
+
+def _accepted(request: HttpRequest, form: LeadForm, as_json: bool) -> HttpResponse:
+    """What a stored submission gets, and what a bot gets instead (it must not tell them apart)."""
+    if as_json:
+        return JsonResponse({"status": "received", "message": form.thank_you}, status=201)
+    return render(request, "routing/public/thanks.html", {"form": form, "tenant": form.tenant})
+
+
+def _submit(request: HttpRequest, form: LeadForm, as_json: bool) -> HttpResponse:
+    subject = f"{client_ip(request) or 'unknown'}|{form.tenant_id}|{form.pk}"
+    if SUBMISSIONS.is_blocked(subject):
+        response = _message(
+            request,
+            as_json,
+            429,
+            "throttled",
+            "Too many submissions from your network. Please try again in an hour.",
+        )
+        response["Retry-After"] = str(RATE_WINDOW)
+        return response
+    SUBMISSIONS.add_failure(subject)
+    if not _origin_allowed(request, form):
+        return _message(
+            request, as_json, 403, "origin_not_allowed", "This site may not post to this form."
+        )
+    data = _data(request, as_json)
+    if data is None:
+        return _message(request, True, 400, "invalid", "Send a JSON object.")
+    if data.get(HONEYPOT):
+        return _accepted(request, form, as_json)
+    token = data.get(TOKEN_FIELD)
+    age = _token_age(form, token)
+    if age is None:
+        text = "The form was open too long or is incomplete. Please check it and send it again."
+        if as_json:
+            return _message(request, True, 400, "form_token", text)
+        return _show(request, form, False, values=data, errors={"__all__": [text]}, status=400)
+    if age < MIN_FILL_SECONDS or not _claim_token(token):
+        return _accepted(request, form, as_json)  # too fast for a person, or sent twice
+    try:
+        submit_lead(
+            form.tenant,
+            {**_lead_data(data), "priority": form.priority},
+            source=LeadSource.WEB_FORM,
+            partner=form.partner,
+            source_detail=form.source_detail or form.name,
+        )
+    except ValidationError as exc:
+        cache.delete(_token_key(token))  # the corrected form may use it again
+        errors = _form_errors(exc)
+        if as_json:
+            body = {"code": "invalid", "detail": "Some input is not valid.", "fields": errors}
+            return JsonResponse(body, status=400)
+        return _show(request, form, False, values=data, errors=errors, token=token, status=400)
+    return _accepted(request, form, as_json)
+
+
+def _decorate(request: HttpRequest, response: HttpResponse, form: LeadForm) -> HttpResponse:
+    """Framing, CORS and caching headers of every answer of a found form."""
+    origins = _origins(form)
+    ancestors = " ".join(origins) if origins else "'none'"
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; "
+        f"frame-ancestors {ancestors}"
+    )
+    if origins:
+        response.xframe_options_exempt = True  # CSP names the sites; XFO cannot
+    else:
+        response["X-Frame-Options"] = "DENY"
+    origin = (request.headers.get("Origin") or "").lower()
+    if origin in origins:
+        response["Access-Control-Allow-Origin"] = origin
+    response["Vary"] = "Origin, Accept, Content-Type"
+    response["Cache-Control"] = "no-store"
+    return response
