@@ -1,0 +1,1004 @@
+"""Duplicate detection for people (leads and contacts): multi-pass blocking plus a
+Fellegi-Sunter match score. Pure Python, no Django models; the services feed it records and act
+on the decisions.
+
+How it works
+------------
+1. Each record is turned once into comparison features (name keys with accents and their ASCII
+   spellings folded alike, nickname groups, the mailbox behind the email, …) and about a dozen
+   blocking keys, one or more per *pass*: exact email; exact phone; sound-alike first and last
+   name (order independent) with a company prefix; each name's sound-alike with the postal
+   code (so swapped first/last names meet); company with the name initials; street with
+   country and initials; exact full name within a country; email local part against the
+   local part built from the name. Two records are candidates when they share any key, so a
+   typo or a missing field only defeats the passes that use that field.
+2. A block is never scanned past `MAX_BLOCK` members: a bigger block (a switchboard number, a
+   large office) is split by a refinement key of its pass, and a sub-block that is still too
+   big is skipped (the other passes still see its pairs). Each record therefore meets a
+   bounded number of candidates, and total cost grows linearly with the number of records.
+3. Every candidate pair is compared field by field into agreement levels (exact, nickname,
+   close, partial, initial, different; a field missing on either side is left out and weighs
+   nothing). Each level carries log2(m/u), the Fellegi-Sunter weight of evidence, where m and
+   u are the chances of that level among true duplicates and among different people; the
+   score is their sum. Company, street, postal code/city/country and a switchboard number
+   describe the workplace rather than the person, and colleagues share them, so their summed
+   weight is capped at `CONTEXT_CAP`: a shared office cannot outvote two different names. A
+   phone number carried by at most a couple of records is personal and counts like an email.
+   Pairs that provably cannot reach the threshold (no shared email or phone, and a name that
+   differs in every reading) are dropped before the full comparison.
+4. `classify` turns the score into "merge" (at least `AUTO_MERGE`), "review" (at least
+   `REVIEW`) or "distinct". `Match.reasons` says in words what agreed and what differed.
+
+Survivorship rules (applied by the merge service; `survivor_values` computes the fields)
+-----------------------------------------------------------------------------------------
+- The surviving row is the one others already point to: an existing contact survives a lead;
+  among leads the earliest created survives. Its id stays, so links and API references hold.
+- Each field takes the most recent non-empty value among the merged records (newest
+  `updated_at` first): an empty value never erases a known one, and a newer one replaces an
+  older one.
+- All touches and timeline entries of the merged records move to the survivor; the merged
+  record keeps `duplicate_of` pointing at it, and the merge history stores each merged
+  record's previous values so a merge can be undone.
+- A pair an admin marked "not a duplicate" is remembered and never proposed again.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, Literal, NamedTuple
+
+from routing.normalize import (
+    first_name_groups,
+    fold_digraphs,
+    is_free_mail,
+    is_role_email,
+    name_key,
+    normalize_address,
+    normalize_company,
+    normalize_country,
+    normalize_email,
+    normalize_person_name,
+    normalize_phone,
+    normalize_postal,
+    phonetic_key,
+)
+
+__all__ = [
+    "AUTO_MERGE",
+    "CONTEXT_CAP",
+    "MAX_BLOCK",
+    "REVIEW",
+    "SWITCHBOARD_RECORDS",
+    "DedupeIndex",
+    "Duplicate",
+    "Match",
+    "PersonRecord",
+    "candidate_pairs",
+    "classify",
+    "find_duplicates",
+    "jaro_winkler",
+    "score_pair",
+    "scored_pairs",
+    "survivor_values",
+]
+
+# Chosen from bench/dedupe_quality.py. AUTO_MERGE sits above the best score two colleagues
+# can reach with near-identical names (same last name, first names one typo apart, a full
+# shared workplace: 20.7), so merges need more than a shared office; no false merge was
+# measured from 20 up. REVIEW maximises F1 of merge + review: just below it lie mostly
+# colleagues whose surnames only partly agree (16.7).
+AUTO_MERGE = 21.0
+REVIEW = 17.0
+# Most weight the workplace fields together may add (see the module docstring).
+CONTEXT_CAP = 9.0
+# A block bigger than this is sub-blocked (see the module docstring).
+MAX_BLOCK = 20
+# A phone number already on this many indexed records is a switchboard: it then counts as
+# workplace context, not as a personal identifier. (Three, not two: a person with two
+# earlier records would otherwise lose the evidence of their own number.)
+SWITCHBOARD_RECORDS = 3
+# log2 prior odds that two records are the same person, only used to turn a score into a
+# probability for display (REVIEW ≈ 0.89, AUTO_MERGE ≈ 0.99); the decisions use the score.
+PRIOR_LOG2_ODDS = -14.0
+
+Decision = Literal["merge", "review", "distinct"]
+
+
+# --------------------------------------------------------------------------------------------
+# Records
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRecord:
+    """A person as the matcher sees them, with every field already normalised (see
+    `from_raw`): names in display form, email lower-case, phone E.164, company and street as
+    match keys (routing.normalize), city as a name key, country ISO alpha-2."""
+
+    key: Hashable
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    phone: str = ""
+    company: str = ""
+    street: str = ""
+    city: str = ""
+    postal_code: str = ""
+    country: str = ""
+    updated_at: datetime | None = None
+
+    @classmethod
+    def from_raw(
+        cls,
+        key: Hashable,
+        *,
+        first_name: str | None = "",
+        last_name: str | None = "",
+        email: str | None = "",
+        phone: str | None = "",
+        company: str | None = "",
+        street: str | None = "",
+        city: str | None = "",
+        postal_code: str | None = "",
+        country: str | None = "",
+        updated_at: datetime | None = None,
+    ) -> PersonRecord:
+        """Normalise raw input (as typed in a form or a CSV) into a record."""
+        iso = normalize_country(country)
+        return cls(
+            key=key,
+            first_name=normalize_person_name(first_name),
+            last_name=normalize_person_name(last_name),
+            email=normalize_email(email),
+            phone=normalize_phone(phone, iso),
+            company=normalize_company(company),
+            street=normalize_address(street),
+            city=name_key(city),
+            postal_code=normalize_postal(postal_code, iso),
+            country=iso,
+            updated_at=updated_at,
+        )
+
+
+class _Features(NamedTuple):
+    """What the comparison reads, computed once per record."""
+
+    fn: str  # first-name key ("jean luc")
+    ln: str  # last-name key
+    fn_core: str  # the key without particles or spaces (see _core)
+    ln_core: str
+    fn_groups: frozenset[str]  # nickname groups of the first token
+    ln_groups: frozenset[str]  # the same for the last name, read as a first name (swaps)
+    ph_fn: tuple[str, ...]  # sound-alike codes of those groups
+    ph_ln: str
+    email: str  # mailbox key (tags dropped)
+    local: str  # letters of the local part, for the local-part ~ name pass
+    role_email: bool
+    phone: str
+    company: str
+    street: str
+    postal: str
+    city: str
+    country: str
+
+
+def _groups(name: str) -> frozenset[str]:
+    first_token = name.split(" ", 1)[0]
+    return first_name_groups(first_token) if first_token else frozenset()
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text if "a" <= ch <= "z")
+
+
+def _features(r: PersonRecord) -> _Features:
+    fn, ln = fold_digraphs(name_key(r.first_name)), fold_digraphs(name_key(r.last_name))
+    groups = _groups(fn)
+    email = r.email
+    local, _, domain = email.rpartition("@")
+    if local:
+        local = local.split("+", 1)[0]
+        if domain in ("gmail.com", "googlemail.com"):
+            local, domain = local.replace(".", ""), "gmail.com"
+        email = f"{local}@{domain}"
+    return _Features(
+        fn=fn,
+        ln=ln,
+        fn_core=_core(fn),
+        ln_core=_core(ln),
+        fn_groups=groups,
+        ln_groups=_groups(ln),
+        ph_fn=tuple(sorted({phonetic_key(g) for g in groups} - {""})),
+        ph_ln=phonetic_key(ln.replace(" ", "")),
+        email=email,
+        local=fold_digraphs(_letters(local)),
+        role_email=is_role_email(r.email),
+        phone=r.phone,
+        company=r.company,
+        street=r.street,
+        postal=r.postal_code,
+        city=r.city,
+        country=r.country,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# String similarity
+
+
+@lru_cache(maxsize=1 << 18)
+def _jw(a: str, b: str) -> float:
+    len_a, len_b = len(a), len(b)
+    window = max(max(len_a, len_b) // 2 - 1, 0)
+    used = [False] * len_b
+    matched_a: list[str] = []
+    for i, ch in enumerate(a):
+        for j in range(max(0, i - window), min(i + window + 1, len_b)):
+            if not used[j] and b[j] == ch:
+                used[j] = True
+                matched_a.append(ch)
+                break
+    m = len(matched_a)
+    if not m:
+        return 0.0
+    matched_b = [b[j] for j in range(len_b) if used[j]]
+    transpositions = sum(x != y for x, y in zip(matched_a, matched_b, strict=True)) / 2
+    jaro = (m / len_a + m / len_b + (m - transpositions) / m) / 3
+    prefix = 0
+    for x, y in zip(a[:4], b[:4], strict=False):
+        if x != y:
+            break
+        prefix += 1
+    return jaro + prefix * 0.1 * (1 - jaro)
+
+
+def jaro_winkler(a: str, b: str) -> float:
+    """Jaro-Winkler similarity in [0, 1] (prefix scale 0.1, prefix up to 4)."""
+    if a == b:
+        return 1.0
+    if not a or not b:
+        return 0.0
+    return _jw(a, b) if a <= b else _jw(b, a)  # ordered, so the cache serves both directions
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when one insertion, deletion, substitution or adjacent transposition turns a
+    into b (the typos people make)."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) < len(b):
+        return a[i:] == b[i + 1 :]
+    if a[i + 1 :] == b[i + 1 :]:
+        return True
+    return i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+
+
+def _close(a: str, b: str, *, threshold: float = 0.92) -> bool:
+    """A typo or two apart: same first letter, and one edit on a word of three letters or
+    more, or Jaro-Winkler at least `threshold` at about the same length (two typos in a long
+    word). The first-letter condition also spares most Jaro-Winkler computations, the costly
+    part of comparing."""
+    if a[:1] != b[:1]:  # people rarely mistype the first letter: "Mary" and "Gary" are two
+        return False
+    if min(len(a), len(b)) >= 3 and _one_edit(a, b):
+        return True
+    # Same length give or take one: "Brun" and "Brunet" are two names, not a typo.
+    return abs(len(a) - len(b)) <= 1 and jaro_winkler(a, b) >= threshold
+
+
+def _alike(a: str, b: str) -> bool:
+    """Partial agreement: one edit on a short word ("Amy"/"Aym", also "Jan"/"Jon"), or
+    Jaro-Winkler at least 0.85 for words that start alike."""
+    if _one_edit(a, b):
+        return True
+    return a[:1] == b[:1] and jaro_winkler(a, b) >= 0.85
+
+
+# --------------------------------------------------------------------------------------------
+# Agreement levels and their weights
+
+EXACT, NICK, CLOSE, PARTIAL, INITIAL, DIFF = range(6)
+
+# (m, u) per field and level, given that both records have the field: m = P(level | same
+# person), u = P(level | different people). m reflects how often real duplicates keep a field
+# intact (typos, nicknames, a private email instead of the work one); u how often two
+# different people agree by chance (name frequencies, colleagues sharing a company). The
+# weight of a level is log2(m / u).
+_M_U: dict[str, dict[int, tuple[float, float]]] = {
+    "first_name": {
+        EXACT: (0.80, 0.012),
+        NICK: (0.07, 0.006),
+        CLOSE: (0.08, 0.004),
+        PARTIAL: (0.03, 0.01),
+        INITIAL: (0.04, 0.004),
+        DIFF: (0.004, 0.96),
+    },
+    "last_name": {
+        EXACT: (0.85, 0.005),
+        CLOSE: (0.12, 0.004),
+        PARTIAL: (0.025, 0.008),
+        DIFF: (0.004, 0.97),
+    },
+    # Same local part at another domain ("j.smith@acme.com", "j.smith@gmail.com") mostly
+    # repeats what the names already say, so it counts for little.
+    "email": {EXACT: (0.6, 0.00005), PARTIAL: (0.05, 0.02), DIFF: (0.35, 0.9995)},
+    # Two personal mailboxes at one company domain: a company gives each employee one, so
+    # this is two colleagues far more often than one person with an alias. (Weighed against
+    # colleagues, not against all pairs, since the workplace fields already said "colleague".)
+    "work_mailbox": {DIFF: (0.03, 1.0)},
+    "role_email": {EXACT: (0.02, 0.002)},  # a shared inbox (info@…) agrees for colleagues
+    # A number only one or two records carry identifies a person, like an email address; a
+    # number many records carry is a switchboard and only says "same workplace".
+    "phone": {EXACT: (0.7, 0.0005), DIFF: (0.3, 0.999)},
+    "shared_phone": {EXACT: (0.7, 0.01)},
+    "company": {
+        EXACT: (0.70, 0.01),
+        CLOSE: (0.12, 0.002),
+        PARTIAL: (0.05, 0.005),
+        DIFF: (0.08, 0.98),
+    },
+    "street": {EXACT: (0.70, 0.005), CLOSE: (0.12, 0.002), DIFF: (0.05, 0.99)},
+    # Postal code, city and country say the same thing at three grains, so only the finest
+    # grain both records have is compared ("locality"); a differing country always counts.
+    "postal_code": {EXACT: (0.90, 0.005), DIFF: (0.03, 0.99)},
+    "postal_code_same_city": {DIFF: (0.02, 0.03)},  # another postal code in the same city
+    "city": {EXACT: (0.85, 0.03), CLOSE: (0.08, 0.003), DIFF: (0.04, 0.96)},
+    "country": {EXACT: (0.95, 0.2), DIFF: (0.01, 0.8)},
+}
+_WEIGHTS = {f: {lvl: math.log2(m / u) for lvl, (m, u) in t.items()} for f, t in _M_U.items()}
+# The most a pair can score when, in every reading of the names, one of them is DIFF and no
+# email or phone is shared: the best single name, the mildest name DIFF, the best
+# non-identical email level and a full workplace context.
+_BOUND_WITHOUT_NAMES = (
+    max(_WEIGHTS["first_name"][EXACT], _WEIGHTS["last_name"][EXACT])
+    + max(_WEIGHTS["first_name"][DIFF], _WEIGHTS["last_name"][DIFF])
+    + _WEIGHTS["email"][PARTIAL]
+    + CONTEXT_CAP
+)
+_CONTEXT = frozenset(
+    ["shared_phone", "company", "street", "postal_code", "postal_code_same_city", "city", "country"]
+)
+# Names read in the other order are a common data-entry slip but a little less telling.
+SWAP_PENALTY = 1.0
+
+
+@lru_cache(maxsize=1 << 16)
+def _first_level(x: str, y: str) -> int:
+    """Cached per name pair: names repeat a lot, and Jaro-Winkler is the costly part."""
+    if x == y:
+        return EXACT
+    if len(x) == 1 or len(y) == 1:  # an initial ("J.")
+        return INITIAL if x[0] == y[0] else DIFF
+    x_first, y_first = x.split(" ", 1)[0], y.split(" ", 1)[0]
+    if x_first == y_first and (x == x_first or y == y_first):  # "anna" ~ "anna maria"
+        return PARTIAL
+    if x_first != y_first and first_name_groups(x_first) & first_name_groups(y_first):
+        return NICK
+    if _close(x, y):
+        return CLOSE
+    return PARTIAL if _alike(x, y) else DIFF
+
+
+@lru_cache(maxsize=1 << 16)
+def _last_level(x: str, y: str) -> int:
+    if x == y:
+        return EXACT
+    # Fuzzy comparison on the name without its particles: "van der Brink" and "van der
+    # Burg" share a long prefix that says nothing.
+    cx, cy = _core(x), _core(y)
+    if cx == cy or _close(cx, cy) or _one_edit(x.replace(" ", ""), y.replace(" ", "")):
+        return CLOSE  # a typo, also in a particle ("Vn der Veen")
+    if _alike(cx, cy) or _shares_word(x, y):  # "van der berg" ~ "berg"
+        return PARTIAL
+    return DIFF
+
+
+_SURNAME_PARTICLES = frozenset(
+    ["van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "le", "la", "ter", "ten"]
+)
+
+
+def _core(last_name: str) -> str:
+    words = [w for w in last_name.split() if w not in _SURNAME_PARTICLES]
+    return "".join(words) if words else last_name.replace(" ", "")
+
+
+def _first(x: str, y: str) -> int:
+    return _first_level(x, y) if x <= y else _first_level(y, x)  # one cache entry per pair
+
+
+def _last(x: str, y: str) -> int:
+    return _last_level(x, y) if x <= y else _last_level(y, x)
+
+
+def _shares_word(x: str, y: str) -> bool:
+    if " " not in x and " " not in y:
+        return False
+    return any(len(w) >= 3 for w in set(x.split()) & set(y.split()))
+
+
+def _name_weight(fl: int | None, ll: int | None) -> float:
+    return _w("first_name", fl) + _w("last_name", ll)
+
+
+def _name_levels(a: _Features, b: _Features) -> tuple[int | None, int | None, bool]:
+    """Levels of first and last name; when they disagree, the names are also read crosswise
+    (a's first name against b's last name), taking either record as the one swapped."""
+    fl = _first(a.fn, b.fn) if a.fn and b.fn else None
+    ll = _last(a.ln, b.ln) if a.ln and b.ln else None
+    straight = _name_weight(fl, ll)
+    if straight >= 10 or not (a.fn and a.ln and b.fn and b.ln):
+        return fl, ll, False
+    if a.fn[0] != b.ln[0] and a.ln[0] != b.fn[0]:
+        return fl, ll, False  # crosswise, at least one pair would have to start alike
+    best, levels = straight, (fl, ll, False)
+    # b swapped: a's first name is in b's last-name field; or a swapped, the other way.
+    for fl2, ll2 in (
+        (_first(a.fn, b.ln), _last(a.ln, b.fn)),
+        (_first(a.ln, b.fn), _last(a.fn, b.ln)),
+    ):
+        weight = _name_weight(fl2, ll2) - SWAP_PENALTY
+        if weight > best:
+            best, levels = weight, (fl2, ll2, True)
+    return levels
+
+
+def _w(field_name: str, level: int | None) -> float:
+    return 0.0 if level is None else _WEIGHTS[field_name][level]
+
+
+def _exact_level(x: str, y: str) -> int | None:
+    if not x or not y:
+        return None
+    return EXACT if x == y else DIFF
+
+
+def _fuzzy_level(x: str, y: str, *, partial: bool = False) -> int | None:
+    if not x or not y:
+        return None
+    if x == y:
+        return EXACT
+    return _fuzzy_cached(x, y, partial) if x < y else _fuzzy_cached(y, x, partial)
+
+
+@lru_cache(maxsize=1 << 16)
+def _fuzzy_cached(x: str, y: str, partial: bool) -> int:
+    if _close(x, y):
+        return CLOSE
+    if partial and _contains_words(x, y):
+        return PARTIAL
+    return DIFF
+
+
+def _street_level(x: str, y: str) -> int | None:
+    if not x or not y:
+        return None
+    if x == y:
+        return EXACT
+    return _street_cached(x, y) if x < y else _street_cached(y, x)
+
+
+@lru_cache(maxsize=1 << 16)
+def _street_cached(x: str, y: str) -> int:
+    # Another house number is another address, however alike the rest ("vester vej 61" and
+    # "vester vej 35"); a typo in the street name is not.
+    numbers_x = [w for w in x.split() if any(ch.isdigit() for ch in w)]
+    numbers_y = [w for w in y.split() if any(ch.isdigit() for ch in w)]
+    if numbers_x and numbers_y and numbers_x != numbers_y:
+        return DIFF
+    return CLOSE if _close(x, y) else DIFF
+
+
+def _contains_words(x: str, y: str) -> bool:
+    """One company key is the other plus words ("siemens" ~ "siemens healthineers")."""
+    wx, wy = set(x.split()), set(y.split())
+    return wx <= wy or wy <= wx
+
+
+def _email_level(a: _Features, b: _Features) -> tuple[str, int | None]:
+    if not a.email or not b.email:
+        return "email", None
+    if a.email == b.email:
+        return ("role_email" if a.role_email else "email"), EXACT
+    if a.role_email or b.role_email:
+        return "email", DIFF
+    local_a, _, domain_a = a.email.partition("@")
+    local_b, _, domain_b = b.email.partition("@")
+    if local_a == local_b and len(a.local) >= 5:
+        return "email", PARTIAL
+    if domain_a == domain_b and not is_free_mail(domain_a):
+        return "work_mailbox", DIFF
+    return "email", DIFF
+
+
+def _locality(a: _Features, b: _Features) -> list[tuple[str, int]]:
+    """The finest of postal code, city and country that both records have."""
+    if a.country and b.country and a.country != b.country:
+        return [("country", DIFF)]
+    if a.postal and b.postal:
+        if a.postal == b.postal:
+            return [("postal_code", EXACT)]
+        if a.city and a.city == b.city:
+            return [("postal_code_same_city", DIFF)]
+        return [("postal_code", DIFF)]
+    city = _fuzzy_level(a.city, b.city)
+    if city is not None:
+        return [("city", city)]
+    return [("country", EXACT)] if a.country and b.country else []
+
+
+def _may_agree_first(x: str, y: str, gx: frozenset[str], gy: frozenset[str]) -> bool:
+    """False only if _first_level(x, y) is DIFF: every other level needs the same first
+    letter, a nickname in common or a single edit."""
+    return x[0] == y[0] or bool(gx & gy) or _one_edit(x, y)
+
+
+def _may_agree_last(x: str, y: str, cx: str, cy: str) -> bool:
+    """False only if _last_level(x, y) is DIFF (cx, cy: the cores of x and y)."""
+    if cx[:1] == cy[:1] or _one_edit(cx, cy) or _shares_word(x, y):
+        return True
+    return _one_edit(x.replace(" ", ""), y.replace(" ", ""))
+
+
+def _may_reach(a: _Features, b: _Features) -> bool:
+    """False only if the pair cannot score above _BOUND_WITHOUT_NAMES: no email or phone in
+    common, and in every reading of the names (straight or crosswise) one of the two names
+    is DIFF. Most candidate pairs (colleagues, namesakes elsewhere) end here, before the
+    costly comparison."""
+    if (a.email and a.email == b.email) or (a.phone and a.phone == b.phone):
+        return True
+    if not (a.fn and a.ln and b.fn and b.ln):
+        return True
+    if _may_agree_first(a.fn, b.fn, a.fn_groups, b.fn_groups) and _may_agree_last(
+        a.ln, b.ln, a.ln_core, b.ln_core
+    ):
+        return True
+    if _may_agree_first(a.fn, b.ln, a.fn_groups, b.ln_groups) and _may_agree_last(
+        a.ln, b.fn, a.ln_core, b.fn_core
+    ):
+        return True
+    return _may_agree_first(a.ln, b.fn, a.ln_groups, b.fn_groups) and _may_agree_last(
+        a.fn, b.ln, a.fn_core, b.ln_core
+    )
+
+
+def _levels(
+    a: _Features, b: _Features, *, shared_phone: bool = False
+) -> tuple[list[tuple[str, int]], bool]:
+    """The agreement level of every field both records have, and whether names were
+    swapped. `shared_phone`: their common number is on many records (a switchboard)."""
+    fl, ll, swapped = _name_levels(a, b)
+    return _with_other_levels(a, b, fl, ll, shared_phone), swapped
+
+
+def _with_other_levels(
+    a: _Features, b: _Features, fl: int | None, ll: int | None, shared_phone: bool
+) -> list[tuple[str, int]]:
+    email_field, el = _email_level(a, b)
+    phone = _exact_level(a.phone, b.phone)
+    pairs = [
+        ("first_name", fl),
+        ("last_name", ll),
+        (email_field, el),
+        ("shared_phone" if shared_phone and phone == EXACT else "phone", phone),
+        ("company", _fuzzy_level(a.company, b.company, partial=True)),
+        ("street", _street_level(a.street, b.street)),
+    ]
+    return [(f, lvl) for f, lvl in pairs if lvl is not None] + _locality(a, b)
+
+
+def _quick_score(a: _Features, b: _Features, floor: float, *, shared_phone: bool) -> float:
+    """The score, or -inf when it is proven below `floor`: by `_may_reach` before comparing
+    anything, or once the names are compared, when even the best email level short of
+    identical and a full workplace could not lift it to `floor`."""
+    if floor > _BOUND_WITHOUT_NAMES and not _may_reach(a, b):
+        return -math.inf
+    fl, ll, swapped = _name_levels(a, b)
+    shares_key = (a.email and a.email == b.email) or (a.phone and a.phone == b.phone)
+    if not shares_key:
+        names = _w("first_name", fl) + _w("last_name", ll) - (SWAP_PENALTY if swapped else 0)
+        if names + _WEIGHTS["email"][PARTIAL] + CONTEXT_CAP < floor:
+            return -math.inf
+    return _score(_with_other_levels(a, b, fl, ll, shared_phone), swapped)
+
+
+def _score(levels: list[tuple[str, int]], swapped: bool) -> float:
+    person = -SWAP_PENALTY if swapped else 0.0
+    context = 0.0
+    for field_name, level in levels:
+        if field_name in _CONTEXT:
+            context += _WEIGHTS[field_name][level]
+        else:
+            person += _WEIGHTS[field_name][level]
+    return person + min(context, CONTEXT_CAP)
+
+
+# --------------------------------------------------------------------------------------------
+# Matches and reasons
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The verdict on one pair: `score` is the summed log2 weight of evidence (higher = more
+    alike), `probability` the same on a 0-1 scale, `reasons` what agreed or differed."""
+
+    score: float
+    probability: float
+    reasons: list[str] = field(default_factory=list)
+
+
+def _probability(score: float) -> float:
+    odds = score + PRIOR_LOG2_ODDS
+    return 1.0 / (1.0 + 2.0 ** (-odds)) if odds > -60 else 0.0
+
+
+def _full_name(r: PersonRecord, swapped: bool = False) -> str:
+    names = (r.last_name, r.first_name) if swapped else (r.first_name, r.last_name)
+    return " ".join(n for n in names if n)
+
+
+def _name_reasons(a: PersonRecord, b: PersonRecord, fl: int | None, ll: int | None) -> list[str]:
+    if fl is None and ll is None:
+        return []
+    if fl in (EXACT, None) and ll in (EXACT, None):
+        return [f"same name ({_full_name(a)})"]
+    if fl in (NICK, INITIAL) and ll in (EXACT, CLOSE, None):
+        what = "nickname" if fl == NICK else "initial"
+        return [f"first name is a {what} ({a.first_name}/{b.first_name} {a.last_name})"]
+    if (fl is None or fl < DIFF) and (ll is None or ll < DIFF):
+        return [
+            f"name similar ({_pair(a.first_name, b.first_name)} {_pair(a.last_name, b.last_name)})"
+        ]
+    parts = []
+    if fl == DIFF:
+        parts.append(f"first name differs ({a.first_name}/{b.first_name})")
+    if ll == DIFF:
+        parts.append(f"last name differs ({a.last_name}/{b.last_name})")
+    return parts
+
+
+def _pair(x: str, y: str) -> str:
+    return x if x == y else f"{x}/{y}"
+
+
+_FIELD_LABELS = {
+    "email": "email",
+    "work_mailbox": "work email",
+    "role_email": "shared inbox",
+    "phone": "phone",
+    "shared_phone": "switchboard number",
+    "company": "company",
+    "street": "street address",
+    "postal_code": "postal code",
+    "city": "city",
+    "country": "country",
+}
+
+
+def _reasons(
+    a: PersonRecord, b: PersonRecord, levels: list[tuple[str, int]], swapped: bool
+) -> list[str]:
+    by_field = dict(levels)
+    if swapped:
+        b = _swap_names(b)
+    reasons = _name_reasons(a, b, by_field.get("first_name"), by_field.get("last_name"))
+    if swapped:
+        reasons.append("first and last name swapped")
+    for field_name, level in levels:
+        label = _FIELD_LABELS.get(field_name)
+        if label is None:
+            continue
+        if field_name == "postal_code_same_city":
+            reasons.append("same city, other postal code")
+        elif level == EXACT:
+            reasons.append(f"same {label}")
+        elif level == DIFF:
+            reasons.append(f"{label} differs")
+        elif field_name == "email":
+            reasons.append("same email name at another domain")
+        else:
+            reasons.append(f"{label} similar")
+    return reasons
+
+
+def _swap_names(r: PersonRecord) -> PersonRecord:
+    return PersonRecord(key=r.key, first_name=r.last_name, last_name=r.first_name, email=r.email)
+
+
+def _match(
+    a: PersonRecord, b: PersonRecord, fa: _Features, fb: _Features, *, shared_phone: bool = False
+) -> Match:
+    levels, swapped = _levels(fa, fb, shared_phone=shared_phone)
+    score = round(_score(levels, swapped), 3)
+    return Match(score, _probability(score), _reasons(a, b, levels, swapped))
+
+
+def score_pair(a: PersonRecord, b: PersonRecord) -> Match:
+    """Compare two records: their score, its probability and the reasons."""
+    return _match(a, b, _features(a), _features(b))
+
+
+def classify(match: Match | float) -> Decision:
+    """ "merge" at or above AUTO_MERGE, "review" at or above REVIEW, else "distinct"."""
+    score = match.score if isinstance(match, Match) else match
+    if score >= AUTO_MERGE:
+        return "merge"
+    return "review" if score >= REVIEW else "distinct"
+
+
+# --------------------------------------------------------------------------------------------
+# Blocking
+
+
+def _block_keys(f: _Features) -> list[tuple[str, str]]:
+    """(blocking key, refinement) pairs; the refinement splits a block grown past MAX_BLOCK."""
+    names = _name_codes(f)
+    initials = "".join(sorted((f.fn[:1], f.ln[:1])))
+    keys: list[tuple[str, str]] = []
+    if f.email:
+        keys.append(("e" + f.email, names[0] if names else ""))
+    if f.phone:
+        keys.append(("p" + f.phone, names[0] if names else ""))
+    for code in names:
+        if f.company:
+            keys.append((f"n{code}|{f.company[:4]}", f.postal))
+    if f.postal:
+        for sound in {*f.ph_fn, f.ph_ln} - {""}:
+            keys.append((f"o{sound}|{f.postal}", initials))
+    if f.company and (f.fn or f.ln):
+        keys.append((f"c{f.company}|{initials}", f.postal + f.ph_ln))
+    if f.street and (f.fn or f.ln):
+        keys.append((f"s{f.street}|{f.country}|{initials}", f.ph_ln))
+    keys.extend((f"x{full}|{f.country}", f.city) for full in _full_name_keys(f))
+    keys.extend((f"l{local}|{f.country}", f.postal) for local in _local_part_keys(f))
+    return keys
+
+
+def _name_codes(f: _Features) -> list[str]:
+    """Order-independent sound-alike codes of first and last name, one per nickname group."""
+    if not f.ph_ln or not f.ph_fn:
+        return []
+    return ["|".join(sorted((pf, f.ph_ln))) for pf in f.ph_fn]
+
+
+def _full_name_keys(f: _Features) -> list[str]:
+    if not f.fn or not f.ln or len(f.fn) == 1:
+        return []
+    last = f.ln.replace(" ", "")
+    return ["|".join(sorted((group, last))) for group in f.fn_groups]
+
+
+def _local_part_keys(f: _Features) -> set[str]:
+    """The email's local part, and the one people build from their full name: a record with
+    no email meets one whose address is john.smith@ or johnsmith@. (Initial-and-surname
+    forms such as jsmith@ are left out: they make big blocks and add almost no pairs that
+    the name passes miss.)"""
+    keys: set[str] = set()
+    if f.local and not f.role_email and len(f.local) >= 4:
+        keys.add(f.local)
+    first, last = _letters(f.fn.split(" ", 1)[0]), _letters(f.ln)
+    if len(first) > 1 and last:
+        keys.add(first + last)
+    return keys
+
+
+class _Block(NamedTuple):
+    key: int
+    refinement: int
+
+
+def _hashed(f: _Features) -> list[_Block]:
+    # Hashes rather than strings keep the index small; a collision only merges two blocks.
+    return [_Block(hash(k), hash(r)) for k, r in _block_keys(f)]
+
+
+class DedupeIndex:
+    """Records indexed by their blocking keys, built once (say, from a tenant's contacts) and
+    then queried with new records in bulk; `add` makes a new record findable too.
+
+    Blocks hold record positions; a block past `max_block` members is split by its
+    refinement key, and a sub-block past `max_block` is not scanned at all."""
+
+    def __init__(self, records: Iterable[PersonRecord] = (), *, max_block: int = MAX_BLOCK):
+        self.max_block = max_block
+        self._records: list[PersonRecord] = []
+        self._features: list[_Features] = []
+        self._blocks: dict[int, int | list[int]] = {}
+        self._split: dict[int, dict[int, list[int]]] = {}
+        for record in records:
+            self.add(record)
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def add(self, record: PersonRecord) -> None:
+        """Make `record` findable by later queries."""
+        f = _features(record)
+        self._add(record, f, _hashed(f))
+
+    def candidates(self, record: PersonRecord) -> list[PersonRecord]:
+        """Indexed records that share a block with `record` (itself excluded)."""
+        found = self._positions(_hashed(_features(record)))
+        return [self._records[p] for p in sorted(found) if self._records[p].key != record.key]
+
+    def matches(
+        self, record: PersonRecord, *, min_score: float = REVIEW
+    ) -> list[tuple[PersonRecord, Match]]:
+        """Indexed records that score at least `min_score` against `record`, best first."""
+        f = _features(record)
+        return self._matches(record, f, self._positions(_hashed(f)), min_score)
+
+    def _matches(
+        self, record: PersonRecord, f: _Features, positions: set[int], min_score: float
+    ) -> list[tuple[PersonRecord, Match]]:
+        found = []
+        shared = self._phone_is_shared(f)
+        for pos in sorted(positions):
+            other, fo = self._records[pos], self._features[pos]
+            if other.key == record.key:
+                continue
+            if _quick_score(f, fo, min_score, shared_phone=shared) >= min_score:
+                found.append((other, _match(record, other, f, fo, shared_phone=shared)))
+        found.sort(key=lambda pair: -pair[1].score)
+        return found
+
+    def _add(self, record: PersonRecord, f: _Features, blocks: list[_Block]) -> None:
+        pos = len(self._records)
+        self._records.append(record)
+        self._features.append(f)
+        for block in blocks:
+            self._insert(block, pos)
+
+    def _insert(self, block: _Block, pos: int) -> None:
+        split = self._split.get(block.key)
+        if split is not None:
+            split.setdefault(block.refinement, []).append(pos)
+            return
+        members = self._blocks.get(block.key)
+        if members is None:
+            self._blocks[block.key] = pos  # most blocks hold one record: no list for those
+        elif isinstance(members, int):
+            self._blocks[block.key] = [members, pos]
+        else:
+            members.append(pos)
+            if len(members) > self.max_block:
+                self._split_block(block.key, members)
+
+    def _split_block(self, key: int, members: list[int]) -> None:
+        split: dict[int, list[int]] = {}
+        for pos in members:
+            refinement = next(b.refinement for b in _hashed(self._features[pos]) if b.key == key)
+            split.setdefault(refinement, []).append(pos)
+        del self._blocks[key]
+        self._split[key] = split
+
+    def _phone_is_shared(self, f: _Features) -> bool:
+        """Whether SWITCHBOARD_RECORDS or more indexed records carry f's phone number."""
+        if not f.phone:
+            return False
+        key = hash("p" + f.phone)
+        if key in self._split:
+            return True
+        members = self._blocks.get(key)
+        return isinstance(members, list) and len(members) >= SWITCHBOARD_RECORDS
+
+    def _positions(self, blocks: list[_Block]) -> set[int]:
+        found: set[int] = set()
+        for block in blocks:
+            split = self._split.get(block.key)
+            if split is not None:
+                members = split.get(block.refinement)
+                if members and len(members) <= self.max_block:
+                    found.update(members)
+                continue
+            members = self._blocks.get(block.key)
+            if isinstance(members, int):
+                found.add(members)
+            elif members is not None:
+                found.update(members)
+        return found
+
+
+def candidate_pairs(
+    records: Iterable[PersonRecord], *, max_block: int = MAX_BLOCK
+) -> Iterator[tuple[Hashable, Hashable]]:
+    """Every pair of records that shares a blocking key, as (earlier key, later key)."""
+    for a, b, _ in _pairs(records, max_block, None):
+        yield a, b
+
+
+def scored_pairs(
+    records: Iterable[PersonRecord], *, floor: float = -math.inf, max_block: int = MAX_BLOCK
+) -> Iterator[tuple[Hashable, Hashable, float]]:
+    """`candidate_pairs` with the score of each pair (for measuring and tuning). A pair that
+    provably scores below `floor` is reported with -inf, which saves most of the work."""
+    return _pairs(records, max_block, floor)
+
+
+def _pairs(
+    records: Iterable[PersonRecord], max_block: int, floor: float | None
+) -> Iterator[tuple[Hashable, Hashable, float]]:
+    index = DedupeIndex(max_block=max_block)
+    for record in records:
+        f = _features(record)
+        blocks = _hashed(f)
+        shared = index._phone_is_shared(f)
+        for pos in sorted(index._positions(blocks)):
+            score = 0.0
+            if floor is not None:
+                score = _quick_score(index._features[pos], f, floor, shared_phone=shared)
+            yield index._records[pos].key, record.key, score
+        index._add(record, f, blocks)
+
+
+class Duplicate(NamedTuple):
+    """`key` (a new record) looks like `duplicate_of` (an indexed or earlier new record)."""
+
+    key: Hashable
+    duplicate_of: Hashable
+    match: Match
+    decision: Decision
+
+
+def find_duplicates(
+    new_records: Iterable[PersonRecord], index: DedupeIndex, *, add: bool = True
+) -> list[Duplicate]:
+    """Match new records (an import of leads) against the index (the tenant's contacts and
+    leads). With `add`, each new record joins the index after its query, so duplicates within
+    the batch are found as well. Returns every pair scoring at least REVIEW."""
+    found: list[Duplicate] = []
+    for record in new_records:
+        f = _features(record)
+        blocks = _hashed(f)
+        for other, match in index._matches(record, f, index._positions(blocks), REVIEW):
+            found.append(Duplicate(record.key, other.key, match, classify(match)))
+        if add:
+            index._add(record, f, blocks)
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Survivorship
+
+_SURVIVOR_SKIP = frozenset(["key", "updated_at"])
+
+
+def _is_empty(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    return isinstance(value, list | tuple | set | dict) and not value
+
+
+def _as_mapping(record: Mapping[str, Any] | object) -> Mapping[str, Any]:
+    if isinstance(record, Mapping):
+        return record
+    return {f.name: getattr(record, f.name) for f in fields(record)}  # type: ignore[arg-type]
+
+
+def survivor_values(
+    records_newest_first: Sequence[Mapping[str, Any] | PersonRecord],
+    fields_to_merge: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """The merged field values: for each field the first non-empty value in
+    `records_newest_first` (so the most recent one), else the newest record's empty value.
+    Records may be mappings or dataclasses such as PersonRecord; `key` and `updated_at` are
+    left out unless named in `fields_to_merge`."""
+    rows = [_as_mapping(r) for r in records_newest_first]
+    if fields_to_merge is None:
+        names = dict.fromkeys(k for row in rows for k in row if k not in _SURVIVOR_SKIP)
+        fields_to_merge = list(names)
+    merged: dict[str, Any] = {}
+    for name in fields_to_merge:
+        values = [row.get(name) for row in rows]
+        merged[name] = next((v for v in values if not _is_empty(v)), values[0] if values else None)
+    return merged
