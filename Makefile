@@ -49,10 +49,13 @@ up: $(STAMP)
 	$(BIN)/python manage.py collectstatic --no-input -v 0
 	$(BIN)/honcho start -f Procfile
 
-# Benchmarks write docs/benchmarks.md; the CRM-sync one needs PostgreSQL (BENCH_DATABASE_URL or the local one).
+# Benchmarks write docs/benchmarks.md; the CRM-sync and guardrails ones need PostgreSQL
+# (BENCH_DATABASE_URL or the local one).
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/crm_sync.py
+	$(BIN)/python bench/guardrails.py
+	$(BIN)/python bench/leads.py
 
 clean:
 	rm -rf $(VENV) var
