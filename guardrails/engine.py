@@ -194,15 +194,23 @@ class FactsLoader:
             return None
         return 100.0 * len(codes & self.service_heavy) / len(codes)
 
-    def build(self, rows: list[tuple]) -> dict[int, Facts]:
+    def build(self, rows: list[tuple], *, contiguous: bool = False) -> dict[int, Facts]:
+        """Facts of these account rows (ACCOUNT_FIELDS). `contiguous`: the rows are every account
+        between the first and last id, so related rows are fetched by id range (a long IN list
+        costs more to build than to run)."""
         ids = [row[0] for row in rows]
+        related = (
+            {"account_id__gte": ids[0], "account_id__lte": ids[-1]}
+            if contiguous and ids
+            else {"account_id__in": ids}
+        )
         lines: dict[int, set] = defaultdict(set)
-        for account_id, line_id in AccountProductLine.objects.filter(
-            account_id__in=ids
-        ).values_list("account_id", "product_line_id"):
+        for account_id, line_id in AccountProductLine.objects.filter(**related).values_list(
+            "account_id", "product_line_id"
+        ):
             lines[account_id].add(self.line_code[line_id])
         lists: dict[int, set] = defaultdict(set)
-        for account_id, list_id in TargetListMember.objects.filter(account_id__in=ids).values_list(
+        for account_id, list_id in TargetListMember.objects.filter(**related).values_list(
             "account_id", "target_list_id"
         ):
             lists[account_id].add(list_id)
@@ -268,7 +276,7 @@ def iter_account_facts(
         rows = list(query.filter(id__gt=last)[:batch])
         if not rows:
             return
-        yield loader.build(rows)
+        yield loader.build(rows, contiguous=True)
         last = rows[-1][0]
 
 
@@ -455,34 +463,16 @@ class _Rule:
     position: int
     name: str
     predicates: tuple[Predicate, ...]
-    tests: tuple
     outcome: str
     target_kind: str
     target_team_id: int | None
     target_partner_id: int | None
     rationale: str
-    countries: frozenset | None  # the only countries it can match; None: any
+    place_tests: tuple  # on territory, country and region
+    other_tests: tuple
 
 
-def _countries_of(conditions: list[dict], territory_countries: dict[str, set]) -> frozenset | None:
-    """The countries a subject must be in for these conditions to hold (None: no limit). Every
-    territory lies in its areas' countries and a region in its country, so a positive territory,
-    country or region condition limits the rule to those countries."""
-    allowed: set | None = None
-    for condition in conditions:
-        field, op, value = condition["field"], condition["op"], condition["value"]
-        if op != "in":
-            continue
-        if field == "country":
-            found = set(value)
-        elif field == "region":
-            found = {code.split("-", 1)[0] for code in value}
-        elif field == "territory":
-            found = set().union(*(territory_countries.get(code, set()) for code in value))
-        else:
-            continue
-        allowed = found if allowed is None else allowed & found
-    return None if allowed is None else frozenset(allowed)
+LOCATION_FIELDS = frozenset({"territory", "country", "region"})
 
 
 class CompiledRulebook:
@@ -491,11 +481,6 @@ class CompiledRulebook:
     def __init__(self, version: RulebookVersion, rules: list[RouteRule], today: dt.date) -> None:
         self.version = version
         self.today = today
-        territory_countries: dict[str, set] = defaultdict(set)
-        for code, country in TerritoryArea.objects.filter(
-            territory__archived_at__isnull=True
-        ).values_list("territory__code", "country"):
-            territory_countries[code].add(country)
         names = display_names()
         self.names = names
         self.rules = [
@@ -504,21 +489,23 @@ class CompiledRulebook:
                 position=r.position,
                 name=r.name,
                 predicates=(preds := tuple(compile_condition(c, names) for c in r.conditions)),
-                tests=tuple(p.test for p in preds),
                 outcome=r.outcome,
                 target_kind=r.target_kind,
                 target_team_id=r.target_team_id,
                 target_partner_id=r.target_partner_id,
                 rationale=r.rationale,
-                countries=_countries_of(r.conditions, territory_countries),
+                place_tests=tuple(p.test for p in preds if p.condition["field"] in LOCATION_FIELDS),
+                other_tests=tuple(
+                    p.test for p in preds if p.condition["field"] not in LOCATION_FIELDS
+                ),
             )
             for r in rules
         ]
         self._authorized = _authorization_index(today)
         self._targets: dict[tuple, tuple[int, ...]] = {}
-        # Rules that can match a subject in a country, in order: most rulebooks are organised
-        # by geography, so most rules are skipped without testing a condition.
-        self._by_country: dict[str, list[_Rule]] = {}
+        # The rules whose location conditions hold at a place, in order. Rulebooks are organised
+        # by geography, so at any one place most rules drop out once, not once per subject.
+        self._by_place: dict[tuple, list[_Rule]] = {}
 
     @classmethod
     def for_version(
@@ -527,17 +514,19 @@ class CompiledRulebook:
         rules = list(RouteRule.objects.filter(version=version).order_by("position"))
         return cls(version, rules, today or timezone.localdate())
 
-    def rules_for(self, country: str) -> list[_Rule]:
-        found = self._by_country.get(country)
+    def rules_at(self, facts: Facts) -> list[_Rule]:
+        place = (facts.country, facts.region, facts.territories)
+        found = self._by_place.get(place)
         if found is None:
-            found = self._by_country[country] = [
-                r for r in self.rules if r.countries is None or country in r.countries
+            found = self._by_place[place] = [
+                r for r in self.rules if all(test(facts) for test in r.place_tests)
             ]
         return found
 
     def match(self, facts: Facts) -> _Rule | None:
-        for rule in self._by_country.get(facts.country) or self.rules_for(facts.country):
-            for test in rule.tests:
+        place = (facts.country, facts.region, facts.territories)
+        for rule in self._by_place.get(place) or self.rules_at(facts):
+            for test in rule.other_tests:
                 if not test(facts):
                     break
             else:

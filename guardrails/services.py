@@ -688,7 +688,9 @@ def _lint_against_accounts(version, rules, report: LintReport, add) -> None:
         )
     if total:
         for rule in rules:
-            if not rule.is_default and not hits[rule.pk]:
+            # A deal-size condition only holds for deals and leads, never for an account alone.
+            deal_only = any(c["field"] == "deal_size" for c in rule.conditions)
+            if not rule.is_default and not deal_only and not hits[rule.pk]:
                 add("warning", "matches_nothing", "matches none of today's accounts.", rule)
 
 
