@@ -24,7 +24,16 @@ from pipeline.choices import (
     TouchRoute,
 )
 
-__all__ = ["Lead", "Opportunity", "OpportunityLine", "Stage", "StageChange", "Touch"]
+__all__ = [
+    "LEAD_ENRICHED_FIELDS",
+    "LEAD_PERSON_FIELDS",
+    "Lead",
+    "Opportunity",
+    "OpportunityLine",
+    "Stage",
+    "StageChange",
+    "Touch",
+]
 
 WHOLE_TENANT_ROLES = ("revops_admin", "direct_manager")
 
@@ -196,6 +205,43 @@ class LeadQuerySet(TenantQuerySet):
             Q(assigned_user_id=membership.user_id)
             | Q(assigned_team_id=membership.team_id, assigned_user__isnull=True)
         )
+
+
+# What a person tells us about themselves, as received: merged field by field when two leads are
+# the same person, and the fields intake accepts (with source, priority and external id).
+LEAD_PERSON_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "title",
+    "company",
+    "website",
+    "street",
+    "city",
+    "postal_code",
+    "region",
+    "country",
+    "product_interest",
+    "service_needs",
+    "employee_band",
+    "estimated_amount",
+    "message",
+)
+# What enrichment derives from them.
+LEAD_ENRICHED_FIELDS = (
+    "email_key",
+    "domain",
+    "phone_e164",
+    "country_code",
+    "region_code",
+    "company_key",
+    "territory",
+    "account",
+    "contact",
+    "enriched_at",
+    "needs_enrichment",
+)
 
 
 class Lead(Synced):

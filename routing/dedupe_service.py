@@ -33,7 +33,7 @@ from django.utils import timezone
 from accounts.models import Contact
 from core.sync import safe_horizon
 from pipeline.choices import LeadStatus
-from pipeline.models import Lead, Touch
+from pipeline.models import LEAD_PERSON_FIELDS, Lead, Touch
 from routing import notify
 from routing.choices import CandidateStatus, EventKind, TimerState
 from routing.dedupe import AUTO_MERGE, DedupeIndex, PersonRecord, find_duplicates
@@ -48,22 +48,10 @@ __all__ = [
     "undo_merge",
 ]
 
+LIST_FIELDS = ("product_interest", "service_needs")
+# The person's fields and the keys enrichment derived from them (a merge keeps them consistent).
 SCALAR_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "title",
-    "company",
-    "website",
-    "street",
-    "city",
-    "postal_code",
-    "region",
-    "country",
-    "employee_band",
-    "estimated_amount",
-    "message",
+    *(name for name in LEAD_PERSON_FIELDS if name not in LIST_FIELDS),
     "email_key",
     "domain",
     "phone_e164",
@@ -71,7 +59,6 @@ SCALAR_FIELDS = (
     "region_code",
     "company_key",
 )
-LIST_FIELDS = ("product_interest", "service_needs")
 MERGED_FIELDS = SCALAR_FIELDS + LIST_FIELDS
 DEDUPED_STATUSES = (
     LeadStatus.NEW,

@@ -420,6 +420,7 @@ class NotificationPreference(TenantOwned):
     email = models.CharField(
         max_length=10, choices=DigestMode.choices, default=DigestMode.IMMEDIATE
     )
+    last_digest_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         base_manager_name = "all_tenants"

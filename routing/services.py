@@ -24,11 +24,13 @@ from guardrails.choices import Outcome
 from guardrails.engine import CompiledRulebook, Decision, FactsLoader, apply_exception
 from guardrails.models import Rulebook
 from pipeline.choices import Channel, LeadStatus, TouchRoute
-from pipeline.models import Lead, Touch
+from pipeline.models import LEAD_ENRICHED_FIELDS, LEAD_PERSON_FIELDS, Lead, Touch
 from routing import assign, notify, sla
 from routing.calendar import WorkingTime, add_business_minutes
 from routing.choices import EventKind, TimerKind, TimerState
 from routing.models import LeadEvent, SlaTimer
+from tenancy.choices import PartnerStatus, Role
+from tenancy.models import Membership
 
 __all__ = [
     "accept_lead",
@@ -135,34 +137,8 @@ class Context:
 
 
 LEAD_UPDATE_FIELDS = [
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "title",
-    "company",
-    "website",
-    "street",
-    "city",
-    "postal_code",
-    "region",
-    "country",
-    "employee_band",
-    "estimated_amount",
-    "message",
-    "product_interest",
-    "service_needs",
-    "email_key",
-    "domain",
-    "phone_e164",
-    "country_code",
-    "region_code",
-    "company_key",
-    "territory",
-    "account",
-    "contact",
-    "enriched_at",
-    "needs_enrichment",
+    *LEAD_PERSON_FIELDS,  # survivorship and the enrichment provider may fill them
+    *LEAD_ENRICHED_FIELDS,
     "duplicate_of",
     "status",
     "route",
@@ -448,6 +424,19 @@ def reassign_lead(
     now = now or timezone.now()
     if sum(x is not None for x in (partner, user)) != 1:
         raise ValidationError("Choose one partner or one rep.")
+    if lead.processed_at is None or lead.status not in (*OPEN, LeadStatus.UNROUTABLE):
+        raise ValidationError(
+            f"A lead that is {lead.get_status_display().lower()} cannot be reassigned."
+        )
+    if partner is not None and partner.status != PartnerStatus.ACTIVE:
+        raise ValidationError({"partner": f"{partner} is {partner.status}."})
+    if user is not None:
+        seat = Membership.objects.filter(
+            user=user, is_active=True, role__in=Role.direct_roles()
+        ).first()
+        if seat is None:
+            raise ValidationError({"user": f"{user} is not an active direct sales member."})
+        team = seat.team
     sla.stop_timers(lead, sla.ALL_KINDS, state=TimerState.CANCELLED, now=now)
     lead.routing_attempts += 1
     lead.status = LeadStatus.ROUTED

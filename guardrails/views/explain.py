@@ -29,7 +29,7 @@ from guardrails.models import RulebookVersion
 from guardrails.plain import rule_names
 from tenancy.models import Partner, Team
 
-__all__ = ["explain", "register"]
+__all__ = ["explain", "explain_result", "register"]
 
 EXPLAINABLE = (VersionStatus.ACTIVE, VersionStatus.SCHEDULED, VersionStatus.DRAFT)
 
@@ -124,12 +124,12 @@ def explain(request: HttpRequest) -> HttpResponse:
         "matches": matches,
         "searched": mode == "account" and bool(request.GET.get("q")),
         "explanation": explanation,
-        "result": _result(explanation, used, choices) if explanation else None,
+        "result": explain_result(explanation, used, choices) if explanation else None,
     }
     return render(request, "guardrails/explain/explain.html", context, status=status)
 
 
-def _result(
+def explain_result(
     explanation: engine.Explanation, version: RulebookVersion, choices: TenantChoices
 ) -> dict:
     """What the template shows: the decision in words, the traces, the rules not evaluated and

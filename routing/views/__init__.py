@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("inbox", "console", "submit")
+MODULES = ("inbox", "console", "submit", "notifications", "duplicates", "leadops")
 
 
 def register_all_pages() -> None:

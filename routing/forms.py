@@ -1,0 +1,491 @@
+"""Forms of the lead-ops pages: the inbox's decline and touch forms, the partner's lead submission,
+the console's queue filters and reassignment, notification preferences, and the lead-ops
+settings (SLA policies, business calendar, assignees, enrichment provider, web-to-lead forms).
+
+Forms check the shape of the input and name the field (and line) that is wrong; the rules live in
+routing.services and friends, whose ValidationErrors are put back with `attach_errors`. Choices
+come from `visible_to(membership)`, inside the request's tenant scope.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlsplit
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from accounts.choices import EmployeeBand, ServiceNeed
+from accounts.models import ProductLine
+from core.webhooks import UnsafeURL, check_url
+from guardrails.forms_people import attach_errors
+from pipeline.choices import Channel, LeadSource, LeadStatus, Priority
+from routing.choices import DigestMode
+from routing.models import LeadForm
+from routing.sla import DEFAULT_POLICIES, Policy
+from tenancy.choices import PartnerStatus, Role
+from tenancy.models import Membership, Partner, Team
+
+__all__ = [
+    "AssigneeForm",
+    "CalendarForm",
+    "EnrichmentForm",
+    "LeadFormForm",
+    "PreferenceForm",
+    "QueueFilterForm",
+    "ReassignForm",
+    "RejectForm",
+    "SlaPolicyForm",
+    "SubmitLeadForm",
+    "TouchForm",
+    "attach_errors",
+    "sla_policy_forms",
+]
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+# A month of business minutes is more than any SLA needs, and keeps the calendar search short.
+MAX_MINUTES = 43_200
+TOUCH_CHANNELS = [
+    (c.value, c.label)
+    for c in (Channel.CALL, Channel.EMAIL, Channel.MEETING, Channel.EVENT, Channel.OTHER)
+]
+WEEKDAYS = [
+    (0, "Monday"),
+    (1, "Tuesday"),
+    (2, "Wednesday"),
+    (3, "Thursday"),
+    (4, "Friday"),
+    (5, "Saturday"),
+    (6, "Sunday"),
+]
+MAX_HOLIDAYS = 366
+MAX_ORIGINS = 20
+
+
+# --- the inbox --------------------------------------------------------------------------------
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        label="Why do you decline it?",
+        error_messages={"required": "Say why you decline the lead."},
+    )
+
+
+class TouchForm(forms.Form):
+    channel = forms.ChoiceField(choices=TOUCH_CHANNELS)
+    subject = forms.CharField(max_length=300, required=False, label="What was it about?")
+    occurred_at = forms.DateTimeField(
+        required=False,
+        widget=DATETIME,
+        label="When",
+        help_text="Empty: now.",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        error_messages={"invalid": "Give the time as YYYY-MM-DD HH:MM."},
+    )
+
+    def __init__(self, *args: Any, lead: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lead = lead
+
+    def clean_occurred_at(self) -> dt.datetime | None:
+        when = self.cleaned_data.get("occurred_at")
+        if when is None:
+            return None
+        if when > timezone.now() + dt.timedelta(minutes=5):
+            raise ValidationError("A touch cannot be in the future.")
+        if self.lead is not None and when < self.lead.created_at - dt.timedelta(minutes=1):
+            arrived = timezone.localtime(self.lead.created_at)
+            raise ValidationError(
+                f"The lead arrived on {arrived:%Y-%m-%d %H:%M}; a touch cannot be before that."
+            )
+        return when
+
+
+# --- the partner's lead submission -------------------------------------------------------------
+
+
+class SubmitLeadForm(forms.Form):
+    """A lead a partner found. At least a way to reach the person, and who they are."""
+
+    first_name = forms.CharField(max_length=100, required=False)
+    last_name = forms.CharField(max_length=100, required=False)
+    email = forms.EmailField(max_length=254, required=False)
+    phone = forms.CharField(max_length=40, required=False)
+    title = forms.CharField(max_length=150, required=False, label="Job title")
+    company = forms.CharField(max_length=200)
+    website = forms.CharField(max_length=253, required=False)
+    street = forms.CharField(max_length=200, required=False)
+    city = forms.CharField(max_length=100, required=False)
+    postal_code = forms.CharField(max_length=20, required=False, label="Postal code")
+    region = forms.CharField(max_length=100, required=False)
+    country = forms.CharField(max_length=100)
+    product_interest = forms.MultipleChoiceField(
+        choices=(), required=False, widget=forms.CheckboxSelectMultiple, label="Interested in"
+    )
+    service_needs = forms.MultipleChoiceField(
+        choices=ServiceNeed.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Service needs",
+    )
+    employee_band = forms.ChoiceField(
+        choices=[("", "Unknown"), *EmployeeBand.choices], required=False, label="Employees"
+    )
+    estimated_amount = forms.DecimalField(
+        required=False, min_value=0, max_digits=16, decimal_places=2, label="Estimated amount"
+    )
+    message = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=5000,
+        label="What do they need?",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product_interest"].choices = list(
+            ProductLine.objects.order_by("name").values_list("code", "name")
+        )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not (data.get("email") or data.get("phone")) and not self.has_error("email"):
+            self.add_error("email", "Give an email address or a phone number to reach them.")
+        if not (data.get("first_name") or data.get("last_name")):
+            self.add_error("last_name", "Give the person's name.")
+        return data
+
+    def lead_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["product_interest"] = list(data.get("product_interest") or [])
+        data["service_needs"] = list(data.get("service_needs") or [])
+        return {k: v for k, v in data.items() if v not in ("", None, [])}
+
+
+# --- the console's queue ----------------------------------------------------------------------
+
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(max_length=100, required=False, label="Search")
+    status = forms.ChoiceField(choices=[("", "Any status"), *LeadStatus.choices], required=False)
+    route = forms.ChoiceField(
+        choices=[("", "Any route"), ("direct", "Direct"), ("partner", "Partner"), ("none", "None")],
+        required=False,
+    )
+    partner = forms.ModelChoiceField(
+        queryset=Partner.objects.none(), required=False, empty_label="Any partner"
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, empty_label="Any team"
+    )
+    source = forms.ChoiceField(choices=[("", "Any source"), *LeadSource.choices], required=False)
+    created_from = forms.DateField(required=False, widget=DATE, label="Created from")
+    created_to = forms.DateField(required=False, widget=DATE, label="Created until")
+
+    def __init__(self, *args: Any, membership: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = Partner.objects.visible_to(membership)
+        self.fields["team"].queryset = Team.objects.visible_to(membership)
+        for name in ("partner", "team"):
+            self.fields[name].error_messages["invalid_choice"] = f"No such {name}."
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("created_from"), data.get("created_to")
+        if start and end and end < start:
+            self.add_error("created_to", "The end of the range is before its start.")
+        return data
+
+
+class ReassignForm(forms.Form):
+    """Hand a lead to one partner or one direct rep."""
+
+    partner = forms.ModelChoiceField(
+        queryset=Partner.objects.none(), required=False, empty_label="—"
+    )
+    rep = forms.ModelChoiceField(
+        queryset=Membership.objects.none(), required=False, empty_label="—", label="Direct rep"
+    )
+
+    def __init__(self, *args: Any, membership: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = Partner.objects.visible_to(membership).filter(
+            status=PartnerStatus.ACTIVE
+        )
+        self.fields["rep"].queryset = (
+            Membership.objects.visible_to(membership)
+            .filter(role__in=sorted(Role.direct_roles()), is_active=True)
+            .select_related("user", "team")
+            .order_by("team__name", "user__email")
+        )
+        self.fields["rep"].label_from_instance = lambda m: f"{m.user.email} · {m.team.name}"
+        self.fields["partner"].error_messages["invalid_choice"] = "No such partner."
+        self.fields["rep"].error_messages["invalid_choice"] = "No such rep."
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.errors:
+            return data
+        if bool(data.get("partner")) == bool(data.get("rep")):
+            raise ValidationError("Choose one partner or one rep.")
+        return data
+
+
+# --- notifications ----------------------------------------------------------------------------
+
+
+class PreferenceForm(forms.Form):
+    email = forms.ChoiceField(
+        choices=DigestMode.choices, widget=forms.RadioSelect, label="Email me"
+    )
+
+
+# --- lead-ops settings ------------------------------------------------------------------------
+
+
+class SlaPolicyForm(forms.Form):
+    """One route and priority. Shown with the default until the tenant saves its own."""
+
+    accept_minutes = forms.IntegerField(min_value=1, max_value=MAX_MINUTES, label="To accept")
+    first_touch_minutes = forms.IntegerField(
+        min_value=1, max_value=MAX_MINUTES, label="To first touch"
+    )
+    remind_before_minutes = forms.IntegerField(
+        min_value=0, max_value=MAX_MINUTES, label="Remind before"
+    )
+    recall_after_minutes = forms.IntegerField(
+        min_value=0, max_value=MAX_MINUTES, label="Recall after breach"
+    )
+    max_recalls = forms.IntegerField(min_value=0, max_value=10, label="Recalls at most")
+
+    def __init__(self, *args: Any, route: str, priority: str, saved: bool, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.route, self.priority, self.saved = route, priority, saved
+
+    def clean(self) -> dict:
+        data = super().clean()
+        accept, touch = data.get("accept_minutes"), data.get("first_touch_minutes")
+        if accept and touch and touch < accept:
+            self.add_error(
+                "first_touch_minutes", "The first touch cannot be due before the acceptance."
+            )
+        return data
+
+    @property
+    def title(self) -> str:
+        return f"{self.route.capitalize()} · {Priority(self.priority).label.lower()} priority"
+
+
+def sla_policy_forms(data: Any, saved: dict[tuple[str, str], Any]) -> list[SlaPolicyForm]:
+    """A form per route and priority, filled with the saved policy or the default."""
+    forms_ = []
+    for (route, priority), default in DEFAULT_POLICIES.items():
+        row = saved.get((route, priority))
+        policy = (
+            Policy(
+                row.accept_minutes,
+                row.first_touch_minutes,
+                row.remind_before_minutes,
+                row.recall_after_minutes,
+                row.max_recalls,
+            )
+            if row
+            else default
+        )
+        forms_.append(
+            SlaPolicyForm(
+                data,
+                prefix=f"{route}-{priority}",
+                route=route,
+                priority=priority,
+                saved=row is not None,
+                initial={
+                    "accept_minutes": policy.accept_minutes,
+                    "first_touch_minutes": policy.first_touch_minutes,
+                    "remind_before_minutes": policy.remind_before_minutes,
+                    "recall_after_minutes": policy.recall_after_minutes,
+                    "max_recalls": policy.max_recalls,
+                },
+            )
+        )
+    return forms_
+
+
+class CalendarForm(forms.Form):
+    working_days = forms.TypedMultipleChoiceField(
+        choices=WEEKDAYS,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one working day."},
+    )
+    day_starts = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    day_ends = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    holidays = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        help_text="One date a line, as YYYY-MM-DD.",
+    )
+
+    def clean_holidays(self) -> list[str]:
+        days: list[str] = []
+        for number, line in enumerate(self.cleaned_data.get("holidays", "").splitlines(), 1):
+            text = line.strip()
+            if not text:
+                continue
+            try:
+                day = dt.date.fromisoformat(text)
+            except ValueError:
+                raise ValidationError(
+                    f"Line {number}: “{text[:40]}” is not a date; write it as YYYY-MM-DD."
+                ) from None
+            days.append(day.isoformat())
+        if len(days) > MAX_HOLIDAYS:
+            raise ValidationError(f"At most {MAX_HOLIDAYS} holidays.")
+        return sorted(set(days))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        starts, ends = data.get("day_starts"), data.get("day_ends")
+        if starts and ends and ends <= starts:
+            self.add_error("day_ends", "The working day must end after it starts.")
+        return data
+
+
+class AssigneeForm(forms.Form):
+    accepts_leads = forms.BooleanField(required=False, label="Takes new leads")
+    weight = forms.IntegerField(
+        min_value=1,
+        max_value=100,
+        help_text="Share of the round robin against the others (1–100).",
+    )
+    capacity = forms.IntegerField(
+        min_value=1,
+        max_value=100_000,
+        required=False,
+        help_text="Most open leads at once; empty: no cap.",
+    )
+    away_from = forms.DateField(required=False, widget=DATE, label="Away from")
+    away_until = forms.DateField(
+        required=False, widget=DATE, label="Away until", help_text="Empty: until further notice."
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("away_from"), data.get("away_until")
+        if end and not start:
+            self.add_error("away_from", "Say from when they are away.")
+        elif start and end and end < start:
+            self.add_error("away_until", "The return is before the start of the absence.")
+        return data
+
+
+class EnrichmentForm(forms.Form):
+    is_active = forms.BooleanField(required=False, label="Ask this service for every new lead")
+    url = forms.CharField(
+        max_length=200,
+        label="URL",
+        help_text="Called with ?domain=…&company=…&country=… and must answer with JSON.",
+    )
+    api_key = forms.CharField(
+        max_length=200,
+        required=False,
+        label="API key",
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Sent as a bearer token. Empty: keep the current key.",
+    )
+    clear_key = forms.BooleanField(required=False, label="Remove the key")
+    timeout_seconds = forms.FloatField(
+        min_value=0.1, max_value=30, label="Timeout (seconds)", initial=2.0
+    )
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"].strip()
+        try:
+            check_url(url)
+        except UnsafeURL as exc:
+            raise ValidationError(str(exc)) from None
+        return url
+
+
+def _origin(line: str, number: int) -> str:
+    try:
+        parts = urlsplit(line)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise ValidationError(f"Line {number}: “{line[:60]}” is not a valid address.") from None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValidationError(
+            f"Line {number}: “{line[:60]}” is not a site; write it as https://www.example.com."
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        raise ValidationError(
+            f"Line {number}: “{line[:60]}” has a path; give the site only, "
+            f"such as {parts.scheme}://{parts.netloc}."
+        )
+    if parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1"):
+        raise ValidationError(
+            f"Line {number}: “{line[:60]}” is not https; forms are embedded on https sites only."
+        )
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+class LeadFormForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    source_detail = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Source detail",
+        help_text="Stored on each lead, e.g. the campaign or page the form sits on.",
+    )
+    priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.NORMAL)
+    partner = forms.ModelChoiceField(
+        queryset=Partner.objects.none(),
+        required=False,
+        empty_label="None: the manufacturer's own form",
+        label="Co-branded for partner",
+        help_text="Its leads count as submitted by that partner.",
+    )
+    allowed_origins = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="Sites that may embed it",
+        help_text="One a line, such as https://www.example.com. Empty: no site may embed it.",
+    )
+    thank_you = forms.CharField(
+        max_length=300,
+        label="Thank-you text",
+        initial="Thank you. We will be in touch shortly.",
+    )
+    is_active = forms.BooleanField(required=False, initial=True, label="Accepts submissions")
+
+    def __init__(self, *args: Any, membership: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = Partner.objects.visible_to(membership)
+        self.fields["partner"].error_messages["invalid_choice"] = "No such partner."
+
+    def clean_allowed_origins(self) -> list[str]:
+        origins: list[str] = []
+        for number, line in enumerate(self.cleaned_data.get("allowed_origins", "").splitlines(), 1):
+            text = line.strip()
+            if text:
+                origins.append(_origin(text, number))
+        if len(origins) > MAX_ORIGINS:
+            raise ValidationError(f"At most {MAX_ORIGINS} sites.")
+        return list(dict.fromkeys(origins))
+
+    @staticmethod
+    def initial_for(form: LeadForm) -> dict:
+        return {
+            "name": form.name,
+            "source_detail": form.source_detail,
+            "priority": form.priority,
+            "partner": form.partner_id,
+            "allowed_origins": "\n".join(form.allowed_origins or []),
+            "thank_you": form.thank_you,
+            "is_active": form.is_active,
+        }

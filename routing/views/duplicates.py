@@ -1,0 +1,127 @@
+"""The console's duplicate review: pairs the matcher scored between its two thresholds, side by
+side with their score and reasons, to merge or to mark "not a duplicate" (remembered, never
+proposed again); and the recent merges, automatic or by hand, each of which can be undone.
+
+The work is routing.dedupe_service's: `merge_candidate`, `mark_distinct`, `undo_merge`. Every
+action is a POST that answers with a redirect and a message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from core.api.filters import MAX_ID
+from routing.choices import CandidateStatus
+from routing.dedupe_service import mark_distinct, merge_candidate, undo_merge
+from routing.models import DuplicateCandidate, LeadMerge
+from routing.views.common import flash_outcome, in_tenant_timezone
+
+__all__ = ["candidate_distinct", "candidate_merge", "duplicate_review", "merge_undo", "register"]
+
+PER_PAGE = 20
+RECENT_MERGES = 20
+# What the reviewer compares, lead against lead (or contact), in this order.
+COMPARED = (
+    ("Name", lambda r: " ".join(p for p in (r.first_name, r.last_name) if p)),
+    ("Email", lambda r: r.email),
+    ("Phone", lambda r: r.phone),
+    ("Company", lambda r: getattr(r, "company", "") or _account_name(r)),
+    ("Title", lambda r: r.title),
+    ("Street", lambda r: getattr(r, "street", "")),
+    ("City", lambda r: getattr(r, "city", "")),
+    ("Postal code", lambda r: getattr(r, "postal_code", "")),
+    ("Country", lambda r: getattr(r, "country", "")),
+)
+
+
+def register() -> None:
+    from tenancy.navigation import Page, register_pages
+
+    register_pages(
+        "console",
+        Page("duplicates/", duplicate_review, "duplicates", nav="Duplicates", order=37),
+        Page("duplicates/<int:pk>/merge/", candidate_merge, "duplicate-merge"),
+        Page("duplicates/<int:pk>/distinct/", candidate_distinct, "duplicate-distinct"),
+        Page("duplicates/merges/<int:pk>/undo/", merge_undo, "merge-undo"),
+    )
+
+
+def _account_name(row: Any) -> str:
+    account = getattr(row, "account", None)
+    return account.name if account else ""
+
+
+def _compare(left: Any, right: Any) -> list[dict[str, Any]]:
+    rows = []
+    for label, value in COMPARED:
+        a, b = (value(left) or "").strip(), (value(right) or "").strip()
+        if a or b:
+            rows.append({"label": label, "left": a, "right": b, "differs": a.lower() != b.lower()})
+    return rows
+
+
+@in_tenant_timezone
+def duplicate_review(request: HttpRequest) -> HttpResponse:
+    pending = DuplicateCandidate.objects.filter(status=CandidateStatus.PENDING).select_related(
+        "lead__account", "other_lead__account", "contact__account"
+    )
+    page = Paginator(pending.order_by("-score", "id"), PER_PAGE).get_page(request.GET.get("page"))
+    for pair in page.object_list:
+        other = pair.other_lead or pair.contact
+        pair.rows = _compare(pair.lead, other)
+        pair.other_kind = "lead" if pair.other_lead_id else "contact"
+    merges = LeadMerge.objects.select_related("survivor", "merged", "merged_by", "undone_by")[
+        :RECENT_MERGES
+    ]
+    context = {"page": page, "merges": merges, "pending_count": page.paginator.count}
+    return render(request, "routing/duplicates/review.html", context)
+
+
+def _candidate(pk: int) -> DuplicateCandidate:
+    if pk > MAX_ID:
+        raise Http404("No such pair.")
+    return get_object_or_404(DuplicateCandidate.objects.all(), pk=pk)
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    return redirect(reverse("console:duplicates", args=[request.tenant.slug]))
+
+
+@require_POST
+def candidate_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    pair = _candidate(pk)
+    what = "Contact linked" if pair.contact_id else "Leads merged"
+    flash_outcome(
+        request, lambda: merge_candidate(pair, user=request.user), f"{what} (pair #{pair.pk})."
+    )
+    return _back(request)
+
+
+@require_POST
+def candidate_distinct(request: HttpRequest, pk: int) -> HttpResponse:
+    pair = _candidate(pk)
+    flash_outcome(
+        request,
+        lambda: mark_distinct(pair, user=request.user),
+        f"Pair #{pair.pk} marked as not a duplicate; it will not be proposed again.",
+    )
+    return _back(request)
+
+
+@require_POST
+def merge_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    if pk > MAX_ID:
+        raise Http404("No such merge.")
+    merge = get_object_or_404(LeadMerge.objects.all(), pk=pk)
+    flash_outcome(
+        request,
+        lambda: undo_merge(merge, user=request.user),
+        f"Merge of lead {merge.merged_id} into {merge.survivor_id} undone; both leads are back.",
+    )
+    return _back(request)

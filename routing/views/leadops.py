@@ -1,0 +1,321 @@
+"""The console's lead-ops settings: SLA policies by route and priority (the defaults of
+routing.sla show until the tenant saves its own), the business calendar the SLA clocks run on,
+who takes leads and how many (direct reps and partners: weight, capacity, time away), the HTTP
+enrichment provider, and the public web-to-lead forms with their embed snippet.
+
+Changes apply to what happens next: new timers use the new policies and calendar, the next
+assignment the new weights. Running timers keep the due time they were started with.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from core.api.filters import MAX_ID
+from pipeline.models import Lead
+from routing.choices import ProviderKind
+from routing.forms import (
+    WEEKDAYS,
+    AssigneeForm,
+    CalendarForm,
+    EnrichmentForm,
+    LeadFormForm,
+    sla_policy_forms,
+)
+from routing.models import (
+    Assignee,
+    BusinessCalendar,
+    EnrichmentProvider,
+    LeadForm,
+    SlaPolicy,
+)
+from routing.public import embed_snippet
+from routing.views.common import OPEN_STATUSES, in_tenant_timezone
+from tenancy.choices import Role
+from tenancy.models import Membership, Partner
+
+__all__ = [
+    "assignee_partner",
+    "assignee_rep",
+    "assignees",
+    "business_calendar",
+    "enrichment",
+    "lead_form_edit",
+    "lead_form_new",
+    "lead_forms",
+    "overview",
+    "register",
+    "sla_policies",
+]
+
+
+def register() -> None:
+    from tenancy.navigation import Page, register_pages
+
+    register_pages(
+        "console",
+        Page("lead-ops/", overview, "lead-ops", nav="Lead ops", order=38),
+        Page("lead-ops/sla/", sla_policies, "lead-ops-sla"),
+        Page("lead-ops/calendar/", business_calendar, "lead-ops-calendar"),
+        Page("lead-ops/assignees/", assignees, "assignees"),
+        Page("lead-ops/assignees/rep/<int:pk>/", assignee_rep, "assignee-rep"),
+        Page("lead-ops/assignees/partner/<int:pk>/", assignee_partner, "assignee-partner"),
+        Page("lead-ops/enrichment/", enrichment, "enrichment"),
+        Page("lead-ops/forms/", lead_forms, "lead-forms"),
+        Page("lead-ops/forms/new/", lead_form_new, "lead-form-new"),
+        Page("lead-ops/forms/<int:pk>/", lead_form_edit, "lead-form"),
+    )
+
+
+def _to(request: HttpRequest, name: str, *args: Any) -> HttpResponse:
+    return redirect(reverse(f"console:{name}", args=[request.tenant.slug, *args]))
+
+
+# --- overview -----------------------------------------------------------------------------------
+
+
+def overview(request: HttpRequest) -> HttpResponse:
+    calendar = BusinessCalendar.objects.first()
+    provider = EnrichmentProvider.objects.filter(kind=ProviderKind.HTTP).first()
+    context = {
+        "saved_policies": SlaPolicy.objects.count(),
+        "calendar": calendar,
+        "weekdays": _weekday_names(calendar.working_days if calendar else [0, 1, 2, 3, 4]),
+        "assignee_settings": Assignee.objects.count(),
+        "provider": provider,
+        "forms": LeadForm.objects.aggregate(
+            total=Count("pk"), active=Count("pk", filter=Q(is_active=True))
+        ),
+    }
+    return render(request, "routing/leadops/overview.html", context)
+
+
+def _weekday_names(days: list[int]) -> str:
+    names = dict(WEEKDAYS)
+    return ", ".join(names[d][:3] for d in sorted(days) if d in names)
+
+
+# --- SLA policies -------------------------------------------------------------------------------
+
+
+def sla_policies(request: HttpRequest) -> HttpResponse:
+    saved = {(p.route, p.priority): p for p in SlaPolicy.objects.all()}
+    if request.method == "POST" and request.POST.get("reset"):
+        removed, _ = SlaPolicy.objects.all().delete()
+        messages.success(
+            request,
+            "The default policies apply again." if removed else "The defaults already apply.",
+        )
+        return _to(request, "lead-ops-sla")
+    forms = sla_policy_forms(request.POST if request.method == "POST" else None, saved)
+    if request.method == "POST" and all(f.is_valid() for f in forms):
+        with transaction.atomic():
+            for form in forms:
+                SlaPolicy.objects.update_or_create(
+                    route=form.route,
+                    priority=form.priority,
+                    defaults={"tenant": request.tenant, **form.cleaned_data},
+                )
+        messages.success(request, "SLA policies saved. New leads are timed by them.")
+        return _to(request, "lead-ops-sla")
+    status = 400 if request.method == "POST" else 200
+    context = {"forms": forms, "any_saved": bool(saved), "invalid": status == 400}
+    return render(request, "routing/leadops/sla.html", context, status=status)
+
+
+# --- business calendar --------------------------------------------------------------------------
+
+
+def business_calendar(request: HttpRequest) -> HttpResponse:
+    calendar = BusinessCalendar.objects.first()
+    initial = {
+        "working_days": calendar.working_days if calendar else [0, 1, 2, 3, 4],
+        "day_starts": calendar.day_starts if calendar else "08:00",
+        "day_ends": calendar.day_ends if calendar else "18:00",
+        "holidays": "\n".join(calendar.holidays) if calendar else "",
+    }
+    form = CalendarForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        BusinessCalendar.objects.update_or_create(
+            tenant=request.tenant,
+            defaults={
+                "working_days": sorted(set(data["working_days"])),
+                "day_starts": data["day_starts"],
+                "day_ends": data["day_ends"],
+                "holidays": data["holidays"],
+            },
+        )
+        messages.success(request, "Business calendar saved. New SLA clocks run on it.")
+        return _to(request, "lead-ops-calendar")
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "saved": calendar is not None, "tz": request.tenant.timezone}
+    return render(request, "routing/leadops/calendar.html", context, status=status)
+
+
+# --- assignees ----------------------------------------------------------------------------------
+
+
+def _open_load(field: str) -> Counter:
+    rows = (
+        Lead.objects.filter(status__in=OPEN_STATUSES, **{f"{field}__isnull": False})
+        .values(field)
+        .annotate(n=Count("pk"))
+    )
+    return Counter({row[field]: row["n"] for row in rows})
+
+
+def assignees(request: HttpRequest) -> HttpResponse:
+    membership = request.membership
+    settings_by_member = {
+        a.membership_id: a for a in Assignee.objects.filter(membership__isnull=False)
+    }
+    settings_by_partner = {a.partner_id: a for a in Assignee.objects.filter(partner__isnull=False)}
+    user_load, partner_load = _open_load("assigned_user"), _open_load("assigned_partner")
+    reps = list(
+        Membership.objects.visible_to(membership)
+        .filter(role__in=sorted(Role.direct_roles()))
+        .select_related("user", "team")
+        .order_by("team__name", "user__email")
+    )
+    for rep in reps:
+        rep.setting = settings_by_member.get(rep.pk)
+        rep.load = user_load[rep.user_id]
+    partners = list(Partner.objects.visible_to(membership).order_by("name"))
+    for partner in partners:
+        partner.setting = settings_by_partner.get(partner.pk)
+        partner.load = partner_load[partner.pk]
+    return render(request, "routing/leadops/assignees.html", {"reps": reps, "partners": partners})
+
+
+def _assignee_page(
+    request: HttpRequest, *, who: str, setting: Assignee | None, key: dict[str, Any]
+) -> HttpResponse:
+    initial = {
+        "accepts_leads": setting.accepts_leads if setting else True,
+        "weight": setting.weight if setting else 1,
+        "capacity": setting.capacity if setting else None,
+        "away_from": setting.away_from if setting else None,
+        "away_until": setting.away_until if setting else None,
+    }
+    form = AssigneeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        Assignee.objects.update_or_create(
+            **key, defaults={"tenant": request.tenant, **form.cleaned_data}
+        )
+        messages.success(request, f"Lead settings of {who} saved.")
+        return _to(request, "assignees")
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "who": who, "saved": setting is not None, **key}
+    return render(request, "routing/leadops/assignee_form.html", context, status=status)
+
+
+def assignee_rep(request: HttpRequest, pk: int) -> HttpResponse:
+    if pk > MAX_ID:
+        raise Http404("No such rep.")
+    rep = get_object_or_404(
+        Membership.objects.visible_to(request.membership)
+        .filter(role__in=sorted(Role.direct_roles()))
+        .select_related("user", "team"),
+        pk=pk,
+    )
+    setting = Assignee.objects.filter(membership=rep).first()
+    who = f"{rep.user.email} ({rep.team.name})" if rep.team else rep.user.email
+    return _assignee_page(request, who=who, setting=setting, key={"membership": rep})
+
+
+def assignee_partner(request: HttpRequest, pk: int) -> HttpResponse:
+    if pk > MAX_ID:
+        raise Http404("No such partner.")
+    partner = get_object_or_404(Partner.objects.visible_to(request.membership), pk=pk)
+    setting = Assignee.objects.filter(partner=partner).first()
+    return _assignee_page(request, who=partner.name, setting=setting, key={"partner": partner})
+
+
+# --- enrichment provider ------------------------------------------------------------------------
+
+
+def enrichment(request: HttpRequest) -> HttpResponse:
+    provider = EnrichmentProvider.objects.filter(kind=ProviderKind.HTTP).first()
+    if request.method == "POST" and request.POST.get("remove"):
+        if provider is not None:
+            provider.delete()
+            messages.success(request, "The HTTP provider is removed; the tenant's own data stays.")
+        return _to(request, "enrichment")
+    initial = {
+        "is_active": provider.is_active if provider else True,
+        "url": provider.url if provider else "",
+        "timeout_seconds": provider.timeout_seconds if provider else 2.0,
+    }
+    form = EnrichmentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        key = provider.api_key if provider else ""
+        if data["clear_key"]:
+            key = ""
+        elif data["api_key"]:
+            key = data["api_key"]
+        EnrichmentProvider.objects.update_or_create(
+            kind=ProviderKind.HTTP,
+            defaults={
+                "tenant": request.tenant,
+                "url": data["url"],
+                "api_key": key,
+                "timeout_seconds": data["timeout_seconds"],
+                "is_active": data["is_active"],
+            },
+        )
+        messages.success(request, "Enrichment provider saved.")
+        return _to(request, "enrichment")
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "provider": provider, "has_key": bool(provider and provider.api_key)}
+    return render(request, "routing/leadops/enrichment.html", context, status=status)
+
+
+# --- web-to-lead forms --------------------------------------------------------------------------
+
+
+def lead_forms(request: HttpRequest) -> HttpResponse:
+    rows = LeadForm.objects.select_related("partner").order_by("name", "pk")
+    return render(request, "routing/leadops/forms.html", {"rows": rows})
+
+
+def _save_form(request: HttpRequest, instance: LeadForm | None) -> HttpResponse:
+    initial = LeadFormForm.initial_for(instance) if instance else None
+    form = LeadFormForm(request.POST or None, initial=initial, membership=request.membership)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if instance is None:
+            instance = LeadForm(tenant=request.tenant)
+        for name, value in data.items():
+            setattr(instance, name, value)
+        instance.save()
+        messages.success(request, f"Form “{instance.name}” saved.")
+        return _to(request, "lead-form", instance.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "instance": instance, "snippet": _snippet(request, instance)}
+    return render(request, "routing/leadops/form_edit.html", context, status=status)
+
+
+def _snippet(request: HttpRequest, instance: LeadForm | None) -> str:
+    return embed_snippet(request, instance) if instance is not None else ""
+
+
+@in_tenant_timezone
+def lead_form_new(request: HttpRequest) -> HttpResponse:
+    return _save_form(request, None)
+
+
+@in_tenant_timezone
+def lead_form_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    if pk > MAX_ID:
+        raise Http404("No such form.")
+    return _save_form(request, get_object_or_404(LeadForm.objects.select_related("partner"), pk=pk))
