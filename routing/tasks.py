@@ -7,7 +7,7 @@ from celery import shared_task
 
 from core.tasks import TenantTask
 from core.tenancy import current_tenant
-from routing import notify, services
+from routing import enrich, notify, services
 
 __all__ = ["process_leads", "sweep", "sweep_tenant"]
 
@@ -27,6 +27,7 @@ def sweep_tenant(*, tenant_id: int) -> None:
         services.process_batch(tenant, batch)
     services.sweep_timers(tenant)
     notify.send_due_emails(tenant)
+    enrich.reenrich()
 
 
 @shared_task(name="routing.tasks.sweep", ignore_result=True)
