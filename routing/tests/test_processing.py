@@ -296,3 +296,44 @@ def test_a_likely_duplicate_without_shared_email_goes_to_review(ops):
     maybe.refresh_from_db()
     assert maybe.status == LeadStatus.MERGED and maybe.duplicate_of == first
     assert SlaTimer.objects.filter(lead=maybe, state=TimerState.RUNNING).count() == 0
+
+
+def test_a_failing_enrichment_provider_never_blocks_routing_and_is_retried(ops):
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from routing import enrich
+    from routing.models import EnrichmentProvider
+
+    provider = EnrichmentProvider.objects.create(
+        tenant=ops["tenant"], kind="http", url="http://127.0.0.1:9/enrich", timeout_seconds=0.5
+    )
+    lead = make_lead(ops, email="max@unknown-firm.de", company="", last_name="Maier")
+    process(ops, lead)
+    assert lead.status == LeadStatus.ROUTED and lead.needs_enrichment
+
+    class Provider(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = json.dumps({"company": "Unknown Firm GmbH", "employee_band": "200-499"})
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Provider)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        provider.url = f"http://127.0.0.1:{server.server_port}/enrich"
+        provider.save()
+        assert enrich.reenrich() == 1
+    finally:
+        server.shutdown()
+    lead.refresh_from_db()
+    assert not lead.needs_enrichment
+    assert (lead.company, lead.employee_band) == ("Unknown Firm GmbH", "200-499")
+    assert lead.assigned_partner is not None  # the routing stands
