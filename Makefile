@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/crm_sync.py
 	$(BIN)/python bench/guardrails.py
+	$(BIN)/python bench/dedupe_quality.py --write
 	$(BIN)/python bench/leads.py
 
 clean:
