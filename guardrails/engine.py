@@ -70,6 +70,7 @@ __all__ = [
     "normalise_postal",
     "target_label",
     "work_exception",
+    "work_exceptions",
 ]
 
 EMPLOYEE_RANK = {band: i for i, band in enumerate(BANDS["employee_band"])}
@@ -656,18 +657,19 @@ def _version_or_active(version: RulebookVersion | None) -> RulebookVersion | Non
     return rulebook.active_version if rulebook else None
 
 
+def work_exceptions(account_ids: Iterable[int] | None, today: dt.date) -> dict[int, RuleException]:
+    """Approved, unexpired exceptions that let someone else work these accounts (all accounts
+    when None), by account; the latest approval wins."""
+    query = RuleException.objects.filter(
+        kind=ExceptionKind.WORK_ACCOUNT, status=ExceptionStatus.APPROVED, ends_on__gte=today
+    ).order_by("reviewed_at", "id")
+    if account_ids is not None:
+        query = query.filter(account_id__in=list(account_ids))
+    return {e.account_id: e for e in query}
+
+
 def work_exception(account_id: int, today: dt.date) -> RuleException | None:
-    """The approved, unexpired exception that lets someone else work this account, if any."""
-    return (
-        RuleException.objects.filter(
-            account_id=account_id,
-            kind=ExceptionKind.WORK_ACCOUNT,
-            status=ExceptionStatus.APPROVED,
-            ends_on__gte=today,
-        )
-        .order_by("-reviewed_at", "-id")
-        .first()
-    )
+    return work_exceptions([account_id], today).get(account_id)
 
 
 def apply_exception(decision: Decision, exception: RuleException | None) -> Decision:

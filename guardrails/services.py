@@ -47,6 +47,7 @@ from guardrails.engine import (
     apply_exception,
     deal_facts,
     iter_account_facts,
+    work_exceptions,
 )
 from guardrails.models import (
     AccountRoute,
@@ -759,15 +760,6 @@ def activate_due_versions(tenant: Any, *, now: dt.datetime | None = None) -> Rul
 # --- stored decisions ---------------------------------------------------------------------------
 
 
-def _work_exceptions(account_ids: Iterable[int] | None, today: dt.date) -> dict[int, RuleException]:
-    query = RuleException.objects.filter(
-        kind=ExceptionKind.WORK_ACCOUNT, status=ExceptionStatus.APPROVED, ends_on__gte=today
-    ).order_by("reviewed_at", "id")
-    if account_ids is not None:
-        query = query.filter(account_id__in=list(account_ids))
-    return {e.account_id: e for e in query}  # the latest approval wins
-
-
 def recompute_routes(tenant: Any, account_ids: Iterable[int] | None = None) -> int:
     """Store what the active version decides for the tenant's accounts (or the given ones)."""
     version = active_version(tenant)
@@ -775,7 +767,7 @@ def recompute_routes(tenant: Any, account_ids: Iterable[int] | None = None) -> i
         return 0
     compiled = CompiledRulebook.for_version(version)
     ids = None if account_ids is None else sorted(set(account_ids))
-    exceptions = _work_exceptions(ids, compiled.today)
+    exceptions = work_exceptions(ids, compiled.today)
     now = timezone.now()
     written = 0
     for chunk in iter_account_facts(ids):
@@ -1059,7 +1051,7 @@ def check_registration(
             f"Registrations need partner tier {PartnerTier(criteria.min_partner_tier).label} or above."
         )
     if criteria.exclude_named_accounts and account.named_account:
-        exception = _work_exceptions([account.pk], timezone.localdate()).get(account.pk)
+        exception = work_exceptions([account.pk], timezone.localdate()).get(account.pk)
         if exception is None or exception.partner_id != partner.pk:
             reasons.append("This is a named account reserved for the direct team.")
     if criteria.require_authorization:

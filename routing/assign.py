@@ -25,7 +25,14 @@ from routing.models import Assignee, RoundRobinPool
 from tenancy.choices import PartnerStatus, PartnerTier, Role
 from tenancy.models import Membership, Partner
 
-__all__ = ["OPEN_STATUSES", "Candidate", "direct_candidates", "partner_candidates", "pick"]
+__all__ = [
+    "OPEN_STATUSES",
+    "Assigner",
+    "Candidate",
+    "direct_candidates",
+    "partner_candidates",
+    "smooth_pick",
+]
 
 OPEN_STATUSES = (LeadStatus.ROUTED, LeadStatus.ACCEPTED, LeadStatus.WORKING)
 # Without an explicit weight, better partner tiers get proportionally more leads.
@@ -42,55 +49,59 @@ class Candidate:
     key: str  # "user:<id>" or "partner:<id>"
     id: int
     weight: int
+    capacity: int | None = None  # most open leads at once
 
 
 def _settings(field: str, ids: Iterable[int]) -> dict[int, Assignee]:
     return {getattr(a, f"{field}_id"): a for a in Assignee.objects.filter(**{f"{field}__in": ids})}
 
 
-def _available(setting: Assignee | None, load: int, today: dt.date) -> bool:
-    if setting is None:
-        return True
-    if not setting.accepts_leads or setting.is_away(today):
-        return False
-    return setting.capacity is None or load < setting.capacity
+def _present(setting: Assignee | None, today: dt.date) -> bool:
+    return setting is None or (setting.accepts_leads and not setting.is_away(today))
 
 
-def direct_candidates(
-    team_id: int, today: dt.date, *, exclude: Iterable[int] = ()
-) -> list[Candidate]:
-    """Available reps of a team (its managers when it has no reps), by user id."""
+def direct_candidates(team_id: int, today: dt.date) -> tuple[list[Candidate], Counter]:
+    """Reps of a team who take leads today (its managers when it has no reps), by user id, and
+    their open leads."""
     members = list(
-        Membership.objects.filter(team_id=team_id, is_active=True, user__is_active=True)
-        .exclude(user_id__in=list(exclude))
-        .values_list("id", "user_id", "role")
+        Membership.objects.filter(
+            team_id=team_id, is_active=True, user__is_active=True
+        ).values_list("id", "user_id", "role")
     )
     reps = [m for m in members if m[2] == Role.DIRECT_REP] or members
     settings = _settings("membership", [m[0] for m in reps])
     load = _open_load("assigned_user", [m[1] for m in reps])
-    return [
-        Candidate(f"user:{user_id}", user_id, settings[mid].weight if mid in settings else 1)
+    candidates = [
+        Candidate(
+            f"user:{user_id}",
+            user_id,
+            settings[mid].weight if mid in settings else 1,
+            settings[mid].capacity if mid in settings else None,
+        )
         for mid, user_id, _ in reps
-        if _available(settings.get(mid), load[user_id], today)
+        if _present(settings.get(mid), today)
     ]
+    return candidates, Counter({f"user:{k}": v for k, v in load.items()})
 
 
 def partner_candidates(
-    partner_ids: Iterable[int], today: dt.date, *, exclude: Iterable[int] = ()
-) -> list[Candidate]:
-    """Eligible, active and available partners, in the given (ranked) order."""
-    ranked = [p for p in partner_ids if p not in set(exclude)]
+    partner_ids: Iterable[int], today: dt.date
+) -> tuple[list[Candidate], Counter]:
+    """Eligible, active partners that take leads today, in the given (ranked) order, and their
+    open leads."""
+    ranked = list(dict.fromkeys(partner_ids))
     partners = {p.pk: p for p in Partner.objects.filter(pk__in=ranked, status=PartnerStatus.ACTIVE)}
     settings = _settings("partner", ranked)
     load = _open_load("assigned_partner", ranked)
     out = []
     for pid in ranked:
         partner = partners.get(pid)
-        if partner is None or not _available(settings.get(pid), load[pid], today):
+        if partner is None or not _present(settings.get(pid), today):
             continue
-        weight = settings[pid].weight if pid in settings else TIER_WEIGHT.get(partner.tier, 1)
-        out.append(Candidate(f"partner:{pid}", pid, weight))
-    return out
+        setting = settings.get(pid)
+        weight = setting.weight if setting else TIER_WEIGHT.get(partner.tier, 1)
+        out.append(Candidate(f"partner:{pid}", pid, weight, setting.capacity if setting else None))
+    return out, Counter({f"partner:{k}": v for k, v in load.items()})
 
 
 def _open_load(field: str, ids: list[int]) -> Counter:
@@ -100,6 +111,73 @@ def _open_load(field: str, ids: list[int]) -> Counter:
         .annotate(n=Count("id"))
     )
     return Counter({row[field]: row["n"] for row in rows})
+
+
+class Assigner:
+    """Assignment for one transaction (a batch of leads, or one lead): candidates and their load
+    are read once per team or partner set, pools are locked on first use and saved once, and the
+    load counts the leads this batch has already handed out, so capacity caps hold within it."""
+
+    def __init__(self, today: dt.date) -> None:
+        self.today = today
+        self._candidates: dict[tuple, list[Candidate]] = {}
+        self._load: Counter = Counter()
+        self._pools: dict[str, RoundRobinPool] = {}
+
+    def _cached(self, key: tuple, load) -> list[Candidate]:
+        if key not in self._candidates:
+            candidates, counts = load()
+            self._candidates[key] = candidates
+            for name, count in counts.items():
+                self._load.setdefault(name, count)
+        return self._candidates[key]
+
+    def _available(self, candidates: list[Candidate], exclude: set[int]) -> list[Candidate]:
+        return [
+            c
+            for c in candidates
+            if c.id not in exclude and (c.capacity is None or self._load[c.key] < c.capacity)
+        ]
+
+    def direct(self, team_id: int, exclude: set[int] = frozenset()) -> Candidate | None:
+        candidates = self._cached(("team", team_id), lambda: direct_candidates(team_id, self.today))
+        return self._pick(f"team:{team_id}", self._available(candidates, exclude))
+
+    def partner(self, ranked: list[int], exclude: set[int] = frozenset()) -> Candidate | None:
+        key = tuple(ranked)
+        candidates = self._cached(("partners", key), lambda: partner_candidates(ranked, self.today))
+        available = self._available(candidates, exclude)
+        pool = "partners:" + ",".join(str(c.id) for c in sorted(available, key=lambda c: c.id))
+        return self._pick(pool, available)
+
+    def available_partner(self, partner_id: int, ranked: list[int], exclude: set[int]) -> bool:
+        """Whether this partner (the account's own) may take one more lead today."""
+        candidates = self._cached(
+            ("partners", tuple(ranked)), lambda: partner_candidates(ranked, self.today)
+        )
+        return any(c.id == partner_id for c in self._available(candidates, exclude))
+
+    def take(self, key: str) -> None:
+        """Count a lead given to `key` outside the round robin (the account's owner)."""
+        self._load[key] += 1
+
+    def _pick(self, pool_key: str, candidates: list[Candidate]) -> Candidate | None:
+        if not candidates:
+            return None
+        if len(candidates) == 1:
+            chosen = candidates[0]
+        else:
+            pool = self._pools.get(pool_key) or self._pools.setdefault(
+                pool_key, _locked_pool(pool_key)
+            )
+            chosen, pool.state = smooth_pick(pool.state or {}, candidates)
+        self._load[chosen.key] += 1
+        return chosen
+
+    def save(self) -> None:
+        """Store the pools' credits (in the caller's transaction, which holds their locks)."""
+        for pool in self._pools.values():
+            pool.save(update_fields=["state", "updated_at"])
 
 
 def _locked_pool(key: str) -> RoundRobinPool:
@@ -118,16 +196,3 @@ def smooth_pick(credits: dict[str, int], candidates: list[Candidate]) -> tuple[C
     best = max(candidates, key=lambda c: (credits[c.key], -candidates.index(c)))
     credits[best.key] -= sum(c.weight for c in candidates)
     return best, credits
-
-
-@transaction.atomic
-def pick(pool_key: str, candidates: list[Candidate]) -> Candidate | None:
-    """The next candidate of the pool, advancing its pointer (call inside the lead's transaction)."""
-    if not candidates:
-        return None
-    if len(candidates) == 1:
-        return candidates[0]
-    pool = _locked_pool(pool_key)
-    chosen, pool.state = smooth_pick(pool.state or {}, candidates)
-    pool.save(update_fields=["state", "updated_at"])
-    return chosen

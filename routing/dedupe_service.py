@@ -167,6 +167,7 @@ def deduplicate(leads: list[Lead], ctx: Any) -> list[Lead]:
     distinct = _distinct_pairs(leads)
     merged: set[int] = set()
     linked: set[int] = set()
+    proposals: list[DuplicateCandidate] = []
     for dup in found:
         lead = by_id.get(dup.key[1])
         kind, other = dup.duplicate_of
@@ -187,7 +188,9 @@ def deduplicate(leads: list[Lead], ctx: Any) -> list[Lead]:
                     merge_leads(survivor, lead, automatic=True, score=dup.match.score, now=ctx.now)
                     merged.add(lead.pk)
                     continue
-        _propose(lead, kind, other, dup)
+        proposals.append(_proposal(lead, kind, other, dup))
+    # A pair already proposed (or decided) stays as it is.
+    DuplicateCandidate.objects.bulk_create(proposals, ignore_conflicts=True)
     return [lead for lead in leads if lead.pk not in merged]
 
 
@@ -233,12 +236,14 @@ def _facts_for(account_id: int) -> dict:
     return account_facts([account_id])
 
 
-def _propose(lead: Lead, kind: str, other: int, dup) -> None:
+def _proposal(lead: Lead, kind: str, other: int, dup) -> DuplicateCandidate:
     fields = {"other_lead_id": other} if kind == "lead" else {"contact_id": other}
-    DuplicateCandidate.objects.get_or_create(
+    return DuplicateCandidate(
+        tenant_id=lead.tenant_id,
         lead=lead,
+        score=dup.match.score,
+        reasons=dup.match.reasons,
         **fields,
-        defaults={"tenant": lead.tenant, "score": dup.match.score, "reasons": dup.match.reasons},
     )
 
 

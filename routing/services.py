@@ -20,15 +20,24 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.bulk import update_rows
+from core.sync import change_sequence
 from guardrails.choices import Outcome
-from guardrails.engine import CompiledRulebook, Decision, FactsLoader, apply_exception
+from guardrails.engine import (
+    CompiledRulebook,
+    Decision,
+    FactsLoader,
+    account_facts,
+    apply_exception,
+    work_exceptions,
+)
 from guardrails.models import Rulebook
 from pipeline.choices import Channel, LeadStatus, TouchRoute
 from pipeline.models import LEAD_ENRICHED_FIELDS, LEAD_PERSON_FIELDS, Lead, Touch
 from routing import assign, notify, sla
 from routing.calendar import WorkingTime, add_business_minutes
 from routing.choices import EventKind, TimerKind, TimerState
-from routing.models import LeadEvent, SlaTimer
+from routing.models import LeadEvent, Notification, SlaTimer
 from tenancy.choices import PartnerStatus, Role
 from tenancy.models import Membership
 
@@ -98,7 +107,12 @@ class Context:
     loader: FactsLoader
     hours: WorkingTime
     policies: dict
+    assigner: assign.Assigner
     events: list[LeadEvent] = field(default_factory=list)
+    notes: list[Notification] = field(default_factory=list)
+    account_facts: dict = field(default_factory=dict)
+    exceptions: dict = field(default_factory=dict)  # approved work exceptions by account id
+    _people: dict = field(default_factory=dict)  # notified users, by partner or "admins"
 
     @classmethod
     def load(cls, tenant: Any, now: dt.datetime | None = None) -> Context:
@@ -114,6 +128,7 @@ class Context:
             loader=FactsLoader(),
             hours=sla.working_time(tenant),
             policies=sla.load_policies(),
+            assigner=assign.Assigner(today),
         )
 
     def event(self, lead: Lead, kind: str, detail: str = "", **extra: Any) -> None:
@@ -131,9 +146,35 @@ class Context:
             )
         )
 
+    def notify(self, user_ids, *, kind: str, title: str, body: str = "", lead: Lead) -> None:
+        """Collect notifications; written with the batch by `flush`."""
+        for user_id in dict.fromkeys(u for u in user_ids if u):
+            self.notes.append(
+                Notification(
+                    tenant=self.tenant,
+                    user_id=user_id,
+                    kind=kind,
+                    title=title[:200],
+                    body=body[:500],
+                    lead=lead,
+                )
+            )
+
+    def partner_users(self, partner_id: int) -> list[int]:
+        if partner_id not in self._people:
+            self._people[partner_id] = notify.partner_users_of(partner_id)
+        return self._people[partner_id]
+
+    def admins(self) -> list[int]:
+        if "admins" not in self._people:
+            self._people["admins"] = notify.admins_of()
+        return self._people["admins"]
+
     def flush(self) -> None:
+        self.assigner.save()
         LeadEvent.objects.bulk_create(self.events)
-        self.events = []
+        Notification.objects.bulk_create(self.notes)
+        self.events, self.notes = [], []
 
 
 LEAD_UPDATE_FIELDS = [
@@ -182,13 +223,11 @@ def process_batch(tenant: Any, lead_ids: Iterable[int], *, now: dt.datetime | No
 
 def _save_leads(leads: list[Lead]) -> None:
     """Bulk-save processed leads, with a new change sequence so the sync feed hands them out."""
-    from core.sync import change_sequence
-
     sequence = change_sequence()
     for lead in leads:
         lead.sync_seq = sequence
         lead.version += 1
-    Lead.objects.bulk_update(leads, [*LEAD_UPDATE_FIELDS, "sync_seq", "version"], batch_size=500)
+    update_rows(Lead, leads, [*LEAD_UPDATE_FIELDS, "sync_seq", "version"])
 
 
 # --- routing and assignment ---------------------------------------------------------------------
@@ -202,9 +241,7 @@ def decide(lead: Lead, ctx: Context) -> Decision | None:
     facts = lead_facts(lead, ctx)
     decision = ctx.compiled.decide(facts)
     if lead.account_id:
-        from guardrails.engine import work_exception
-
-        decision = apply_exception(decision, work_exception(lead.account_id, ctx.today))
+        decision = apply_exception(decision, ctx.exceptions.get(lead.account_id))
     lead.decision = _decision_record(decision, facts, ctx)
     return decision
 
@@ -232,9 +269,18 @@ def _decision_record(decision: Decision, facts, ctx: Context) -> dict:
     }
 
 
-def route_leads(leads: list[Lead], ctx: Context) -> None:
+def route_leads(leads: list[Lead], ctx: Context, *, keep: dict | None = None) -> None:
+    """Decide and assign each lead, then start the SLA clocks of those routed. `keep`: entries of
+    the stored decision that survive a re-route (who declined or lost the lead)."""
+    accounts = {lead.account_id for lead in leads if lead.account_id}
+    ctx.exceptions = work_exceptions(accounts, ctx.today)
+    missing = accounts - set(ctx.account_facts)
+    if missing:  # a re-route: enrichment did not load them
+        ctx.account_facts.update(account_facts(missing))
     for lead in leads:
         decision = decide(lead, ctx)
+        if keep:
+            lead.decision.update(keep)
         _assign(lead, decision, ctx)
     routed = [lead for lead in leads if lead.status == LeadStatus.ROUTED]
     sla.start_timers(routed, hours=ctx.hours, policies=ctx.policies, now=ctx.now)
@@ -273,13 +319,12 @@ def _pick_partner(lead: Lead, decision: Decision, excluded: set, ctx: Context) -
     account = lead.account
     owner = account.owner_partner_id if account else None
     eligible = list(decision.eligible_partner_ids)
-    if owner and owner not in excluded and (owner in eligible or not eligible):
-        eligible = [owner]  # the account's partner first
-    candidates = assign.partner_candidates(eligible, ctx.today, exclude=excluded)
-    if owner in {c.id for c in candidates}:
+    owner_first = owner and owner not in excluded and (owner in eligible or not eligible)
+    # The account's partner first, while it takes leads.
+    if owner_first and ctx.assigner.available_partner(owner, [owner], excluded):
+        ctx.assigner.take(f"partner:{owner}")
         return owner
-    key = "partners:" + ",".join(str(p) for p in sorted(c.id for c in candidates))
-    chosen = assign.pick(key, candidates)
+    chosen = ctx.assigner.partner(eligible, excluded)
     return chosen.id if chosen else None
 
 
@@ -288,11 +333,11 @@ def _pick_direct(lead: Lead, decision: Decision, excluded: set, ctx: Context):
     owner_user = account.owner_user_id if account else None
     team = decision.target_team_id or (account.owner_team_id if account else None)
     if owner_user and owner_user not in excluded:  # the account's owner first
+        ctx.assigner.take(f"user:{owner_user}")
         return owner_user, account.owner_team_id or team
     if team is None:
         return None, None
-    candidates = assign.direct_candidates(team, ctx.today, exclude=excluded)
-    chosen = assign.pick(f"team:{team}", candidates)
+    chosen = ctx.assigner.direct(team, excluded)
     return (chosen.id if chosen else None), team
 
 
@@ -306,24 +351,16 @@ def _routed(lead: Lead, ctx: Context, *, route: str, partner_id=None, user_id=No
     )
     rationale = (lead.decision or {}).get("rationale", "")
     ctx.event(lead, EventKind.ROUTED, rationale, partner_id=partner_id)
-    who = notify.partner_users_of(partner_id) if partner_id else [user_id]
-    notify.notify(
-        who,
-        tenant=ctx.tenant,
-        kind=EventKind.ROUTED,
-        title=f"New lead: {lead}",
-        body=rationale,
-        lead=lead,
-    )
+    who = ctx.partner_users(partner_id) if partner_id else [user_id]
+    ctx.notify(who, kind=EventKind.ROUTED, title=f"New lead: {lead}", body=rationale, lead=lead)
 
 
 def _unroutable(lead: Lead, ctx: Context, why: str) -> None:
     lead.status = LeadStatus.UNROUTABLE
     lead.route = ""
     ctx.event(lead, EventKind.UNROUTABLE, why)
-    notify.notify(
-        notify.admins_of(),
-        tenant=ctx.tenant,
+    ctx.notify(
+        ctx.admins(),
         kind=EventKind.UNROUTABLE,
         title=f"Lead needs routing: {lead}",
         body=why,
@@ -405,12 +442,8 @@ def _reroute(lead: Lead, now: dt.datetime) -> None:
     excluded = {
         k: (lead.decision or {}).get(k, []) for k in ("excluded_partners", "excluded_users")
     }
-    decision = decide(lead, ctx)
-    lead.decision.update(excluded)
     lead.accepted_at = None
-    _assign(lead, decision, ctx)
-    if lead.status == LeadStatus.ROUTED:
-        sla.start_timers([lead], hours=ctx.hours, policies=ctx.policies, now=now)
+    route_leads([lead], ctx, keep=excluded)
     lead.save()
     ctx.flush()
 
