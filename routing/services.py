@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.bulk import update_rows
+from core.bulk import insert_rows, update_rows
 from core.sync import change_sequence
 from guardrails.choices import Outcome
 from guardrails.engine import (
@@ -172,8 +172,8 @@ class Context:
 
     def flush(self) -> None:
         self.assigner.save()
-        LeadEvent.objects.bulk_create(self.events)
-        Notification.objects.bulk_create(self.notes)
+        insert_rows(LeadEvent, self.events)
+        insert_rows(Notification, self.notes)
         self.events, self.notes = [], []
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from core.bulk import insert_rows
 from pipeline.choices import Priority
 from routing.calendar import WorkingTime, add_business_minutes
 from routing.choices import TimerKind, TimerState
@@ -95,8 +96,8 @@ def _timer(lead, kind: str, minutes: int, policy: Policy, hours: WorkingTime, no
 def start_timers(
     leads: list, *, hours: WorkingTime, policies: dict, now: dt.datetime | None = None
 ) -> list[SlaTimer]:
-    """Timers for the current assignment of each lead (bulk-created; an assignment that already
-    has its timers keeps them)."""
+    """Timers for the current assignment of each lead (each assignment is timed once: its number
+    is new, and the lead is locked while it is assigned)."""
     now = now or timezone.now()
     timers = []
     for lead in leads:
@@ -105,7 +106,7 @@ def start_timers(
         timers.append(
             _timer(lead, TimerKind.FIRST_TOUCH, policy.first_touch_minutes, policy, hours, now)
         )
-    SlaTimer.objects.bulk_create(timers, ignore_conflicts=True)
+    insert_rows(SlaTimer, timers)
     return timers
 
 
