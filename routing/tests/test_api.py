@@ -255,6 +255,7 @@ def test_partner_bulk_submissions_are_their_partners_and_cannot_touch_hidden_lea
     assert Lead.all_tenants.get(pk=hidden["id"]).title == ""
 
 
+@pytest.mark.django_db(transaction=True)  # the feed shows committed changes only
 def test_the_sync_feed_is_for_admins(routing_on, api_as, submit):
     lead = submit("admin")
     assert api_as("partner_admin").get(f"{LEADS}sync/").status_code == 403
