@@ -297,14 +297,22 @@ def naive(world, payloads: list[dict]) -> dict:
             )
         return [lead.pk for lead in leads]
 
-    half = len(payloads) // 2
+    half = (len(payloads) - 50) // 2
     with tenant_scope(world.tenant):
         one_by_one = store(payloads[:half])
         began, cpu = time.perf_counter(), time.process_time()
         for lead_id in one_by_one:
             services.process_batch(world.tenant, [lead_id])
         single = (time.perf_counter() - began, time.process_time() - cpu, len(one_by_one))
-        batched_ids = store(payloads[half:])
+        # The same path again on a few more leads, profiled (apart from the timing above).
+        profiled = store(payloads[half : half + 50])
+        single_profile = cProfile.Profile()
+        with CaptureQueriesContext(connection) as single_queries:
+            single_profile.enable()
+            for lead_id in profiled:
+                services.process_batch(world.tenant, [lead_id])
+            single_profile.disable()
+        batched_ids = store(payloads[half + 50 :])
         profile = cProfile.Profile()
         began, cpu = time.perf_counter(), time.process_time()
         with CaptureQueriesContext(connection) as queries:
@@ -313,7 +321,20 @@ def naive(world, payloads: list[dict]) -> dict:
             profile.disable()
         batched = (time.perf_counter() - began, time.process_time() - cpu, len(batched_ids))
     statements = Counter(_statement(q["sql"]) for q in queries.captured_queries)
-    return {"single": single, "batched": batched, "profile": profile, "statements": statements}
+    slowest = sorted(single_queries.captured_queries, key=lambda q: -float(q["time"]))
+    seconds: Counter = Counter()
+    for q in single_queries.captured_queries:
+        seconds[_statement(q["sql"])] += float(q["time"]) / len(profiled)
+    return {
+        "single": single,
+        "batched": batched,
+        "profile": profile,
+        "statements": statements,
+        "single_profile": single_profile,
+        "single_queries": len(single_queries.captured_queries) / len(profiled),
+        "single_seconds": seconds,
+        "single_slowest": slowest[0]["sql"][:300] if slowest else "",
+    }
 
 
 def _statement(sql: str) -> str:
@@ -484,6 +505,18 @@ def render(m: dict, world, run: dict, lat: list[float], peaks, sampled, slow, re
             f" {batch_n:,} leads), most frequent first: "
             + ", ".join(f"`{k}` {v:,}" for k, v in slow["statements"].most_common(14))
             + ".",
+            "",
+            f"The one-lead call (the naive path, and what a worker does for a lead posted alone),"
+            f" profiled over 50 more leads: {slow['single_queries']:.0f} SQL statements per call;"
+            " database time per call by statement: "
+            + ", ".join(
+                f"`{k}` {v * 1000:.1f} ms" for k, v in slow["single_seconds"].most_common(6)
+            )
+            + f". The slowest statement: `{slow['single_slowest']}`",
+            "",
+            "```",
+            slow["top_single"],
+            "```",
         ]
     return "\n".join(lines)
 
@@ -498,7 +531,7 @@ def main() -> None:
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="channel-balance-bench-leads-") as var_dir:
         env = setup(database, broker, var_dir)
-        from django.db import connections
+        from django.db import connection, connections
         from django.test import Client
         from leads_world import build_world, lead_payloads
 
@@ -511,10 +544,12 @@ def main() -> None:
         # A twentieth of the generated leads give no way to reach them (the API refuses those):
         # generate a few more and import the first LEADS that can be reached.
         world = build_world(CONTACTS, int(LEADS * 1.06) + 10)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # as autovacuum would have by now, after the bulk load
         _, key = issue_api_token(tenant=world.tenant, user=world.admin.user, name="bench")
         client, headers = Client(HTTP_HOST="127.0.0.1"), {"Authorization": f"Token {key}"}
         payloads = [p for p in lead_payloads(world.leads) if reachable(p)][:LEADS]
-        extra = lead_payloads(_more_leads(world, 40 + POSTS + NAIVE_SAMPLE * 2), prefix="BX")
+        extra = lead_payloads(_more_leads(world, 40 + POSTS + NAIVE_SAMPLE * 2 + 50), prefix="BX")
         warm, posts, sample = extra[:40], extra[40 : 40 + POSTS], extra[40 + POSTS :]
 
         app.conf.task_always_eager = False
@@ -546,6 +581,9 @@ def main() -> None:
             dedupe_service.tenant_index(world.tenant)  # warm, like the workers' (not timed)
         slow = naive(world, sample)
         slow["top_own"] = top(slow["profile"], "tottime", 20)
+        slow["top_single"] = top(
+            slow["single_profile"], "cumulative", 25, "routing/|guardrails/|core/|accounts/"
+        )
         slow["top_cumulative"] = top(
             slow["profile"], "cumulative", 30, "routing/|guardrails/|core/|accounts/|pipeline/"
         )
