@@ -176,7 +176,9 @@ class BulkUpsert:
 
     def _existing(self, keys: list[str]) -> dict[str, models.Model | None]:
         """external id -> the caller's visible row, or None when the row exists but is hidden."""
-        found = self.model.objects.filter(external_id__in=keys)
+        # The non-empty condition lets PostgreSQL use the partial unique index on
+        # (tenant, external_id); with a long IN list it cannot infer it from the keys.
+        found = self.model.objects.filter(external_id__in=keys).exclude(external_id="")
         if self.serializer_class.nested_prefetch:
             found = found.prefetch_related(*self.serializer_class.nested_prefetch)
         rows = {obj.external_id: obj for obj in found}

@@ -139,14 +139,16 @@ def tenant_index(tenant: Any) -> DedupeIndex:
     key = (tenant.pk, tenant.created_at)
     entry = _INDEXES.get(key)
     contacts = Contact.objects.all()
-    leads = Lead.objects.filter(processed_at__isnull=False, status__in=DEDUPED_STATUSES)
     if entry is None:
         entry = _INDEXES[key] = _TenantIndex(DedupeIndex(), -1, -1)
     contact_mark, lead_mark = _mark(Contact), _mark(Lead)
     for row in _contact_rows(contacts.filter(sync_seq__gt=entry.contacts_seq)):
         entry.index.add(contact_record(row))
-    for lead in leads.filter(sync_seq__gt=entry.leads_seq).iterator(chunk_size=5000):
-        entry.index.add(lead_record(lead))
+    # By change sequence alone (the sync-feed index); status is checked here, not in SQL, or the
+    # planner picks the status index and reads every open lead.
+    for lead in Lead.objects.filter(sync_seq__gt=entry.leads_seq).iterator(chunk_size=5000):
+        if lead.processed_at is not None and lead.status in DEDUPED_STATUSES:
+            entry.index.add(lead_record(lead))
     entry.contacts_seq = max(entry.contacts_seq, contact_mark)
     entry.leads_seq = max(entry.leads_seq, lead_mark)
     return entry.index
