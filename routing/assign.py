@@ -70,7 +70,6 @@ def direct_candidates(team_id: int, today: dt.date) -> tuple[list[Candidate], Co
     )
     reps = [m for m in members if m[2] == Role.DIRECT_REP] or members
     settings = _settings("membership", [m[0] for m in reps])
-    load = _open_load("assigned_user", [m[1] for m in reps])
     candidates = [
         Candidate(
             f"user:{user_id}",
@@ -81,7 +80,7 @@ def direct_candidates(team_id: int, today: dt.date) -> tuple[list[Candidate], Co
         for mid, user_id, _ in reps
         if _present(settings.get(mid), today)
     ]
-    return candidates, Counter({f"user:{k}": v for k, v in load.items()})
+    return candidates, _open_load("assigned_user", candidates)
 
 
 def partner_candidates(
@@ -92,7 +91,6 @@ def partner_candidates(
     ranked = list(dict.fromkeys(partner_ids))
     partners = {p.pk: p for p in Partner.objects.filter(pk__in=ranked, status=PartnerStatus.ACTIVE)}
     settings = _settings("partner", ranked)
-    load = _open_load("assigned_partner", ranked)
     out = []
     for pid in ranked:
         partner = partners.get(pid)
@@ -101,16 +99,21 @@ def partner_candidates(
         setting = settings.get(pid)
         weight = setting.weight if setting else TIER_WEIGHT.get(partner.tier, 1)
         out.append(Candidate(f"partner:{pid}", pid, weight, setting.capacity if setting else None))
-    return out, Counter({f"partner:{k}": v for k, v in load.items()})
+    return out, _open_load("assigned_partner", out)
 
 
-def _open_load(field: str, ids: list[int]) -> Counter:
+def _open_load(field: str, candidates: list[Candidate]) -> Counter:
+    """Open leads of the candidates with a capacity cap, by candidate key (only caps need them,
+    and counting a big partner's open leads is the dearest query of an assignment)."""
+    capped = {c.id: c.key for c in candidates if c.capacity is not None}
+    if not capped:
+        return Counter()
     rows = (
-        Lead.objects.filter(**{f"{field}__in": ids}, status__in=OPEN_STATUSES)
+        Lead.objects.filter(**{f"{field}__in": list(capped)}, status__in=OPEN_STATUSES)
         .values(field)
         .annotate(n=Count("id"))
     )
-    return Counter({row[field]: row["n"] for row in rows})
+    return Counter({capped[row[field]]: row["n"] for row in rows})
 
 
 class Assigner:

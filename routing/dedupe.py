@@ -805,19 +805,21 @@ class DedupeIndex:
     then queried with new records in bulk; `add` makes a new record findable too.
 
     Blocks hold record positions; a block past `max_block` members is split by its
-    refinement key, and a sub-block past `max_block` is not scanned at all."""
+    refinement key, and a sub-block past `max_block` is not scanned at all. Adding a record
+    whose key is already indexed replaces it (the earlier entry is no longer found)."""
 
     def __init__(self, records: Iterable[PersonRecord] = (), *, max_block: int = MAX_BLOCK):
         self.max_block = max_block
         self._records: list[PersonRecord] = []
         self._features: list[_Features] = []
+        self._latest: dict[Hashable, int] = {}  # each key's current position
         self._blocks: dict[int, int | list[int]] = {}
         self._split: dict[int, dict[int, list[int]]] = {}
         for record in records:
             self.add(record)
 
     def __len__(self) -> int:
-        return len(self._records)
+        return len(self._latest)
 
     def add(self, record: PersonRecord) -> None:
         """Make `record` findable by later queries."""
@@ -828,6 +830,14 @@ class DedupeIndex:
         """Indexed records that share a block with `record` (itself excluded)."""
         found = self._positions(_hashed(_features(record)))
         return [self._records[p] for p in sorted(found) if self._records[p].key != record.key]
+
+    def _positions(self, blocks: list[_Block]) -> set[int]:
+        """Current positions sharing a block (entries replaced since are left out)."""
+        found = self._block_positions(blocks)
+        if len(self._latest) < len(self._records):
+            latest, records = self._latest, self._records
+            found = {p for p in found if latest[records[p].key] == p}
+        return found
 
     def matches(
         self, record: PersonRecord, *, min_score: float = REVIEW
@@ -852,6 +862,7 @@ class DedupeIndex:
 
     def _add(self, record: PersonRecord, f: _Features, blocks: list[_Block]) -> None:
         pos = len(self._records)
+        self._latest[record.key] = pos
         self._records.append(record)
         self._features.append(f)
         for block in blocks:
@@ -890,7 +901,7 @@ class DedupeIndex:
         members = self._blocks.get(key)
         return isinstance(members, list) and len(members) >= SWITCHBOARD_RECORDS
 
-    def _positions(self, blocks: list[_Block]) -> set[int]:
+    def _block_positions(self, blocks: list[_Block]) -> set[int]:
         found: set[int] = set()
         for block in blocks:
             split = self._split.get(block.key)

@@ -22,7 +22,8 @@ keeps both leads' previous values so `undo_merge` restores them exactly.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -31,12 +32,13 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.models import Contact
-from core.sync import safe_horizon
+from core.bulk import save_rows
+from core.sync import change_sequence, safe_horizon
 from pipeline.choices import LeadStatus
 from pipeline.models import LEAD_PERSON_FIELDS, Lead, Touch
-from routing import notify
 from routing.choices import CandidateStatus, EventKind, TimerState
 from routing.dedupe import AUTO_MERGE, DedupeIndex, PersonRecord, find_duplicates
+from routing.journal import Journal
 from routing.models import DuplicateCandidate, LeadEvent, LeadMerge
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "mark_distinct",
     "merge_candidate",
     "merge_leads",
+    "merge_many",
     "undo_merge",
 ]
 
@@ -69,19 +72,40 @@ DEDUPED_STATUSES = (
 )
 
 
+# What the matcher reads of a lead, in `_lead_record`'s order.
+INDEXED_FIELDS = (
+    "id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "company",
+    "street",
+    "city",
+    "postal_code",
+    "country_code",
+    "country",
+    "updated_at",
+)
+
+
 def lead_record(lead: Lead) -> PersonRecord:
+    return _lead_record(*(getattr(lead, name) for name in INDEXED_FIELDS))
+
+
+def _lead_record(pk, first, last, email, phone, company, street, city, postal, code, country, at):
     return PersonRecord.from_raw(
-        ("lead", lead.pk),
-        first_name=lead.first_name,
-        last_name=lead.last_name,
-        email=lead.email,
-        phone=lead.phone,
-        company=lead.company,
-        street=lead.street,
-        city=lead.city,
-        postal_code=lead.postal_code,
-        country=lead.country_code or lead.country,
-        updated_at=lead.updated_at,
+        ("lead", pk),
+        first_name=first,
+        last_name=last,
+        email=email,
+        phone=phone,
+        company=company,
+        street=street,
+        city=city,
+        postal_code=postal,
+        country=code or country,
+        updated_at=at,
     )
 
 
@@ -119,6 +143,9 @@ class _TenantIndex:
     index: DedupeIndex
     contacts_seq: int
     leads_seq: int
+    # Change sequences of this process's own batches: their leads are indexed already, as
+    # the batch left them, so the refresh need not read them back.
+    own_sequences: set[int] = field(default_factory=set)
 
 
 _INDEXES: dict[tuple, _TenantIndex] = {}
@@ -136,6 +163,10 @@ def _mark(model: type) -> int:
 
 def tenant_index(tenant: Any) -> DedupeIndex:
     """The tenant's index, brought up to date with contacts and leads changed since last time."""
+    return _tenant_entry(tenant).index
+
+
+def _tenant_entry(tenant: Any) -> _TenantIndex:
     key = (tenant.pk, tenant.created_at)
     entry = _INDEXES.get(key)
     contacts = Contact.objects.all()
@@ -146,12 +177,17 @@ def tenant_index(tenant: Any) -> DedupeIndex:
         entry.index.add(contact_record(row))
     # By change sequence alone (the sync-feed index); status is checked here, not in SQL, or the
     # planner picks the status index and reads every open lead.
-    for lead in Lead.objects.filter(sync_seq__gt=entry.leads_seq).iterator(chunk_size=5000):
-        if lead.processed_at is not None and lead.status in DEDUPED_STATUSES:
-            entry.index.add(lead_record(lead))
+    changed = Lead.objects.filter(sync_seq__gt=entry.leads_seq)
+    if entry.own_sequences:
+        changed = changed.exclude(sync_seq__in=entry.own_sequences)
+    rows = changed.values_list("processed_at", "status", *INDEXED_FIELDS)
+    for processed_at, status, *values in rows.iterator(chunk_size=5000):
+        if processed_at is not None and status in DEDUPED_STATUSES:
+            entry.index.add(_lead_record(*values))
     entry.contacts_seq = max(entry.contacts_seq, contact_mark)
     entry.leads_seq = max(entry.leads_seq, lead_mark)
-    return entry.index
+    entry.own_sequences = {s for s in entry.own_sequences if s > entry.leads_seq}
+    return entry
 
 
 def forget_indexes() -> None:
@@ -161,7 +197,8 @@ def forget_indexes() -> None:
 
 def deduplicate(leads: list[Lead], ctx: Any) -> list[Lead]:
     """Link, merge or queue for review every lead of the batch; return the leads left to route."""
-    index = tenant_index(ctx.tenant)
+    entry = _tenant_entry(ctx.tenant)
+    index = entry.index
     by_id = {lead.pk: lead for lead in leads}
     found = find_duplicates([lead_record(lead) for lead in leads], index, add=True)
     found.sort(key=lambda d: (d.key[1], -d.match.score))
@@ -170,6 +207,7 @@ def deduplicate(leads: list[Lead], ctx: Any) -> list[Lead]:
     merged: set[int] = set()
     linked: set[int] = set()
     proposals: list[DuplicateCandidate] = []
+    merges: list[tuple[Lead, Lead, float]] = []
     for dup in found:
         lead = by_id.get(dup.key[1])
         kind, other = dup.duplicate_of
@@ -187,10 +225,14 @@ def deduplicate(leads: list[Lead], ctx: Any) -> list[Lead]:
             if kind == "lead":
                 survivor = by_id.get(other) or live[(kind, other)]
                 if survivor.created_at <= lead.created_at:
-                    merge_leads(survivor, lead, automatic=True, score=dup.match.score, now=ctx.now)
+                    merges.append((survivor, lead, dup.match.score))
                     merged.add(lead.pk)
                     continue
         proposals.append(_proposal(lead, kind, other, dup))
+    merge_many(merges, automatic=True, journal=ctx, saved_by_caller=by_id)
+    for survivor, _, _ in merges:  # the index finds them with what they gained
+        index.add(lead_record(survivor))
+    entry.own_sequences.add(change_sequence())
     # A pair already proposed (or decided) stays as it is.
     DuplicateCandidate.objects.bulk_create(proposals, ignore_conflicts=True)
     return [lead for lead in leads if lead.pk not in merged]
@@ -201,9 +243,13 @@ def _live_targets(found, by_id: dict[int, Lead]) -> dict[tuple[str, int], Any]:
     lead_ids = {o for _, (k, o), *_ in found if k == "lead" and o not in by_id}
     contact_ids = {o for _, (k, o), *_ in found if k == "contact"}
     live: dict[tuple[str, int], Any] = {("lead", pk): lead for pk, lead in by_id.items()}
-    for lead in Lead.objects.filter(pk__in=lead_ids, status__in=DEDUPED_STATUSES):
+    # Locked (in id order, so two batches cannot deadlock): a merge writes into the survivor.
+    earlier = Lead.objects.select_for_update(of=("self",)).filter(
+        pk__in=lead_ids, status__in=DEDUPED_STATUSES
+    )
+    for lead in earlier.order_by("pk"):
         live[("lead", lead.pk)] = lead
-    for contact in Contact.objects.filter(pk__in=contact_ids):
+    for contact in Contact.objects.filter(pk__in=contact_ids).select_related("account"):
         live[("contact", contact.pk)] = contact
     return live
 
@@ -225,17 +271,10 @@ def _link_contact(lead: Lead, contact_id: int, contact: Contact, dup, ctx: Any) 
     lead.contact_id = contact_id
     if not lead.account_id and contact.account_id:
         lead.account_id = contact.account_id
-        lead.account = contact.account
-        ctx.account_facts.update(_facts_for(lead.account_id))
+        lead.account = contact.account  # routing loads its facts with the others
     ctx.event(
         lead, EventKind.ENRICHED, f"Known contact: {contact} ({', '.join(dup.match.reasons[:3])})"
     )
-
-
-def _facts_for(account_id: int) -> dict:
-    from guardrails.engine import account_facts
-
-    return account_facts([account_id])
 
 
 def _proposal(lead: Lead, kind: str, other: int, dup) -> DuplicateCandidate:
@@ -269,25 +308,81 @@ def merge_leads(
     now: dt.datetime | None = None,
 ) -> LeadMerge:
     """Merge `merged` into `survivor` (see the module docstring for the rules)."""
+    journal = Journal(tenant=survivor.tenant, now=now or timezone.now())
+    pairs = [(survivor, merged, score)]
+    (record,) = merge_many(pairs, automatic=automatic, user=user, journal=journal)
+    journal.flush()
+    return record
+
+
+def merge_many(
+    pairs: list[tuple[Lead, Lead, float | None]],
+    *,
+    automatic: bool,
+    journal: Journal,
+    user: Any = None,
+    saved_by_caller: Collection[int] = (),
+) -> list[LeadMerge]:
+    """Merge each pair's second lead into its first, in a fixed number of statements whatever the
+    number of pairs. Writes both leads, except those in `saved_by_caller` (a processing batch saves
+    its own leads with the rest of their work). Timeline entries and notifications go to `journal`,
+    for the caller to flush."""
     from routing import sla
 
-    now = now or timezone.now()
-    if survivor.pk == merged.pk:
+    if any(survivor.pk == merged.pk for survivor, merged, _ in pairs):
         raise ValidationError("A lead cannot be merged into itself.")
-    record = LeadMerge.objects.create(
-        tenant=survivor.tenant,
-        survivor=survivor,
-        merged=merged,
-        automatic=automatic,
-        score=score,
-        before={
-            "survivor": _snapshot(survivor),
-            "merged": {**_snapshot(merged), "status": merged.status},
-        },
-        moved_touches=list(Touch.objects.filter(lead=merged).values_list("id", flat=True)),
-        moved_events=list(LeadEvent.objects.filter(lead=merged).values_list("id", flat=True)),
-        merged_by=user,
-    )
+    merged_ids = [merged.pk for _, merged, _ in pairs]
+    touches, events = _ids_by_lead(Touch, merged_ids), _ids_by_lead(LeadEvent, merged_ids)
+    records, survivors, mergeds = [], {}, {}
+    for survivor, merged, score in pairs:
+        records.append(
+            LeadMerge(
+                tenant_id=survivor.tenant_id,
+                survivor=survivor,
+                merged=merged,
+                automatic=automatic,
+                score=score,
+                before={
+                    "survivor": _snapshot(survivor),
+                    "merged": {**_snapshot(merged), "status": merged.status},
+                },
+                moved_touches=touches.get(merged.pk, []),
+                moved_events=events.get(merged.pk, []),
+                merged_by=user,
+            )
+        )
+        _survive(survivor, merged)
+        if merged.processed_at is not None:  # a routed lead merged by hand: its clocks stop
+            sla.stop_timers(merged, sla.ALL_KINDS, state=TimerState.CANCELLED, now=journal.now)
+        merged.status, merged.duplicate_of = LeadStatus.MERGED, survivor
+        merged.processed_at = merged.processed_at or journal.now
+        survivors[survivor.pk], mergeds[merged.pk] = survivor, merged
+        _tell(survivor, merged, automatic=automatic, score=score, user=user, journal=journal)
+    LeadMerge.objects.bulk_create(records)
+    for record in records:
+        if record.moved_touches:
+            Touch.objects.filter(pk__in=record.moved_touches).update(lead=record.survivor)
+        if record.moved_events:
+            LeadEvent.objects.filter(pk__in=record.moved_events).update(lead=record.survivor)
+    # Only the fields a merge changes: a survivor's status and owner are not ours to write.
+    for rows, names in (
+        (survivors, [*MERGED_FIELDS, "updated_at"]),
+        (mergeds, ["status", "duplicate_of", "processed_at", "updated_at"]),
+    ):
+        own = [lead for pk, lead in rows.items() if pk not in saved_by_caller]
+        save_rows(Lead, own, names)
+    return records
+
+
+def _ids_by_lead(model: type, lead_ids: list[int]) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for lead_id, pk in model.objects.filter(lead_id__in=lead_ids).values_list("lead_id", "id"):
+        found.setdefault(lead_id, []).append(pk)
+    return found
+
+
+def _survive(survivor: Lead, merged: Lead) -> None:
+    """Survivorship: each scalar field takes the most recent non-empty value, lists the union."""
     newest_first = sorted((survivor, merged), key=lambda lead: lead.created_at, reverse=True)
     for name in SCALAR_FIELDS:
         value = next(
@@ -296,52 +391,33 @@ def merge_leads(
         if value is not None:
             setattr(survivor, name, value)
     for name in LIST_FIELDS:
-        union = list(
-            dict.fromkeys([*(getattr(survivor, name) or []), *(getattr(merged, name) or [])])
-        )
-        setattr(survivor, name, union)
-    Touch.objects.filter(pk__in=record.moved_touches).update(lead=survivor)
-    LeadEvent.objects.filter(pk__in=record.moved_events).update(lead=survivor)
-    if merged.processed_at is not None:  # a routed lead merged by hand: its clocks stop
-        sla.stop_timers(merged, sla.ALL_KINDS, state=TimerState.CANCELLED, now=now)
-    merged.status, merged.duplicate_of = LeadStatus.MERGED, survivor
-    merged.processed_at = merged.processed_at or now
-    if merged.pk and not merged._state.adding:
-        Lead.objects.filter(pk=merged.pk).update(
-            status=LeadStatus.MERGED, duplicate_of=survivor, processed_at=merged.processed_at
-        )
-    if survivor.processed_at is not None:
-        survivor.save()
+        union = [*(getattr(survivor, name) or []), *(getattr(merged, name) or [])]
+        setattr(survivor, name, list(dict.fromkeys(union)))
+
+
+def _tell(
+    survivor: Lead, merged: Lead, *, automatic: bool, score: float | None, user: Any, journal
+) -> None:
+    """Both timelines say so; the survivor's owner hears the person got in touch again."""
     how = "automatically" if automatic else "by hand"
     for lead, text in (
         (survivor, f"Lead {merged.pk} merged in {how}"),
         (merged, f"Merged into lead {survivor.pk} {how}"),
     ):
-        LeadEvent.objects.create(
-            tenant=lead.tenant,
-            lead=lead,
-            kind=EventKind.MERGED,
-            occurred_at=now,
-            actor_user=user,
-            route=lead.route,
-            detail=text,
-            data={"score": score},
-        )
+        journal.event(lead, EventKind.MERGED, text, user_id=getattr(user, "pk", None), score=score)
     if survivor.status in (LeadStatus.ROUTED, LeadStatus.ACCEPTED, LeadStatus.WORKING):
         owners = (
             [survivor.assigned_user_id]
             if survivor.assigned_user_id
-            else notify.partner_users_of(survivor.assigned_partner_id)
+            else journal.partner_users(survivor.assigned_partner_id)
         )
-        notify.notify(
+        journal.notify(
             owners,
-            tenant=survivor.tenant,
             kind=EventKind.MERGED,
             title=f"{survivor} got in touch again",
             body=merged.message[:500],
             lead=survivor,
         )
-    return record
 
 
 @transaction.atomic

@@ -16,8 +16,6 @@ import logging
 from collections import defaultdict
 from typing import Any
 
-from django.core.cache import cache
-
 from accounts.models import Account, AccountDomain, Contact
 from guardrails.engine import (
     EMPLOYEE_RANK,
@@ -42,7 +40,6 @@ from routing.normalize import (
 __all__ = ["enrich_leads", "lead_facts", "normalise_lead", "reenrich"]
 
 log = logging.getLogger(__name__)
-COMPANY_INDEX_TTL = 300  # seconds; the index is also rebuilt when accounts change
 
 
 def normalise_lead(lead: Lead) -> None:
@@ -124,26 +121,32 @@ def _match_domains(leads: list[Lead]) -> None:
             lead.account_id = (same_country or [candidates[0][0]])[0]
 
 
+# tenant → (the accounts' change stamp it was built at, the index)
+_COMPANY_INDEXES: dict[tuple, tuple[tuple, dict[tuple[str, str], int]]] = {}
+
+
 def _company_index() -> dict[tuple[str, str], int]:
-    """(normalised company name, country) → account id, cached per tenant until accounts change."""
+    """(normalised company name, country) → account id, kept per process and tenant until
+    accounts change (in memory: unpickling it from a shared cache cost more than the lookup)."""
     from django.db.models import Max
 
     from core.tenancy import current_tenant
 
     tenant = current_tenant()
-    stamp = Account.objects.aggregate(s=Max("sync_seq"), n=Max("id"))
-    key = f"routing:company-index:{tenant.pk}:{stamp['s']}:{stamp['n']}"
-    index = cache.get(key)
-    if index is None:
-        index = {}
-        for pk, name, legal, country in Account.objects.order_by("id").values_list(
-            "id", "name", "legal_name", "country"
-        ):
-            for value in (name, legal):
-                company = normalize_company(value)
-                if company:
-                    index.setdefault((company, country), pk)
-        cache.set(key, index, COMPANY_INDEX_TTL)
+    stamp = tuple(Account.objects.aggregate(s=Max("sync_seq"), n=Max("id")).values())
+    key = (tenant.pk, tenant.created_at)  # a tenant of a test run reuses an earlier one's id
+    kept = _COMPANY_INDEXES.get(key)
+    if kept and kept[0] == stamp:
+        return kept[1]
+    index: dict[tuple[str, str], int] = {}
+    for pk, name, legal, country in Account.objects.order_by("id").values_list(
+        "id", "name", "legal_name", "country"
+    ):
+        for value in (name, legal):
+            company = normalize_company(value)
+            if company:
+                index.setdefault((company, country), pk)
+    _COMPANY_INDEXES[key] = (stamp, index)
     return index
 
 

@@ -13,15 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field, fields
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.bulk import insert_rows, update_rows
-from core.sync import change_sequence
+from core.bulk import save_rows
+from core.gcpause import collector_paused
 from guardrails.choices import Outcome
 from guardrails.engine import (
     CompiledRulebook,
@@ -37,7 +37,8 @@ from pipeline.models import LEAD_ENRICHED_FIELDS, LEAD_PERSON_FIELDS, Lead, Touc
 from routing import assign, notify, sla
 from routing.calendar import WorkingTime, add_business_minutes
 from routing.choices import EventKind, TimerKind, TimerState
-from routing.models import LeadEvent, Notification, SlaTimer
+from routing.journal import Journal
+from routing.models import LeadEvent, SlaTimer
 from tenancy.choices import PartnerStatus, Role
 from tenancy.models import Membership
 
@@ -97,22 +98,19 @@ def sweep_unprocessed(tenant: Any, *, now: dt.datetime | None = None) -> list[li
 
 
 @dataclass
-class Context:
-    """What processing a batch needs, loaded once per batch."""
+class Context(Journal):
+    """What processing a batch needs, loaded once per batch; its journal collects the batch's
+    timeline entries and notifications."""
 
-    tenant: Any
-    now: dt.datetime
+    _: KW_ONLY
     today: dt.date
     compiled: CompiledRulebook | None
     loader: FactsLoader
     hours: WorkingTime
     policies: dict
     assigner: assign.Assigner
-    events: list[LeadEvent] = field(default_factory=list)
-    notes: list[Notification] = field(default_factory=list)
     account_facts: dict = field(default_factory=dict)
     exceptions: dict = field(default_factory=dict)  # approved work exceptions by account id
-    _people: dict = field(default_factory=dict)  # notified users, by partner or "admins"
 
     @classmethod
     def load(cls, tenant: Any, now: dt.datetime | None = None) -> Context:
@@ -131,50 +129,9 @@ class Context:
             assigner=assign.Assigner(today),
         )
 
-    def event(self, lead: Lead, kind: str, detail: str = "", **extra: Any) -> None:
-        self.events.append(
-            LeadEvent(
-                tenant_id=lead.tenant_id,
-                lead=lead,
-                kind=kind,
-                occurred_at=extra.pop("at", self.now),
-                actor_user_id=extra.pop("user_id", None),
-                actor_partner_id=extra.pop("partner_id", None),
-                route=extra.pop("route", lead.route),
-                detail=detail[:500],
-                data=extra,
-            )
-        )
-
-    def notify(self, user_ids, *, kind: str, title: str, body: str = "", lead: Lead) -> None:
-        """Collect notifications; written with the batch by `flush`."""
-        for user_id in dict.fromkeys(u for u in user_ids if u):
-            self.notes.append(
-                Notification(
-                    tenant=self.tenant,
-                    user_id=user_id,
-                    kind=kind,
-                    title=title[:200],
-                    body=body[:500],
-                    lead=lead,
-                )
-            )
-
-    def partner_users(self, partner_id: int) -> list[int]:
-        if partner_id not in self._people:
-            self._people[partner_id] = notify.partner_users_of(partner_id)
-        return self._people[partner_id]
-
-    def admins(self) -> list[int]:
-        if "admins" not in self._people:
-            self._people["admins"] = notify.admins_of()
-        return self._people["admins"]
-
     def flush(self) -> None:
         self.assigner.save()
-        insert_rows(LeadEvent, self.events)
-        insert_rows(Notification, self.notes)
-        self.events, self.notes = [], []
+        super().flush()
 
 
 LEAD_UPDATE_FIELDS = [
@@ -199,7 +156,7 @@ def process_batch(tenant: Any, lead_ids: Iterable[int], *, now: dt.datetime | No
     how many it processed. One transaction: all of it happens, or none of it."""
     from routing import dedupe_service, enrich
 
-    with transaction.atomic():
+    with collector_paused(), transaction.atomic():
         leads = list(
             Lead.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk__in=list(lead_ids), processed_at__isnull=True)
@@ -208,6 +165,7 @@ def process_batch(tenant: Any, lead_ids: Iterable[int], *, now: dt.datetime | No
         if not leads:
             return 0
         ctx = Context.load(tenant, now)
+        as_received = [_person(lead) for lead in leads]
         for lead in leads:
             ctx.event(lead, EventKind.RECEIVED, f"From {lead.get_source_display().lower()}")
         enrich.enrich_leads(leads, ctx)
@@ -216,18 +174,29 @@ def process_batch(tenant: Any, lead_ids: Iterable[int], *, now: dt.datetime | No
         for lead in leads:
             lead.processed_at = ctx.now
             lead.updated_at = ctx.now
-        _save_leads(leads)
+        _save_leads(leads, as_received)
         ctx.flush()
     return len(leads)
 
 
-def _save_leads(leads: list[Lead]) -> None:
-    """Bulk-save processed leads, with a new change sequence so the sync feed hands them out."""
-    sequence = change_sequence()
-    for lead in leads:
-        lead.sync_seq = sequence
-        lead.version += 1
-    update_rows(Lead, leads, [*LEAD_UPDATE_FIELDS, "sync_seq", "version"])
+def _person(lead: Lead) -> tuple:
+    return tuple(getattr(lead, name) for name in LEAD_PERSON_FIELDS)
+
+
+def _save_leads(leads: list[Lead], as_received: list[tuple]) -> None:
+    """Bulk-save processed leads, with a new change sequence so the sync feed hands them out.
+    The person's fields are written only when the batch changed some (survivorship, or the
+    enrichment provider filled a gap): most batches leave them as they came."""
+    changed = {
+        name
+        for lead, before in zip(leads, as_received, strict=True)
+        for name, old, new in zip(LEAD_PERSON_FIELDS, before, _person(lead), strict=True)
+        if old != new
+    }
+    names = [
+        name for name in LEAD_UPDATE_FIELDS if name not in LEAD_PERSON_FIELDS or name in changed
+    ]
+    save_rows(Lead, leads, names)
 
 
 # --- routing and assignment ---------------------------------------------------------------------
@@ -249,9 +218,11 @@ def decide(lead: Lead, ctx: Context) -> Decision | None:
 def _decision_record(decision: Decision, facts, ctx: Context) -> dict:
     """What the lead stores about its routing decision: enough to show why, and to explain it
     condition by condition later under the same version."""
-    from dataclasses import asdict
-
-    snapshot = {k: sorted(v) if isinstance(v, frozenset) else v for k, v in asdict(facts).items()}
+    # Facts hold flat values and frozensets only: no deep copy (asdict) needed.
+    snapshot = {
+        f.name: sorted(v) if isinstance(v := getattr(facts, f.name), frozenset) else v
+        for f in fields(facts)
+    }
     return {
         "version": ctx.compiled.version.number,
         "version_id": ctx.compiled.version.pk,

@@ -1,0 +1,76 @@
+"""Timeline entries and notifications collected while leads are worked on, written together.
+
+A unit of work (a processing batch, a merge) records what happened on each lead's timeline and
+whom to tell, then `flush` writes all of it in a few statements inside the same transaction, so a
+lead's change, its timeline and its notifications commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import KW_ONLY, dataclass, field
+from typing import Any
+
+from core.bulk import insert_rows
+from routing import notify
+from routing.models import LeadEvent, Notification
+
+__all__ = ["Journal"]
+
+
+@dataclass
+class Journal:
+    _: KW_ONLY
+    tenant: Any
+    now: dt.datetime
+    events: list[LeadEvent] = field(default_factory=list)
+    notes: list[Notification] = field(default_factory=list)
+    _people: dict = field(default_factory=dict)  # notified users, by partner or "admins"
+
+    def event(self, lead: Any, kind: str, detail: str = "", **extra: Any) -> None:
+        """A timeline entry; `at`, `user_id`, `partner_id` and `route` set its columns, anything
+        else goes to its data."""
+        self.events.append(
+            LeadEvent(
+                tenant_id=lead.tenant_id,
+                lead=lead,
+                kind=kind,
+                occurred_at=extra.pop("at", self.now),
+                actor_user_id=extra.pop("user_id", None),
+                actor_partner_id=extra.pop("partner_id", None),
+                route=extra.pop("route", lead.route),
+                detail=detail[:500],
+                data=extra,
+            )
+        )
+
+    def notify(
+        self, user_ids: Iterable[int | None], *, kind: str, title: str, body: str = "", lead: Any
+    ) -> None:
+        for user_id in dict.fromkeys(u for u in user_ids if u):
+            self.notes.append(
+                Notification(
+                    tenant=self.tenant,
+                    user_id=user_id,
+                    kind=kind,
+                    title=title[:200],
+                    body=body[:500],
+                    lead=lead,
+                )
+            )
+
+    def partner_users(self, partner_id: int) -> list[int]:
+        if partner_id not in self._people:
+            self._people[partner_id] = notify.partner_users_of(partner_id)
+        return self._people[partner_id]
+
+    def admins(self) -> list[int]:
+        if "admins" not in self._people:
+            self._people["admins"] = notify.admins_of()
+        return self._people["admins"]
+
+    def flush(self) -> None:
+        insert_rows(LeadEvent, self.events)
+        insert_rows(Notification, self.notes)
+        self.events, self.notes = [], []
