@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
-from core.bulk import insert_rows
+from core.bulk import insert_rows, new_row
 from routing import notify
 from routing.models import LeadEvent, Notification
 
@@ -32,9 +32,10 @@ class Journal:
         """A timeline entry; `at`, `user_id`, `partner_id` and `route` set its columns, anything
         else goes to its data."""
         self.events.append(
-            LeadEvent(
+            new_row(
+                LeadEvent,
                 tenant_id=lead.tenant_id,
-                lead=lead,
+                lead_id=lead.pk,
                 kind=kind,
                 occurred_at=extra.pop("at", self.now),
                 actor_user_id=extra.pop("user_id", None),
@@ -50,13 +51,14 @@ class Journal:
     ) -> None:
         for user_id in dict.fromkeys(u for u in user_ids if u):
             self.notes.append(
-                Notification(
-                    tenant=self.tenant,
+                new_row(
+                    Notification,
+                    tenant_id=self.tenant.pk,
                     user_id=user_id,
                     kind=kind,
                     title=title[:200],
                     body=body[:500],
-                    lead=lead,
+                    lead_id=lead.pk,
                 )
             )
 

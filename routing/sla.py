@@ -16,7 +16,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from core.bulk import insert_rows
+from core.bulk import insert_rows, new_row
 from pipeline.choices import Priority
 from routing.calendar import WorkingTime, add_business_minutes
 from routing.choices import TimerKind, TimerState
@@ -81,9 +81,10 @@ def _timer(lead, kind: str, minutes: int, policy: Policy, hours: WorkingTime, no
     remind = None
     if policy.remind_before_minutes and policy.remind_before_minutes < minutes:
         remind = add_business_minutes(hours, now, minutes - policy.remind_before_minutes)
-    return SlaTimer(
+    return new_row(
+        SlaTimer,
         tenant_id=lead.tenant_id,
-        lead=lead,
+        lead_id=lead.pk,
         kind=kind,
         assignment=lead.routing_attempts,
         started_at=now,
