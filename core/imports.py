@@ -89,6 +89,9 @@ class ImportSpec:
     columns: tuple[ImportColumn, ...]
     field_roles: dict[str, frozenset[str]] = field(default_factory=dict)
     creation_defaults: Callable[[Any, dict], dict] | None = None
+    # The external id of a row that has none, from the job's id and the row's line (e.g.
+    # "csv-{job}-{row}"); without it every row must carry its own.
+    row_key: str | None = None
 
     def column(self, name: str) -> ImportColumn | None:
         return next((c for c in self.columns if c.field == name), None)
@@ -293,6 +296,8 @@ def _process(job: ImportJob, *, write: bool, on_batch: Callable[[int], None] | N
     bad: list[tuple[int, dict, list[dict]]] = []
     for number, row in _rows(job):
         record, problems = _record(spec, job.mapping, row)
+        if spec.row_key and not record.get("external_id"):
+            record["external_id"] = spec.row_key.format(job=job.pk, row=number)
         (bad if problems else good).append((number, record, problems))
         if len(good) == BATCH:
             run(good, writing=write)

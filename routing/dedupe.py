@@ -810,8 +810,8 @@ class DedupeIndex:
 
     def __init__(self, records: Iterable[PersonRecord] = (), *, max_block: int = MAX_BLOCK):
         self.max_block = max_block
-        self._records: list[PersonRecord] = []
-        self._features: list[_Features] = []
+        self._records: list[PersonRecord | None] = []
+        self._features: list[_Features | None] = []
         self._latest: dict[Hashable, int] = {}  # each key's current position
         self._blocks: dict[int, int | list[int]] = {}
         self._split: dict[int, dict[int, list[int]]] = {}
@@ -835,8 +835,8 @@ class DedupeIndex:
         """Current positions sharing a block (entries replaced since are left out)."""
         found = self._block_positions(blocks)
         if len(self._latest) < len(self._records):
-            latest, records = self._latest, self._records
-            found = {p for p in found if latest[records[p].key] == p}
+            records = self._records
+            found = {p for p in found if records[p] is not None}
         return found
 
     def matches(
@@ -862,6 +862,9 @@ class DedupeIndex:
 
     def _add(self, record: PersonRecord, f: _Features, blocks: list[_Block]) -> None:
         pos = len(self._records)
+        replaced = self._latest.get(record.key)
+        if replaced is not None:  # its blocks keep the position; nothing is found there now
+            self._records[replaced] = self._features[replaced] = None
         self._latest[record.key] = pos
         self._records.append(record)
         self._features.append(f)
@@ -886,6 +889,8 @@ class DedupeIndex:
     def _split_block(self, key: int, members: list[int]) -> None:
         split: dict[int, list[int]] = {}
         for pos in members:
+            if self._features[pos] is None:  # replaced since
+                continue
             refinement = next(b.refinement for b in _hashed(self._features[pos]) if b.key == key)
             split.setdefault(refinement, []).append(pos)
         del self._blocks[key]

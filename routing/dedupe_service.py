@@ -13,6 +13,11 @@ What a match does:
 - between REVIEW and AUTO_MERGE the pair goes to the console's review queue;
 - a pair an admin marked "not a duplicate" is never proposed again.
 
+Two copies of one person may be processed at the same time by two workers (a form sent twice, a
+file with the person on two lines): the index holds leads from the moment they are stored, so
+each batch sees the other's copy. The later copy acts on the pair: it waits (its batch sets it
+aside and queues it again) until the earlier one is processed, then merges into it.
+
 Survivorship: the earlier lead survives (its id, owner and SLA clocks stay). Each scalar field
 takes the most recent non-empty value (the merged lead is the newer one); product interest and
 service needs are the union of both. Touches and timeline entries move to the survivor. `LeadMerge`
@@ -146,6 +151,9 @@ class _TenantIndex:
     # Change sequences of this process's own batches: their leads are indexed already, as
     # the batch left them, so the refresh need not read them back.
     own_sequences: set[int] = field(default_factory=set)
+    # What each indexed lead's matched fields were (a hash): a lead changed in other ways (routed,
+    # accepted) is not indexed again.
+    fingerprints: dict[int, int] = field(default_factory=dict)
 
 
 _INDEXES: dict[tuple, _TenantIndex] = {}
@@ -180,9 +188,13 @@ def _tenant_entry(tenant: Any) -> _TenantIndex:
     changed = Lead.objects.filter(sync_seq__gt=entry.leads_seq)
     if entry.own_sequences:
         changed = changed.exclude(sync_seq__in=entry.own_sequences)
-    rows = changed.values_list("processed_at", "status", *INDEXED_FIELDS)
-    for processed_at, status, *values in rows.iterator(chunk_size=5000):
-        if processed_at is not None and status in DEDUPED_STATUSES:
+    rows = changed.values_list("status", *INDEXED_FIELDS)
+    for status, *values in rows.iterator(chunk_size=5000):
+        if status not in DEDUPED_STATUSES:  # unprocessed ones too: see `deduplicate`
+            continue
+        fingerprint = hash(tuple(values[1:-1]))  # not the id, nor the time it changed
+        if entry.fingerprints.get(values[0]) != fingerprint:
+            entry.fingerprints[values[0]] = fingerprint
             entry.index.add(_lead_record(*values))
     entry.contacts_seq = max(entry.contacts_seq, contact_mark)
     entry.leads_seq = max(entry.leads_seq, lead_mark)
@@ -195,39 +207,48 @@ def forget_indexes() -> None:
     _INDEXES.clear()
 
 
-def deduplicate(leads: list[Lead], ctx: Any) -> list[Lead]:
-    """Link, merge or queue for review every lead of the batch; return the leads left to route."""
+def deduplicate(leads: list[Lead], ctx: Any) -> tuple[list[Lead], set[int]]:
+    """Link, merge or queue for review every lead of the batch. Returns the leads left to route,
+    and the ids of those to process later: their earlier duplicate is still being processed."""
     entry = _tenant_entry(ctx.tenant)
     index = entry.index
     by_id = {lead.pk: lead for lead in leads}
     found = find_duplicates([lead_record(lead) for lead in leads], index, add=True)
     found.sort(key=lambda d: (d.key[1], -d.match.score))
-    live = _live_targets(found, by_id)
+    live, pending = _live_targets(found, by_id)
     distinct = _distinct_pairs(leads)
     merged: set[int] = set()
+    postponed: set[int] = set()
     linked: set[int] = set()
     proposals: list[DuplicateCandidate] = []
     merges: list[tuple[Lead, Lead, float]] = []
     for dup in found:
         lead = by_id.get(dup.key[1])
         kind, other = dup.duplicate_of
-        if lead is None or lead.pk in merged or (kind, other) not in live:
+        if lead is None or lead.pk in merged or lead.pk in postponed:
             continue
         if (lead.pk, kind, other) in distinct or (kind == "lead" and other == lead.pk):
             continue
-        if kind == "lead" and other in merged:
+        if kind == "lead" and other in pending:
+            # Not processed yet, in another batch: the later of the two acts on the pair, once
+            # the earlier is through (so a merge never waits on another worker's lock).
+            if pending[other] < _arrival(lead) and dup.match.score >= AUTO_MERGE:
+                postponed.add(lead.pk)
             continue
+        if (kind, other) not in live or (kind == "lead" and other in merged):
+            continue
+        target = by_id.get(other) or live[(kind, other)]
+        if kind == "lead" and _arrival(target) > _arrival(lead):
+            continue  # the later lead's processing acts on the pair
         if dup.match.score >= AUTO_MERGE:
             if kind == "contact" and lead.pk not in linked:
-                _link_contact(lead, other, live[(kind, other)], dup, ctx)
+                _link_contact(lead, other, target, dup, ctx)
                 linked.add(lead.pk)
                 continue
             if kind == "lead":
-                survivor = by_id.get(other) or live[(kind, other)]
-                if survivor.created_at <= lead.created_at:
-                    merges.append((survivor, lead, dup.match.score))
-                    merged.add(lead.pk)
-                    continue
+                merges.append((target, lead, dup.match.score))
+                merged.add(lead.pk)
+                continue
         proposals.append(_proposal(lead, kind, other, dup))
     merge_many(merges, automatic=True, journal=ctx, saved_by_caller=by_id)
     for survivor, _, _ in merges:  # the index finds them with what they gained
@@ -235,23 +256,36 @@ def deduplicate(leads: list[Lead], ctx: Any) -> list[Lead]:
     entry.own_sequences.add(change_sequence())
     # A pair already proposed (or decided) stays as it is.
     DuplicateCandidate.objects.bulk_create(proposals, ignore_conflicts=True)
-    return [lead for lead in leads if lead.pk not in merged]
+    return [lead for lead in leads if lead.pk not in merged | postponed], postponed
 
 
-def _live_targets(found, by_id: dict[int, Lead]) -> dict[tuple[str, int], Any]:
-    """The matched rows as they are now: leads still open, contacts still there."""
+def _live_targets(found, by_id: dict[int, Lead]) -> tuple[dict[tuple[str, int], Any], dict]:
+    """The matched rows as they are now: leads processed and still open (locked: a merge writes
+    into the survivor), contacts still there; and, apart, leads of other batches not processed
+    yet (queued, or being processed by another worker), with their `_arrival`."""
     lead_ids = {o for _, (k, o), *_ in found if k == "lead" and o not in by_id}
     contact_ids = {o for _, (k, o), *_ in found if k == "contact"}
     live: dict[tuple[str, int], Any] = {("lead", pk): lead for pk, lead in by_id.items()}
-    # Locked (in id order, so two batches cannot deadlock): a merge writes into the survivor.
-    earlier = Lead.objects.select_for_update(of=("self",)).filter(
-        pk__in=lead_ids, status__in=DEDUPED_STATUSES
-    )
-    for lead in earlier.order_by("pk"):
+    open_leads = Lead.objects.filter(pk__in=lead_ids, status__in=DEDUPED_STATUSES)
+    pending = {
+        pk: (created_at, pk)
+        for pk, created_at in open_leads.filter(processed_at__isnull=True).values_list(
+            "pk", "created_at"
+        )
+    }
+    # In id order, so two batches merging into the same leads cannot deadlock (they never wait
+    # on a lead being processed: those are pending).
+    locked = open_leads.filter(processed_at__isnull=False).select_for_update(of=("self",))
+    for lead in locked.order_by("pk"):
         live[("lead", lead.pk)] = lead
     for contact in Contact.objects.filter(pk__in=contact_ids).select_related("account"):
         live[("contact", contact.pk)] = contact
-    return live
+    return live, pending
+
+
+def _arrival(lead: Lead) -> tuple:
+    """Which of two leads came first (a bulk request stamps all its leads with one time)."""
+    return (lead.created_at, lead.pk)
 
 
 def _distinct_pairs(leads: list[Lead]) -> set[tuple[int, str, int]]:

@@ -2,8 +2,9 @@
 
 Rows go through the lead API's serializer and bulk engine (core.imports), so a row is accepted
 exactly when the same record sent to `POST /api/v1/leads/bulk/` would be, and new leads are
-queued for enrichment, deduplication and routing when each batch commits (routing.intake). Like
-every import, each row needs an external id (a trade-show list without one can number its rows).
+queued for enrichment, deduplication and routing when each batch commits (routing.intake). A row
+without an external id (a trade-show list has none) gets one from the import and its line, so
+re-importing the same file adds its rows again, and deduplication merges them into the first.
 """
 
 from core.imports import ImportColumn as C
@@ -20,6 +21,7 @@ LEAD_IMPORT = ImportSpec(
     serializer_class=LeadSerializer,
     field_roles=LeadViewSet.field_roles,
     creation_defaults=import_defaults,
+    row_key="csv-{job}-{row}",
     columns=(
         C("external_id", "External id", aliases=("id", "lead id", "crm id", "row id")),
         C("first_name", "First name", aliases=("firstname", "given name", "vorname")),

@@ -72,6 +72,11 @@ class Journal:
             self._people["admins"] = notify.admins_of()
         return self._people["admins"]
 
+    def forget(self, lead_ids: set[int]) -> None:
+        """Drop what was recorded about these leads (their work is called off)."""
+        self.events = [e for e in self.events if e.lead_id not in lead_ids]
+        self.notes = [n for n in self.notes if n.lead_id not in lead_ids]
+
     def flush(self) -> None:
         insert_rows(LeadEvent, self.events)
         insert_rows(Notification, self.notes)

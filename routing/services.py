@@ -59,24 +59,34 @@ OPEN = (LeadStatus.ROUTED, LeadStatus.ACCEPTED, LeadStatus.WORKING)
 # A lead waits this long for its queued processing before the sweeper takes it over.
 UNPROCESSED_GRACE = dt.timedelta(seconds=30)
 BATCH = 500
+# A lead whose earlier duplicate is still being processed elsewhere waits this long, then merges.
+POSTPONE_SECONDS = 2
 
 
 # --- intake hand-off ----------------------------------------------------------------------------
 
 
-def queue_processing(tenant_id: int, lead_ids: Iterable[int]) -> None:
-    """After the storing transaction commits, queue the leads for processing. A broker that is
-    down loses nothing: the leads stay unprocessed and `sweep_unprocessed` picks them up."""
+def queue_processing(
+    tenant_id: int, lead_ids: Iterable[int], *, countdown: float | None = None
+) -> None:
+    """After the storing transaction commits, queue the leads for processing (after `countdown`
+    seconds). A broker that is down loses nothing: the leads stay unprocessed and
+    `sweep_unprocessed` picks them up."""
+    from celery import current_app
+
     ids = sorted(set(lead_ids))
-    if not ids:
-        return
+    if not ids or (countdown and current_app.conf.task_always_eager):
+        return  # run inline, a delayed batch would run at once: the sweeper takes it later
 
     def publish() -> None:
         from routing.tasks import process_leads
 
         try:
             for start in range(0, len(ids), BATCH):
-                process_leads.delay(tenant_id=tenant_id, lead_ids=ids[start : start + BATCH])
+                process_leads.apply_async(
+                    kwargs={"tenant_id": tenant_id, "lead_ids": ids[start : start + BATCH]},
+                    countdown=countdown,
+                )
         except Exception:  # the broker is down: the sweeper will find them
             log.warning("could not queue %d leads; the sweeper will process them", len(ids))
 
@@ -165,11 +175,15 @@ def process_batch(tenant: Any, lead_ids: Iterable[int], *, now: dt.datetime | No
         if not leads:
             return 0
         ctx = Context.load(tenant, now)
-        as_received = [_person(lead) for lead in leads]
+        as_received = {lead.pk: _person(lead) for lead in leads}
         for lead in leads:
             ctx.event(lead, EventKind.RECEIVED, f"From {lead.get_source_display().lower()}")
         enrich.enrich_leads(leads, ctx)
-        survivors = dedupe_service.deduplicate(leads, ctx)
+        survivors, postponed = dedupe_service.deduplicate(leads, ctx)
+        if postponed:  # left as they came, for a later batch
+            leads = [lead for lead in leads if lead.pk not in postponed]
+            ctx.forget(postponed)
+            queue_processing(tenant.pk, postponed, countdown=POSTPONE_SECONDS)
         route_leads(survivors, ctx)
         for lead in leads:
             lead.processed_at = ctx.now
@@ -183,14 +197,16 @@ def _person(lead: Lead) -> tuple:
     return tuple(getattr(lead, name) for name in LEAD_PERSON_FIELDS)
 
 
-def _save_leads(leads: list[Lead], as_received: list[tuple]) -> None:
+def _save_leads(leads: list[Lead], as_received: dict[int, tuple]) -> None:
     """Bulk-save processed leads, with a new change sequence so the sync feed hands them out.
     The person's fields are written only when the batch changed some (survivorship, or the
     enrichment provider filled a gap): most batches leave them as they came."""
     changed = {
         name
-        for lead, before in zip(leads, as_received, strict=True)
-        for name, old, new in zip(LEAD_PERSON_FIELDS, before, _person(lead), strict=True)
+        for lead in leads
+        for name, old, new in zip(
+            LEAD_PERSON_FIELDS, as_received[lead.pk], _person(lead), strict=True
+        )
         if old != new
     }
     names = [

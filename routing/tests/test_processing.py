@@ -258,6 +258,25 @@ def test_duplicates_merge_with_survivorship_and_can_be_undone(ops):
     assert DuplicateCandidate.objects.filter(status="distinct").count() == 1
 
 
+def test_a_duplicate_of_a_lead_still_in_another_batch_waits_for_it_then_merges(ops):
+    # Two submissions of one form, stored together (one time stamp), queued in two batches that
+    # two workers take at once: neither batch may route its copy on its own.
+    first = make_lead(ops)
+    again = make_lead(ops, phone="+49 89 1234567")
+    Lead.objects.filter(pk=again.pk).update(created_at=first.created_at)
+    process(ops, again)  # its batch runs first, while the first copy waits for its own
+    assert again.status == LeadStatus.NEW and again.processed_at is None
+    assert not LeadEvent.objects.filter(lead=again).exists()
+    process(ops, first)  # the earlier copy does not wait for the later one
+    assert first.status == LeadStatus.ROUTED
+    assert not DuplicateCandidate.objects.exists()  # nor does it put the pair up for review
+    process(ops, again)  # its retry
+    assert again.status == LeadStatus.MERGED and again.duplicate_of == first
+    first.refresh_from_db()
+    assert first.phone == "+49 89 1234567"
+    assert SlaTimer.objects.filter(lead=again).count() == 0
+
+
 def test_a_lead_from_a_known_contact_is_linked_and_routed(ops):
     account = AccountFactory(
         tenant=ops["tenant"], name="Bergbau Huber", country="DE", region="DE-BY"
