@@ -30,6 +30,7 @@ __all__ = [
     "Assigner",
     "Candidate",
     "direct_candidates",
+    "owner_candidates",
     "partner_candidates",
     "smooth_pick",
 ]
@@ -81,6 +82,21 @@ def direct_candidates(team_id: int, today: dt.date) -> tuple[list[Candidate], Co
         if _present(settings.get(mid), today)
     ]
     return candidates, _open_load("assigned_user", candidates)
+
+
+def owner_candidates(user_id: int, today: dt.date) -> tuple[list[Candidate], Counter]:
+    """An account's owner, when they take leads today (active, not away), and their open leads."""
+    seats = list(
+        Membership.objects.filter(user_id=user_id, is_active=True, user__is_active=True)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    setting = next(iter(_settings("membership", seats[:1]).values()), None)
+    if not seats or not _present(setting, today):
+        return [], Counter()
+    weight, capacity = (setting.weight, setting.capacity) if setting else (1, None)
+    owner = [Candidate(f"user:{user_id}", user_id, weight, capacity)]
+    return owner, _open_load("assigned_user", owner)
 
 
 def partner_candidates(
@@ -159,6 +175,11 @@ class Assigner:
             ("partners", tuple(ranked)), lambda: partner_candidates(ranked, self.today)
         )
         return any(c.id == partner_id for c in self._available(candidates, exclude))
+
+    def available_owner(self, user_id: int) -> bool:
+        """Whether this rep (an account's owner) may take one more lead today."""
+        owner = self._cached(("owner", user_id), lambda: owner_candidates(user_id, self.today))
+        return bool(self._available(owner, set()))
 
     def take(self, key: str) -> None:
         """Count a lead given to `key` outside the round robin (the account's owner)."""

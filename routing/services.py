@@ -304,13 +304,16 @@ def _direct_fallback(lead: Lead) -> bool:
 
 def _pick_partner(lead: Lead, decision: Decision, excluded: set, ctx: Context) -> int | None:
     account = lead.account
-    owner = account.owner_partner_id if account else None
     eligible = list(decision.eligible_partner_ids)
-    owner_first = owner and owner not in excluded and (owner in eligible or not eligible)
-    # The account's partner first, while it takes leads.
-    if owner_first and ctx.assigner.available_partner(owner, [owner], excluded):
-        ctx.assigner.take(f"partner:{owner}")
-        return owner
+    # First the partner who brought the lead (handing a partner's own find to a rival is the
+    # channel conflict this product exists to prevent), then the account's partner, while they
+    # take leads and the rules allow them.
+    for first in (lead.submitted_by_partner_id, account.owner_partner_id if account else None):
+        if not first or first in excluded or (eligible and first not in eligible):
+            continue
+        if ctx.assigner.available_partner(first, [first], excluded):
+            ctx.assigner.take(f"partner:{first}")
+            return first
     chosen = ctx.assigner.partner(eligible, excluded)
     return chosen.id if chosen else None
 
@@ -319,7 +322,8 @@ def _pick_direct(lead: Lead, decision: Decision, excluded: set, ctx: Context):
     account = lead.account
     owner_user = account.owner_user_id if account else None
     team = decision.target_team_id or (account.owner_team_id if account else None)
-    if owner_user and owner_user not in excluded:  # the account's owner first
+    # The account's owner first, unless away or full: then the team's round robin covers.
+    if owner_user and owner_user not in excluded and ctx.assigner.available_owner(owner_user):
         ctx.assigner.take(f"user:{owner_user}")
         return owner_user, account.owner_team_id or team
     if team is None:

@@ -182,6 +182,30 @@ def test_capacity_and_time_away_are_respected(ops):
     assert lead.assigned_partner == ops["silver"]
 
 
+def test_an_account_owner_away_today_is_covered_by_the_team(ops):
+    owner, colleague = (rep.memberships.get() for rep in ops["reps"])
+    account = AccountFactory(
+        tenant=ops["tenant"],
+        name="Nordhafen Logistik",
+        country="DE",
+        region="DE-HH",
+        owner_user=owner.user,
+        owner_team=ops["team"],
+    )
+    AccountDomain.objects.create(tenant=ops["tenant"], account=account, domain="nordhafen.de")
+    fields = {"company": "Nordhafen Logistik", "region": "Hamburg", "postal_code": "20095"}
+    present = make_lead(ops, email="ina@nordhafen.de", **fields)
+    process(ops, present)
+    assert present.assigned_user == owner.user
+    today = timezone.localdate()
+    Assignee.objects.create(
+        tenant=ops["tenant"], membership=owner, away_from=today, away_until=today
+    )
+    away = make_lead(ops, email="olaf@nordhafen.de", first_name="Olaf", **fields)
+    process(ops, away)
+    assert away.account == account and away.assigned_user == colleague.user
+
+
 def test_a_rejected_lead_goes_to_the_next_partner(ops):
     lead = make_lead(ops)
     process(ops, lead)
@@ -275,6 +299,22 @@ def test_a_duplicate_of_a_lead_still_in_another_batch_waits_for_it_then_merges(o
     first.refresh_from_db()
     assert first.phone == "+49 89 1234567"
     assert SlaTimer.objects.filter(lead=again).count() == 0
+
+
+def test_a_partner_keeps_the_lead_it_brought_when_the_rules_allow_it(ops):
+    found = make_lead(ops, source="portal", submitted_by_partner=ops["silver"])
+    process(ops, found)
+    assert found.assigned_partner == ops["silver"]  # not gold, though gold outranks it
+    elsewhere = make_lead(
+        ops,
+        email="x@nord.example",
+        region="Hamburg",
+        postal_code="20095",
+        source="portal",
+        submitted_by_partner=ops["silver"],
+    )
+    process(ops, elsewhere)
+    assert elsewhere.route == "direct"  # outside Bavaria the rules send leads to Inside Sales
 
 
 def test_a_lead_from_a_known_contact_is_linked_and_routed(ops):
