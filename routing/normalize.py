@@ -393,7 +393,7 @@ _REGION_ALIASES = {
         "vorarlberg": "8",
         "burgenland": "1",
     },
-    "CH": {"zurich": "ZH", "geneva": "GE", "lucerne": "LU", "grisons": "GR", "berne": "BE"},
+    "CH": {"zurich": "ZH", "geneva": "GE", "lucerne": "LU", "grisons": "GR", "bern": "BE"},
     "IT": {
         "lombardy": "25",
         "tuscany": "52",
@@ -421,10 +421,23 @@ def _region_index(country: str) -> dict[str, str]:
     for sub in subdivisions:
         index.setdefault(sub.code.lower(), sub.code)
         index.setdefault(sub.code.split("-", 1)[1].lower(), sub.code)
-        index.setdefault(" ".join(_words(sub.name)), sub.code)
+        for name in _subdivision_names(sub.name):
+            index.setdefault(name, sub.code)
     for alias, suffix in _REGION_ALIASES.get(country, {}).items():
         index.setdefault(alias, f"{country}-{suffix}")
     return index
+
+
+def _subdivision_names(name: str) -> list[str]:
+    """The ways people write a subdivision's name: as ISO names it, without its annotation
+    ("Västra Götalands län [SE-14]"), and without the Swedish county word and its genitive
+    ("Västra Götaland", "Stockholm")."""
+    plain = " ".join(_words(re.sub(r"\[.*?\]|\(.*?\)", " ", name)))
+    names = [plain]
+    if plain.endswith(" lan"):  # _words folds "län" to "lan"
+        county = plain[: -len(" lan")]
+        names += [county, county[:-1]] if county.endswith("s") else [county]
+    return names
 
 
 @lru_cache(maxsize=4096)

@@ -493,12 +493,13 @@ def log_touch(
     channel: str,
     subject: str = "",
     occurred_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
 ) -> Touch:
     """Record a touch on the lead; the first one stops the SLA clocks and sets speed-to-lead."""
     if channel not in Channel.values:
         raise ValidationError({"channel": f"Expected one of {', '.join(Channel.values)}."})
     lead = _locked(lead)
-    now = timezone.now()
+    now = now or timezone.now()
     occurred_at = occurred_at or now
     if occurred_at > now + dt.timedelta(minutes=5):
         raise ValidationError({"occurred_at": "A touch cannot be in the future."})
