@@ -565,6 +565,7 @@ def sweep_timers(tenant: Any, *, now: dt.datetime | None = None, limit: int = 50
     """Perform every due SLA step: reminders, breaches with escalation, recalls. Each timer is
     handled in its own transaction under a row lock, so each step happens once."""
     now = now or timezone.now()
+    clocks = _Clocks(policies=sla.load_policies(), hours=sla.working_time(tenant))
     done = 0
     while done < limit:
         with transaction.atomic():
@@ -576,19 +577,27 @@ def sweep_timers(tenant: Any, *, now: dt.datetime | None = None, limit: int = 50
             )
             if timer is None:
                 break
-            _step(timer, now)
+            _step(timer, now, clocks)
         done += 1
     return done
 
 
-def _step(timer: SlaTimer, now: dt.datetime) -> None:
+@dataclass(frozen=True)
+class _Clocks:
+    """The tenant's SLA policies and calendar, read once per sweep."""
+
+    policies: dict
+    hours: WorkingTime
+
+
+def _step(timer: SlaTimer, now: dt.datetime, clocks: _Clocks) -> None:
     lead = _locked(timer.lead)
     if lead.routing_attempts != timer.assignment or lead.status not in OPEN:
         timer.state, timer.stopped_at = TimerState.CANCELLED, now
         timer.next_action_at = now
         timer.save()
         return
-    policy = sla.policy_for(lead.route, lead.priority)
+    policy = sla.policy_for(lead.route, lead.priority, clocks.policies)
     owners = _owners(lead)
     label = TimerKind(timer.kind).label.lower()
     if timer.remind_at and timer.reminded_at is None and now < timer.due_at:
@@ -606,7 +615,7 @@ def _step(timer: SlaTimer, now: dt.datetime) -> None:
             lead=lead,
         )
     elif timer.breached_at is None:
-        _breach(lead, timer, policy, owners, label, now)
+        _breach(lead, timer, policy, owners, label, now, clocks.hours)
     else:
         _recall_or_give_up(lead, timer, policy, now)
     timer.save()
@@ -626,9 +635,10 @@ def _owners(lead: Lead) -> list[int]:
     )
 
 
-def _breach(lead: Lead, timer: SlaTimer, policy, owners: list[int], label: str, now) -> None:
+def _breach(
+    lead: Lead, timer: SlaTimer, policy, owners: list[int], label: str, now, hours: WorkingTime
+) -> None:
     timer.breached_at = now
-    hours = sla.working_time(lead.tenant)
     timer.recall_at = add_business_minutes(hours, now, policy.recall_after_minutes)
     timer.next_action_at = timer.recall_at
     Lead.objects.filter(pk=lead.pk).update(sla_met=False)
