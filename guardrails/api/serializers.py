@@ -2,7 +2,7 @@
 
 Partner users read the rulebook through the same serializers, with less in them: rules that apply
 to them only, described in plain language, without conditions and without internal names (see
-guardrails.api.redact); corridors of the partner route and their own partner tier only; no direct
+guardrails.redact); corridors of the partner route and their own partner tier only; no direct
 teams and no other partner anywhere.
 """
 
@@ -24,7 +24,6 @@ from core.api.serializers import TenantModelSerializer
 from guardrails import plain, services, territories
 from guardrails.api.errors import VersionLockedError, invalid
 from guardrails.api.fields import NamedChoiceField
-from guardrails.api.redact import NOTHING, Redactor
 from guardrails.choices import ExceptionKind, Outcome, RequiredField, VersionStatus
 from guardrails.models import (
     AccountRoute,
@@ -40,6 +39,7 @@ from guardrails.models import (
     Territory,
     TerritoryArea,
 )
+from guardrails.redact import NOTHING, Redactor
 from pipeline.choices import Route
 from pipeline.models import Opportunity
 from tenancy.choices import PartnerTier

@@ -35,7 +35,6 @@ from guardrails import engine, plain, services
 from guardrails import exceptions as exception_workflow
 from guardrails import territories as territory_services
 from guardrails.api.errors import PublishRefusedError, VersionLockedError, findings_of, invalid
-from guardrails.api.redact import NOTHING, redactor_for
 from guardrails.api.serializers import (
     HIDDEN_RULE,
     AccountRouteSerializer,
@@ -72,6 +71,7 @@ from guardrails.models import (
     Territory,
     TerritoryArea,
 )
+from guardrails.redact import NOTHING, redactor_for
 from tenancy.choices import Role
 
 __all__ = [

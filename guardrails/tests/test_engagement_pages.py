@@ -74,7 +74,10 @@ def rulebook(world):
                 "outcome": "direct",
                 "target_kind": "team",
                 "target_team": world.orgs["team"].pk,
-                "rationale": "Named accounts are served by their direct team.",
+                # Free text may name a team or another partner: a partner reads neither.
+                "rationale": (
+                    f"Named accounts stay with Direct North, never {world.other_partner.name}."
+                ),
                 "conditions": [{"field": "named_account", "op": "is", "value": True}],
             },
             {
@@ -321,6 +324,7 @@ def test_a_partner_reads_only_the_rules_corridors_and_authorizations_that_concer
     assert "Accounts named for the direct team are served by the direct team." in page
     assert "All other accounts" in page
     assert OTHER_PARTNER_MARK not in page and "Direct North" not in page
+    assert "Named accounts stay with a direct team, never another partner." in page
     assert "0–20 %" in page and "0–35 %" not in page and "0–10 %" not in page
     assert "Minimum deal amount: 5,000.00" in page and "Budget confirmed, Customer contact" in page
     assert "Your authorizations" in page and "Bavaria" in page and "DE-BY" in page

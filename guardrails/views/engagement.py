@@ -36,6 +36,7 @@ from guardrails.models import (
     RuleException,
 )
 from guardrails.plain import condition_phrase, corridors_for, published_rules_for, rule_names
+from guardrails.redact import Redactor, redactor_for
 from tenancy.choices import PartnerTier
 
 __all__ = ["account_route_section", "register", "rules_of_engagement"]
@@ -91,7 +92,13 @@ def _criteria(version: RulebookVersion | None) -> dict[str, Any] | None:
 def rules_of_engagement(request: HttpRequest) -> HttpResponse:
     membership = request.membership
     version = _active_version()
+    redact = redactor_for(membership)
     rules = published_rules_for(membership, version) if version else []
+    for (
+        rule,
+        _,
+    ) in rules:  # shown, never saved: the manufacturer's words as the viewer may read them
+        rule.name, rule.rationale = redact(rule.name), redact(rule.rationale)
     corridors = list(corridors_for(membership, version)) if version else []
     authorizations = []
     if membership.is_partner_user:
@@ -136,7 +143,7 @@ def _target_text(route: AccountRoute, partner_id: int | None) -> str:
     }.get(route.outcome, "")
 
 
-def _partner_traces(explanation: Any, readable: set[int]) -> list[dict[str, Any]]:
+def _partner_traces(explanation: Any, readable: set[int], redact: Redactor) -> list[dict[str, Any]]:
     """The explanation as a partner may read it: rules it may not read are shown as such, and
     conditions naming internal lists, teams or partners without their values."""
     rules = {
@@ -175,7 +182,7 @@ def _partner_traces(explanation: Any, readable: set[int]) -> list[dict[str, Any]
                 "conditions": conditions,
             }
         )
-    return traces
+    return redact(traces)
 
 
 def _traces(explanation: Any) -> list[dict[str, Any]]:
@@ -202,6 +209,11 @@ def account_route_section(request: HttpRequest, account: Account) -> str:
         .select_related("rule", "version", "target_team", "target_partner")
         .first()
     )
+    redact = redactor_for(membership)
+    if route is not None:  # shown, never saved
+        route.rationale = redact(route.rationale)
+        if route.rule is not None:
+            route.rule.name = redact(route.rule.name)
     version = _active_version()
     readable: set[int] | None = None
     if partner_id is not None and version is not None:
@@ -212,7 +224,8 @@ def account_route_section(request: HttpRequest, account: Account) -> str:
         traces, skipped = [], []
     elif readable is not None:
         # Partners are told how many later rules were not evaluated, not which.
-        traces, skipped = _partner_traces(explanation, readable), list(explanation.skipped_after)
+        traces = _partner_traces(explanation, readable, redact)
+        skipped = list(explanation.skipped_after)
     else:
         traces, skipped = _traces(explanation), list(explanation.skipped_after)
 

@@ -8,7 +8,7 @@ characters, a phone without digits) are refused here, naming the field.
 
 What partner users read of a lead: their own partner's assignment and submissions only, no direct
 team or rep, and of the routing decision only its outcome, rule and rationale, with the names of
-other partners, of teams and of target lists replaced (guardrails.api.redact).
+other partners, of teams and of target lists replaced (guardrails.redact).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from accounts.models import ProductLine
 from core.api.fields import InTenant
 from core.api.serializers import SyncedModelSerializer, TenantModelSerializer
 from guardrails.api.fields import NamedChoiceField
-from guardrails.api.redact import NOTHING, Redactor, redactor_for
 from guardrails.api.serializers import HIDDEN_RULE, readable_rules
+from guardrails.redact import NOTHING, Redactor, redactor_for
 from pipeline.choices import Channel, LeadSource, Priority, Route, TouchRoute
 from pipeline.models import Lead, Touch
 from routing.choices import EventKind

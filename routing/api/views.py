@@ -22,7 +22,7 @@ from rest_framework.response import Response
 
 from core.api.sync import SyncActionsMixin
 from core.api.views import TenantModelViewSet, TenantReadOnlyViewSet
-from guardrails.api.redact import NOTHING, redactor_for
+from guardrails.redact import NOTHING, redactor_for
 from pipeline.models import Lead, Touch
 from routing import dedupe_service, intake, services
 from routing.api.filters import (

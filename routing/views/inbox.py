@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Account, ProductLine
 from guardrails.models import RouteRule, RulebookVersion
 from guardrails.plain import published_rules_for
+from guardrails.redact import redactor_for
 from pipeline.choices import LeadStatus
 from pipeline.models import Lead, Touch
 from routing.choices import EventKind
@@ -195,12 +196,14 @@ def routing_story(lead: Lead, membership: Any) -> dict[str, Any]:
     )
     by_hand = handover is not None and handover.kind == EventKind.REASSIGNED
     rule = None if by_hand else _readable_rule(record, membership)
+    redact = redactor_for(membership)
     story: dict[str, Any] = {
         "holder": holder_text(lead, partner_id),
         "assigned_at": lead.assigned_at,
         "by_hand": by_hand,
         "rule": rule,
-        "rationale": record.get("rationale", "") if rule is not None else "",
+        "rule_name": redact(rule.name) if rule is not None else "",
+        "rationale": redact(record.get("rationale", "")) if rule is not None else "",
         "exception": record.get("exception") if rule is not None else None,
         "hidden_rule": not by_hand and rule is None and bool(record.get("rule_id")),
         "unroutable": lead.status == LeadStatus.UNROUTABLE,

@@ -3,7 +3,8 @@
 Rule names, rationales, condition texts and explanations are written by the manufacturer and may
 name other distributors, direct teams or internal target lists. Before anything of that kind
 goes to a partner user, every name of another partner, of a team and of a target list is
-replaced by a neutral phrase, so a distributor never learns who else the rules speak of.
+replaced by a neutral phrase, so a distributor never learns who else the rules speak of. The API
+and the pages (rules of engagement, an account's route, a lead's routing story) use the same one.
 """
 
 from __future__ import annotations
