@@ -863,13 +863,27 @@ class DedupeIndex:
     def _add(self, record: PersonRecord, f: _Features, blocks: list[_Block]) -> None:
         pos = len(self._records)
         replaced = self._latest.get(record.key)
-        if replaced is not None:  # its blocks keep the position; nothing is found there now
-            self._records[replaced] = self._features[replaced] = None
+        if replaced is not None:
+            self._remove(replaced)
         self._latest[record.key] = pos
         self._records.append(record)
         self._features.append(f)
         for block in blocks:
             self._insert(block, pos)
+
+    def _remove(self, pos: int) -> None:
+        """Take a replaced entry out of its blocks (left in, it would count towards their size
+        and push them over `max_block`) and free it."""
+        for block in _hashed(self._features[pos]):
+            split = self._split.get(block.key)
+            members = (
+                split.get(block.refinement) if split is not None else self._blocks.get(block.key)
+            )
+            if members == pos:
+                del self._blocks[block.key]
+            elif isinstance(members, list) and pos in members:
+                members.remove(pos)
+        self._records[pos] = self._features[pos] = None
 
     def _insert(self, block: _Block, pos: int) -> None:
         split = self._split.get(block.key)

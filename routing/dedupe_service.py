@@ -27,7 +27,7 @@ keeps both leads' previous values so `undo_merge` restores them exactly.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +45,7 @@ from routing.choices import CandidateStatus, EventKind, TimerState
 from routing.dedupe import AUTO_MERGE, DedupeIndex, PersonRecord, find_duplicates
 from routing.journal import Journal
 from routing.models import DuplicateCandidate, LeadEvent, LeadMerge
+from routing.normalize import normalize_country
 
 __all__ = [
     "MERGED_FIELDS",
@@ -155,6 +156,30 @@ class _TenantIndex:
     # accepted) is not indexed again.
     fingerprints: dict[int, int] = field(default_factory=dict)
 
+    def refresh(self, lead_id: int, fingerprint: int, record: Callable[[], PersonRecord]) -> None:
+        """Index the lead unless it is indexed already with the same matched fields."""
+        if self.fingerprints.get(lead_id) != fingerprint:
+            self.fingerprints[lead_id] = fingerprint
+            self.index.add(record())
+
+
+def _fingerprint(first, last, email, phone, company, street, city, postal, code, country) -> int:
+    """The matched fields of a lead (`INDEXED_FIELDS` without the id and the time it changed);
+    the country as enrichment will read it, so the lead's enrichment does not count as a change."""
+    return hash(
+        (
+            first,
+            last,
+            email,
+            phone,
+            company,
+            street,
+            city,
+            postal,
+            code or normalize_country(country),
+        )
+    )
+
 
 _INDEXES: dict[tuple, _TenantIndex] = {}
 
@@ -192,10 +217,7 @@ def _tenant_entry(tenant: Any) -> _TenantIndex:
     for status, *values in rows.iterator(chunk_size=5000):
         if status not in DEDUPED_STATUSES:  # unprocessed ones too: see `deduplicate`
             continue
-        fingerprint = hash(tuple(values[1:-1]))  # not the id, nor the time it changed
-        if entry.fingerprints.get(values[0]) != fingerprint:
-            entry.fingerprints[values[0]] = fingerprint
-            entry.index.add(_lead_record(*values))
+        entry.refresh(values[0], _fingerprint(*values[1:-1]), lambda v=values: _lead_record(*v))
     entry.contacts_seq = max(entry.contacts_seq, contact_mark)
     entry.leads_seq = max(entry.leads_seq, lead_mark)
     entry.own_sequences = {s for s in entry.own_sequences if s > entry.leads_seq}
@@ -213,7 +235,13 @@ def deduplicate(leads: list[Lead], ctx: Any) -> tuple[list[Lead], set[int]]:
     entry = _tenant_entry(ctx.tenant)
     index = entry.index
     by_id = {lead.pk: lead for lead in leads}
-    found = find_duplicates([lead_record(lead) for lead in leads], index, add=True)
+    records = [lead_record(lead) for lead in leads]
+    for lead, record in zip(leads, records, strict=True):  # mostly indexed since they were stored
+        values = [getattr(lead, name) for name in INDEXED_FIELDS[1:-1]]
+        entry.refresh(lead.pk, _fingerprint(*values), lambda record=record: record)
+    # Every lead of the batch is in the index, earlier and later ones alike: `_arrival` decides
+    # which of a pair acts.
+    found = find_duplicates(records, index, add=False)
     found.sort(key=lambda d: (d.key[1], -d.match.score))
     live, pending = _live_targets(found, by_id)
     distinct = _distinct_pairs(leads)

@@ -212,6 +212,21 @@ def test_the_index_skips_a_record_queried_against_itself():
     assert [r.key for r in index.candidates(person("x", **ANNA))] == ["c1"]
 
 
+def test_a_record_added_again_replaces_its_earlier_entry():
+    index = DedupeIndex([person("c1", **ANNA)])
+    moved = dict(ANNA, email="anna@elsewhere.example", phone="", street="", postal_code="")
+    for _ in range(3 * MAX_BLOCK):  # re-indexed many times: its blocks must not fill up
+        index.add(person("c1", **dict(moved, first_name="Johanna")))
+    index.add(person("c2", **COLLEAGUE))
+    assert len(index) == 2
+    # Found by what it says now, once; no longer by the address it had.
+    assert [r.key for r in index.candidates(person("x", **moved))] == ["c1"]
+    assert index.matches(
+        person("x", **dict(ANNA, first_name="Johanna", email="anna@elsewhere.example"))
+    )
+    assert not index.matches(person("y", first_name="Anna", email=ANNA["email"]))
+
+
 def test_survivor_values_take_the_newest_non_empty_value_per_field():
     newest = {"first_name": "Anna", "email": "", "phone": "+4989", "title": None}
     older = {"first_name": "Ann", "email": "anna@acme.de", "phone": "+4930", "title": "CTO"}
