@@ -162,6 +162,10 @@ class _TenantIndex:
             self.fingerprints[lead_id] = fingerprint
             self.index.add(record())
 
+    def refresh_lead(self, lead: Lead, record: PersonRecord | None = None) -> None:
+        values = [getattr(lead, name) for name in INDEXED_FIELDS[1:-1]]
+        self.refresh(lead.pk, _fingerprint(*values), lambda: record or lead_record(lead))
+
 
 def _fingerprint(first, last, email, phone, company, street, city, postal, code, country) -> int:
     """The matched fields of a lead (`INDEXED_FIELDS` without the id and the time it changed);
@@ -237,8 +241,7 @@ def deduplicate(leads: list[Lead], ctx: Any) -> tuple[list[Lead], set[int]]:
     by_id = {lead.pk: lead for lead in leads}
     records = [lead_record(lead) for lead in leads]
     for lead, record in zip(leads, records, strict=True):  # mostly indexed since they were stored
-        values = [getattr(lead, name) for name in INDEXED_FIELDS[1:-1]]
-        entry.refresh(lead.pk, _fingerprint(*values), lambda record=record: record)
+        entry.refresh_lead(lead, record)
     # Every lead of the batch is in the index, earlier and later ones alike: `_arrival` decides
     # which of a pair acts.
     found = find_duplicates(records, index, add=False)
@@ -280,7 +283,7 @@ def deduplicate(leads: list[Lead], ctx: Any) -> tuple[list[Lead], set[int]]:
         proposals.append(_proposal(lead, kind, other, dup))
     merge_many(merges, automatic=True, journal=ctx, saved_by_caller=by_id)
     for survivor, _, _ in merges:  # the index finds them with what they gained
-        index.add(lead_record(survivor))
+        entry.refresh_lead(survivor)
     entry.own_sequences.add(change_sequence())
     # A pair already proposed (or decided) stays as it is.
     DuplicateCandidate.objects.bulk_create(proposals, ignore_conflicts=True)
