@@ -192,6 +192,24 @@ class Workers:
         )
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU a process has used (Linux /proc), 0 when it cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _backend_cpu() -> float:
+    """CPU used so far by this process's PostgreSQL backend (the server runs on this machine)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return _cpu_seconds(cursor.fetchone()[0])
+
+
 def _status_mb(pid: int, field: str) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -240,12 +258,23 @@ def post_bulk(client, headers: dict, payloads: list[dict]) -> dict:
 
 
 def import_and_process(world, client, headers, workers: Workers, payloads) -> dict:
+    """Also what each side costs in CPU: this process and its database backend for the import,
+    the workers for the processing (their database backends are not counted here)."""
+    worker_cpu = sum(_cpu_seconds(p.pid) for p in workers.processes)
+    cpu, backend = time.process_time(), _backend_cpu()
     began = time.perf_counter()
     result = post_bulk(client, headers, payloads)
     imported = time.perf_counter() - began
+    cpu, backend = time.process_time() - cpu, _backend_cpu() - backend
     wait_processed(world.tenant, workers)
     total = time.perf_counter() - began
-    return {**result, "import_seconds": imported, "seconds": total}
+    worker_cpu = sum(_cpu_seconds(p.pid) for p in workers.processes) - worker_cpu
+    return {
+        **result,
+        "import_seconds": imported,
+        "seconds": total,
+        "cpu": {"import": cpu, "import_db": backend, "workers": worker_cpu},
+    }
 
 
 def latency(world, client, headers, payloads: list[dict]) -> list[float]:
@@ -297,7 +326,7 @@ def naive(world, payloads: list[dict]) -> dict:
             )
         return [lead.pk for lead in leads]
 
-    half = (len(payloads) - 50) // 2
+    half = NAIVE_SAMPLE
     with tenant_scope(world.tenant):
         one_by_one = store(payloads[:half])
         began, cpu = time.perf_counter(), time.process_time()
@@ -312,14 +341,18 @@ def naive(world, payloads: list[dict]) -> dict:
             for lead_id in profiled:
                 services.process_batch(world.tenant, [lead_id])
             single_profile.disable()
-        batched_ids = store(payloads[half + 50 :])
+        batched_ids = store(payloads[half + 50 : half + 50 + NAIVE_SAMPLE])
+        began, cpu, backend = time.perf_counter(), time.process_time(), _backend_cpu()
+        services.process_batch(world.tenant, batched_ids)
+        batched = (time.perf_counter() - began, time.process_time() - cpu, len(batched_ids))
+        batched_db = _backend_cpu() - backend
+        # The same again on as many more leads, profiled (apart from the timing above).
+        profiled_ids = store(payloads[half + 50 + NAIVE_SAMPLE :])
         profile = cProfile.Profile()
-        began, cpu = time.perf_counter(), time.process_time()
         with CaptureQueriesContext(connection) as queries:
             profile.enable()
-            services.process_batch(world.tenant, batched_ids)
+            services.process_batch(world.tenant, profiled_ids)
             profile.disable()
-        batched = (time.perf_counter() - began, time.process_time() - cpu, len(batched_ids))
     statements = Counter(_statement(q["sql"]) for q in queries.captured_queries)
     slowest = sorted(single_queries.captured_queries, key=lambda q: -float(q["time"]))
     seconds: Counter = Counter()
@@ -328,6 +361,7 @@ def naive(world, payloads: list[dict]) -> dict:
     return {
         "single": single,
         "batched": batched,
+        "batched_db": batched_db,
         "profile": profile,
         "statements": statements,
         "single_profile": single_profile,
@@ -422,6 +456,25 @@ def machine(load_before: tuple) -> dict:
     }
 
 
+def _budget(m: dict, run: dict, slow: dict, n: int) -> str:
+    """CPU per lead on each side, and the rate those costs allow on this machine's cores."""
+    batch_n = slow["batched"][2]
+    costs = {
+        "the import (this process)": run["cpu"]["import"] / n,
+        "its database backend": run["cpu"]["import_db"] / n,
+        "processing (the workers)": run["cpu"]["workers"] / n,
+        "a batch's database backend (the batched call below)": slow["batched_db"] / batch_n,
+    }
+    total = sum(costs.values())
+    if not costs["its database backend"]:
+        return "- CPU per lead: the database backend's CPU could not be read (not on this machine)."
+    parts = ", ".join(f"{k} {v * 1000:.2f} ms" for k, v in costs.items())
+    return (
+        f"- CPU per lead: {parts}; in all {total * 1000:.2f} ms, so {m['cpus']} CPUs allow at"
+        f" most {m['cpus'] / total:,.0f} leads/s however well the processes overlap."
+    )
+
+
 def render(m: dict, world, run: dict, lat: list[float], peaks, sampled, slow, result) -> str:
     n = run["created"]
     rate = n / run["seconds"]
@@ -464,6 +517,7 @@ def render(m: dict, world, run: dict, lat: list[float], peaks, sampled, slow, re
         f"| Batched: one `process_batch` call for the same number, in one process | {batch_n:,} |"
         f" {batch_s:.1f} | {batch_n / batch_s:,.0f} |  |",
         "",
+        _budget(m, run, slow, n),
         f"- A database session was waiting for a row lock in {run['lock_share']:.0%} of the"
         " half-second samples taken while the workers ran (the round-robin pointer row is"
         " locked from a batch's first assignment until it commits).",
@@ -549,7 +603,7 @@ def main() -> None:
         _, key = issue_api_token(tenant=world.tenant, user=world.admin.user, name="bench")
         client, headers = Client(HTTP_HOST="127.0.0.1"), {"Authorization": f"Token {key}"}
         payloads = [p for p in lead_payloads(world.leads) if reachable(p)][:LEADS]
-        extra = lead_payloads(_more_leads(world, 40 + POSTS + NAIVE_SAMPLE * 2 + 50), prefix="BX")
+        extra = lead_payloads(_more_leads(world, 40 + POSTS + NAIVE_SAMPLE * 3 + 50), prefix="BX")
         warm, posts, sample = extra[:40], extra[40 : 40 + POSTS], extra[40 + POSTS :]
 
         app.conf.task_always_eager = False
