@@ -22,30 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from report import write_section  # noqa: E402
+from scratch import scratch_database  # noqa: E402
 
 CONTACTS = int(os.environ.get("BENCH_CONTACTS", 100_000))
 TOUCHES = int(os.environ.get("BENCH_TOUCHES", 1_000_000))
 BATCH = 1000
 ACCOUNTS = 1000
-
-
-def scratch_database() -> str | None:
-    base = (
-        os.environ.get("BENCH_DATABASE_URL")
-        or os.environ.get("DATABASE_URL")
-        or "postgres://postgres@127.0.0.1:5432/postgres"
-    )
-    if not base.startswith("postgres"):
-        return None
-    import psycopg2
-
-    connection = psycopg2.connect(base)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("DROP DATABASE IF EXISTS channel_bench")
-        cursor.execute("CREATE DATABASE channel_bench")
-    connection.close()
-    return base.rsplit("/", 1)[0] + "/channel_bench"
 
 
 def rss_mb() -> float:
@@ -210,7 +192,7 @@ def pull_touches(client, headers: dict) -> dict:
 
 
 def main() -> None:
-    url = scratch_database()
+    url = scratch_database("channel_bench")
     if url is None:
         write_section("crm-sync", "## CRM sync (bench/crm_sync.py)\n\nSkipped: needs PostgreSQL.")
         return

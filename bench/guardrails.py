@@ -43,6 +43,7 @@ ROOT = BENCH.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
 sys.path.insert(0, str(ROOT))
 from bench.report import write_section  # noqa: E402
+from bench.scratch import drop_database, scratch_database  # noqa: E402
 
 ACCOUNTS = int(os.environ.get("BENCH_GUARDRAILS_ACCOUNTS", 100_000))
 OPPORTUNITIES = int(os.environ.get("BENCH_GUARDRAILS_OPPORTUNITIES", 60_000))
@@ -51,39 +52,6 @@ DATABASE = "channel_bench_guardrails"
 EVALUATION_RUNS = 3
 TARGET_RATE = 20_000  # accounts per second, from the issue
 TARGET_SIMULATION = 30.0  # seconds
-
-
-# Read before setup() points DATABASE_URL at the scratch database.
-BASE_URL = (
-    os.environ.get("BENCH_DATABASE_URL")
-    or os.environ.get("DATABASE_URL")
-    or "postgres://postgres@127.0.0.1:5432/postgres"
-)
-
-
-def scratch_database() -> str | None:
-    base = BASE_URL
-    if not base.startswith("postgres"):
-        return None
-    import psycopg2
-
-    connection = psycopg2.connect(base)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-        cursor.execute(f"CREATE DATABASE {DATABASE}")
-    connection.close()
-    return base.rsplit("/", 1)[0] + f"/{DATABASE}"
-
-
-def drop_database() -> None:
-    import psycopg2
-
-    connection = psycopg2.connect(BASE_URL)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    connection.close()
 
 
 def setup(url: str, var_dir: str) -> None:
@@ -452,7 +420,7 @@ def render(machine, data_seconds, counts, published, evaluation, simulation, rec
 
 
 def main() -> None:
-    url = scratch_database()
+    url = scratch_database(DATABASE)
     if url is None:
         write_section(
             "guardrails",
@@ -488,7 +456,7 @@ def main() -> None:
             connections.close_all()
     finally:
         if not os.environ.get("BENCH_GUARDRAILS_KEEP_DB"):
-            drop_database()
+            drop_database(DATABASE)
     markdown = render(
         machine, data_seconds, world.counts, published, evaluation, simulation, recomputed
     )

@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from report import write_section  # noqa: E402
+from scratch import scratch_database  # noqa: E402
 
 CONTACTS = int(os.environ.get("BENCH_CONTACTS", 200_000))
 LEADS = int(os.environ.get("BENCH_LEADS", 100_000))
@@ -45,25 +46,6 @@ NAIVE_SAMPLE = 500  # leads processed one per call, extrapolated
 POSTS = 200  # single leads posted for the latency
 TARGET_RATE, TARGET_RSS_MB, TARGET_P95_MS = 1000, 1024, 1000
 SECRET = "bench-only-secret-key-not-for-production-0123456789"
-
-
-def scratch_database() -> str | None:
-    base = (
-        os.environ.get("BENCH_DATABASE_URL")
-        or os.environ.get("DATABASE_URL")
-        or "postgres://postgres@127.0.0.1:5432/postgres"
-    )
-    if not base.startswith("postgres"):
-        return None
-    import psycopg2
-
-    connection = psycopg2.connect(base)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("DROP DATABASE IF EXISTS channel_bench_leads WITH (FORCE)")
-        cursor.execute("CREATE DATABASE channel_bench_leads")
-    connection.close()
-    return base.rsplit("/", 1)[0] + "/channel_bench_leads"
 
 
 def scratch_broker() -> str | None:
@@ -576,7 +558,7 @@ def render(m: dict, world, run: dict, lat: list[float], peaks, sampled, slow, re
 
 
 def main() -> None:
-    database, broker = scratch_database(), scratch_broker()
+    database, broker = scratch_database("channel_bench_leads"), scratch_broker()
     if database is None or broker is None:
         missing = "PostgreSQL" if database is None else "Redis"
         write_section("leads", f"## Lead processing (bench/leads.py)\n\nSkipped: needs {missing}.")

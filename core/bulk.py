@@ -563,16 +563,18 @@ def update_rows(model: type[models.Model], rows: list[models.Model], names: list
         execute_values(cursor.cursor, sql, values, template=template, page_size=len(values))
 
 
-def save_rows(model: type[models.Model], rows: list[models.Model], names: list[str]) -> None:
+def save_rows(model: type[models.Model], rows: list[models.Model], names: list[str]) -> int | None:
     """Bulk-save the named fields of existing `Synced` rows as `save()` would: the next version
-    and the transaction's change sequence, so the sync feed hands them out again."""
+    and the transaction's change sequence, so the sync feed hands them out again. Returns that
+    sequence (None when there was nothing to save)."""
     if not rows:
-        return
+        return None
     sequence = change_sequence()
     for row in rows:
         row.sync_seq = sequence
         row.version += 1
     update_rows(model, rows, [*dict.fromkeys([*names, "sync_seq", "version"])])
+    return sequence
 
 
 def _key(value: Any) -> Any:

@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from accounts.models import Contact
 from core.bulk import save_rows
-from core.sync import change_sequence, safe_horizon
+from core.sync import safe_horizon
 from pipeline.choices import LeadStatus
 from pipeline.models import LEAD_PERSON_FIELDS, Lead, Touch
 from routing.choices import CandidateStatus, EventKind, TimerState
@@ -54,6 +54,7 @@ __all__ = [
     "merge_candidate",
     "merge_leads",
     "merge_many",
+    "saved_here",
     "undo_merge",
 ]
 
@@ -228,6 +229,14 @@ def _tenant_entry(tenant: Any) -> _TenantIndex:
     return entry
 
 
+def saved_here(tenant: Any, sequence: int | None) -> None:
+    """A batch of this process saved its leads with this change sequence: they are indexed as
+    the batch left them, so the next refresh need not read them back."""
+    entry = _INDEXES.get((tenant.pk, tenant.created_at))
+    if entry is not None and sequence is not None:
+        entry.own_sequences.add(sequence)
+
+
 def forget_indexes() -> None:
     """Drop every cached index (tests, and after bulk deletes)."""
     _INDEXES.clear()
@@ -284,7 +293,6 @@ def deduplicate(leads: list[Lead], ctx: Any) -> tuple[list[Lead], set[int]]:
     merge_many(merges, automatic=True, journal=ctx, saved_by_caller=by_id)
     for survivor, _, _ in merges:  # the index finds them with what they gained
         entry.refresh_lead(survivor)
-    entry.own_sequences.add(change_sequence())
     # A pair already proposed (or decided) stays as it is.
     DuplicateCandidate.objects.bulk_create(proposals, ignore_conflicts=True)
     return [lead for lead in leads if lead.pk not in merged | postponed], postponed

@@ -16,7 +16,33 @@ from core.bulk import insert_rows, new_row
 from routing import notify
 from routing.models import LeadEvent, Notification
 
-__all__ = ["Journal"]
+__all__ = ["Journal", "event_row"]
+
+
+def event_row(
+    lead: Any,
+    kind: str,
+    detail: str = "",
+    *,
+    at: dt.datetime,
+    user_id: int | None = None,
+    partner_id: int | None = None,
+    route: str | None = None,
+    **data: Any,
+) -> LeadEvent:
+    """An unsaved timeline entry of the lead (its route unless told otherwise)."""
+    return new_row(
+        LeadEvent,
+        tenant_id=lead.tenant_id,
+        lead_id=lead.pk,
+        kind=kind,
+        occurred_at=at,
+        actor_user_id=user_id,
+        actor_partner_id=partner_id,
+        route=lead.route if route is None else route,
+        detail=detail[:500],
+        data=data,
+    )
 
 
 @dataclass
@@ -31,36 +57,14 @@ class Journal:
     def event(self, lead: Any, kind: str, detail: str = "", **extra: Any) -> None:
         """A timeline entry; `at`, `user_id`, `partner_id` and `route` set its columns, anything
         else goes to its data."""
-        self.events.append(
-            new_row(
-                LeadEvent,
-                tenant_id=lead.tenant_id,
-                lead_id=lead.pk,
-                kind=kind,
-                occurred_at=extra.pop("at", self.now),
-                actor_user_id=extra.pop("user_id", None),
-                actor_partner_id=extra.pop("partner_id", None),
-                route=extra.pop("route", lead.route),
-                detail=detail[:500],
-                data=extra,
-            )
-        )
+        self.events.append(event_row(lead, kind, detail, at=extra.pop("at", self.now), **extra))
 
     def notify(
         self, user_ids: Iterable[int | None], *, kind: str, title: str, body: str = "", lead: Any
     ) -> None:
-        for user_id in dict.fromkeys(u for u in user_ids if u):
-            self.notes.append(
-                new_row(
-                    Notification,
-                    tenant_id=self.tenant.pk,
-                    user_id=user_id,
-                    kind=kind,
-                    title=title[:200],
-                    body=body[:500],
-                    lead_id=lead.pk,
-                )
-            )
+        self.notes += notify.notification_rows(
+            user_ids, tenant_id=self.tenant.pk, kind=kind, title=title, body=body, lead=lead
+        )
 
     def partner_users(self, partner_id: int) -> list[int]:
         if partner_id not in self._people:

@@ -18,14 +18,46 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from core.bulk import insert_rows, new_row
 from routing.choices import DigestMode
 from routing.models import Notification, NotificationPreference
 from tenancy.choices import Role
 from tenancy.models import Membership
 
-__all__ = ["admins_of", "managers_of", "notify", "partner_admins_of", "send_due_emails"]
+__all__ = [
+    "admins_of",
+    "managers_of",
+    "notification_rows",
+    "notify",
+    "partner_admins_of",
+    "send_due_emails",
+]
 
 DIGEST_EVERY = dt.timedelta(hours=24)
+
+
+def notification_rows(
+    user_ids: Iterable[int | None],
+    *,
+    tenant_id: int,
+    kind: str,
+    title: str,
+    body: str = "",
+    lead: Any = None,
+) -> list[Notification]:
+    """Unsaved notifications, one per user (each once, none for a missing user)."""
+    return [
+        new_row(
+            Notification,
+            tenant_id=tenant_id,
+            user_id=user_id,
+            kind=kind,
+            title=title[:200],
+            body=body[:500],
+            lead_id=lead.pk if lead is not None else None,
+        )
+        for user_id in dict.fromkeys(u for u in user_ids if u)
+    ]
 
 
 def notify(
@@ -37,18 +69,10 @@ def notify(
     body: str = "",
     lead: Any = None,
 ) -> int:
-    rows = [
-        Notification(
-            tenant=tenant,
-            user_id=user_id,
-            kind=kind,
-            title=title[:200],
-            body=body[:500],
-            lead=lead,
-        )
-        for user_id in dict.fromkeys(u for u in user_ids if u)
-    ]
-    Notification.objects.bulk_create(rows)
+    rows = notification_rows(
+        user_ids, tenant_id=tenant.pk, kind=kind, title=title, body=body, lead=lead
+    )
+    insert_rows(Notification, rows)
     return len(rows)
 
 

@@ -37,8 +37,8 @@ from pipeline.models import LEAD_ENRICHED_FIELDS, LEAD_PERSON_FIELDS, Lead, Touc
 from routing import assign, notify, sla
 from routing.calendar import WorkingTime, add_business_minutes
 from routing.choices import EventKind, TimerKind, TimerState
-from routing.journal import Journal
-from routing.models import LeadEvent, SlaTimer
+from routing.journal import Journal, event_row
+from routing.models import SlaTimer
 from tenancy.choices import PartnerStatus, Role
 from tenancy.models import Membership
 
@@ -188,7 +188,7 @@ def process_batch(tenant: Any, lead_ids: Iterable[int], *, now: dt.datetime | No
         for lead in leads:
             lead.processed_at = ctx.now
             lead.updated_at = ctx.now
-        _save_leads(leads, as_received)
+        dedupe_service.saved_here(tenant, _save_leads(leads, as_received))
         ctx.flush()
     return len(leads)
 
@@ -197,9 +197,9 @@ def _person(lead: Lead) -> tuple:
     return tuple(getattr(lead, name) for name in LEAD_PERSON_FIELDS)
 
 
-def _save_leads(leads: list[Lead], as_received: dict[int, tuple]) -> None:
-    """Bulk-save processed leads, with a new change sequence so the sync feed hands them out.
-    The person's fields are written only when the batch changed some (survivorship, or the
+def _save_leads(leads: list[Lead], as_received: dict[int, tuple]) -> int | None:
+    """Bulk-save processed leads with a new change sequence (returned), so the sync feed hands
+    them out. The person's fields are written only when the batch changed some (survivorship, or the
     enrichment provider filled a gap): most batches leave them as they came."""
     changed = {
         name
@@ -212,7 +212,7 @@ def _save_leads(leads: list[Lead], as_received: dict[int, tuple]) -> None:
     names = [
         name for name in LEAD_UPDATE_FIELDS if name not in LEAD_PERSON_FIELDS or name in changed
     ]
-    save_rows(Lead, leads, names)
+    return save_rows(Lead, leads, names)
 
 
 # --- routing and assignment ---------------------------------------------------------------------
@@ -546,16 +546,8 @@ def _event(lead: Lead, kind: str, detail: str, who: Any, at: dt.datetime) -> Non
     partner_id = (
         getattr(who, "partner_id", None) if getattr(who, "is_partner_user", False) else None
     )
-    LeadEvent.objects.create(
-        tenant_id=lead.tenant_id,
-        lead=lead,
-        kind=kind,
-        occurred_at=at,
-        actor_user_id=getattr(who, "user_id", None) or getattr(who, "pk", None),
-        actor_partner_id=partner_id,
-        route=lead.route,
-        detail=detail[:500],
-    )
+    user_id = getattr(who, "user_id", None) or getattr(who, "pk", None)
+    event_row(lead, kind, detail, at=at, user_id=user_id, partner_id=partner_id).save()
 
 
 # --- SLA sweep ----------------------------------------------------------------------------------
@@ -702,11 +694,4 @@ def _recall_or_give_up(lead: Lead, timer: SlaTimer, policy, now) -> None:
 
 
 def _system_event(lead: Lead, kind: str, detail: str, now) -> None:
-    LeadEvent.objects.create(
-        tenant_id=lead.tenant_id,
-        lead=lead,
-        kind=kind,
-        occurred_at=now,
-        route=lead.route,
-        detail=detail[:500],
-    )
+    event_row(lead, kind, detail, at=now).save()
