@@ -16,7 +16,7 @@ class AccountsConfig(AppConfig):
             TargetListSerializer,
         )
         from accounts.models import Account, Contact, Product, ProductLine, TargetList
-        from core.webhooks import register_resource
+        from core.webhooks.registry import register_resource
 
         # Outbound webhook events (<name>.created|updated|deleted), rendered as the API shows them.
         register_resource(

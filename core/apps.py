@@ -10,8 +10,11 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from core import audit, sync  # noqa: F401  (connect the audit and tombstone receivers)
+        # Connect the audit, tombstone and webhook receivers, and register the tasks that live
+        # outside core.tasks (Celery's autodiscovery only imports core.tasks).
+        from core import audit, imports, sync  # noqa: F401
         from core.api import schema  # noqa: F401  (OpenAPI field descriptions)
+        from core.webhooks import emit  # noqa: F401
 
 
 class PlatformAdminConfig(admin_apps.AdminConfig):

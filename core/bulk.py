@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from rest_framework import exceptions, serializers
 
@@ -28,18 +28,11 @@ from core.api.fields import InTenant
 from core.api.serializers import SyncedModelSerializer
 from core.audit import record_many
 from core.gcpause import collector_paused
+from core.rows import insert_rows
 from core.sync import change_sequence
-from core.webhooks import emit_events
+from core.webhooks.emit import emit_events
 
-__all__ = [
-    "MAX_RECORDS",
-    "BulkUpsert",
-    "RecordResult",
-    "insert_rows",
-    "new_row",
-    "save_rows",
-    "update_rows",
-]
+__all__ = ["MAX_RECORDS", "BulkUpsert", "RecordResult"]
 
 MAX_RECORDS = 1000
 CREATED, UPDATED, UNCHANGED, ERROR = "created", "updated", "unchanged", "error"
@@ -427,154 +420,6 @@ class BulkUpsert:
             diff.update({k: [None, _plain(v)] for k, v in p.nested.items()})
             entries.append(("update", p.instance, diff))
         record_many(entries, tenant=self.tenant, detail="bulk upsert")
-
-
-# Field types whose Python value is already what psycopg2 sends to PostgreSQL.
-_RAW_FIELDS = (
-    models.CharField,
-    models.TextField,
-    models.BooleanField,
-    models.IntegerField,
-    models.DecimalField,
-    models.DateField,  # and DateTimeField: aware datetimes go as they are
-    models.ForeignKey,
-)
-
-
-_DEFAULTS: dict[type, tuple[dict[str, Any], list[tuple[str, Any]]]] = {}
-
-
-def new_row(model: type[models.Model], **values: Any) -> models.Model:
-    """A new, unsaved row from attribute names (`lead_id`, not `lead`), built without
-    `Model.__init__`'s per-field work: for rows made by the thousand and written by
-    `insert_rows`. Fields not given take their defaults, as with the constructor."""
-    if model not in _DEFAULTS:
-        fixed, per_row = {}, []
-        for f in model._meta.concrete_fields:
-            if callable(f.default) and f.default is not models.NOT_PROVIDED:
-                per_row.append((f.attname, f.default))
-            else:
-                fixed[f.attname] = f.get_default()
-        _DEFAULTS[model] = fixed, per_row
-    fixed, per_row = _DEFAULTS[model]
-    row = model.__new__(model)
-    state = row.__dict__
-    state.update(fixed)
-    for attname, default in per_row:
-        if attname not in values:
-            state[attname] = default()
-    state.update(values)
-    row._state = models.base.ModelState()
-    return row
-
-
-def insert_rows(model: type[models.Model], rows: list[models.Model]) -> None:
-    """INSERT new rows and set their ids. On PostgreSQL one multi-row statement built without the
-    ORM's per-value compilation, which is most of the cost of a thousand-row bulk_create."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(rows, batch_size=500)
-        return
-    from psycopg2.extras import execute_values
-
-    now = timezone.now()
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    stamped = {
-        f.attname
-        for f in fields
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    }
-    db = _database()
-    # (attname, the field when its value needs preparing): no Field hashing per value
-    prepare = [
-        (f.attname, None if f.attname in stamped or isinstance(f, _RAW_FIELDS) else f)
-        for f in fields
-    ]
-    values = []
-    for row in rows:
-        state = row.__dict__
-        for attname in stamped:
-            state[attname] = now
-        values.append(
-            tuple(
-                state[name] if f is None else f.get_db_prep_save(state[name], db)
-                for name, f in prepare
-            )
-        )
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    returning = quote(model._meta.pk.column)
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES %s RETURNING {returning}"
-    with connection.cursor() as cursor:
-        ids = execute_values(cursor.cursor, sql, values, page_size=len(values), fetch=True)
-    for row, (pk,) in zip(rows, ids, strict=True):
-        row.pk = pk
-        row._state.adding, row._state.db = False, connection.alias
-
-
-def _database() -> Any:
-    """The connection itself: `connection` is a proxy that looks the connection up (through a
-    context-local) on every attribute read, which costs more than preparing a value."""
-    return connections[DEFAULT_DB_ALIAS]
-
-
-def update_rows(model: type[models.Model], rows: list[models.Model], names: list[str]) -> None:
-    """UPDATE the named fields of existing rows. On PostgreSQL one `UPDATE … FROM (VALUES …)`
-    statement, where `bulk_update` would compile a CASE expression per field and row (most of its
-    cost on wide updates); elsewhere `bulk_update`."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_update(rows, names, batch_size=500)
-        return
-    from psycopg2.extras import execute_values
-
-    meta = model._meta
-    fields = [meta.get_field(name) for name in names]
-    now = timezone.now()
-    for row in rows:
-        for f in fields:
-            if getattr(f, "auto_now", False):
-                setattr(row, f.attname, now)
-    quote = connection.ops.quote_name
-    pk = meta.pk
-    columns = [pk, *fields]
-    template = "(" + ", ".join(f"%s::{c.db_type(connection)}" for c in columns) + ")"
-    assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields)
-    sql = (
-        f"UPDATE {quote(meta.db_table)} AS t SET {assignments} FROM (VALUES %s) AS "
-        f"v({', '.join(quote(c.column) for c in columns)}) "
-        f"WHERE t.{quote(pk.column)} = v.{quote(pk.column)}"
-    )
-    db = _database()
-    prepare = [(f.attname, None if isinstance(f, _RAW_FIELDS) else f) for f in fields]
-    values = [
-        (
-            row.pk,
-            *(
-                getattr(row, name) if f is None else f.get_db_prep_save(getattr(row, name), db)
-                for name, f in prepare
-            ),
-        )
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        execute_values(cursor.cursor, sql, values, template=template, page_size=len(values))
-
-
-def save_rows(model: type[models.Model], rows: list[models.Model], names: list[str]) -> int | None:
-    """Bulk-save the named fields of existing `Synced` rows as `save()` would: the next version
-    and the transaction's change sequence, so the sync feed hands them out again. Returns that
-    sequence (None when there was nothing to save)."""
-    if not rows:
-        return None
-    sequence = change_sequence()
-    for row in rows:
-        row.sync_seq = sequence
-        row.version += 1
-    update_rows(model, rows, [*dict.fromkeys([*names, "sync_seq", "version"])])
-    return sequence
 
 
 def _key(value: Any) -> Any:

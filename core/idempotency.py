@@ -14,41 +14,17 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework import exceptions, status
 
-from core.models import TenantOwned
+from core.models.idempotency import MAX_KEY_LENGTH, IdempotencyKey
 
-__all__ = ["KEEP_FOR", "IdempotencyKey", "claim", "purge_expired", "remember"]
+__all__ = ["KEEP_FOR", "claim", "purge_expired", "remember"]
 
 KEEP_FOR = timedelta(hours=48)
 HEADER = "HTTP_IDEMPOTENCY_KEY"
-MAX_KEY_LENGTH = 255
-
-
-class IdempotencyKey(TenantOwned):
-    credential = models.CharField(max_length=40)  # "token:<id>" or "user:<id>": keys are per caller
-    key = models.CharField(max_length=MAX_KEY_LENGTH)
-    request_hash = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField(null=True)
-    response_body = models.TextField(blank=True)
-    response_headers = models.JSONField(default=dict)
-
-    audit_skip = True
-
-    class Meta:
-        base_manager_name = "all_tenants"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["tenant", "credential", "key"], name="idempotencykey_uniq"
-            )
-        ]
-        indexes = [models.Index(fields=["tenant", "created_at"], name="idempotencykey_age")]
-
-    def __str__(self) -> str:
-        return self.key
 
 
 class KeyReused(exceptions.APIException):

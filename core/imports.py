@@ -18,18 +18,17 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from core.audit import audit_context
 from core.bulk import BulkUpsert
-from core.models import TenantOwned
+from core.models import ImportJob
 from core.tasks import TenantTask
 
 __all__ = [
     "ImportColumn",
-    "ImportJob",
     "ImportSpec",
     "UnreadableFile",
     "dry_run",
@@ -106,44 +105,6 @@ def register_import(spec: ImportSpec) -> None:
 
 def import_specs() -> dict[str, ImportSpec]:
     return dict(_SPECS)
-
-
-class ImportJob(TenantOwned):
-    class Status(models.TextChoices):
-        UPLOADED = "uploaded", "Uploaded"
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-
-    resource = models.CharField(max_length=50)
-    filename = models.CharField(max_length=255)
-    content = models.TextField()
-    mapping = models.JSONField(default=dict, blank=True)  # CSV header -> field ("" ignores it)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
-    total_rows = models.PositiveIntegerField(default=0)
-    processed_rows = models.PositiveIntegerField(default=0)
-    counts = models.JSONField(default=dict, blank=True)  # created/updated/unchanged/error
-    errors = models.JSONField(default=list, blank=True)  # [{"row", "column", "message"}]
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    audit_exclude = ("content", "errors", "counts", "processed_rows")
-
-    class Meta:
-        base_manager_name = "all_tenants"
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["tenant", "-created_at"], name="importjob_recent")]
-
-    def __str__(self) -> str:
-        return f"{self.filename} → {self.resource}"
-
-    @property
-    def progress(self) -> int:
-        return round(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
 
 
 # --- reading ------------------------------------------------------------------------------

@@ -21,21 +21,11 @@ from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
-from core.models import TenantOwned
-from core.tenancy import TenantManager
+from core.models import SyncClock, TenantOwned, Tombstone
 
-__all__ = ["SyncClock", "Synced", "Tombstone", "change_sequence", "safe_horizon"]
+__all__ = ["Synced", "change_sequence", "safe_horizon"]
 
 UNBOUNDED = 2**63 - 1
-
-
-class SyncClock(models.Model):
-    """The change counter on databases without transaction ids (SQLite). One row."""
-
-    value = models.BigIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return str(self.value)
 
 
 def change_sequence() -> int:
@@ -87,45 +77,18 @@ class Synced(TenantOwned):
             super().save(*args, **kwargs)
 
 
-class Tombstone(TenantOwned):
-    """What a connector needs to delete its copy of a row we deleted."""
-
-    resource = models.CharField(max_length=50)  # model label, e.g. "accounts.Contact"
-    object_id = models.BigIntegerField()
-    external_id = models.CharField(max_length=100, blank=True)
-    sync_seq = models.BigIntegerField()
-
-    objects = TenantManager()
-    audit_skip = True  # the deletion itself is audited
-
-    class Meta:
-        base_manager_name = "all_tenants"
-        indexes = [
-            models.Index(
-                fields=["tenant", "resource", "sync_seq", "object_id"], name="tombstone_feed"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.resource}#{self.object_id} deleted"
-
-    @classmethod
-    def record(cls, obj: Synced, sequence: int | None = None) -> Tombstone:
-        return cls.all_tenants.create(
-            tenant_id=obj.tenant_id,
-            resource=obj._meta.label,
-            object_id=obj.pk,
-            external_id=obj.external_id,
-            sync_seq=sequence if sequence is not None else change_sequence(),
-        )
-
-
 @receiver(post_delete)
 def _leave_tombstone(sender: type, instance: Any, **kwargs: Any) -> None:
     # A signal, not delete(): cascades and queryset deletes leave tombstones too. It runs inside
     # the deletion's transaction, so the row and its tombstone go together.
     if isinstance(instance, Synced):
-        Tombstone.record(instance)
+        Tombstone.all_tenants.create(
+            tenant_id=instance.tenant_id,
+            resource=instance._meta.label,
+            object_id=instance.pk,
+            external_id=instance.external_id,
+            sync_seq=change_sequence(),
+        )
 
 
 @receiver(pre_delete)

@@ -3,6 +3,9 @@
 Tasks take ids as keyword arguments, tenant first; `TenantTask` loads the tenant and runs the body
 inside its scope, so a task sees exactly what a request of that tenant would. Publish with
 `.delay_on_commit()` so a worker never looks for a row that is not committed yet.
+
+Core's other tasks live beside the code they run (core/webhooks/tasks.py, core/imports.py), which
+imports this module for `TenantTask`; `CoreConfig.ready()` imports them so they are registered.
 """
 
 from __future__ import annotations
@@ -15,17 +18,12 @@ from django.apps import apps
 from django.conf import settings
 from django.utils import timezone
 
-from core import webhooks
 from core.audit import audit_context
+from core.idempotency import purge_expired
 from core.models import SchedulerHeartbeat
 from core.tenancy import tenant_scope
 
-__all__ = [
-    "TenantTask",
-    "deliver_webhook",
-    "record_scheduler_heartbeat",
-    "sweep_webhook_deliveries",
-]
+__all__ = ["TenantTask", "purge_idempotency_keys", "record_scheduler_heartbeat"]
 
 
 class TenantTask(DjangoTask):
@@ -50,23 +48,7 @@ def record_scheduler_heartbeat(name: str = "beat") -> None:
     SchedulerHeartbeat.objects.update_or_create(name=name, defaults={"beat_at": timezone.now()})
 
 
-@shared_task(base=TenantTask, name="core.tasks.deliver_webhook", ignore_result=True, acks_late=True)
-def deliver_webhook(*, tenant_id: int, delivery_id: int, attempt: int | None = None) -> str | None:
-    """One attempt at a webhook delivery. Idempotent: the row is claimed conditionally, so a
-    repeated message (or one for a delivery already sent) does nothing. `attempt` is how many
-    attempts the row had when this was published; a stale message then cannot skip the backoff."""
-    return webhooks.deliver(delivery_id, attempt=attempt)
-
-
-@shared_task(name="core.tasks.sweep_webhook_deliveries", ignore_result=True)
-def sweep_webhook_deliveries() -> int:
-    """Periodic: publish one `deliver_webhook` per due delivery, each with its own tenant."""
-    return webhooks.sweep()
-
-
 @shared_task(name="core.tasks.purge_idempotency_keys", ignore_result=True)
 def purge_idempotency_keys() -> int:
     """Forget Idempotency-Keys past their keeping time (48 h; the API promises at least 24 h)."""
-    from core.idempotency import purge_expired
-
     return purge_expired()

@@ -8,7 +8,7 @@ class PipelineConfig(AppConfig):
     verbose_name = "Pipeline"
 
     def ready(self) -> None:
-        from core.webhooks import register_resource
+        from core.webhooks.registry import register_resource
         from pipeline.api.serializers import OpportunitySerializer, TouchSerializer
         from pipeline.models import Opportunity, Touch
 

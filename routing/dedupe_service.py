@@ -37,7 +37,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.models import Contact
-from core.bulk import save_rows
+from core.rows import save_rows
 from core.sync import safe_horizon
 from pipeline.choices import LeadStatus
 from pipeline.models import LEAD_PERSON_FIELDS, Lead, Touch

@@ -198,7 +198,7 @@ def _ask_provider(provider: EnrichmentProvider, lead: Lead) -> bool:
     """Fill empty firmographic fields from the provider. Any failure flags the lead for a retry."""
     from urllib.parse import urlencode
 
-    from core.webhooks import safe_get
+    from core.net import safe_get
 
     query = urlencode(
         {"domain": lead.domain, "company": lead.company, "country": lead.country_code}

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.choices import EmployeeBand, ServiceNeed
 from accounts.models import ProductLine
-from core.webhooks import UnsafeURL, check_url
+from core.net import UnsafeURL, check_url
 from guardrails.forms_people import attach_errors
 from pipeline.choices import Channel, LeadSource, LeadStatus, Priority
 from routing.choices import DigestMode

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
-from core.bulk import insert_rows, new_row
+from core.rows import insert_rows, new_row
 from routing import notify
 from routing.models import LeadEvent, Notification
 

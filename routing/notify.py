@@ -18,7 +18,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from core.bulk import insert_rows, new_row
+from core.rows import insert_rows, new_row
 from routing.choices import DigestMode
 from routing.models import Notification, NotificationPreference
 from tenancy.choices import Role

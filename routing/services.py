@@ -20,8 +20,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.bulk import save_rows
 from core.gcpause import collector_paused
+from core.rows import save_rows
 from guardrails.choices import Outcome
 from guardrails.engine import (
     CompiledRulebook,

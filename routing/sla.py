@@ -16,7 +16,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from core.bulk import insert_rows, new_row
+from core.rows import insert_rows, new_row
 from pipeline.choices import Priority
 from routing.calendar import WorkingTime, add_business_minutes
 from routing.choices import TimerKind, TimerState

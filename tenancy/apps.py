@@ -30,7 +30,7 @@ class TenancyConfig(AppConfig):
             Page("audit/", audit_log, "audit-log", nav="Audit log", order=95),
         )
 
-        # Outbound webhooks (core/webhooks.py): endpoints and the delivery log.
+        # Outbound webhooks (core/webhooks/): endpoints and the delivery log.
         from tenancy.webhook_views import (
             webhook_delete,
             webhook_deliveries,

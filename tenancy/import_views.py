@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 
 from core.csvexport import safe_cell
 from core.imports import (
-    ImportJob,
     UnreadableFile,
     dry_run,
     import_specs,
@@ -21,6 +20,7 @@ from core.imports import (
     read_csv,
     suggest_mapping,
 )
+from core.models import ImportJob
 
 SHOWN_ERRORS = 200
 

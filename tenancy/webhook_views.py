@@ -14,16 +14,10 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from core.webhooks import (
-    ReplayRefused,
-    UnsafeURL,
-    WebhookDelivery,
-    WebhookEndpoint,
-    check_url,
-    event_choices,
-    normalize_events,
-    replay_delivery,
-)
+from core.models import WebhookDelivery, WebhookEndpoint
+from core.net import UnsafeURL, check_url
+from core.webhooks.registry import event_choices, normalize_events
+from core.webhooks.tasks import ReplayRefused, replay_delivery
 
 __all__ = [
     "webhook_delete",

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from accounts.models import Account, Contact, Product, ProductLine, Segment, TargetList, Tier
-from core.imports import ImportJob
-from core.webhooks import WebhookDelivery, WebhookEndpoint
+from core.models import ImportJob, WebhookDelivery, WebhookEndpoint
 from guardrails.models import (
     AccountRoute,
     DiscountLeakage,

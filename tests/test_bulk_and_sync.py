@@ -348,7 +348,7 @@ def test_rows_created_in_bulk_get_the_same_defaults_as_single_creates(world, api
 
 
 def test_bulk_writes_send_webhook_events_like_single_writes(world, api_as):
-    from core.webhooks import WebhookDelivery, WebhookEndpoint
+    from core.models import WebhookDelivery, WebhookEndpoint
 
     WebhookEndpoint.all_tenants.create(
         tenant=world.tenant, url="http://127.0.0.1:9/hook", events=["contact.*"]

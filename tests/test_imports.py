@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Account, Contact
-from core.imports import ImportJob
+from core.models import ImportJob
 from pipeline.models import Opportunity
 
 pytestmark = pytest.mark.django_db

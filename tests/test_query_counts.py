@@ -23,7 +23,7 @@ from accounts.tests.factories import (
     TierFactory,
 )
 from config.api_router import router
-from core.webhooks import WebhookDelivery, WebhookEndpoint
+from core.models import WebhookDelivery, WebhookEndpoint
 from guardrails.models import (
     AccountRoute,
     DiscountLeakage,

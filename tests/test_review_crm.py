@@ -9,8 +9,8 @@ from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Account, Contact, TargetList
-from core.imports import ImportJob, dry_run, run_import
-from core.models import AuditEvent
+from core.imports import dry_run, run_import
+from core.models import AuditEvent, ImportJob
 from core.tenancy import tenant_scope
 from pipeline.models import Opportunity, StageChange
 from tenancy.tests.factories import MembershipFactory, UserFactory

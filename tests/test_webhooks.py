@@ -26,18 +26,12 @@ from django.utils import timezone
 
 from accounts.models import Account, Contact
 from config.celery import app
-from core import webhooks
-from core.models import AuditEvent
-from core.tasks import deliver_webhook, sweep_webhook_deliveries
-from core.webhooks import (
-    BACKOFF,
-    MAX_ATTEMPTS,
-    UnsafeURL,
-    WebhookDelivery,
-    WebhookEndpoint,
-    check_url,
-    emit_events,
-)
+from core.models import AuditEvent, WebhookDelivery, WebhookEndpoint
+from core.net import UnsafeURL, check_url
+from core.webhooks import registry
+from core.webhooks.delivery import BACKOFF, MAX_ATTEMPTS
+from core.webhooks.emit import emit_events
+from core.webhooks.tasks import PUBLISH_LEASE, deliver_webhook, sweep_webhook_deliveries
 
 pytestmark = pytest.mark.django_db
 
@@ -353,7 +347,7 @@ def test_tasks_and_sweeps_never_send_a_delivery_twice(world, receiver):
 
     # Claimed by one sweep: a second sweep (another scheduler) has nothing left to publish.
     WebhookDelivery.all_tenants.filter(pk=delivery.pk).update(
-        next_attempt_at=timezone.now() + webhooks.PUBLISH_LEASE
+        next_attempt_at=timezone.now() + PUBLISH_LEASE
     )
     assert sweep_webhook_deliveries.delay().get() == 0
     # The published task runs once; redelivered (acks_late) or stale copies are no-ops.
@@ -622,7 +616,7 @@ def test_emitting_for_a_thousand_subscribed_rows_writes_in_bulk(world):
 @pytest.mark.parametrize("name", ["account", "contact", "opportunity", "touch", "target_list"])
 def test_rendering_a_batch_costs_the_same_as_one_row(world, name):
     """The registered select/prefetch lists keep `data` from costing queries per row."""
-    model = next(r.model for r in webhooks._RESOURCES.values() if r.name == name)
+    model = next(r.model for r in registry._RESOURCES.values() if r.name == name)
     rows = list(model.all_tenants.filter(tenant=world.tenant).order_by("pk"))
     WebhookEndpoint.all_tenants.create(
         tenant=world.tenant, url="https://hooks.example.com/a", events=["*"]
@@ -643,7 +637,7 @@ def test_rendering_a_batch_costs_the_same_as_one_row(world, name):
 def test_private_addresses_hidden_in_ipv6_forms_are_refused(address):
     import ipaddress
 
-    from core.webhooks import _is_public
+    from core.net import _is_public
 
     assert not _is_public(ipaddress.ip_address(address))
     assert _is_public(ipaddress.ip_address("2606:4700:4700::1111"))

@@ -23,7 +23,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.bulk import MAX_RECORDS, BulkUpsert
-from core.sync import Tombstone, safe_horizon
+from core.models import Tombstone
+from core.sync import safe_horizon
 
 __all__ = ["SyncActionsMixin"]
 

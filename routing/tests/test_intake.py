@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from core.imports import ImportJob
+from core.models import ImportJob
 from pipeline.models import Lead
 from routing import intake, public
 from routing.tests.factories import LeadFormFactory, publish_rulebook

@@ -1,8 +1,8 @@
 """Outbound webhooks in the API (RevOps admins only): endpoints and their deliveries.
 
-The plumbing (events, signing, retries, the SSRF guard) is core/webhooks.py; this is the API
-surface: `/api/v1/webhooks/` (CRUD; the signing secret is in the create response only) and
-`/api/v1/webhook-deliveries/` (read-only, plus `POST {id}/replay/`).
+The plumbing (events, signing, retries) is core/webhooks/ and the SSRF guard core/net.py; this is
+the API surface: `/api/v1/webhooks/` (CRUD; the signing secret is in the create response only)
+and `/api/v1/webhook-deliveries/` (read-only, plus `POST {id}/replay/`).
 """
 
 from __future__ import annotations
@@ -21,15 +21,10 @@ from core.api.fields import InTenant
 from core.api.filters import IdFilter, TenantFilterSet
 from core.api.serializers import TenantModelSerializer
 from core.api.views import TenantModelViewSet, TenantReadOnlyViewSet
-from core.webhooks import (
-    ReplayRefused,
-    UnsafeURL,
-    WebhookDelivery,
-    WebhookEndpoint,
-    check_url,
-    normalize_events,
-    replay_delivery,
-)
+from core.models import WebhookDelivery, WebhookEndpoint
+from core.net import UnsafeURL, check_url
+from core.webhooks.registry import normalize_events
+from core.webhooks.tasks import ReplayRefused, replay_delivery
 from tenancy.choices import Role
 
 __all__ = [

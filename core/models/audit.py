@@ -1,5 +1,4 @@
-"""Abstract bases every app builds on, and the two plumbing tables: the audit log and the
-scheduler heartbeat."""
+"""The audit log's table (written by core.audit)."""
 
 from __future__ import annotations
 
@@ -8,52 +7,7 @@ from django.db import models
 
 from core.tenancy import TenantManager
 
-__all__ = [
-    "AuditEvent",
-    "IdempotencyKey",
-    "ImportJob",
-    "SchedulerHeartbeat",
-    "SyncClock",
-    "TenantOwned",
-    "TimeStamped",
-    "Tombstone",
-    "WebhookDelivery",
-    "WebhookEndpoint",
-]
-
-
-class TimeStamped(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-
-    class Meta:
-        abstract = True
-
-
-class TenantOwned(TimeStamped):
-    """A row that belongs to one tenant.
-
-    The tenant is stored on every such row, even where a parent would give it, so the scope filter
-    is one indexed column (no JOIN) and the schema can be distributed by tenant. Put `tenant`
-    first in every composite unique constraint and index of a subclass.
-    """
-
-    # No index of its own: every tenant-owned table has composite indexes that start with the
-    # tenant (tests/test_scoped_models.py checks), and a redundant index slows every insert.
-    tenant = models.ForeignKey(
-        "tenancy.Tenant", on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-
-    objects = TenantManager()
-    # Deliberate cross-tenant access only; the name is meant to stand out in review.
-    all_tenants = models.Manager()
-
-    # Fields never copied into the audit log.
-    audit_exclude: tuple[str, ...] = ()
-
-    class Meta:
-        abstract = True
-        base_manager_name = "all_tenants"
+__all__ = ["AuditEvent"]
 
 
 class AuditEvent(models.Model):
@@ -116,20 +70,3 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
-
-
-class SchedulerHeartbeat(models.Model):
-    """Written by the periodic scheduler (Celery beat or the embedded runner); read by /healthz."""
-
-    name = models.CharField(max_length=50, unique=True)
-    beat_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
-
-
-# Models defined beside the code that owns them, registered here with the app.
-from core.idempotency import IdempotencyKey  # noqa: E402
-from core.imports import ImportJob  # noqa: E402
-from core.sync import SyncClock, Tombstone  # noqa: E402
-from core.webhooks import WebhookDelivery, WebhookEndpoint  # noqa: E402
