@@ -248,7 +248,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.record_scheduler_heartbeat",
         "schedule": timedelta(seconds=30),
     },
-    # Hands due webhook deliveries (new, retries, replays) to the worker (core/webhooks.py).
+    # Hands due webhook deliveries (new, retries, replays) to the worker (core/webhooks/tasks.py).
     "webhook-sweep": {
         "task": "core.tasks.sweep_webhook_deliveries",
         "schedule": timedelta(seconds=30),
