@@ -94,6 +94,20 @@ def test_tenant_tasks_insist_on_a_tenant_id():
         rename_partner.apply(kwargs={"partner_id": 1, "name": "x"}, throw=True)
 
 
+def test_every_scheduled_and_published_task_is_registered_under_its_name():
+    """Beat's schedule and messages already queued name tasks: code that moves must keep the
+    name, and the module holding it must be imported on setup (core's webhook and import tasks
+    live outside core.tasks, which is all Celery's autodiscovery imports)."""
+    published = {
+        "core.tasks.deliver_webhook",
+        "core.tasks.sweep_webhook_deliveries",
+        "core.imports.run_import",
+    }
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    app.loader.import_default_modules()  # what a worker does on start: autodiscovery included
+    assert published | scheduled <= set(app.tasks)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_embedded_scheduler_fires_periodic_jobs():
     runner = EmbeddedScheduler()
