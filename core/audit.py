@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import connection, models
@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from core.models import AuditEvent, TenantOwned
 
-__all__ = ["audit_context", "current_audit", "record", "record_many"]
+__all__ = ["acting_in_audit", "audit_context", "current_audit", "record", "record_many"]
 
 # Never written to the log, whatever the model says.
 # The id is the event's object id and the tenant is the event's tenant: repeating them is noise.
@@ -48,6 +48,9 @@ ALWAYS_EXCLUDED = {
 @dataclass(frozen=True)
 class AuditContext:
     actor: Any = None
+    # Set by `core.acting.acting_as`: names a system actor (which has no user) or overrides the
+    # user's email.
+    actor_label: str = ""
     source: str = ""
     ip_address: str | None = None
     credential: str = ""
@@ -72,10 +75,27 @@ def audit_context(
         _context.reset(token)
 
 
+@contextmanager
+def acting_in_audit(user: Any, label: str) -> Iterator[None]:
+    """Name the actor of the events written inside the block, keeping the caller's source, address
+    and credential. Called by `core.acting.acting_as`; services use that."""
+    context = replace(current_audit(), actor=user, actor_label=label)
+    token = _context.set(context)
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
 def _actor_parts(actor: Any) -> tuple[Any, str]:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return None, ""
     return actor, str(getattr(actor, "email", actor))
+
+
+def _context_actor(ctx: AuditContext) -> tuple[Any, str]:
+    user, label = _actor_parts(ctx.actor)
+    return user, ctx.actor_label or label
 
 
 def record(
@@ -90,7 +110,7 @@ def record(
 ) -> AuditEvent:
     """Write one audit event. The actor defaults to the one in the current audit context."""
     ctx = current_audit()
-    user, label = _actor_parts(actor if actor is not None else ctx.actor)
+    user, label = _actor_parts(actor) if actor is not None else _context_actor(ctx)
     return AuditEvent.all_tenants.create(
         tenant=tenant,
         actor=user,
@@ -116,7 +136,7 @@ def record_many(
     if not entries:
         return
     ctx = current_audit()
-    user, label = _actor_parts(ctx.actor)
+    user, label = _context_actor(ctx)
     common = {
         "tenant_id": tenant.pk,
         "at": timezone.now(),

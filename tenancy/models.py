@@ -223,6 +223,15 @@ class Membership(TenantOwned):
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()}"
 
+    # A membership is an actor (core.acting.Actor): services take it as `acting=`.
+    @property
+    def audit_user(self) -> User:
+        return self.user
+
+    @property
+    def audit_label(self) -> str:
+        return self.user.email
+
     @property
     def organisation(self) -> Partner | Team | None:
         """The partner or team this membership belongs to (none for RevOps admins)."""

@@ -21,7 +21,7 @@ from pipeline.models import Stage
 from pipeline.services import ensure_default_stages
 from pipeline.tests.factories import OpportunityFactory, TouchFactory
 from tenancy.choices import PartnerTier, Role
-from tenancy.models import User
+from tenancy.models import Membership, User
 from tenancy.services import issue_api_token
 from tenancy.tests.factories import (
     MembershipFactory,
@@ -71,6 +71,13 @@ class World:
     @property
     def other_partner(self) -> Any:
         return self.orgs["other_partner"]
+
+    def membership(self, persona: str) -> Membership:
+        """The persona's membership: who acts (`acting=`) when a test calls a service."""
+        tenant = self.tenant if PERSONAS[persona][0] == "a" else self.other_tenant
+        return Membership.all_tenants.select_related("user").get(
+            tenant=tenant, user=self.users[persona]
+        )
 
     def token(self, persona: str) -> str:
         if persona not in self.tokens:
