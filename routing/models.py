@@ -8,6 +8,7 @@ import datetime as dt
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -23,6 +24,7 @@ from routing.choices import (
     TimerKind,
     TimerState,
 )
+from routing.validators import MAX_RECALLS, sla_minutes_cap, validate_origins
 
 __all__ = [
     "Assignee",
@@ -76,13 +78,21 @@ class SlaPolicy(TenantOwned):
 
     route = models.CharField(max_length=10, choices=[("direct", "Direct"), ("partner", "Partner")])
     priority = models.CharField(max_length=6, choices=Priority.choices)
-    accept_minutes = models.PositiveIntegerField(validators=[MinValueValidator(1)])
-    first_touch_minutes = models.PositiveIntegerField(validators=[MinValueValidator(1)])
-    remind_before_minutes = models.PositiveIntegerField(default=30)
-    recall_after_minutes = models.PositiveIntegerField(
-        default=120, help_text="Grace after a breach before the lead is recalled and re-routed."
+    accept_minutes = models.PositiveIntegerField(
+        validators=[MinValueValidator(1), sla_minutes_cap()]
     )
-    max_recalls = models.PositiveSmallIntegerField(default=2)
+    first_touch_minutes = models.PositiveIntegerField(
+        validators=[MinValueValidator(1), sla_minutes_cap()]
+    )
+    remind_before_minutes = models.PositiveIntegerField(default=30, validators=[sla_minutes_cap()])
+    recall_after_minutes = models.PositiveIntegerField(
+        default=120,
+        validators=[sla_minutes_cap()],
+        help_text="Grace after a breach before the lead is recalled and re-routed.",
+    )
+    max_recalls = models.PositiveSmallIntegerField(
+        default=2, validators=[MaxValueValidator(MAX_RECALLS)]
+    )
 
     class Meta:
         base_manager_name = "all_tenants"
@@ -95,6 +105,13 @@ class SlaPolicy(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.route}/{self.priority}"
+
+    def clean(self) -> None:
+        accept, touch = self.accept_minutes, self.first_touch_minutes
+        if accept is not None and touch is not None and touch < accept:
+            raise ValidationError(
+                {"first_touch_minutes": "The first touch cannot be due before acceptance."}
+            )
 
 
 class SlaTimerQuerySet(TenantQuerySet):
@@ -143,6 +160,9 @@ class SlaTimer(TenantOwned):
         return f"{self.kind} of lead {self.lead_id} due {self.due_at:%Y-%m-%d %H:%M}"
 
 
+MAX_CAPACITY = 100_000
+
+
 class Assignee(TenantOwned):
     """Someone leads can be assigned to: a direct user (by membership) or a partner. Weight,
     capacity and time away shape the round robin."""
@@ -157,7 +177,10 @@ class Assignee(TenantOwned):
         default=1, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
     capacity = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Most open leads at once; empty: no cap."
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_CAPACITY)],
+        help_text="Most open leads at once; empty: no cap.",
     )
     away_from = models.DateField(null=True, blank=True)
     away_until = models.DateField(null=True, blank=True)
@@ -185,6 +208,18 @@ class Assignee(TenantOwned):
 
     def __str__(self) -> str:
         return f"Assignee {self.membership_id or self.partner_id}"
+
+    def clean(self) -> None:
+        if (self.membership_id is None) == (self.partner_id is None):
+            raise ValidationError("Give either a membership or a partner (not both).")
+        if self.membership_id is not None and self.membership.is_partner_user:
+            raise ValidationError(
+                {"membership": "Partner users take leads through their partner; give the partner."}
+            )
+        if self.away_until is not None and self.away_from is None:
+            raise ValidationError({"away_from": "Say from when they are away."})
+        if self.away_from and self.away_until and self.away_until < self.away_from:
+            raise ValidationError({"away_until": "The return is before the start of the absence."})
 
     def is_away(self, on: dt.date) -> bool:
         if self.away_from is None:
@@ -342,7 +377,10 @@ class LeadForm(TenantOwned):
         help_text="A partner's co-branded form: its leads count as submitted by that partner.",
     )
     allowed_origins = models.JSONField(
-        default=list, blank=True, help_text="Sites that may embed the form (https://…)."
+        default=list,
+        blank=True,
+        validators=[validate_origins],
+        help_text="Sites that may embed the form (https://…).",
     )
     thank_you = models.CharField(max_length=300, default="Thank you. We will be in touch shortly.")
     is_active = models.BooleanField(default=True)

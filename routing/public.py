@@ -58,9 +58,9 @@ from core.http import client_ip
 from core.tenancy import tenant_scope
 from core.throttle import FailureCounter
 from pipeline.choices import LeadSource
-from routing.api.serializers import clean_origin
 from routing.intake import submit_lead
 from routing.models import LeadForm
+from routing.validators import plain_origin
 from tenancy.choices import PartnerStatus
 from tenancy.models import Tenant
 
@@ -173,7 +173,7 @@ def _wants_json(request: HttpRequest) -> bool:
 def _origins(form: LeadForm) -> list[str]:
     """The form's allowed origins that are plain origins (they go into response headers)."""
     values = form.allowed_origins if isinstance(form.allowed_origins, list) else []
-    cleaned = (clean_origin(v) for v in values)
+    cleaned = (plain_origin(v) for v in values)
     return list(dict.fromkeys(o for o in cleaned if o))
 
 

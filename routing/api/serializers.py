@@ -42,6 +42,7 @@ from routing.models import (
     Notification,
     SlaPolicy,
 )
+from routing.validators import MAX_ORIGINS, clean_origins
 from tenancy.api.fields import DIRECT_PEOPLE, TenantMember, team_of
 from tenancy.choices import PartnerStatus
 from tenancy.models import Membership, Partner, Team
@@ -564,39 +565,6 @@ class SlaPolicySerializer(TenantModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
-        extra_kwargs = {
-            "accept_minutes": {"max_value": 60 * 24 * 90},
-            "first_touch_minutes": {"max_value": 60 * 24 * 90},
-            "remind_before_minutes": {"max_value": 60 * 24 * 90},
-            "recall_after_minutes": {"max_value": 60 * 24 * 90},
-            "max_recalls": {"max_value": 20},
-        }
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs = super().validate(attrs)
-        instance = self.instance
-
-        def value(name: str) -> Any:
-            return attrs[name] if name in attrs else getattr(instance, name, None)
-
-        accept, touch = value("accept_minutes"), value("first_touch_minutes")
-        if accept is not None and touch is not None and touch < accept:
-            raise serializers.ValidationError(
-                {"first_touch_minutes": ["The first touch cannot be due before acceptance."]}
-            )
-        return attrs
-
-
-ORIGIN = re.compile(r"^https?://[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?(?::\d{1,5})?$")
-
-
-def clean_origin(value: str) -> str | None:
-    """`value` as a web origin (scheme://host[:port], lower case), or None if it is not one.
-    Only plain origins pass: they end up in response headers (CSP, CORS)."""
-    origin = value.strip().rstrip("/").lower() if isinstance(value, str) else ""
-    if not ORIGIN.match(origin):
-        return None
-    return origin
 
 
 class LeadFormSerializer(TenantModelSerializer):
@@ -610,7 +578,8 @@ class LeadFormSerializer(TenantModelSerializer):
     allowed_origins = serializers.ListField(
         child=serializers.CharField(max_length=300),
         required=False,
-        max_length=20,
+        max_length=MAX_ORIGINS,
+        error_messages={"max_length": "At most {max_length} sites."},
         help_text="Sites that may embed the form or post to it with fetch, e.g. "
         "https://www.example.com. Empty: no site may frame it.",
     )
@@ -640,19 +609,7 @@ class LeadFormSerializer(TenantModelSerializer):
         read_only_fields = ["id", "key", "created_at", "updated_at"]
 
     def validate_allowed_origins(self, value: list[str]) -> list[str]:
-        cleaned, bad = [], []
-        for raw in value:
-            origin = clean_origin(raw)
-            if origin is None:
-                bad.append(raw)
-            elif origin not in cleaned:
-                cleaned.append(origin)
-        if bad:
-            raise serializers.ValidationError(
-                f"Not a site origin: {', '.join(repr(b) for b in bad)}. Give scheme and host "
-                "only, e.g. https://www.example.com."
-            )
-        return cleaned
+        return clean_origins(value)
 
     def get_url(self, form: LeadForm) -> str:
         request = self.context.get("request")
@@ -673,10 +630,6 @@ class AssigneeSerializer(TenantModelSerializer):
         Membership, required=False, allow_null=True, help_text="A direct user's membership id."
     )
     partner = InTenant(Partner, natural_keys=("external_id",), required=False, allow_null=True)
-    weight = serializers.IntegerField(min_value=1, max_value=100, required=False)
-    capacity = serializers.IntegerField(
-        min_value=0, max_value=100000, required=False, allow_null=True
-    )
 
     class Meta:
         model = Assignee
@@ -693,34 +646,6 @@ class AssigneeSerializer(TenantModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        instance = self.instance
-
-        def value(name: str) -> Any:
-            return attrs[name] if name in attrs else getattr(instance, name, None)
-
-        membership, partner = value("membership"), value("partner")
-        if (membership is None) == (partner is None):
-            raise serializers.ValidationError(
-                {"non_field_errors": ["Give either a membership or a partner (not both)."]}
-            )
-        if membership is not None and membership.is_partner_user:
-            raise serializers.ValidationError(
-                {
-                    "membership": [
-                        "Partner users take leads through their partner; give the partner."
-                    ]
-                }
-            )
-        away_from, away_until = value("away_from"), value("away_until")
-        if away_until is not None and away_from is None:
-            raise serializers.ValidationError({"away_from": ["Say from when they are away."]})
-        if away_from and away_until and away_until < away_from:
-            raise serializers.ValidationError(
-                {"away_until": ["The return date is before the day they leave."]}
-            )
-        return super().validate(attrs)
 
 
 class NotificationSerializer(serializers.ModelSerializer):
