@@ -11,7 +11,6 @@ SLA steps work the same way on timer rows (`sweep_timers`).
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Iterable
 from dataclasses import KW_ONLY, dataclass, field, fields
 from typing import Any
@@ -34,11 +33,12 @@ from guardrails.engine import (
 from guardrails.models import Rulebook
 from pipeline.choices import Channel, LeadStatus, TouchRoute
 from pipeline.models import LEAD_ENRICHED_FIELDS, LEAD_PERSON_FIELDS, Lead, Touch
-from routing import assign, notify, sla
+from routing import assign, dedupe_service, enrich, notify, sla
 from routing.calendar import WorkingTime, add_business_minutes
 from routing.choices import EventKind, TimerKind, TimerState
 from routing.journal import Journal, event_row
 from routing.models import SlaTimer
+from routing.queue import BATCH, queue_processing
 from tenancy.choices import PartnerStatus, Role
 from tenancy.models import Membership
 
@@ -46,51 +46,20 @@ __all__ = [
     "accept_lead",
     "log_touch",
     "process_batch",
-    "queue_processing",
     "reassign_lead",
     "reject_lead",
     "sweep_timers",
     "sweep_unprocessed",
 ]
 
-log = logging.getLogger(__name__)
-
 OPEN = (LeadStatus.ROUTED, LeadStatus.ACCEPTED, LeadStatus.WORKING)
 # A lead waits this long for its queued processing before the sweeper takes it over.
 UNPROCESSED_GRACE = dt.timedelta(seconds=30)
-BATCH = 500
 # A lead whose earlier duplicate is still being processed elsewhere waits this long, then merges.
 POSTPONE_SECONDS = 2
 
 
-# --- intake hand-off ----------------------------------------------------------------------------
-
-
-def queue_processing(
-    tenant_id: int, lead_ids: Iterable[int], *, countdown: float | None = None
-) -> None:
-    """After the storing transaction commits, queue the leads for processing (after `countdown`
-    seconds). A broker that is down loses nothing: the leads stay unprocessed and
-    `sweep_unprocessed` picks them up."""
-    from celery import current_app
-
-    ids = sorted(set(lead_ids))
-    if not ids or (countdown and current_app.conf.task_always_eager):
-        return  # run inline, a delayed batch would run at once: the sweeper takes it later
-
-    def publish() -> None:
-        from routing.tasks import process_leads
-
-        try:
-            for start in range(0, len(ids), BATCH):
-                process_leads.apply_async(
-                    kwargs={"tenant_id": tenant_id, "lead_ids": ids[start : start + BATCH]},
-                    countdown=countdown,
-                )
-        except Exception:  # the broker is down: the sweeper will find them
-            log.warning("could not queue %d leads; the sweeper will process them", len(ids))
-
-    transaction.on_commit(publish)
+# --- leads the queue lost ----------------------------------------------------------------------
 
 
 def sweep_unprocessed(tenant: Any, *, now: dt.datetime | None = None) -> list[list[int]]:
@@ -164,8 +133,6 @@ LEAD_UPDATE_FIELDS = [
 def process_batch(tenant: Any, lead_ids: Iterable[int], *, now: dt.datetime | None = None) -> int:
     """Enrich, deduplicate, route and time the given leads that are not processed yet. Returns
     how many it processed. One transaction: all of it happens, or none of it."""
-    from routing import dedupe_service, enrich
-
     with collector_paused(), transaction.atomic():
         leads = list(
             Lead.objects.select_for_update(skip_locked=True, of=("self",))
@@ -219,11 +186,9 @@ def _save_leads(leads: list[Lead], as_received: dict[int, tuple]) -> int | None:
 
 
 def decide(lead: Lead, ctx: Context) -> Decision | None:
-    from routing.enrich import lead_facts
-
     if ctx.compiled is None:
         return None
-    facts = lead_facts(lead, ctx)
+    facts = enrich.lead_facts(lead, ctx)
     decision = ctx.compiled.decide(facts)
     if lead.account_id:
         decision = apply_exception(decision, ctx.exceptions.get(lead.account_id))

@@ -1,10 +1,12 @@
 """Serializers of the lead-ops API.
 
-`LeadSerializer` is the one validation path of every intake channel (routing.intake): the API
-(single and bulk), CSV imports, the public web-to-lead form and the portal's submit page accept
-exactly what it accepts. Country, region and phone are stored as the submitter wrote them
-(enrichment normalises them), but values no person would type (overlong, several lines, control
-characters, a phone without digits) are refused here, naming the field.
+`LeadSerializer` is the one validation path of every intake channel: the API (single and bulk),
+CSV imports, the public web-to-lead form and the portal's submit page (routing.api.submit) accept
+exactly what it accepts. It declares the fields; the lead's rules are the model's
+(`Lead.clean`, run by the serializer base) and intake's (routing.intake). Country, region and
+phone are stored as the submitter wrote them (enrichment normalises them), but values no person
+would type (overlong, several lines, control characters, a phone without digits) are refused,
+naming the field.
 
 What partner users read of a lead: their own partner's assignment and submissions only, no direct
 team or rep, and of the routing decision only its outcome, rule and rationale, with the names of
@@ -13,26 +15,24 @@ other partners, of teams and of target lists replaced (guardrails.redact).
 
 from __future__ import annotations
 
-import copy
-import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from django.core.validators import RegexValidator
-from django.urls import reverse
 from rest_framework import serializers
 
 from accounts.choices import EmployeeBand, ServiceNeed
-from accounts.models import ProductLine
 from core.api.fields import InTenant
 from core.api.serializers import SyncedModelSerializer, TenantModelSerializer
 from guardrails.api.fields import NamedChoiceField
 from guardrails.api.serializers import HIDDEN_RULE, readable_rules
 from guardrails.redact import NOTHING, Redactor, redactor_for
 from pipeline.choices import Channel, LeadSource, Priority, Route, TouchRoute
-from pipeline.models import Lead, Touch
+from pipeline.models import LEAD_PERSON_FIELDS, Lead, Touch
+from routing import intake
 from routing.choices import EventKind
+from routing.leadforms import form_path, iframe_snippet
 from routing.models import (
     Assignee,
     DuplicateCandidate,
@@ -69,27 +69,8 @@ SINGLE_LINE = RegexValidator(
 MULTI_LINE = RegexValidator(
     r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$", "Remove the control characters from this text."
 )
-PHONE = re.compile(r"^\+?[\d\s().\-/]+(?:\s*(?:ext\.?|x|#)\s*\d{1,6})?$", re.IGNORECASE)
 MAX_MESSAGE = 5000
 MAX_INTERESTS = 30
-
-# Fields lead ops sets (routing, ownership): a client sending one is told so, rather than having
-# it silently ignored.
-ROUTING_FIELDS = {
-    "status": "Routing sets the status; use the lead's accept, reject or reassign actions.",
-    "route": "Routing sets the route; RevOps admins use the lead's reassign action.",
-    "assigned_team": "Routing assigns leads; RevOps admins use the lead's reassign action.",
-    "assigned_user": "Routing assigns leads; RevOps admins use the lead's reassign action.",
-    "assigned_partner": "Routing assigns leads; RevOps admins use the lead's reassign action.",
-    "assigned_at": "Set when the lead is assigned.",
-    "decision": "The routing decision is recorded by routing.",
-    "duplicate_of": "Set by deduplication; RevOps admins merge in the duplicate review.",
-    "submitted_by_user": "Taken from who submits the lead.",
-    "submitted_by_partner": "Taken from who submits the lead.",
-}
-# What enrichment derives from the intake fields (routing.enrich.normalise_lead).
-DERIVED_KEYS = ("email_key", "country_code", "region_code", "domain", "phone_e164", "company_key")
-KEY_SOURCES = {"email", "country", "region", "website", "phone", "company"}
 
 
 def _text(max_length: int, *, multi_line: bool = False, **kwargs: Any) -> serializers.CharField:
@@ -100,16 +81,6 @@ def _text(max_length: int, *, multi_line: bool = False, **kwargs: Any) -> serial
         validators=[MULTI_LINE if multi_line else SINGLE_LINE],
         **kwargs,
     )
-
-
-def validate_phone(value: str) -> str:
-    digits = sum(ch.isdigit() for ch in value)
-    if value and (not PHONE.match(value) or not 5 <= digits <= 21):
-        raise serializers.ValidationError(
-            "Give a phone number: digits, spaces and + ( ) - . / only, optionally an extension "
-            "(e.g. +49 89 1234 5678 ext 12)."
-        )
-    return value
 
 
 def _partner_user(context: Mapping) -> Any:
@@ -237,23 +208,7 @@ class LeadSerializer(SyncedModelSerializer):
             "source",
             "source_detail",
             "priority",
-            "first_name",
-            "last_name",
-            "email",
-            "phone",
-            "title",
-            "company",
-            "website",
-            "street",
-            "city",
-            "postal_code",
-            "region",
-            "country",
-            "product_interest",
-            "service_needs",
-            "employee_band",
-            "estimated_amount",
-            "message",
+            *LEAD_PERSON_FIELDS,
             "submitted_by_user",
             "submitted_by_partner",
             "status",
@@ -306,16 +261,13 @@ class LeadSerializer(SyncedModelSerializer):
         ]
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
-        if isinstance(data, Mapping):
-            refused = sorted(set(data) & set(ROUTING_FIELDS))
-            if refused:
-                raise serializers.ValidationError(
-                    {name: [ROUTING_FIELDS[name]] for name in refused}
-                )
+        refused = intake.refused_routing_fields(data)
+        if refused:
+            raise serializers.ValidationError({name: [text] for name, text in refused.items()})
         return super().to_internal_value(data)
 
     def validate_phone(self, value: str) -> str:
-        return validate_phone(value)
+        return intake.validate_phone(value)
 
     def validate_email(self, value: str) -> str:
         return value.strip()
@@ -323,46 +275,12 @@ class LeadSerializer(SyncedModelSerializer):
     def validate_product_interest(self, value: list[str]) -> list[str]:
         known = self.context.get("product_line_codes")
         if known is None:
-            known = {
-                code.lower(): code for code in ProductLine.objects.values_list("code", flat=True)
-            }
-            self.context["product_line_codes"] = known
-        unknown = [code for code in value if code.strip().lower() not in known]
-        if unknown:
-            listed = ", ".join(sorted(known.values())) or "none yet"
-            raise serializers.ValidationError(
-                f"Unknown product line code{'s' if len(unknown) > 1 else ''}: "
-                f"{', '.join(unknown)}. Known codes: {listed}."
-            )
-        return list(dict.fromkeys(known[code.strip().lower()] for code in value))
+            known = self.context["product_line_codes"] = intake.known_product_lines()
+        return intake.product_line_codes(value, known)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs = super().validate(attrs)
-        instance = self.instance
-
-        def value(name: str) -> Any:
-            return attrs[name] if name in attrs else getattr(instance, name, "")
-
-        named = value("first_name") or value("last_name")
-        if not (value("email") or value("phone") or (named and value("company"))):
-            raise serializers.ValidationError(
-                {
-                    "email": [
-                        "Give an email, a phone number, or a name and a company, so someone "
-                        "can get back to the lead."
-                    ]
-                }
-            )
-        if instance is not None and instance.processed_at is not None and KEY_SOURCES & set(attrs):
-            # An edit after processing keeps the derived keys (which dedupe and the inboxes
-            # read) true to the fields; the routing itself stands.
-            from routing.enrich import normalise_lead
-
-            probe = copy.copy(instance)
-            for name, new in attrs.items():
-                setattr(probe, name, new)
-            normalise_lead(probe)
-            attrs.update({key: getattr(probe, key) for key in DERIVED_KEYS})
+        attrs = super().validate(attrs)  # the model's rules (Lead.clean)
+        attrs.update(intake.derived_keys(self.instance, attrs))
         return attrs
 
     def after_save(
@@ -372,9 +290,7 @@ class LeadSerializer(SyncedModelSerializer):
         # calls this hook for every new row) and imports all end here: a new lead is queued for
         # processing when the storing transaction commits.
         if created:
-            from routing.intake import queue_new_lead
-
-            queue_new_lead(self.context, instance)
+            intake.queue_new_lead(self.context, instance)
 
     def get_decision(self, lead: Lead) -> dict[str, Any] | None:
         return decision_for(lead, self.context)
@@ -613,15 +529,10 @@ class LeadFormSerializer(TenantModelSerializer):
 
     def get_url(self, form: LeadForm) -> str:
         request = self.context.get("request")
-        path = reverse(
-            "public-lead-form",
-            kwargs={"tenant_slug": self.context["tenant"].slug, "key": form.key},
-        )
+        path = form_path(form, self.context["tenant"].slug)
         return request.build_absolute_uri(path) if request is not None else path
 
     def get_embed_snippet(self, form: LeadForm) -> str:
-        from routing.public import iframe_snippet
-
         return iframe_snippet(self.get_url(form), form.name)
 
 

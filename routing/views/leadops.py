@@ -30,6 +30,7 @@ from routing.forms import (
     LeadFormForm,
     sla_policy_forms,
 )
+from routing.leadforms import embed_snippet
 from routing.models import (
     Assignee,
     BusinessCalendar,
@@ -37,7 +38,6 @@ from routing.models import (
     LeadForm,
     SlaPolicy,
 )
-from routing.public import embed_snippet
 from routing.views.common import OPEN_STATUSES, in_tenant_timezone
 from tenancy.choices import Role
 from tenancy.models import Membership, Partner
