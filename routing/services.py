@@ -44,6 +44,7 @@ from tenancy.models import Membership
 
 __all__ = [
     "accept_lead",
+    "can_act",
     "log_touch",
     "process_batch",
     "reassign_lead",
@@ -331,7 +332,10 @@ def _locked(lead: Lead) -> Lead:
     return Lead.objects.select_for_update(of=("self",)).select_related("account").get(pk=lead.pk)
 
 
-def _is_assignee(lead: Lead, membership: Any) -> bool:
+def can_act(lead: Lead, membership: Any) -> bool:
+    """Whether `membership` may accept, decline and touch the lead: its assignee (the partner's
+    users, the rep, or the team while no rep has it), or a RevOps admin. The pages ask it to
+    show the buttons; the actions below ask it again."""
     if membership.is_partner_user:
         return lead.assigned_partner_id == membership.partner_id
     if membership.is_admin:
@@ -347,7 +351,7 @@ def accept_lead(lead: Lead, membership: Any, *, now: dt.datetime | None = None) 
     now = now or timezone.now()
     if lead.status != LeadStatus.ROUTED:
         raise ValidationError(f"Only a routed lead can be accepted; this one is {lead.status}.")
-    if not _is_assignee(lead, membership):
+    if not can_act(lead, membership):
         raise PermissionDenied("This lead is not assigned to you.")
     lead.status = LeadStatus.ACCEPTED
     lead.accepted_at = now
@@ -371,7 +375,7 @@ def reject_lead(
     now = now or timezone.now()
     if lead.status not in (LeadStatus.ROUTED, LeadStatus.ACCEPTED):
         raise ValidationError(f"A lead that is {lead.status} cannot be declined.")
-    if not _is_assignee(lead, membership):
+    if not can_act(lead, membership):
         raise PermissionDenied("This lead is not assigned to you.")
     _event(lead, EventKind.REJECTED, reason, membership, now)
     _exclude_current(lead)
@@ -470,7 +474,7 @@ def log_touch(
         raise ValidationError({"occurred_at": "A touch cannot be in the future."})
     if lead.status not in OPEN:
         raise ValidationError(f"A lead that is {lead.status} cannot be touched.")
-    if not _is_assignee(lead, membership):
+    if not can_act(lead, membership):
         raise PermissionDenied("This lead is not assigned to you.")
     partner_id = membership.partner_id if membership.is_partner_user else None
     touch = Touch.objects.create(
