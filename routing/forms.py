@@ -17,7 +17,6 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from accounts.choices import EmployeeBand, ServiceNeed
 from accounts.models import ProductLine
@@ -25,7 +24,7 @@ from core.webhooks import UnsafeURL, check_url
 from guardrails.forms_people import attach_errors
 from pipeline.choices import Channel, LeadSource, LeadStatus, Priority
 from routing.choices import DigestMode
-from routing.models import Assignee, LeadForm, SlaPolicy
+from routing.models import LEAD_FORM_SETTINGS, SLA_CLOCKS, Assignee, LeadForm, SlaPolicy
 from routing.sla import DEFAULT_POLICIES
 from routing.validators import clean_origins
 from tenancy.choices import PartnerStatus, Role
@@ -69,11 +68,8 @@ MAX_HOLIDAYS = 366
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(
-        max_length=500,
-        label="Why do you decline it?",
-        error_messages={"required": "Say why you decline the lead."},
-    )
+    # An empty reason is refused by routing.services.reject_lead, as in the API.
+    reason = forms.CharField(max_length=500, required=False, label="Why do you decline it?")
 
 
 class TouchForm(forms.Form):
@@ -87,23 +83,6 @@ class TouchForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
         error_messages={"invalid": "Give the time as YYYY-MM-DD HH:MM."},
     )
-
-    def __init__(self, *args: Any, lead: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.lead = lead
-
-    def clean_occurred_at(self) -> dt.datetime | None:
-        when = self.cleaned_data.get("occurred_at")
-        if when is None:
-            return None
-        if when > timezone.now() + dt.timedelta(minutes=5):
-            raise ValidationError("A touch cannot be in the future.")
-        if self.lead is not None and when < self.lead.created_at - dt.timedelta(minutes=1):
-            arrived = timezone.localtime(self.lead.created_at)
-            raise ValidationError(
-                f"The lead arrived on {arrived:%Y-%m-%d %H:%M}; a touch cannot be before that."
-            )
-        return when
 
 
 # --- the partner's lead submission -------------------------------------------------------------
@@ -203,7 +182,7 @@ class QueueFilterForm(forms.Form):
 
 
 class ReassignForm(forms.Form):
-    """Hand a lead to one partner or one direct rep."""
+    """Hand a lead to one partner or one direct rep (routing.services.reassign_lead decides)."""
 
     partner = forms.ModelChoiceField(
         queryset=Partner.objects.none(), required=False, empty_label="—"
@@ -227,14 +206,6 @@ class ReassignForm(forms.Form):
         self.fields["partner"].error_messages["invalid_choice"] = "No such partner."
         self.fields["rep"].error_messages["invalid_choice"] = "No such rep."
 
-    def clean(self) -> dict:
-        data = super().clean()
-        if self.errors:
-            return data
-        if bool(data.get("partner")) == bool(data.get("rep")):
-            raise ValidationError("Choose one partner or one rep.")
-        return data
-
 
 # --- notifications ----------------------------------------------------------------------------
 
@@ -254,13 +225,7 @@ class SlaPolicyForm(forms.ModelForm):
 
     class Meta:
         model = SlaPolicy
-        fields = [
-            "accept_minutes",
-            "first_touch_minutes",
-            "remind_before_minutes",
-            "recall_after_minutes",
-            "max_recalls",
-        ]
+        fields = SLA_CLOCKS
         labels = {
             "accept_minutes": "To accept",
             "first_touch_minutes": "To first touch",
@@ -396,15 +361,7 @@ class LeadFormForm(forms.ModelForm):
 
     class Meta:
         model = LeadForm
-        fields = [
-            "name",
-            "source_detail",
-            "priority",
-            "partner",
-            "allowed_origins",
-            "thank_you",
-            "is_active",
-        ]
+        fields = LEAD_FORM_SETTINGS
         labels = {
             "source_detail": "Source detail",
             "thank_you": "Thank-you text",

@@ -27,6 +27,8 @@ from routing.choices import (
 from routing.validators import MAX_RECALLS, sla_minutes_cap, validate_origins
 
 __all__ = [
+    "LEAD_FORM_SETTINGS",
+    "SLA_CLOCKS",
     "Assignee",
     "BusinessCalendar",
     "DuplicateCandidate",
@@ -359,6 +361,26 @@ class LeadMerge(TenantOwned):
 
 def _form_key() -> str:
     return secrets.token_urlsafe(12)
+
+
+# What a web-to-lead form's owner sets (the console's form settings and the API's form resource).
+LEAD_FORM_SETTINGS = (
+    "name",
+    "source_detail",
+    "priority",
+    "partner",
+    "allowed_origins",
+    "thank_you",
+    "is_active",
+)
+# An SLA policy's clocks (the console's SLA settings and the API's policy resource).
+SLA_CLOCKS = (
+    "accept_minutes",
+    "first_touch_minutes",
+    "remind_before_minutes",
+    "recall_after_minutes",
+    "max_recalls",
+)
 
 
 class LeadForm(TenantOwned):

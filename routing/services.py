@@ -54,6 +54,7 @@ __all__ = [
 ]
 
 OPEN = (LeadStatus.ROUTED, LeadStatus.ACCEPTED, LeadStatus.WORKING)
+REASSIGNABLE = (*OPEN, LeadStatus.UNROUTABLE)
 # A lead waits this long for its queued processing before the sweeper takes it over.
 UNPROCESSED_GRACE = dt.timedelta(seconds=30)
 # A lead whose earlier duplicate is still being processed elsewhere waits this long, then merges.
@@ -417,12 +418,17 @@ def reassign_lead(
     now = now or timezone.now()
     if sum(x is not None for x in (partner, user)) != 1:
         raise ValidationError("Choose one partner or one rep.")
-    if lead.processed_at is None or lead.status not in (*OPEN, LeadStatus.UNROUTABLE):
+    if lead.processed_at is None or lead.status not in REASSIGNABLE:
         raise ValidationError(
-            f"A lead that is {lead.get_status_display().lower()} cannot be reassigned."
+            f"{lead} is {lead.get_status_display().lower()}; only open or unroutable leads "
+            "can be reassigned."
         )
     if partner is not None and partner.status != PartnerStatus.ACTIVE:
-        raise ValidationError({"partner": f"{partner} is {partner.status}."})
+        raise ValidationError(
+            {"partner": f"{partner.name} is {partner.get_status_display().lower()}."}
+        )
+    if partner is not None and team is not None:
+        raise ValidationError({"team": "A lead given to a partner has no direct team."})
     if user is not None:
         seat = Membership.objects.filter(
             user=user, is_active=True, role__in=Role.direct_roles()
@@ -470,8 +476,7 @@ def log_touch(
     lead = _locked(lead)
     now = now or timezone.now()
     occurred_at = occurred_at or now
-    if occurred_at > now + dt.timedelta(minutes=5):
-        raise ValidationError({"occurred_at": "A touch cannot be in the future."})
+    _check_touch_time(lead, occurred_at, now)
     if lead.status not in OPEN:
         raise ValidationError(f"A lead that is {lead.status} cannot be touched.")
     if not can_act(lead, membership):
@@ -509,6 +514,20 @@ def log_touch(
         lead.status = LeadStatus.WORKING
     lead.save()
     return touch
+
+
+def _check_touch_time(lead: Lead, occurred_at: dt.datetime, now: dt.datetime) -> None:
+    """A touch happened between the lead's arrival and now (a few minutes of clock skew allowed)."""
+    if occurred_at > now + dt.timedelta(minutes=5):
+        raise ValidationError({"occurred_at": "A touch cannot be in the future."})
+    if occurred_at < lead.created_at - dt.timedelta(minutes=1):
+        arrived = timezone.localtime(lead.created_at)
+        raise ValidationError(
+            {
+                "occurred_at": f"The lead arrived on {arrived:%Y-%m-%d %H:%M}; a touch cannot be "
+                "before that."
+            }
+        )
 
 
 def _event(lead: Lead, kind: str, detail: str, who: Any, at: dt.datetime) -> None:

@@ -34,6 +34,8 @@ from routing import intake
 from routing.choices import EventKind
 from routing.leadforms import form_path, iframe_snippet
 from routing.models import (
+    LEAD_FORM_SETTINGS,
+    SLA_CLOCKS,
     Assignee,
     DuplicateCandidate,
     LeadEvent,
@@ -44,7 +46,6 @@ from routing.models import (
 )
 from routing.validators import MAX_ORIGINS, clean_origins
 from tenancy.api.fields import DIRECT_PEOPLE, TenantMember, team_of
-from tenancy.choices import PartnerStatus
 from tenancy.models import Membership, Partner, Team
 
 __all__ = [
@@ -326,19 +327,7 @@ class ReassignSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if (attrs.get("partner") is None) == (attrs.get("user") is None):
-            raise serializers.ValidationError(
-                {"non_field_errors": ["Give either a partner or a direct user (not both)."]}
-            )
-        partner = attrs.get("partner")
-        if partner is not None and partner.status != PartnerStatus.ACTIVE:
-            raise serializers.ValidationError(
-                {"partner": [f"{partner.name} is {partner.get_status_display().lower()}."]}
-            )
-        if partner is not None and attrs.get("team") is not None:
-            raise serializers.ValidationError(
-                {"team": ["A lead given to a partner has no direct team."]}
-            )
+        # Who may be given the lead is routing.services.reassign_lead's rule.
         if attrs.get("user") is not None and attrs.get("team") is None:
             attrs["team"] = team_of(self.context, attrs["user"])
         return attrs
@@ -472,11 +461,7 @@ class SlaPolicySerializer(TenantModelSerializer):
             "id",
             "route",
             "priority",
-            "accept_minutes",
-            "first_touch_minutes",
-            "remind_before_minutes",
-            "recall_after_minutes",
-            "max_recalls",
+            *SLA_CLOCKS,
             "created_at",
             "updated_at",
         ]
@@ -510,13 +495,7 @@ class LeadFormSerializer(TenantModelSerializer):
         fields = [
             "id",
             "key",
-            "name",
-            "source_detail",
-            "priority",
-            "partner",
-            "allowed_origins",
-            "thank_you",
-            "is_active",
+            *LEAD_FORM_SETTINGS,
             "url",
             "embed_snippet",
             "created_at",

@@ -309,7 +309,7 @@ def lead_reject(request: HttpRequest, pk: int) -> HttpResponse:
 @in_tenant_timezone
 def lead_touch(request: HttpRequest, pk: int) -> HttpResponse:
     lead = get_lead_for(request, pk)
-    form = TouchForm(request.POST, lead=lead)
+    form = TouchForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label or field.replace("_", " ").capitalize()
