@@ -74,6 +74,33 @@ MAX_MESSAGE = 5000
 MAX_INTERESTS = 30
 
 
+# What lead ops sets on a lead (who submitted it, routing, enrichment, the SLA clocks): read-only.
+SET_BY_LEAD_OPS = (
+    "submitted_by_user",
+    "submitted_by_partner",
+    "status",
+    "route",
+    "assigned_team",
+    "assigned_user",
+    "assigned_partner",
+    "assigned_at",
+    "decision",
+    "duplicate_of",
+    "account",
+    "contact",
+    "territory",
+    "country_code",
+    "region_code",
+    "routing_attempts",
+    "recalls",
+    "processed_at",
+    "accepted_at",
+    "first_touch_at",
+    "speed_to_lead_seconds",
+    "sla_met",
+)
+
+
 def _text(max_length: int, *, multi_line: bool = False, **kwargs: Any) -> serializers.CharField:
     return serializers.CharField(
         max_length=max_length,
@@ -210,56 +237,11 @@ class LeadSerializer(SyncedModelSerializer):
             "source_detail",
             "priority",
             *LEAD_PERSON_FIELDS,
-            "submitted_by_user",
-            "submitted_by_partner",
-            "status",
-            "route",
-            "assigned_team",
-            "assigned_user",
-            "assigned_partner",
-            "assigned_at",
-            "decision",
-            "duplicate_of",
-            "account",
-            "contact",
-            "territory",
-            "country_code",
-            "region_code",
-            "routing_attempts",
-            "recalls",
-            "processed_at",
-            "accepted_at",
-            "first_touch_at",
-            "speed_to_lead_seconds",
-            "sla_met",
+            *SET_BY_LEAD_OPS,
             "created_at",
             "updated_at",
         ]
-        read_only_fields = [
-            "id",
-            "submitted_by_user",
-            "submitted_by_partner",
-            "status",
-            "route",
-            "assigned_team",
-            "assigned_user",
-            "assigned_partner",
-            "assigned_at",
-            "account",
-            "contact",
-            "territory",
-            "country_code",
-            "region_code",
-            "routing_attempts",
-            "recalls",
-            "processed_at",
-            "accepted_at",
-            "first_touch_at",
-            "speed_to_lead_seconds",
-            "sla_met",
-            "created_at",
-            "updated_at",
-        ]
+        read_only_fields = ["id", *SET_BY_LEAD_OPS, "created_at", "updated_at"]
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         refused = intake.refused_routing_fields(data)
