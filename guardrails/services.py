@@ -196,7 +196,9 @@ def delete_draft(version: RulebookVersion) -> None:
 
 # --- rules --------------------------------------------------------------------------------------
 
-RULE_KEYS = {
+# The fields of a rule that a client writes, in the API's order (guardrails.api.serializers).
+RULE_KEYS = (
+    "position",
     "name",
     "conditions",
     "outcome",
@@ -205,8 +207,7 @@ RULE_KEYS = {
     "target_partner",
     "rationale",
     "is_default",
-    "position",
-}
+)
 
 
 def _ref(model: type, value: Any, label: str, errors: dict) -> Any:
@@ -224,7 +225,7 @@ def _ref(model: type, value: Any, label: str, errors: dict) -> Any:
 def clean_rule(version: RulebookVersion, data: dict, *, label: str) -> dict:
     """Validated rule fields; a ValidationError names the rule (`label`) and what is wrong."""
     errors: dict[str, Any] = {}
-    unknown = set(data) - RULE_KEYS
+    unknown = set(data).difference(RULE_KEYS)
     if unknown:
         errors["__all__"] = f"Unknown key(s) {', '.join(sorted(unknown))}."
     name = str(data.get("name") or "").strip()

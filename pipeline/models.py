@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -370,6 +371,17 @@ class Lead(Synced):
     def __str__(self) -> str:
         person = " ".join(p for p in (self.first_name, self.last_name) if p)
         return person or self.email or self.company or f"Lead {self.pk}"
+
+    def clean(self) -> None:
+        """Someone must be able to get back to the lead, whichever way it came."""
+        named = self.first_name or self.last_name
+        if not (self.email or self.phone or (named and self.company)):
+            raise ValidationError(
+                {
+                    "email": "Give an email, a phone number, or a name and a company, so someone "
+                    "can get back to the lead."
+                }
+            )
 
 
 class TouchQuerySet(TenantQuerySet):

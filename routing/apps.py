@@ -8,6 +8,7 @@ class RoutingConfig(AppConfig):
     verbose_name = "Lead routing"
 
     def ready(self) -> None:
+        import routing.tasks  # noqa: F401 - registers the tasks routing.queue queues by name
         from routing.imports import register_imports
         from routing.views import register_all_pages
 

@@ -46,6 +46,7 @@ from routing.dedupe import AUTO_MERGE, DedupeIndex, PersonRecord, find_duplicate
 from routing.journal import Journal
 from routing.models import DuplicateCandidate, LeadEvent, LeadMerge
 from routing.normalize import normalize_country
+from routing.queue import queue_processing
 
 __all__ = [
     "MERGED_FIELDS",
@@ -540,8 +541,6 @@ def mark_distinct(candidate: DuplicateCandidate, *, user: Any) -> DuplicateCandi
 def undo_merge(merge: LeadMerge, *, user: Any) -> LeadMerge:
     """Put both leads back as they were; remember the pair as distinct. A lead that was merged at
     intake was never routed: it is queued for routing now."""
-    from routing.services import queue_processing
-
     merge = LeadMerge.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at is not None:
         raise ValidationError("This merge was already undone.")

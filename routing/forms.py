@@ -2,20 +2,21 @@
 the console's queue filters and reassignment, notification preferences, and the lead-ops
 settings (SLA policies, business calendar, assignees, enrichment provider, web-to-lead forms).
 
-Forms check the shape of the input and name the field (and line) that is wrong; the rules live in
-routing.services and friends, whose ValidationErrors are put back with `attach_errors`. Choices
-come from `visible_to(membership)`, inside the request's tenant scope.
+Forms check the shape of the input and name the field that is wrong. Rules about one row live on
+the model (the settings forms are ModelForms, so they run the same validators and `clean()` as
+the API); rules across rows live in routing.services and friends, whose ValidationErrors are put
+back with `attach_errors`. Choices come from `visible_to(membership)`, inside the request's tenant
+scope.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from typing import Any
-from urllib.parse import urlsplit
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from accounts.choices import EmployeeBand, ServiceNeed
 from accounts.models import ProductLine
@@ -23,8 +24,9 @@ from core.net import UnsafeURL, check_url
 from guardrails.forms_people import attach_errors
 from pipeline.choices import Channel, LeadSource, LeadStatus, Priority
 from routing.choices import DigestMode
-from routing.models import LeadForm
-from routing.sla import DEFAULT_POLICIES, Policy
+from routing.models import LEAD_FORM_SETTINGS, SLA_CLOCKS, Assignee, LeadForm, SlaPolicy
+from routing.sla import DEFAULT_POLICIES
+from routing.validators import clean_origins
 from tenancy.choices import PartnerStatus, Role
 from tenancy.models import Membership, Partner, Team
 
@@ -46,8 +48,6 @@ __all__ = [
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-# A month of business minutes is more than any SLA needs, and keeps the calendar search short.
-MAX_MINUTES = 43_200
 TOUCH_CHANNELS = [
     (c.value, c.label)
     for c in (Channel.CALL, Channel.EMAIL, Channel.MEETING, Channel.EVENT, Channel.OTHER)
@@ -62,18 +62,14 @@ WEEKDAYS = [
     (6, "Sunday"),
 ]
 MAX_HOLIDAYS = 366
-MAX_ORIGINS = 20
 
 
 # --- the inbox --------------------------------------------------------------------------------
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(
-        max_length=500,
-        label="Why do you decline it?",
-        error_messages={"required": "Say why you decline the lead."},
-    )
+    # An empty reason is refused by routing.services.reject_lead, as in the API.
+    reason = forms.CharField(max_length=500, required=False, label="Why do you decline it?")
 
 
 class TouchForm(forms.Form):
@@ -87,23 +83,6 @@ class TouchForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
         error_messages={"invalid": "Give the time as YYYY-MM-DD HH:MM."},
     )
-
-    def __init__(self, *args: Any, lead: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.lead = lead
-
-    def clean_occurred_at(self) -> dt.datetime | None:
-        when = self.cleaned_data.get("occurred_at")
-        if when is None:
-            return None
-        if when > timezone.now() + dt.timedelta(minutes=5):
-            raise ValidationError("A touch cannot be in the future.")
-        if self.lead is not None and when < self.lead.created_at - dt.timedelta(minutes=1):
-            arrived = timezone.localtime(self.lead.created_at)
-            raise ValidationError(
-                f"The lead arrived on {arrived:%Y-%m-%d %H:%M}; a touch cannot be before that."
-            )
-        return when
 
 
 # --- the partner's lead submission -------------------------------------------------------------
@@ -203,7 +182,7 @@ class QueueFilterForm(forms.Form):
 
 
 class ReassignForm(forms.Form):
-    """Hand a lead to one partner or one direct rep."""
+    """Hand a lead to one partner or one direct rep (routing.services.reassign_lead decides)."""
 
     partner = forms.ModelChoiceField(
         queryset=Partner.objects.none(), required=False, empty_label="—"
@@ -227,14 +206,6 @@ class ReassignForm(forms.Form):
         self.fields["partner"].error_messages["invalid_choice"] = "No such partner."
         self.fields["rep"].error_messages["invalid_choice"] = "No such rep."
 
-    def clean(self) -> dict:
-        data = super().clean()
-        if self.errors:
-            return data
-        if bool(data.get("partner")) == bool(data.get("rep")):
-            raise ValidationError("Choose one partner or one rep.")
-        return data
-
 
 # --- notifications ----------------------------------------------------------------------------
 
@@ -248,69 +219,42 @@ class PreferenceForm(forms.Form):
 # --- lead-ops settings ------------------------------------------------------------------------
 
 
-class SlaPolicyForm(forms.Form):
-    """One route and priority. Shown with the default until the tenant saves its own."""
+class SlaPolicyForm(forms.ModelForm):
+    """One route and priority. Shown with the default until the tenant saves its own. The caps
+    and the order of the clocks are the model's rules (routing.models.SlaPolicy)."""
 
-    accept_minutes = forms.IntegerField(min_value=1, max_value=MAX_MINUTES, label="To accept")
-    first_touch_minutes = forms.IntegerField(
-        min_value=1, max_value=MAX_MINUTES, label="To first touch"
-    )
-    remind_before_minutes = forms.IntegerField(
-        min_value=0, max_value=MAX_MINUTES, label="Remind before"
-    )
-    recall_after_minutes = forms.IntegerField(
-        min_value=0, max_value=MAX_MINUTES, label="Recall after breach"
-    )
-    max_recalls = forms.IntegerField(min_value=0, max_value=10, label="Recalls at most")
+    class Meta:
+        model = SlaPolicy
+        fields = SLA_CLOCKS
+        labels = {
+            "accept_minutes": "To accept",
+            "first_touch_minutes": "To first touch",
+            "remind_before_minutes": "Remind before",
+            "recall_after_minutes": "Recall after breach",
+            "max_recalls": "Recalls at most",
+        }
 
-    def __init__(self, *args: Any, route: str, priority: str, saved: bool, **kwargs: Any):
+    def __init__(self, *args: Any, saved: bool, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.route, self.priority, self.saved = route, priority, saved
-
-    def clean(self) -> dict:
-        data = super().clean()
-        accept, touch = data.get("accept_minutes"), data.get("first_touch_minutes")
-        if accept and touch and touch < accept:
-            self.add_error(
-                "first_touch_minutes", "The first touch cannot be due before the acceptance."
-            )
-        return data
+        self.route, self.priority, self.saved = self.instance.route, self.instance.priority, saved
 
     @property
     def title(self) -> str:
         return f"{self.route.capitalize()} · {Priority(self.priority).label.lower()} priority"
 
 
-def sla_policy_forms(data: Any, saved: dict[tuple[str, str], Any]) -> list[SlaPolicyForm]:
+def sla_policy_forms(
+    data: Any, saved: dict[tuple[str, str], SlaPolicy], *, tenant: Any
+) -> list[SlaPolicyForm]:
     """A form per route and priority, filled with the saved policy or the default."""
     forms_ = []
     for (route, priority), default in DEFAULT_POLICIES.items():
         row = saved.get((route, priority))
-        policy = (
-            Policy(
-                row.accept_minutes,
-                row.first_touch_minutes,
-                row.remind_before_minutes,
-                row.recall_after_minutes,
-                row.max_recalls,
-            )
-            if row
-            else default
-        )
+        if row is None:
+            row = SlaPolicy(tenant=tenant, route=route, priority=priority, **asdict(default))
         forms_.append(
             SlaPolicyForm(
-                data,
-                prefix=f"{route}-{priority}",
-                route=route,
-                priority=priority,
-                saved=row is not None,
-                initial={
-                    "accept_minutes": policy.accept_minutes,
-                    "first_touch_minutes": policy.first_touch_minutes,
-                    "remind_before_minutes": policy.remind_before_minutes,
-                    "recall_after_minutes": policy.recall_after_minutes,
-                    "max_recalls": policy.max_recalls,
-                },
+                data, prefix=f"{route}-{priority}", instance=row, saved=not row._state.adding
             )
         )
     return forms_
@@ -356,32 +300,18 @@ class CalendarForm(forms.Form):
         return data
 
 
-class AssigneeForm(forms.Form):
-    accepts_leads = forms.BooleanField(required=False, label="Takes new leads")
-    weight = forms.IntegerField(
-        min_value=1,
-        max_value=100,
-        help_text="Share of the round robin against the others (1–100).",
-    )
-    capacity = forms.IntegerField(
-        min_value=1,
-        max_value=100_000,
-        required=False,
-        help_text="Most open leads at once; empty: no cap.",
-    )
-    away_from = forms.DateField(required=False, widget=DATE, label="Away from")
-    away_until = forms.DateField(
-        required=False, widget=DATE, label="Away until", help_text="Empty: until further notice."
-    )
+class AssigneeForm(forms.ModelForm):
+    """Lead settings of one rep or partner; the rules are the model's (routing.models.Assignee)."""
 
-    def clean(self) -> dict:
-        data = super().clean()
-        start, end = data.get("away_from"), data.get("away_until")
-        if end and not start:
-            self.add_error("away_from", "Say from when they are away.")
-        elif start and end and end < start:
-            self.add_error("away_until", "The return is before the start of the absence.")
-        return data
+    class Meta:
+        model = Assignee
+        fields = ["accepts_leads", "weight", "capacity", "away_from", "away_until"]
+        labels = {"accepts_leads": "Takes new leads", "away_from": "Away from"}
+        help_texts = {
+            "weight": "Share of the round robin against the others (1–100).",
+            "away_until": "Empty: until further notice.",
+        }
+        widgets = {"away_from": DATE, "away_until": DATE}
 
 
 class EnrichmentForm(forms.Form):
@@ -412,37 +342,9 @@ class EnrichmentForm(forms.Form):
         return url
 
 
-def _origin(line: str, number: int) -> str:
-    try:
-        parts = urlsplit(line)
-        parts.port  # noqa: B018 - raises on a bad port
-    except ValueError:
-        raise ValidationError(f"Line {number}: “{line[:60]}” is not a valid address.") from None
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ValidationError(
-            f"Line {number}: “{line[:60]}” is not a site; write it as https://www.example.com."
-        )
-    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
-        raise ValidationError(
-            f"Line {number}: “{line[:60]}” has a path; give the site only, "
-            f"such as {parts.scheme}://{parts.netloc}."
-        )
-    if parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1"):
-        raise ValidationError(
-            f"Line {number}: “{line[:60]}” is not https; forms are embedded on https sites only."
-        )
-    return f"{parts.scheme}://{parts.netloc.lower()}"
+class LeadFormForm(forms.ModelForm):
+    """A web-to-lead form; which sites may embed it is the model's rule (routing.validators)."""
 
-
-class LeadFormForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    source_detail = forms.CharField(
-        max_length=200,
-        required=False,
-        label="Source detail",
-        help_text="Stored on each lead, e.g. the campaign or page the form sits on.",
-    )
-    priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.NORMAL)
     partner = forms.ModelChoiceField(
         queryset=Partner.objects.none(),
         required=False,
@@ -456,36 +358,25 @@ class LeadFormForm(forms.Form):
         label="Sites that may embed it",
         help_text="One a line, such as https://www.example.com. Empty: no site may embed it.",
     )
-    thank_you = forms.CharField(
-        max_length=300,
-        label="Thank-you text",
-        initial="Thank you. We will be in touch shortly.",
-    )
-    is_active = forms.BooleanField(required=False, initial=True, label="Accepts submissions")
+
+    class Meta:
+        model = LeadForm
+        fields = LEAD_FORM_SETTINGS
+        labels = {
+            "source_detail": "Source detail",
+            "thank_you": "Thank-you text",
+            "is_active": "Accepts submissions",
+        }
+        help_texts = {
+            "source_detail": "Stored on each lead, e.g. the campaign or page the form sits on.",
+        }
 
     def __init__(self, *args: Any, membership: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.initial["allowed_origins"] = "\n".join(self.instance.allowed_origins or [])
         self.fields["partner"].queryset = Partner.objects.visible_to(membership)
         self.fields["partner"].error_messages["invalid_choice"] = "No such partner."
 
     def clean_allowed_origins(self) -> list[str]:
-        origins: list[str] = []
-        for number, line in enumerate(self.cleaned_data.get("allowed_origins", "").splitlines(), 1):
-            text = line.strip()
-            if text:
-                origins.append(_origin(text, number))
-        if len(origins) > MAX_ORIGINS:
-            raise ValidationError(f"At most {MAX_ORIGINS} sites.")
-        return list(dict.fromkeys(origins))
-
-    @staticmethod
-    def initial_for(form: LeadForm) -> dict:
-        return {
-            "name": form.name,
-            "source_detail": form.source_detail,
-            "priority": form.priority,
-            "partner": form.partner_id,
-            "allowed_origins": "\n".join(form.allowed_origins or []),
-            "thank_you": form.thank_you,
-            "is_active": form.is_active,
-        }
+        lines = self.cleaned_data.get("allowed_origins", "").splitlines()
+        return clean_origins([line.strip() for line in lines if line.strip()])

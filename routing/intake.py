@@ -1,13 +1,16 @@
-"""Lead intake: one validation path and one hand-off to processing for every channel.
+"""Lead intake: what every channel's lead must be, and one hand-off to processing.
 
-The API (single and bulk upsert), CSV imports, the public web-to-lead form (routing.public) and
-the submit pages of the portal and the sales door all validate with `LeadSerializer` and store
-through it, so a lead is accepted or refused the same way whichever way it comes.
+Every channel validates with the API's `LeadSerializer` (the API, single and bulk; CSV imports;
+the public web-to-lead form and the submit pages through `routing.api.submit`), so a lead is
+accepted or refused the same way whichever way it comes. The serializer declares the fields; the
+rules are here and on the model (`pipeline.models.Lead.clean`: someone must be able to get back
+to the lead): the fields routing owns, the phone a person would type, the tenant's product line
+codes, the keys an edit after processing derives again, and who a new lead counts as submitted by.
 
 Storing first, then queueing: a new lead is written with status "new" in the intake's own
 transaction, and the serializer's `after_save` hook (which the bulk engine also calls for the rows
 its fast path inserts with bulk_create) hands its id to `queue_new_lead`, which calls
-`routing.services.queue_processing` once that transaction commits, one call for all the leads
+`routing.queue.queue_processing` once that transaction commits, one call for all the leads
 of a batch. If the broker is down, the lead is stored all the same and the sweeper
 (`routing.services.sweep_unprocessed`) processes it later: no lead is lost between intake and
 routing.
@@ -15,28 +18,99 @@ routing.
 
 from __future__ import annotations
 
+import copy
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from core.api.errors import flatten_errors
-from core.tenancy import tenant_scope
+from accounts.models import ProductLine
 from pipeline.choices import LeadSource
 from pipeline.models import Lead
+from routing.enrich import normalise_lead
+from routing.queue import queue_processing
 
 __all__ = [
+    "ROUTING_FIELDS",
     "api_defaults",
+    "derived_keys",
     "import_defaults",
+    "known_product_lines",
+    "product_line_codes",
     "queue_new_lead",
-    "submit_lead",
-    "submit_lead_as",
+    "refused_routing_fields",
     "submitter_defaults",
+    "validate_phone",
 ]
 
-# Keys of the submitted data the channel decides, not the submitter.
-CHANNEL_KEYS = ("source",)
+# Fields lead ops sets (routing, ownership): a client sending one is told so, rather than having
+# it silently ignored.
+ROUTING_FIELDS = {
+    "status": "Routing sets the status; use the lead's accept, reject or reassign actions.",
+    "route": "Routing sets the route; RevOps admins use the lead's reassign action.",
+    "assigned_team": "Routing assigns leads; RevOps admins use the lead's reassign action.",
+    "assigned_user": "Routing assigns leads; RevOps admins use the lead's reassign action.",
+    "assigned_partner": "Routing assigns leads; RevOps admins use the lead's reassign action.",
+    "assigned_at": "Set when the lead is assigned.",
+    "decision": "The routing decision is recorded by routing.",
+    "duplicate_of": "Set by deduplication; RevOps admins merge in the duplicate review.",
+    "submitted_by_user": "Taken from who submits the lead.",
+    "submitted_by_partner": "Taken from who submits the lead.",
+}
+# What enrichment derives from the intake fields (routing.enrich.normalise_lead), and from which.
+DERIVED_KEYS = ("email_key", "country_code", "region_code", "domain", "phone_e164", "company_key")
+KEY_SOURCES = {"email", "country", "region", "website", "phone", "company"}
+PHONE = re.compile(r"^\+?[\d\s().\-/]+(?:\s*(?:ext\.?|x|#)\s*\d{1,6})?$", re.IGNORECASE)
+
+
+def refused_routing_fields(data: Any) -> dict[str, str]:
+    """The fields of submitted `data` that routing sets, each with what to do instead."""
+    if not isinstance(data, Mapping):
+        return {}
+    return {name: ROUTING_FIELDS[name] for name in sorted(set(data) & set(ROUTING_FIELDS))}
+
+
+def validate_phone(value: str) -> str:
+    """A phone number as a person types it (enrichment stores it in E.164)."""
+    digits = sum(ch.isdigit() for ch in value)
+    if value and (not PHONE.match(value) or not 5 <= digits <= 21):
+        raise ValidationError(
+            "Give a phone number: digits, spaces and + ( ) - . / only, optionally an extension "
+            "(e.g. +49 89 1234 5678 ext 12)."
+        )
+    return value
+
+
+def known_product_lines() -> dict[str, str]:
+    """The tenant's product line codes by their lower-case form."""
+    return {code.lower(): code for code in ProductLine.objects.values_list("code", flat=True)}
+
+
+def product_line_codes(codes: list[str], known: Mapping[str, str]) -> list[str]:
+    """`codes` as the tenant writes them, once each; unknown codes are refused by name."""
+    unknown = [code for code in codes if code.strip().lower() not in known]
+    if unknown:
+        listed = ", ".join(sorted(known.values())) or "none yet"
+        raise ValidationError(
+            f"Unknown product line code{'s' if len(unknown) > 1 else ''}: "
+            f"{', '.join(unknown)}. Known codes: {listed}."
+        )
+    return list(dict.fromkeys(known[code.strip().lower()] for code in codes))
+
+
+def derived_keys(lead: Lead | None, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys enrichment derives, again, for an edit of a processed lead (dedupe and the inboxes
+    read them, so they must stay true to the fields); the routing itself stands. Empty for a new
+    lead, one not processed yet, or an edit that changes none of their sources."""
+    if lead is None or lead.processed_at is None or not KEY_SOURCES & set(changes):
+        return {}
+    probe = copy.copy(lead)
+    for name, value in changes.items():
+        setattr(probe, name, value)
+    normalise_lead(probe)
+    return {key: getattr(probe, key) for key in DERIVED_KEYS}
 
 
 class _Queue:
@@ -57,8 +131,6 @@ class _Queue:
         transaction.on_commit(self.flush)
 
     def flush(self) -> None:
-        from routing.services import queue_processing
-
         ids, self.ids = self.ids, []
         if ids:
             queue_processing(self.tenant_id, ids)
@@ -96,49 +168,3 @@ def api_defaults(membership: Any, validated: Mapping[str, Any]) -> dict[str, Any
 def import_defaults(membership: Any, validated: Mapping[str, Any]) -> dict[str, Any]:
     """Values a lead created by a CSV import takes: source "csv" unless the file names one."""
     return {**submitter_defaults(membership), "source": validated.get("source") or LeadSource.CSV}
-
-
-def submit_lead(
-    tenant: Any,
-    data: Mapping[str, Any],
-    *,
-    source: str,
-    user: Any = None,
-    partner: Any = None,
-    source_detail: str = "",
-) -> Lead:
-    """Validate and store one lead from a channel that is not the API (a form, a page), and queue
-    it for processing. `data` is in the API's shape (`first_name`, `email`, `product_interest`
-    as a list of codes...). Raises django's ValidationError with a message per field."""
-    if source not in LeadSource.values:
-        raise ValueError(f"unknown lead source {source!r}")
-    from routing.api.serializers import LeadSerializer
-
-    payload = {k: v for k, v in data.items() if k not in CHANNEL_KEYS}
-    if source_detail:
-        payload["source_detail"] = source_detail
-    with tenant_scope(tenant):
-        serializer = LeadSerializer(data=payload, context={"tenant": tenant, "membership": None})
-        if not serializer.is_valid():
-            raise ValidationError(flatten_errors(serializer.errors))
-        with transaction.atomic():
-            return serializer.save(
-                tenant=tenant,
-                source=source,
-                submitted_by_user=user,
-                submitted_by_partner=partner,
-            )
-
-
-def submit_lead_as(membership: Any, data: Mapping[str, Any], *, source_detail: str = "") -> Lead:
-    """A signed-in person submits a lead in a front door (portal: their partner's lead; sales
-    door or the console: a sales lead). The tenant and the submitter come from the membership."""
-    defaults = submitter_defaults(membership)
-    return submit_lead(
-        membership.tenant,
-        data,
-        source=LeadSource.PORTAL if membership.is_partner_user else LeadSource.SALES,
-        user=defaults["submitted_by_user"],
-        partner=defaults["submitted_by_partner"],
-        source_detail=source_detail,
-    )

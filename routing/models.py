@@ -8,6 +8,7 @@ import datetime as dt
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -23,8 +24,11 @@ from routing.choices import (
     TimerKind,
     TimerState,
 )
+from routing.validators import MAX_RECALLS, sla_minutes_cap, validate_origins
 
 __all__ = [
+    "LEAD_FORM_SETTINGS",
+    "SLA_CLOCKS",
     "Assignee",
     "BusinessCalendar",
     "DuplicateCandidate",
@@ -76,13 +80,21 @@ class SlaPolicy(TenantOwned):
 
     route = models.CharField(max_length=10, choices=[("direct", "Direct"), ("partner", "Partner")])
     priority = models.CharField(max_length=6, choices=Priority.choices)
-    accept_minutes = models.PositiveIntegerField(validators=[MinValueValidator(1)])
-    first_touch_minutes = models.PositiveIntegerField(validators=[MinValueValidator(1)])
-    remind_before_minutes = models.PositiveIntegerField(default=30)
-    recall_after_minutes = models.PositiveIntegerField(
-        default=120, help_text="Grace after a breach before the lead is recalled and re-routed."
+    accept_minutes = models.PositiveIntegerField(
+        validators=[MinValueValidator(1), sla_minutes_cap()]
     )
-    max_recalls = models.PositiveSmallIntegerField(default=2)
+    first_touch_minutes = models.PositiveIntegerField(
+        validators=[MinValueValidator(1), sla_minutes_cap()]
+    )
+    remind_before_minutes = models.PositiveIntegerField(default=30, validators=[sla_minutes_cap()])
+    recall_after_minutes = models.PositiveIntegerField(
+        default=120,
+        validators=[sla_minutes_cap()],
+        help_text="Grace after a breach before the lead is recalled and re-routed.",
+    )
+    max_recalls = models.PositiveSmallIntegerField(
+        default=2, validators=[MaxValueValidator(MAX_RECALLS)]
+    )
 
     class Meta:
         base_manager_name = "all_tenants"
@@ -95,6 +107,13 @@ class SlaPolicy(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.route}/{self.priority}"
+
+    def clean(self) -> None:
+        accept, touch = self.accept_minutes, self.first_touch_minutes
+        if accept is not None and touch is not None and touch < accept:
+            raise ValidationError(
+                {"first_touch_minutes": "The first touch cannot be due before acceptance."}
+            )
 
 
 class SlaTimerQuerySet(TenantQuerySet):
@@ -143,6 +162,9 @@ class SlaTimer(TenantOwned):
         return f"{self.kind} of lead {self.lead_id} due {self.due_at:%Y-%m-%d %H:%M}"
 
 
+MAX_CAPACITY = 100_000
+
+
 class Assignee(TenantOwned):
     """Someone leads can be assigned to: a direct user (by membership) or a partner. Weight,
     capacity and time away shape the round robin."""
@@ -157,7 +179,10 @@ class Assignee(TenantOwned):
         default=1, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
     capacity = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Most open leads at once; empty: no cap."
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_CAPACITY)],
+        help_text="Most open leads at once; empty: no cap.",
     )
     away_from = models.DateField(null=True, blank=True)
     away_until = models.DateField(null=True, blank=True)
@@ -185,6 +210,18 @@ class Assignee(TenantOwned):
 
     def __str__(self) -> str:
         return f"Assignee {self.membership_id or self.partner_id}"
+
+    def clean(self) -> None:
+        if (self.membership_id is None) == (self.partner_id is None):
+            raise ValidationError("Give either a membership or a partner (not both).")
+        if self.membership_id is not None and self.membership.is_partner_user:
+            raise ValidationError(
+                {"membership": "Partner users take leads through their partner; give the partner."}
+            )
+        if self.away_until is not None and self.away_from is None:
+            raise ValidationError({"away_from": "Say from when they are away."})
+        if self.away_from and self.away_until and self.away_until < self.away_from:
+            raise ValidationError({"away_until": "The return is before the start of the absence."})
 
     def is_away(self, on: dt.date) -> bool:
         if self.away_from is None:
@@ -326,6 +363,26 @@ def _form_key() -> str:
     return secrets.token_urlsafe(12)
 
 
+# What a web-to-lead form's owner sets (the console's form settings and the API's form resource).
+LEAD_FORM_SETTINGS = (
+    "name",
+    "source_detail",
+    "priority",
+    "partner",
+    "allowed_origins",
+    "thank_you",
+    "is_active",
+)
+# An SLA policy's clocks (the console's SLA settings and the API's policy resource).
+SLA_CLOCKS = (
+    "accept_minutes",
+    "first_touch_minutes",
+    "remind_before_minutes",
+    "recall_after_minutes",
+    "max_recalls",
+)
+
+
 class LeadForm(TenantOwned):
     """A public web-to-lead form, embeddable on the manufacturer's (or a partner's) site."""
 
@@ -342,7 +399,10 @@ class LeadForm(TenantOwned):
         help_text="A partner's co-branded form: its leads count as submitted by that partner.",
     )
     allowed_origins = models.JSONField(
-        default=list, blank=True, help_text="Sites that may embed the form (https://…)."
+        default=list,
+        blank=True,
+        validators=[validate_origins],
+        help_text="Sites that may embed the form (https://…).",
     )
     thank_you = models.CharField(max_length=300, default="Thank you. We will be in touch shortly.")
     is_active = models.BooleanField(default=True)

@@ -6,7 +6,7 @@ is entered explicitly for the form's work. An unknown tenant, an unknown key, an
 and a form of a partner that is no longer active all answer the same 404, so the page never
 tells which part was wrong.
 
-Submissions go through `routing.intake.submit_lead` (the API's validation, then processing).
+Submissions go through `routing.api.submit.submit_lead` (the API's validation, then processing).
 Leads of a partner's co-branded form count as submitted by that partner.
 
 Abuse, without a CAPTCHA:
@@ -49,8 +49,6 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
-from django.utils.html import format_html
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import ProductLine
@@ -58,9 +56,9 @@ from core.http import client_ip
 from core.tenancy import tenant_scope
 from core.throttle import FailureCounter
 from pipeline.choices import LeadSource
-from routing.api.serializers import clean_origin
-from routing.intake import submit_lead
+from routing.api.submit import submit_lead
 from routing.models import LeadForm
+from routing.validators import plain_origin
 from tenancy.choices import PartnerStatus
 from tenancy.models import Tenant
 
@@ -69,9 +67,6 @@ __all__ = [
     "MIN_FILL_SECONDS",
     "RATE_LIMIT",
     "TOKEN_FIELD",
-    "embed_snippet",
-    "form_url",
-    "iframe_snippet",
     "issue_token",
     "lead_form",
 ]
@@ -122,27 +117,6 @@ def _token_key(token: str) -> str:
     return "leadform-token:" + hashlib.sha256(token.encode()).hexdigest()[:40]
 
 
-def form_url(form: LeadForm) -> str:
-    return reverse("public-lead-form", kwargs={"tenant_slug": form.tenant.slug, "key": form.key})
-
-
-def iframe_snippet(url: str, title: str) -> str:
-    return str(
-        format_html(
-            '<iframe src="{}" title="{}" loading="lazy" '
-            'style="width:100%;max-width:640px;height:820px;border:0"></iframe>',
-            url,
-            title,
-        )
-    )
-
-
-def embed_snippet(request: HttpRequest, form: LeadForm) -> str:
-    """The HTML a site pastes to embed `form` (an iframe of its public URL). The site's origin
-    must be in the form's `allowed_origins`, or browsers refuse to show it framed."""
-    return iframe_snippet(request.build_absolute_uri(form_url(form)), form.name)
-
-
 # --- the view ---------------------------------------------------------------------------------
 
 
@@ -173,7 +147,7 @@ def _wants_json(request: HttpRequest) -> bool:
 def _origins(form: LeadForm) -> list[str]:
     """The form's allowed origins that are plain origins (they go into response headers)."""
     values = form.allowed_origins if isinstance(form.allowed_origins, list) else []
-    cleaned = (clean_origin(v) for v in values)
+    cleaned = (plain_origin(v) for v in values)
     return list(dict.fromkeys(o for o in cleaned if o))
 
 

@@ -11,7 +11,6 @@ SLA steps work the same way on timer rows (`sweep_timers`).
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Iterable
 from dataclasses import KW_ONLY, dataclass, field, fields
 from typing import Any
@@ -34,63 +33,35 @@ from guardrails.engine import (
 from guardrails.models import Rulebook
 from pipeline.choices import Channel, LeadStatus, TouchRoute
 from pipeline.models import LEAD_ENRICHED_FIELDS, LEAD_PERSON_FIELDS, Lead, Touch
-from routing import assign, notify, sla
+from routing import assign, dedupe_service, enrich, notify, sla
 from routing.calendar import WorkingTime, add_business_minutes
 from routing.choices import EventKind, TimerKind, TimerState
 from routing.journal import Journal, event_row
 from routing.models import SlaTimer
+from routing.queue import BATCH, queue_processing
 from tenancy.choices import PartnerStatus, Role
 from tenancy.models import Membership
 
 __all__ = [
     "accept_lead",
+    "can_act",
     "log_touch",
     "process_batch",
-    "queue_processing",
     "reassign_lead",
     "reject_lead",
     "sweep_timers",
     "sweep_unprocessed",
 ]
 
-log = logging.getLogger(__name__)
-
 OPEN = (LeadStatus.ROUTED, LeadStatus.ACCEPTED, LeadStatus.WORKING)
+REASSIGNABLE = (*OPEN, LeadStatus.UNROUTABLE)
 # A lead waits this long for its queued processing before the sweeper takes it over.
 UNPROCESSED_GRACE = dt.timedelta(seconds=30)
-BATCH = 500
 # A lead whose earlier duplicate is still being processed elsewhere waits this long, then merges.
 POSTPONE_SECONDS = 2
 
 
-# --- intake hand-off ----------------------------------------------------------------------------
-
-
-def queue_processing(
-    tenant_id: int, lead_ids: Iterable[int], *, countdown: float | None = None
-) -> None:
-    """After the storing transaction commits, queue the leads for processing (after `countdown`
-    seconds). A broker that is down loses nothing: the leads stay unprocessed and
-    `sweep_unprocessed` picks them up."""
-    from celery import current_app
-
-    ids = sorted(set(lead_ids))
-    if not ids or (countdown and current_app.conf.task_always_eager):
-        return  # run inline, a delayed batch would run at once: the sweeper takes it later
-
-    def publish() -> None:
-        from routing.tasks import process_leads
-
-        try:
-            for start in range(0, len(ids), BATCH):
-                process_leads.apply_async(
-                    kwargs={"tenant_id": tenant_id, "lead_ids": ids[start : start + BATCH]},
-                    countdown=countdown,
-                )
-        except Exception:  # the broker is down: the sweeper will find them
-            log.warning("could not queue %d leads; the sweeper will process them", len(ids))
-
-    transaction.on_commit(publish)
+# --- leads the queue lost ----------------------------------------------------------------------
 
 
 def sweep_unprocessed(tenant: Any, *, now: dt.datetime | None = None) -> list[list[int]]:
@@ -164,8 +135,6 @@ LEAD_UPDATE_FIELDS = [
 def process_batch(tenant: Any, lead_ids: Iterable[int], *, now: dt.datetime | None = None) -> int:
     """Enrich, deduplicate, route and time the given leads that are not processed yet. Returns
     how many it processed. One transaction: all of it happens, or none of it."""
-    from routing import dedupe_service, enrich
-
     with collector_paused(), transaction.atomic():
         leads = list(
             Lead.objects.select_for_update(skip_locked=True, of=("self",))
@@ -219,11 +188,9 @@ def _save_leads(leads: list[Lead], as_received: dict[int, tuple]) -> int | None:
 
 
 def decide(lead: Lead, ctx: Context) -> Decision | None:
-    from routing.enrich import lead_facts
-
     if ctx.compiled is None:
         return None
-    facts = lead_facts(lead, ctx)
+    facts = enrich.lead_facts(lead, ctx)
     decision = ctx.compiled.decide(facts)
     if lead.account_id:
         decision = apply_exception(decision, ctx.exceptions.get(lead.account_id))
@@ -366,7 +333,10 @@ def _locked(lead: Lead) -> Lead:
     return Lead.objects.select_for_update(of=("self",)).select_related("account").get(pk=lead.pk)
 
 
-def _is_assignee(lead: Lead, membership: Any) -> bool:
+def can_act(lead: Lead, membership: Any) -> bool:
+    """Whether `membership` may accept, decline and touch the lead: its assignee (the partner's
+    users, the rep, or the team while no rep has it), or a RevOps admin. The pages ask it to
+    show the buttons; the actions below ask it again."""
     if membership.is_partner_user:
         return lead.assigned_partner_id == membership.partner_id
     if membership.is_admin:
@@ -382,7 +352,7 @@ def accept_lead(lead: Lead, membership: Any, *, now: dt.datetime | None = None) 
     now = now or timezone.now()
     if lead.status != LeadStatus.ROUTED:
         raise ValidationError(f"Only a routed lead can be accepted; this one is {lead.status}.")
-    if not _is_assignee(lead, membership):
+    if not can_act(lead, membership):
         raise PermissionDenied("This lead is not assigned to you.")
     lead.status = LeadStatus.ACCEPTED
     lead.accepted_at = now
@@ -406,7 +376,7 @@ def reject_lead(
     now = now or timezone.now()
     if lead.status not in (LeadStatus.ROUTED, LeadStatus.ACCEPTED):
         raise ValidationError(f"A lead that is {lead.status} cannot be declined.")
-    if not _is_assignee(lead, membership):
+    if not can_act(lead, membership):
         raise PermissionDenied("This lead is not assigned to you.")
     _event(lead, EventKind.REJECTED, reason, membership, now)
     _exclude_current(lead)
@@ -448,12 +418,17 @@ def reassign_lead(
     now = now or timezone.now()
     if sum(x is not None for x in (partner, user)) != 1:
         raise ValidationError("Choose one partner or one rep.")
-    if lead.processed_at is None or lead.status not in (*OPEN, LeadStatus.UNROUTABLE):
+    if lead.processed_at is None or lead.status not in REASSIGNABLE:
         raise ValidationError(
-            f"A lead that is {lead.get_status_display().lower()} cannot be reassigned."
+            f"{lead} is {lead.get_status_display().lower()}; only open or unroutable leads "
+            "can be reassigned."
         )
     if partner is not None and partner.status != PartnerStatus.ACTIVE:
-        raise ValidationError({"partner": f"{partner} is {partner.status}."})
+        raise ValidationError(
+            {"partner": f"{partner.name} is {partner.get_status_display().lower()}."}
+        )
+    if partner is not None and team is not None:
+        raise ValidationError({"team": "A lead given to a partner has no direct team."})
     if user is not None:
         seat = Membership.objects.filter(
             user=user, is_active=True, role__in=Role.direct_roles()
@@ -501,11 +476,10 @@ def log_touch(
     lead = _locked(lead)
     now = now or timezone.now()
     occurred_at = occurred_at or now
-    if occurred_at > now + dt.timedelta(minutes=5):
-        raise ValidationError({"occurred_at": "A touch cannot be in the future."})
+    _check_touch_time(lead, occurred_at, now)
     if lead.status not in OPEN:
         raise ValidationError(f"A lead that is {lead.status} cannot be touched.")
-    if not _is_assignee(lead, membership):
+    if not can_act(lead, membership):
         raise PermissionDenied("This lead is not assigned to you.")
     partner_id = membership.partner_id if membership.is_partner_user else None
     touch = Touch.objects.create(
@@ -540,6 +514,20 @@ def log_touch(
         lead.status = LeadStatus.WORKING
     lead.save()
     return touch
+
+
+def _check_touch_time(lead: Lead, occurred_at: dt.datetime, now: dt.datetime) -> None:
+    """A touch happened between the lead's arrival and now (a few minutes of clock skew allowed)."""
+    if occurred_at > now + dt.timedelta(minutes=5):
+        raise ValidationError({"occurred_at": "A touch cannot be in the future."})
+    if occurred_at < lead.created_at - dt.timedelta(minutes=1):
+        arrived = timezone.localtime(lead.created_at)
+        raise ValidationError(
+            {
+                "occurred_at": f"The lead arrived on {arrived:%Y-%m-%d %H:%M}; a touch cannot be "
+                "before that."
+            }
+        )
 
 
 def _event(lead: Lead, kind: str, detail: str, who: Any, at: dt.datetime) -> None:

@@ -36,6 +36,7 @@ from pipeline.models import Lead
 from routing import dedupe_service, services
 from routing.choices import EventKind, TimerKind, TimerState
 from routing.models import BusinessCalendar, LeadEvent, SlaPolicy, SlaTimer
+from routing.queue import BATCH, queue_processing
 from routing.tasks import sweep_tenant
 from tenancy.choices import Role
 from tenancy.tests.factories import TeamFactory, TenantFactory, member
@@ -47,7 +48,7 @@ pytestmark = [
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
-BATCH = services.BATCH
+
 LEADS = 4 * BATCH  # four batches: the first commits while the others are in flight
 LATE_LEADS = 200
 
@@ -236,7 +237,7 @@ def store_leads(tenant, start: int, count: int) -> list[int]:
         )
         ids = [lead.pk for lead in leads]
         Lead.objects.filter(pk__in=ids).update(created_at=timezone.now() - dt.timedelta(minutes=5))
-        services.queue_processing(tenant.pk, ids)
+        queue_processing(tenant.pk, ids)
     return ids
 
 

@@ -20,7 +20,9 @@ class IsTenantMember(BasePermission):
 
 
 class RolePermission(IsTenantMember):
-    """Reads need one of `view.read_roles` (None: any member); writes one of `view.write_roles`."""
+    """Reads need one of `view.read_roles` (None: any member); writes one of `view.write_roles`.
+    An action named in `view.action_roles` (e.g. {"approve": ADMINS}) needs one of those roles
+    as well, and the others are told `view.action_refusals[action]`."""
 
     message = "Your role may not do this here."
 
@@ -32,4 +34,14 @@ class RolePermission(IsTenantMember):
             allowed = getattr(view, "read_roles", None)
         else:
             allowed = getattr(view, "write_roles", frozenset())
-        return allowed is None or role in allowed
+        if allowed is not None and role not in allowed:
+            return False
+        return self._action_allowed(role, view)
+
+    def _action_allowed(self, role: str, view: Any) -> bool:
+        action = getattr(view, "action", None) or ""
+        allowed = getattr(view, "action_roles", {}).get(action)
+        if allowed is None or role in allowed:
+            return True
+        self.message = getattr(view, "action_refusals", {}).get(action, self.message)
+        return False

@@ -7,7 +7,8 @@ What they enforce, so subclasses cannot forget it:
 - every queryset is the model's `visible_to(membership)`, so objects of another tenant or another
   partner are 404, never 403;
 - created objects get the request's tenant; fields listed in `field_roles` may only be set by
-  those roles;
+  those roles, actions listed in `action_roles` (e.g. {"approve": ADMINS}) only be called by
+  those (core.api.permissions.RolePermission);
 - POST and PATCH honour `Idempotency-Key`; updates honour `If-Match` (or a `version` in the body)
   and refuse a stale one with 409.
 `TenantModelViewSet` is sealed: subclasses use the hooks (`scope_queryset`, `save_new`), not
@@ -77,6 +78,9 @@ class TenantAPIMixin:
     permission_classes: ClassVar[list] = [RolePermission]
     read_roles: ClassVar[frozenset[str] | None] = None  # None: every member may read
     write_roles: ClassVar[frozenset[str]] = frozenset()  # empty: nobody may write
+    # Narrower roles for some actions (e.g. only admins approve), and what the others are told.
+    action_roles: ClassVar[dict[str, frozenset[str]]] = {}
+    action_refusals: ClassVar[dict[str, str]] = {}
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         self._idempotency_record = None

@@ -275,19 +275,7 @@ class RouteRuleSerializer(serializers.ModelSerializer):
     class Meta:
         model = RouteRule
         list_serializer_class = RuleListSerializer
-        fields = [
-            "id",
-            "position",
-            "name",
-            "conditions",
-            "outcome",
-            "target_kind",
-            "target_team",
-            "target_partner",
-            "rationale",
-            "is_default",
-            "plain",
-        ]
+        fields = ["id", *services.RULE_KEYS, "plain"]
         read_only_fields = ["id", "position"]
 
     def get_plain(self, rule: RouteRule) -> str:

@@ -10,7 +10,7 @@ version asked to change is a 409 `version_locked`, a publish refused by lint is 
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -112,21 +112,8 @@ def _translate(exc: Exception) -> Exception:
 
 
 class GuardrailsAPIMixin:
-    """Service refusals as API errors; per-action roles; what partner users may read."""
-
-    # Narrower roles for some actions than `write_roles` (e.g. only admins approve), and what
-    # the others are told.
-    action_roles: ClassVar[dict[str, frozenset[str]]] = {}
-    action_refusals: ClassVar[dict[str, str]] = {}
-
-    def check_permissions(self, request: Request) -> None:
-        super().check_permissions(request)
-        name = getattr(self, "action", None) or ""
-        allowed = self.action_roles.get(name)
-        if allowed is not None and request.membership.role not in allowed:
-            self.permission_denied(
-                request, message=self.action_refusals.get(name, "Your role may not do this here.")
-            )
+    """Service refusals as API errors; what partner users may read. (Per-action roles are the
+    base's `action_roles`, core.api.permissions.RolePermission.)"""
 
     def handle_exception(self, exc: Exception) -> Response:
         exc = _translate(exc)

@@ -1,10 +1,12 @@
 """Serializers of the lead-ops API.
 
-`LeadSerializer` is the one validation path of every intake channel (routing.intake): the API
-(single and bulk), CSV imports, the public web-to-lead form and the portal's submit page accept
-exactly what it accepts. Country, region and phone are stored as the submitter wrote them
-(enrichment normalises them), but values no person would type (overlong, several lines, control
-characters, a phone without digits) are refused here, naming the field.
+`LeadSerializer` is the one validation path of every intake channel: the API (single and bulk),
+CSV imports, the public web-to-lead form and the portal's submit page (routing.api.submit) accept
+exactly what it accepts. It declares the fields; the lead's rules are the model's
+(`Lead.clean`, run by the serializer base) and intake's (routing.intake). Country, region and
+phone are stored as the submitter wrote them (enrichment normalises them), but values no person
+would type (overlong, several lines, control characters, a phone without digits) are refused,
+naming the field.
 
 What partner users read of a lead: their own partner's assignment and submissions only, no direct
 team or rep, and of the routing decision only its outcome, rule and rationale, with the names of
@@ -13,27 +15,27 @@ other partners, of teams and of target lists replaced (guardrails.redact).
 
 from __future__ import annotations
 
-import copy
-import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from django.core.validators import RegexValidator
-from django.urls import reverse
 from rest_framework import serializers
 
 from accounts.choices import EmployeeBand, ServiceNeed
-from accounts.models import ProductLine
 from core.api.fields import InTenant
 from core.api.serializers import SyncedModelSerializer, TenantModelSerializer
 from guardrails.api.fields import NamedChoiceField
 from guardrails.api.serializers import HIDDEN_RULE, readable_rules
 from guardrails.redact import NOTHING, Redactor, redactor_for
 from pipeline.choices import Channel, LeadSource, Priority, Route, TouchRoute
-from pipeline.models import Lead, Touch
+from pipeline.models import LEAD_PERSON_FIELDS, Lead, Touch
+from routing import intake
 from routing.choices import EventKind
+from routing.leadforms import form_path, iframe_snippet
 from routing.models import (
+    LEAD_FORM_SETTINGS,
+    SLA_CLOCKS,
     Assignee,
     DuplicateCandidate,
     LeadEvent,
@@ -42,8 +44,8 @@ from routing.models import (
     Notification,
     SlaPolicy,
 )
+from routing.validators import MAX_ORIGINS, clean_origins
 from tenancy.api.fields import DIRECT_PEOPLE, TenantMember, team_of
-from tenancy.choices import PartnerStatus
 from tenancy.models import Membership, Partner, Team
 
 __all__ = [
@@ -68,27 +70,35 @@ SINGLE_LINE = RegexValidator(
 MULTI_LINE = RegexValidator(
     r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$", "Remove the control characters from this text."
 )
-PHONE = re.compile(r"^\+?[\d\s().\-/]+(?:\s*(?:ext\.?|x|#)\s*\d{1,6})?$", re.IGNORECASE)
 MAX_MESSAGE = 5000
 MAX_INTERESTS = 30
 
-# Fields lead ops sets (routing, ownership): a client sending one is told so, rather than having
-# it silently ignored.
-ROUTING_FIELDS = {
-    "status": "Routing sets the status; use the lead's accept, reject or reassign actions.",
-    "route": "Routing sets the route; RevOps admins use the lead's reassign action.",
-    "assigned_team": "Routing assigns leads; RevOps admins use the lead's reassign action.",
-    "assigned_user": "Routing assigns leads; RevOps admins use the lead's reassign action.",
-    "assigned_partner": "Routing assigns leads; RevOps admins use the lead's reassign action.",
-    "assigned_at": "Set when the lead is assigned.",
-    "decision": "The routing decision is recorded by routing.",
-    "duplicate_of": "Set by deduplication; RevOps admins merge in the duplicate review.",
-    "submitted_by_user": "Taken from who submits the lead.",
-    "submitted_by_partner": "Taken from who submits the lead.",
-}
-# What enrichment derives from the intake fields (routing.enrich.normalise_lead).
-DERIVED_KEYS = ("email_key", "country_code", "region_code", "domain", "phone_e164", "company_key")
-KEY_SOURCES = {"email", "country", "region", "website", "phone", "company"}
+
+# What lead ops sets on a lead (who submitted it, routing, enrichment, the SLA clocks): read-only.
+SET_BY_LEAD_OPS = (
+    "submitted_by_user",
+    "submitted_by_partner",
+    "status",
+    "route",
+    "assigned_team",
+    "assigned_user",
+    "assigned_partner",
+    "assigned_at",
+    "decision",
+    "duplicate_of",
+    "account",
+    "contact",
+    "territory",
+    "country_code",
+    "region_code",
+    "routing_attempts",
+    "recalls",
+    "processed_at",
+    "accepted_at",
+    "first_touch_at",
+    "speed_to_lead_seconds",
+    "sla_met",
+)
 
 
 def _text(max_length: int, *, multi_line: bool = False, **kwargs: Any) -> serializers.CharField:
@@ -99,16 +109,6 @@ def _text(max_length: int, *, multi_line: bool = False, **kwargs: Any) -> serial
         validators=[MULTI_LINE if multi_line else SINGLE_LINE],
         **kwargs,
     )
-
-
-def validate_phone(value: str) -> str:
-    digits = sum(ch.isdigit() for ch in value)
-    if value and (not PHONE.match(value) or not 5 <= digits <= 21):
-        raise serializers.ValidationError(
-            "Give a phone number: digits, spaces and + ( ) - . / only, optionally an extension "
-            "(e.g. +49 89 1234 5678 ext 12)."
-        )
-    return value
 
 
 def _partner_user(context: Mapping) -> Any:
@@ -236,85 +236,21 @@ class LeadSerializer(SyncedModelSerializer):
             "source",
             "source_detail",
             "priority",
-            "first_name",
-            "last_name",
-            "email",
-            "phone",
-            "title",
-            "company",
-            "website",
-            "street",
-            "city",
-            "postal_code",
-            "region",
-            "country",
-            "product_interest",
-            "service_needs",
-            "employee_band",
-            "estimated_amount",
-            "message",
-            "submitted_by_user",
-            "submitted_by_partner",
-            "status",
-            "route",
-            "assigned_team",
-            "assigned_user",
-            "assigned_partner",
-            "assigned_at",
-            "decision",
-            "duplicate_of",
-            "account",
-            "contact",
-            "territory",
-            "country_code",
-            "region_code",
-            "routing_attempts",
-            "recalls",
-            "processed_at",
-            "accepted_at",
-            "first_touch_at",
-            "speed_to_lead_seconds",
-            "sla_met",
+            *LEAD_PERSON_FIELDS,
+            *SET_BY_LEAD_OPS,
             "created_at",
             "updated_at",
         ]
-        read_only_fields = [
-            "id",
-            "submitted_by_user",
-            "submitted_by_partner",
-            "status",
-            "route",
-            "assigned_team",
-            "assigned_user",
-            "assigned_partner",
-            "assigned_at",
-            "account",
-            "contact",
-            "territory",
-            "country_code",
-            "region_code",
-            "routing_attempts",
-            "recalls",
-            "processed_at",
-            "accepted_at",
-            "first_touch_at",
-            "speed_to_lead_seconds",
-            "sla_met",
-            "created_at",
-            "updated_at",
-        ]
+        read_only_fields = ["id", *SET_BY_LEAD_OPS, "created_at", "updated_at"]
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
-        if isinstance(data, Mapping):
-            refused = sorted(set(data) & set(ROUTING_FIELDS))
-            if refused:
-                raise serializers.ValidationError(
-                    {name: [ROUTING_FIELDS[name]] for name in refused}
-                )
+        refused = intake.refused_routing_fields(data)
+        if refused:
+            raise serializers.ValidationError({name: [text] for name, text in refused.items()})
         return super().to_internal_value(data)
 
     def validate_phone(self, value: str) -> str:
-        return validate_phone(value)
+        return intake.validate_phone(value)
 
     def validate_email(self, value: str) -> str:
         return value.strip()
@@ -322,46 +258,12 @@ class LeadSerializer(SyncedModelSerializer):
     def validate_product_interest(self, value: list[str]) -> list[str]:
         known = self.context.get("product_line_codes")
         if known is None:
-            known = {
-                code.lower(): code for code in ProductLine.objects.values_list("code", flat=True)
-            }
-            self.context["product_line_codes"] = known
-        unknown = [code for code in value if code.strip().lower() not in known]
-        if unknown:
-            listed = ", ".join(sorted(known.values())) or "none yet"
-            raise serializers.ValidationError(
-                f"Unknown product line code{'s' if len(unknown) > 1 else ''}: "
-                f"{', '.join(unknown)}. Known codes: {listed}."
-            )
-        return list(dict.fromkeys(known[code.strip().lower()] for code in value))
+            known = self.context["product_line_codes"] = intake.known_product_lines()
+        return intake.product_line_codes(value, known)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs = super().validate(attrs)
-        instance = self.instance
-
-        def value(name: str) -> Any:
-            return attrs[name] if name in attrs else getattr(instance, name, "")
-
-        named = value("first_name") or value("last_name")
-        if not (value("email") or value("phone") or (named and value("company"))):
-            raise serializers.ValidationError(
-                {
-                    "email": [
-                        "Give an email, a phone number, or a name and a company, so someone "
-                        "can get back to the lead."
-                    ]
-                }
-            )
-        if instance is not None and instance.processed_at is not None and KEY_SOURCES & set(attrs):
-            # An edit after processing keeps the derived keys (which dedupe and the inboxes
-            # read) true to the fields; the routing itself stands.
-            from routing.enrich import normalise_lead
-
-            probe = copy.copy(instance)
-            for name, new in attrs.items():
-                setattr(probe, name, new)
-            normalise_lead(probe)
-            attrs.update({key: getattr(probe, key) for key in DERIVED_KEYS})
+        attrs = super().validate(attrs)  # the model's rules (Lead.clean)
+        attrs.update(intake.derived_keys(self.instance, attrs))
         return attrs
 
     def after_save(
@@ -371,9 +273,7 @@ class LeadSerializer(SyncedModelSerializer):
         # calls this hook for every new row) and imports all end here: a new lead is queued for
         # processing when the storing transaction commits.
         if created:
-            from routing.intake import queue_new_lead
-
-            queue_new_lead(self.context, instance)
+            intake.queue_new_lead(self.context, instance)
 
     def get_decision(self, lead: Lead) -> dict[str, Any] | None:
         return decision_for(lead, self.context)
@@ -409,19 +309,7 @@ class ReassignSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if (attrs.get("partner") is None) == (attrs.get("user") is None):
-            raise serializers.ValidationError(
-                {"non_field_errors": ["Give either a partner or a direct user (not both)."]}
-            )
-        partner = attrs.get("partner")
-        if partner is not None and partner.status != PartnerStatus.ACTIVE:
-            raise serializers.ValidationError(
-                {"partner": [f"{partner.name} is {partner.get_status_display().lower()}."]}
-            )
-        if partner is not None and attrs.get("team") is not None:
-            raise serializers.ValidationError(
-                {"team": ["A lead given to a partner has no direct team."]}
-            )
+        # Who may be given the lead is routing.services.reassign_lead's rule.
         if attrs.get("user") is not None and attrs.get("team") is None:
             attrs["team"] = team_of(self.context, attrs["user"])
         return attrs
@@ -555,48 +443,11 @@ class SlaPolicySerializer(TenantModelSerializer):
             "id",
             "route",
             "priority",
-            "accept_minutes",
-            "first_touch_minutes",
-            "remind_before_minutes",
-            "recall_after_minutes",
-            "max_recalls",
+            *SLA_CLOCKS,
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
-        extra_kwargs = {
-            "accept_minutes": {"max_value": 60 * 24 * 90},
-            "first_touch_minutes": {"max_value": 60 * 24 * 90},
-            "remind_before_minutes": {"max_value": 60 * 24 * 90},
-            "recall_after_minutes": {"max_value": 60 * 24 * 90},
-            "max_recalls": {"max_value": 20},
-        }
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs = super().validate(attrs)
-        instance = self.instance
-
-        def value(name: str) -> Any:
-            return attrs[name] if name in attrs else getattr(instance, name, None)
-
-        accept, touch = value("accept_minutes"), value("first_touch_minutes")
-        if accept is not None and touch is not None and touch < accept:
-            raise serializers.ValidationError(
-                {"first_touch_minutes": ["The first touch cannot be due before acceptance."]}
-            )
-        return attrs
-
-
-ORIGIN = re.compile(r"^https?://[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?(?::\d{1,5})?$")
-
-
-def clean_origin(value: str) -> str | None:
-    """`value` as a web origin (scheme://host[:port], lower case), or None if it is not one.
-    Only plain origins pass: they end up in response headers (CSP, CORS)."""
-    origin = value.strip().rstrip("/").lower() if isinstance(value, str) else ""
-    if not ORIGIN.match(origin):
-        return None
-    return origin
 
 
 class LeadFormSerializer(TenantModelSerializer):
@@ -610,7 +461,8 @@ class LeadFormSerializer(TenantModelSerializer):
     allowed_origins = serializers.ListField(
         child=serializers.CharField(max_length=300),
         required=False,
-        max_length=20,
+        max_length=MAX_ORIGINS,
+        error_messages={"max_length": "At most {max_length} sites."},
         help_text="Sites that may embed the form or post to it with fetch, e.g. "
         "https://www.example.com. Empty: no site may frame it.",
     )
@@ -625,13 +477,7 @@ class LeadFormSerializer(TenantModelSerializer):
         fields = [
             "id",
             "key",
-            "name",
-            "source_detail",
-            "priority",
-            "partner",
-            "allowed_origins",
-            "thank_you",
-            "is_active",
+            *LEAD_FORM_SETTINGS,
             "url",
             "embed_snippet",
             "created_at",
@@ -640,31 +486,14 @@ class LeadFormSerializer(TenantModelSerializer):
         read_only_fields = ["id", "key", "created_at", "updated_at"]
 
     def validate_allowed_origins(self, value: list[str]) -> list[str]:
-        cleaned, bad = [], []
-        for raw in value:
-            origin = clean_origin(raw)
-            if origin is None:
-                bad.append(raw)
-            elif origin not in cleaned:
-                cleaned.append(origin)
-        if bad:
-            raise serializers.ValidationError(
-                f"Not a site origin: {', '.join(repr(b) for b in bad)}. Give scheme and host "
-                "only, e.g. https://www.example.com."
-            )
-        return cleaned
+        return clean_origins(value)
 
     def get_url(self, form: LeadForm) -> str:
         request = self.context.get("request")
-        path = reverse(
-            "public-lead-form",
-            kwargs={"tenant_slug": self.context["tenant"].slug, "key": form.key},
-        )
+        path = form_path(form, self.context["tenant"].slug)
         return request.build_absolute_uri(path) if request is not None else path
 
     def get_embed_snippet(self, form: LeadForm) -> str:
-        from routing.public import iframe_snippet
-
         return iframe_snippet(self.get_url(form), form.name)
 
 
@@ -673,10 +502,6 @@ class AssigneeSerializer(TenantModelSerializer):
         Membership, required=False, allow_null=True, help_text="A direct user's membership id."
     )
     partner = InTenant(Partner, natural_keys=("external_id",), required=False, allow_null=True)
-    weight = serializers.IntegerField(min_value=1, max_value=100, required=False)
-    capacity = serializers.IntegerField(
-        min_value=0, max_value=100000, required=False, allow_null=True
-    )
 
     class Meta:
         model = Assignee
@@ -693,34 +518,6 @@ class AssigneeSerializer(TenantModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        instance = self.instance
-
-        def value(name: str) -> Any:
-            return attrs[name] if name in attrs else getattr(instance, name, None)
-
-        membership, partner = value("membership"), value("partner")
-        if (membership is None) == (partner is None):
-            raise serializers.ValidationError(
-                {"non_field_errors": ["Give either a membership or a partner (not both)."]}
-            )
-        if membership is not None and membership.is_partner_user:
-            raise serializers.ValidationError(
-                {
-                    "membership": [
-                        "Partner users take leads through their partner; give the partner."
-                    ]
-                }
-            )
-        away_from, away_until = value("away_from"), value("away_until")
-        if away_until is not None and away_from is None:
-            raise serializers.ValidationError({"away_from": ["Say from when they are away."]})
-        if away_from and away_until and away_until < away_from:
-            raise serializers.ValidationError(
-                {"away_until": ["The return date is before the day they leave."]}
-            )
-        return super().validate(attrs)
 
 
 class NotificationSerializer(serializers.ModelSerializer):

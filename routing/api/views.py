@@ -10,7 +10,7 @@ are 404, whatever the role.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -73,21 +73,8 @@ EVERYONE = frozenset(Role.values)
 
 
 class RoutingAPIMixin:
-    """Service refusals as API errors, per-action roles, and the request's redactor (what
-    partner users may not read) in every serializer's context."""
-
-    # Narrower roles for some actions than `write_roles`, and what the others are told.
-    action_roles: ClassVar[dict[str, frozenset[str]]] = {}
-    action_refusals: ClassVar[dict[str, str]] = {}
-
-    def check_permissions(self, request: Request) -> None:
-        super().check_permissions(request)
-        name = getattr(self, "action", None) or ""
-        allowed = self.action_roles.get(name)
-        if allowed is not None and request.membership.role not in allowed:
-            self.permission_denied(
-                request, message=self.action_refusals.get(name, "Your role may not do this here.")
-            )
+    """The request's redactor (what partner users may not read) in every serializer's context,
+    and pages of related rows."""
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()

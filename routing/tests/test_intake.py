@@ -12,7 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.models import ImportJob
 from pipeline.models import Lead
-from routing import intake, public
+from routing import public
+from routing.api import submit
 from routing.tests.factories import LeadFormFactory, publish_rulebook
 from tenancy.services import membership_for
 
@@ -31,7 +32,7 @@ def test_submit_lead_stores_then_routes_after_commit(
     routing_on, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        lead = intake.submit_lead(
+        lead = submit.submit_lead(
             routing_on.tenant,
             {"email": "ida@werk.example", "country": "AT", "source": "campaign"},
             source="sales",
@@ -49,14 +50,14 @@ def test_submit_lead_stores_then_routes_after_commit(
 
 def test_submit_lead_refuses_what_the_api_refuses(world):
     with pytest.raises(ValidationError) as refused:
-        intake.submit_lead(
+        submit.submit_lead(
             world.tenant,
             {"email": "nope", "phone": "x", "status": "accepted"},
             source="web_form",
         )
     assert set(refused.value.message_dict) == {"status"}
     with pytest.raises(ValidationError) as refused:
-        intake.submit_lead(world.tenant, {"email": "nope", "phone": "x"}, source="web_form")
+        submit.submit_lead(world.tenant, {"email": "nope", "phone": "x"}, source="web_form")
     assert set(refused.value.message_dict) == {"email", "phone"}
     assert not Lead.all_tenants.exists()
 
@@ -66,12 +67,12 @@ def test_a_partner_user_submitting_in_the_portal_gets_a_portal_lead(
 ):
     membership = membership_for(routing_on.users["partner_rep"], routing_on.tenant)
     with django_capture_on_commit_callbacks(execute=True):
-        lead = intake.submit_lead_as(membership, {"email": "kurt@linz.example", "country": "AT"})
+        lead = submit.submit_lead_as(membership, {"email": "kurt@linz.example", "country": "AT"})
     lead.refresh_from_db()
     assert lead.source == "portal" and lead.submitted_by_partner == routing_on.partner
     assert lead.status == "routed"
     manager = membership_for(routing_on.users["manager"], routing_on.tenant)
-    assert intake.submit_lead_as(manager, {"phone": "+49 89 123456"}).source == "sales"
+    assert submit.submit_lead_as(manager, {"phone": "+49 89 123456"}).source == "sales"
 
 
 def test_a_json_post_to_a_public_form_is_routed(

@@ -216,7 +216,7 @@ def test_a_touch_in_the_future_or_before_the_lead_is_refused(world, ready, login
     future = client.post(
         lead_url("portal", lead, "touch"), {"channel": "call", "occurred_at": "2999-01-01T10:00"}
     )
-    assert messages_of(future) == ["When: A touch cannot be in the future."]
+    assert messages_of(future) == ["A touch cannot be in the future."]
     past = client.post(
         lead_url("portal", lead, "touch"), {"channel": "call", "occurred_at": "2001-01-01T10:00"}
     )

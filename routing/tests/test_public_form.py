@@ -8,7 +8,7 @@ import pytest
 from django.test import Client, RequestFactory
 
 from pipeline.models import Lead
-from routing import public
+from routing import leadforms, public
 from routing.models import LeadForm
 from routing.tests.factories import LeadFormFactory, publish_rulebook
 
@@ -253,7 +253,7 @@ def test_json_refusals_come_in_the_api_error_shape(world, form, browser):
 def test_the_embed_snippet_frames_the_public_url(world, form, settings):
     settings.ALLOWED_HOSTS = ["leads.example.com"]
     request = RequestFactory(HTTP_HOST="leads.example.com").get("/")
-    snippet = public.embed_snippet(request, form)
+    snippet = leadforms.embed_snippet(request, form)
     assert snippet.startswith(
         f'<iframe src="http://leads.example.com/f/alpha/{form.key}/" title="Contact the dealer"'
     )

@@ -29,7 +29,6 @@ from routing.models import LeadEvent, SlaTimer
 __all__ = [
     "OPEN_STATUSES",
     "Clock",
-    "can_act",
     "error_text",
     "flash_outcome",
     "get_lead_for",
@@ -152,17 +151,6 @@ def get_lead_for(request: HttpRequest, pk: int, queryset: QuerySet | None = None
         raise Http404("No such lead.")
     lead.clock = clock_of(lead)
     return lead
-
-
-def can_act(lead: Lead, membership: Any) -> bool:
-    """Whether the viewer may accept, decline and touch the lead (the service decides again)."""
-    if membership.is_partner_user:
-        return lead.assigned_partner_id == membership.partner_id
-    if membership.is_admin:
-        return True
-    return lead.assigned_user_id == membership.user_id or (
-        lead.assigned_user_id is None and lead.assigned_team_id == membership.team_id
-    )
 
 
 def error_text(error: ValidationError | PermissionDenied) -> str:

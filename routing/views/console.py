@@ -31,7 +31,7 @@ from pipeline.models import Lead, Touch
 from routing.choices import CandidateStatus, TimerState
 from routing.forms import QueueFilterForm, ReassignForm
 from routing.models import DuplicateCandidate, LeadMerge, SlaTimer
-from routing.services import reassign_lead
+from routing.services import REASSIGNABLE, reassign_lead
 from routing.views.common import (
     OPEN_STATUSES,
     attach_clocks,
@@ -54,7 +54,6 @@ __all__ = [
 ]
 
 PER_PAGE = 50
-REASSIGNABLE = (*OPEN_STATUSES, LeadStatus.UNROUTABLE)
 WINDOW_DAYS = 30
 MONITOR_ROWS = 100
 
@@ -227,15 +226,8 @@ def lead_reassign(request: HttpRequest, pk: int) -> HttpResponse:
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
         return back
-    if lead.status not in REASSIGNABLE:
-        messages.error(
-            request,
-            f"{lead} is {lead.get_status_display().lower()}; only open or unroutable leads "
-            "can be reassigned.",
-        )
-        return back
     partner, rep = form.cleaned_data["partner"], form.cleaned_data["rep"]
-    who = partner.name if partner else rep.user.email
+    who = partner.name if partner else rep.user.email if rep else ""
     flash_outcome(
         request,
         lambda: reassign_lead(

@@ -35,12 +35,11 @@ from pipeline.models import Lead, Touch
 from routing.choices import EventKind
 from routing.forms import RejectForm, TouchForm
 from routing.models import LeadEvent
-from routing.services import accept_lead, log_touch, reject_lead
+from routing.services import accept_lead, can_act, log_touch, reject_lead
 from routing.views.common import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
     attach_clocks,
-    can_act,
     flash_outcome,
     get_lead_for,
     in_tenant_timezone,
@@ -310,7 +309,7 @@ def lead_reject(request: HttpRequest, pk: int) -> HttpResponse:
 @in_tenant_timezone
 def lead_touch(request: HttpRequest, pk: int) -> HttpResponse:
     lead = get_lead_for(request, pk)
-    form = TouchForm(request.POST, lead=lead)
+    form = TouchForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label or field.replace("_", " ").capitalize()

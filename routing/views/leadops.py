@@ -30,6 +30,7 @@ from routing.forms import (
     LeadFormForm,
     sla_policy_forms,
 )
+from routing.leadforms import embed_snippet
 from routing.models import (
     Assignee,
     BusinessCalendar,
@@ -37,7 +38,6 @@ from routing.models import (
     LeadForm,
     SlaPolicy,
 )
-from routing.public import embed_snippet
 from routing.views.common import OPEN_STATUSES, in_tenant_timezone
 from tenancy.choices import Role
 from tenancy.models import Membership, Partner
@@ -115,15 +115,13 @@ def sla_policies(request: HttpRequest) -> HttpResponse:
             "The default policies apply again." if removed else "The defaults already apply.",
         )
         return _to(request, "lead-ops-sla")
-    forms = sla_policy_forms(request.POST if request.method == "POST" else None, saved)
-    if request.method == "POST" and all(f.is_valid() for f in forms):
+    forms = sla_policy_forms(
+        request.POST if request.method == "POST" else None, saved, tenant=request.tenant
+    )
+    if request.method == "POST" and all([f.is_valid() for f in forms]):
         with transaction.atomic():
             for form in forms:
-                SlaPolicy.objects.update_or_create(
-                    route=form.route,
-                    priority=form.priority,
-                    defaults={"tenant": request.tenant, **form.cleaned_data},
-                )
+                form.save()
         messages.success(request, "SLA policies saved. New leads are timed by them.")
         return _to(request, "lead-ops-sla")
     status = 400 if request.method == "POST" else 200
@@ -199,18 +197,10 @@ def assignees(request: HttpRequest) -> HttpResponse:
 def _assignee_page(
     request: HttpRequest, *, who: str, setting: Assignee | None, key: dict[str, Any]
 ) -> HttpResponse:
-    initial = {
-        "accepts_leads": setting.accepts_leads if setting else True,
-        "weight": setting.weight if setting else 1,
-        "capacity": setting.capacity if setting else None,
-        "away_from": setting.away_from if setting else None,
-        "away_until": setting.away_until if setting else None,
-    }
-    form = AssigneeForm(request.POST or None, initial=initial)
+    instance = setting or Assignee(tenant=request.tenant, **key)
+    form = AssigneeForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
-        Assignee.objects.update_or_create(
-            **key, defaults={"tenant": request.tenant, **form.cleaned_data}
-        )
+        form.save()
         messages.success(request, f"Lead settings of {who} saved.")
         return _to(request, "assignees")
     status = 400 if request.method == "POST" else 200
@@ -289,15 +279,13 @@ def lead_forms(request: HttpRequest) -> HttpResponse:
 
 
 def _save_form(request: HttpRequest, instance: LeadForm | None) -> HttpResponse:
-    initial = LeadFormForm.initial_for(instance) if instance else None
-    form = LeadFormForm(request.POST or None, initial=initial, membership=request.membership)
+    form = LeadFormForm(
+        request.POST or None,
+        instance=instance or LeadForm(tenant=request.tenant),
+        membership=request.membership,
+    )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if instance is None:
-            instance = LeadForm(tenant=request.tenant)
-        for name, value in data.items():
-            setattr(instance, name, value)
-        instance.save()
+        instance = form.save()
         messages.success(request, f"Form “{instance.name}” saved.")
         return _to(request, "lead-form", instance.pk)
     status = 400 if request.method == "POST" else 200

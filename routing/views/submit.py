@@ -2,7 +2,7 @@
 what happened to them. A lead that went to someone else shows its status only: never who has it
 (beyond "another partner" or "the manufacturer's sales team") nor what they did with it.
 
-Submission goes through `routing.intake.submit_lead_as` (the partner's user and partner as the
+Submission goes through `routing.api.submit.submit_lead_as` (the partner's user and partner as the
 submitter, source "portal"), which validates like every other intake, stores the lead and queues
 it for routing once the transaction commits.
 """
@@ -17,8 +17,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from pipeline.models import Lead
+from routing.api.submit import submit_lead_as
 from routing.forms import SubmitLeadForm, attach_errors
-from routing.intake import submit_lead_as
 from routing.views.common import in_tenant_timezone
 from routing.views.inbox import holder_text
 
