@@ -1,6 +1,6 @@
 """CSV import: a file is checked, its columns mapped to a resource's fields, dry-run validated
 (every error by row and column), then imported as a background job in batches through the same
-bulk-upsert engine as the API (core.bulk), so a CSV row is accepted exactly when the same record
+bulk-upsert engine as the API (core.api.bulk), so a CSV row is accepted exactly when the same record
 sent to `POST /api/v1/<resource>/bulk/` would be.
 
 Apps declare what can be imported from their AppConfig.ready() with `register_import(...)`.
@@ -22,8 +22,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from core.api.bulk import BulkUpsert
 from core.audit import audit_context
-from core.bulk import BulkUpsert
 from core.models import ImportJob
 from core.tasks import TenantTask
 

@@ -1,7 +1,7 @@
 """Fast writers for rows made by the thousand: build, INSERT and UPDATE many rows of a model in
 one statement each, skipping the ORM's per-row and per-value work where it costs most.
 
-Used by the bulk-upsert engine (core.bulk) and by lead processing (routing's journal, timers,
+Used by the bulk-upsert engine (core.api.bulk) and by lead processing (routing's journal, timers,
 notifications and lead saves). No validation, signals or audit: callers do what they need of
 those themselves. On databases other than PostgreSQL they fall back to `bulk_create` and
 `bulk_update`.

@@ -1,6 +1,6 @@
 """The two CRM-sync actions every synced resource has.
 
-`POST /<resource>/bulk/`: upsert up to 1,000 records keyed by external id (core.bulk).
+`POST /<resource>/bulk/`: upsert up to 1,000 records keyed by external id (core.api.bulk).
 
 `GET /<resource>/sync/?cursor=`: every change since the cursor, rows and deletions (tombstones)
 in one commit-safe order (core.sync), so a connector that stores the returned cursor and comes
@@ -22,7 +22,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.bulk import MAX_RECORDS, BulkUpsert
+from core.api.bulk import MAX_RECORDS, BulkUpsert
 from core.models import Tombstone
 from core.sync import safe_horizon
 
