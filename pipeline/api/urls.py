@@ -1,0 +1,10 @@
+"""Pipeline's API endpoints (collected by config/api_router.py; see core/api/routes.py)."""
+
+from core.api.routes import Resource
+from pipeline.api.views import OpportunityViewSet, StageViewSet, TouchViewSet
+
+resources = [
+    Resource("stages", StageViewSet, "stage"),
+    Resource("opportunities", OpportunityViewSet, "opportunity"),
+    Resource("touches", TouchViewSet, "touch"),
+]
