@@ -25,7 +25,6 @@ from guardrails import plain
 from guardrails.api.errors import VersionLockedError, invalid
 from guardrails.api.fields import NamedChoiceField
 from guardrails.choices import ExceptionKind, Outcome, RequiredField, VersionStatus
-from guardrails.errors import VersionLocked
 from guardrails.models import (
     AccountRoute,
     DiscountLeakage,
@@ -42,6 +41,7 @@ from guardrails.models import (
 )
 from guardrails.redact import NOTHING, Redactor
 from guardrails.services import territories
+from guardrails.services.errors import VersionLocked
 from guardrails.services.pricing import delete_corridor, save_corridor
 from guardrails.services.registration import save_criteria
 from guardrails.services.rules import replace_rules

@@ -56,7 +56,6 @@ from guardrails.api.serializers import (
 )
 from guardrails.choices import ExceptionStatus, Outcome
 from guardrails.conditions import FIELDS
-from guardrails.errors import PublishRefused, VersionLocked
 from guardrails.models import (
     AccountRoute,
     DiscountLeakage,
@@ -73,6 +72,7 @@ from guardrails.models import (
 from guardrails.redact import NOTHING, redactor_for
 from guardrails.services import exception_requests as exception_workflow
 from guardrails.services import territories as territory_services
+from guardrails.services.errors import PublishRefused, VersionLocked
 from guardrails.services.lint import lint
 from guardrails.services.pricing import check_discount
 from guardrails.services.publish import publish

@@ -12,6 +12,6 @@ publish`); this package re-exports nothing.
 - `simulation`: what a version would change against the active one.
 - `exception_requests`: asking for, reviewing and escalating exceptions to the rules.
 - `territories`: territories, their areas and partner authorizations.
-
-The refusals they raise (`VersionLocked`, `PublishRefused`) are in `guardrails.errors`.
+- `errors`: the refusals they raise (`VersionLocked`, `PublishRefused`), which the console and
+  the API translate (`guardrails.api.errors`).
 """

@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from guardrails.choices import VersionStatus
-from guardrails.errors import PublishRefused
 from guardrails.models import RegistrationCriteria, Rulebook, RulebookVersion
 from guardrails.services.decisions import recompute_tenant
+from guardrails.services.errors import PublishRefused
 from guardrails.services.lint import lint
 from guardrails.services.versions import lock_draft
 

@@ -11,7 +11,6 @@ from django.db import transaction
 from django.db.models import Max
 
 from guardrails.choices import Outcome, VersionStatus
-from guardrails.errors import VersionLocked
 from guardrails.models import (
     PricingCorridor,
     RegistrationCriteria,
@@ -19,6 +18,7 @@ from guardrails.models import (
     Rulebook,
     RulebookVersion,
 )
+from guardrails.services.errors import VersionLocked
 
 __all__ = [
     "active_version",

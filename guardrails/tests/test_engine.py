@@ -23,7 +23,6 @@ from core.models import AuditEvent
 from core.tenancy import tenant_scope
 from guardrails import engine
 from guardrails.choices import ExceptionKind, ExceptionStatus, VersionStatus
-from guardrails.errors import PublishRefused, VersionLocked
 from guardrails.models import (
     AccountRoute,
     DiscountLeakage,
@@ -33,6 +32,7 @@ from guardrails.models import (
 )
 from guardrails.plain import describe_rule, published_rules_for
 from guardrails.services.decisions import recompute_routes, sweep_changes
+from guardrails.services.errors import PublishRefused, VersionLocked
 from guardrails.services.lint import lint
 from guardrails.services.pricing import check_discount, record_leakage, save_corridor
 from guardrails.services.publish import activate_due_versions, publish

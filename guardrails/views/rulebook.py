@@ -27,7 +27,6 @@ from core.api.filters import MAX_ID
 from core.csvexport import Column, csv_response
 from guardrails.choices import SimulationStatus, VersionStatus
 from guardrails.diff import diff_corridors, diff_criteria, diff_rules
-from guardrails.errors import PublishRefused, VersionLocked
 from guardrails.forms_rulebook import (
     CorridorForm,
     CriteriaForm,
@@ -51,6 +50,7 @@ from guardrails.models import (
     Simulation,
 )
 from guardrails.plain import describe_rule, rule_names
+from guardrails.services.errors import PublishRefused, VersionLocked
 from guardrails.services.lint import lint
 from guardrails.services.pricing import delete_corridor, save_corridor
 from guardrails.services.publish import publish

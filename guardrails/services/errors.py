@@ -1,6 +1,7 @@
-"""The guardrails' refusals as Python exceptions, raised by the services and translated by the
-console (`guardrails.views`) and the API (`guardrails.api.errors`). Both are ValidationErrors, so
-a caller that only knows Django's validation still refuses the change."""
+"""The refusals the guardrails services raise, as Python exceptions (the only ones the app
+defines); the console (`guardrails.views`) shows them and the API translates them
+(`guardrails.api.errors`). Both are ValidationErrors, so a caller that only knows Django's
+validation still refuses the change."""
 
 from __future__ import annotations
 
