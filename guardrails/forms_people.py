@@ -1,8 +1,9 @@
 """Forms of the people-facing guardrails pages: territories and their areas, partner
 authorizations (console), exception requests (sales and portal) and their review (console).
 
-Forms check the shape of the input; the rules themselves live in guardrails.services.territories
-and guardrails.services.exception_requests, whose ValidationErrors are put back on the form with `attach_errors`.
+Forms check the shape of the input; the rules themselves live in the services
+(`guardrails.services.territories`, `guardrails.services.exception_requests`), whose
+ValidationErrors are put back on the form with `attach_errors`.
 Choices come from `visible_to(membership)`, inside the request's tenant scope.
 """
 

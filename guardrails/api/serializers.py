@@ -732,8 +732,8 @@ class RuleExceptionSerializer(serializers.ModelSerializer):
 
 
 class ExceptionRequestSerializer(serializers.Serializer):
-    """What a request names is checked by guardrails.services.exception_requests.request_exception: an account and
-    opportunity the requester can see (a partner asking to work an account the rules give to
+    """What a request names is checked by `guardrails.services.exception_requests`: an account
+    and opportunity the requester can see (a partner asking to work an account the rules give to
     someone else may name any account of the tenant by id)."""
 
     kind = serializers.ChoiceField(ExceptionKind.choices)

@@ -1,11 +1,10 @@
 """The guardrails API: territories, partner authorizations, rulebook versions (edit, lint, publish,
 simulate), explain, the corridor check, exceptions, and what the rules decided.
 
-Every change goes through the guardrails services (`guardrails.services`, `.territories`,
-`.exceptions`), which own the rules of the domain; this module turns their refusals into the API's
-error body: a bad value is a 400 naming the field (nested: `rules.2.conditions`), a published
-version asked to change is a 409 `version_locked`, a publish refused by lint is a 409
-`publish_refused` with the `findings`.
+Every change goes through the guardrails services (`guardrails.services.<concern>`), which own
+the rules of the domain; this module turns their refusals into the API's error body: a bad value
+is a 400 naming the field (nested: `rules.2.conditions`), a published version asked to change is a
+409 `version_locked`, a publish refused by lint is a 409 `publish_refused` with the `findings`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Console pages for territories (with their areas) and partner authorizations. RevOps admins only
-(the console's door guard admits no one else); every change goes through guardrails.services.territories,
-which validates it, writes it all or nothing and recomputes stored decisions after commit."""
+(the console's door guard admits no one else); every change goes through
+`guardrails.services.territories`, which validates it, writes it all or nothing and recomputes
+stored decisions after commit."""
 
 from __future__ import annotations
 
