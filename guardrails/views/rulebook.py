@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Account
 from core.api.filters import MAX_ID
 from core.csvexport import Column, csv_response
-from guardrails.choices import SimulationStatus, VersionStatus
+from guardrails.choices import RequiredField, SimulationStatus, VersionStatus
 from guardrails.diff import diff_corridors, diff_criteria, diff_rules
 from guardrails.forms_rulebook import (
     CorridorForm,
@@ -64,6 +64,7 @@ from guardrails.services.versions import (
     get_rulebook,
     update_draft,
 )
+from tenancy.choices import PartnerTier
 
 __all__ = ["register"]
 
@@ -329,9 +330,6 @@ def _criteria(request: HttpRequest, version: RulebookVersion) -> RegistrationCri
 def _criteria_view(criteria: RegistrationCriteria | None, choices: TenantChoices) -> dict | None:
     if criteria is None:
         return None
-    from guardrails.choices import RequiredField
-    from tenancy.choices import PartnerTier
-
     required = dict(RequiredField.choices)
     return {
         "criteria": criteria,
