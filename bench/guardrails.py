@@ -7,9 +7,9 @@ published through the services. Measured, in one process:
 
 - evaluating the active version for every account with `guardrails.engine` (rules compiled once),
   separately from loading the accounts' facts;
-- simulating a draft on every account and its open pipeline (`services.run_simulation`, what the
+- simulating a draft on every account and its open pipeline (`run_simulation`, what the
   background job runs);
-- recomputing every stored decision (`services.recompute_routes`), lint over all accounts and
+- recomputing every stored decision (`recompute_routes`), lint over all accounts and
   recording discount leakage.
 
 Runs on a scratch database `channel_bench_guardrails` created next to BENCH_DATABASE_URL /
@@ -149,17 +149,22 @@ def corridor_specs() -> list[dict]:
 
 def publish_rulebook(world) -> dict:
     from bench.guardrails_data import rule_specs
-    from guardrails import services
     from guardrails.models import RouteRule
+    from guardrails.services.lint import lint
+    from guardrails.services.pricing import save_corridor
+    from guardrails.services.publish import publish
+    from guardrails.services.registration import save_criteria
+    from guardrails.services.rules import replace_rules
+    from guardrails.services.versions import create_draft
 
     timings = {}
     specs = rule_specs(world, RULES)
-    draft = services.create_draft(world.tenant, user=world.admin, summary="Bench rulebook")
-    _, timings["replace_rules"] = timed(services.replace_rules, draft, specs)
+    draft = create_draft(world.tenant, user=world.admin, summary="Bench rulebook")
+    _, timings["replace_rules"] = timed(replace_rules, draft, specs)
     for spec in corridor_specs():
-        services.save_corridor(draft, spec)
-    services.save_criteria(draft, {"min_amount": "25000", "protection_days": 90})
-    report, timings["lint"] = timed(services.lint, draft)
+        save_corridor(draft, spec)
+    save_criteria(draft, {"min_amount": "25000", "protection_days": 90})
+    report, timings["lint"] = timed(lint, draft)
     if not report.ok:
         raise SystemExit(
             "the bench rulebook has lint errors:\n" + "\n".join(f.message for f in report.errors)
@@ -168,7 +173,7 @@ def publish_rulebook(world) -> dict:
     timings["fallthrough"] = report.fallthrough_count
     # Publishing activates the version; with no broker, the recompute of every stored decision
     # and of leakage then runs in process as the transaction commits.
-    _, timings["publish"] = timed(services.publish, draft, user=world.admin)
+    _, timings["publish"] = timed(publish, draft, user=world.admin)
     timings["rules"] = RouteRule.objects.filter(version=draft).count()
     draft.refresh_from_db()
     timings["version"] = draft
@@ -217,18 +222,20 @@ def evaluate(version) -> dict:
 
 def simulate(world, version) -> dict:
     from bench.guardrails_data import draft_changes, rule_specs
-    from guardrails import services
     from guardrails.models import RouteRule, Simulation
+    from guardrails.services.rules import replace_rules
+    from guardrails.services.simulation import run_simulation
+    from guardrails.services.versions import create_draft
 
-    draft = services.create_draft(world.tenant, user=world.admin, summary="Bench draft")
+    draft = create_draft(world.tenant, user=world.admin, summary="Bench draft")
     rules = draft_changes(world, rule_specs(world, RULES))
-    services.replace_rules(draft, rules)
+    replace_rules(draft, rules)
     changed = RouteRule.objects.filter(version=draft).count()
     simulation = Simulation.objects.create(
         tenant=world.tenant, version=draft, requested_by=world.admin
     )
     rss_before = rss_mb()
-    simulation, seconds, cpu = timed_cpu(services.run_simulation, simulation.pk)
+    simulation, seconds, cpu = timed_cpu(run_simulation, simulation.pk)
     result = {
         "seconds": seconds,
         "cpu": cpu,
@@ -242,18 +249,19 @@ def simulate(world, version) -> dict:
         again = Simulation.objects.create(
             tenant=world.tenant, version=draft, requested_by=world.admin
         )
-        result["profile"] = profile_top(lambda: services.run_simulation(again.pk))
+        result["profile"] = profile_top(lambda: run_simulation(again.pk))
     return result
 
 
 def recompute(world) -> dict:
-    from guardrails import services
     from guardrails.models import AccountRoute
+    from guardrails.services.decisions import recompute_routes
+    from guardrails.services.pricing import record_leakage
 
-    written, update_seconds, update_cpu = timed_cpu(services.recompute_routes, world.tenant)
+    written, update_seconds, update_cpu = timed_cpu(recompute_routes, world.tenant)
     AccountRoute.objects.all().delete()
-    _, insert_seconds, insert_cpu = timed_cpu(services.recompute_routes, world.tenant)
-    leaks, leakage_seconds, leakage_cpu = timed_cpu(services.record_leakage, world.tenant)
+    _, insert_seconds, insert_cpu = timed_cpu(recompute_routes, world.tenant)
+    leaks, leakage_seconds, leakage_cpu = timed_cpu(record_leakage, world.tenant)
     return {
         "written": written,
         "update": update_seconds,
@@ -324,7 +332,7 @@ def render(machine, data_seconds, counts, published, evaluation, simulation, rec
         f" with bulk_create in {data_seconds:.0f} s. A rulebook of {published['rules']} rules"
         " (default last; conditions on territory, country, segment, tier, bands, product lines"
         " and mix, deal size, service needs, named account, target lists, owner) is saved with"
-        " `services.replace_rules` and published with `services.publish`. The simulated draft"
+        " `replace_rules` and published with `publish`. The simulated draft"
         " flips a tenth of the territory rules and lowers a service-mix threshold. One process;"
         " no broker, so the recompute queued by publishing runs in process. CPU is this"
         " process's time (not the database server's); when the machine is busy the wall clock"
@@ -360,14 +368,14 @@ def render(machine, data_seconds, counts, published, evaluation, simulation, rec
         ),
         row("Compile the version (`CompiledRulebook.for_version`)", evaluation["compile"]),
         row(
-            "Simulate the draft on every account and all open pipeline (`services.run_simulation`)",
+            "Simulate the draft on every account and all open pipeline (`run_simulation`)",
             simulation["seconds"],
             simulation["cpu"],
             f"{summary.get('accounts', 0) / simulation['seconds']:,.0f} accounts/s",
             f"< {TARGET_SIMULATION:.0f} s: {verdict(simulation['seconds'] < TARGET_SIMULATION)}",
         ),
         row(
-            "Recompute every stored decision (`services.recompute_routes`, rows exist)",
+            "Recompute every stored decision (`recompute_routes`, rows exist)",
             recomputed["update"],
             recomputed["update_cpu"],
             f"{recomputed['written'] / recomputed['update']:,.0f} accounts/s",
@@ -379,17 +387,17 @@ def render(machine, data_seconds, counts, published, evaluation, simulation, rec
             f"{recomputed['written'] / recomputed['insert']:,.0f} accounts/s",
         ),
         row(
-            f"Record discount leakage on every line (`services.record_leakage`,"
+            f"Record discount leakage on every line (`record_leakage`,"
             f" {recomputed['leaks']:,} found)",
             recomputed["leakage"],
             recomputed["leakage_cpu"],
         ),
         row(
-            "Lint the draft, with its pass over every account (`services.lint`)",
+            "Lint the draft, with its pass over every account (`lint`)",
             published["lint"],
         ),
         row(
-            f"Save the {published['rules']} rules in one call (`services.replace_rules`)",
+            f"Save the {published['rules']} rules in one call (`replace_rules`)",
             published["replace_rules"],
         ),
         row(

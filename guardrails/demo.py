@@ -27,9 +27,7 @@ from django.utils import timezone
 from accounts.models import Account, ProductLine, TargetList
 from core.audit import audit_context
 from core.tenancy import tenant_scope
-from guardrails import services
 from guardrails.choices import ExceptionKind
-from guardrails.exceptions import request_exception, review_exception
 from guardrails.models import (
     AccountRoute,
     DiscountLeakage,
@@ -39,7 +37,14 @@ from guardrails.models import (
     RuleException,
     Territory,
 )
-from guardrails.territories import save_authorization, save_territory
+from guardrails.services.decisions import recompute_routes
+from guardrails.services.exception_requests import request_exception, review_exception
+from guardrails.services.pricing import check_discount, record_leakage, save_corridor
+from guardrails.services.publish import publish
+from guardrails.services.registration import save_criteria
+from guardrails.services.rules import move_rule, save_rule
+from guardrails.services.territories import save_authorization, save_territory
+from guardrails.services.versions import active_version, create_draft
 from pipeline.models import Opportunity, OpportunityLine
 from tenancy.models import Membership, Partner, Team, Tenant, User
 
@@ -1025,24 +1030,22 @@ class _Seeder:
 
     def rulebook(self) -> None:
         tenant, user = self.tenant, self.admin
-        version = services.create_draft(
+        version = create_draft(
             tenant, user=user, summary="First published rulebook: who serves whom, and why."
         )
         default = RouteRule.objects.get(version=version, is_default=True)
-        services.save_rule(version, DEFAULT_RULE, rule=default)
+        save_rule(version, DEFAULT_RULE, rule=default)
         for spec in RULES[self.slug]:
             data = self._rule_data(spec)
             if data:
-                services.save_rule(version, data)
+                save_rule(version, data)
         for line, route, tier, partner_tier, low, high in CORRIDORS[self.slug]:
-            services.save_corridor(
-                version, self._corridor(line, route, tier, partner_tier, low, high)
-            )
-        services.save_criteria(version, CRITERIA[self.slug])
-        services.publish(version, user=user)
+            save_corridor(version, self._corridor(line, route, tier, partner_tier, low, high))
+        save_criteria(version, CRITERIA[self.slug])
+        publish(version, user=user)
         self.made["versions"] += 1
 
-        draft = services.create_draft(tenant, user=user, summary=DRAFT_SUMMARY[self.slug])
+        draft = create_draft(tenant, user=user, summary=DRAFT_SUMMARY[self.slug])
         for change in DRAFT_CHANGES[self.slug]:
             self._apply(draft, change)
         self.made["versions"] += 1
@@ -1076,21 +1079,21 @@ class _Seeder:
             data.update(self._rule_data(fields) if "conditions" in fields else fields)
             if isinstance(data.get("target_team"), str):
                 data["target_team"] = self.teams.get(data["target_team"])
-            services.save_rule(draft, data, rule=rule)
+            save_rule(draft, data, rule=rule)
         elif kind == "add":
             _, spec, after = change
             data = self._rule_data(spec)
             data["position"] = rules[after].position + 1
-            services.save_rule(draft, data)
+            save_rule(draft, data)
         elif kind == "move":
             _, name, position = change
-            services.move_rule(rules[name], position)
+            move_rule(rules[name], position)
         elif kind == "corridor":
             _, line, route, tier, partner_tier, low, high = change
             corridor = draft.corridors.filter(
                 product_line__code=line, route=route, tier__key=tier, partner_tier=partner_tier
             ).first()
-            services.save_corridor(
+            save_corridor(
                 draft,
                 self._corridor(line, route, tier, partner_tier, low, high),
                 corridor=corridor,
@@ -1101,7 +1104,7 @@ class _Seeder:
     def routes(self) -> None:
         """Decisions for accounts that have none (all of them right after publishing, unless the
         task queue already ran; new ones after a larger --scale)."""
-        if services.active_version(self.tenant) is None:
+        if active_version(self.tenant) is None:
             return
         missing = list(
             Account.objects.filter(
@@ -1109,9 +1112,9 @@ class _Seeder:
             ).values_list("id", flat=True)
         )
         if missing:
-            services.recompute_routes(self.tenant, missing)
+            recompute_routes(self.tenant, missing)
         if not DiscountLeakage.objects.exists():
-            services.record_leakage(self.tenant)
+            record_leakage(self.tenant)
 
     # --- exceptions ------------------------------------------------------------------------------
 
@@ -1140,9 +1143,9 @@ class _Seeder:
         if approve:
             # The workflow recomputes once the approval commits; do it now as well, so the
             # decision is right even where on-commit hooks do not run (tests) or run later.
-            services.recompute_routes(self.tenant, [exc.account_id])
+            recompute_routes(self.tenant, [exc.account_id])
             if exc.opportunity_id:
-                services.record_leakage(self.tenant, [exc.opportunity_id])
+                record_leakage(self.tenant, [exc.opportunity_id])
 
     def escalate(self, exc: RuleException | None, *, hours: int) -> None:
         """Make a request look overdue and mark it escalated as the periodic sweep would; done in
@@ -1171,7 +1174,7 @@ class _Seeder:
         )
         for row in lines[:50]:
             opportunity = row.opportunity
-            verdict = services.check_discount(
+            verdict = check_discount(
                 self.tenant,
                 product_line=row.product.product_line,
                 route=opportunity.route,

@@ -20,15 +20,12 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.choices import EmployeeBand, RevenueBand, ServiceNeed
+from accounts.choices import EmployeeBand, RevenueBand
 from accounts.models import (
     Account,
     AccountProductLine,
     ProductLine,
-    Segment,
-    TargetList,
     TargetListMember,
-    Tier,
 )
 from guardrails.choices import ExceptionKind, ExceptionStatus, Outcome, TargetKind
 from guardrails.conditions import (
@@ -41,11 +38,12 @@ from guardrails.conditions import (
 from guardrails.models import (
     PartnerAuthorization,
     RouteRule,
+    Rulebook,
     RulebookVersion,
     RuleException,
-    Territory,
     TerritoryArea,
 )
+from guardrails.plain import condition_phrase, rule_names
 from tenancy.choices import PartnerStatus, PartnerTier
 from tenancy.models import Partner, Team
 
@@ -62,7 +60,6 @@ __all__ = [
     "account_facts",
     "apply_exception",
     "deal_facts",
-    "display_names",
     "explain_account",
     "explain_hypothetical",
     "hypothetical_facts",
@@ -482,7 +479,7 @@ class CompiledRulebook:
     def __init__(self, version: RulebookVersion, rules: list[RouteRule], today: dt.date) -> None:
         self.version = version
         self.today = today
-        names = display_names()
+        names = rule_names()
         self.names = names
         self.rules = [
             _Rule(
@@ -581,7 +578,7 @@ class CompiledRulebook:
                 passed = predicate.test(facts)
                 results.append(
                     ConditionResult(
-                        text=condition_text(predicate.condition, self.names),
+                        text=condition_phrase(predicate.condition, self.names),
                         passed=passed,
                         reason="" if passed else predicate.why_not(facts),
                     )
@@ -621,38 +618,12 @@ def _authorization_index(today: dt.date) -> dict[str, list[tuple]]:
     return index
 
 
-def display_names() -> dict:
-    """(condition field, stored value) → the name people read: territory codes, keys, ids."""
-    names: dict[tuple, str] = {}
-    sources = {
-        "territory": Territory.objects.values_list("code", "name"),
-        "segment": Segment.objects.values_list("key", "name"),
-        "tier": Tier.objects.values_list("key", "name"),
-        "product_line": ProductLine.objects.values_list("code", "name"),
-        "target_list": TargetList.objects.values_list("id", "name"),
-        "owner_partner": Partner.objects.values_list("id", "name"),
-        "owner_team": Team.objects.values_list("id", "name"),
-        "service_need": ServiceNeed.choices,
-    }
-    for field_name, pairs in sources.items():
-        names.update({(field_name, value): name for value, name in pairs})
-    return names
-
-
-def condition_text(condition: dict, names: dict) -> str:
-    from guardrails.plain import condition_phrase
-
-    return condition_phrase(condition, names)
-
-
 # --- explain for one account or hypothesis ------------------------------------------------------
 
 
 def _version_or_active(version: RulebookVersion | None) -> RulebookVersion | None:
     if version is not None:
         return version
-    from guardrails.models import Rulebook
-
     rulebook = Rulebook.objects.select_related("active_version").first()
     return rulebook.active_version if rulebook else None
 

@@ -1,8 +1,9 @@
 """Forms of the people-facing guardrails pages: territories and their areas, partner
 authorizations (console), exception requests (sales and portal) and their review (console).
 
-Forms check the shape of the input; the rules themselves live in guardrails.territories and
-guardrails.exceptions, whose ValidationErrors are put back on the form with `attach_errors`.
+Forms check the shape of the input; the rules themselves live in the services
+(`guardrails.services.territories`, `guardrails.services.exception_requests`), whose
+ValidationErrors are put back on the form with `attach_errors`.
 Choices come from `visible_to(membership)`, inside the request's tenant scope.
 """
 
@@ -16,9 +17,9 @@ from django.db.models import Q
 
 from accounts.models import Account, ProductLine
 from guardrails.choices import ExceptionKind, ExceptionStatus
-from guardrails.exceptions import COMMENT_MAX, JUSTIFICATION_MAX
 from guardrails.models import Territory
-from guardrails.territories import AREA_FIELDS, MAX_AREAS, validate_area
+from guardrails.services.exception_requests import COMMENT_MAX, JUSTIFICATION_MAX
+from guardrails.services.territories import AREA_FIELDS, MAX_AREAS, validate_area
 from pipeline.models import Opportunity
 from tenancy.models import Partner
 

@@ -13,11 +13,21 @@ from typing import Any
 import pycountry
 from django.db.models import Q, QuerySet
 
+from accounts.choices import ServiceNeed
+from accounts.models import ProductLine, Segment, TargetList, Tier
 from guardrails.choices import Outcome, TargetKind
 from guardrails.conditions import BANDS
-from guardrails.models import PricingCorridor, RouteRule, Rulebook
+from guardrails.models import PricingCorridor, RouteRule, Rulebook, Territory
+from tenancy.models import Partner, Team
 
-__all__ = ["condition_phrase", "corridors_for", "describe_rule", "published_rules_for"]
+__all__ = [
+    "condition_phrase",
+    "corridors_for",
+    "describe_rule",
+    "published_rules_for",
+    "rule_label",
+    "rule_names",
+]
 
 EMPLOYEE_WORDS = {
     # band → (lower bound in words, upper bound in words)
@@ -158,10 +168,28 @@ def describe_rule(
 
 
 def rule_names() -> dict:
-    """Display names for condition values and rule targets in the current tenant scope."""
-    from guardrails.engine import display_names
+    """(condition field, stored value) → the name people read, for condition values and rule
+    targets in the current tenant scope: territory codes, keys and ids become names."""
+    names: dict[tuple, str] = {}
+    sources = {
+        "territory": Territory.objects.values_list("code", "name"),
+        "segment": Segment.objects.values_list("key", "name"),
+        "tier": Tier.objects.values_list("key", "name"),
+        "product_line": ProductLine.objects.values_list("code", "name"),
+        "target_list": TargetList.objects.values_list("id", "name"),
+        "owner_partner": Partner.objects.values_list("id", "name"),
+        "owner_team": Team.objects.values_list("id", "name"),
+        "service_need": ServiceNeed.choices,
+    }
+    for field_name, pairs in sources.items():
+        names.update({(field_name, value): name for value, name in pairs})
+    return names
 
-    return display_names()
+
+def rule_label(position: int | None, name: Any) -> str:
+    """How messages name a rule: `Rule 3 “Bavaria”`, or `Rule “Bavaria”` before it has a place."""
+    shown = str(name or "").strip() or "unnamed"
+    return f"Rule {position} “{shown}”" if position else f"Rule “{shown}”"
 
 
 def _active_version():

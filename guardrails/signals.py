@@ -1,8 +1,8 @@
 """Keep stored decisions fresh. Writes to accounts and deals schedule, once per transaction and
-after it commits, a sweep of what changed (`services.sweep_changes`, which reads change
-sequences, so bulk writes that send no signals are caught by the periodic sweep all the same).
-Target-list memberships and product-line interests change no account row, so their accounts are
-recomputed by id."""
+after it commits, a sweep of what changed (`guardrails.services.decisions.sweep_changes`, which
+reads change sequences, so bulk writes that send no signals are caught by the periodic sweep all
+the same). Target-list memberships and product-line interests change no account row, so their
+accounts are recomputed by id."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ class _Pending:
         self.done = False
 
     def __call__(self) -> None:
-        from guardrails.tasks import recompute_accounts, sweep_tenant
+        from guardrails.services.decisions import recompute_accounts
+        from guardrails.tasks import sweep_tenant
 
         self.done = True
         for tenant_id, ids in self.accounts.items():

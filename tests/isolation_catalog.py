@@ -209,7 +209,7 @@ def _rulebook_draft(world: Any, tenant: Any) -> RulebookVersion:
     """A draft of the tenant's rulebook (just the default rule, so it publishes), made on first
     use; the other tenant's summary carries its mark."""
     from core.tenancy import tenant_scope
-    from guardrails import services
+    from guardrails.services.versions import create_draft
 
     mark = "Isolation draft" if tenant == world.tenant else "Isolation draft zzbetaleak"
     existing = RulebookVersion.all_tenants.filter(tenant=tenant, summary=mark).first()
@@ -217,7 +217,7 @@ def _rulebook_draft(world: Any, tenant: Any) -> RulebookVersion:
         return existing
     persona = "admin" if tenant == world.tenant else "outsider_admin"
     with tenant_scope(tenant):
-        return services.create_draft(tenant, user=world.users[persona], summary=mark)
+        return create_draft(tenant, user=world.users[persona], summary=mark)
 
 
 def _rulebook_rule(world: Any, tenant: Any) -> RouteRule:

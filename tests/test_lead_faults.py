@@ -30,7 +30,9 @@ from django.utils import timezone
 from config.celery import app
 from core.sync import change_sequence
 from core.tenancy import tenant_scope
-from guardrails import services as rules
+from guardrails.services.publish import publish
+from guardrails.services.rules import save_rule
+from guardrails.services.versions import create_draft
 from pipeline.choices import LeadStatus
 from pipeline.models import Lead
 from routing import dedupe_service, services
@@ -195,8 +197,8 @@ def desk():
                 remind_before_minutes=30,
                 recall_after_minutes=RECALL,
             )
-        draft = rules.create_draft(tenant, user=admin)
-        rules.save_rule(
+        draft = create_draft(tenant, user=admin)
+        save_rule(
             draft,
             {
                 "name": "Inside Sales takes everything",
@@ -208,7 +210,7 @@ def desk():
             },
             rule=draft.rules.get(is_default=True),
         )
-        rules.publish(draft, user=admin)
+        publish(draft, user=admin)
         yield tenant
 
 

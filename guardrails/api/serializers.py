@@ -21,7 +21,7 @@ from accounts.api.serializers import EXTERNAL, TermKey
 from accounts.models import Account, ProductLine, Tier
 from core.api.fields import MAX_ID, InTenant, context_membership
 from core.api.serializers import TenantModelSerializer
-from guardrails import plain, services, territories
+from guardrails import plain
 from guardrails.api.errors import VersionLockedError, invalid
 from guardrails.api.fields import NamedChoiceField
 from guardrails.choices import ExceptionKind, Outcome, RequiredField, VersionStatus
@@ -40,6 +40,12 @@ from guardrails.models import (
     TerritoryArea,
 )
 from guardrails.redact import NOTHING, Redactor
+from guardrails.services import territories
+from guardrails.services.errors import VersionLocked
+from guardrails.services.pricing import delete_corridor, save_corridor
+from guardrails.services.registration import save_criteria
+from guardrails.services.rules import RULE_KEYS, replace_rules
+from guardrails.services.versions import create_draft, update_draft
 from pipeline.choices import Route
 from pipeline.models import Opportunity
 from tenancy.choices import PartnerTier
@@ -275,7 +281,7 @@ class RouteRuleSerializer(serializers.ModelSerializer):
     class Meta:
         model = RouteRule
         list_serializer_class = RuleListSerializer
-        fields = ["id", *services.RULE_KEYS, "plain"]
+        fields = ["id", *RULE_KEYS, "plain"]
         read_only_fields = ["id", "position"]
 
     def get_plain(self, rule: RouteRule) -> str:
@@ -495,7 +501,7 @@ class RulebookVersionDetailSerializer(RulebookVersionSerializer):
     def create(self, validated: dict[str, Any]) -> RulebookVersion:
         tenant = validated.pop("tenant")
         with transaction.atomic():
-            version = services.create_draft(
+            version = create_draft(
                 tenant,
                 user=getattr(self.membership, "user", None),
                 copy_from=validated.pop("copy_from", None),
@@ -507,7 +513,7 @@ class RulebookVersionDetailSerializer(RulebookVersionSerializer):
     def update(self, version: RulebookVersion, validated: dict[str, Any]) -> RulebookVersion:
         with transaction.atomic():
             if "summary" in validated:
-                services.update_draft(version, summary=validated.pop("summary"))
+                update_draft(version, summary=validated.pop("summary"))
             self._write_parts(version, validated)
         version.refresh_from_db()
         return version
@@ -518,25 +524,25 @@ class RulebookVersionDetailSerializer(RulebookVersionSerializer):
         transaction). Service errors come back under `rules.<i>`, `corridors.<i>`, `criteria`."""
         try:
             if "rules" in validated:
-                services.replace_rules(version, [dict(rule) for rule in validated["rules"]])
-        except services.VersionLocked:
+                replace_rules(version, [dict(rule) for rule in validated["rules"]])
+        except VersionLocked:
             raise
         except DjangoValidationError as exc:
             raise invalid(exc) from None
         if "corridors" in validated:
             for corridor in PricingCorridor.objects.filter(version=version):
-                services.delete_corridor(corridor)
+                delete_corridor(corridor)
             for index, corridor in enumerate(validated["corridors"]):
                 try:
-                    services.save_corridor(version, dict(corridor))
-                except services.VersionLocked:
+                    save_corridor(version, dict(corridor))
+                except VersionLocked:
                     raise
                 except DjangoValidationError as exc:
                     raise invalid(exc, f"corridors.{index}") from None
         if "criteria" in validated:
             try:
-                services.save_criteria(version, dict(validated["criteria"]))
-            except services.VersionLocked:
+                save_criteria(version, dict(validated["criteria"]))
+            except VersionLocked:
                 raise
             except DjangoValidationError as exc:
                 raise invalid(exc, "criteria") from None
@@ -714,8 +720,8 @@ class RuleExceptionSerializer(serializers.ModelSerializer):
 
 
 class ExceptionRequestSerializer(serializers.Serializer):
-    """What a request names is checked by guardrails.exceptions.request_exception: an account and
-    opportunity the requester can see (a partner asking to work an account the rules give to
+    """What a request names is checked by `guardrails.services.exception_requests`: an account
+    and opportunity the requester can see (a partner asking to work an account the rules give to
     someone else may name any account of the tenant by id)."""
 
     kind = serializers.ChoiceField(ExceptionKind.choices)

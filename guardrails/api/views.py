@@ -1,11 +1,10 @@
 """The guardrails API: territories, partner authorizations, rulebook versions (edit, lint, publish,
 simulate), explain, the corridor check, exceptions, and what the rules decided.
 
-Every change goes through the guardrails services (`guardrails.services`, `.territories`,
-`.exceptions`), which own the rules of the domain; this module turns their refusals into the API's
-error body: a bad value is a 400 naming the field (nested: `rules.2.conditions`), a published
-version asked to change is a 409 `version_locked`, a publish refused by lint is a 409
-`publish_refused` with the `findings`.
+Every change goes through the guardrails services (`guardrails.services.<concern>`), which own
+the rules of the domain; this module turns their refusals into the API's error body: a bad value
+is a 400 naming the field (nested: `rules.2.conditions`), a published version asked to change is a
+409 `version_locked`, a publish refused by lint is a 409 `publish_refused` with the `findings`.
 """
 
 from __future__ import annotations
@@ -31,9 +30,7 @@ from rest_framework.response import Response
 from core.api.errors import Conflict
 from core.api.filters import IdFilter, SafeDateTimeFilter, TenantFilterSet
 from core.api.views import TenantAPIView, TenantModelViewSet, TenantReadOnlyViewSet
-from guardrails import engine, plain, services
-from guardrails import exceptions as exception_workflow
-from guardrails import territories as territory_services
+from guardrails import engine, plain
 from guardrails.api.errors import PublishRefusedError, VersionLockedError, findings_of, invalid
 from guardrails.api.serializers import (
     HIDDEN_RULE,
@@ -72,6 +69,14 @@ from guardrails.models import (
     TerritoryArea,
 )
 from guardrails.redact import NOTHING, redactor_for
+from guardrails.services import exception_requests as exception_workflow
+from guardrails.services import territories as territory_services
+from guardrails.services.errors import PublishRefused, VersionLocked
+from guardrails.services.lint import lint
+from guardrails.services.pricing import check_discount
+from guardrails.services.publish import publish
+from guardrails.services.simulation import start_simulation
+from guardrails.services.versions import active_version, delete_draft, get_rulebook
 from tenancy.choices import Role
 
 __all__ = [
@@ -97,14 +102,14 @@ REQUESTERS = Role.partner_roles() | Role.direct_roles()
 
 
 def _translate(exc: Exception) -> Exception:
-    if isinstance(exc, services.PublishRefused):
+    if isinstance(exc, PublishRefused):
         count = len(exc.report.errors)
         return PublishRefusedError(
             f"Publishing was refused: lint found {count} error{'s' if count != 1 else ''}. "
             "Fix them (see findings) and publish again; nothing was changed.",
             findings_of([*exc.report.errors, *exc.report.warnings]),
         )
-    if isinstance(exc, services.VersionLocked):
+    if isinstance(exc, VersionLocked):
         return VersionLockedError(" ".join(exc.messages))
     if isinstance(exc, DjangoPermissionDenied) and exc.args:
         return exceptions.PermissionDenied(str(exc.args[0]))
@@ -265,13 +270,13 @@ class RulebookVersionViewSet(GuardrailsViewSetMixin, TenantModelViewSet):
 
     def perform_destroy(self, instance: RulebookVersion) -> None:
         _refuse_published(instance)
-        services.delete_draft(instance)
+        delete_draft(instance)
 
     @extend_schema(request=None, responses={200: LintReportSerializer})
     @action(detail=True, methods=["post"])
     def lint(self, request: Request, pk: str | None = None) -> Response:
         """What lint finds in the version: errors (which refuse publishing) and warnings."""
-        report = services.lint(self.get_object())
+        report = lint(self.get_object())
         return Response(
             {
                 "ok": report.ok,
@@ -301,10 +306,10 @@ class RulebookVersionViewSet(GuardrailsViewSetMixin, TenantModelViewSet):
         body = PublishSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            services.publish(
+            publish(
                 version, user=request.user, effective_at=body.validated_data.get("effective_at")
             )
-        except (services.PublishRefused, services.VersionLocked):
+        except (PublishRefused, VersionLocked):
             raise  # their own 409s (handle_exception)
         except DjangoValidationError as exc:
             raise invalid(exc) from None
@@ -316,7 +321,7 @@ class RulebookVersionViewSet(GuardrailsViewSetMixin, TenantModelViewSet):
     def simulate(self, request: Request, pk: str | None = None) -> Response:
         """Start simulating the version against every account and all open pipeline, compared
         with the active version. Follow it at `/api/v1/simulations/{id}/`."""
-        simulation = services.start_simulation(self.get_object(), user=request.user)
+        simulation = start_simulation(self.get_object(), user=request.user)
         return Response(
             SimulationSerializer(simulation, context=self.get_serializer_context()).data,
             status=status.HTTP_202_ACCEPTED,
@@ -330,7 +335,7 @@ class RulebookSettingsView(GuardrailsAPIMixin, TenantAPIView):
     write_roles = ADMINS
 
     def _data(self, request: Request) -> dict[str, Any]:
-        rulebook = services.get_rulebook(request.tenant)
+        rulebook = get_rulebook(request.tenant)
         active = rulebook.active_version
         return {
             "active_version": active.pk if active else None,
@@ -351,7 +356,7 @@ class RulebookSettingsView(GuardrailsAPIMixin, TenantAPIView):
         body = RulebookSettingsSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         if "exception_review_hours" in body.validated_data:
-            rulebook = services.get_rulebook(request.tenant)
+            rulebook = get_rulebook(request.tenant)
             rulebook.exception_review_hours = body.validated_data["exception_review_hours"]
             rulebook.save(update_fields=["exception_review_hours", "updated_at"])
         return Response(RulebookSettingsSerializer(self._data(request)).data)
@@ -532,7 +537,7 @@ class CorridorCheckView(GuardrailsAPIMixin, TenantAPIView):
     def get(self, request: Request) -> Response:
         """The corridors in force that apply to the caller (partner users: the partner route,
         their own partner tier)."""
-        version = services.active_version(request.tenant)
+        version = active_version(request.tenant)
         corridors = list(plain.corridors_for(request.membership, version)) if version else []
         return Response(
             {
@@ -553,7 +558,7 @@ class CorridorCheckView(GuardrailsAPIMixin, TenantAPIView):
         body = CorridorCheckSerializer(data=request.data, context=self.context())
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        verdict = services.check_discount(
+        verdict = check_discount(
             request.tenant,
             product_line=data["product_line"],
             route=data["route"],

@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from accounts.models import Account, ProductLine, TargetList
 from core.tenancy import tenant_scope
-from guardrails import services
 from guardrails.choices import ExceptionStatus, VersionStatus
 from guardrails.models import (
     AccountRoute,
@@ -25,6 +24,12 @@ from guardrails.models import (
     Territory,
     TerritoryArea,
 )
+from guardrails.services.decisions import recompute_routes
+from guardrails.services.pricing import save_corridor
+from guardrails.services.publish import publish
+from guardrails.services.rules import replace_rules
+from guardrails.services.simulation import run_simulation
+from guardrails.services.versions import create_draft
 from tests.world import DIRECT_ONLY_MARK, OTHER_PARTNER_MARK
 
 pytestmark = pytest.mark.django_db
@@ -60,8 +65,8 @@ def rulebook(world):
         )
         TargetList.objects.filter(tenant=tenant).update(name=f"ABM North {DIRECT_ONLY_MARK}")
         Account.objects.filter(pk=world.customers["rep"].pk).update(named_account=True)
-        draft = services.create_draft(tenant, user=world.users["admin"], summary="First")
-        services.replace_rules(
+        draft = create_draft(tenant, user=world.users["admin"], summary="First")
+        replace_rules(
             draft,
             [
                 {
@@ -102,7 +107,7 @@ def rulebook(world):
             ("partner", "gold", 25),
             ("partner", "silver", 10),
         ):
-            services.save_corridor(
+            save_corridor(
                 draft,
                 {
                     "product_line": line,
@@ -112,7 +117,7 @@ def rulebook(world):
                     "max_discount": top,
                 },
             )
-        services.publish(draft, user=world.users["admin"])
+        publish(draft, user=world.users["admin"])
         draft.refresh_from_db()
     return draft
 
@@ -468,7 +473,7 @@ def test_simulating_a_draft_answers_202_and_the_result_is_readable(world, api_as
     simulation = response.json()
     assert simulation["version"] == draft["id"] and simulation["status"] == "queued"
     with tenant_scope(world.tenant):
-        services.run_simulation(simulation["id"])
+        run_simulation(simulation["id"])
         SimulatedMove.objects.create(
             tenant=world.tenant,
             simulation_id=simulation["id"],
@@ -743,7 +748,7 @@ def test_exception_roles_and_bad_requests(world, api_as, rulebook):
 
 def test_partners_see_their_own_exceptions_without_other_names(world, api_as, rulebook):
     with tenant_scope(world.tenant):
-        services.recompute_routes(world.tenant)
+        recompute_routes(world.tenant)
     _request(api_as("partner_rep"), world)
     RuleException.all_tenants.create(
         tenant=world.tenant,
@@ -766,7 +771,7 @@ def test_partners_see_their_own_exceptions_without_other_names(world, api_as, ru
 
 def test_account_routes_show_partners_only_their_own_side(world, api_as, rulebook):
     with tenant_scope(world.tenant):
-        services.recompute_routes(world.tenant)
+        recompute_routes(world.tenant)
         AccountRoute.objects.filter(account=world.customers["partner"]).update(
             rule=RouteRule.objects.get(version=rulebook, position=1),
             target_partner=world.other_partner,

@@ -9,9 +9,10 @@ import pytest
 from django.db import connection
 
 from core.tenancy import tenant_scope
-from guardrails import services
 from guardrails.choices import VersionStatus
 from guardrails.models import RulebookVersion
+from guardrails.services.publish import publish
+from guardrails.services.versions import active_version, create_draft
 from tenancy.choices import Role
 from tenancy.tests.factories import TenantFactory, member
 
@@ -52,18 +53,18 @@ def test_concurrent_publishes_leave_exactly_one_active_version():
     tenant = TenantFactory()
     admin = member(tenant, Role.REVOPS_ADMIN)
     with tenant_scope(tenant):
-        drafts = [services.create_draft(tenant, user=admin) for _ in range(2)]
-    results = race(tenant, lambda i: services.publish(drafts[i], user=admin))
+        drafts = [create_draft(tenant, user=admin) for _ in range(2)]
+    results = race(tenant, lambda i: publish(drafts[i], user=admin))
     assert not [r for r in results if isinstance(r, Exception)], results
     with tenant_scope(tenant):
         statuses = sorted(RulebookVersion.objects.values_list("status", flat=True))
         assert statuses == [VersionStatus.ACTIVE, VersionStatus.RETIRED]
-        assert services.active_version(tenant).status == VersionStatus.ACTIVE
+        assert active_version(tenant).status == VersionStatus.ACTIVE
 
 
 def test_concurrent_drafts_get_distinct_numbers():
     require_postgres()
     tenant = TenantFactory()
     admin = member(tenant, Role.REVOPS_ADMIN)
-    results = race(tenant, lambda i: services.create_draft(tenant, user=admin).number, n=3)
+    results = race(tenant, lambda i: create_draft(tenant, user=admin).number, n=3)
     assert sorted(results) == [1, 2, 3], results

@@ -10,7 +10,6 @@ from core.audit import audit_context
 from core.models import AuditEvent
 from core.seeding import demo_modules
 from core.tenancy import tenant_scope
-from guardrails import services
 from guardrails.choices import ExceptionStatus, VersionStatus
 from guardrails.engine import explain_account, explain_hypothetical
 from guardrails.models import (
@@ -26,6 +25,9 @@ from guardrails.models import (
     TerritoryArea,
 )
 from guardrails.plain import describe_rule
+from guardrails.services.lint import lint
+from guardrails.services.simulation import run_simulation
+from guardrails.services.versions import active_version
 from tenancy.models import Tenant
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +73,7 @@ def test_a_new_user_can_explain_lint_and_simulate_at_once(seeded):
 
 def _check_published_rulebook(tenant):
     with tenant_scope(tenant):
-        active = services.active_version(tenant)
+        active = active_version(tenant)
         assert active is not None and active.status == VersionStatus.ACTIVE
         rules = _rules(active)
         assert len(rules) >= 25
@@ -94,7 +96,7 @@ def _check_published_rulebook(tenant):
             "target_list",
             "owner",
         }
-        report = services.lint(active)
+        report = lint(active)
         assert report.ok, [f.message for f in report.errors]
         assert all(r.rationale for r in rules)
         # Every rule reads as a sentence.
@@ -163,16 +165,16 @@ def _check_explain(tenant):
 
 def _check_draft(tenant):
     with tenant_scope(tenant):
-        active = services.active_version(tenant)
+        active = active_version(tenant)
         draft = RulebookVersion.objects.get(status=VersionStatus.DRAFT)
         assert draft.based_on == active and draft.summary
         before = {(r.name, r.position, r.outcome, str(r.conditions)) for r in _rules(active)}
         after = {(r.name, r.position, r.outcome, str(r.conditions)) for r in _rules(draft)}
         assert len(after - before) >= 3
-        assert services.lint(draft).ok
+        assert lint(draft).ok
 
         simulation = Simulation.objects.create(tenant=tenant, version=draft)
-        simulation = services.run_simulation(simulation.pk)
+        simulation = run_simulation(simulation.pk)
         assert simulation.status == "done"
         assert simulation.summary["accounts"] == Account.objects.count()
         assert simulation.summary["moved_accounts"] > 0

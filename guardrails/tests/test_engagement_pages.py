@@ -16,15 +16,20 @@ from django.utils import timezone
 
 from accounts.models import ProductLine
 from core.tenancy import tenant_scope
-from guardrails import services
 from guardrails.choices import ExceptionStatus
-from guardrails.exceptions import request_exception
 from guardrails.models import (
     PartnerAuthorization,
     RuleException,
     Territory,
     TerritoryArea,
 )
+from guardrails.services.decisions import recompute_routes
+from guardrails.services.exception_requests import request_exception
+from guardrails.services.pricing import save_corridor
+from guardrails.services.publish import publish
+from guardrails.services.registration import save_criteria
+from guardrails.services.rules import save_rule
+from guardrails.services.versions import create_draft
 from guardrails.tests.factories import (
     PartnerAuthorizationFactory,
     TerritoryAreaFactory,
@@ -67,7 +72,7 @@ def rulebook(world):
         TerritoryAreaFactory(territory=rival_land, country="AT", region="AT-7")
         PartnerAuthorizationFactory(partner=world.partner, territory=bavaria)
         PartnerAuthorizationFactory(partner=world.other_partner, territory=rival_land)
-        draft = services.create_draft(tenant, user=admin_user)
+        draft = create_draft(tenant, user=admin_user)
         for data in (
             {
                 "name": "Named accounts",
@@ -89,14 +94,14 @@ def rulebook(world):
                 "conditions": [{"field": "territory", "op": "in", "value": ["bavaria"]}],
             },
         ):
-            services.save_rule(draft, data)
+            save_rule(draft, data)
         line = line_of(world)
         for route, tier, high in (
             ("partner", "", 20),
             ("partner", "platinum", 35),
             ("direct", "", 10),
         ):
-            services.save_corridor(
+            save_corridor(
                 draft,
                 {
                     "product_line": line,
@@ -106,7 +111,7 @@ def rulebook(world):
                     "max_discount": high,
                 },
             )
-        services.save_criteria(
+        save_criteria(
             draft,
             {
                 "min_amount": 5000,
@@ -115,8 +120,8 @@ def rulebook(world):
                 "protection_days": 90,
             },
         )
-        version = services.publish(draft, user=admin_user)
-        services.recompute_routes(tenant)
+        version = publish(draft, user=admin_user)
+        recompute_routes(tenant)
     return version
 
 

@@ -21,10 +21,25 @@ from accounts.tests.factories import (
 )
 from core.models import AuditEvent
 from core.tenancy import tenant_scope
-from guardrails import engine, services
+from guardrails import engine
 from guardrails.choices import ExceptionKind, ExceptionStatus, VersionStatus
-from guardrails.models import AccountRoute, DiscountLeakage, RuleException, SimulatedMove
+from guardrails.models import (
+    AccountRoute,
+    DiscountLeakage,
+    RuleException,
+    SimulatedMove,
+    Territory,
+)
 from guardrails.plain import describe_rule, published_rules_for
+from guardrails.services.decisions import recompute_routes, sweep_changes
+from guardrails.services.errors import PublishRefused, VersionLocked
+from guardrails.services.lint import lint
+from guardrails.services.pricing import check_discount, record_leakage, save_corridor
+from guardrails.services.publish import activate_due_versions, publish
+from guardrails.services.registration import check_registration, save_criteria
+from guardrails.services.rules import move_rule, save_rule
+from guardrails.services.simulation import run_simulation, start_simulation
+from guardrails.services.versions import active_version, create_draft, delete_draft
 from guardrails.tests.factories import (
     PartnerAuthorizationFactory,
     TerritoryAreaFactory,
@@ -78,9 +93,9 @@ def shop():
 
 
 def draft_with(shop, rules):
-    version = services.create_draft(shop["tenant"], user=shop["admin"])
+    version = create_draft(shop["tenant"], user=shop["admin"])
     for data in rules:
-        services.save_rule(version, data)
+        save_rule(version, data)
     return version
 
 
@@ -107,7 +122,7 @@ NAMED_DIRECT = {
 
 def published(shop, rules):
     version = draft_with(shop, rules)
-    return services.publish(version, user=shop["admin"])
+    return publish(version, user=shop["admin"])
 
 
 def test_territories_match_by_region_and_postal_range(shop):
@@ -175,7 +190,7 @@ def test_hypothetical_attributes_are_validated_and_explained(shop):
 
 
 def test_a_malformed_condition_is_refused_naming_the_rule_and_the_condition(shop):
-    version = services.create_draft(shop["tenant"], user=shop["admin"])
+    version = create_draft(shop["tenant"], user=shop["admin"])
     bad = {
         "name": "Broken",
         "outcome": "partner",
@@ -189,7 +204,7 @@ def test_a_malformed_condition_is_refused_naming_the_rule_and_the_condition(shop
         ],
     }
     with pytest.raises(ValidationError) as caught:
-        services.save_rule(version, bad)
+        save_rule(version, bad)
     messages = caught.value.message_dict["conditions"]
     assert messages == [
         "Rule “Broken”, condition 2 (country): unknown country code 'ZZ'.",
@@ -209,7 +224,7 @@ def test_new_rules_go_before_the_default_and_can_be_moved(shop):
     )
     names = list(version.rules.order_by("position").values_list("name", flat=True))
     assert names == ["Small Bavarian parts buyers", "Named accounts", "Default"]
-    services.move_rule(version.rules.get(name="Named accounts"), 1)
+    move_rule(version.rules.get(name="Named accounts"), 1)
     names = list(version.rules.order_by("position").values_list("name", flat=True))
     assert names == ["Named accounts", "Small Bavarian parts buyers", "Default"]
     named = version.rules.get(name="Named accounts")
@@ -250,10 +265,10 @@ def test_lint_finds_shadowed_contradictory_and_dangling_rules(shop):
     )
     shop["gold"].status = PartnerStatus.SUSPENDED
     shop["gold"].save()
-    territory = shop["tenant"] and engine.Territory.objects.get(code="nordics")
+    territory = shop["tenant"] and Territory.objects.get(code="nordics")
     territory.archived_at = timezone.now()
     territory.save()
-    report = services.lint(version)
+    report = lint(version)
     codes = {(f.code, f.rule_name) for f in report.errors}
     assert ("shadowed", "Small Bavarian parts buyers") in codes
     assert ("contradiction", "Impossible") in codes
@@ -264,8 +279,8 @@ def test_lint_finds_shadowed_contradictory_and_dangling_rules(shop):
         "Rule 2 “Small Bavarian parts buyers”: can never match: Rule 1 “All Bavaria” comes first "
         "and matches every account it would."
     )
-    with pytest.raises(services.PublishRefused) as refused:
-        services.publish(version, user=shop["admin"])
+    with pytest.raises(PublishRefused) as refused:
+        publish(version, user=shop["admin"])
     assert len(refused.value.report.errors) == len(report.errors)
     version.refresh_from_db()
     assert version.status == VersionStatus.DRAFT and version.published_at is None
@@ -274,7 +289,7 @@ def test_lint_finds_shadowed_contradictory_and_dangling_rules(shop):
 def test_lint_counts_accounts_that_fall_through_to_the_default(shop):
     version = draft_with(shop, [SMALL_BAVARIA_PARTS])
     AccountFactory.create_batch(3, tenant=shop["tenant"], country="FR", region="")
-    report = services.lint(version)
+    report = lint(version)
     assert report.ok
     assert report.fallthrough_count == 3
     assert any(f.code == "falls_through" for f in report.warnings)
@@ -283,35 +298,35 @@ def test_lint_counts_accounts_that_fall_through_to_the_default(shop):
 def test_publishing_activates_retires_and_freezes_versions(shop):
     first = published(shop, [SMALL_BAVARIA_PARTS])
     assert first.status == VersionStatus.ACTIVE
-    second = services.create_draft(shop["tenant"], user=shop["admin"])
+    second = create_draft(shop["tenant"], user=shop["admin"])
     assert [r.name for r in second.rules.order_by("position")] == [
         "Small Bavarian parts buyers",
         "Default",
     ]
-    services.publish(second, user=shop["admin"])
+    publish(second, user=shop["admin"])
     first.refresh_from_db()
     assert first.status == VersionStatus.RETIRED
-    assert services.active_version(shop["tenant"]) == second
-    with pytest.raises(services.VersionLocked):
-        services.save_rule(second, SMALL_BAVARIA_PARTS)
-    with pytest.raises(services.VersionLocked):
-        services.delete_draft(first)
+    assert active_version(shop["tenant"]) == second
+    with pytest.raises(VersionLocked):
+        save_rule(second, SMALL_BAVARIA_PARTS)
+    with pytest.raises(VersionLocked):
+        delete_draft(first)
     # Rolling back is publishing a copy of an earlier version.
-    rollback = services.create_draft(shop["tenant"], user=shop["admin"], copy_from=first)
-    services.publish(rollback, user=shop["admin"])
-    assert services.active_version(shop["tenant"]).based_on == first
+    rollback = create_draft(shop["tenant"], user=shop["admin"], copy_from=first)
+    publish(rollback, user=shop["admin"])
+    assert active_version(shop["tenant"]).based_on == first
 
 
 def test_a_scheduled_version_comes_into_force_when_due(shop):
     published(shop, [])
-    later = services.create_draft(shop["tenant"], user=shop["admin"])
+    later = create_draft(shop["tenant"], user=shop["admin"])
     when = timezone.now() + dt.timedelta(days=2)
-    services.publish(later, user=shop["admin"], effective_at=when)
+    publish(later, user=shop["admin"], effective_at=when)
     later.refresh_from_db()
     assert later.status == VersionStatus.SCHEDULED
-    assert services.activate_due_versions(shop["tenant"]) is None
-    assert services.activate_due_versions(shop["tenant"], now=when) == later
-    assert services.active_version(shop["tenant"]) == later
+    assert activate_due_versions(shop["tenant"]) is None
+    assert activate_due_versions(shop["tenant"], now=when) == later
+    assert active_version(shop["tenant"]) == later
 
 
 @pytest.mark.django_db(transaction=True)  # the sweep reads committed changes only
@@ -319,7 +334,7 @@ def test_stored_routes_follow_accounts_and_exceptions(shop):
     named = dict(NAMED_DIRECT, target_team=shop["team"].pk)
     published(shop, [named, SMALL_BAVARIA_PARTS])
     account = AccountFactory(tenant=shop["tenant"], named_account=True)
-    services.recompute_routes(shop["tenant"])
+    recompute_routes(shop["tenant"])
     route = AccountRoute.objects.get(account=account)
     assert (route.outcome, route.target_team_id) == ("direct", shop["team"].pk)
     # An approved exception lets the gold partner work the named account until it ends.
@@ -333,7 +348,7 @@ def test_stored_routes_follow_accounts_and_exceptions(shop):
         ends_on=timezone.localdate() + dt.timedelta(days=30),
         reviewed_at=timezone.now(),
     )
-    services.recompute_routes(shop["tenant"], [account.pk])
+    recompute_routes(shop["tenant"], [account.pk])
     route.refresh_from_db()
     assert (route.outcome, route.target_partner_id, route.exception_id) == (
         "partner",
@@ -345,7 +360,7 @@ def test_stored_routes_follow_accounts_and_exceptions(shop):
     RuleException.objects.filter(pk=exception.pk).update(status=ExceptionStatus.WITHDRAWN)
     account.named_account = False
     account.save()
-    services.sweep_changes(shop["tenant"])
+    sweep_changes(shop["tenant"])
     route.refresh_from_db()
     assert route.rule.name == "Default"
 
@@ -376,7 +391,7 @@ def setup_abm(shop):
         ],
     )
     account = AccountFactory(tenant=shop["tenant"])
-    services.recompute_routes(shop["tenant"])
+    recompute_routes(shop["tenant"])
     return abm, account
 
 
@@ -403,12 +418,12 @@ def make_deal(shop, *, discount, route="direct", partner=None):
 
 
 def test_corridor_check_and_leakage_in_currency(shop):
-    version = services.create_draft(shop["tenant"], user=shop["admin"])
-    services.save_corridor(
+    version = create_draft(shop["tenant"], user=shop["admin"])
+    save_corridor(
         version,
         {"product_line": "loaders", "route": "direct", "min_discount": 0, "max_discount": 10},
     )
-    services.save_corridor(
+    save_corridor(
         version,
         {
             "product_line": "loaders",
@@ -418,8 +433,8 @@ def test_corridor_check_and_leakage_in_currency(shop):
             "max_discount": 18,
         },
     )
-    services.publish(version, user=shop["admin"])
-    inside = services.check_discount(
+    publish(version, user=shop["admin"])
+    inside = check_discount(
         shop["tenant"],
         product_line=shop["loaders"],
         route="direct",
@@ -427,11 +442,11 @@ def test_corridor_check_and_leakage_in_currency(shop):
         tier=shop["strategic"],
     )
     assert inside.inside and inside.max_discount == Decimal(18)
-    outside = services.check_discount(
+    outside = check_discount(
         shop["tenant"], product_line=shop["loaders"], route="direct", discount_pct=Decimal(15)
     )
     assert not outside.inside and outside.outside_by == Decimal(5)
-    below = services.check_discount(
+    below = check_discount(
         shop["tenant"],
         product_line=shop["loaders"],
         route="direct",
@@ -441,7 +456,7 @@ def test_corridor_check_and_leakage_in_currency(shop):
     assert below.outside_by == Decimal(-3)
 
     opportunity, line = make_deal(shop, discount=Decimal(25))
-    services.record_leakage(shop["tenant"])
+    record_leakage(shop["tenant"])
     leak = DiscountLeakage.objects.get(line=line)
     # 2 x 100,000 list, 25 % given where 18 % was the most: 7 points of 200,000.
     assert leak.amount == Decimal("14000.00") and leak.max_discount == Decimal(18)
@@ -457,9 +472,9 @@ def test_corridor_check_and_leakage_in_currency(shop):
         ends_on=timezone.localdate() + dt.timedelta(days=10),
         reviewed_at=timezone.now(),
     )
-    services.record_leakage(shop["tenant"], [opportunity.pk])
+    record_leakage(shop["tenant"], [opportunity.pk])
     assert not DiscountLeakage.objects.filter(line=line).exists()
-    allowed = services.check_discount(
+    allowed = check_discount(
         shop["tenant"],
         product_line=shop["loaders"],
         route="",
@@ -471,8 +486,8 @@ def test_corridor_check_and_leakage_in_currency(shop):
 
 def test_registration_criteria_are_judged_by_the_version_given(shop):
     version = published(shop, [])
-    draft = services.create_draft(shop["tenant"], user=shop["admin"])
-    services.save_criteria(
+    draft = create_draft(shop["tenant"], user=shop["admin"])
+    save_criteria(
         draft,
         {
             "min_amount": "25000",
@@ -490,17 +505,17 @@ def test_registration_criteria_are_judged_by_the_version_given(shop):
         product_lines=[shop["loaders"]],
         provided_fields=["contact"],
     )
-    assert services.check_registration(version, **args) == [
+    assert check_registration(version, **args) == [
         "This is a named account reserved for the direct team."
     ]
-    reasons = services.check_registration(draft, **args)
+    reasons = check_registration(draft, **args)
     assert "The amount is below the minimum of 25,000.00." in reasons
     assert "Missing required information: Expected close date." in reasons
     assert "Registrations need partner tier Platinum or above." in reasons
     account.country = "FR"
     account.save()
     assert "The partner is not authorized for this territory and product line." in (
-        services.check_registration(version, **args)
+        check_registration(version, **args)
     )
 
 
@@ -529,8 +544,8 @@ def test_simulation_reports_accounts_and_pipeline_that_move(shop):
             }
         ],
     )
-    simulation = services.start_simulation(draft, user=shop["admin"])
-    simulation = services.run_simulation(simulation.pk)
+    simulation = start_simulation(draft, user=shop["admin"])
+    simulation = run_simulation(simulation.pk)
     assert simulation.status == "done"
     summary = simulation.summary
     assert summary["accounts"] == 5 and summary["moved_accounts"] == 3

@@ -14,17 +14,17 @@ from django.utils import timezone
 
 from core.models import AuditEvent
 from core.tenancy import tenant_scope
-from guardrails import exceptions
 from guardrails.choices import ExceptionKind, ExceptionStatus
-from guardrails.exceptions import (
+from guardrails.models import AccountRoute, RuleException
+from guardrails.services import exception_requests
+from guardrails.services.exception_requests import (
     effective_exceptions,
     escalate_overdue,
     request_exception,
     review_exception,
     withdraw_exception,
 )
-from guardrails.models import AccountRoute, RuleException
-from guardrails.services import get_rulebook
+from guardrails.services.versions import get_rulebook
 from guardrails.tests.factories import RouteRuleFactory
 from pipeline.models import Opportunity
 from tenancy.choices import Role
@@ -73,10 +73,10 @@ def refused(world, persona: str, **kwargs) -> dict[str, list[str]]:
 def recomputed(monkeypatch):
     calls: list = []
     monkeypatch.setattr(
-        exceptions, "recompute_routes", lambda t, ids=None: calls.append(("routes", t, ids))
+        exception_requests, "recompute_routes", lambda t, ids=None: calls.append(("routes", t, ids))
     )
     monkeypatch.setattr(
-        exceptions, "record_leakage", lambda t, ids=None: calls.append(("leakage", t, ids))
+        exception_requests, "record_leakage", lambda t, ids=None: calls.append(("leakage", t, ids))
     )
     return calls
 

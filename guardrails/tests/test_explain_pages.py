@@ -8,7 +8,9 @@ import pytest
 from django.urls import reverse
 
 from core.tenancy import tenant_scope
-from guardrails import services
+from guardrails.services.publish import publish
+from guardrails.services.rules import save_rule
+from guardrails.services.versions import create_draft
 from guardrails.tests.factories import TerritoryAreaFactory, TerritoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +37,7 @@ def rulebook(world):
     with tenant_scope(tenant):
         bavaria = TerritoryFactory(tenant=tenant, code="bavaria", name="Bavaria")
         TerritoryAreaFactory(territory=bavaria, country="DE", region="DE-BY")
-        draft = services.create_draft(tenant, user=admin_user)
+        draft = create_draft(tenant, user=admin_user)
         for data in (
             {
                 "name": "Named accounts",
@@ -64,11 +66,11 @@ def rulebook(world):
                 "conditions": [{"field": "country", "op": "in", "value": ["AT"]}],
             },
         ):
-            services.save_rule(draft, data)
-        active = services.publish(draft, user=admin_user)
-        new = services.create_draft(tenant, user=admin_user, summary="Bavaria goes direct")
+            save_rule(draft, data)
+        active = publish(draft, user=admin_user)
+        new = create_draft(tenant, user=admin_user, summary="Bavaria goes direct")
         bavarian = next(r for r in new.rules.all() if r.name == "Bavarian hydraulics")
-        services.save_rule(
+        save_rule(
             new,
             {
                 "name": "Bavarian hydraulics",
@@ -185,7 +187,7 @@ def test_explaining_under_a_draft(world, admin, rulebook):
 
 def test_a_version_or_account_of_another_tenant_is_refused(world, admin, rulebook):
     with tenant_scope(world.other_tenant):
-        theirs = services.create_draft(world.other_tenant, user=world.users["outsider_admin"])
+        theirs = create_draft(world.other_tenant, user=world.users["outsider_admin"])
     response = admin.get(explain_url(world), {"version": theirs.pk, "q": "Account"})
     assert response.status_code == 400
     assert "does not exist or cannot be explained" in response.content.decode()

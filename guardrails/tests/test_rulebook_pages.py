@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.tenancy import tenant_scope
-from guardrails import services
 from guardrails.choices import Outcome, SimulationStatus, TargetKind, VersionStatus
 from guardrails.models import (
     PricingCorridor,
@@ -24,6 +23,10 @@ from guardrails.models import (
     SimulatedMove,
     Simulation,
 )
+from guardrails.services.pricing import save_corridor
+from guardrails.services.publish import publish as publish_draft
+from guardrails.services.rules import delete_rule, move_rule, save_rule
+from guardrails.services.versions import create_draft
 from guardrails.tests.factories import TerritoryAreaFactory, TerritoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +47,7 @@ def draft(world):
     with tenant_scope(world.tenant):
         territory = TerritoryFactory(tenant=world.tenant, code="bavaria", name="Bavaria")
         TerritoryAreaFactory(territory=territory, country="DE", region="DE-BY")
-        return services.create_draft(world.tenant, user=world.users["admin"])
+        return create_draft(world.tenant, user=world.users["admin"])
 
 
 def rules_of(world, version) -> list[RouteRule]:
@@ -62,12 +65,12 @@ def add_rule(world, version, **data) -> RouteRule:
     }
     payload.update(data)
     with tenant_scope(world.tenant):
-        return services.save_rule(version, payload)
+        return save_rule(version, payload)
 
 
 def publish(world, version) -> RulebookVersion:
     with tenant_scope(world.tenant):
-        return services.publish(version, user=world.users["admin"])
+        return publish_draft(version, user=world.users["admin"])
 
 
 RULE_POST = {
@@ -117,16 +120,16 @@ def test_new_draft_starts_with_a_default_rule(world, admin):
 def test_the_overview_lists_active_scheduled_draft_and_retired_versions(world, admin, draft):
     first = publish(world, draft)
     with tenant_scope(world.tenant):
-        second = services.create_draft(world.tenant, user=world.users["admin"], summary="Second")
+        second = create_draft(world.tenant, user=world.users["admin"], summary="Second")
     publish(world, second)
     with tenant_scope(world.tenant):
-        third = services.create_draft(world.tenant, user=world.users["admin"], summary="Later")
-        services.publish(
+        third = create_draft(world.tenant, user=world.users["admin"], summary="Later")
+        publish_draft(
             third,
             user=world.users["admin"],
             effective_at=timezone.now() + dt.timedelta(days=7),
         )
-        services.create_draft(world.tenant, user=world.users["admin"], summary="Work in progress")
+        create_draft(world.tenant, user=world.users["admin"], summary="Work in progress")
     page = admin.get(url(world, "rulebook")).content.decode()
     active_block = page.split('data-testid="active-version"')[1].split("</section>")[0]
     assert f"Version {second.number}" in active_block and "Second" in active_block
@@ -211,7 +214,7 @@ def test_a_published_version_is_read_only(world, admin, draft):
 
 def test_a_version_of_another_tenant_is_not_found(world, admin, login_as):
     with tenant_scope(world.other_tenant):
-        theirs = services.create_draft(world.other_tenant, user=world.users["outsider_admin"])
+        theirs = create_draft(world.other_tenant, user=world.users["outsider_admin"])
     assert admin.get(url(world, "rulebook-version", theirs.pk)).status_code == 404
     assert admin.get(url(world, "rulebook-version", 2**63)).status_code == 404
 
@@ -447,7 +450,7 @@ def test_publishing_with_lint_errors_is_refused_with_the_list(world, admin, draf
     default = rules_of(world, draft)[0]
     add_rule(world, draft)
     with tenant_scope(world.tenant):
-        services.move_rule(default, 1)  # the default rule is no longer last
+        move_rule(default, 1)  # the default rule is no longer last
     response = admin.post(url(world, "rulebook-version-publish", draft.pk), {})
     page = response.content.decode()
     assert response.status_code == 409
@@ -464,7 +467,7 @@ def test_publishing_now_and_later(world, admin, draft, django_capture_on_commit_
     assert response.status_code == 302
     with tenant_scope(world.tenant):
         assert Rulebook.objects.get().active_version_id == draft.pk
-        later = services.create_draft(world.tenant, user=world.users["admin"])
+        later = create_draft(world.tenant, user=world.users["admin"])
     world.tenant.timezone = "Europe/Berlin"
     world.tenant.save()
     tomorrow = timezone.localdate() + dt.timedelta(days=2)
@@ -495,8 +498,8 @@ def test_rolling_back_is_copying_an_old_version_and_publishing_it(world, admin, 
     add_rule(world, draft, name="Old rule")
     old = publish(world, draft)
     with tenant_scope(world.tenant):
-        newer = services.create_draft(world.tenant, user=world.users["admin"])
-        services.delete_rule(rules_of(world, newer)[0])
+        newer = create_draft(world.tenant, user=world.users["admin"])
+        delete_rule(rules_of(world, newer)[0])
     publish(world, newer)
     response = admin.post(url(world, "rulebook-version-copy", old.pk))
     with tenant_scope(world.tenant):
@@ -521,7 +524,7 @@ def test_the_diff_shows_rules_and_corridors_that_changed(world, admin, draft):
         world, draft, name="Changes", conditions=[{"field": "country", "op": "in", "value": ["AT"]}]
     )
     with tenant_scope(world.tenant):
-        services.save_corridor(
+        save_corridor(
             draft,
             {
                 "product_line": "hydraulics",
@@ -532,11 +535,11 @@ def test_the_diff_shows_rules_and_corridors_that_changed(world, admin, draft):
         )
     active = publish(world, draft)
     with tenant_scope(world.tenant):
-        new = services.create_draft(world.tenant, user=world.users["admin"])
+        new = create_draft(world.tenant, user=world.users["admin"])
         by_name = {r.name: r for r in rules_of(world, new)}
-        services.delete_rule(by_name["Goes"])
+        delete_rule(by_name["Goes"])
         by_name = {r.name: r for r in rules_of(world, new)}
-        services.save_rule(
+        save_rule(
             new,
             {
                 "name": "Changes",
@@ -547,7 +550,7 @@ def test_the_diff_shows_rules_and_corridors_that_changed(world, admin, draft):
             },
             rule=by_name["Changes"],
         )
-        services.save_rule(
+        save_rule(
             new,
             {
                 "name": "Brand new",
@@ -558,7 +561,7 @@ def test_the_diff_shows_rules_and_corridors_that_changed(world, admin, draft):
             },
         )
         corridor = PricingCorridor.objects.get(version=new)
-        services.save_corridor(
+        save_corridor(
             new,
             {
                 "product_line": "hydraulics",
@@ -594,8 +597,8 @@ def test_simulating_a_draft_shows_progress_summary_and_moves(
 ):
     publish(world, draft)  # everything direct
     with tenant_scope(world.tenant):
-        new = services.create_draft(world.tenant, user=world.users["admin"])
-        services.save_rule(
+        new = create_draft(world.tenant, user=world.users["admin"])
+        save_rule(
             new,
             {
                 "name": "Partner-owned stay",

@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 
 from core.models import AuditEvent
 from core.tenancy import tenant_scope
-from guardrails import territories
 from guardrails.models import PartnerAuthorization, Territory, TerritoryArea
-from guardrails.territories import (
+from guardrails.services import territories
+from guardrails.services.territories import (
     archive_territory,
     delete_authorization,
     restore_territory,

@@ -25,7 +25,6 @@ from django.utils import timezone
 from accounts.models import Account, ProductLine
 from guardrails import engine
 from guardrails.choices import ExceptionStatus, RequiredField
-from guardrails.exceptions import can_request, effective_exceptions
 from guardrails.models import (
     AccountRoute,
     PartnerAuthorization,
@@ -37,6 +36,7 @@ from guardrails.models import (
 )
 from guardrails.plain import condition_phrase, corridors_for, published_rules_for, rule_names
 from guardrails.redact import Redactor, redactor_for
+from guardrails.services.exception_requests import can_request, effective_exceptions
 from tenancy.choices import PartnerTier
 
 __all__ = ["account_route_section", "register", "rules_of_engagement"]

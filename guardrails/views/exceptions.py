@@ -26,13 +26,6 @@ from django.views.decorators.http import require_POST
 from accounts.models import Account
 from core.api.filters import MAX_ID
 from guardrails.choices import ExceptionKind, ExceptionStatus
-from guardrails.exceptions import (
-    MAX_DAYS,
-    can_request,
-    request_exception,
-    review_exception,
-    withdraw_exception,
-)
 from guardrails.forms_people import (
     ExceptionFilterForm,
     ExceptionRequestForm,
@@ -40,7 +33,14 @@ from guardrails.forms_people import (
     attach_errors,
 )
 from guardrails.models import AccountRoute, RuleException
-from guardrails.services import check_discount
+from guardrails.services.exception_requests import (
+    MAX_DAYS,
+    can_request,
+    request_exception,
+    review_exception,
+    withdraw_exception,
+)
+from guardrails.services.pricing import check_discount
 from pipeline.models import Opportunity
 
 __all__ = [

@@ -10,7 +10,6 @@ Rolling back is "Copy as draft" on an old version, then publishing the copy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -26,8 +25,8 @@ from django.views.decorators.http import require_POST
 from accounts.models import Account
 from core.api.filters import MAX_ID
 from core.csvexport import Column, csv_response
-from guardrails import services
-from guardrails.choices import SimulationStatus, VersionStatus
+from guardrails.choices import RequiredField, SimulationStatus, VersionStatus
+from guardrails.diff import diff_corridors, diff_criteria, diff_rules
 from guardrails.forms_rulebook import (
     CorridorForm,
     CriteriaForm,
@@ -51,6 +50,21 @@ from guardrails.models import (
     Simulation,
 )
 from guardrails.plain import describe_rule, rule_names
+from guardrails.services.errors import PublishRefused, VersionLocked
+from guardrails.services.lint import lint
+from guardrails.services.pricing import delete_corridor, save_corridor
+from guardrails.services.publish import publish
+from guardrails.services.registration import save_criteria
+from guardrails.services.rules import delete_rule, move_rule, save_rule
+from guardrails.services.simulation import start_simulation
+from guardrails.services.versions import (
+    active_version,
+    create_draft,
+    delete_draft,
+    get_rulebook,
+    update_draft,
+)
+from tenancy.choices import PartnerTier
 
 __all__ = ["register"]
 
@@ -214,7 +228,7 @@ def _form_errors_from(form: Any, exc: ValidationError) -> None:
 
 
 def overview(request: HttpRequest) -> HttpResponse:
-    rulebook = services.get_rulebook(request.tenant)
+    rulebook = get_rulebook(request.tenant)
     versions = list(
         _versions(request.membership)
         .select_related("created_by", "published_by", "based_on")
@@ -241,18 +255,14 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def rulebook_settings(request: HttpRequest) -> HttpResponse:
-    rulebook = services.get_rulebook(request.tenant)
+    rulebook = get_rulebook(request.tenant)
     form = ReviewHoursForm(request.POST)
     if not form.is_valid():
         problems = [f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items()]
         return _refused(request, None, problems, 400)
     hours = form.cleaned_data["exception_review_hours"]
-    update = getattr(services, "update_rulebook_settings", None)
-    if update is not None:
-        update(rulebook, exception_review_hours=hours)
-    else:
-        rulebook.exception_review_hours = hours
-        rulebook.save(update_fields=["exception_review_hours", "updated_at"])
+    rulebook.exception_review_hours = hours
+    rulebook.save(update_fields=["exception_review_hours", "updated_at"])
     messages.success(request, f"Exception requests are now escalated after {hours} hours.")
     return redirect("console:rulebook", request.tenant.slug)
 
@@ -261,7 +271,7 @@ def rulebook_settings(request: HttpRequest) -> HttpResponse:
 def new_draft(request: HttpRequest) -> HttpResponse:
     """A new draft, a copy of the active version (empty when none is active yet)."""
     try:
-        draft = services.create_draft(request.tenant, user=request.user)
+        draft = create_draft(request.tenant, user=request.user)
     except ValidationError as exc:
         return _refused(request, None, _messages(exc), 400)
     based = f", a copy of version {draft.based_on.number}" if draft.based_on_id else ""
@@ -274,7 +284,7 @@ def copy_version(request: HttpRequest, version_id: int) -> HttpResponse:
     """Any version as a new draft; publishing a copy of an old version is how to roll back."""
     source = _version(request, version_id)
     try:
-        draft = services.create_draft(
+        draft = create_draft(
             request.tenant,
             user=request.user,
             copy_from=source,
@@ -320,9 +330,6 @@ def _criteria(request: HttpRequest, version: RulebookVersion) -> RegistrationCri
 def _criteria_view(criteria: RegistrationCriteria | None, choices: TenantChoices) -> dict | None:
     if criteria is None:
         return None
-    from guardrails.choices import RequiredField
-    from tenancy.choices import PartnerTier
-
     required = dict(RequiredField.choices)
     return {
         "criteria": criteria,
@@ -351,7 +358,7 @@ def _render_version(
     context: dict[str, Any] = {
         "version": version,
         "draft": draft,
-        "active": services.active_version(request.tenant),
+        "active": active_version(request.tenant),
         "rules": _rules(request, version),
         "corridors": _corridors(request, version),
         "criteria": _criteria_view(_criteria(request, version), choices),
@@ -367,7 +374,7 @@ def _render_version(
         # Lint against every account takes seconds on a large tenant: on request only there.
         account_count = Account.objects.visible_to(request.membership).count()
         check_accounts = account_count <= LINT_ACCOUNTS_INLINE or request.GET.get("accounts") == "1"
-        context["lint"] = services.lint(version, check_accounts=check_accounts)
+        context["lint"] = lint(version, check_accounts=check_accounts)
         context["lint_checked_accounts"] = check_accounts
         context["account_count"] = account_count
         context["publish_form"] = publish_form or PublishForm(tenant=request.tenant)
@@ -383,8 +390,8 @@ def edit_summary(request: HttpRequest, version_id: int) -> HttpResponse:
     form = SummaryForm(request.POST)
     if form.is_valid():
         try:
-            services.update_draft(version, summary=form.cleaned_data["summary"])
-        except services.VersionLocked:
+            update_draft(version, summary=form.cleaned_data["summary"])
+        except VersionLocked:
             return _locked(request, version)
         except ValidationError as exc:
             _form_errors_from(form, exc)
@@ -401,8 +408,8 @@ def delete_version(request: HttpRequest, version_id: int) -> HttpResponse:
         return _locked(request, version)
     number = version.number
     try:
-        services.delete_draft(version)
-    except services.VersionLocked:
+        delete_draft(version)
+    except VersionLocked:
         return _locked(request, version)
     except ValidationError as exc:
         return _refused(request, version, _messages(exc), 400)
@@ -419,13 +426,13 @@ def publish_version(request: HttpRequest, version_id: int) -> HttpResponse:
     if not form.is_valid():
         return _render_version(request, version, publish_form=form, status=400)
     try:
-        published = services.publish(
+        published = publish(
             version, user=request.user, effective_at=form.cleaned_data.get("effective_at")
         )
-    except services.PublishRefused as exc:
+    except PublishRefused as exc:
         version.refresh_from_db()
         return _render_version(request, version, publish_form=form, refusal=exc.report, status=409)
-    except services.VersionLocked:
+    except VersionLocked:
         return _locked(request, version)
     except ValidationError as exc:
         _form_errors_from(form, exc)
@@ -455,7 +462,7 @@ def _tz(tenant: Any) -> Any:
 def simulate_version(request: HttpRequest, version_id: int) -> HttpResponse:
     version = _version(request, version_id)
     try:
-        simulation = services.start_simulation(version, user=request.user)
+        simulation = start_simulation(version, user=request.user)
     except ValidationError as exc:
         return _refused(request, version, _messages(exc), 400)
     return redirect("console:rulebook-simulation", request.tenant.slug, simulation.pk)
@@ -488,8 +495,8 @@ def _rule_page(
         if saving and not problems and form.is_valid():
             data = _rule_data(form.cleaned_data, conditions_of(rows))
             try:
-                saved = services.save_rule(version, data, rule=rule)
-            except services.VersionLocked:
+                saved = save_rule(version, data, rule=rule)
+            except VersionLocked:
                 return _locked(request, version)
             except ValidationError as exc:
                 problems = _apply_rule_errors(form, rows, exc)
@@ -578,8 +585,8 @@ def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
         return _locked(request, version)
     label = f"#{rule.position} “{rule.name}”"
     try:
-        services.delete_rule(rule)
-    except services.VersionLocked:
+        delete_rule(rule)
+    except VersionLocked:
         return _locked(request, version)
     except ValidationError as exc:
         return _refused(request, version, _messages(exc), 400)
@@ -598,8 +605,8 @@ def rule_move(request: HttpRequest, rule_id: int) -> HttpResponse:
         return _refused(request, version, ["Move a rule “up” or “down”."], 400)
     target = rule.position - 1 if direction == "up" else rule.position + 1
     try:
-        services.move_rule(rule, target)
-    except services.VersionLocked:
+        move_rule(rule, target)
+    except VersionLocked:
         return _locked(request, version)
     except ValidationError as exc:
         return _refused(request, version, _messages(exc), 400)
@@ -620,8 +627,8 @@ def _corridor_page(
         form = CorridorForm(request.POST, choices=choices)
         if form.is_valid():
             try:
-                services.save_corridor(version, dict(form.cleaned_data), corridor=corridor)
-            except services.VersionLocked:
+                save_corridor(version, dict(form.cleaned_data), corridor=corridor)
+            except VersionLocked:
                 return _locked(request, version)
             except ValidationError as exc:
                 _form_errors_from(form, exc)
@@ -665,8 +672,8 @@ def corridor_delete(request: HttpRequest, corridor_id: int) -> HttpResponse:
     if not version.is_draft:
         return _locked(request, version)
     try:
-        services.delete_corridor(corridor)
-    except services.VersionLocked:
+        delete_corridor(corridor)
+    except VersionLocked:
         return _locked(request, version)
     except ValidationError as exc:
         return _refused(request, version, _messages(exc), 400)
@@ -686,8 +693,8 @@ def criteria_edit(request: HttpRequest, version_id: int) -> HttpResponse:
         form = CriteriaForm(request.POST, choices=choices)
         if form.is_valid():
             try:
-                services.save_criteria(version, dict(form.cleaned_data))
-            except services.VersionLocked:
+                save_criteria(version, dict(form.cleaned_data))
+            except VersionLocked:
                 return _locked(request, version)
             except ValidationError as exc:
                 _form_errors_from(form, exc)
@@ -718,158 +725,6 @@ def criteria_edit(request: HttpRequest, version_id: int) -> HttpResponse:
 # --- diff --------------------------------------------------------------------------------------
 
 
-@dataclass
-class RuleChange:
-    kind: str  # added / removed / changed / moved
-    name: str
-    before: str = ""  # the sentence before
-    after: str = ""
-    before_position: int | None = None
-    after_position: int | None = None
-    details: list[str] = field(default_factory=list)
-
-
-def _rule_fingerprint(rule: RouteRule) -> dict:
-    return {
-        "conditions": rule.conditions,
-        "outcome": rule.outcome,
-        "target_kind": rule.target_kind,
-        "target_team": rule.target_team_id,
-        "target_partner": rule.target_partner_id,
-        "rationale": rule.rationale,
-        "is_default": rule.is_default,
-    }
-
-
-def diff_rules(base: list[RouteRule], new: list[RouteRule], names: dict) -> list[RuleChange]:
-    """Rules added, removed, changed or moved, matched by name (names are what admins edit by)."""
-    old_by_name = {r.name: r for r in base}
-    new_by_name = {r.name: r for r in new}
-    base_rank = [r.name for r in base if r.name in new_by_name]
-    new_rank = [r.name for r in new if r.name in old_by_name]
-    changes: list[RuleChange] = []
-    for rule in new:
-        before = old_by_name.get(rule.name)
-        after_text = describe_rule(rule, names=names)
-        if before is None:
-            changes.append(
-                RuleChange("added", rule.name, after=after_text, after_position=rule.position)
-            )
-            continue
-        before_text = describe_rule(before, names=names)
-        a, b = _rule_fingerprint(before), _rule_fingerprint(rule)
-        details = [
-            label
-            for key, label in (
-                ("conditions", "conditions"),
-                ("outcome", "route"),
-                ("target_kind", "target"),
-                ("target_team", "target team"),
-                ("target_partner", "target partner"),
-                ("rationale", "rationale"),
-                ("is_default", "default rule"),
-            )
-            if a[key] != b[key]
-        ]
-        moved = base_rank.index(rule.name) != new_rank.index(rule.name)
-        if details or moved:
-            change = RuleChange(
-                "changed" if details else "moved",
-                rule.name,
-                before=before_text,
-                after=after_text,
-                before_position=before.position,
-                after_position=rule.position,
-                details=details + (["order"] if moved else []),
-            )
-            if "rationale" in details:
-                change.details[details.index("rationale")] = (
-                    f"rationale: “{before.rationale}” → “{rule.rationale}”"
-                )
-            changes.append(change)
-    for rule in base:
-        if rule.name not in new_by_name:
-            changes.append(
-                RuleChange(
-                    "removed",
-                    rule.name,
-                    before=describe_rule(rule, names=names),
-                    before_position=rule.position,
-                )
-            )
-    order = {"removed": 0, "added": 1, "changed": 2, "moved": 3}
-    return sorted(
-        changes, key=lambda c: (c.after_position or c.before_position or 0, order[c.kind])
-    )
-
-
-def _corridor_key(c: PricingCorridor) -> tuple:
-    return (c.product_line_id, c.route, c.tier_id, c.partner_tier)
-
-
-def _corridor_label(c: PricingCorridor) -> str:
-    parts = [c.product_line.name, c.get_route_display().lower()]
-    parts.append(c.tier.name if c.tier_id else "every tier")
-    if c.partner_tier:
-        parts.append(f"{c.get_partner_tier_display()} partners")
-    return ", ".join(parts)
-
-
-def diff_corridors(base: list[PricingCorridor], new: list[PricingCorridor]) -> list[dict]:
-    old = {_corridor_key(c): c for c in base}
-    cur = {_corridor_key(c): c for c in new}
-    out = []
-    for key, c in cur.items():
-        before = old.get(key)
-        if before is None:
-            out.append({"kind": "added", "label": _corridor_label(c), "after": str(c)})
-        elif (before.min_discount, before.max_discount) != (c.min_discount, c.max_discount):
-            out.append(
-                {
-                    "kind": "changed",
-                    "label": _corridor_label(c),
-                    "before": str(before),
-                    "after": str(c),
-                }
-            )
-    for key, c in old.items():
-        if key not in cur:
-            out.append({"kind": "removed", "label": _corridor_label(c), "before": str(c)})
-    return sorted(out, key=lambda d: d["label"])
-
-
-CRITERIA_FIELDS = (
-    ("min_amount", "Minimum deal amount"),
-    ("eligible_product_lines", "Eligible product lines"),
-    ("required_fields", "Required fields"),
-    ("require_authorization", "Partner authorization required"),
-    ("min_partner_tier", "Minimum partner tier"),
-    ("exclude_named_accounts", "Named accounts excluded"),
-    ("protection_days", "Protection (days)"),
-    ("max_extensions", "Extensions allowed"),
-    ("extension_days", "Days per extension"),
-)
-
-
-def diff_criteria(
-    base: RegistrationCriteria | None, new: RegistrationCriteria | None
-) -> list[tuple[str, str, str]]:
-    def show(value: Any) -> str:
-        if isinstance(value, bool):
-            return "yes" if value else "no"
-        if isinstance(value, list):
-            return ", ".join(str(v) for v in value) or "—"
-        return str(value) if value not in ("", None) else "—"
-
-    empty = RegistrationCriteria()
-    base, new = base or empty, new or empty
-    return [
-        (label, show(getattr(base, name)), show(getattr(new, name)))
-        for name, label in CRITERIA_FIELDS
-        if getattr(base, name) != getattr(new, name)
-    ]
-
-
 def version_diff(request: HttpRequest, version_id: int) -> HttpResponse:
     """This version against another (the active one by default, `?against=<id>`)."""
     version = _version(request, version_id)
@@ -880,7 +735,7 @@ def version_diff(request: HttpRequest, version_id: int) -> HttpResponse:
         if base is None:
             raise Http404("No such rulebook version to compare with.")
     else:
-        base = services.active_version(request.tenant)
+        base = active_version(request.tenant)
         if base is not None and base.pk == version.pk:
             base = version.based_on
     names = rule_names()
@@ -979,7 +834,7 @@ def _amount(value: Any) -> Decimal:
 
 
 def summary_view(summary: dict) -> dict:
-    """The simulation's summary JSON (`services.run_simulation` documents its keys) as the page
+    """The simulation's summary JSON (`run_simulation` documents its keys) as the page
     shows it: totals, the flows between routes (direct→partner, partner→direct, to and from
     open), and who gains and loses, per partner and per team. Missing keys show as zero."""
     flows = []

@@ -1,6 +1,7 @@
 """Console pages for territories (with their areas) and partner authorizations. RevOps admins only
-(the console's door guard admits no one else); every change goes through guardrails.territories,
-which validates it, writes it all or nothing and recomputes stored decisions after commit."""
+(the console's door guard admits no one else); every change goes through
+`guardrails.services.territories`, which validates it, writes it all or nothing and recomputes
+stored decisions after commit."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from guardrails.forms_people import (
     attach_errors,
 )
 from guardrails.models import PartnerAuthorization, Territory, TerritoryArea
-from guardrails.territories import (
+from guardrails.services.territories import (
     AREA_FIELDS,
     archive_territory,
     delete_authorization,

@@ -36,7 +36,9 @@ def publish_rulebook(tenant, *, admin, team, partner, rationale="Austria is serv
     import datetime as dt
 
     from core.tenancy import tenant_scope
-    from guardrails import services as rules
+    from guardrails.services.publish import publish
+    from guardrails.services.rules import save_rule
+    from guardrails.services.versions import create_draft
     from routing.models import BusinessCalendar
 
     with tenant_scope(tenant):
@@ -48,8 +50,8 @@ def publish_rulebook(tenant, *, admin, team, partner, rationale="Austria is serv
                 "day_ends": dt.time(23, 59, 59),
             },
         )
-        draft = rules.create_draft(tenant, user=admin)
-        rules.save_rule(
+        draft = create_draft(tenant, user=admin)
+        save_rule(
             draft,
             {
                 "name": "Austria to partners",
@@ -61,7 +63,7 @@ def publish_rulebook(tenant, *, admin, team, partner, rationale="Austria is serv
             },
         )
         default = draft.rules.get(is_default=True)
-        rules.save_rule(
+        save_rule(
             draft,
             {
                 "name": "Default",
@@ -73,4 +75,4 @@ def publish_rulebook(tenant, *, admin, team, partner, rationale="Austria is serv
             },
             rule=default,
         )
-        return rules.publish(draft, user=admin)
+        return publish(draft, user=admin)

@@ -15,7 +15,9 @@ from typing import Any
 from django.utils import timezone
 
 from core.tenancy import tenant_scope
-from guardrails import services as rules
+from guardrails.services.publish import publish
+from guardrails.services.rules import save_rule
+from guardrails.services.versions import create_draft
 from guardrails.tests.factories import (
     PartnerAuthorizationFactory,
     TerritoryAreaFactory,
@@ -58,8 +60,8 @@ def prepare_routing(world: Any) -> dict[str, Any]:
             day_starts=dt.time(0, 0),
             day_ends=dt.time(23, 59, 59),
         )
-        draft = rules.create_draft(tenant, user=admin)
-        rules.save_rule(
+        draft = create_draft(tenant, user=admin)
+        save_rule(
             draft,
             {
                 "name": "Bavaria to partners",
@@ -69,7 +71,7 @@ def prepare_routing(world: Any) -> dict[str, Any]:
                 "rationale": "Authorized distributors serve Bavaria.",
             },
         )
-        rules.save_rule(
+        save_rule(
             draft,
             {
                 "name": "Tyrol to the rival",
@@ -81,7 +83,7 @@ def prepare_routing(world: Any) -> dict[str, Any]:
             },
         )
         default = draft.rules.get(is_default=True)
-        rules.save_rule(
+        save_rule(
             draft,
             {
                 "name": "Default",
@@ -93,7 +95,7 @@ def prepare_routing(world: Any) -> dict[str, Any]:
             },
             rule=default,
         )
-        version = rules.publish(draft, user=admin)
+        version = publish(draft, user=admin)
     return {"version": version}
 
 

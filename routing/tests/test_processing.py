@@ -11,7 +11,9 @@ from django.utils import timezone
 from accounts.models import AccountDomain
 from accounts.tests.factories import AccountFactory, ContactFactory, ProductLineFactory
 from core.tenancy import tenant_scope
-from guardrails import services as rules
+from guardrails.services.publish import publish
+from guardrails.services.rules import save_rule
+from guardrails.services.versions import create_draft
 from guardrails.tests.factories import (
     PartnerAuthorizationFactory,
     TerritoryAreaFactory,
@@ -62,8 +64,8 @@ def ops():
             day_starts=dt.time(0, 0),
             day_ends=dt.time(23, 59, 59),
         )
-        draft = rules.create_draft(tenant, user=admin)
-        rules.save_rule(
+        draft = create_draft(tenant, user=admin)
+        save_rule(
             draft,
             {
                 "name": "Bavaria to partners",
@@ -74,7 +76,7 @@ def ops():
             },
         )
         default = draft.rules.get(is_default=True)
-        rules.save_rule(
+        save_rule(
             draft,
             {
                 "name": "Default",
@@ -86,7 +88,7 @@ def ops():
             },
             rule=default,
         )
-        rules.publish(draft, user=admin)
+        publish(draft, user=admin)
         yield {
             "tenant": tenant,
             "gold": gold,

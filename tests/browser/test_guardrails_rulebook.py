@@ -20,14 +20,15 @@ def draft(demo_data) -> int:
     test's publish is not refused by someone else's rules), and a Norwegian customer."""
     from accounts.tests.factories import AccountFactory
     from core.tenancy import tenant_scope
-    from guardrails import services
+    from guardrails.services.rules import replace_rules
+    from guardrails.services.versions import create_draft
     from tenancy.models import Tenant, User
 
     acme = Tenant.objects.get(slug="acme")
     admin = User.objects.get(email="admin@acme.example")
     with tenant_scope(acme):
-        version = services.create_draft(acme, user=admin, summary="Browser test draft")
-        services.replace_rules(
+        version = create_draft(acme, user=admin, summary="Browser test draft")
+        replace_rules(
             version,
             [
                 {

@@ -5,7 +5,7 @@ Each function validates everything first and writes in one transaction, so bad i
 nothing; errors are django ValidationErrors whose messages name what is wrong and where ("Area 2:
 unknown region 'DE-XX' for Germany"). Rows are saved one by one (not in bulk) so the audit log
 records every change. Stored route decisions depend on territories and authorizations: after a
-change, `guardrails.tasks.recompute_tenant` is queued once the transaction commits.
+change, `recompute_tenant` (`guardrails.services.decisions`) is queued once the transaction commits.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from django.utils import timezone
 from accounts.models import ProductLine
 from guardrails.choices import VersionStatus
 from guardrails.models import PartnerAuthorization, RouteRule, Territory, TerritoryArea
-from guardrails.tasks import recompute_tenant
+from guardrails.services.decisions import recompute_tenant
 from tenancy.choices import PartnerStatus
 from tenancy.models import Partner
 

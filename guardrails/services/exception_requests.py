@@ -29,7 +29,9 @@ from accounts.models import Account, ProductLine
 from core.tenancy import tenant_scope
 from guardrails.choices import ExceptionKind, ExceptionStatus
 from guardrails.models import AccountRoute, RuleException
-from guardrails.services import get_rulebook, recompute_routes, record_leakage
+from guardrails.services.decisions import recompute_routes
+from guardrails.services.pricing import record_leakage
+from guardrails.services.versions import get_rulebook
 from pipeline.models import Opportunity
 from tenancy.choices import Role
 from tenancy.models import Membership

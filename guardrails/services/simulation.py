@@ -1,0 +1,218 @@
+"""Simulating a version: what it would decide against what the active version decides, for every
+account and every open opportunity, as moves and totals by route, partner and team.
+
+The `simulate` task lives here, beside the work it runs, because `start_simulation` queues it
+without importing `guardrails.tasks` back; its Celery name is unchanged."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from celery import shared_task
+from django.utils import timezone
+
+from accounts.models import Account, ProductLine
+from core.tasks import TenantTask
+from guardrails.choices import SimulationStatus
+from guardrails.engine import (
+    NO_DECISION,
+    CompiledRulebook,
+    Decision,
+    FactsLoader,
+    deal_facts,
+    iter_account_facts,
+)
+from guardrails.models import RulebookVersion, SimulatedMove, Simulation
+from guardrails.services.versions import active_version
+from pipeline.choices import Outcome as StageOutcome
+from pipeline.models import Opportunity, OpportunityLine
+from tenancy.models import Partner, Team
+
+__all__ = ["run_simulation", "simulate", "start_simulation"]
+
+
+def start_simulation(version: RulebookVersion, *, user: Any) -> Simulation:
+    simulation = Simulation.objects.create(
+        tenant=version.tenant, version=version, requested_by=user
+    )
+    simulate.delay_on_commit(tenant_id=version.tenant_id, simulation_id=simulation.pk)
+    return simulation
+
+
+def _target_text(decision: Decision, partners: dict, teams: dict) -> str:
+    if decision.target_partner_id:
+        return partners.get(decision.target_partner_id, "")
+    if decision.target_team_id:
+        return teams.get(decision.target_team_id, "")
+    return ""
+
+
+def run_simulation(simulation_id: int) -> Simulation | None:
+    """Compare what the simulated version and the active one decide for every account and every
+    open opportunity. Idempotent: a finished simulation is left alone; a rerun starts over.
+
+    `summary` keys: accounts, moved_accounts, open_opportunities, open_pipeline (total open
+    amount), flows (list of {from, to, accounts, open_pipeline, opportunities}, e.g. direct→partner),
+    by_partner and by_team ({name: {gained_accounts, lost_accounts, gained_pipeline,
+    lost_pipeline}}), seconds, active_version (number or null)."""
+    simulation = Simulation.objects.select_related("version").filter(pk=simulation_id).first()
+    if simulation is None or simulation.status == SimulationStatus.DONE:
+        return simulation
+    try:
+        return _simulate(simulation)
+    except Exception as exc:
+        Simulation.objects.filter(pk=simulation.pk).update(
+            status=SimulationStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
+
+
+def _simulate(simulation: Simulation) -> Simulation:
+    started = time.monotonic()
+    tenant = simulation.tenant
+    Simulation.objects.filter(pk=simulation.pk).update(
+        status=SimulationStatus.RUNNING, started_at=timezone.now(), processed=0, error=""
+    )
+    SimulatedMove.objects.filter(simulation=simulation).delete()
+    current_version = active_version(tenant)
+    draft = CompiledRulebook.for_version(simulation.version)
+    current = CompiledRulebook.for_version(current_version) if current_version else None
+    total = Account.objects.count()
+    Simulation.objects.filter(pk=simulation.pk).update(total=total)
+    open_deals = _open_deals()
+    partners = dict(Partner.objects.values_list("id", "name"))
+    teams = dict(Team.objects.values_list("id", "name"))
+    loader = FactsLoader()
+    flows: dict[tuple, dict] = defaultdict(
+        lambda: {"accounts": 0, "open_pipeline": Decimal(0), "opportunities": 0}
+    )
+    by_partner: dict[str, dict] = defaultdict(_side_counts)
+    by_team: dict[str, dict] = defaultdict(_side_counts)
+    moves, processed, moved = [], 0, 0
+    pipeline_total, deals_total = Decimal(0), 0
+    for chunk in iter_account_facts():
+        for account_id, facts in chunk.items():
+            before = current.decide(facts) if current else NO_DECISION
+            after = draft.decide(facts)
+            deals = open_deals.get(account_id, ())
+            moved_amount, moved_count = Decimal(0), 0
+            for amount, codes in deals:
+                pipeline_total += amount
+                deals_total += 1
+                deal = deal_facts(facts, amount, codes, loader)
+                b = current.decide(deal) if current else NO_DECISION
+                a = draft.decide(deal)
+                if b.target_key != a.target_key:
+                    moved_amount += amount
+                    moved_count += 1
+                    flow = flows[(b.outcome, a.outcome)]
+                    flow["open_pipeline"] += amount
+                    flow["opportunities"] += 1
+            if before.target_key != after.target_key or moved_count:
+                moved += 1
+                if before.target_key != after.target_key:
+                    flows[(before.outcome, after.outcome)]["accounts"] += 1
+                _tally(by_partner, by_team, before, after, moved_amount, partners, teams)
+                moves.append(
+                    SimulatedMove(
+                        tenant_id=tenant.pk,
+                        simulation_id=simulation.pk,
+                        account_id=account_id,
+                        from_outcome=before.outcome,
+                        to_outcome=after.outcome,
+                        from_target=_target_text(before, partners, teams),
+                        to_target=_target_text(after, partners, teams),
+                        from_rule=before.rule_name[:200],
+                        to_rule=after.rule_name[:200],
+                        open_pipeline=moved_amount,
+                        open_opportunities=moved_count,
+                    )
+                )
+            processed += 1
+        if len(moves) >= 2000:
+            SimulatedMove.objects.bulk_create(moves)
+            moves = []
+        Simulation.objects.filter(pk=simulation.pk).update(processed=processed)
+    SimulatedMove.objects.bulk_create(moves)
+    summary = {
+        "accounts": processed,
+        "moved_accounts": moved,
+        "open_opportunities": deals_total,
+        "open_pipeline": str(pipeline_total),
+        "flows": [
+            {
+                "from": src,
+                "to": dst,
+                "accounts": v["accounts"],
+                "open_pipeline": str(v["open_pipeline"]),
+                "opportunities": v["opportunities"],
+            }
+            for (src, dst), v in sorted(flows.items())
+            if src != dst or v["accounts"] or v["opportunities"]
+        ],
+        "by_partner": _jsonable_sides(by_partner),
+        "by_team": _jsonable_sides(by_team),
+        "seconds": round(time.monotonic() - started, 2),
+        "active_version": current_version.number if current_version else None,
+    }
+    Simulation.objects.filter(pk=simulation.pk).update(
+        status=SimulationStatus.DONE,
+        processed=processed,
+        summary=summary,
+        finished_at=timezone.now(),
+    )
+    simulation.refresh_from_db()
+    return simulation
+
+
+def _side_counts() -> dict:
+    return {
+        "gained_accounts": 0,
+        "lost_accounts": 0,
+        "gained_pipeline": Decimal(0),
+        "lost_pipeline": Decimal(0),
+    }
+
+
+def _tally(by_partner, by_team, before: Decision, after: Decision, amount, partners, teams) -> None:
+    for decision, sign in ((before, "lost"), (after, "gained")):
+        other = after if sign == "lost" else before
+        if decision.target_partner_id and decision.target_partner_id != other.target_partner_id:
+            side = by_partner[partners.get(decision.target_partner_id, "?")]
+            side[f"{sign}_accounts"] += 1
+            side[f"{sign}_pipeline"] += amount
+        if decision.target_team_id and decision.target_team_id != other.target_team_id:
+            side = by_team[teams.get(decision.target_team_id, "?")]
+            side[f"{sign}_accounts"] += 1
+            side[f"{sign}_pipeline"] += amount
+
+
+def _jsonable_sides(sides: dict) -> dict:
+    return {
+        name: {k: str(v) if isinstance(v, Decimal) else v for k, v in counts.items()}
+        for name, counts in sorted(sides.items())
+    }
+
+
+def _open_deals() -> dict[int, list[tuple[Decimal, frozenset]]]:
+    """Open opportunities by account: (amount, product line codes of its lines)."""
+    codes = dict(ProductLine.objects.values_list("id", "code"))
+    lines: dict[int, set] = defaultdict(set)
+    for opp_id, line_id in OpportunityLine.objects.filter(
+        opportunity__stage__outcome=StageOutcome.OPEN
+    ).values_list("opportunity_id", "product__product_line_id"):
+        lines[opp_id].add(codes[line_id])
+    deals: dict[int, list] = defaultdict(list)
+    for opp_id, account_id, amount in Opportunity.objects.filter(
+        stage__outcome=StageOutcome.OPEN
+    ).values_list("id", "account_id", "amount"):
+        deals[account_id].append((amount, frozenset(lines.get(opp_id, ()))))
+    return deals
+
+
+@shared_task(base=TenantTask, name="guardrails.tasks.simulate", ignore_result=True, acks_late=True)
+def simulate(*, tenant_id: int, simulation_id: int) -> None:
+    run_simulation(simulation_id)
