@@ -33,21 +33,6 @@ class AccountsConfig(AppConfig):
             TargetList, "target_list", TargetListSerializer, prefetch_related=("members",)
         )
 
-        # Customer pages, the same in every front door; what each viewer sees comes from
-        # visible_to().
-        from accounts import views
-        from tenancy.navigation import Page, register_pages
-
-        for door in ("console", "sales", "portal"):
-            register_pages(
-                door,
-                Page("accounts/", views.account_list, "accounts", nav="Accounts", order=10),
-                Page("accounts/export/", views.account_export, "accounts-export"),
-                Page("accounts/<int:pk>/", views.account_detail, "account"),
-                Page("contacts/", views.contact_list, "contacts", nav="Contacts", order=20),
-                Page("contacts/export/", views.contact_export, "contacts-export"),
-            )
-
         # What can be imported from CSV (core/imports.py).
         from accounts.imports import ACCOUNT_IMPORT, CONTACT_IMPORT
         from core.imports import register_import
