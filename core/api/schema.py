@@ -93,6 +93,11 @@ def _concrete_field(model: type, name: str) -> Any:
     return model_field if getattr(model_field, "concrete", False) else None
 
 
+def _note(schema: dict[str, Any], sentence: str) -> None:
+    description = schema.get("description", "")
+    schema["description"] = f"{description} {sentence}".strip()
+
+
 def collapse_redundant_blank(schema: dict[str, Any]) -> None:
     """drf-spectacular describes a blank-allowed string with a pattern as `oneOf: [the string,
     the empty string]`. When the pattern itself admits "" (ours refuse control characters, not
@@ -132,6 +137,19 @@ class ApiAutoSchema(AutoSchema):
                 reason = OpenApiResponse(ErrorSerializer, description=ERROR_REASONS[code])
                 responses[code] = self._get_response_for_code(reason, code, direction=direction)
         return dict(sorted(responses.items()))
+
+    def _map_basic_serializer(self, serializer: Any, direction: str) -> dict[str, Any]:
+        schema = super()._map_basic_serializer(serializer, direction)
+        hidden = getattr(serializer, "direct_only_fields", ())
+        if direction == "response" and hidden:
+            # Left out of what partner users are shown (core.api.serializers): never required.
+            schema["required"] = [name for name in schema.get("required", []) if name not in hidden]
+            if not schema["required"]:
+                del schema["required"]
+            for name in hidden:
+                if name in schema["properties"]:
+                    _note(schema["properties"][name], "Not shown to partner users.")
+        return schema
 
     def _get_serializer_field_meta(self, field: Any, direction: str) -> dict[str, Any]:
         meta = super()._get_serializer_field_meta(field, direction)
