@@ -122,6 +122,7 @@ ERROR_REASONS = {
     "404": "No such object that the caller can see (on a list: a `cursor` we did not give out).",
     "409": "The request conflicts with the current state (a stale version, a row still in use, "
     "a concurrent write).",
+    "415": "The body is not `application/json`.",
     "422": "The `Idempotency-Key` was used before with another request.",
 }
 
@@ -171,6 +172,8 @@ class ApiAutoSchema(AutoSchema):
             codes.append("409")
         if self.method in ("POST", "PATCH"):
             codes.append("422")
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes.append("415")  # a body that is not JSON
         return codes
 
     def _takes_query_parameters(self) -> bool:
