@@ -32,8 +32,6 @@ class InTenantFieldExtension(OpenApiSerializerFieldExtension):
         by_key = field.output_key != "pk"
         plain = build_basic_type(OpenApiTypes.STR if by_key else OpenApiTypes.INT)
         plain["description"] = f"{'Key' if by_key else 'Id'} of the {label}."
-        if field.allow_null:
-            plain["nullable"] = True
         if direction == "response" or not field.natural_keys or by_key:
             return plain
         keyed = {
@@ -98,6 +96,9 @@ def _note(schema: dict[str, Any], sentence: str) -> None:
     schema["description"] = f"{description} {sentence}".strip()
 
 
+BLANK = {"type": "string", "maxLength": 0}
+
+
 def collapse_redundant_blank(schema: dict[str, Any]) -> None:
     """drf-spectacular describes a blank-allowed string with a pattern as `oneOf: [the string,
     the empty string]`. When the pattern itself admits "" (ours refuse control characters, not
@@ -114,7 +115,6 @@ def collapse_redundant_blank(schema: dict[str, Any]) -> None:
         schema.update(string)
 
 
-BLANK = {"type": "string", "maxLength": 0}
 ERROR_REASONS = {
     "400": "The input is not valid: `fields` says which and why.",
     "401": "No valid credential.",
@@ -128,8 +128,10 @@ ERROR_REASONS = {
 
 
 class ApiAutoSchema(AutoSchema):
-    """Adds the error responses an operation can give to the ones it declares, all with the one
-    error body, so a client that checks status codes and bodies against the schema accepts them."""
+    """drf-spectacular's schema, made to describe every response a client can get: the error
+    responses an operation can give (all with the one error body), null where a read-only field
+    can be null, no `required` for fields partner users are not shown, and blank-allowed strings
+    that `""` matches once. tests/test_schema_conformance.py holds the API to it."""
 
     def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
