@@ -17,6 +17,7 @@ __all__ = [
     "normalize_email",
     "normalize_phone",
     "normalize_region",
+    "tidy_email",
 ]
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -51,6 +52,15 @@ def normalize_email(value: str) -> str:
     if email:
         validate_email(email)
     return email
+
+
+def tidy_email(value: str) -> str:
+    """An address kept as given but stored clean: no surrounding spaces, the domain (which is
+    case-insensitive) in lower case. The local part keeps its case: strictly, it is the mail
+    server's to interpret. (normalize_email lower-cases all of it, for addresses we match on.)"""
+    address = (value or "").strip()
+    local, at, domain = address.rpartition("@")
+    return f"{local}@{domain.lower()}" if at else address
 
 
 def normalize_phone(value: str, country: str = "") -> str:

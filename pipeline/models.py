@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from accounts.models import Account, Contact, Product
 from core.models import TenantOwned
 from core.sync import Synced
 from core.tenancy import TenantManager, TenantQuerySet
+from core.validators import tidy_email
 from pipeline.choices import (
     Channel,
     LeadSource,
@@ -248,9 +250,10 @@ LEAD_ENRICHED_FIELDS = (
 class Lead(Synced):
     """A person who raised a hand, from intake until someone works it.
 
-    The fields as received stay as received; the `*_key` and normalised fields are what enrichment
-    derived from them, and what dedupe and routing read. The lead-ops engine that fills them lives
-    in the `routing` app; the lead itself lives here, beside the touches that record work on it.
+    The fields as received stay as received (the email only trimmed, its domain lower-cased); the
+    `*_key` and normalised fields are what enrichment derived from them, and what dedupe and
+    routing read. The lead-ops engine that fills them lives in the `routing` app; the lead itself
+    lives here, beside the touches that record work on it.
     """
 
     source = models.CharField(max_length=10, choices=LeadSource.choices)
@@ -382,6 +385,12 @@ class Lead(Synced):
                     "can get back to the lead."
                 }
             )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # As received, but without the stray spaces and capitals of a domain, so what the API
+        # returns is the email address it documents (the API's writes tidy it the same way).
+        self.email = tidy_email(self.email)
+        super().save(*args, **kwargs)
 
 
 class TouchQuerySet(TenantQuerySet):

@@ -348,6 +348,12 @@ class TargetListSerializer(SyncedModelSerializer):
     def validate_members(self, value: list[dict]) -> list[dict]:
         seen: set[int] = set()
         for index, member in enumerate(value):
+            # A PATCH is partial for the list's own fields, but each member is a whole record
+            # (DRF would skip its missing required fields as in any partial update).
+            if "account" not in member:
+                needs = f'Member {index} needs an account: an id or {{"external_id": "..."}}.'
+                raise serializers.ValidationError({index: {"account": [needs]}})
+            member.setdefault("reason", "")
             if member["account"].pk in seen:
                 raise serializers.ValidationError(
                     {index: {"account": ["This account is on the list twice."]}}

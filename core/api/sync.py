@@ -17,12 +17,19 @@ from typing import Any, ClassVar
 from django.db import connection
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api.bulk import MAX_RECORDS, BulkUpsert
+from core.api.bulk import CREATED, ERROR, MAX_RECORDS, UNCHANGED, UPDATED, BulkUpsert
+from core.api.schema import ErrorSerializer
 from core.models import Tombstone
 from core.sync import safe_horizon
 
@@ -74,13 +81,62 @@ def _after(model: type, position: tuple[int, int, int], kind: int, id_field: str
     )
 
 
-BULK_RESULT = inline_serializer(
-    "BulkResult",
-    {
-        "summary": serializers.DictField(child=serializers.IntegerField()),
-        "results": serializers.ListField(child=serializers.DictField()),
-    },
-)
+class BulkRecordResultSerializer(serializers.Serializer):
+    """What happened to one record of a bulk upsert (core.api.bulk.RecordResult)."""
+
+    index = serializers.IntegerField(help_text="0-based position of the record in the request.")
+    external_id = serializers.CharField(allow_blank=True)
+    status = serializers.ChoiceField([CREATED, UPDATED, UNCHANGED, ERROR])
+    id = serializers.IntegerField(allow_null=True, help_text="The row's id; null on an error.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Only on an error: each invalid field with its messages.",
+    )
+
+    class Meta:
+        ref_name = "BulkRecordResult"
+
+
+class BulkResultSerializer(serializers.Serializer):
+    summary = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="How many records were created, updated, unchanged and refused (error).",
+    )
+    results = BulkRecordResultSerializer(many=True)
+
+    class Meta:
+        ref_name = "BulkResult"
+
+
+def bulk_request_schema(resource: str, serializer_class: type) -> serializers.Serializer:
+    """`{"records": [...]}`, each record in the resource's own request shape."""
+    return inline_serializer(
+        f"{resource}Bulk",
+        {"records": serializer_class(many=True, max_length=MAX_RECORDS)},
+    )
+
+
+def sync_page_schema(resource: str, serializer_class: type) -> serializers.Serializer:
+    """A page of the sync feed, each upsert carrying the row in the resource's response shape."""
+    change = inline_serializer(
+        f"{resource}Change",
+        {
+            "op": serializers.ChoiceField(["upsert", "delete"]),
+            "id": serializers.IntegerField(),
+            "external_id": serializers.CharField(allow_blank=True),
+            "version": serializers.IntegerField(required=False, help_text="Upserts only."),
+            "data": serializer_class(required=False, help_text="Upserts only: the row."),
+        },
+    )
+    return inline_serializer(
+        f"{resource}SyncPage",
+        {
+            "results": serializers.ListField(child=change),
+            "cursor": serializers.CharField(help_text="Where to resume: send it as `?cursor=`."),
+            "has_more": serializers.BooleanField(),
+        },
+    )
 
 
 class SyncActionsMixin:
@@ -89,14 +145,20 @@ class SyncActionsMixin:
 
     sync_roles: ClassVar[frozenset[str]] = frozenset()
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Describe the bodies in the resource's own shapes, so a generated client can build the
+        records it sends and read the rows it gets."""
+        super().__init_subclass__(**kwargs)
+        resource = cls.model.__name__
+        extend_schema_view(
+            bulk=extend_schema(
+                request=bulk_request_schema(resource, cls.serializer_class),
+                responses={200: BulkResultSerializer, 413: ErrorSerializer},
+            ),
+            sync=extend_schema(responses={200: sync_page_schema(resource, cls.serializer_class)}),
+        )(cls)
+
     @extend_schema(
-        request={
-            "application/json": {
-                "type": "object",
-                "properties": {"records": {"type": "array", "maxItems": MAX_RECORDS}},
-            }
-        },
-        responses={200: BULK_RESULT},
         examples=[
             OpenApiExample(
                 "Two records, one bad",
@@ -148,7 +210,7 @@ class SyncActionsMixin:
             field_roles=self.field_roles,
             creation_defaults=self.creation_defaults,
         ).run(records)
-        summary = dict.fromkeys(("created", "updated", "unchanged", "error"), 0)
+        summary = dict.fromkeys((CREATED, UPDATED, UNCHANGED, ERROR), 0)
         for result in results:
             summary[result.status] += 1
         return Response({"summary": summary, "results": [r.as_dict() for r in results]})
@@ -162,16 +224,6 @@ class SyncActionsMixin:
                 "page_size", int, description=f"Up to {MAX_PAGE} changes (default {DEFAULT_PAGE})."
             ),
         ],
-        responses={
-            200: inline_serializer(
-                "SyncPage",
-                {
-                    "results": serializers.ListField(child=serializers.DictField()),
-                    "cursor": serializers.CharField(),
-                    "has_more": serializers.BooleanField(),
-                },
-            )
-        },
         examples=[
             OpenApiExample(
                 "A page of changes",

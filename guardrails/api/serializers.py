@@ -267,6 +267,9 @@ class RuleListSerializer(serializers.ListSerializer):
 class RouteRuleSerializer(serializers.ModelSerializer):
     """One rule, in order. On input its position is its place in the list (1, 2, ...)."""
 
+    # Left out of what partner users are shown (see to_representation).
+    direct_only_fields = ("conditions", "target_team")
+
     conditions = serializers.ListField(
         child=serializers.DictField(),
         max_length=MAX_CONDITIONS,
@@ -298,7 +301,7 @@ class RouteRuleSerializer(serializers.ModelSerializer):
         partner_user = _partner_user(self.context)
         if partner_user is not None:
             # What binds them, in words; not how the manufacturer wrote it.
-            for name in ("conditions", "target_team"):
+            for name in self.direct_only_fields:
                 data.pop(name, None)
             if data.get("target_partner") not in (None, partner_user.partner_id):
                 data["target_partner"] = None
@@ -412,6 +415,9 @@ class CriteriaField(RegistrationCriteriaSerializer):
 class RulebookVersionSerializer(TenantModelSerializer):
     """A version as lists show it: its state, not its rules."""
 
+    # Left out of what partner users are shown (see to_representation).
+    direct_only_fields = ("created_by", "published_by")
+
     created_by = UserId()
     published_by = UserId()
     based_on = serializers.PrimaryKeyRelatedField(read_only=True)
@@ -451,8 +457,8 @@ class RulebookVersionSerializer(TenantModelSerializer):
         data = super().to_representation(version)
         if _partner_user(self.context) is not None:
             # The manufacturer's people are not named to distributors.
-            data.pop("created_by", None)
-            data.pop("published_by", None)
+            for name in self.direct_only_fields:
+                data.pop(name, None)
             data = _redactor(self.context)(data)
         return data
 
@@ -678,6 +684,9 @@ class CorridorVerdictSerializer(serializers.Serializer):
 
 
 class RuleExceptionSerializer(serializers.ModelSerializer):
+    # Left out of what partner users are shown (see to_representation).
+    direct_only_fields = ("team",)
+
     account = InTenant(Account, read_only=True)
     opportunity = InTenant(Opportunity, read_only=True)
     product_line = InTenant(ProductLine, read_only=True)
@@ -714,7 +723,8 @@ class RuleExceptionSerializer(serializers.ModelSerializer):
     def to_representation(self, exception: RuleException) -> dict[str, Any]:
         data = super().to_representation(exception)
         if _partner_user(self.context) is not None:
-            data.pop("team", None)
+            for name in self.direct_only_fields:
+                data.pop(name, None)
             data = _redactor(self.context)(data)
         return data
 
@@ -760,6 +770,9 @@ class ExceptionReviewSerializer(serializers.Serializer):
 
 
 class AccountRouteSerializer(serializers.ModelSerializer):
+    # Left out of what partner users are shown (see to_representation).
+    direct_only_fields = ("target_team",)
+
     account = InTenant(Account, read_only=True)
     version = InTenant(RulebookVersion, read_only=True)
     rule = InTenant(RouteRule, read_only=True)
@@ -803,7 +816,8 @@ class AccountRouteSerializer(serializers.ModelSerializer):
                 self.context, partner_user, route.version_id
             ):
                 data["rule"], data["rule_name"] = None, HIDDEN_RULE
-            data.pop("target_team", None)
+            for name in self.direct_only_fields:
+                data.pop(name, None)
             if data["target_partner"] != own:
                 data["target_partner"] = None
                 data["exception"] = None  # someone else's

@@ -29,6 +29,7 @@ from rest_framework.response import Response
 
 from core.api.errors import Conflict
 from core.api.filters import IdFilter, SafeDateTimeFilter, TenantFilterSet
+from core.api.schema import ErrorSerializer
 from core.api.views import TenantAPIView, TenantModelViewSet, TenantReadOnlyViewSet
 from guardrails import engine, plain
 from guardrails.api.errors import PublishRefusedError, VersionLockedError, findings_of, invalid
@@ -401,15 +402,19 @@ class ExplainView(GuardrailsAPIMixin, TenantAPIView):
 
     @extend_schema(
         request=ExplainRequestSerializer,
-        responses=inline_serializer(
-            "Explanation",
-            {
-                "version": serializers.DictField(allow_null=True),
-                "decision": serializers.DictField(allow_null=True),
-                "traces": serializers.ListField(child=serializers.DictField()),
-                "not_evaluated": serializers.ListField(child=serializers.DictField()),
-            },
-        ),
+        responses={
+            200: inline_serializer(
+                "Explanation",
+                {
+                    "version": serializers.DictField(allow_null=True),
+                    "decision": serializers.DictField(allow_null=True),
+                    "traces": serializers.ListField(child=serializers.DictField()),
+                    "not_evaluated": serializers.ListField(child=serializers.DictField()),
+                },
+            ),
+            # An account the caller cannot see, as on its own URL (SubjectAccount).
+            404: ErrorSerializer,
+        },
         operation_id="explain_create",
     )
     def post(self, request: Request) -> Response:

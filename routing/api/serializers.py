@@ -25,6 +25,7 @@ from rest_framework import serializers
 from accounts.choices import EmployeeBand, ServiceNeed
 from core.api.fields import InTenant
 from core.api.serializers import SyncedModelSerializer, TenantModelSerializer
+from core.validators import tidy_email
 from guardrails.api.fields import NamedChoiceField
 from guardrails.api.serializers import HIDDEN_RULE, readable_rules
 from guardrails.redact import NOTHING, Redactor, redactor_for
@@ -253,7 +254,7 @@ class LeadSerializer(SyncedModelSerializer):
         return intake.validate_phone(value)
 
     def validate_email(self, value: str) -> str:
-        return value.strip()
+        return tidy_email(value)
 
     def validate_product_interest(self, value: list[str]) -> list[str]:
         known = self.context.get("product_line_codes")
