@@ -32,6 +32,8 @@ from pipeline.choices import Route
 from tenancy.choices import PartnerTier
 
 __all__ = [
+    "REVIEW_HOURS",
+    "ROUTE_DECISION_FIELDS",
     "AccountRoute",
     "DiscountLeakage",
     "PartnerAuthorization",
@@ -48,6 +50,8 @@ __all__ = [
 ]
 
 PERCENT = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
+# How long an exception request may wait for review before it is escalated: up to 90 days.
+REVIEW_HOURS = [MinValueValidator(1), MaxValueValidator(24 * 90)]
 
 
 def _is_partner(membership) -> bool:
@@ -170,7 +174,9 @@ class Rulebook(TenantOwned):
         "RulebookVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     exception_review_hours = models.PositiveIntegerField(
-        default=48, help_text="Exception requests not reviewed within this time are escalated."
+        default=48,
+        validators=REVIEW_HOURS,
+        help_text="Exception requests not reviewed within this time are escalated.",
     )
     # Accounts and opportunities whose change sequence is at or below these have stored
     # decisions and leakage computed from their current data (see services.sweep_changes).
@@ -419,6 +425,20 @@ class RuleException(TenantOwned):
 class AccountRouteQuerySet(TenantQuerySet):
     def visible_to(self, membership) -> AccountRouteQuerySet:
         return self.filter(account__in=Account.objects.visible_to(membership))
+
+
+# What the rules decided for an account: written by every recompute, read by the API.
+ROUTE_DECISION_FIELDS = (
+    "version",
+    "rule",
+    "outcome",
+    "target_team",
+    "target_partner",
+    "eligible_partners",
+    "rationale",
+    "exception",
+    "decided_at",
+)
 
 
 class AccountRoute(TenantOwned):

@@ -26,6 +26,7 @@ from guardrails.api.errors import VersionLockedError, invalid
 from guardrails.api.fields import NamedChoiceField
 from guardrails.choices import ExceptionKind, Outcome, RequiredField, VersionStatus
 from guardrails.models import (
+    ROUTE_DECISION_FIELDS,
     AccountRoute,
     DiscountLeakage,
     PartnerAuthorization,
@@ -158,7 +159,9 @@ class TerritorySerializer(RedactedForPartners, TenantModelSerializer):
     def create(self, validated: dict[str, Any]) -> Territory:
         tenant = validated.pop("tenant")
         areas = validated.pop("areas", [])
-        return territories.save_territory(tenant, data=validated, areas=areas)
+        return territories.save_territory(
+            tenant, data=validated, areas=areas, acting=self.membership
+        )
 
     def update(self, territory: Territory, validated: dict[str, Any]) -> Territory:
         areas = validated.pop("areas", None)
@@ -168,7 +171,11 @@ class TerritorySerializer(RedactedForPartners, TenantModelSerializer):
                 for area in territory.areas.all()
             ]
         return territories.save_territory(
-            territory.tenant, data=validated, areas=areas, territory=territory
+            territory.tenant,
+            data=validated,
+            areas=areas,
+            territory=territory,
+            acting=self.membership,
         )
 
 
@@ -216,13 +223,13 @@ class PartnerAuthorizationSerializer(TenantModelSerializer):
 
     def create(self, validated: dict[str, Any]) -> PartnerAuthorization:
         tenant = validated.pop("tenant")
-        return territories.save_authorization(tenant, validated)
+        return territories.save_authorization(tenant, validated, acting=self.membership)
 
     def update(
         self, authorization: PartnerAuthorization, validated: dict[str, Any]
     ) -> PartnerAuthorization:
         return territories.save_authorization(
-            authorization.tenant, validated, authorization=authorization
+            authorization.tenant, validated, authorization=authorization, acting=self.membership
         )
 
     def get_is_current(self, obj: PartnerAuthorization) -> bool:
@@ -503,7 +510,7 @@ class RulebookVersionDetailSerializer(RulebookVersionSerializer):
         with transaction.atomic():
             version = create_draft(
                 tenant,
-                user=getattr(self.membership, "user", None),
+                acting=self.membership,
                 copy_from=validated.pop("copy_from", None),
                 summary=validated.pop("summary", ""),
             )
@@ -513,35 +520,36 @@ class RulebookVersionDetailSerializer(RulebookVersionSerializer):
     def update(self, version: RulebookVersion, validated: dict[str, Any]) -> RulebookVersion:
         with transaction.atomic():
             if "summary" in validated:
-                update_draft(version, summary=validated.pop("summary"))
+                update_draft(version, summary=validated.pop("summary"), acting=self.membership)
             self._write_parts(version, validated)
         version.refresh_from_db()
         return version
 
-    @staticmethod
-    def _write_parts(version: RulebookVersion, validated: dict[str, Any]) -> None:
+    def _write_parts(self, version: RulebookVersion, validated: dict[str, Any]) -> None:
         """Replace the rules, corridors and criteria that were sent, all or nothing (the caller's
         transaction). Service errors come back under `rules.<i>`, `corridors.<i>`, `criteria`."""
         try:
             if "rules" in validated:
-                replace_rules(version, [dict(rule) for rule in validated["rules"]])
+                replace_rules(
+                    version, [dict(rule) for rule in validated["rules"]], acting=self.membership
+                )
         except VersionLocked:
             raise
         except DjangoValidationError as exc:
             raise invalid(exc) from None
         if "corridors" in validated:
             for corridor in PricingCorridor.objects.filter(version=version):
-                delete_corridor(corridor)
+                delete_corridor(corridor, acting=self.membership)
             for index, corridor in enumerate(validated["corridors"]):
                 try:
-                    save_corridor(version, dict(corridor))
+                    save_corridor(version, dict(corridor), acting=self.membership)
                 except VersionLocked:
                     raise
                 except DjangoValidationError as exc:
                     raise invalid(exc, f"corridors.{index}") from None
         if "criteria" in validated:
             try:
-                save_criteria(version, dict(validated["criteria"]))
+                save_criteria(version, dict(validated["criteria"]), acting=self.membership)
             except VersionLocked:
                 raise
             except DjangoValidationError as exc:
@@ -778,17 +786,9 @@ class AccountRouteSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "account",
-            "version",
-            "rule",
+            *ROUTE_DECISION_FIELDS,
             "rule_position",
             "rule_name",
-            "outcome",
-            "target_team",
-            "target_partner",
-            "eligible_partners",
-            "rationale",
-            "exception",
-            "decided_at",
             "created_at",
             "updated_at",
         ]

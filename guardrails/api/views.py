@@ -69,14 +69,27 @@ from guardrails.models import (
     TerritoryArea,
 )
 from guardrails.redact import NOTHING, redactor_for
-from guardrails.services import exception_requests as exception_workflow
-from guardrails.services import territories as territory_services
 from guardrails.services.errors import PublishRefused, VersionLocked
+from guardrails.services.exception_requests import (
+    request_exception,
+    review_exception,
+    withdraw_exception,
+)
 from guardrails.services.lint import lint
 from guardrails.services.pricing import check_discount
 from guardrails.services.publish import publish
 from guardrails.services.simulation import start_simulation
-from guardrails.services.versions import active_version, delete_draft, get_rulebook
+from guardrails.services.territories import (
+    archive_territory,
+    delete_authorization,
+    restore_territory,
+)
+from guardrails.services.versions import (
+    active_version,
+    delete_draft,
+    get_rulebook,
+    set_review_hours,
+)
 from tenancy.choices import Role
 
 __all__ = [
@@ -190,13 +203,13 @@ class TerritoryViewSet(GuardrailsViewSetMixin, TenantModelViewSet):
         return queryset.prefetch_related("areas")
 
     def perform_destroy(self, instance: Territory) -> None:
-        territory_services.archive_territory(instance)
+        archive_territory(instance, acting=self.request.membership)
 
     @extend_schema(request=None, responses={200: TerritorySerializer})
     @action(detail=True, methods=["post"])
     def restore(self, request: Request, pk: str | None = None) -> Response:
         """Bring an archived territory back into use."""
-        territory = territory_services.restore_territory(self.get_object())
+        territory = restore_territory(self.get_object(), acting=request.membership)
         return Response(self.get_serializer(territory).data)
 
 
@@ -229,7 +242,7 @@ class PartnerAuthorizationViewSet(GuardrailsViewSetMixin, TenantModelViewSet):
     write_roles = ADMINS
 
     def perform_destroy(self, instance: PartnerAuthorization) -> None:
-        territory_services.delete_authorization(instance)
+        delete_authorization(instance, acting=self.request.membership)
 
 
 # --- the rulebook ----------------------------------------------------------------------------
@@ -270,7 +283,7 @@ class RulebookVersionViewSet(GuardrailsViewSetMixin, TenantModelViewSet):
 
     def perform_destroy(self, instance: RulebookVersion) -> None:
         _refuse_published(instance)
-        delete_draft(instance)
+        delete_draft(instance, acting=self.request.membership)
 
     @extend_schema(request=None, responses={200: LintReportSerializer})
     @action(detail=True, methods=["post"])
@@ -307,7 +320,9 @@ class RulebookVersionViewSet(GuardrailsViewSetMixin, TenantModelViewSet):
         body.is_valid(raise_exception=True)
         try:
             publish(
-                version, user=request.user, effective_at=body.validated_data.get("effective_at")
+                version,
+                acting=request.membership,
+                effective_at=body.validated_data.get("effective_at"),
             )
         except (PublishRefused, VersionLocked):
             raise  # their own 409s (handle_exception)
@@ -321,7 +336,7 @@ class RulebookVersionViewSet(GuardrailsViewSetMixin, TenantModelViewSet):
     def simulate(self, request: Request, pk: str | None = None) -> Response:
         """Start simulating the version against every account and all open pipeline, compared
         with the active version. Follow it at `/api/v1/simulations/{id}/`."""
-        simulation = start_simulation(self.get_object(), user=request.user)
+        simulation = start_simulation(self.get_object(), acting=request.membership)
         return Response(
             SimulationSerializer(simulation, context=self.get_serializer_context()).data,
             status=status.HTTP_202_ACCEPTED,
@@ -356,9 +371,14 @@ class RulebookSettingsView(GuardrailsAPIMixin, TenantAPIView):
         body = RulebookSettingsSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         if "exception_review_hours" in body.validated_data:
-            rulebook = get_rulebook(request.tenant)
-            rulebook.exception_review_hours = body.validated_data["exception_review_hours"]
-            rulebook.save(update_fields=["exception_review_hours", "updated_at"])
+            try:
+                set_review_hours(
+                    request.tenant,
+                    body.validated_data["exception_review_hours"],
+                    acting=request.membership,
+                )
+            except DjangoValidationError as exc:
+                raise invalid(exc) from None
         return Response(RulebookSettingsSerializer(self._data(request)).data)
 
 
@@ -611,9 +631,7 @@ class RuleExceptionViewSet(GuardrailsViewSetMixin, TenantReadOnlyViewSet):
         body = ExceptionRequestSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         try:
-            exception = exception_workflow.request_exception(
-                request.membership, **body.validated_data
-            )
+            exception = request_exception(acting=request.membership, **body.validated_data)
         except DjangoValidationError as exc:
             raise invalid(exc) from None
         return Response(self.get_serializer(exception).data, status=status.HTTP_201_CREATED)
@@ -624,9 +642,9 @@ class RuleExceptionViewSet(GuardrailsViewSetMixin, TenantReadOnlyViewSet):
         body.is_valid(raise_exception=True)
         self._pending(exception)
         try:
-            exception = exception_workflow.review_exception(
+            exception = review_exception(
                 exception,
-                user=request.user,
+                acting=request.membership,
                 approve=approve,
                 comment=body.validated_data.get("comment", ""),
             )
@@ -655,7 +673,7 @@ class RuleExceptionViewSet(GuardrailsViewSetMixin, TenantReadOnlyViewSet):
             raise exceptions.PermissionDenied("Only the requester withdraws a request.")
         self._pending(exception)
         try:
-            exception = exception_workflow.withdraw_exception(exception, user=request.user)
+            exception = withdraw_exception(exception, acting=request.membership)
         except DjangoValidationError as exc:
             raise self._state(exc) from None
         return Response(self.get_serializer(exception).data)

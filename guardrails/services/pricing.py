@@ -9,7 +9,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,13 +16,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Account, ProductLine, Tier
+from core.acting import action
 from guardrails.choices import ExceptionKind, ExceptionStatus
 from guardrails.models import DiscountLeakage, PricingCorridor, RulebookVersion, RuleException
 from guardrails.services.versions import active_version, lock_draft
 from pipeline.choices import Outcome as StageOutcome
 from pipeline.choices import Route
 from pipeline.models import Opportunity, OpportunityLine
+from tenancy.acting import Acting
 from tenancy.choices import PartnerTier
+from tenancy.models import Tenant
 
 __all__ = [
     "CorridorIndex",
@@ -36,9 +38,14 @@ __all__ = [
 ]
 
 
+@action
 @transaction.atomic
 def save_corridor(
-    version: RulebookVersion, data: dict, *, corridor: PricingCorridor | None = None
+    version: RulebookVersion,
+    data: dict,
+    *,
+    corridor: PricingCorridor | None = None,
+    acting: Acting,
 ) -> PricingCorridor:
     version = lock_draft(version)
     errors: dict[str, str] = {}
@@ -97,8 +104,9 @@ def save_corridor(
     return corridor
 
 
+@action
 @transaction.atomic
-def delete_corridor(corridor: PricingCorridor) -> None:
+def delete_corridor(corridor: PricingCorridor, *, acting: Acting) -> None:
     lock_draft(corridor.version)
     corridor.delete()
 
@@ -176,7 +184,7 @@ def verdict(
 
 
 def check_discount(
-    tenant: Any,
+    tenant: Tenant,
     *,
     product_line: ProductLine,
     route: str,
@@ -208,7 +216,10 @@ def check_discount(
     return verdict(corridor, Decimal(discount_pct), exception)
 
 
-def record_leakage(tenant: Any, opportunity_ids: Iterable[int] | None = None) -> int:
+@action
+def record_leakage(
+    tenant: Tenant, opportunity_ids: Iterable[int] | None = None, *, acting: Acting
+) -> int:
     """Record (or clear) leakage for the lines of the given opportunities (or all): discounts
     above the corridor without an approved exception, as revenue given away."""
     version = active_version(tenant)

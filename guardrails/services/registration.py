@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account, ProductLine
+from core.acting import action
 from guardrails.choices import RequiredField
 from guardrails.engine import (
     CompiledRulebook,
@@ -21,6 +22,7 @@ from guardrails.engine import (
 )
 from guardrails.models import RegistrationCriteria, RulebookVersion
 from guardrails.services.versions import lock_draft
+from tenancy.acting import Acting
 from tenancy.choices import PartnerTier
 from tenancy.models import Partner
 
@@ -34,8 +36,9 @@ CRITERIA_NUMBERS = {
 }
 
 
+@action
 @transaction.atomic
-def save_criteria(version: RulebookVersion, data: dict) -> RegistrationCriteria:
+def save_criteria(version: RulebookVersion, data: dict, *, acting: Acting) -> RegistrationCriteria:
     version = lock_draft(version)
     criteria = RegistrationCriteria.objects.filter(version=version).first() or (
         RegistrationCriteria(tenant=version.tenant, version=version)

@@ -22,11 +22,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ProductLine
+from core.acting import action
 from guardrails.choices import VersionStatus
 from guardrails.models import PartnerAuthorization, RouteRule, Territory, TerritoryArea
 from guardrails.services.decisions import recompute_tenant
+from tenancy.acting import Acting
 from tenancy.choices import PartnerStatus
-from tenancy.models import Partner
+from tenancy.models import Partner, Tenant
 
 __all__ = [
     "archive_territory",
@@ -208,9 +210,11 @@ def _territory_fields(data: Mapping[str, Any], territory: Territory | None) -> d
     return clean
 
 
+@action
 def save_territory(
-    tenant: Any,
+    tenant: Tenant,
     *,
+    acting: Acting,
     data: Mapping[str, Any],
     areas: Iterable[Mapping[str, Any]],
     territory: Territory | None = None,
@@ -267,7 +271,8 @@ def _replace_areas(territory: Territory, rows: list[dict]) -> None:
             TerritoryArea.objects.create(tenant_id=territory.tenant_id, territory=territory, **row)
 
 
-def archive_territory(territory: Territory) -> Territory:
+@action
+def archive_territory(territory: Territory, *, acting: Acting) -> Territory:
     """Archive: the territory stops matching any account; its authorizations stay on record.
     Rules that still name it are flagged by lint."""
     if territory.archived_at is None:
@@ -278,7 +283,8 @@ def archive_territory(territory: Territory) -> Territory:
     return territory
 
 
-def restore_territory(territory: Territory) -> Territory:
+@action
+def restore_territory(territory: Territory, *, acting: Acting) -> Territory:
     if territory.archived_at is not None:
         with transaction.atomic():
             territory.archived_at = None
@@ -290,7 +296,7 @@ def restore_territory(territory: Territory) -> Territory:
 # --- partner authorizations ----------------------------------------------------------------------
 
 
-def _in_tenant(model: type, value: Any, tenant: Any, label: str) -> Any:
+def _in_tenant(model: type, value: Any, tenant: Tenant, label: str) -> Any:
     """`value` (an instance or an id) as a row of `model` in the tenant, else ValidationError."""
     if value is None or value == "":
         return None
@@ -319,8 +325,13 @@ def _date(value: Any, label: str) -> dt.date | None:
         raise ValidationError({label: f"{value!r} is not a date (YYYY-MM-DD)"}) from None
 
 
+@action
 def save_authorization(
-    tenant: Any, data: Mapping[str, Any], *, authorization: PartnerAuthorization | None = None
+    tenant: Tenant,
+    data: Mapping[str, Any],
+    *,
+    acting: Acting,
+    authorization: PartnerAuthorization | None = None,
 ) -> PartnerAuthorization:
     """Create or update an authorization: `data` has partner, territory, product_line (empty:
     every line), valid_from, valid_until (empty: open-ended); instances or ids. The partner must
@@ -395,7 +406,8 @@ def save_authorization(
     return authorization
 
 
-def delete_authorization(authorization: PartnerAuthorization) -> None:
+@action
+def delete_authorization(authorization: PartnerAuthorization, *, acting: Acting) -> None:
     tenant = authorization.tenant
     with transaction.atomic():
         authorization.delete()
@@ -405,7 +417,7 @@ def delete_authorization(authorization: PartnerAuthorization) -> None:
 # --- stored decisions ----------------------------------------------------------------------------
 
 
-def _recompute_on_commit(tenant: Any) -> None:
+def _recompute_on_commit(tenant: Tenant) -> None:
     """Territories and authorizations feed every stored route decision: once the change is
     committed, the tenant's decisions are recomputed in the background (a large tenant takes
     seconds; without a broker the task runs at once)."""

@@ -25,6 +25,7 @@ from guardrails.models import (
     TerritoryArea,
 )
 from guardrails.plain import describe_rule
+from guardrails.services.decisions import RECOMPUTE
 from guardrails.services.lint import lint
 from guardrails.services.simulation import run_simulation
 from guardrails.services.versions import active_version
@@ -174,7 +175,7 @@ def _check_draft(tenant):
         assert lint(draft).ok
 
         simulation = Simulation.objects.create(tenant=tenant, version=draft)
-        simulation = run_simulation(simulation.pk)
+        simulation = run_simulation(simulation.pk, acting=RECOMPUTE)
         assert simulation.status == "done"
         assert simulation.summary["accounts"] == Account.objects.count()
         assert simulation.summary["moved_accounts"] > 0

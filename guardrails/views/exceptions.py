@@ -167,7 +167,10 @@ def exception_review(request: HttpRequest, pk: int) -> HttpResponse:
         approve = form.cleaned_data["decision"] == "approve"
         try:
             done = review_exception(
-                exc, user=request.user, approve=approve, comment=form.cleaned_data["comment"]
+                exc,
+                acting=request.membership,
+                approve=approve,
+                comment=form.cleaned_data["comment"],
             )
         except ValidationError as error:
             if not hasattr(error, "error_dict"):
@@ -242,7 +245,7 @@ def exception_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             exc = request_exception(
-                membership,
+                acting=membership,
                 kind=data["kind"],
                 account=data["account"],
                 opportunity=data.get("opportunity"),
@@ -284,7 +287,7 @@ def exception_new(request: HttpRequest) -> HttpResponse:
 def exception_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     exc = _exception(request, pk)
     try:
-        withdraw_exception(exc, user=request.user)
+        withdraw_exception(exc, acting=request.membership)
     except (ValidationError, PermissionDenied) as error:
         text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         messages.error(request, f"Exception #{exc.pk} was not withdrawn: {text}")

@@ -62,6 +62,7 @@ from guardrails.services.versions import (
     create_draft,
     delete_draft,
     get_rulebook,
+    set_review_hours,
     update_draft,
 )
 from tenancy.choices import PartnerTier
@@ -255,23 +256,25 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def rulebook_settings(request: HttpRequest) -> HttpResponse:
-    rulebook = get_rulebook(request.tenant)
     form = ReviewHoursForm(request.POST)
-    if not form.is_valid():
-        problems = [f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items()]
-        return _refused(request, None, problems, 400)
-    hours = form.cleaned_data["exception_review_hours"]
-    rulebook.exception_review_hours = hours
-    rulebook.save(update_fields=["exception_review_hours", "updated_at"])
-    messages.success(request, f"Exception requests are now escalated after {hours} hours.")
-    return redirect("console:rulebook", request.tenant.slug)
+    if form.is_valid():
+        hours = form.cleaned_data["exception_review_hours"]
+        try:
+            set_review_hours(request.tenant, hours, acting=request.membership)
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, f"Exception requests are now escalated after {hours} hours.")
+            return redirect("console:rulebook", request.tenant.slug)
+    problems = [f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items()]
+    return _refused(request, None, problems, 400)
 
 
 @require_POST
 def new_draft(request: HttpRequest) -> HttpResponse:
     """A new draft, a copy of the active version (empty when none is active yet)."""
     try:
-        draft = create_draft(request.tenant, user=request.user)
+        draft = create_draft(request.tenant, acting=request.membership)
     except ValidationError as exc:
         return _refused(request, None, _messages(exc), 400)
     based = f", a copy of version {draft.based_on.number}" if draft.based_on_id else ""
@@ -286,7 +289,7 @@ def copy_version(request: HttpRequest, version_id: int) -> HttpResponse:
     try:
         draft = create_draft(
             request.tenant,
-            user=request.user,
+            acting=request.membership,
             copy_from=source,
             summary=f"Copy of version {source.number}",
         )
@@ -390,7 +393,7 @@ def edit_summary(request: HttpRequest, version_id: int) -> HttpResponse:
     form = SummaryForm(request.POST)
     if form.is_valid():
         try:
-            update_draft(version, summary=form.cleaned_data["summary"])
+            update_draft(version, summary=form.cleaned_data["summary"], acting=request.membership)
         except VersionLocked:
             return _locked(request, version)
         except ValidationError as exc:
@@ -408,7 +411,7 @@ def delete_version(request: HttpRequest, version_id: int) -> HttpResponse:
         return _locked(request, version)
     number = version.number
     try:
-        delete_draft(version)
+        delete_draft(version, acting=request.membership)
     except VersionLocked:
         return _locked(request, version)
     except ValidationError as exc:
@@ -427,7 +430,9 @@ def publish_version(request: HttpRequest, version_id: int) -> HttpResponse:
         return _render_version(request, version, publish_form=form, status=400)
     try:
         published = publish(
-            version, user=request.user, effective_at=form.cleaned_data.get("effective_at")
+            version,
+            acting=request.membership,
+            effective_at=form.cleaned_data.get("effective_at"),
         )
     except PublishRefused as exc:
         version.refresh_from_db()
@@ -462,7 +467,7 @@ def _tz(tenant: Any) -> Any:
 def simulate_version(request: HttpRequest, version_id: int) -> HttpResponse:
     version = _version(request, version_id)
     try:
-        simulation = start_simulation(version, user=request.user)
+        simulation = start_simulation(version, acting=request.membership)
     except ValidationError as exc:
         return _refused(request, version, _messages(exc), 400)
     return redirect("console:rulebook-simulation", request.tenant.slug, simulation.pk)
@@ -495,7 +500,7 @@ def _rule_page(
         if saving and not problems and form.is_valid():
             data = _rule_data(form.cleaned_data, conditions_of(rows))
             try:
-                saved = save_rule(version, data, rule=rule)
+                saved = save_rule(version, data, rule=rule, acting=request.membership)
             except VersionLocked:
                 return _locked(request, version)
             except ValidationError as exc:
@@ -585,7 +590,7 @@ def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
         return _locked(request, version)
     label = f"#{rule.position} “{rule.name}”"
     try:
-        delete_rule(rule)
+        delete_rule(rule, acting=request.membership)
     except VersionLocked:
         return _locked(request, version)
     except ValidationError as exc:
@@ -605,7 +610,7 @@ def rule_move(request: HttpRequest, rule_id: int) -> HttpResponse:
         return _refused(request, version, ["Move a rule “up” or “down”."], 400)
     target = rule.position - 1 if direction == "up" else rule.position + 1
     try:
-        move_rule(rule, target)
+        move_rule(rule, target, acting=request.membership)
     except VersionLocked:
         return _locked(request, version)
     except ValidationError as exc:
@@ -627,7 +632,12 @@ def _corridor_page(
         form = CorridorForm(request.POST, choices=choices)
         if form.is_valid():
             try:
-                save_corridor(version, dict(form.cleaned_data), corridor=corridor)
+                save_corridor(
+                    version,
+                    dict(form.cleaned_data),
+                    corridor=corridor,
+                    acting=request.membership,
+                )
             except VersionLocked:
                 return _locked(request, version)
             except ValidationError as exc:
@@ -672,7 +682,7 @@ def corridor_delete(request: HttpRequest, corridor_id: int) -> HttpResponse:
     if not version.is_draft:
         return _locked(request, version)
     try:
-        delete_corridor(corridor)
+        delete_corridor(corridor, acting=request.membership)
     except VersionLocked:
         return _locked(request, version)
     except ValidationError as exc:
@@ -693,7 +703,7 @@ def criteria_edit(request: HttpRequest, version_id: int) -> HttpResponse:
         form = CriteriaForm(request.POST, choices=choices)
         if form.is_valid():
             try:
-                save_criteria(version, dict(form.cleaned_data))
+                save_criteria(version, dict(form.cleaned_data), acting=request.membership)
             except VersionLocked:
                 return _locked(request, version)
             except ValidationError as exc:

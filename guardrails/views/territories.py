@@ -137,7 +137,11 @@ def _territory_form_page(request: HttpRequest, territory: Territory | None) -> H
         areas = [f.area for f in formset.forms if f.area is not None]
         try:
             saved = save_territory(
-                request.tenant, data=form.cleaned_data, areas=areas, territory=territory
+                request.tenant,
+                data=form.cleaned_data,
+                areas=areas,
+                territory=territory,
+                acting=request.membership,
             )
         except ValidationError as exc:
             area_errors = attach_errors(form, exc)
@@ -168,7 +172,7 @@ def territory_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def territory_archive(request: HttpRequest, pk: int) -> HttpResponse:
     territory = _get(Territory.objects.visible_to(request.membership), pk)
-    archive_territory(territory)
+    archive_territory(territory, acting=request.membership)
     messages.success(
         request,
         f"Territory “{territory.name}” archived: it no longer matches any account. "
@@ -180,7 +184,7 @@ def territory_archive(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def territory_restore(request: HttpRequest, pk: int) -> HttpResponse:
     territory = _get(Territory.objects.visible_to(request.membership), pk)
-    restore_territory(territory)
+    restore_territory(territory, acting=request.membership)
     messages.success(request, f"Territory “{territory.name}” is active again.")
     return redirect("console:territory", request.tenant.slug, territory.pk)
 
@@ -247,7 +251,10 @@ def _authorization_form_page(
     if request.method == "POST" and form.is_valid():
         try:
             saved = save_authorization(
-                request.tenant, form.cleaned_data, authorization=authorization
+                request.tenant,
+                form.cleaned_data,
+                authorization=authorization,
+                acting=request.membership,
             )
         except ValidationError as exc:
             attach_errors(form, exc)
@@ -280,7 +287,7 @@ def authorization_delete(request: HttpRequest, pk: int) -> HttpResponse:
         "partner", "territory"
     )
     authorization = _get(rows, pk)
-    delete_authorization(authorization)
+    delete_authorization(authorization, acting=request.membership)
     messages.success(
         request,
         f"Authorization of {authorization.partner.name} for {authorization.territory.name} "
