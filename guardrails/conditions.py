@@ -32,6 +32,7 @@ from accounts.choices import EmployeeBand, RevenueBand, ServiceNeed
 __all__ = [
     "BANDS",
     "FIELDS",
+    "MAX_CONDITIONS",
     "OWNER_KINDS",
     "Domain",
     "FieldSpec",
@@ -45,6 +46,8 @@ BANDS: dict[str, list[str]] = {
     "revenue_band": list(RevenueBand.values),
 }
 OWNER_KINDS = ("none", "direct", "partner")
+# A rule has at most this many conditions (console and API alike: `validate_conditions`).
+MAX_CONDITIONS = 30
 
 
 @dataclass(frozen=True)
@@ -259,6 +262,11 @@ def validate_conditions(tenant: Any, conditions: Any, *, rule_label: str) -> lis
         return []
     if not isinstance(conditions, list):
         raise ValidationError(f"{rule_label}: conditions must be a list.")
+    if len(conditions) > MAX_CONDITIONS:
+        raise ValidationError(
+            f"{rule_label}: a rule has at most {MAX_CONDITIONS} conditions.",
+            code="too_many_conditions",
+        )
     refs = _Refs(tenant)
     errors, clean = [], []
     for number, condition in enumerate(conditions, start=1):

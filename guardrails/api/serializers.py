@@ -20,11 +20,12 @@ from rest_framework.exceptions import NotFound
 from accounts.api.serializers import EXTERNAL, TermKey
 from accounts.models import Account, ProductLine, Tier
 from core.api.fields import MAX_ID, InTenant, context_membership
-from core.api.serializers import TenantModelSerializer
+from core.api.serializers import ModelValidatedSerializer, TenantModelSerializer
 from guardrails import plain
 from guardrails.api.errors import VersionLockedError, invalid
 from guardrails.api.fields import NamedChoiceField
 from guardrails.choices import ExceptionKind, Outcome, RequiredField, VersionStatus
+from guardrails.conditions import MAX_CONDITIONS
 from guardrails.models import (
     ROUTE_DECISION_FIELDS,
     AccountRoute,
@@ -33,6 +34,7 @@ from guardrails.models import (
     PricingCorridor,
     RegistrationCriteria,
     RouteRule,
+    Rulebook,
     RulebookVersion,
     RuleException,
     SimulatedMove,
@@ -43,6 +45,7 @@ from guardrails.models import (
 from guardrails.redact import NOTHING, Redactor
 from guardrails.services import territories
 from guardrails.services.errors import VersionLocked
+from guardrails.services.exception_requests import COMMENT_MAX, JUSTIFICATION_MAX
 from guardrails.services.pricing import delete_corridor, save_corridor
 from guardrails.services.registration import save_criteria
 from guardrails.services.rules import RULE_KEYS, replace_rules
@@ -74,7 +77,6 @@ __all__ = [
 ]
 
 MAX_RULES = 1000
-MAX_CONDITIONS = 50
 LINES = ("external_id", "code")
 
 
@@ -135,7 +137,8 @@ class TerritorySerializer(RedactedForPartners, TenantModelSerializer):
     areas = TerritoryAreaSerializer(
         many=True,
         required=False,
-        max_length=500,
+        max_length=territories.MAX_AREAS,
+        error_messages={"max_length": territories.TOO_MANY_AREAS},
         help_text="The whole list of areas: countries, regions (ISO 3166-2) and postal codes. "
         "`postal_from` alone is a prefix; with `postal_to` an inclusive range.",
     )
@@ -192,6 +195,9 @@ class TerritoryRef(InTenant):
 
 
 class PartnerAuthorizationSerializer(TenantModelSerializer):
+    """An authorization; its rules (dates in order, no overlap, an active partner) are
+    `guardrails.services.territories.save_authorization`'s, as in the console."""
+
     partner = InTenant(Partner, natural_keys=EXTERNAL)
     territory = TerritoryRef()
     product_line = InTenant(
@@ -236,16 +242,6 @@ class PartnerAuthorizationSerializer(TenantModelSerializer):
         today = timezone.localdate()
         return obj.valid_from <= today and (obj.valid_until is None or obj.valid_until >= today)
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs = super().validate(attrs)
-        start = attrs.get("valid_from", getattr(self.instance, "valid_from", None))
-        end = attrs.get("valid_until", getattr(self.instance, "valid_until", None))
-        if start and end and end < start:
-            raise serializers.ValidationError(
-                {"valid_until": ["The end date comes before the start date."]}
-            )
-        return attrs
-
 
 # --- the rulebook ----------------------------------------------------------------------------
 
@@ -276,9 +272,9 @@ class RouteRuleSerializer(serializers.ModelSerializer):
 
     conditions = serializers.ListField(
         child=serializers.DictField(),
-        max_length=MAX_CONDITIONS,
         required=False,
-        help_text='All must hold: [{"field": "country", "op": "in", "value": ["DE"]}, ...].',
+        help_text='All must hold: [{"field": "country", "op": "in", "value": ["DE"]}, ...]; '
+        f"at most {MAX_CONDITIONS}.",
     )
     outcome = NamedChoiceField(Outcome, "RouteOutcomeEnum")
     target_team = InTenant(Team, natural_keys=EXTERNAL, required=False, allow_null=True)
@@ -327,7 +323,9 @@ class PricingCorridorListSerializer(serializers.ListSerializer):
         return [self.child.to_representation(c) for c in corridors]
 
 
-class PricingCorridorSerializer(serializers.ModelSerializer):
+class PricingCorridorSerializer(ModelValidatedSerializer):
+    """A corridor; the rules about it are the model's (`PricingCorridor.clean`)."""
+
     product_line = InTenant(ProductLine, natural_keys=LINES)
     route = NamedChoiceField(Route, "RouteEnum")
     tier = TermKey(Tier, required=False, allow_null=True, help_text="Empty: every tier.")
@@ -359,17 +357,6 @@ class PricingCorridorSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id"]
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["min_discount"] > attrs["max_discount"]:
-            raise serializers.ValidationError(
-                {"max_discount": ["The maximum discount is below the minimum."]}
-            )
-        if attrs.get("partner_tier") and attrs["route"] != Route.PARTNER:
-            raise serializers.ValidationError(
-                {"partner_tier": ["Only corridors of the partner route have a partner tier."]}
-            )
-        return attrs
-
 
 class RegistrationCriteriaSerializer(serializers.ModelSerializer):
     eligible_product_lines = serializers.ListField(
@@ -387,9 +374,6 @@ class RegistrationCriteriaSerializer(serializers.ModelSerializer):
     min_amount = serializers.DecimalField(
         max_digits=16, decimal_places=2, min_value=Decimal(0), required=False
     )
-    protection_days = serializers.IntegerField(min_value=1, max_value=3650, required=False)
-    max_extensions = serializers.IntegerField(min_value=0, max_value=20, required=False)
-    extension_days = serializers.IntegerField(min_value=1, max_value=3650, required=False)
 
     class Meta:
         model = RegistrationCriteria
@@ -644,11 +628,6 @@ class CorridorCheckSerializer(serializers.Serializer):
                     {"partner_tier": [f"You can check your own partner tier ({own}) only."]}
                 )
             attrs["partner_tier"] = own
-        opportunity, account = attrs.get("opportunity"), attrs.get("account")
-        if opportunity is not None and account is not None and opportunity.account_id != account.pk:
-            raise serializers.ValidationError(
-                {"opportunity": ["This opportunity belongs to another account."]}
-            )
         return attrs
 
 
@@ -756,12 +735,16 @@ class ExceptionRequestSerializer(serializers.Serializer):
         allow_null=True,
         help_text="The discount (percent) asked for; required for a discount exception.",
     )
-    justification = serializers.CharField(max_length=4000)
+    justification = serializers.CharField(help_text=f"At most {JUSTIFICATION_MAX} characters.")
     ends_on = serializers.DateField(help_text="After today, at most a year out.")
 
 
 class ExceptionReviewSerializer(serializers.Serializer):
-    comment = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text=f"At most {COMMENT_MAX} characters; required to deny.",
+    )
 
 
 # --- what the rules decided ------------------------------------------------------------------
@@ -918,11 +901,17 @@ class LintReportSerializer(serializers.Serializer):
     warnings = LintFindingSerializer(many=True)
 
 
-class RulebookSettingsSerializer(serializers.Serializer):
+class RulebookSettingsSerializer(serializers.ModelSerializer):
+    """The rulebook's settings; the review hours' limits are the model's validators."""
+
     active_version = serializers.IntegerField(read_only=True, allow_null=True)
     active_version_number = serializers.IntegerField(read_only=True, allow_null=True)
-    exception_review_hours = serializers.IntegerField(
-        min_value=1,
-        max_value=24 * 90,
-        help_text="Exception requests not reviewed within this many hours are escalated.",
-    )
+
+    class Meta:
+        model = Rulebook
+        fields = ["active_version", "active_version_number", "exception_review_hours"]
+        extra_kwargs = {
+            "exception_review_hours": {
+                "help_text": "Exception requests not reviewed within this many hours are escalated."
+            }
+        }

@@ -72,8 +72,6 @@ def save_corridor(
     partner_tier = data.get("partner_tier") or ""
     if partner_tier and partner_tier not in PartnerTier.values:
         errors["partner_tier"] = f"Expected one of {', '.join(PartnerTier.values)}."
-    if partner_tier and route != Route.PARTNER:
-        errors["partner_tier"] = "A partner tier only applies to the partner route."
     bounds = {}
     for key in ("min_discount", "max_discount"):
         try:
@@ -82,8 +80,12 @@ def save_corridor(
                 raise ValueError
         except Exception:
             errors[key] = "A percentage between 0 and 100."
-    if not errors and bounds["min_discount"] > bounds["max_discount"]:
-        errors["max_discount"] = "The maximum discount is below the minimum."
+    row = PricingCorridor(route=route, partner_tier=partner_tier, **bounds)
+    try:
+        row.clean()  # the rules about one corridor (PricingCorridor.clean)
+    except ValidationError as exc:
+        for key, messages in exc.message_dict.items():
+            errors.setdefault(key, messages[0])
     if not errors:
         clash = PricingCorridor.objects.filter(
             version=version, product_line=line, route=route, tier=tier, partner_tier=partner_tier
@@ -196,7 +198,10 @@ def check_discount(
     version: RulebookVersion | None = None,
 ) -> CorridorVerdict:
     """Is this discount inside its corridor, and by how much is it outside? An approved, unexpired
-    discount exception for the opportunity and product line allows up to its discount."""
+    discount exception for the opportunity and product line allows up to its discount. Refused
+    (ValidationError) when the opportunity is not the account's."""
+    if opportunity is not None and account is not None and opportunity.account_id != account.pk:
+        raise ValidationError({"opportunity": "This opportunity belongs to another account."})
     version = version or active_version(tenant)
     if account is not None and tier is None:
         tier = account.tier

@@ -41,6 +41,7 @@ __all__ = [
 
 AREA_FIELDS = ("country", "region", "postal_from", "postal_to")
 MAX_AREAS = 500
+TOO_MANY_AREAS = f"a territory has at most {MAX_AREAS} areas"
 POSTAL_MAX = 20
 _POSTAL = re.compile(r"^[A-Z0-9-]+$")
 _SPACES = re.compile(r"\s+")
@@ -119,7 +120,7 @@ def _area_rows(areas: list) -> list[dict]:
     if not areas:
         raise ValidationError({"areas": "a territory needs at least one area (a country)"})
     if len(areas) > MAX_AREAS:
-        raise ValidationError({"areas": f"a territory has at most {MAX_AREAS} areas"})
+        raise ValidationError({"areas": TOO_MANY_AREAS})
     rows: list[dict] = []
     problems: list[str] = []
     seen: dict[tuple, int] = {}

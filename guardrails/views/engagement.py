@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -38,29 +38,12 @@ from guardrails.plain import condition_phrase, corridors_for, published_rules_fo
 from guardrails.redact import Redactor, redactor_for
 from guardrails.services.exception_requests import can_request, effective_exceptions
 from tenancy.choices import PartnerTier
+from tenancy.requests import DoorRequest
 
-__all__ = ["account_route_section", "register", "rules_of_engagement"]
+__all__ = ["account_route_section", "rules_of_engagement"]
 
 # Conditions whose values name the manufacturer's internal lists, teams or other partners.
 HIDDEN_FOR_PARTNERS = {"target_list", "owner_partner", "owner_team"}
-
-
-def register() -> None:
-    from accounts.views import AccountSection, register_account_section
-    from tenancy.navigation import Page, register_pages
-
-    for door in ("sales", "portal"):
-        register_pages(
-            door,
-            Page(
-                "engagement/",
-                rules_of_engagement,
-                "engagement",
-                nav="Rules of engagement",
-                order=40,
-            ),
-        )
-    register_account_section(AccountSection("route", account_route_section, order=5))
 
 
 def _active_version() -> RulebookVersion | None:
@@ -89,7 +72,7 @@ def _criteria(version: RulebookVersion | None) -> dict[str, Any] | None:
     }
 
 
-def rules_of_engagement(request: HttpRequest) -> HttpResponse:
+def rules_of_engagement(request: DoorRequest) -> HttpResponse:
     membership = request.membership
     version = _active_version()
     redact = redactor_for(membership)
@@ -199,7 +182,7 @@ def _traces(explanation: Any) -> list[dict[str, Any]]:
     ]
 
 
-def account_route_section(request: HttpRequest, account: Account) -> str:
+def account_route_section(request: DoorRequest, account: Account) -> str:
     """The stored route of the account, and why, rule by rule."""
     membership = request.membership
     partner_id = membership.partner_id if membership.is_partner_user else None
