@@ -19,6 +19,7 @@ which lint decides whether one rule shadows another or a rule contradicts itself
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -209,7 +210,7 @@ def _normalise(condition: Any, refs: _Refs) -> dict:
         raise ValueError(f"unknown key(s) {', '.join(sorted(unknown_keys))}")
     field = condition.get("field")
     spec = FIELDS.get(field) if isinstance(field, str) else None
-    if spec is None:
+    if spec is None or not isinstance(field, str):
         raise ValueError(f"unknown field {field!r}; expected one of {', '.join(FIELDS)}")
     op = condition.get("op")
     if op not in spec.ops:
@@ -463,6 +464,13 @@ _BUILDERS = {
 # --- reasoning about domains (lint) -------------------------------------------------------------
 
 
+def _range(domain: Domain) -> tuple[float, float]:
+    """A range domain's bounds; an open end is infinite."""
+    low = domain.low if domain.low is not None else -math.inf
+    high = domain.high if domain.high is not None else math.inf
+    return low, high
+
+
 def implies(a: Domain, b: Domain) -> bool:
     """Every subject admitted by `a` is admitted by `b` (same field)."""
     if a.field != b.field:
@@ -470,7 +478,8 @@ def implies(a: Domain, b: Domain) -> bool:
     if a.exact is not None or b.exact is not None:
         return a.exact == b.exact
     if a.low is not None or b.low is not None:
-        return b.low <= a.low and a.high <= b.high
+        (a_low, a_high), (b_low, b_high) = _range(a), _range(b)
+        return b_low <= a_low and a_high <= b_high
     kind = FIELDS[a.field].kind
     if kind == "scalar":
         if a.positive and b.positive:
@@ -500,7 +509,8 @@ def contradicts(a: Domain, b: Domain) -> bool:
     if a.exact is not None or b.exact is not None:
         return a.exact != b.exact
     if a.low is not None or b.low is not None:
-        return max(a.low, b.low) > min(a.high, b.high)
+        (a_low, a_high), (b_low, b_high) = _range(a), _range(b)
+        return max(a_low, b_low) > min(a_high, b_high)
     kind = FIELDS[a.field].kind
     if kind == "scalar":
         if a.positive and b.positive:

@@ -199,6 +199,7 @@ def desk():
                 recall_after_minutes=RECALL,
             )
         acting = membership_for(admin, tenant)
+        assert acting is not None
         draft = create_draft(tenant, acting=acting)
         save_rule(
             draft,

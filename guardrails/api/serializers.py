@@ -8,8 +8,9 @@ teams and no other partner anywhere.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -51,7 +52,7 @@ from guardrails.services.registration import save_criteria
 from guardrails.services.rules import RULE_KEYS, replace_rules
 from guardrails.services.versions import create_draft, update_draft
 from pipeline.choices import Route
-from pipeline.models import Opportunity
+from pipeline.models import Opportunity, OpportunityLine
 from tenancy.choices import PartnerTier
 from tenancy.models import Partner, Team
 
@@ -80,17 +81,17 @@ MAX_RULES = 1000
 LINES = ("external_id", "code")
 
 
-def _partner_user(context: dict) -> Any:
+def _partner_user(context: Mapping[str, Any]) -> Any:
     """The caller's membership when it is a partner user's, else None."""
-    membership = context_membership(context)
+    membership = context_membership(cast(dict, context))  # DRF hands a dict
     return membership if membership is not None and membership.is_partner_user else None
 
 
-def _redactor(context: dict) -> Redactor:
+def _redactor(context: Mapping[str, Any]) -> Redactor:
     return context.get("redactor") or NOTHING
 
 
-class RedactedForPartners:
+class RedactedForPartners(serializers.BaseSerializer):
     """Texts the manufacturer wrote (names, summaries, rationales) reach partner users without
     the names of other partners, of teams and of target lists."""
 
@@ -104,9 +105,9 @@ class RedactedForPartners:
 HIDDEN_RULE = "A rule about another partner"
 
 
-def readable_rules(context: dict, membership: Any, version_id: int) -> set[int]:
+def readable_rules(context: Mapping[str, Any], membership: Any, version_id: int) -> set[int]:
     """Ids of the rules of a version that a partner user may read, cached in the context."""
-    cache = context.setdefault("readable_rules", {})
+    cache = cast(dict, context).setdefault("readable_rules", {})  # the view's dict
     if version_id not in cache:
         version = RulebookVersion.objects.filter(pk=version_id).first()
         cache[version_id] = (
@@ -137,7 +138,7 @@ class TerritorySerializer(RedactedForPartners, TenantModelSerializer):
     areas = TerritoryAreaSerializer(
         many=True,
         required=False,
-        max_length=territories.MAX_AREAS,
+        max_length=territories.MAX_AREAS,  # type: ignore[call-arg]  # to the ListSerializer
         error_messages={"max_length": territories.TOO_MANY_AREAS},
         help_text="The whole list of areas: countries, regions (ISO 3166-2) and postal codes. "
         "`postal_from` alone is a prefix; with `postal_to` an inclusive range.",
@@ -246,7 +247,16 @@ class PartnerAuthorizationSerializer(TenantModelSerializer):
 # --- the rulebook ----------------------------------------------------------------------------
 
 
-class RuleListSerializer(serializers.ListSerializer):
+class _ListOf(serializers.ListSerializer):
+    """A list serializer whose child is set (DRF's stubs allow None)."""
+
+    @property
+    def _child(self) -> serializers.BaseSerializer:
+        assert self.child is not None
+        return cast(serializers.BaseSerializer, self.child)
+
+
+class RuleListSerializer(_ListOf):
     """A version's rules with their plain-language sentences. Partner users get only the rules
     that bind them (guardrails.plain.published_rules_for), phrased for them."""
 
@@ -263,8 +273,8 @@ class RuleListSerializer(serializers.ListSerializer):
         else:
             names = plain.rule_names()
             texts = {r.pk: plain.describe_rule(r, names=names) for r in rules}
-        self.context["rule_texts"] = texts
-        return [self.child.to_representation(r) for r in rules]
+        cast(dict, self.context)["rule_texts"] = texts  # read by each rule's `plain`
+        return [self._child.to_representation(r) for r in rules]
 
 
 class RouteRuleSerializer(serializers.ModelSerializer):
@@ -309,7 +319,7 @@ class RouteRuleSerializer(serializers.ModelSerializer):
         return data
 
 
-class PricingCorridorListSerializer(serializers.ListSerializer):
+class PricingCorridorListSerializer(_ListOf):
     """Partner users see the partner route's corridors for their own partner tier only
     (guardrails.plain.corridors_for)."""
 
@@ -320,7 +330,7 @@ class PricingCorridorListSerializer(serializers.ListSerializer):
         if partner_user is not None and isinstance(version, RulebookVersion):
             readable = set(plain.corridors_for(partner_user, version).values_list("pk", flat=True))
             corridors = [c for c in corridors if c.pk in readable]
-        return [self.child.to_representation(c) for c in corridors]
+        return [self._child.to_representation(c) for c in corridors]
 
 
 class PricingCorridorSerializer(ModelValidatedSerializer):
@@ -405,7 +415,9 @@ class RulebookVersionSerializer(TenantModelSerializer):
 
     created_by = UserId()
     published_by = UserId()
-    based_on = serializers.PrimaryKeyRelatedField(read_only=True)
+    based_on: serializers.PrimaryKeyRelatedField[RulebookVersion] = (
+        serializers.PrimaryKeyRelatedField(read_only=True)
+    )
     status = NamedChoiceField(VersionStatus, "VersionStatusEnum", read_only=True)
     is_active = serializers.SerializerMethodField()
 
@@ -459,8 +471,12 @@ class RulebookVersionDetailSerializer(RulebookVersionSerializer):
         allow_null=True,
         help_text="Create the draft as a copy of this version (default: the active version).",
     )
-    rules = RouteRuleSerializer(many=True, required=False, max_length=MAX_RULES)
-    corridors = PricingCorridorSerializer(many=True, required=False, max_length=5000)
+    rules = RouteRuleSerializer(  # type: ignore[call-arg]  # max_length: to the ListSerializer
+        many=True, required=False, max_length=MAX_RULES
+    )
+    corridors = PricingCorridorSerializer(  # type: ignore[call-arg]  # as `rules`
+        many=True, required=False, max_length=5000
+    )
     criteria = CriteriaField(required=False, allow_null=True)
 
     class Meta(RulebookVersionSerializer.Meta):
@@ -797,7 +813,9 @@ class AccountRouteSerializer(serializers.ModelSerializer):
 
 class DiscountLeakageSerializer(serializers.ModelSerializer):
     opportunity = InTenant(Opportunity, read_only=True)
-    line = serializers.PrimaryKeyRelatedField(read_only=True)
+    line: serializers.PrimaryKeyRelatedField[OpportunityLine] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
     version = InTenant(RulebookVersion, read_only=True)
     corridor = InTenant(PricingCorridor, read_only=True)
     route = NamedChoiceField(Route, "RouteEnum", read_only=True)
@@ -897,7 +915,8 @@ class LintFindingSerializer(serializers.Serializer):
 
 class LintReportSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
-    errors = LintFindingSerializer(many=True)
+    # A field named like `Serializer.errors`: the metaclass takes declared fields off the class.
+    errors = LintFindingSerializer(many=True)  # type: ignore[assignment]
     warnings = LintFindingSerializer(many=True)
 
 

@@ -276,7 +276,7 @@ def request_exception(
             status=ExceptionStatus.PENDING,
         )
         same = (
-            same.filter(partner_id=membership.partner_id)
+            same.filter(partner=membership.partner)
             if membership.is_partner_user
             else same.filter(requested_by_id=membership.user_id)
         )

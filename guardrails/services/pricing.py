@@ -52,14 +52,14 @@ def save_corridor(
     line = data.get("product_line")
     if not isinstance(line, ProductLine):
         found = (
-            ProductLine.objects.filter(Q(code=str(line)) | Q(pk=int(line))).first()
+            ProductLine.objects.filter(Q(code=str(line)) | Q(pk=int(str(line)))).first()
             if str(line).isdigit() and len(str(line)) < 19
             else ProductLine.objects.filter(code=str(line or "")).first()
         )
         if found is None:
             errors["product_line"] = f"Unknown product line {line!r}."
         line = found
-    route = data.get("route")
+    route = str(data.get("route") or "")
     if route not in Route.values:
         errors["route"] = f"Expected one of {', '.join(Route.values)}."
     tier = data.get("tier")
@@ -180,7 +180,8 @@ def verdict(
     low, high = corridor.min_discount, corridor.max_discount
     outside = discount - high if discount > high else (discount - low if discount < low else 0)
     outside = Decimal(outside).quantize(Decimal("0.01"))
-    if outside > 0 and exception is not None and discount <= exception.requested_discount:
+    allowed = exception.requested_discount if exception is not None else None
+    if outside > 0 and allowed is not None and discount <= allowed:
         return CorridorVerdict(True, corridor, low, high, outside, exception)
     return CorridorVerdict(outside == 0, corridor, low, high, outside)
 
@@ -209,7 +210,7 @@ def check_discount(
         route = route or opportunity.route
         if tier is None:
             tier = opportunity.account.tier
-        if not partner_tier and opportunity.partner_id:
+        if not partner_tier and opportunity.partner is not None:
             partner_tier = opportunity.partner.tier
     corridor = CorridorIndex(version).find(
         product_line.pk, route, tier.pk if tier else None, partner_tier

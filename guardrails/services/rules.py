@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 
 from core import audit
@@ -43,13 +43,14 @@ RULE_KEYS = (
 )
 
 
-def _ref(model: type, value: Any, label: str, errors: dict) -> Any:
+def _ref(model: type[models.Model], value: Any, label: str, errors: dict) -> Any:
     if value in (None, ""):
         return None
     if isinstance(value, model):
         return value
     pk = str(value)
-    found = model.objects.filter(pk=int(pk)).first() if pk.isdigit() and len(pk) < 19 else None
+    rows = model._default_manager
+    found = rows.filter(pk=int(pk)).first() if pk.isdigit() and len(pk) < 19 else None
     if found is None:
         errors[label] = f"Unknown {model._meta.verbose_name} {value!r}."
     return found

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.models import ProductLine
 from core.acting import action
+from core.models import TenantOwned
 from guardrails.choices import VersionStatus
 from guardrails.models import PartnerAuthorization, RouteRule, Territory, TerritoryArea
 from guardrails.services.decisions import recompute_tenant
@@ -297,7 +298,7 @@ def restore_territory(territory: Territory, *, acting: Acting) -> Territory:
 # --- partner authorizations ----------------------------------------------------------------------
 
 
-def _in_tenant(model: type, value: Any, tenant: Tenant, label: str) -> Any:
+def _in_tenant(model: type[TenantOwned], value: Any, tenant: Tenant, label: str) -> Any:
     """`value` (an instance or an id) as a row of `model` in the tenant, else ValidationError."""
     if value is None or value == "":
         return None
@@ -307,7 +308,7 @@ def _in_tenant(model: type, value: Any, tenant: Tenant, label: str) -> Any:
         return value
     if isinstance(value, bool) or not str(value).isdigit() or len(str(value)) > 18:
         raise ValidationError({label: f"{value!r} is not a {label.replace('_', ' ')} id"})
-    found = model.objects.filter(tenant=tenant, pk=int(value)).first()
+    found = model._default_manager.filter(tenant=tenant, pk=int(value)).first()
     if found is None:
         raise ValidationError({label: f"no such {label.replace('_', ' ')} (#{value})"})
     return found

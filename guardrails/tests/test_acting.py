@@ -4,6 +4,7 @@ page's viewer for their changes, and the system for the periodic sweep's."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -66,6 +67,7 @@ def test_the_corridor_check_refuses_an_opportunity_of_another_account(world, api
     message = "This opportunity belongs to another account."
     with tenant_scope(world.tenant):
         opportunity = Opportunity.objects.exclude(account=world.customers["rep"]).first()
+        assert opportunity is not None
         account = Account.objects.get(pk=world.customers["rep"].pk)
         line = ProductLine.objects.get(code="hydraulics")
         with pytest.raises(ValidationError) as refused:
@@ -73,7 +75,7 @@ def test_the_corridor_check_refuses_an_opportunity_of_another_account(world, api
                 world.tenant,
                 product_line=line,
                 route="direct",
-                discount_pct=5,
+                discount_pct=Decimal(5),
                 opportunity=opportunity,
                 account=account,
             )

@@ -241,6 +241,7 @@ def test_authorizations_are_written_by_admins_and_read_by_their_partner(world, a
     own = api_as("partner_admin").get(url("partner-authorizations/")).json()["results"]
     assert {a["partner"] for a in own} == {world.partner.pk}
     rival = PartnerAuthorization.all_tenants.filter(partner=world.other_partner).first()
+    assert rival is not None
     assert (
         api_as("partner_admin").get(url(f"partner-authorizations/{rival.pk}/")).status_code == 404
     )

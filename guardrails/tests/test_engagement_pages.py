@@ -36,7 +36,6 @@ from guardrails.tests.factories import (
     TerritoryFactory,
 )
 from pipeline.models import Opportunity
-from tenancy.services import membership_for
 from tests.world import OTHER_PARTNER_MARK, OTHER_TENANT_MARK
 
 pytestmark = pytest.mark.django_db
@@ -261,9 +260,7 @@ def ask(world, persona: str, **kwargs):
     kwargs.setdefault("justification", "We have serviced them for years.")
     kwargs.setdefault("ends_on", in_days(60))
     with tenant_scope(world.tenant):
-        return request_exception(
-            acting=membership_for(world.users[persona], world.tenant), **kwargs
-        )
+        return request_exception(acting=world.membership(persona), **kwargs)
 
 
 def test_the_queue_puts_pending_first_and_marks_escalated(world, login_as):

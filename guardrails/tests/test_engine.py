@@ -164,7 +164,7 @@ def test_explain_says_why_each_earlier_rule_did_not_match(shop):
         tenant=shop["tenant"], country="DE", region="DE-BY", employee_band="1000-4999"
     )
     explanation = engine.explain_account(account)
-    assert explanation.decision.rule_name == "Default"
+    assert explanation.decision is not None and explanation.decision.rule_name == "Default"
     first, second, default = explanation.traces
     assert not first.matched
     assert first.conditions[0].reason == "named account is no, not yes"
@@ -180,7 +180,7 @@ def test_hypothetical_attributes_are_validated_and_explained(shop):
         shop["tenant"],
         {"country": "de", "region": "DE-BY", "employee_band": "1-49", "product_lines": ["parts"]},
     )
-    assert explanation.decision.outcome == "partner"
+    assert explanation.decision is not None and explanation.decision.outcome == "partner"
     with pytest.raises(ValidationError) as caught:
         engine.explain_hypothetical(
             shop["tenant"], {"country": "XX", "employee_band": "huge", "colour": "red"}
@@ -316,7 +316,8 @@ def test_publishing_activates_retires_and_freezes_versions(shop):
     # Rolling back is publishing a copy of an earlier version.
     rollback = create_draft(shop["tenant"], acting=shop["acting"], copy_from=first)
     publish(rollback, acting=shop["acting"])
-    assert active_version(shop["tenant"]).based_on == first
+    active = active_version(shop["tenant"])
+    assert active is not None and active.based_on == first
 
 
 def test_a_scheduled_version_comes_into_force_when_due(shop):
@@ -357,14 +358,15 @@ def test_stored_routes_follow_accounts_and_exceptions(shop):
         shop["gold"].pk,
         exception.pk,
     )
-    assert engine.explain_account(account).decision.exception_id == exception.pk
+    decision = engine.explain_account(account).decision
+    assert decision is not None and decision.exception_id == exception.pk
     # The account stops being named: the sweep notices the change by its change sequence.
     RuleException.objects.filter(pk=exception.pk).update(status=ExceptionStatus.WITHDRAWN)
     account.named_account = False
     account.save()
     sweep_changes(shop["tenant"], acting=RECOMPUTE)
     route.refresh_from_db()
-    assert route.rule.name == "Default"
+    assert route.rule is not None and route.rule.name == "Default"
 
 
 def test_target_list_membership_recomputes_the_account(shop, django_capture_on_commit_callbacks):
@@ -549,9 +551,9 @@ def test_simulation_reports_accounts_and_pipeline_that_move(shop):
             }
         ],
     )
-    simulation = start_simulation(draft, acting=shop["acting"])
-    simulation = run_simulation(simulation.pk, acting=RECOMPUTE)
-    assert simulation.status == "done"
+    started = start_simulation(draft, acting=shop["acting"])
+    simulation = run_simulation(started.pk, acting=RECOMPUTE)
+    assert simulation is not None and simulation.status == "done"
     summary = simulation.summary
     assert summary["accounts"] == 5 and summary["moved_accounts"] == 3
     flow = next(f for f in summary["flows"] if (f["from"], f["to"]) == ("direct", "partner"))
@@ -623,4 +625,5 @@ def test_compiled_decisions_agree_with_explain(shop):
             named_account=rng.random() < 0.3,
             owner_kind=rng.choice(["none", "direct", "partner"]),
         )
-        assert compiled.decide(facts).rule_id == compiled.explain(facts).decision.rule_id
+        explained = compiled.explain(facts).decision
+        assert explained is not None and compiled.decide(facts).rule_id == explained.rule_id

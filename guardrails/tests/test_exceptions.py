@@ -151,6 +151,7 @@ def test_a_partner_may_name_an_account_it_cannot_see_only_to_work_it(world):
         from accounts.models import Account
 
         foreign = Account.objects.first()
+    assert foreign is not None
     assert "no such account" in refused(world, "partner_admin", account=foreign.pk)["account"][0]
 
 

@@ -197,6 +197,7 @@ def test_a_version_or_account_of_another_tenant_is_refused(world, admin, ruleboo
 
     with tenant_scope(world.other_tenant):
         foreign = Account.objects.first()
+    assert foreign is not None
     missing = admin.get(explain_url(world), {"account": foreign.pk})
     assert missing.status_code == 404
     assert "No such account." in missing.content.decode()

@@ -15,9 +15,9 @@ conditions on target lists, owning partners and owning teams are phrased without
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -118,7 +118,9 @@ def _target_text(route: AccountRoute, partner_id: int | None) -> str:
             return "your company"
         return route.target_partner.name if route.target_partner else "a partner"
     if route.target_team_id:
-        return "the direct team" if partner_id is not None else route.target_team.name
+        if partner_id is not None or route.target_team is None:
+            return "the direct team"
+        return route.target_team.name
     return {
         "direct": "the direct team",
         "partner": "no authorized partner yet",
@@ -182,9 +184,11 @@ def _traces(explanation: Any) -> list[dict[str, Any]]:
     ]
 
 
-def account_route_section(request: DoorRequest, account: Account) -> str:
-    """The stored route of the account, and why, rule by rule."""
-    membership = request.membership
+def account_route_section(request: HttpRequest, account: Account) -> str:
+    """The stored route of the account, and why, rule by rule. (The account page hands sections
+    the request its door guard admitted.)"""
+    door_request = cast(DoorRequest, request)
+    membership = door_request.membership
     partner_id = membership.partner_id if membership.is_partner_user else None
     route = (
         AccountRoute.objects.visible_to(membership)
@@ -222,8 +226,8 @@ def account_route_section(request: DoorRequest, account: Account) -> str:
     )
     in_force = effective_exceptions(exceptions)
     context = {
-        "door": request.door,
-        "active_tenant": request.tenant,
+        "door": door_request.door,
+        "active_tenant": door_request.tenant,
         "account": account,
         "route": route,
         "target": _target_text(route, partner_id) if route else "",

@@ -127,7 +127,12 @@ def _exception(request: DoorRequest, pk: int) -> RuleException:
 
 def _discount_context(exc: RuleException) -> dict[str, Any]:
     """For a discount request: the corridor its opportunity's route falls in, when there is one."""
-    if exc.kind != ExceptionKind.DISCOUNT or exc.opportunity is None or exc.product_line is None:
+    if (
+        exc.kind != ExceptionKind.DISCOUNT
+        or exc.opportunity is None
+        or exc.product_line is None
+        or exc.requested_discount is None
+    ):
         return {}
     try:
         verdict = check_discount(

@@ -125,7 +125,7 @@ def explain(request: DoorRequest) -> HttpResponse:
 
 
 def explain_result(
-    explanation: engine.Explanation, version: RulebookVersion, choices: TenantChoices
+    explanation: engine.Explanation, version: RulebookVersion | None, choices: TenantChoices
 ) -> dict:
     """What the template shows: the decision in words, the traces, the rules not evaluated and
     the facts the rules saw."""

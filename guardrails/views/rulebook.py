@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -247,7 +247,7 @@ def rulebook_settings(request: DoorRequest) -> HttpResponse:
         else:
             messages.success(request, f"Exception requests are now escalated after {hours} hours.")
             return redirect("console:rulebook", request.tenant.slug)
-    problems = [f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items()]
+    problems = [f"{form.fields[k].label}: {' '.join(map(str, v))}" for k, v in form.errors.items()]
     return _refused(request, None, problems, 400)
 
 
@@ -258,7 +258,7 @@ def new_draft(request: DoorRequest) -> HttpResponse:
         draft = create_draft(request.tenant, acting=request.membership)
     except ValidationError as exc:
         return _refused(request, None, _messages(exc), 400)
-    based = f", a copy of version {draft.based_on.number}" if draft.based_on_id else ""
+    based = f", a copy of version {draft.based_on.number}" if draft.based_on else ""
     messages.success(request, f"Draft version {draft.number} created{based}.")
     return _version_url(draft, request.tenant)
 
@@ -802,7 +802,7 @@ MOVE_COLUMNS: list[Column] = [
 ]
 
 
-def simulation_export(request: DoorRequest, simulation_id: int) -> HttpResponse:
+def simulation_export(request: DoorRequest, simulation_id: int) -> StreamingHttpResponse:
     simulation = _simulation(request, simulation_id)
     moves = (
         SimulatedMove.objects.visible_to(request.membership)

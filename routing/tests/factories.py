@@ -52,6 +52,7 @@ def publish_rulebook(tenant, *, admin, team, partner, rationale="Austria is serv
             },
         )
         acting = membership_for(admin, tenant)
+        assert acting is not None
         draft = create_draft(tenant, acting=acting)
         save_rule(
             draft,

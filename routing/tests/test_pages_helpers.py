@@ -61,6 +61,7 @@ def prepare_routing(world: Any) -> dict[str, Any]:
             day_ends=dt.time(23, 59, 59),
         )
         acting = membership_for(admin, tenant)
+        assert acting is not None
         draft = create_draft(tenant, acting=acting)
         save_rule(
             draft,

@@ -66,6 +66,7 @@ def ops():
             day_ends=dt.time(23, 59, 59),
         )
         acting = membership_for(admin, tenant)
+        assert acting is not None
         draft = create_draft(tenant, acting=acting)
         save_rule(
             draft,

@@ -29,6 +29,7 @@ def draft(demo_data) -> int:
     admin = User.objects.get(email="admin@acme.example")
     with tenant_scope(acme):
         acting = membership_for(admin, acme)
+        assert acting is not None
         version = create_draft(acme, acting=acting, summary="Browser test draft")
         replace_rules(
             version,
