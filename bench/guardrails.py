@@ -149,6 +149,7 @@ def corridor_specs() -> list[dict]:
 
 def publish_rulebook(world) -> dict:
     from bench.guardrails_data import rule_specs
+    from core.acting import SystemActor
     from guardrails.models import RouteRule
     from guardrails.services.lint import lint
     from guardrails.services.pricing import save_corridor
@@ -157,13 +158,14 @@ def publish_rulebook(world) -> dict:
     from guardrails.services.rules import replace_rules
     from guardrails.services.versions import create_draft
 
+    actor = SystemActor("guardrails bench")
     timings = {}
     specs = rule_specs(world, RULES)
-    draft = create_draft(world.tenant, user=world.admin, summary="Bench rulebook")
-    _, timings["replace_rules"] = timed(replace_rules, draft, specs)
+    draft = create_draft(world.tenant, acting=actor, summary="Bench rulebook")
+    _, timings["replace_rules"] = timed(replace_rules, draft, specs, acting=actor)
     for spec in corridor_specs():
-        save_corridor(draft, spec)
-    save_criteria(draft, {"min_amount": "25000", "protection_days": 90})
+        save_corridor(draft, spec, acting=actor)
+    save_criteria(draft, {"min_amount": "25000", "protection_days": 90}, acting=actor)
     report, timings["lint"] = timed(lint, draft)
     if not report.ok:
         raise SystemExit(
@@ -173,7 +175,7 @@ def publish_rulebook(world) -> dict:
     timings["fallthrough"] = report.fallthrough_count
     # Publishing activates the version; with no broker, the recompute of every stored decision
     # and of leakage then runs in process as the transaction commits.
-    _, timings["publish"] = timed(publish, draft, user=world.admin)
+    _, timings["publish"] = timed(publish, draft, acting=actor)
     timings["rules"] = RouteRule.objects.filter(version=draft).count()
     draft.refresh_from_db()
     timings["version"] = draft
@@ -222,20 +224,22 @@ def evaluate(version) -> dict:
 
 def simulate(world, version) -> dict:
     from bench.guardrails_data import draft_changes, rule_specs
+    from core.acting import SystemActor
     from guardrails.models import RouteRule, Simulation
     from guardrails.services.rules import replace_rules
     from guardrails.services.simulation import run_simulation
     from guardrails.services.versions import create_draft
 
-    draft = create_draft(world.tenant, user=world.admin, summary="Bench draft")
+    actor = SystemActor("guardrails bench")
+    draft = create_draft(world.tenant, acting=actor, summary="Bench draft")
     rules = draft_changes(world, rule_specs(world, RULES))
-    replace_rules(draft, rules)
+    replace_rules(draft, rules, acting=actor)
     changed = RouteRule.objects.filter(version=draft).count()
     simulation = Simulation.objects.create(
         tenant=world.tenant, version=draft, requested_by=world.admin
     )
     rss_before = rss_mb()
-    simulation, seconds, cpu = timed_cpu(run_simulation, simulation.pk)
+    simulation, seconds, cpu = timed_cpu(run_simulation, simulation.pk, acting=actor)
     result = {
         "seconds": seconds,
         "cpu": cpu,
@@ -249,19 +253,21 @@ def simulate(world, version) -> dict:
         again = Simulation.objects.create(
             tenant=world.tenant, version=draft, requested_by=world.admin
         )
-        result["profile"] = profile_top(lambda: run_simulation(again.pk))
+        result["profile"] = profile_top(lambda: run_simulation(again.pk, acting=actor))
     return result
 
 
 def recompute(world) -> dict:
+    from core.acting import SystemActor
     from guardrails.models import AccountRoute
     from guardrails.services.decisions import recompute_routes
     from guardrails.services.pricing import record_leakage
 
-    written, update_seconds, update_cpu = timed_cpu(recompute_routes, world.tenant)
+    actor = SystemActor("guardrails bench")
+    written, update_seconds, update_cpu = timed_cpu(recompute_routes, world.tenant, acting=actor)
     AccountRoute.objects.all().delete()
-    _, insert_seconds, insert_cpu = timed_cpu(recompute_routes, world.tenant)
-    leaks, leakage_seconds, leakage_cpu = timed_cpu(record_leakage, world.tenant)
+    _, insert_seconds, insert_cpu = timed_cpu(recompute_routes, world.tenant, acting=actor)
+    leaks, leakage_seconds, leakage_cpu = timed_cpu(record_leakage, world.tenant, acting=actor)
     return {
         "written": written,
         "update": update_seconds,

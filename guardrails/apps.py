@@ -9,6 +9,3 @@ class GuardrailsConfig(AppConfig):
 
     def ready(self) -> None:
         from guardrails import signals  # noqa: F401  (recompute decisions when inputs change)
-        from guardrails.views import register_all_pages
-
-        register_all_pages()

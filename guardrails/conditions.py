@@ -19,6 +19,7 @@ which lint decides whether one rule shadows another or a rule contradicts itself
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -32,6 +33,7 @@ from accounts.choices import EmployeeBand, RevenueBand, ServiceNeed
 __all__ = [
     "BANDS",
     "FIELDS",
+    "MAX_CONDITIONS",
     "OWNER_KINDS",
     "Domain",
     "FieldSpec",
@@ -45,6 +47,8 @@ BANDS: dict[str, list[str]] = {
     "revenue_band": list(RevenueBand.values),
 }
 OWNER_KINDS = ("none", "direct", "partner")
+# A rule has at most this many conditions (console and API alike: `validate_conditions`).
+MAX_CONDITIONS = 30
 
 
 @dataclass(frozen=True)
@@ -206,7 +210,7 @@ def _normalise(condition: Any, refs: _Refs) -> dict:
         raise ValueError(f"unknown key(s) {', '.join(sorted(unknown_keys))}")
     field = condition.get("field")
     spec = FIELDS.get(field) if isinstance(field, str) else None
-    if spec is None:
+    if spec is None or not isinstance(field, str):
         raise ValueError(f"unknown field {field!r}; expected one of {', '.join(FIELDS)}")
     op = condition.get("op")
     if op not in spec.ops:
@@ -259,6 +263,11 @@ def validate_conditions(tenant: Any, conditions: Any, *, rule_label: str) -> lis
         return []
     if not isinstance(conditions, list):
         raise ValidationError(f"{rule_label}: conditions must be a list.")
+    if len(conditions) > MAX_CONDITIONS:
+        raise ValidationError(
+            f"{rule_label}: a rule has at most {MAX_CONDITIONS} conditions.",
+            code="too_many_conditions",
+        )
     refs = _Refs(tenant)
     errors, clean = [], []
     for number, condition in enumerate(conditions, start=1):
@@ -455,6 +464,13 @@ _BUILDERS = {
 # --- reasoning about domains (lint) -------------------------------------------------------------
 
 
+def _range(domain: Domain) -> tuple[float, float]:
+    """A range domain's bounds; an open end is infinite."""
+    low = domain.low if domain.low is not None else -math.inf
+    high = domain.high if domain.high is not None else math.inf
+    return low, high
+
+
 def implies(a: Domain, b: Domain) -> bool:
     """Every subject admitted by `a` is admitted by `b` (same field)."""
     if a.field != b.field:
@@ -462,7 +478,8 @@ def implies(a: Domain, b: Domain) -> bool:
     if a.exact is not None or b.exact is not None:
         return a.exact == b.exact
     if a.low is not None or b.low is not None:
-        return b.low <= a.low and a.high <= b.high
+        (a_low, a_high), (b_low, b_high) = _range(a), _range(b)
+        return b_low <= a_low and a_high <= b_high
     kind = FIELDS[a.field].kind
     if kind == "scalar":
         if a.positive and b.positive:
@@ -492,7 +509,8 @@ def contradicts(a: Domain, b: Domain) -> bool:
     if a.exact is not None or b.exact is not None:
         return a.exact != b.exact
     if a.low is not None or b.low is not None:
-        return max(a.low, b.low) > min(a.high, b.high)
+        (a_low, a_high), (b_low, b_high) = _range(a), _range(b)
+        return max(a_low, b_low) > min(a_high, b_high)
     kind = FIELDS[a.field].kind
     if kind == "scalar":
         if a.positive and b.positive:

@@ -25,6 +25,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import Account, ProductLine, TargetList
+from core.acting import SystemActor
 from core.audit import audit_context
 from core.tenancy import tenant_scope
 from guardrails.choices import ExceptionKind
@@ -46,7 +47,7 @@ from guardrails.services.rules import move_rule, save_rule
 from guardrails.services.territories import save_authorization, save_territory
 from guardrails.services.versions import active_version, create_draft
 from pipeline.models import Opportunity, OpportunityLine
-from tenancy.models import Membership, Partner, Team, Tenant, User
+from tenancy.models import Membership, Partner, Team, Tenant
 
 __all__ = ["seed"]
 
@@ -898,6 +899,11 @@ def _quiet_task_log() -> Iterator[None]:
         logger.setLevel(level)
 
 
+# The demo's rulebook, territories and stored decisions are seeded by the portal itself; the
+# exceptions are requested and reviewed by the demo's people (their memberships act).
+SEEDING = SystemActor("guardrails demo")
+
+
 def seed(stdout: Any = None, scale: float = 1.0) -> None:
     with _quiet_task_log():
         _seed(stdout)
@@ -915,9 +921,8 @@ def _seed(stdout: Any) -> None:
                 .order_by("user__email")
                 .first()
             )
-            user = admin.user if admin else None
-            with audit_context(actor=user, source="command"):
-                made = _Seeder(tenant, user).run()
+            with audit_context(source="command"):
+                made = _Seeder(tenant, admin).run()
         if stdout is not None:
             stdout.write(
                 f"guardrails: {slug}: {made['territories']} territories, "
@@ -928,10 +933,11 @@ def _seed(stdout: Any) -> None:
 
 
 class _Seeder:
-    def __init__(self, tenant: Tenant, admin: User | None) -> None:
+    def __init__(self, tenant: Tenant, admin: Membership | None) -> None:
         self.tenant = tenant
         self.slug = tenant.slug
-        self.admin = admin
+        self.admin = admin  # reviews the exceptions the demo's people request
+        self.acting = SEEDING
         self.today = timezone.localdate()
         self.teams = dict(Team.objects.values_list("external_id", "id"))
         self.partners = {
@@ -977,6 +983,7 @@ class _Seeder:
                     {"country": c, "region": r, "postal_from": f, "postal_to": t}
                     for c, r, f, t in areas
                 ],
+                acting=self.acting,
             )
             self.made["territories"] += 1
 
@@ -1006,6 +1013,7 @@ class _Seeder:
                     "valid_from": self.today + dt.timedelta(days=start),
                     "valid_until": None if end is None else self.today + dt.timedelta(days=end),
                 },
+                acting=self.acting,
             )
             self.made["authorizations"] += 1
 
@@ -1029,23 +1037,27 @@ class _Seeder:
         return data
 
     def rulebook(self) -> None:
-        tenant, user = self.tenant, self.admin
+        tenant, acting = self.tenant, self.acting
         version = create_draft(
-            tenant, user=user, summary="First published rulebook: who serves whom, and why."
+            tenant, acting=acting, summary="First published rulebook: who serves whom, and why."
         )
         default = RouteRule.objects.get(version=version, is_default=True)
-        save_rule(version, DEFAULT_RULE, rule=default)
+        save_rule(version, DEFAULT_RULE, rule=default, acting=self.acting)
         for spec in RULES[self.slug]:
             data = self._rule_data(spec)
             if data:
-                save_rule(version, data)
+                save_rule(version, data, acting=self.acting)
         for line, route, tier, partner_tier, low, high in CORRIDORS[self.slug]:
-            save_corridor(version, self._corridor(line, route, tier, partner_tier, low, high))
-        save_criteria(version, CRITERIA[self.slug])
-        publish(version, user=user)
+            save_corridor(
+                version,
+                self._corridor(line, route, tier, partner_tier, low, high),
+                acting=self.acting,
+            )
+        save_criteria(version, CRITERIA[self.slug], acting=self.acting)
+        publish(version, acting=acting)
         self.made["versions"] += 1
 
-        draft = create_draft(tenant, user=user, summary=DRAFT_SUMMARY[self.slug])
+        draft = create_draft(tenant, acting=acting, summary=DRAFT_SUMMARY[self.slug])
         for change in DRAFT_CHANGES[self.slug]:
             self._apply(draft, change)
         self.made["versions"] += 1
@@ -1079,15 +1091,15 @@ class _Seeder:
             data.update(self._rule_data(fields) if "conditions" in fields else fields)
             if isinstance(data.get("target_team"), str):
                 data["target_team"] = self.teams.get(data["target_team"])
-            save_rule(draft, data, rule=rule)
+            save_rule(draft, data, rule=rule, acting=self.acting)
         elif kind == "add":
             _, spec, after = change
             data = self._rule_data(spec)
             data["position"] = rules[after].position + 1
-            save_rule(draft, data)
+            save_rule(draft, data, acting=self.acting)
         elif kind == "move":
             _, name, position = change
-            move_rule(rules[name], position)
+            move_rule(rules[name], position, acting=self.acting)
         elif kind == "corridor":
             _, line, route, tier, partner_tier, low, high = change
             corridor = draft.corridors.filter(
@@ -1097,6 +1109,7 @@ class _Seeder:
                 draft,
                 self._corridor(line, route, tier, partner_tier, low, high),
                 corridor=corridor,
+                acting=self.acting,
             )
 
     # --- stored decisions ------------------------------------------------------------------------
@@ -1112,9 +1125,9 @@ class _Seeder:
             ).values_list("id", flat=True)
         )
         if missing:
-            recompute_routes(self.tenant, missing)
+            recompute_routes(self.tenant, missing, acting=self.acting)
         if not DiscountLeakage.objects.exists():
-            record_leakage(self.tenant)
+            record_leakage(self.tenant, acting=self.acting)
 
     # --- exceptions ------------------------------------------------------------------------------
 
@@ -1132,20 +1145,20 @@ class _Seeder:
         if member is None or kwargs.get("account") is None:
             return None
         kwargs.setdefault("ends_on", self.today + dt.timedelta(days=kwargs.pop("days", 90)))
-        exc = request_exception(member, **kwargs)
+        exc = request_exception(acting=member, **kwargs)
         self.made["exceptions"] += 1
         return exc
 
     def review(self, exc: RuleException | None, *, approve: bool, comment: str) -> None:
         if exc is None or self.admin is None:
             return
-        review_exception(exc, user=self.admin, approve=approve, comment=comment)
+        review_exception(exc, acting=self.admin, approve=approve, comment=comment)
         if approve:
             # The workflow recomputes once the approval commits; do it now as well, so the
             # decision is right even where on-commit hooks do not run (tests) or run later.
-            recompute_routes(self.tenant, [exc.account_id])
+            recompute_routes(self.tenant, [exc.account_id], acting=self.acting)
             if exc.opportunity_id:
-                record_leakage(self.tenant, [exc.opportunity_id])
+                record_leakage(self.tenant, [exc.opportunity_id], acting=self.acting)
 
     def escalate(self, exc: RuleException | None, *, hours: int) -> None:
         """Make a request look overdue and mark it escalated as the periodic sweep would; done in

@@ -100,7 +100,7 @@ def _corridor_key(c: PricingCorridor) -> tuple:
 
 def _corridor_label(c: PricingCorridor) -> str:
     parts = [c.product_line.name, c.get_route_display().lower()]
-    parts.append(c.tier.name if c.tier_id else "every tier")
+    parts.append(c.tier.name if c.tier is not None else "every tier")
     if c.partner_tier:
         parts.append(f"{c.get_partner_tier_display()} partners")
     return ", ".join(parts)

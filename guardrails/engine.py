@@ -538,7 +538,8 @@ class CompiledRulebook:
         return self._decision(rule, facts)
 
     def _decision(self, rule: _Rule, facts: Facts) -> Decision:
-        team, partner, eligible = rule.target_team_id, rule.target_partner_id, ()
+        team, partner = rule.target_team_id, rule.target_partner_id
+        eligible: tuple[int, ...] = ()
         kind = rule.target_kind
         if kind == TargetKind.AUTHORIZED:
             eligible = self.authorized_partners(facts)
@@ -696,8 +697,9 @@ def target_label(decision: Decision, *, for_partner: int | None = None) -> str:
             return "the direct team"
         team = Team.objects.filter(pk=decision.target_team_id).first()
         return team.name if team else "the direct team"
-    return {
+    nobody: dict[str, str] = {
         Outcome.DIRECT: "the direct team",
         Outcome.PARTNER: "no authorized partner",
         Outcome.OPEN: "either route, by deal registration",
-    }.get(decision.outcome, "")
+    }
+    return nobody.get(decision.outcome, "")

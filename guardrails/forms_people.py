@@ -9,7 +9,7 @@ Choices come from `visible_to(membership)`, inside the request's tenant scope.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -40,6 +40,11 @@ WIDE = (
     "padding:.45rem .6rem;border:1px solid var(--line);border-radius:.3rem"
 )
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def model_choice(form: forms.Form, name: str) -> forms.ModelChoiceField:
+    """A choice of rows, narrowed to what the viewer may see."""
+    return cast(forms.ModelChoiceField, form.fields[name])
 
 
 def attach_errors(form: forms.Form, error: ValidationError) -> list[str]:
@@ -81,7 +86,8 @@ class AreaForm(forms.Form):
     postal_to = forms.CharField(max_length=30, required=False, label="Postal code to")
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors or not any(data.get(name) for name in AREA_FIELDS):
             return data
         try:
@@ -110,8 +116,12 @@ AreaFormSet = forms.formset_factory(
 
 
 class AuthorizationForm(forms.Form):
-    partner = forms.ModelChoiceField(queryset=Partner.objects.none())
-    territory = forms.ModelChoiceField(queryset=Territory.objects.none())
+    partner: forms.ModelChoiceField[Partner] = forms.ModelChoiceField(
+        queryset=Partner.objects.none()
+    )
+    territory: forms.ModelChoiceField[Territory] = forms.ModelChoiceField(
+        queryset=Territory.objects.none()
+    )
     product_line = forms.ModelChoiceField(
         queryset=ProductLine.objects.none(),
         required=False,
@@ -130,25 +140,31 @@ class AuthorizationForm(forms.Form):
         # An edited authorization keeps showing its (now archived or inactive) choices.
         keep_partner = Q(pk=current.partner_id) if current else Q(pk__in=[])
         keep_territory = Q(pk=current.territory_id) if current else Q(pk__in=[])
-        self.fields["partner"].queryset = partners.filter(Q(status="active") | keep_partner)
-        self.fields["territory"].queryset = territories.filter(
+        model_choice(self, "partner").queryset = partners.filter(Q(status="active") | keep_partner)
+        model_choice(self, "territory").queryset = territories.filter(
             Q(archived_at__isnull=True) | keep_territory
         )
-        self.fields["product_line"].queryset = ProductLine.objects.visible_to(membership).order_by(
-            "name"
-        )
+        model_choice(self, "product_line").queryset = ProductLine.objects.visible_to(
+            membership
+        ).order_by("name")
 
 
 class AuthorizationFilterForm(forms.Form):
-    partner = forms.ModelChoiceField(queryset=Partner.objects.none(), required=False)
-    territory = forms.ModelChoiceField(queryset=Territory.objects.none(), required=False)
+    partner: forms.ModelChoiceField[Partner] = forms.ModelChoiceField(
+        queryset=Partner.objects.none(), required=False
+    )
+    territory: forms.ModelChoiceField[Territory] = forms.ModelChoiceField(
+        queryset=Territory.objects.none(), required=False
+    )
 
     def __init__(self, *args: Any, membership: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["partner"].queryset = Partner.objects.visible_to(membership).order_by("name")
-        self.fields["territory"].queryset = Territory.objects.visible_to(membership).order_by(
+        model_choice(self, "partner").queryset = Partner.objects.visible_to(membership).order_by(
             "name"
         )
+        model_choice(self, "territory").queryset = Territory.objects.visible_to(
+            membership
+        ).order_by("name")
 
 
 # --- exceptions ----------------------------------------------------------------------------------
@@ -181,28 +197,28 @@ class ExceptionRequestForm(forms.Form):
         label="Discount you need (%)",
     )
     ends_on = forms.DateField(widget=DATE, label="Until", help_text="At most a year from today.")
+    # How long it may be is the service's rule; the browser is told too.
     justification = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4, "style": WIDE}),
-        max_length=JUSTIFICATION_MAX,
+        widget=forms.Textarea(attrs={"rows": 4, "style": WIDE, "maxlength": JUSTIFICATION_MAX}),
         label="Why is it needed?",
     )
 
     def __init__(self, *args: Any, membership: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.membership = membership
-        self.fields["product_line"].queryset = ProductLine.objects.visible_to(membership).order_by(
-            "name"
-        )
-        self.account = self._visible_account()
+        model_choice(self, "product_line").queryset = ProductLine.objects.visible_to(
+            membership
+        ).order_by("name")
+        self.shown_account = self._visible_account()
         choices: list[tuple[Any, str]] = [("", "None (the whole account)")]
-        if self.account is not None:
+        if self.shown_account is not None:
             opportunities = (
                 Opportunity.objects.visible_to(membership)
-                .filter(account=self.account)
+                .filter(account=self.shown_account)
                 .order_by("-opened_on", "-pk")[:200]
             )
             choices += [(o.pk, f"{o.name} ({o.currency} {o.amount:,.0f})") for o in opportunities]
-        self.fields["opportunity"].choices = choices
+        cast(forms.TypedChoiceField, self.fields["opportunity"]).choices = choices
 
     def _visible_account(self) -> Account | None:
         """The named account when the viewer may see it (its name is shown); else None."""
@@ -216,8 +232,7 @@ class ExceptionRequestForm(forms.Form):
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("deny", "Deny")])
     comment = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3, "style": WIDE}),
-        max_length=COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3, "style": WIDE, "maxlength": COMMENT_MAX}),
         required=False,
         help_text="Required when denying; the requester reads it.",
     )

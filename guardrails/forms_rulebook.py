@@ -13,27 +13,29 @@ rule and the condition; here the rows are only turned into the condition JSON.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pycountry
 from django import forms
+from django.db import models
 from django.utils import timezone
 
 from accounts.choices import EmployeeBand, RevenueBand, ServiceNeed
 from accounts.models import Account, ProductLine, Segment, TargetList, Tier
 from guardrails.choices import Outcome, RequiredField, TargetKind
 from guardrails.conditions import FIELDS, OWNER_KINDS
+from guardrails.models import RegistrationCriteria, Rulebook
 from pipeline.choices import Route
 from tenancy.choices import PartnerTier
 from tenancy.models import Partner, Team
 
 __all__ = [
-    "MAX_CONDITIONS",
     "OWNER_LABELS",
     "ConditionRow",
     "CorridorForm",
@@ -54,7 +56,6 @@ __all__ = [
     "widget_of",
 ]
 
-MAX_CONDITIONS = 30
 BLANK = [("", "—")]
 OWNER_LABELS = {"none": "Nobody", "direct": "A direct rep or team", "partner": "A partner"}
 OP_LABELS = {
@@ -139,13 +140,13 @@ class ConditionRow:
     index: int
     field: str
     op: str
-    values: list[str] = field(default_factory=list)
+    values: list[str] = dataclasses.field(default_factory=list)
     text: str = ""
     low: str = ""
     high: str = ""
     value: str = ""
-    errors: list[str] = field(default_factory=list)
-    choices: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[str] = dataclasses.field(default_factory=list)
+    choices: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
     @property
     def spec(self) -> Any:
@@ -215,7 +216,7 @@ def condition_rows_from_rule(conditions: list[dict], choices: TenantChoices) -> 
             row.low = "" if value.get("min") is None else str(value["min"])
             row.high = "" if value.get("max") is None else str(value["max"])
         elif widget == "flag":
-            row.value = {True: "true", False: "false"}.get(value, "")
+            row.value = ("true" if value else "false") if isinstance(value, bool) else ""
         elif widget == "share" and value is not None:
             row.value = _plain_number(value)
         elif value is not None:
@@ -236,7 +237,8 @@ def condition_rows_from_post(
     data: Any, choices: TenantChoices
 ) -> tuple[list[ConditionRow], list[str]]:
     """The rows posted with the rule form, in their order, after an "add" or "remove" button;
-    plus problems with the rows themselves (an unknown field, too many rows)."""
+    plus problems with the rows themselves (an unknown field). How many conditions a rule may
+    have is the service's rule (`guardrails.conditions.validate_conditions`)."""
     problems: list[str] = []
     indexes = sorted(int(m.group(1)) for key in data if (m := _ROW_KEY.match(key)))
     remove = data.get("remove", "")
@@ -266,9 +268,6 @@ def condition_rows_from_post(
             rows.append(ConditionRow(index=len(rows), field=name, op=FIELDS[name].ops[0]))
         else:
             problems.append("Choose what the new condition tests.")
-    if len(rows) > MAX_CONDITIONS:
-        problems.append(f"A rule has at most {MAX_CONDITIONS} conditions.")
-        rows = rows[:MAX_CONDITIONS]
     return _attach_choices(rows, choices), problems
 
 
@@ -295,6 +294,11 @@ def field_choices() -> list[tuple[str, str]]:
 
 
 # --- rule, corridor, criteria --------------------------------------------------------------------
+
+
+def choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    """A choice field of the form, whose choices come from the tenant's data."""
+    return cast(forms.ChoiceField, form.fields[name])
 
 
 def _id_choices(objects: list[Any]) -> list[tuple[str, str]]:
@@ -324,11 +328,12 @@ class RuleForm(forms.Form):
 
     def __init__(self, *args: Any, choices: TenantChoices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["target_team"].choices = _id_choices(choices.teams)
-        self.fields["target_partner"].choices = _id_choices(choices.partners)
+        choice_field(self, "target_team").choices = _id_choices(choices.teams)
+        choice_field(self, "target_partner").choices = _id_choices(choices.partners)
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         kind = data.get("target_kind")
         if kind == TargetKind.TEAM and not data.get("target_team"):
             self.add_error("target_team", "Choose the direct team this rule sends accounts to.")
@@ -342,7 +347,8 @@ class RuleForm(forms.Form):
 
 
 class CorridorForm(forms.Form):
-    """A corridor by product line code and tier key, as `services.save_corridor` takes them."""
+    """A corridor by product line code and tier key, as `services.save_corridor` takes them; the
+    rules about a corridor are the model's (`PricingCorridor.clean`), run by the service."""
 
     product_line = forms.ChoiceField(label="Product line")
     route = forms.ChoiceField(choices=Route.choices)
@@ -362,15 +368,18 @@ class CorridorForm(forms.Form):
 
     def __init__(self, *args: Any, choices: TenantChoices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["product_line"].choices = BLANK + choices.product_line
-        self.fields["tier"].choices = [("", "Every tier"), *choices.tier]
+        choice_field(self, "product_line").choices = BLANK + choices.product_line
+        choice_field(self, "tier").choices = [("", "Every tier"), *choices.tier]
 
-    def clean(self) -> dict:
-        data = super().clean()
-        low, high = data.get("min_discount"), data.get("max_discount")
-        if low is not None and high is not None and low > high:
-            self.add_error("max_discount", f"The maximum ({high}%) is below the minimum ({low}%).")
-        return data
+
+def model_number(model: type[models.Model], name: str, **kwargs: Any) -> forms.Field:
+    """The form field of a model's integer field that checks the model's own validators, so the
+    console refuses the same numbers with the same messages as the model (and the API)."""
+    source = cast(models.Field, model._meta.get_field(name))
+    field = source.formfield(min_value=None, **kwargs)
+    assert field is not None
+    field.validators = [*field.validators, *source.validators]
+    return field
 
 
 class CriteriaForm(forms.Form):
@@ -401,15 +410,20 @@ class CriteriaForm(forms.Form):
     exclude_named_accounts = forms.BooleanField(
         required=False, label="Direct-named accounts cannot be registered"
     )
-    protection_days = forms.IntegerField(min_value=1, max_value=3650, label="Protection (days)")
-    max_extensions = forms.IntegerField(min_value=0, max_value=20, label="Extensions allowed")
-    extension_days = forms.IntegerField(
-        min_value=1, max_value=3650, label="Days added per extension"
+    # Their limits are the model's validators, which `save_criteria` runs for every door.
+    protection_days = model_number(
+        RegistrationCriteria, "protection_days", label="Protection (days)"
+    )
+    max_extensions = model_number(
+        RegistrationCriteria, "max_extensions", label="Extensions allowed"
+    )
+    extension_days = model_number(
+        RegistrationCriteria, "extension_days", label="Days added per extension"
     )
 
     def __init__(self, *args: Any, choices: TenantChoices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["eligible_product_lines"].choices = choices.product_line
+        choice_field(self, "eligible_product_lines").choices = choices.product_line
 
 
 class SummaryForm(forms.Form):
@@ -419,11 +433,10 @@ class SummaryForm(forms.Form):
 
 
 class ReviewHoursForm(forms.Form):
-    exception_review_hours = forms.IntegerField(
-        min_value=1,
-        max_value=24 * 90,
-        label="Exception review time (hours)",
-        help_text="Exception requests not reviewed within this time are escalated.",
+    """The limits are the model's validators, which `set_review_hours` runs for every door."""
+
+    exception_review_hours = model_number(
+        Rulebook, "exception_review_hours", label="Exception review time (hours)"
     )
 
 
@@ -442,7 +455,8 @@ class PublishForm(forms.Form):
         self.tz = zoneinfo.ZoneInfo(tenant.timezone or "UTC")
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         day, time = data.get("effective_date"), data.get("effective_time")
         if self.errors:
             return data
@@ -498,15 +512,14 @@ class HypotheticalForm(forms.Form):
 
     def __init__(self, *args: Any, choices: TenantChoices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        f = self.fields
-        f["country"].choices = BLANK + choices.country
-        f["segment"].choices = BLANK + choices.segment
-        f["tier"].choices = BLANK + choices.tier
-        f["employee_band"].choices = BLANK + choices.employee_band
-        f["revenue_band"].choices = BLANK + choices.revenue_band
-        f["product_lines"].choices = choices.product_line
-        f["service_needs"].choices = choices.service_need
-        f["target_lists"].choices = choices.target_list
+        choice_field(self, "country").choices = BLANK + choices.country
+        choice_field(self, "segment").choices = BLANK + choices.segment
+        choice_field(self, "tier").choices = BLANK + choices.tier
+        choice_field(self, "employee_band").choices = BLANK + choices.employee_band
+        choice_field(self, "revenue_band").choices = BLANK + choices.revenue_band
+        choice_field(self, "product_lines").choices = choices.product_line
+        choice_field(self, "service_needs").choices = choices.service_need
+        choice_field(self, "target_lists").choices = choices.target_list
 
     def facts_data(self) -> dict:
         """What `engine.explain_hypothetical` takes."""

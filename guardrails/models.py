@@ -13,6 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -32,6 +33,8 @@ from pipeline.choices import Route
 from tenancy.choices import PartnerTier
 
 __all__ = [
+    "REVIEW_HOURS",
+    "ROUTE_DECISION_FIELDS",
     "AccountRoute",
     "DiscountLeakage",
     "PartnerAuthorization",
@@ -48,6 +51,10 @@ __all__ = [
 ]
 
 PERCENT = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
+# How long an exception request may wait for review before it is escalated: up to 90 days.
+REVIEW_HOURS = [MinValueValidator(1), MaxValueValidator(24 * 90)]
+# A registration's protection, and each extension, lasts from a day to ten years.
+PROTECTION_DAYS = [MinValueValidator(1), MaxValueValidator(3650)]
 
 
 def _is_partner(membership) -> bool:
@@ -170,7 +177,9 @@ class Rulebook(TenantOwned):
         "RulebookVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     exception_review_hours = models.PositiveIntegerField(
-        default=48, help_text="Exception requests not reviewed within this time are escalated."
+        default=48,
+        validators=REVIEW_HOURS,
+        help_text="Exception requests not reviewed within this time are escalated.",
     )
     # Accounts and opportunities whose change sequence is at or below these have stored
     # decisions and leakage computed from their current data (see services.sweep_changes).
@@ -302,6 +311,16 @@ class PricingCorridor(TenantOwned):
     def __str__(self) -> str:
         return f"{self.min_discount}–{self.max_discount}%"
 
+    def clean(self) -> None:
+        errors = {}
+        low, high = self.min_discount, self.max_discount
+        if low is not None and high is not None and low > high:
+            errors["max_discount"] = "The maximum discount is below the minimum."
+        if self.partner_tier and self.route != Route.PARTNER:
+            errors["partner_tier"] = "A partner tier only applies to the partner route."
+        if errors:
+            raise ValidationError(errors)
+
 
 class RegistrationCriteria(TenantOwned):
     """What a deal registration must satisfy, as of one rulebook version."""
@@ -321,9 +340,9 @@ class RegistrationCriteria(TenantOwned):
     )
     min_partner_tier = models.CharField(max_length=20, choices=PartnerTier.choices, blank=True)
     exclude_named_accounts = models.BooleanField(default=True)
-    protection_days = models.PositiveIntegerField(default=90)
-    max_extensions = models.PositiveSmallIntegerField(default=1)
-    extension_days = models.PositiveIntegerField(default=30)
+    protection_days = models.PositiveIntegerField(default=90, validators=PROTECTION_DAYS)
+    max_extensions = models.PositiveSmallIntegerField(default=1, validators=[MaxValueValidator(20)])
+    extension_days = models.PositiveIntegerField(default=30, validators=PROTECTION_DAYS)
 
     class Meta:
         base_manager_name = "all_tenants"
@@ -419,6 +438,20 @@ class RuleException(TenantOwned):
 class AccountRouteQuerySet(TenantQuerySet):
     def visible_to(self, membership) -> AccountRouteQuerySet:
         return self.filter(account__in=Account.objects.visible_to(membership))
+
+
+# What the rules decided for an account: written by every recompute, read by the API.
+ROUTE_DECISION_FIELDS = (
+    "version",
+    "rule",
+    "outcome",
+    "target_team",
+    "target_partner",
+    "eligible_partners",
+    "rationale",
+    "exception",
+    "decided_at",
+)
 
 
 class AccountRoute(TenantOwned):

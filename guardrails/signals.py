@@ -44,7 +44,7 @@ def _pending() -> _Pending:
     queued = any(entry[1] is current for entry in connection.run_on_commit)
     if current is None or current.done or not (connection.in_atomic_block and queued):
         current = _Pending()
-        connection._guardrails_pending = current
+        connection._guardrails_pending = current  # type: ignore[attr-defined]  # ours, per connection
         transaction.on_commit(current)
     return current
 

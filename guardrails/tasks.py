@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from core.acting import SystemActor
 from core.tasks import TenantTask
 from core.tenancy import current_tenant
 from guardrails.models import Rulebook
@@ -25,9 +26,10 @@ __all__ = ["recompute_accounts", "recompute_tenant", "simulate", "sweep", "sweep
 @shared_task(base=TenantTask, name="guardrails.tasks.sweep_tenant", ignore_result=True)
 def sweep_tenant(*, tenant_id: int) -> None:
     tenant = current_tenant()
-    activate_due_versions(tenant)
-    sweep_changes(tenant)
-    escalate_overdue(tenant)
+    sweeper = SystemActor("guardrails sweep")
+    activate_due_versions(tenant, acting=sweeper)
+    sweep_changes(tenant, acting=sweeper)
+    escalate_overdue(tenant, acting=sweeper)
 
 
 @shared_task(name="guardrails.tasks.sweep", ignore_result=True)

@@ -217,7 +217,7 @@ def _rulebook_draft(world: Any, tenant: Any) -> RulebookVersion:
         return existing
     persona = "admin" if tenant == world.tenant else "outsider_admin"
     with tenant_scope(tenant):
-        return create_draft(tenant, user=world.users[persona], summary=mark)
+        return create_draft(tenant, acting=world.membership(persona), summary=mark)
 
 
 def _rulebook_rule(world: Any, tenant: Any) -> RouteRule:

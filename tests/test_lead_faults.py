@@ -41,6 +41,7 @@ from routing.models import BusinessCalendar, LeadEvent, SlaPolicy, SlaTimer
 from routing.queue import BATCH, queue_processing
 from routing.tasks import sweep_tenant
 from tenancy.choices import Role
+from tenancy.services import membership_for
 from tenancy.tests.factories import TeamFactory, TenantFactory, member
 
 pytestmark = [
@@ -197,7 +198,9 @@ def desk():
                 remind_before_minutes=30,
                 recall_after_minutes=RECALL,
             )
-        draft = create_draft(tenant, user=admin)
+        acting = membership_for(admin, tenant)
+        assert acting is not None
+        draft = create_draft(tenant, acting=acting)
         save_rule(
             draft,
             {
@@ -209,8 +212,9 @@ def desk():
                 "is_default": True,
             },
             rule=draft.rules.get(is_default=True),
+            acting=acting,
         )
-        publish(draft, user=admin)
+        publish(draft, acting=acting)
         yield tenant
 
 

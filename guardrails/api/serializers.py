@@ -8,8 +8,9 @@ teams and no other partner anywhere.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -20,18 +21,21 @@ from rest_framework.exceptions import NotFound
 from accounts.api.serializers import EXTERNAL, TermKey
 from accounts.models import Account, ProductLine, Tier
 from core.api.fields import MAX_ID, InTenant, context_membership
-from core.api.serializers import TenantModelSerializer
+from core.api.serializers import ModelValidatedSerializer, TenantModelSerializer
 from guardrails import plain
 from guardrails.api.errors import VersionLockedError, invalid
 from guardrails.api.fields import NamedChoiceField
 from guardrails.choices import ExceptionKind, Outcome, RequiredField, VersionStatus
+from guardrails.conditions import MAX_CONDITIONS
 from guardrails.models import (
+    ROUTE_DECISION_FIELDS,
     AccountRoute,
     DiscountLeakage,
     PartnerAuthorization,
     PricingCorridor,
     RegistrationCriteria,
     RouteRule,
+    Rulebook,
     RulebookVersion,
     RuleException,
     SimulatedMove,
@@ -42,12 +46,13 @@ from guardrails.models import (
 from guardrails.redact import NOTHING, Redactor
 from guardrails.services import territories
 from guardrails.services.errors import VersionLocked
+from guardrails.services.exception_requests import COMMENT_MAX, JUSTIFICATION_MAX
 from guardrails.services.pricing import delete_corridor, save_corridor
 from guardrails.services.registration import save_criteria
 from guardrails.services.rules import RULE_KEYS, replace_rules
 from guardrails.services.versions import create_draft, update_draft
 from pipeline.choices import Route
-from pipeline.models import Opportunity
+from pipeline.models import Opportunity, OpportunityLine
 from tenancy.choices import PartnerTier
 from tenancy.models import Partner, Team
 
@@ -73,21 +78,20 @@ __all__ = [
 ]
 
 MAX_RULES = 1000
-MAX_CONDITIONS = 50
 LINES = ("external_id", "code")
 
 
-def _partner_user(context: dict) -> Any:
+def _partner_user(context: Mapping[str, Any]) -> Any:
     """The caller's membership when it is a partner user's, else None."""
-    membership = context_membership(context)
+    membership = context_membership(cast(dict, context))  # DRF hands a dict
     return membership if membership is not None and membership.is_partner_user else None
 
 
-def _redactor(context: dict) -> Redactor:
+def _redactor(context: Mapping[str, Any]) -> Redactor:
     return context.get("redactor") or NOTHING
 
 
-class RedactedForPartners:
+class RedactedForPartners(serializers.BaseSerializer):
     """Texts the manufacturer wrote (names, summaries, rationales) reach partner users without
     the names of other partners, of teams and of target lists."""
 
@@ -101,9 +105,9 @@ class RedactedForPartners:
 HIDDEN_RULE = "A rule about another partner"
 
 
-def readable_rules(context: dict, membership: Any, version_id: int) -> set[int]:
+def readable_rules(context: Mapping[str, Any], membership: Any, version_id: int) -> set[int]:
     """Ids of the rules of a version that a partner user may read, cached in the context."""
-    cache = context.setdefault("readable_rules", {})
+    cache = cast(dict, context).setdefault("readable_rules", {})  # the view's dict
     if version_id not in cache:
         version = RulebookVersion.objects.filter(pk=version_id).first()
         cache[version_id] = (
@@ -134,7 +138,8 @@ class TerritorySerializer(RedactedForPartners, TenantModelSerializer):
     areas = TerritoryAreaSerializer(
         many=True,
         required=False,
-        max_length=500,
+        max_length=territories.MAX_AREAS,  # type: ignore[call-arg]  # to the ListSerializer
+        error_messages={"max_length": territories.TOO_MANY_AREAS},
         help_text="The whole list of areas: countries, regions (ISO 3166-2) and postal codes. "
         "`postal_from` alone is a prefix; with `postal_to` an inclusive range.",
     )
@@ -158,7 +163,9 @@ class TerritorySerializer(RedactedForPartners, TenantModelSerializer):
     def create(self, validated: dict[str, Any]) -> Territory:
         tenant = validated.pop("tenant")
         areas = validated.pop("areas", [])
-        return territories.save_territory(tenant, data=validated, areas=areas)
+        return territories.save_territory(
+            tenant, data=validated, areas=areas, acting=self.membership
+        )
 
     def update(self, territory: Territory, validated: dict[str, Any]) -> Territory:
         areas = validated.pop("areas", None)
@@ -168,7 +175,11 @@ class TerritorySerializer(RedactedForPartners, TenantModelSerializer):
                 for area in territory.areas.all()
             ]
         return territories.save_territory(
-            territory.tenant, data=validated, areas=areas, territory=territory
+            territory.tenant,
+            data=validated,
+            areas=areas,
+            territory=territory,
+            acting=self.membership,
         )
 
 
@@ -185,6 +196,9 @@ class TerritoryRef(InTenant):
 
 
 class PartnerAuthorizationSerializer(TenantModelSerializer):
+    """An authorization; its rules (dates in order, no overlap, an active partner) are
+    `guardrails.services.territories.save_authorization`'s, as in the console."""
+
     partner = InTenant(Partner, natural_keys=EXTERNAL)
     territory = TerritoryRef()
     product_line = InTenant(
@@ -216,34 +230,33 @@ class PartnerAuthorizationSerializer(TenantModelSerializer):
 
     def create(self, validated: dict[str, Any]) -> PartnerAuthorization:
         tenant = validated.pop("tenant")
-        return territories.save_authorization(tenant, validated)
+        return territories.save_authorization(tenant, validated, acting=self.membership)
 
     def update(
         self, authorization: PartnerAuthorization, validated: dict[str, Any]
     ) -> PartnerAuthorization:
         return territories.save_authorization(
-            authorization.tenant, validated, authorization=authorization
+            authorization.tenant, validated, authorization=authorization, acting=self.membership
         )
 
     def get_is_current(self, obj: PartnerAuthorization) -> bool:
         today = timezone.localdate()
         return obj.valid_from <= today and (obj.valid_until is None or obj.valid_until >= today)
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs = super().validate(attrs)
-        start = attrs.get("valid_from", getattr(self.instance, "valid_from", None))
-        end = attrs.get("valid_until", getattr(self.instance, "valid_until", None))
-        if start and end and end < start:
-            raise serializers.ValidationError(
-                {"valid_until": ["The end date comes before the start date."]}
-            )
-        return attrs
-
 
 # --- the rulebook ----------------------------------------------------------------------------
 
 
-class RuleListSerializer(serializers.ListSerializer):
+class _ListOf(serializers.ListSerializer):
+    """A list serializer whose child is set (DRF's stubs allow None)."""
+
+    @property
+    def _child(self) -> serializers.BaseSerializer:
+        assert self.child is not None
+        return cast(serializers.BaseSerializer, self.child)
+
+
+class RuleListSerializer(_ListOf):
     """A version's rules with their plain-language sentences. Partner users get only the rules
     that bind them (guardrails.plain.published_rules_for), phrased for them."""
 
@@ -260,8 +273,8 @@ class RuleListSerializer(serializers.ListSerializer):
         else:
             names = plain.rule_names()
             texts = {r.pk: plain.describe_rule(r, names=names) for r in rules}
-        self.context["rule_texts"] = texts
-        return [self.child.to_representation(r) for r in rules]
+        cast(dict, self.context)["rule_texts"] = texts  # read by each rule's `plain`
+        return [self._child.to_representation(r) for r in rules]
 
 
 class RouteRuleSerializer(serializers.ModelSerializer):
@@ -272,9 +285,9 @@ class RouteRuleSerializer(serializers.ModelSerializer):
 
     conditions = serializers.ListField(
         child=serializers.DictField(),
-        max_length=MAX_CONDITIONS,
         required=False,
-        help_text='All must hold: [{"field": "country", "op": "in", "value": ["DE"]}, ...].',
+        help_text='All must hold: [{"field": "country", "op": "in", "value": ["DE"]}, ...]; '
+        f"at most {MAX_CONDITIONS}.",
     )
     outcome = NamedChoiceField(Outcome, "RouteOutcomeEnum")
     target_team = InTenant(Team, natural_keys=EXTERNAL, required=False, allow_null=True)
@@ -309,7 +322,7 @@ class RouteRuleSerializer(serializers.ModelSerializer):
         return data
 
 
-class PricingCorridorListSerializer(serializers.ListSerializer):
+class PricingCorridorListSerializer(_ListOf):
     """Partner users see the partner route's corridors for their own partner tier only
     (guardrails.plain.corridors_for)."""
 
@@ -320,10 +333,12 @@ class PricingCorridorListSerializer(serializers.ListSerializer):
         if partner_user is not None and isinstance(version, RulebookVersion):
             readable = set(plain.corridors_for(partner_user, version).values_list("pk", flat=True))
             corridors = [c for c in corridors if c.pk in readable]
-        return [self.child.to_representation(c) for c in corridors]
+        return [self._child.to_representation(c) for c in corridors]
 
 
-class PricingCorridorSerializer(serializers.ModelSerializer):
+class PricingCorridorSerializer(ModelValidatedSerializer):
+    """A corridor; the rules about it are the model's (`PricingCorridor.clean`)."""
+
     product_line = InTenant(ProductLine, natural_keys=LINES)
     route = NamedChoiceField(Route, "RouteEnum")
     tier = TermKey(Tier, required=False, allow_null=True, help_text="Empty: every tier.")
@@ -355,17 +370,6 @@ class PricingCorridorSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id"]
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["min_discount"] > attrs["max_discount"]:
-            raise serializers.ValidationError(
-                {"max_discount": ["The maximum discount is below the minimum."]}
-            )
-        if attrs.get("partner_tier") and attrs["route"] != Route.PARTNER:
-            raise serializers.ValidationError(
-                {"partner_tier": ["Only corridors of the partner route have a partner tier."]}
-            )
-        return attrs
-
 
 class RegistrationCriteriaSerializer(serializers.ModelSerializer):
     eligible_product_lines = serializers.ListField(
@@ -383,9 +387,6 @@ class RegistrationCriteriaSerializer(serializers.ModelSerializer):
     min_amount = serializers.DecimalField(
         max_digits=16, decimal_places=2, min_value=Decimal(0), required=False
     )
-    protection_days = serializers.IntegerField(min_value=1, max_value=3650, required=False)
-    max_extensions = serializers.IntegerField(min_value=0, max_value=20, required=False)
-    extension_days = serializers.IntegerField(min_value=1, max_value=3650, required=False)
 
     class Meta:
         model = RegistrationCriteria
@@ -420,7 +421,9 @@ class RulebookVersionSerializer(TenantModelSerializer):
 
     created_by = UserId()
     published_by = UserId()
-    based_on = serializers.PrimaryKeyRelatedField(read_only=True)
+    based_on: serializers.PrimaryKeyRelatedField[RulebookVersion] = (
+        serializers.PrimaryKeyRelatedField(read_only=True)
+    )
     status = NamedChoiceField(VersionStatus, "VersionStatusEnum", read_only=True)
     is_active = serializers.SerializerMethodField()
 
@@ -474,8 +477,12 @@ class RulebookVersionDetailSerializer(RulebookVersionSerializer):
         allow_null=True,
         help_text="Create the draft as a copy of this version (default: the active version).",
     )
-    rules = RouteRuleSerializer(many=True, required=False, max_length=MAX_RULES)
-    corridors = PricingCorridorSerializer(many=True, required=False, max_length=5000)
+    rules = RouteRuleSerializer(  # type: ignore[call-arg]  # max_length: to the ListSerializer
+        many=True, required=False, max_length=MAX_RULES
+    )
+    corridors = PricingCorridorSerializer(  # type: ignore[call-arg]  # as `rules`
+        many=True, required=False, max_length=5000
+    )
     criteria = CriteriaField(required=False, allow_null=True)
 
     class Meta(RulebookVersionSerializer.Meta):
@@ -509,7 +516,7 @@ class RulebookVersionDetailSerializer(RulebookVersionSerializer):
         with transaction.atomic():
             version = create_draft(
                 tenant,
-                user=getattr(self.membership, "user", None),
+                acting=self.membership,
                 copy_from=validated.pop("copy_from", None),
                 summary=validated.pop("summary", ""),
             )
@@ -519,35 +526,36 @@ class RulebookVersionDetailSerializer(RulebookVersionSerializer):
     def update(self, version: RulebookVersion, validated: dict[str, Any]) -> RulebookVersion:
         with transaction.atomic():
             if "summary" in validated:
-                update_draft(version, summary=validated.pop("summary"))
+                update_draft(version, summary=validated.pop("summary"), acting=self.membership)
             self._write_parts(version, validated)
         version.refresh_from_db()
         return version
 
-    @staticmethod
-    def _write_parts(version: RulebookVersion, validated: dict[str, Any]) -> None:
+    def _write_parts(self, version: RulebookVersion, validated: dict[str, Any]) -> None:
         """Replace the rules, corridors and criteria that were sent, all or nothing (the caller's
         transaction). Service errors come back under `rules.<i>`, `corridors.<i>`, `criteria`."""
         try:
             if "rules" in validated:
-                replace_rules(version, [dict(rule) for rule in validated["rules"]])
+                replace_rules(
+                    version, [dict(rule) for rule in validated["rules"]], acting=self.membership
+                )
         except VersionLocked:
             raise
         except DjangoValidationError as exc:
             raise invalid(exc) from None
         if "corridors" in validated:
             for corridor in PricingCorridor.objects.filter(version=version):
-                delete_corridor(corridor)
+                delete_corridor(corridor, acting=self.membership)
             for index, corridor in enumerate(validated["corridors"]):
                 try:
-                    save_corridor(version, dict(corridor))
+                    save_corridor(version, dict(corridor), acting=self.membership)
                 except VersionLocked:
                     raise
                 except DjangoValidationError as exc:
                     raise invalid(exc, f"corridors.{index}") from None
         if "criteria" in validated:
             try:
-                save_criteria(version, dict(validated["criteria"]))
+                save_criteria(version, dict(validated["criteria"]), acting=self.membership)
             except VersionLocked:
                 raise
             except DjangoValidationError as exc:
@@ -642,11 +650,6 @@ class CorridorCheckSerializer(serializers.Serializer):
                     {"partner_tier": [f"You can check your own partner tier ({own}) only."]}
                 )
             attrs["partner_tier"] = own
-        opportunity, account = attrs.get("opportunity"), attrs.get("account")
-        if opportunity is not None and account is not None and opportunity.account_id != account.pk:
-            raise serializers.ValidationError(
-                {"opportunity": ["This opportunity belongs to another account."]}
-            )
         return attrs
 
 
@@ -758,12 +761,16 @@ class ExceptionRequestSerializer(serializers.Serializer):
         allow_null=True,
         help_text="The discount (percent) asked for; required for a discount exception.",
     )
-    justification = serializers.CharField(max_length=4000)
+    justification = serializers.CharField(help_text=f"At most {JUSTIFICATION_MAX} characters.")
     ends_on = serializers.DateField(help_text="After today, at most a year out.")
 
 
 class ExceptionReviewSerializer(serializers.Serializer):
-    comment = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text=f"At most {COMMENT_MAX} characters; required to deny.",
+    )
 
 
 # --- what the rules decided ------------------------------------------------------------------
@@ -791,17 +798,9 @@ class AccountRouteSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "account",
-            "version",
-            "rule",
+            *ROUTE_DECISION_FIELDS,
             "rule_position",
             "rule_name",
-            "outcome",
-            "target_team",
-            "target_partner",
-            "eligible_partners",
-            "rationale",
-            "exception",
-            "decided_at",
             "created_at",
             "updated_at",
         ]
@@ -828,7 +827,9 @@ class AccountRouteSerializer(serializers.ModelSerializer):
 
 class DiscountLeakageSerializer(serializers.ModelSerializer):
     opportunity = InTenant(Opportunity, read_only=True)
-    line = serializers.PrimaryKeyRelatedField(read_only=True)
+    line: serializers.PrimaryKeyRelatedField[OpportunityLine] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
     version = InTenant(RulebookVersion, read_only=True)
     corridor = InTenant(PricingCorridor, read_only=True)
     route = NamedChoiceField(Route, "RouteEnum", read_only=True)
@@ -928,15 +929,22 @@ class LintFindingSerializer(serializers.Serializer):
 
 class LintReportSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
-    errors = LintFindingSerializer(many=True)
+    # A field named like `Serializer.errors`: the metaclass takes declared fields off the class.
+    errors = LintFindingSerializer(many=True)  # type: ignore[assignment]
     warnings = LintFindingSerializer(many=True)
 
 
-class RulebookSettingsSerializer(serializers.Serializer):
+class RulebookSettingsSerializer(serializers.ModelSerializer):
+    """The rulebook's settings; the review hours' limits are the model's validators."""
+
     active_version = serializers.IntegerField(read_only=True, allow_null=True)
     active_version_number = serializers.IntegerField(read_only=True, allow_null=True)
-    exception_review_hours = serializers.IntegerField(
-        min_value=1,
-        max_value=24 * 90,
-        help_text="Exception requests not reviewed within this many hours are escalated.",
-    )
+
+    class Meta:
+        model = Rulebook
+        fields = ["active_version", "active_version_number", "exception_review_hours"]
+        extra_kwargs = {
+            "exception_review_hours": {
+                "help_text": "Exception requests not reviewed within this many hours are escalated."
+            }
+        }

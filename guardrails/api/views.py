@@ -9,13 +9,11 @@ is a 400 naming the field (nested: `rules.2.conditions`), a published version as
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -24,11 +22,11 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
-from rest_framework.request import Request
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from core.api.errors import Conflict
-from core.api.filters import IdFilter, SafeDateTimeFilter, TenantFilterSet
 from core.api.schema import ErrorSerializer
 from core.api.views import TenantAPIView, TenantModelViewSet, TenantReadOnlyViewSet
 from guardrails import engine, plain
@@ -56,6 +54,16 @@ from guardrails.api.serializers import (
 )
 from guardrails.choices import ExceptionStatus, Outcome
 from guardrails.conditions import FIELDS
+from guardrails.filters import (
+    AccountRouteFilterSet,
+    DiscountLeakageFilterSet,
+    PartnerAuthorizationFilterSet,
+    RulebookVersionFilterSet,
+    RuleExceptionFilterSet,
+    SimulatedMoveFilterSet,
+    SimulationFilterSet,
+    TerritoryFilterSet,
+)
 from guardrails.models import (
     AccountRoute,
     DiscountLeakage,
@@ -67,18 +75,32 @@ from guardrails.models import (
     SimulatedMove,
     Simulation,
     Territory,
-    TerritoryArea,
 )
 from guardrails.redact import NOTHING, redactor_for
-from guardrails.services import exception_requests as exception_workflow
-from guardrails.services import territories as territory_services
 from guardrails.services.errors import PublishRefused, VersionLocked
+from guardrails.services.exception_requests import (
+    request_exception,
+    review_exception,
+    withdraw_exception,
+)
 from guardrails.services.lint import lint
 from guardrails.services.pricing import check_discount
 from guardrails.services.publish import publish
 from guardrails.services.simulation import start_simulation
-from guardrails.services.versions import active_version, delete_draft, get_rulebook
+from guardrails.services.territories import (
+    archive_territory,
+    delete_authorization,
+    restore_territory,
+)
+from guardrails.services.versions import (
+    active_version,
+    delete_draft,
+    get_rulebook,
+    set_review_hours,
+)
 from tenancy.choices import Role
+from tenancy.models import Membership
+from tenancy.requests import TenantAPIRequest
 
 __all__ = [
     "AccountRouteViewSet",
@@ -117,9 +139,14 @@ def _translate(exc: Exception) -> Exception:
     return exc
 
 
-class GuardrailsAPIMixin:
+class GuardrailsAPIMixin(APIView):
     """Service refusals as API errors; what partner users may read. (Per-action roles are the
     base's `action_roles`, core.api.permissions.RolePermission.)"""
+
+    @property
+    def membership(self) -> Membership:
+        """Who calls: the base resolved the credential's membership before any handler runs."""
+        return cast(TenantAPIRequest, self.request).membership
 
     def handle_exception(self, exc: Exception) -> Response:
         exc = _translate(exc)
@@ -148,33 +175,16 @@ class GuardrailsAPIMixin:
         }
 
 
-class GuardrailsViewSetMixin(GuardrailsAPIMixin):
+class GuardrailsViewSetMixin(GuardrailsAPIMixin, GenericAPIView):
     """The same for viewsets, whose serializers get the redactor in their context."""
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
+        context = dict(super().get_serializer_context())
         context["redactor"] = self.redactor()
         return context
 
 
 # --- territories and partner authorizations --------------------------------------------------
-
-
-class TerritoryFilterSet(TenantFilterSet):
-    archived = django_filters.BooleanFilter(
-        field_name="archived_at", lookup_expr="isnull", exclude=True, label="Archived or not"
-    )
-    country = django_filters.CharFilter(
-        method="in_country", label="Has an area in this country (ISO 3166-1)"
-    )
-
-    class Meta:
-        model = Territory
-        fields = {"code": ["exact"], "name": ["icontains"]}
-
-    def in_country(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        areas = TerritoryArea.objects.filter(country=value.strip().upper()[:2])
-        return queryset.filter(pk__in=areas.values("territory_id"))
 
 
 class TerritoryViewSet(GuardrailsViewSetMixin, TenantModelViewSet):
@@ -191,32 +201,14 @@ class TerritoryViewSet(GuardrailsViewSetMixin, TenantModelViewSet):
         return queryset.prefetch_related("areas")
 
     def perform_destroy(self, instance: Territory) -> None:
-        territory_services.archive_territory(instance)
+        archive_territory(instance, acting=self.membership)
 
     @extend_schema(request=None, responses={200: TerritorySerializer})
     @action(detail=True, methods=["post"])
-    def restore(self, request: Request, pk: str | None = None) -> Response:
+    def restore(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         """Bring an archived territory back into use."""
-        territory = territory_services.restore_territory(self.get_object())
+        territory = restore_territory(self.get_object(), acting=request.membership)
         return Response(self.get_serializer(territory).data)
-
-
-class PartnerAuthorizationFilterSet(TenantFilterSet):
-    partner = IdFilter("partner")
-    territory = IdFilter("territory")
-    product_line = IdFilter("product_line")
-    current = django_filters.BooleanFilter(method="is_current", label="In force today or not")
-
-    class Meta:
-        model = PartnerAuthorization
-        fields = {"valid_from": ["gte", "lte"], "valid_until": ["gte", "lte"]}
-
-    def is_current(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
-        today = timezone.localdate()
-        current = Q(valid_from__lte=today) & (
-            Q(valid_until__isnull=True) | Q(valid_until__gte=today)
-        )
-        return queryset.filter(current) if value else queryset.exclude(current)
 
 
 class PartnerAuthorizationViewSet(GuardrailsViewSetMixin, TenantModelViewSet):
@@ -230,7 +222,7 @@ class PartnerAuthorizationViewSet(GuardrailsViewSetMixin, TenantModelViewSet):
     write_roles = ADMINS
 
     def perform_destroy(self, instance: PartnerAuthorization) -> None:
-        territory_services.delete_authorization(instance)
+        delete_authorization(instance, acting=self.membership)
 
 
 # --- the rulebook ----------------------------------------------------------------------------
@@ -239,12 +231,6 @@ class PartnerAuthorizationViewSet(GuardrailsViewSetMixin, TenantModelViewSet):
 def _refuse_published(version: RulebookVersion) -> None:
     if not version.is_draft:
         raise VersionLockedError.of(version)
-
-
-class RulebookVersionFilterSet(TenantFilterSet):
-    class Meta:
-        model = RulebookVersion
-        fields = {"status": ["exact", "in"], "number": ["exact"]}
 
 
 class RulebookVersionViewSet(GuardrailsViewSetMixin, TenantModelViewSet):
@@ -271,11 +257,11 @@ class RulebookVersionViewSet(GuardrailsViewSetMixin, TenantModelViewSet):
 
     def perform_destroy(self, instance: RulebookVersion) -> None:
         _refuse_published(instance)
-        delete_draft(instance)
+        delete_draft(instance, acting=self.membership)
 
     @extend_schema(request=None, responses={200: LintReportSerializer})
     @action(detail=True, methods=["post"])
-    def lint(self, request: Request, pk: str | None = None) -> Response:
+    def lint(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         """What lint finds in the version: errors (which refuse publishing) and warnings."""
         report = lint(self.get_object())
         return Response(
@@ -299,7 +285,7 @@ class RulebookVersionViewSet(GuardrailsViewSetMixin, TenantModelViewSet):
         },
     )
     @action(detail=True, methods=["post"])
-    def publish(self, request: Request, pk: str | None = None) -> Response:
+    def publish(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         """Publish the draft, in force now or from `effective_at`. Refused with 409
         `publish_refused` and the lint `findings` when lint finds errors; nothing changes then."""
         version = self.get_object()
@@ -308,7 +294,9 @@ class RulebookVersionViewSet(GuardrailsViewSetMixin, TenantModelViewSet):
         body.is_valid(raise_exception=True)
         try:
             publish(
-                version, user=request.user, effective_at=body.validated_data.get("effective_at")
+                version,
+                acting=request.membership,
+                effective_at=body.validated_data.get("effective_at"),
             )
         except (PublishRefused, VersionLocked):
             raise  # their own 409s (handle_exception)
@@ -319,10 +307,10 @@ class RulebookVersionViewSet(GuardrailsViewSetMixin, TenantModelViewSet):
 
     @extend_schema(request=None, responses={202: SimulationSerializer})
     @action(detail=True, methods=["post"])
-    def simulate(self, request: Request, pk: str | None = None) -> Response:
+    def simulate(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         """Start simulating the version against every account and all open pipeline, compared
         with the active version. Follow it at `/api/v1/simulations/{id}/`."""
-        simulation = start_simulation(self.get_object(), user=request.user)
+        simulation = start_simulation(self.get_object(), acting=request.membership)
         return Response(
             SimulationSerializer(simulation, context=self.get_serializer_context()).data,
             status=status.HTTP_202_ACCEPTED,
@@ -335,7 +323,7 @@ class RulebookSettingsView(GuardrailsAPIMixin, TenantAPIView):
 
     write_roles = ADMINS
 
-    def _data(self, request: Request) -> dict[str, Any]:
+    def _data(self, request: TenantAPIRequest) -> dict[str, Any]:
         rulebook = get_rulebook(request.tenant)
         active = rulebook.active_version
         return {
@@ -345,7 +333,7 @@ class RulebookSettingsView(GuardrailsAPIMixin, TenantAPIView):
         }
 
     @extend_schema(responses=RulebookSettingsSerializer, operation_id="rulebook_retrieve")
-    def get(self, request: Request) -> Response:
+    def get(self, request: TenantAPIRequest) -> Response:
         return Response(RulebookSettingsSerializer(self._data(request)).data)
 
     @extend_schema(
@@ -353,13 +341,18 @@ class RulebookSettingsView(GuardrailsAPIMixin, TenantAPIView):
         responses=RulebookSettingsSerializer,
         operation_id="rulebook_partial_update",
     )
-    def patch(self, request: Request) -> Response:
+    def patch(self, request: TenantAPIRequest) -> Response:
         body = RulebookSettingsSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         if "exception_review_hours" in body.validated_data:
-            rulebook = get_rulebook(request.tenant)
-            rulebook.exception_review_hours = body.validated_data["exception_review_hours"]
-            rulebook.save(update_fields=["exception_review_hours", "updated_at"])
+            try:
+                set_review_hours(
+                    request.tenant,
+                    body.validated_data["exception_review_hours"],
+                    acting=request.membership,
+                )
+            except DjangoValidationError as exc:
+                raise invalid(exc) from None
         return Response(RulebookSettingsSerializer(self._data(request)).data)
 
 
@@ -382,7 +375,7 @@ class ExplainView(GuardrailsAPIMixin, TenantAPIView):
         ),
         operation_id="explain_vocabulary",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: TenantAPIRequest) -> Response:
         """What a hypothetical account may be described by, and what rule conditions test."""
         return Response(
             {
@@ -417,7 +410,7 @@ class ExplainView(GuardrailsAPIMixin, TenantAPIView):
         },
         operation_id="explain_create",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: TenantAPIRequest) -> Response:
         """Explain `{"account": id}` or `{"attributes": {...}}`, with the active version or
         `"version": id` (drafts: RevOps admins)."""
         body = ExplainRequestSerializer(data=request.data, context=self.context())
@@ -453,7 +446,7 @@ class ExplainView(GuardrailsAPIMixin, TenantAPIView):
                 )
                 if pk not in readable
             }
-        traces = []
+        traces: list[dict[str, Any]] = []
         for trace in explanation.traces:
             if trace.position in hidden_positions:
                 traces.append(
@@ -518,7 +511,7 @@ def _decision(
         if data["target_partner"] != partner_id:
             data["target_partner"] = None
             data["exception"] = None  # someone else's exception
-        data["eligible_partners"] = [p for p in data["eligible_partners"] if p == partner_id]
+        data["eligible_partners"] = [p for p in decision.eligible_partner_ids if p == partner_id]
         if decision.rule_position in hidden_positions:
             data["rule"], data["rule_name"] = None, HIDDEN_RULE
     return data
@@ -539,7 +532,7 @@ class CorridorCheckView(GuardrailsAPIMixin, TenantAPIView):
         ),
         operation_id="corridor_check_corridors",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: TenantAPIRequest) -> Response:
         """The corridors in force that apply to the caller (partner users: the partner route,
         their own partner tier)."""
         version = active_version(request.tenant)
@@ -558,39 +551,29 @@ class CorridorCheckView(GuardrailsAPIMixin, TenantAPIView):
         responses=CorridorVerdictSerializer,
         operation_id="corridor_check_create",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: TenantAPIRequest) -> Response:
         """Check `discount_pct` for a product line, route and tier (or an opportunity's)."""
         body = CorridorCheckSerializer(data=request.data, context=self.context())
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        verdict = check_discount(
-            request.tenant,
-            product_line=data["product_line"],
-            route=data["route"],
-            discount_pct=data["discount_pct"],
-            tier=data.get("tier"),
-            partner_tier=data.get("partner_tier") or "",
-            opportunity=data.get("opportunity"),
-            account=data.get("account"),
-            version=data.get("version"),
-        )
+        try:
+            verdict = check_discount(
+                request.tenant,
+                product_line=data["product_line"],
+                route=data["route"],
+                discount_pct=data["discount_pct"],
+                tier=data.get("tier"),
+                partner_tier=data.get("partner_tier") or "",
+                opportunity=data.get("opportunity"),
+                account=data.get("account"),
+                version=data.get("version"),
+            )
+        except DjangoValidationError as exc:
+            raise invalid(exc) from None
         return Response(CorridorVerdictSerializer(verdict).data)
 
 
 # --- exceptions ------------------------------------------------------------------------------
-
-
-class RuleExceptionFilterSet(TenantFilterSet):
-    account = IdFilter("account")
-    opportunity = IdFilter("opportunity")
-    partner = IdFilter("partner")
-    escalated = django_filters.BooleanFilter(
-        field_name="escalated_at", lookup_expr="isnull", exclude=True
-    )
-
-    class Meta:
-        model = RuleException
-        fields = {"status": ["exact", "in"], "kind": ["exact"], "ends_on": ["gte", "lte"]}
 
 
 class RuleExceptionViewSet(GuardrailsViewSetMixin, TenantReadOnlyViewSet):
@@ -611,27 +594,25 @@ class RuleExceptionViewSet(GuardrailsViewSetMixin, TenantReadOnlyViewSet):
     }
 
     @extend_schema(request=ExceptionRequestSerializer, responses={201: RuleExceptionSerializer})
-    def create(self, request: Request) -> Response:
+    def create(self, request: TenantAPIRequest) -> Response:
         """Request an exception (pending until a RevOps admin reviews it)."""
         body = ExceptionRequestSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         try:
-            exception = exception_workflow.request_exception(
-                request.membership, **body.validated_data
-            )
+            exception = request_exception(acting=request.membership, **body.validated_data)
         except DjangoValidationError as exc:
             raise invalid(exc) from None
         return Response(self.get_serializer(exception).data, status=status.HTTP_201_CREATED)
 
-    def _review(self, request: Request, *, approve: bool) -> Response:
+    def _review(self, request: TenantAPIRequest, *, approve: bool) -> Response:
         exception = self.get_object()
         body = ExceptionReviewSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         self._pending(exception)
         try:
-            exception = exception_workflow.review_exception(
+            exception = review_exception(
                 exception,
-                user=request.user,
+                acting=request.membership,
                 approve=approve,
                 comment=body.validated_data.get("comment", ""),
             )
@@ -641,26 +622,26 @@ class RuleExceptionViewSet(GuardrailsViewSetMixin, TenantReadOnlyViewSet):
 
     @extend_schema(request=ExceptionReviewSerializer, responses={200: RuleExceptionSerializer})
     @action(detail=True, methods=["post"])
-    def approve(self, request: Request, pk: str | None = None) -> Response:
+    def approve(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         """Approve a pending request, with an optional comment; it takes effect until its end date."""
         return self._review(request, approve=True)
 
     @extend_schema(request=ExceptionReviewSerializer, responses={200: RuleExceptionSerializer})
     @action(detail=True, methods=["post"])
-    def deny(self, request: Request, pk: str | None = None) -> Response:
+    def deny(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         """Deny a pending request; the comment (required) tells the requester why."""
         return self._review(request, approve=False)
 
     @extend_schema(request=None, responses={200: RuleExceptionSerializer})
     @action(detail=True, methods=["post"])
-    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+    def withdraw(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         """The requester takes back a pending request."""
         exception = self.get_object()
         if exception.requested_by_id != request.user.pk:
             raise exceptions.PermissionDenied("Only the requester withdraws a request.")
         self._pending(exception)
         try:
-            exception = exception_workflow.withdraw_exception(exception, user=request.user)
+            exception = withdraw_exception(exception, acting=request.membership)
         except DjangoValidationError as exc:
             raise self._state(exc) from None
         return Response(self.get_serializer(exception).data)
@@ -682,21 +663,6 @@ class RuleExceptionViewSet(GuardrailsViewSetMixin, TenantReadOnlyViewSet):
 # --- what the rules decided ------------------------------------------------------------------
 
 
-class AccountRouteFilterSet(TenantFilterSet):
-    account = IdFilter("account")
-    target_partner = IdFilter("target_partner")
-    target_team = IdFilter("target_team")
-    version = IdFilter("version")
-    rule = IdFilter("rule")
-    with_exception = django_filters.BooleanFilter(
-        field_name="exception", lookup_expr="isnull", exclude=True
-    )
-
-    class Meta:
-        model = AccountRoute
-        fields = {"outcome": ["exact", "in"]}
-
-
 class AccountRouteViewSet(GuardrailsViewSetMixin, TenantReadOnlyViewSet):
     """Each account's current route, target and the rule that decided it (for the accounts the
     caller can see), recomputed in the background."""
@@ -710,16 +676,6 @@ class AccountRouteViewSet(GuardrailsViewSetMixin, TenantReadOnlyViewSet):
         return queryset.select_related("rule")
 
 
-class DiscountLeakageFilterSet(TenantFilterSet):
-    opportunity = IdFilter("opportunity")
-    version = IdFilter("version")
-    recorded_since = SafeDateTimeFilter(field_name="recorded_at", lookup_expr="gte")
-
-    class Meta:
-        model = DiscountLeakage
-        fields = {"route": ["exact"], "currency": ["exact"], "amount": ["gte"]}
-
-
 class DiscountLeakageViewSet(GuardrailsViewSetMixin, TenantReadOnlyViewSet):
     """Opportunity lines discounted beyond their corridor without an approved exception, with the
     revenue given away (RevOps admins and direct managers)."""
@@ -729,22 +685,6 @@ class DiscountLeakageViewSet(GuardrailsViewSetMixin, TenantReadOnlyViewSet):
     serializer_class = DiscountLeakageSerializer
     filterset_class = DiscountLeakageFilterSet
     read_roles = DIRECT_LEADS
-
-
-class SimulationFilterSet(TenantFilterSet):
-    version = IdFilter("version")
-
-    class Meta:
-        model = Simulation
-        fields = {"status": ["exact", "in"]}
-
-
-class SimulatedMoveFilterSet(TenantFilterSet):
-    account = IdFilter("account")
-
-    class Meta:
-        model = SimulatedMove
-        fields = {"from_outcome": ["exact"], "to_outcome": ["exact"]}
 
 
 class SimulationViewSet(GuardrailsViewSetMixin, TenantReadOnlyViewSet):
@@ -778,7 +718,7 @@ class SimulationViewSet(GuardrailsViewSetMixin, TenantReadOnlyViewSet):
         ],
     )
     @action(detail=True, methods=["get"])
-    def moves(self, request: Request, pk: str | None = None) -> Response:
+    def moves(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         """The accounts whose route or target the simulated version would change (pages in id
         order, like every list)."""
         simulation = self.get_object()

@@ -10,13 +10,14 @@ names (`guardrails.tasks.…`) are unchanged, so messages already queued still f
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
-from typing import Any
 
 from celery import shared_task
 from django.utils import timezone
 
 from accounts.models import Account
+from core.acting import SystemActor, action
 from core.sync import safe_horizon
 from core.tasks import TenantTask
 from core.tenancy import current_tenant
@@ -27,29 +28,43 @@ from guardrails.engine import (
     iter_account_facts,
     work_exceptions,
 )
-from guardrails.models import AccountRoute, Rulebook
+from guardrails.models import ROUTE_DECISION_FIELDS, AccountRoute, Rulebook, RulebookVersion
 from guardrails.services.pricing import record_leakage
 from guardrails.services.versions import active_version, get_rulebook
 from pipeline.models import Opportunity
+from tenancy.acting import Acting
+from tenancy.models import Tenant
 
-__all__ = ["recompute_accounts", "recompute_routes", "recompute_tenant", "sweep_changes"]
+__all__ = [
+    "RECOMPUTE",
+    "recompute_accounts",
+    "recompute_routes",
+    "recompute_tenant",
+    "sweep_changes",
+]
+
+# Stored decisions are derived data: whoever changed an input, the portal recomputes them.
+RECOMPUTE = SystemActor("guardrails recompute")
 
 
 @shared_task(base=TenantTask, name="guardrails.tasks.recompute_tenant", ignore_result=True)
 def recompute_tenant(*, tenant_id: int) -> int:
     """Every account's decision and all leakage, e.g. after a version came into force."""
     tenant = current_tenant()
-    count = recompute_routes(tenant)
-    record_leakage(tenant)
+    count = recompute_routes(tenant, acting=RECOMPUTE)
+    record_leakage(tenant, acting=RECOMPUTE)
     return count
 
 
 @shared_task(base=TenantTask, name="guardrails.tasks.recompute_accounts", ignore_result=True)
 def recompute_accounts(*, tenant_id: int, account_ids: list[int]) -> int:
-    return recompute_routes(current_tenant(), account_ids)
+    return recompute_routes(current_tenant(), account_ids, acting=RECOMPUTE)
 
 
-def recompute_routes(tenant: Any, account_ids: Iterable[int] | None = None) -> int:
+@action
+def recompute_routes(
+    tenant: Tenant, account_ids: Iterable[int] | None = None, *, acting: Acting
+) -> int:
     """Store what the active version decides for the tenant's accounts (or the given ones)."""
     version = active_version(tenant)
     if version is None:
@@ -68,24 +83,15 @@ def recompute_routes(tenant: Any, account_ids: Iterable[int] | None = None) -> i
             rows,
             update_conflicts=True,
             unique_fields=["tenant", "account"],
-            update_fields=[
-                "version",
-                "rule",
-                "outcome",
-                "target_team",
-                "target_partner",
-                "eligible_partners",
-                "rationale",
-                "exception",
-                "decided_at",
-                "updated_at",
-            ],
+            update_fields=[*ROUTE_DECISION_FIELDS, "updated_at"],
         )
         written += len(rows)
     return written
 
 
-def _route_row(tenant, version, account_id: int, decision: Decision, now) -> AccountRoute:
+def _route_row(
+    tenant: Tenant, version: RulebookVersion, account_id: int, decision: Decision, now: dt.datetime
+) -> AccountRoute:
     return AccountRoute(
         tenant_id=tenant.pk,
         account_id=account_id,
@@ -103,7 +109,8 @@ def _route_row(tenant, version, account_id: int, decision: Decision, now) -> Acc
     )
 
 
-def sweep_changes(tenant: Any) -> tuple[int, int]:
+@action
+def sweep_changes(tenant: Tenant, *, acting: Acting) -> tuple[int, int]:
     """Recompute decisions and leakage for accounts and opportunities changed since the last
     sweep, and for accounts whose exception has just expired. Safe to run at any time."""
     rulebook = get_rulebook(tenant)
@@ -124,8 +131,12 @@ def sweep_changes(tenant: Any) -> tuple[int, int]:
         exception__isnull=False, exception__ends_on__lt=timezone.localdate()
     ).values_list("account_id", flat=True)
     account_ids = {pk for pk, _ in accounts} | set(expired)
-    routed = recompute_routes(tenant, account_ids) if account_ids else 0
-    leaked = record_leakage(tenant, [pk for pk, _ in opportunities]) if opportunities else 0
+    routed = recompute_routes(tenant, account_ids, acting=acting) if account_ids else 0
+    leaked = (
+        record_leakage(tenant, [pk for pk, _ in opportunities], acting=acting)
+        if opportunities
+        else 0
+    )
     marks = {}
     if accounts:
         marks["accounts_swept_seq"] = max(seq for _, seq in accounts)

@@ -26,16 +26,17 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Account, ProductLine
+from core.acting import action
 from core.tenancy import tenant_scope
 from guardrails.choices import ExceptionKind, ExceptionStatus
 from guardrails.models import AccountRoute, RuleException
-from guardrails.services.decisions import recompute_routes
+from guardrails.services.decisions import RECOMPUTE, recompute_routes
 from guardrails.services.pricing import record_leakage
 from guardrails.services.versions import get_rulebook
 from pipeline.models import Opportunity
+from tenancy.acting import Acting
 from tenancy.choices import Role
-from tenancy.models import Membership
-from tenancy.services import membership_for
+from tenancy.models import Membership, Tenant
 
 __all__ = [
     "MAX_DAYS",
@@ -111,7 +112,7 @@ def _opportunity(membership: Membership, value: Any, account: Account) -> Opport
     return found
 
 
-def _product_line(tenant: Any, value: Any) -> ProductLine | None:
+def _product_line(tenant: Tenant, value: Any) -> ProductLine | None:
     if value is None or value == "":
         return None
     if isinstance(value, ProductLine):
@@ -189,9 +190,10 @@ def _current_rule_name(account: Account) -> str:
     return route.rule.name if route is not None and route.rule is not None else ""
 
 
+@action
 def request_exception(
-    membership: Membership,
     *,
+    acting: Membership,
     kind: str,
     account: Any,
     justification: str,
@@ -207,6 +209,7 @@ def request_exception(
     after today and at most a year out. The requester's partner or team and the rule currently
     deciding the account are filled in. Raises PermissionDenied for roles that do not request
     (RevOps admins) and ValidationError naming the field otherwise."""
+    membership = acting
     if not can_request(membership):
         raise PermissionDenied(
             "RevOps admins review exceptions; partner users and reps request them."
@@ -273,7 +276,7 @@ def request_exception(
             status=ExceptionStatus.PENDING,
         )
         same = (
-            same.filter(partner_id=membership.partner_id)
+            same.filter(partner=membership.partner)
             if membership.is_partner_user
             else same.filter(requested_by_id=membership.user_id)
         )
@@ -303,13 +306,13 @@ def _locked(exc: RuleException) -> RuleException:
     return RuleException.objects.select_for_update().get(tenant_id=exc.tenant_id, pk=exc.pk)
 
 
+@action
 def review_exception(
-    exc: RuleException, *, user: Any, approve: bool, comment: str
+    exc: RuleException, *, acting: Membership, approve: bool, comment: str
 ) -> RuleException:
     """Approve or deny a pending request, as a RevOps admin of its tenant. A denial needs a
     comment (the requester reads it); an exception whose end date has passed cannot be approved."""
-    membership = membership_for(user, exc.tenant)
-    if membership is None or not membership.is_admin:
+    if acting.tenant_id != exc.tenant_id or not acting.is_active or not acting.is_admin:
         raise PermissionDenied("Only a RevOps admin of the tenant reviews exceptions.")
     text = _text(comment, "comment", COMMENT_MAX)
     if not approve and not text:
@@ -326,7 +329,7 @@ def review_exception(
                 f"Exception #{current.pk} ended on {current.ends_on}; it can no longer be approved."
             )
         current.status = ExceptionStatus.APPROVED if approve else ExceptionStatus.DENIED
-        current.reviewed_by = user
+        current.reviewed_by = acting.user
         current.reviewed_at = timezone.now()
         current.review_comment = text
         current.save(
@@ -337,9 +340,10 @@ def review_exception(
     return current
 
 
-def withdraw_exception(exc: RuleException, *, user: Any) -> RuleException:
+@action
+def withdraw_exception(exc: RuleException, *, acting: Membership) -> RuleException:
     """The requester takes back a request that is still pending."""
-    if exc.requested_by_id is None or exc.requested_by_id != getattr(user, "pk", None):
+    if exc.requested_by_id is None or exc.requested_by_id != acting.user_id:
         raise PermissionDenied("Only the requester withdraws a request.")
     with transaction.atomic():
         current = _locked(exc)
@@ -353,11 +357,12 @@ def withdraw_exception(exc: RuleException, *, user: Any) -> RuleException:
     return current
 
 
-def _review_hours(tenant: Any) -> int:
+def _review_hours(tenant: Tenant) -> int:
     return get_rulebook(tenant).exception_review_hours
 
 
-def escalate_overdue(tenant: Any, *, now: dt.datetime | None = None) -> int:
+@action
+def escalate_overdue(tenant: Tenant, *, acting: Acting, now: dt.datetime | None = None) -> int:
     """Escalate pending requests older than the rulebook's review time: mark them and email every
     active RevOps admin of the tenant. Already escalated ones are left alone, so running it again
     changes and sends nothing. Returns how many were escalated."""
@@ -399,7 +404,7 @@ def escalate_overdue(tenant: Any, *, now: dt.datetime | None = None) -> int:
 
 
 def _escalation_mail(
-    tenant: Any, overdue: list[RuleException], now: dt.datetime
+    tenant: Tenant, overdue: list[RuleException], now: dt.datetime
 ) -> tuple[str, str]:
     count = len(overdue)
     noun = "request waits" if count == 1 else "requests wait"
@@ -438,8 +443,8 @@ def _recompute_on_commit(exc: RuleException) -> None:
 
     def run() -> None:
         with tenant_scope(tenant):
-            recompute_routes(tenant, [account_id])
+            recompute_routes(tenant, [account_id], acting=RECOMPUTE)
             if opportunity_id is not None:
-                record_leakage(tenant, [opportunity_id])
+                record_leakage(tenant, [opportunity_id], acting=RECOMPUTE)
 
     transaction.on_commit(run)

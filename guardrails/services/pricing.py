@@ -9,7 +9,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,13 +16,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Account, ProductLine, Tier
+from core.acting import action
 from guardrails.choices import ExceptionKind, ExceptionStatus
 from guardrails.models import DiscountLeakage, PricingCorridor, RulebookVersion, RuleException
 from guardrails.services.versions import active_version, lock_draft
 from pipeline.choices import Outcome as StageOutcome
 from pipeline.choices import Route
 from pipeline.models import Opportunity, OpportunityLine
+from tenancy.acting import Acting
 from tenancy.choices import PartnerTier
+from tenancy.models import Tenant
 
 __all__ = [
     "CorridorIndex",
@@ -36,23 +38,28 @@ __all__ = [
 ]
 
 
+@action
 @transaction.atomic
 def save_corridor(
-    version: RulebookVersion, data: dict, *, corridor: PricingCorridor | None = None
+    version: RulebookVersion,
+    data: dict,
+    *,
+    corridor: PricingCorridor | None = None,
+    acting: Acting,
 ) -> PricingCorridor:
     version = lock_draft(version)
     errors: dict[str, str] = {}
     line = data.get("product_line")
     if not isinstance(line, ProductLine):
         found = (
-            ProductLine.objects.filter(Q(code=str(line)) | Q(pk=int(line))).first()
+            ProductLine.objects.filter(Q(code=str(line)) | Q(pk=int(str(line)))).first()
             if str(line).isdigit() and len(str(line)) < 19
             else ProductLine.objects.filter(code=str(line or "")).first()
         )
         if found is None:
             errors["product_line"] = f"Unknown product line {line!r}."
         line = found
-    route = data.get("route")
+    route = str(data.get("route") or "")
     if route not in Route.values:
         errors["route"] = f"Expected one of {', '.join(Route.values)}."
     tier = data.get("tier")
@@ -65,8 +72,6 @@ def save_corridor(
     partner_tier = data.get("partner_tier") or ""
     if partner_tier and partner_tier not in PartnerTier.values:
         errors["partner_tier"] = f"Expected one of {', '.join(PartnerTier.values)}."
-    if partner_tier and route != Route.PARTNER:
-        errors["partner_tier"] = "A partner tier only applies to the partner route."
     bounds = {}
     for key in ("min_discount", "max_discount"):
         try:
@@ -75,8 +80,12 @@ def save_corridor(
                 raise ValueError
         except Exception:
             errors[key] = "A percentage between 0 and 100."
-    if not errors and bounds["min_discount"] > bounds["max_discount"]:
-        errors["max_discount"] = "The maximum discount is below the minimum."
+    row = PricingCorridor(route=route, partner_tier=partner_tier, **bounds)
+    try:
+        row.clean()  # the rules about one corridor (PricingCorridor.clean)
+    except ValidationError as exc:
+        for key, messages in exc.message_dict.items():
+            errors.setdefault(key, messages[0])
     if not errors:
         clash = PricingCorridor.objects.filter(
             version=version, product_line=line, route=route, tier=tier, partner_tier=partner_tier
@@ -97,8 +106,9 @@ def save_corridor(
     return corridor
 
 
+@action
 @transaction.atomic
-def delete_corridor(corridor: PricingCorridor) -> None:
+def delete_corridor(corridor: PricingCorridor, *, acting: Acting) -> None:
     lock_draft(corridor.version)
     corridor.delete()
 
@@ -170,13 +180,14 @@ def verdict(
     low, high = corridor.min_discount, corridor.max_discount
     outside = discount - high if discount > high else (discount - low if discount < low else 0)
     outside = Decimal(outside).quantize(Decimal("0.01"))
-    if outside > 0 and exception is not None and discount <= exception.requested_discount:
+    allowed = exception.requested_discount if exception is not None else None
+    if outside > 0 and allowed is not None and discount <= allowed:
         return CorridorVerdict(True, corridor, low, high, outside, exception)
     return CorridorVerdict(outside == 0, corridor, low, high, outside)
 
 
 def check_discount(
-    tenant: Any,
+    tenant: Tenant,
     *,
     product_line: ProductLine,
     route: str,
@@ -188,7 +199,10 @@ def check_discount(
     version: RulebookVersion | None = None,
 ) -> CorridorVerdict:
     """Is this discount inside its corridor, and by how much is it outside? An approved, unexpired
-    discount exception for the opportunity and product line allows up to its discount."""
+    discount exception for the opportunity and product line allows up to its discount. Refused
+    (ValidationError) when the opportunity is not the account's."""
+    if opportunity is not None and account is not None and opportunity.account_id != account.pk:
+        raise ValidationError({"opportunity": "This opportunity belongs to another account."})
     version = version or active_version(tenant)
     if account is not None and tier is None:
         tier = account.tier
@@ -196,7 +210,7 @@ def check_discount(
         route = route or opportunity.route
         if tier is None:
             tier = opportunity.account.tier
-        if not partner_tier and opportunity.partner_id:
+        if not partner_tier and opportunity.partner is not None:
             partner_tier = opportunity.partner.tier
     corridor = CorridorIndex(version).find(
         product_line.pk, route, tier.pk if tier else None, partner_tier
@@ -208,7 +222,10 @@ def check_discount(
     return verdict(corridor, Decimal(discount_pct), exception)
 
 
-def record_leakage(tenant: Any, opportunity_ids: Iterable[int] | None = None) -> int:
+@action
+def record_leakage(
+    tenant: Tenant, opportunity_ids: Iterable[int] | None = None, *, acting: Acting
+) -> int:
     """Record (or clear) leakage for the lines of the given opportunities (or all): discounts
     above the corridor without an approved exception, as revenue given away."""
     version = active_version(tenant)

@@ -6,25 +6,28 @@ replaces retires, and every stored decision is recomputed in the background."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.acting import action
 from guardrails.choices import VersionStatus
 from guardrails.models import RegistrationCriteria, Rulebook, RulebookVersion
 from guardrails.services.decisions import recompute_tenant
 from guardrails.services.errors import PublishRefused
 from guardrails.services.lint import lint
 from guardrails.services.versions import lock_draft
+from tenancy.acting import Acting
+from tenancy.models import Tenant
 
 __all__ = ["activate_due_versions", "publish"]
 
 
+@action
 @transaction.atomic
 def publish(
-    version: RulebookVersion, *, user: Any, effective_at: dt.datetime | None = None
+    version: RulebookVersion, *, acting: Acting, effective_at: dt.datetime | None = None
 ) -> RulebookVersion:
     """Publish a draft, in force now or from `effective_at`. Refused (PublishRefused) with the lint
     errors, and nothing changes, when the version has any."""
@@ -39,7 +42,7 @@ def publish(
     if effective_at is not None and timezone.is_naive(effective_at):
         raise ValidationError({"effective_at": "Give a date and time with its time zone."})
     version.effective_at = max(effective_at or now, now)
-    version.published_at, version.published_by = now, user
+    version.published_at, version.published_by = now, acting.audit_user
     version.status = VersionStatus.SCHEDULED
     version.save()
     if version.effective_at <= now:
@@ -59,8 +62,11 @@ def _activate(rulebook: Rulebook, version: RulebookVersion) -> None:
     recompute_tenant.delay_on_commit(tenant_id=rulebook.tenant_id)
 
 
+@action
 @transaction.atomic
-def activate_due_versions(tenant: Any, *, now: dt.datetime | None = None) -> RulebookVersion | None:
+def activate_due_versions(
+    tenant: Tenant, *, acting: Acting, now: dt.datetime | None = None
+) -> RulebookVersion | None:
     """Put the latest scheduled version whose time has come in force; earlier due ones retire
     without ever having been active."""
     now = now or timezone.now()

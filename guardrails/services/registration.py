@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account, ProductLine
+from core.acting import action
 from guardrails.choices import RequiredField
 from guardrails.engine import (
     CompiledRulebook,
@@ -21,36 +22,32 @@ from guardrails.engine import (
 )
 from guardrails.models import RegistrationCriteria, RulebookVersion
 from guardrails.services.versions import lock_draft
+from tenancy.acting import Acting
 from tenancy.choices import PartnerTier
 from tenancy.models import Partner
 
 __all__ = ["CRITERIA_NUMBERS", "check_registration", "save_criteria"]
 
-CRITERIA_NUMBERS = {
-    "min_amount": (Decimal, Decimal(0), Decimal("1e14")),
-    "protection_days": (int, 1, 3650),
-    "max_extensions": (int, 0, 20),
-    "extension_days": (int, 0, 3650),
-}
+# The criteria's numbers; their limits are the model fields' validators, run here for every door.
+CRITERIA_NUMBERS = ("min_amount", "protection_days", "max_extensions", "extension_days")
 
 
+@action
 @transaction.atomic
-def save_criteria(version: RulebookVersion, data: dict) -> RegistrationCriteria:
+def save_criteria(version: RulebookVersion, data: dict, *, acting: Acting) -> RegistrationCriteria:
     version = lock_draft(version)
     criteria = RegistrationCriteria.objects.filter(version=version).first() or (
         RegistrationCriteria(tenant=version.tenant, version=version)
     )
-    errors: dict[str, str] = {}
-    for key, (kind, low, high) in CRITERIA_NUMBERS.items():
-        if key not in data:
-            continue
-        try:
-            value = kind(str(data[key]))
-            if not low <= value <= high:
-                raise ValueError
-            setattr(criteria, key, value)
-        except Exception:
-            errors[key] = f"A number from {low} to {high}."
+    errors: dict[str, str | list[str]] = {}
+    numbers = [key for key in CRITERIA_NUMBERS if key in data]
+    for key in numbers:
+        setattr(criteria, key, data[key])
+    others = [f.name for f in RegistrationCriteria._meta.fields if f.name not in numbers]
+    try:
+        criteria.clean_fields(exclude=others)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if "eligible_product_lines" in data:
         lines = data["eligible_product_lines"] or []
         known = set(ProductLine.objects.values_list("code", flat=True))

@@ -6,16 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 
 from core import audit
+from core.acting import action
 from core.models import AuditEvent
 from guardrails.choices import Outcome, TargetKind
 from guardrails.conditions import validate_conditions
 from guardrails.models import RouteRule, RulebookVersion
 from guardrails.plain import rule_label
 from guardrails.services.versions import lock_draft
+from tenancy.acting import Acting
 from tenancy.models import Partner, Team
 
 __all__ = [
@@ -41,13 +43,14 @@ RULE_KEYS = (
 )
 
 
-def _ref(model: type, value: Any, label: str, errors: dict) -> Any:
+def _ref(model: type[models.Model], value: Any, label: str, errors: dict) -> Any:
     if value in (None, ""):
         return None
     if isinstance(value, model):
         return value
     pk = str(value)
-    found = model.objects.filter(pk=int(pk)).first() if pk.isdigit() and len(pk) < 19 else None
+    rows = model._default_manager
+    found = rows.filter(pk=int(pk)).first() if pk.isdigit() and len(pk) < 19 else None
     if found is None:
         errors[label] = f"Unknown {model._meta.verbose_name} {value!r}."
     return found
@@ -129,8 +132,11 @@ def _renumber(version: RulebookVersion, ordered: list[RouteRule]) -> None:
             )
 
 
+@action
 @transaction.atomic
-def save_rule(version: RulebookVersion, data: dict, *, rule: RouteRule | None = None) -> RouteRule:
+def save_rule(
+    version: RulebookVersion, data: dict, *, rule: RouteRule | None = None, acting: Acting
+) -> RouteRule:
     """Create (appended before the default rule, or at `position`) or update a draft's rule."""
     version = lock_draft(version)
     ordered = list(RouteRule.objects.filter(version=version).order_by("position"))
@@ -171,15 +177,17 @@ def _dedupe(rules: list[RouteRule]) -> list[RouteRule]:
     return out
 
 
+@action
 @transaction.atomic
-def delete_rule(rule: RouteRule) -> None:
+def delete_rule(rule: RouteRule, *, acting: Acting) -> None:
     version = lock_draft(rule.version)
     rule.delete()
     _renumber(version, list(RouteRule.objects.filter(version=version).order_by("position")))
 
 
+@action
 @transaction.atomic
-def move_rule(rule: RouteRule, position: int) -> RouteRule:
+def move_rule(rule: RouteRule, position: int, *, acting: Acting) -> RouteRule:
     version = lock_draft(rule.version)
     ordered = [r for r in RouteRule.objects.filter(version=version).order_by("position")]
     current = next(r for r in ordered if r.pk == rule.pk)
@@ -191,8 +199,11 @@ def move_rule(rule: RouteRule, position: int) -> RouteRule:
     return current
 
 
+@action
 @transaction.atomic
-def replace_rules(version: RulebookVersion, rules: list[dict]) -> list[RouteRule]:
+def replace_rules(
+    version: RulebookVersion, rules: list[dict], *, acting: Acting
+) -> list[RouteRule]:
     """All of a draft's rules at once, in the given order (the API's PUT)."""
     version = lock_draft(version)
     if not isinstance(rules, list):

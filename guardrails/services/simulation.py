@@ -9,12 +9,12 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any
 
 from celery import shared_task
 from django.utils import timezone
 
 from accounts.models import Account, ProductLine
+from core.acting import SystemActor, action
 from core.tasks import TenantTask
 from guardrails.choices import SimulationStatus
 from guardrails.engine import (
@@ -29,14 +29,16 @@ from guardrails.models import RulebookVersion, SimulatedMove, Simulation
 from guardrails.services.versions import active_version
 from pipeline.choices import Outcome as StageOutcome
 from pipeline.models import Opportunity, OpportunityLine
+from tenancy.acting import Acting
 from tenancy.models import Partner, Team
 
 __all__ = ["run_simulation", "simulate", "start_simulation"]
 
 
-def start_simulation(version: RulebookVersion, *, user: Any) -> Simulation:
+@action
+def start_simulation(version: RulebookVersion, *, acting: Acting) -> Simulation:
     simulation = Simulation.objects.create(
-        tenant=version.tenant, version=version, requested_by=user
+        tenant=version.tenant, version=version, requested_by=acting.audit_user
     )
     simulate.delay_on_commit(tenant_id=version.tenant_id, simulation_id=simulation.pk)
     return simulation
@@ -50,7 +52,8 @@ def _target_text(decision: Decision, partners: dict, teams: dict) -> str:
     return ""
 
 
-def run_simulation(simulation_id: int) -> Simulation | None:
+@action
+def run_simulation(simulation_id: int, *, acting: Acting) -> Simulation | None:
     """Compare what the simulated version and the active one decide for every account and every
     open opportunity. Idempotent: a finished simulation is left alone; a rerun starts over.
 
@@ -215,4 +218,4 @@ def _open_deals() -> dict[int, list[tuple[Decimal, frozenset]]]:
 
 @shared_task(base=TenantTask, name="guardrails.tasks.simulate", ignore_result=True, acks_late=True)
 def simulate(*, tenant_id: int, simulation_id: int) -> None:
-    run_simulation(simulation_id)
+    run_simulation(simulation_id, acting=SystemActor("guardrails simulation"))

@@ -22,11 +22,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ProductLine
+from core.acting import action
+from core.models import TenantOwned
 from guardrails.choices import VersionStatus
 from guardrails.models import PartnerAuthorization, RouteRule, Territory, TerritoryArea
 from guardrails.services.decisions import recompute_tenant
+from tenancy.acting import Acting
 from tenancy.choices import PartnerStatus
-from tenancy.models import Partner
+from tenancy.models import Partner, Tenant
 
 __all__ = [
     "archive_territory",
@@ -39,6 +42,7 @@ __all__ = [
 
 AREA_FIELDS = ("country", "region", "postal_from", "postal_to")
 MAX_AREAS = 500
+TOO_MANY_AREAS = f"a territory has at most {MAX_AREAS} areas"
 POSTAL_MAX = 20
 _POSTAL = re.compile(r"^[A-Z0-9-]+$")
 _SPACES = re.compile(r"\s+")
@@ -117,7 +121,7 @@ def _area_rows(areas: list) -> list[dict]:
     if not areas:
         raise ValidationError({"areas": "a territory needs at least one area (a country)"})
     if len(areas) > MAX_AREAS:
-        raise ValidationError({"areas": f"a territory has at most {MAX_AREAS} areas"})
+        raise ValidationError({"areas": TOO_MANY_AREAS})
     rows: list[dict] = []
     problems: list[str] = []
     seen: dict[tuple, int] = {}
@@ -208,9 +212,11 @@ def _territory_fields(data: Mapping[str, Any], territory: Territory | None) -> d
     return clean
 
 
+@action
 def save_territory(
-    tenant: Any,
+    tenant: Tenant,
     *,
+    acting: Acting,
     data: Mapping[str, Any],
     areas: Iterable[Mapping[str, Any]],
     territory: Territory | None = None,
@@ -267,7 +273,8 @@ def _replace_areas(territory: Territory, rows: list[dict]) -> None:
             TerritoryArea.objects.create(tenant_id=territory.tenant_id, territory=territory, **row)
 
 
-def archive_territory(territory: Territory) -> Territory:
+@action
+def archive_territory(territory: Territory, *, acting: Acting) -> Territory:
     """Archive: the territory stops matching any account; its authorizations stay on record.
     Rules that still name it are flagged by lint."""
     if territory.archived_at is None:
@@ -278,7 +285,8 @@ def archive_territory(territory: Territory) -> Territory:
     return territory
 
 
-def restore_territory(territory: Territory) -> Territory:
+@action
+def restore_territory(territory: Territory, *, acting: Acting) -> Territory:
     if territory.archived_at is not None:
         with transaction.atomic():
             territory.archived_at = None
@@ -290,7 +298,7 @@ def restore_territory(territory: Territory) -> Territory:
 # --- partner authorizations ----------------------------------------------------------------------
 
 
-def _in_tenant(model: type, value: Any, tenant: Any, label: str) -> Any:
+def _in_tenant(model: type[TenantOwned], value: Any, tenant: Tenant, label: str) -> Any:
     """`value` (an instance or an id) as a row of `model` in the tenant, else ValidationError."""
     if value is None or value == "":
         return None
@@ -300,7 +308,7 @@ def _in_tenant(model: type, value: Any, tenant: Any, label: str) -> Any:
         return value
     if isinstance(value, bool) or not str(value).isdigit() or len(str(value)) > 18:
         raise ValidationError({label: f"{value!r} is not a {label.replace('_', ' ')} id"})
-    found = model.objects.filter(tenant=tenant, pk=int(value)).first()
+    found = model._default_manager.filter(tenant=tenant, pk=int(value)).first()
     if found is None:
         raise ValidationError({label: f"no such {label.replace('_', ' ')} (#{value})"})
     return found
@@ -319,8 +327,13 @@ def _date(value: Any, label: str) -> dt.date | None:
         raise ValidationError({label: f"{value!r} is not a date (YYYY-MM-DD)"}) from None
 
 
+@action
 def save_authorization(
-    tenant: Any, data: Mapping[str, Any], *, authorization: PartnerAuthorization | None = None
+    tenant: Tenant,
+    data: Mapping[str, Any],
+    *,
+    acting: Acting,
+    authorization: PartnerAuthorization | None = None,
 ) -> PartnerAuthorization:
     """Create or update an authorization: `data` has partner, territory, product_line (empty:
     every line), valid_from, valid_until (empty: open-ended); instances or ids. The partner must
@@ -395,7 +408,8 @@ def save_authorization(
     return authorization
 
 
-def delete_authorization(authorization: PartnerAuthorization) -> None:
+@action
+def delete_authorization(authorization: PartnerAuthorization, *, acting: Acting) -> None:
     tenant = authorization.tenant
     with transaction.atomic():
         authorization.delete()
@@ -405,7 +419,7 @@ def delete_authorization(authorization: PartnerAuthorization) -> None:
 # --- stored decisions ----------------------------------------------------------------------------
 
 
-def _recompute_on_commit(tenant: Any) -> None:
+def _recompute_on_commit(tenant: Tenant) -> None:
     """Territories and authorizations feed every stored route decision: once the change is
     committed, the tenant's decisions are recomputed in the background (a large tenant takes
     seconds; without a broker the task runs at once)."""

@@ -5,11 +5,10 @@ meanwhile refuses the change."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.db.models import Max
 
+from core.acting import action
 from guardrails.choices import Outcome, VersionStatus
 from guardrails.models import (
     PricingCorridor,
@@ -19,6 +18,8 @@ from guardrails.models import (
     RulebookVersion,
 )
 from guardrails.services.errors import VersionLocked
+from tenancy.acting import Acting
+from tenancy.models import Tenant
 
 __all__ = [
     "active_version",
@@ -27,18 +28,19 @@ __all__ = [
     "delete_draft",
     "get_rulebook",
     "lock_draft",
+    "set_review_hours",
     "update_draft",
 ]
 
 
-def get_rulebook(tenant: Any) -> Rulebook:
+def get_rulebook(tenant: Tenant) -> Rulebook:
     rulebook = Rulebook.objects.filter(tenant=tenant).first()
     if rulebook is None:
         rulebook, _ = Rulebook.objects.get_or_create(tenant=tenant)
     return rulebook
 
 
-def active_version(tenant: Any) -> RulebookVersion | None:
+def active_version(tenant: Tenant) -> RulebookVersion | None:
     rulebook = Rulebook.objects.select_related("active_version").filter(tenant=tenant).first()
     return rulebook.active_version if rulebook else None
 
@@ -48,9 +50,10 @@ def assert_editable(version: RulebookVersion) -> None:
         raise VersionLocked(version)
 
 
+@action
 @transaction.atomic
 def create_draft(
-    tenant: Any, *, user: Any, copy_from: RulebookVersion | None = None, summary: str = ""
+    tenant: Tenant, *, acting: Acting, copy_from: RulebookVersion | None = None, summary: str = ""
 ) -> RulebookVersion:
     """A new draft: a copy of `copy_from`, or of the active version, or empty with a default rule.
     Copying an earlier version and publishing the copy is how a rulebook is rolled back."""
@@ -63,7 +66,7 @@ def create_draft(
         number=number,
         summary=summary or (f"Copy of version {source.number}" if source else "First rulebook"),
         based_on=source,
-        created_by=user,
+        created_by=acting.audit_user,
     )
     if source is None:
         RouteRule.objects.create(
@@ -92,15 +95,17 @@ def create_draft(
     return draft
 
 
-def update_draft(version: RulebookVersion, *, summary: str) -> RulebookVersion:
+@action
+def update_draft(version: RulebookVersion, *, summary: str, acting: Acting) -> RulebookVersion:
     assert_editable(version)
     version.summary = (summary or "").strip()[:300]
     version.save(update_fields=["summary", "updated_at"])
     return version
 
 
+@action
 @transaction.atomic
-def delete_draft(version: RulebookVersion) -> None:
+def delete_draft(version: RulebookVersion, *, acting: Acting) -> None:
     assert_editable(version)
     version.delete()
 
@@ -110,3 +115,16 @@ def lock_draft(version: RulebookVersion) -> RulebookVersion:
     locked = RulebookVersion.objects.select_for_update().get(pk=version.pk)
     assert_editable(locked)
     return locked
+
+
+@action
+def set_review_hours(tenant: Tenant, hours: int, *, acting: Acting) -> Rulebook:
+    """How long exception requests may wait for review before they are escalated; the limits
+    are the model field's validators, so the console and the API refuse the same hours."""
+    rulebook = get_rulebook(tenant)
+    rulebook.exception_review_hours = hours
+    rulebook.full_clean(
+        exclude=["tenant", "active_version"], validate_unique=False, validate_constraints=False
+    )
+    rulebook.save(update_fields=["exception_review_hours", "updated_at"])
+    return rulebook

@@ -24,7 +24,7 @@ from guardrails.models import (
     Territory,
     TerritoryArea,
 )
-from guardrails.services.decisions import recompute_routes
+from guardrails.services.decisions import RECOMPUTE, recompute_routes
 from guardrails.services.pricing import save_corridor
 from guardrails.services.publish import publish
 from guardrails.services.rules import replace_rules
@@ -65,7 +65,7 @@ def rulebook(world):
         )
         TargetList.objects.filter(tenant=tenant).update(name=f"ABM North {DIRECT_ONLY_MARK}")
         Account.objects.filter(pk=world.customers["rep"].pk).update(named_account=True)
-        draft = create_draft(tenant, user=world.users["admin"], summary="First")
+        draft = create_draft(tenant, acting=world.membership("admin"), summary="First")
         replace_rules(
             draft,
             [
@@ -99,6 +99,7 @@ def rulebook(world):
                     "is_default": True,
                 },
             ],
+            acting=world.membership("admin"),
         )
         line = ProductLine.objects.get(code="hydraulics")
         for route, partner_tier, top in (
@@ -116,8 +117,9 @@ def rulebook(world):
                     "min_discount": 0,
                     "max_discount": top,
                 },
+                acting=world.membership("admin"),
             )
-        publish(draft, user=world.users["admin"])
+        publish(draft, acting=world.membership("admin"))
         draft.refresh_from_db()
     return draft
 
@@ -239,6 +241,7 @@ def test_authorizations_are_written_by_admins_and_read_by_their_partner(world, a
     own = api_as("partner_admin").get(url("partner-authorizations/")).json()["results"]
     assert {a["partner"] for a in own} == {world.partner.pk}
     rival = PartnerAuthorization.all_tenants.filter(partner=world.other_partner).first()
+    assert rival is not None
     assert (
         api_as("partner_admin").get(url(f"partner-authorizations/{rival.pk}/")).status_code == 404
     )
@@ -473,7 +476,7 @@ def test_simulating_a_draft_answers_202_and_the_result_is_readable(world, api_as
     simulation = response.json()
     assert simulation["version"] == draft["id"] and simulation["status"] == "queued"
     with tenant_scope(world.tenant):
-        run_simulation(simulation["id"])
+        run_simulation(simulation["id"], acting=RECOMPUTE)
         SimulatedMove.objects.create(
             tenant=world.tenant,
             simulation_id=simulation["id"],
@@ -748,7 +751,7 @@ def test_exception_roles_and_bad_requests(world, api_as, rulebook):
 
 def test_partners_see_their_own_exceptions_without_other_names(world, api_as, rulebook):
     with tenant_scope(world.tenant):
-        recompute_routes(world.tenant)
+        recompute_routes(world.tenant, acting=RECOMPUTE)
     _request(api_as("partner_rep"), world)
     RuleException.all_tenants.create(
         tenant=world.tenant,
@@ -771,7 +774,7 @@ def test_partners_see_their_own_exceptions_without_other_names(world, api_as, ru
 
 def test_account_routes_show_partners_only_their_own_side(world, api_as, rulebook):
     with tenant_scope(world.tenant):
-        recompute_routes(world.tenant)
+        recompute_routes(world.tenant, acting=RECOMPUTE)
         AccountRoute.objects.filter(account=world.customers["partner"]).update(
             rule=RouteRule.objects.get(version=rulebook, position=1),
             target_partner=world.other_partner,

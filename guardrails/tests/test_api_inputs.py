@@ -28,6 +28,7 @@ def snapshot() -> list:
 
 def draft_url(world) -> str:
     draft = RulebookVersion.all_tenants.filter(tenant=world.tenant, status="draft").first()
+    assert draft is not None
     return f"/api/v1/rulebook-versions/{draft.pk}/"
 
 

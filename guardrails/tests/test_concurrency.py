@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -14,6 +15,7 @@ from guardrails.models import RulebookVersion
 from guardrails.services.publish import publish
 from guardrails.services.versions import active_version, create_draft
 from tenancy.choices import Role
+from tenancy.services import membership_for
 from tenancy.tests.factories import TenantFactory, member
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -28,7 +30,7 @@ def require_postgres() -> None:
 
 def race(tenant, work, n: int = 2) -> list:
     """Run `work(i)` in n threads, each in its own transaction and connection, all at once."""
-    barrier, results = threading.Barrier(n), [None] * n
+    barrier, results = threading.Barrier(n), list[Any]([None] * n)
 
     def run(i: int) -> None:
         try:
@@ -53,18 +55,24 @@ def test_concurrent_publishes_leave_exactly_one_active_version():
     tenant = TenantFactory()
     admin = member(tenant, Role.REVOPS_ADMIN)
     with tenant_scope(tenant):
-        drafts = [create_draft(tenant, user=admin) for _ in range(2)]
-    results = race(tenant, lambda i: publish(drafts[i], user=admin))
+        acting = membership_for(admin, tenant)
+        assert acting is not None
+        drafts = [create_draft(tenant, acting=acting) for _ in range(2)]
+    results = race(tenant, lambda i: publish(drafts[i], acting=acting))
     assert not [r for r in results if isinstance(r, Exception)], results
     with tenant_scope(tenant):
         statuses = sorted(RulebookVersion.objects.values_list("status", flat=True))
         assert statuses == [VersionStatus.ACTIVE, VersionStatus.RETIRED]
-        assert active_version(tenant).status == VersionStatus.ACTIVE
+        active = active_version(tenant)
+        assert active is not None and active.status == VersionStatus.ACTIVE
 
 
 def test_concurrent_drafts_get_distinct_numbers():
     require_postgres()
     tenant = TenantFactory()
     admin = member(tenant, Role.REVOPS_ADMIN)
-    results = race(tenant, lambda i: create_draft(tenant, user=admin).number, n=3)
+    with tenant_scope(tenant):
+        acting = membership_for(admin, tenant)
+        assert acting is not None
+    results = race(tenant, lambda i: create_draft(tenant, acting=acting).number, n=3)
     assert sorted(results) == [1, 2, 3], results

@@ -1,6 +1,7 @@
 """seed_demo gives each demo manufacturer a rulebook a new user can explain, lint and simulate."""
 
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -25,6 +26,7 @@ from guardrails.models import (
     TerritoryArea,
 )
 from guardrails.plain import describe_rule
+from guardrails.services.decisions import RECOMPUTE
 from guardrails.services.lint import lint
 from guardrails.services.simulation import run_simulation
 from guardrails.services.versions import active_version
@@ -141,6 +143,7 @@ def _check_territories(tenant):
 def _check_explain(tenant):
     with tenant_scope(tenant):
         account = Account.objects.order_by("external_id").first()
+        assert account is not None
         explanation = explain_account(account)
         assert explanation.decision is not None
         assert explanation.traces[-1].matched
@@ -157,6 +160,7 @@ def _check_explain(tenant):
                 "owner": "none",
             },
         )
+        assert munich.decision is not None
         assert munich.decision.rule_name == "Munich metro, under 500 employees"
         assert munich.decision.outcome == "partner"
         failed = [c for t in munich.traces[:-1] for c in t.conditions if not c.passed]
@@ -174,8 +178,9 @@ def _check_draft(tenant):
         assert lint(draft).ok
 
         simulation = Simulation.objects.create(tenant=tenant, version=draft)
-        simulation = run_simulation(simulation.pk)
-        assert simulation.status == "done"
+        done = run_simulation(simulation.pk, acting=RECOMPUTE)
+        assert done is not None and done.status == "done"
+        simulation = done
         assert simulation.summary["accounts"] == Account.objects.count()
         assert simulation.summary["moved_accounts"] > 0
 
@@ -198,8 +203,8 @@ def _check_exceptions(tenant):
 
 
 def test_seeding_again_changes_nothing(seeded):
-    def snapshot():
-        rows = {}
+    def snapshot() -> dict[str, Any]:
+        rows: dict[str, Any] = {}
         for model in (
             Territory,
             TerritoryArea,

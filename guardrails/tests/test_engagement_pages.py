@@ -23,7 +23,7 @@ from guardrails.models import (
     Territory,
     TerritoryArea,
 )
-from guardrails.services.decisions import recompute_routes
+from guardrails.services.decisions import RECOMPUTE, recompute_routes
 from guardrails.services.exception_requests import request_exception
 from guardrails.services.pricing import save_corridor
 from guardrails.services.publish import publish
@@ -36,7 +36,6 @@ from guardrails.tests.factories import (
     TerritoryFactory,
 )
 from pipeline.models import Opportunity
-from tenancy.services import membership_for
 from tests.world import OTHER_PARTNER_MARK, OTHER_TENANT_MARK
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +61,7 @@ def rulebook(world):
     is in Bavaria); default → authorized partners. Corridors for hydraulics: partners 0 to 20 %,
     platinum partners 0 to 35 %, direct 0 to 10 %. Authorizations: the partner for Bavaria, the rival
     for its own territory."""
-    tenant, admin_user = world.tenant, world.users["admin"]
+    tenant = world.tenant
     with tenant_scope(tenant):
         bavaria = TerritoryFactory(tenant=tenant, code="bavaria", name="Bavaria")
         TerritoryAreaFactory(territory=bavaria, country="DE", region="DE-BY")
@@ -72,7 +71,7 @@ def rulebook(world):
         TerritoryAreaFactory(territory=rival_land, country="AT", region="AT-7")
         PartnerAuthorizationFactory(partner=world.partner, territory=bavaria)
         PartnerAuthorizationFactory(partner=world.other_partner, territory=rival_land)
-        draft = create_draft(tenant, user=admin_user)
+        draft = create_draft(tenant, acting=world.membership("admin"))
         for data in (
             {
                 "name": "Named accounts",
@@ -94,7 +93,7 @@ def rulebook(world):
                 "conditions": [{"field": "territory", "op": "in", "value": ["bavaria"]}],
             },
         ):
-            save_rule(draft, data)
+            save_rule(draft, data, acting=world.membership("admin"))
         line = line_of(world)
         for route, tier, high in (
             ("partner", "", 20),
@@ -110,6 +109,7 @@ def rulebook(world):
                     "min_discount": 0,
                     "max_discount": high,
                 },
+                acting=world.membership("admin"),
             )
         save_criteria(
             draft,
@@ -119,9 +119,10 @@ def rulebook(world):
                 "required_fields": ["contact", "budget"],
                 "protection_days": 90,
             },
+            acting=world.membership("admin"),
         )
-        version = publish(draft, user=admin_user)
-        recompute_routes(tenant)
+        version = publish(draft, acting=world.membership("admin"))
+        recompute_routes(tenant, acting=RECOMPUTE)
     return version
 
 
@@ -259,7 +260,7 @@ def ask(world, persona: str, **kwargs):
     kwargs.setdefault("justification", "We have serviced them for years.")
     kwargs.setdefault("ends_on", in_days(60))
     with tenant_scope(world.tenant):
-        return request_exception(membership_for(world.users[persona], world.tenant), **kwargs)
+        return request_exception(acting=world.membership(persona), **kwargs)
 
 
 def test_the_queue_puts_pending_first_and_marks_escalated(world, login_as):

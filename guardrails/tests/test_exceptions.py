@@ -12,6 +12,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from core.acting import SystemActor
 from core.models import AuditEvent
 from core.tenancy import tenant_scope
 from guardrails.choices import ExceptionKind, ExceptionStatus
@@ -35,6 +36,7 @@ pytestmark = pytest.mark.django_db
 
 WORK = ExceptionKind.WORK_ACCOUNT
 DISCOUNT = ExceptionKind.DISCOUNT
+SWEEP = SystemActor("guardrails sweep")
 
 
 def in_days(days: int) -> dt.date:
@@ -60,7 +62,7 @@ def ask(world, persona: str, **kwargs):
     kwargs.setdefault("justification", "Long-standing service contract with this customer.")
     kwargs.setdefault("ends_on", in_days(90))
     with tenant_scope(world.tenant):
-        return request_exception(m(world, persona), **kwargs)
+        return request_exception(acting=m(world, persona), **kwargs)
 
 
 def refused(world, persona: str, **kwargs) -> dict[str, list[str]]:
@@ -73,10 +75,14 @@ def refused(world, persona: str, **kwargs) -> dict[str, list[str]]:
 def recomputed(monkeypatch):
     calls: list = []
     monkeypatch.setattr(
-        exception_requests, "recompute_routes", lambda t, ids=None: calls.append(("routes", t, ids))
+        exception_requests,
+        "recompute_routes",
+        lambda t, ids=None, *, acting: calls.append(("routes", t, ids)),
     )
     monkeypatch.setattr(
-        exception_requests, "record_leakage", lambda t, ids=None: calls.append(("leakage", t, ids))
+        exception_requests,
+        "record_leakage",
+        lambda t, ids=None, *, acting: calls.append(("leakage", t, ids)),
     )
     return calls
 
@@ -145,6 +151,7 @@ def test_a_partner_may_name_an_account_it_cannot_see_only_to_work_it(world):
         from accounts.models import Account
 
         foreign = Account.objects.first()
+    assert foreign is not None
     assert "no such account" in refused(world, "partner_admin", account=foreign.pk)["account"][0]
 
 
@@ -261,7 +268,7 @@ def test_an_admin_approves_and_the_decision_is_recomputed_after_commit(
         requested_discount=30,
     )
     with tenant_scope(world.tenant), django_capture_on_commit_callbacks(execute=True):
-        done = review_exception(exc, user=world.users["admin"], approve=True, comment="")
+        done = review_exception(exc, acting=world.membership("admin"), approve=True, comment="")
     assert done.status == ExceptionStatus.APPROVED and done.reviewed_by == world.users["admin"]
     assert done.reviewed_at is not None
     assert recomputed == [
@@ -269,20 +276,22 @@ def test_an_admin_approves_and_the_decision_is_recomputed_after_commit(
         ("leakage", world.tenant, [exc.opportunity_id]),
     ]
     with tenant_scope(world.tenant), pytest.raises(ValidationError, match="is approved"):
-        review_exception(exc, user=world.users["admin"], approve=False, comment="Changed my mind")
+        review_exception(
+            exc, acting=world.membership("admin"), approve=False, comment="Changed my mind"
+        )
 
 
 def test_a_denial_needs_a_comment_and_only_admins_review(world, recomputed):
     exc = ask(world, "partner_rep", account=world.customers["partner"])
     with tenant_scope(world.tenant):
         with pytest.raises(ValidationError) as excinfo:
-            review_exception(exc, user=world.users["admin"], approve=False, comment=" ")
+            review_exception(exc, acting=world.membership("admin"), approve=False, comment=" ")
         assert "say why" in excinfo.value.message_dict["comment"][0]
         for persona in ("manager", "partner_admin", "outsider_admin"):
             with pytest.raises(PermissionDenied):
-                review_exception(exc, user=world.users[persona], approve=True, comment="")
+                review_exception(exc, acting=world.membership(persona), approve=True, comment="")
         done = review_exception(
-            exc, user=world.users["admin"], approve=False, comment="The direct team owns it."
+            exc, acting=world.membership("admin"), approve=False, comment="The direct team owns it."
         )
     assert done.status == ExceptionStatus.DENIED
     assert done.review_comment == "The direct team owns it."
@@ -294,18 +303,18 @@ def test_an_expired_request_cannot_be_approved(world):
     RuleException.all_tenants.filter(pk=exc.pk).update(ends_on=in_days(-1))
     exc.refresh_from_db()
     with tenant_scope(world.tenant), pytest.raises(ValidationError, match="no longer be approved"):
-        review_exception(exc, user=world.users["admin"], approve=True, comment="")
+        review_exception(exc, acting=world.membership("admin"), approve=True, comment="")
 
 
 def test_only_the_requester_withdraws_and_only_while_pending(world):
     exc = ask(world, "partner_rep", account=world.customers["partner"])
     with tenant_scope(world.tenant):
         with pytest.raises(PermissionDenied):
-            withdraw_exception(exc, user=world.users["partner_admin"])
-        done = withdraw_exception(exc, user=world.users["partner_rep"])
+            withdraw_exception(exc, acting=world.membership("partner_admin"))
+        done = withdraw_exception(exc, acting=world.membership("partner_rep"))
         assert done.status == ExceptionStatus.WITHDRAWN
         with pytest.raises(ValidationError, match="only pending"):
-            withdraw_exception(exc, user=world.users["partner_rep"])
+            withdraw_exception(exc, acting=world.membership("partner_rep"))
 
 
 # --- escalation --------------------------------------------------------------------------------
@@ -329,7 +338,7 @@ def test_overdue_requests_are_escalated_once_to_every_active_admin(world):
     age(reviewed, 100)
     RuleException.all_tenants.filter(pk=reviewed.pk).update(status=ExceptionStatus.DENIED)
 
-    assert escalate_overdue(world.tenant) == 1
+    assert escalate_overdue(world.tenant, acting=SWEEP) == 1
     old.refresh_from_db()
     fresh.refresh_from_db()
     assert old.escalated_at is not None and fresh.escalated_at is None
@@ -340,9 +349,9 @@ def test_overdue_requests_are_escalated_once_to_every_active_admin(world):
     assert f"/console/alpha/exceptions/{old.pk}/" in message.body
     assert "zzbetaleak" not in message.body
 
-    assert escalate_overdue(world.tenant) == 0  # idempotent
+    assert escalate_overdue(world.tenant, acting=SWEEP) == 0  # idempotent
     assert len(mail.outbox) == 2
-    assert escalate_overdue(world.other_tenant) == 0
+    assert escalate_overdue(world.other_tenant, acting=SWEEP) == 0
 
 
 def test_the_review_time_comes_from_the_rulebook(world):
@@ -352,8 +361,11 @@ def test_the_review_time_comes_from_the_rulebook(world):
         rulebook.save()
     exc = ask(world, "rep", account=world.customers["rep"])
     age(exc, 3)
-    assert escalate_overdue(world.tenant) == 0
-    assert escalate_overdue(world.tenant, now=timezone.now() + dt.timedelta(hours=2)) == 1
+    assert escalate_overdue(world.tenant, acting=SWEEP) == 0
+    assert (
+        escalate_overdue(world.tenant, acting=SWEEP, now=timezone.now() + dt.timedelta(hours=2))
+        == 1
+    )
 
 
 # --- in force ----------------------------------------------------------------------------------
@@ -365,7 +377,7 @@ def test_effective_exceptions_are_approved_and_not_expired(world):
     pending = ask(world, "manager", account=world.customers["other_team"])
     with tenant_scope(world.tenant):
         for exc in (keep, expired):
-            review_exception(exc, user=world.users["admin"], approve=True, comment="ok")
+            review_exception(exc, acting=world.membership("admin"), approve=True, comment="ok")
         assert set(effective_exceptions(world.tenant)) == {keep, expired}
         assert set(effective_exceptions(world.tenant, on=in_days(5))) == {keep}
         narrowed = RuleException.objects.filter(account=world.customers["partner"])

@@ -33,11 +33,11 @@ def block(page: str, testid: str) -> str:
 def rulebook(world):
     """Active: 1 named accounts → direct North; 2 Bavaria → partner (the partner);
     3 Austria → open; default → direct. A draft sends Bavaria direct instead."""
-    tenant, admin_user = world.tenant, world.users["admin"]
+    tenant = world.tenant
     with tenant_scope(tenant):
         bavaria = TerritoryFactory(tenant=tenant, code="bavaria", name="Bavaria")
         TerritoryAreaFactory(territory=bavaria, country="DE", region="DE-BY")
-        draft = create_draft(tenant, user=admin_user)
+        draft = create_draft(tenant, acting=world.membership("admin"))
         for data in (
             {
                 "name": "Named accounts",
@@ -66,9 +66,9 @@ def rulebook(world):
                 "conditions": [{"field": "country", "op": "in", "value": ["AT"]}],
             },
         ):
-            save_rule(draft, data)
-        active = publish(draft, user=admin_user)
-        new = create_draft(tenant, user=admin_user, summary="Bavaria goes direct")
+            save_rule(draft, data, acting=world.membership("admin"))
+        active = publish(draft, acting=world.membership("admin"))
+        new = create_draft(tenant, acting=world.membership("admin"), summary="Bavaria goes direct")
         bavarian = next(r for r in new.rules.all() if r.name == "Bavarian hydraulics")
         save_rule(
             new,
@@ -80,6 +80,7 @@ def rulebook(world):
                 "conditions": bavarian.conditions,
             },
             rule=bavarian,
+            acting=world.membership("admin"),
         )
     return {"active": active, "draft": new}
 
@@ -187,7 +188,7 @@ def test_explaining_under_a_draft(world, admin, rulebook):
 
 def test_a_version_or_account_of_another_tenant_is_refused(world, admin, rulebook):
     with tenant_scope(world.other_tenant):
-        theirs = create_draft(world.other_tenant, user=world.users["outsider_admin"])
+        theirs = create_draft(world.other_tenant, acting=world.membership("outsider_admin"))
     response = admin.get(explain_url(world), {"version": theirs.pk, "q": "Account"})
     assert response.status_code == 400
     assert "does not exist or cannot be explained" in response.content.decode()
@@ -196,6 +197,7 @@ def test_a_version_or_account_of_another_tenant_is_refused(world, admin, ruleboo
 
     with tenant_scope(world.other_tenant):
         foreign = Account.objects.first()
+    assert foreign is not None
     missing = admin.get(explain_url(world), {"account": foreign.pk})
     assert missing.status_code == 404
     assert "No such account." in missing.content.decode()

@@ -47,7 +47,7 @@ def draft(world):
     with tenant_scope(world.tenant):
         territory = TerritoryFactory(tenant=world.tenant, code="bavaria", name="Bavaria")
         TerritoryAreaFactory(territory=territory, country="DE", region="DE-BY")
-        return create_draft(world.tenant, user=world.users["admin"])
+        return create_draft(world.tenant, acting=world.membership("admin"))
 
 
 def rules_of(world, version) -> list[RouteRule]:
@@ -65,12 +65,12 @@ def add_rule(world, version, **data) -> RouteRule:
     }
     payload.update(data)
     with tenant_scope(world.tenant):
-        return save_rule(version, payload)
+        return save_rule(version, payload, acting=world.membership("admin"))
 
 
 def publish(world, version) -> RulebookVersion:
     with tenant_scope(world.tenant):
-        return publish_draft(version, user=world.users["admin"])
+        return publish_draft(version, acting=world.membership("admin"))
 
 
 RULE_POST = {
@@ -120,16 +120,16 @@ def test_new_draft_starts_with_a_default_rule(world, admin):
 def test_the_overview_lists_active_scheduled_draft_and_retired_versions(world, admin, draft):
     first = publish(world, draft)
     with tenant_scope(world.tenant):
-        second = create_draft(world.tenant, user=world.users["admin"], summary="Second")
+        second = create_draft(world.tenant, acting=world.membership("admin"), summary="Second")
     publish(world, second)
     with tenant_scope(world.tenant):
-        third = create_draft(world.tenant, user=world.users["admin"], summary="Later")
+        third = create_draft(world.tenant, acting=world.membership("admin"), summary="Later")
         publish_draft(
             third,
-            user=world.users["admin"],
+            acting=world.membership("admin"),
             effective_at=timezone.now() + dt.timedelta(days=7),
         )
-        create_draft(world.tenant, user=world.users["admin"], summary="Work in progress")
+        create_draft(world.tenant, acting=world.membership("admin"), summary="Work in progress")
     page = admin.get(url(world, "rulebook")).content.decode()
     active_block = page.split('data-testid="active-version"')[1].split("</section>")[0]
     assert f"Version {second.number}" in active_block and "Second" in active_block
@@ -214,7 +214,7 @@ def test_a_published_version_is_read_only(world, admin, draft):
 
 def test_a_version_of_another_tenant_is_not_found(world, admin, login_as):
     with tenant_scope(world.other_tenant):
-        theirs = create_draft(world.other_tenant, user=world.users["outsider_admin"])
+        theirs = create_draft(world.other_tenant, acting=world.membership("outsider_admin"))
     assert admin.get(url(world, "rulebook-version", theirs.pk)).status_code == 404
     assert admin.get(url(world, "rulebook-version", 2**63)).status_code == 404
 
@@ -450,7 +450,9 @@ def test_publishing_with_lint_errors_is_refused_with_the_list(world, admin, draf
     default = rules_of(world, draft)[0]
     add_rule(world, draft)
     with tenant_scope(world.tenant):
-        move_rule(default, 1)  # the default rule is no longer last
+        move_rule(
+            default, 1, acting=world.membership("admin")
+        )  # the default rule is no longer last
     response = admin.post(url(world, "rulebook-version-publish", draft.pk), {})
     page = response.content.decode()
     assert response.status_code == 409
@@ -467,7 +469,7 @@ def test_publishing_now_and_later(world, admin, draft, django_capture_on_commit_
     assert response.status_code == 302
     with tenant_scope(world.tenant):
         assert Rulebook.objects.get().active_version_id == draft.pk
-        later = create_draft(world.tenant, user=world.users["admin"])
+        later = create_draft(world.tenant, acting=world.membership("admin"))
     world.tenant.timezone = "Europe/Berlin"
     world.tenant.save()
     tomorrow = timezone.localdate() + dt.timedelta(days=2)
@@ -498,8 +500,8 @@ def test_rolling_back_is_copying_an_old_version_and_publishing_it(world, admin, 
     add_rule(world, draft, name="Old rule")
     old = publish(world, draft)
     with tenant_scope(world.tenant):
-        newer = create_draft(world.tenant, user=world.users["admin"])
-        delete_rule(rules_of(world, newer)[0])
+        newer = create_draft(world.tenant, acting=world.membership("admin"))
+        delete_rule(rules_of(world, newer)[0], acting=world.membership("admin"))
     publish(world, newer)
     response = admin.post(url(world, "rulebook-version-copy", old.pk))
     with tenant_scope(world.tenant):
@@ -532,12 +534,13 @@ def test_the_diff_shows_rules_and_corridors_that_changed(world, admin, draft):
                 "min_discount": 0,
                 "max_discount": 10,
             },
+            acting=world.membership("admin"),
         )
     active = publish(world, draft)
     with tenant_scope(world.tenant):
-        new = create_draft(world.tenant, user=world.users["admin"])
+        new = create_draft(world.tenant, acting=world.membership("admin"))
         by_name = {r.name: r for r in rules_of(world, new)}
-        delete_rule(by_name["Goes"])
+        delete_rule(by_name["Goes"], acting=world.membership("admin"))
         by_name = {r.name: r for r in rules_of(world, new)}
         save_rule(
             new,
@@ -549,6 +552,7 @@ def test_the_diff_shows_rules_and_corridors_that_changed(world, admin, draft):
                 "conditions": [{"field": "country", "op": "in", "value": ["AT", "CH"]}],
             },
             rule=by_name["Changes"],
+            acting=world.membership("admin"),
         )
         save_rule(
             new,
@@ -559,6 +563,7 @@ def test_the_diff_shows_rules_and_corridors_that_changed(world, admin, draft):
                 "rationale": "Open.",
                 "conditions": [{"field": "owner", "op": "is", "value": "none"}],
             },
+            acting=world.membership("admin"),
         )
         corridor = PricingCorridor.objects.get(version=new)
         save_corridor(
@@ -570,6 +575,7 @@ def test_the_diff_shows_rules_and_corridors_that_changed(world, admin, draft):
                 "max_discount": 12,
             },
             corridor=corridor,
+            acting=world.membership("admin"),
         )
     page = admin.get(url(world, "rulebook-version-diff", new.pk)).content.decode()
     assert f"against version {active.number}" in page
@@ -597,7 +603,7 @@ def test_simulating_a_draft_shows_progress_summary_and_moves(
 ):
     publish(world, draft)  # everything direct
     with tenant_scope(world.tenant):
-        new = create_draft(world.tenant, user=world.users["admin"])
+        new = create_draft(world.tenant, acting=world.membership("admin"))
         save_rule(
             new,
             {
@@ -607,6 +613,7 @@ def test_simulating_a_draft_shows_progress_summary_and_moves(
                 "rationale": "Partners keep their accounts.",
                 "conditions": [{"field": "owner", "op": "is", "value": "partner"}],
             },
+            acting=world.membership("admin"),
         )
     with django_capture_on_commit_callbacks(execute=True):
         response = admin.post(url(world, "rulebook-version-simulate", new.pk))

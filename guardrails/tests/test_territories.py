@@ -101,6 +101,7 @@ def test_a_territory_is_created_with_its_areas_audited_and_recomputed(
                 {"country": "de", "region": "by"},
                 {"country": "AT", "postal_from": "60", "postal_to": "69"},
             ],
+            acting=world.membership("admin"),
         )
     assert territory.code == "bavaria"
     areas = TerritoryArea.all_tenants.filter(territory=territory)
@@ -115,7 +116,12 @@ def test_a_territory_is_created_with_its_areas_audited_and_recomputed(
 
 def test_the_background_recompute_runs_after_commit(world, django_capture_on_commit_callbacks):
     with tenant_scope(world.tenant), django_capture_on_commit_callbacks(execute=True) as hooks:
-        save_territory(world.tenant, data={"code": "x", "name": "X"}, areas=[{"country": "DE"}])
+        save_territory(
+            world.tenant,
+            data={"code": "x", "name": "X"},
+            areas=[{"country": "DE"}],
+            acting=world.membership("admin"),
+        )
     assert len(hooks) == 1  # the real task ran (eagerly) without error
 
 
@@ -125,6 +131,7 @@ def test_editing_keeps_unchanged_areas_and_replaces_the_others(world, recomputed
             world.tenant,
             data={"code": "alps", "name": "Alps"},
             areas=[{"country": "AT"}, {"country": "CH"}],
+            acting=world.membership("admin"),
         )
         kept = TerritoryArea.objects.get(territory=territory, country="AT")
         save_territory(
@@ -132,6 +139,7 @@ def test_editing_keeps_unchanged_areas_and_replaces_the_others(world, recomputed
             data={"name": "The Alps"},
             areas=[{"country": "AT"}, {"country": "IT", "region": "IT-32"}],
             territory=territory,
+            acting=world.membership("admin"),
         )
         territory.refresh_from_db()
         assert territory.name == "The Alps" and territory.code == "alps"
@@ -143,7 +151,10 @@ def test_editing_keeps_unchanged_areas_and_replaces_the_others(world, recomputed
 def test_every_bad_area_is_named_by_its_row_and_nothing_is_written(world, recomputed):
     with tenant_scope(world.tenant):
         territory = save_territory(
-            world.tenant, data={"code": "north", "name": "North"}, areas=[{"country": "DK"}]
+            world.tenant,
+            data={"code": "north", "name": "North"},
+            areas=[{"country": "DK"}],
+            acting=world.membership("admin"),
         )
         with pytest.raises(ValidationError) as excinfo:
             save_territory(
@@ -156,6 +167,7 @@ def test_every_bad_area_is_named_by_its_row_and_nothing_is_written(world, recomp
                     {"country": "se"},
                 ],
                 territory=territory,
+                acting=world.membership("admin"),
             )
         problems = messages_of(excinfo)["areas"]
         assert problems == [
@@ -181,25 +193,44 @@ def test_every_bad_area_is_named_by_its_row_and_nothing_is_written(world, recomp
 )
 def test_malformed_area_lists_are_refused(world, areas, message):
     with tenant_scope(world.tenant), pytest.raises(ValidationError) as excinfo:
-        save_territory(world.tenant, data={"code": "x", "name": "X"}, areas=areas)
+        save_territory(
+            world.tenant,
+            data={"code": "x", "name": "X"},
+            areas=areas,
+            acting=world.membership("admin"),
+        )
     assert message in " ".join(messages_of(excinfo)["areas"])
 
 
 def test_codes_are_unique_per_tenant_and_valid(world, recomputed):
     with tenant_scope(world.other_tenant):
         save_territory(
-            world.other_tenant, data={"code": "west", "name": "W"}, areas=[{"country": "FR"}]
+            world.other_tenant,
+            data={"code": "west", "name": "W"},
+            areas=[{"country": "FR"}],
+            acting=world.membership("admin"),
         )
     with tenant_scope(world.tenant):
-        save_territory(world.tenant, data={"code": "west", "name": "W"}, areas=[{"country": "FR"}])
+        save_territory(
+            world.tenant,
+            data={"code": "west", "name": "W"},
+            areas=[{"country": "FR"}],
+            acting=world.membership("admin"),
+        )
         with pytest.raises(ValidationError) as excinfo:
             save_territory(
-                world.tenant, data={"code": "WEST", "name": "W2"}, areas=[{"country": "ES"}]
+                world.tenant,
+                data={"code": "WEST", "name": "W2"},
+                areas=[{"country": "ES"}],
+                acting=world.membership("admin"),
             )
         assert "already exists" in messages_of(excinfo)["code"][0]
         with pytest.raises(ValidationError) as excinfo:
             save_territory(
-                world.tenant, data={"code": "no spaces", "name": ""}, areas=[{"country": "ES"}]
+                world.tenant,
+                data={"code": "no spaces", "name": ""},
+                areas=[{"country": "ES"}],
+                acting=world.membership("admin"),
             )
         errors = messages_of(excinfo)
         assert "letters, digits" in errors["code"][0] and "required" in errors["name"][0]
@@ -222,11 +253,16 @@ def test_a_code_named_by_a_live_rule_cannot_change(world, recomputed):
                 data={"code": "bayern"},
                 areas=[{"country": "DE"}],
                 territory=territory,
+                acting=world.membership("admin"),
             )
         assert "rule 1 “Bavaria parts”" in messages_of(excinfo)["code"][0]
         # Other fields still change.
         save_territory(
-            world.tenant, data={"name": "Bayern"}, areas=[{"country": "DE"}], territory=territory
+            world.tenant,
+            data={"name": "Bayern"},
+            areas=[{"country": "DE"}],
+            territory=territory,
+            acting=world.membership("admin"),
         )
 
 
@@ -235,7 +271,11 @@ def test_another_tenants_territory_is_refused(world):
         foreign = TerritoryFactory(tenant=world.other_tenant)
     with tenant_scope(world.tenant), pytest.raises(ValidationError):
         save_territory(
-            world.tenant, data={"name": "Mine"}, areas=[{"country": "DE"}], territory=foreign
+            world.tenant,
+            data={"name": "Mine"},
+            areas=[{"country": "DE"}],
+            territory=foreign,
+            acting=world.membership("admin"),
         )
 
 
@@ -243,11 +283,13 @@ def test_archive_and_restore(world, recomputed, django_capture_on_commit_callbac
     with tenant_scope(world.tenant):
         territory = TerritoryFactory(tenant=world.tenant)
         with django_capture_on_commit_callbacks(execute=True):
-            archive_territory(territory)
+            archive_territory(territory, acting=world.membership("admin"))
         assert Territory.objects.get(pk=territory.pk).archived_at is not None
         with django_capture_on_commit_callbacks(execute=True):
-            archive_territory(territory)  # already archived: nothing happens
-            restore_territory(territory)
+            archive_territory(
+                territory, acting=world.membership("admin")
+            )  # already archived: nothing happens
+            restore_territory(territory, acting=world.membership("admin"))
         assert Territory.objects.get(pk=territory.pk).archived_at is None
     assert len(recomputed) == 2
 
@@ -276,6 +318,7 @@ def test_an_authorization_is_created_and_recomputed(
                 "valid_from": "2026-01-01",
                 "valid_until": dt.date(2026, 12, 31),
             },
+            acting=world.membership("admin"),
         )
     assert (auth.partner, auth.territory, auth.product_line) == (world.partner, bavaria, None)
     assert auth.valid_from == dt.date(2026, 1, 1)
@@ -298,6 +341,7 @@ def test_authorization_rules(world, bavaria, recomputed):
                     "valid_from": "2026-05-01",
                     "valid_until": "2026-04-01",
                 },
+                acting=world.membership("admin"),
             )
         errors = messages_of(excinfo)
         assert "is suspended" in errors["partner"][0]
@@ -305,7 +349,11 @@ def test_authorization_rules(world, bavaria, recomputed):
         assert "before the start date" in errors["valid_until"][0]
 
         with pytest.raises(ValidationError) as excinfo:
-            save_authorization(world.tenant, {"partner": "abc", "territory": 99999999})
+            save_authorization(
+                world.tenant,
+                {"partner": "abc", "territory": 99999999},
+                acting=world.membership("admin"),
+            )
         errors = messages_of(excinfo)
         assert "not a partner id" in errors["partner"][0]
         assert "no such territory" in errors["territory"][0]
@@ -323,6 +371,7 @@ def test_another_tenants_partner_or_line_cannot_be_authorized(world, bavaria):
                 "product_line": 123456789,
                 "valid_from": "2026-01-01",
             },
+            acting=world.membership("admin"),
         )
     errors = messages_of(excinfo)
     assert "no such partner" in errors["partner"][0]
@@ -336,6 +385,7 @@ def test_overlapping_authorizations_are_refused_and_edits_keep_unsent_fields(
         first = save_authorization(
             world.tenant,
             {"partner": world.partner, "territory": bavaria, "valid_from": "2026-01-01"},
+            acting=world.membership("admin"),
         )
         with pytest.raises(ValidationError) as excinfo:
             save_authorization(
@@ -346,6 +396,7 @@ def test_overlapping_authorizations_are_refused_and_edits_keep_unsent_fields(
                     "valid_from": "2025-01-01",
                     "valid_until": "2026-02-01",
                 },
+                acting=world.membership("admin"),
             )
         assert f"overlaps the authorization #{first.pk}" in messages_of(excinfo)["valid_from"][0]
         # Before the open-ended one starts: fine.
@@ -357,9 +408,13 @@ def test_overlapping_authorizations_are_refused_and_edits_keep_unsent_fields(
                 "valid_from": "2025-01-01",
                 "valid_until": "2025-12-31",
             },
+            acting=world.membership("admin"),
         )
         edited = save_authorization(
-            world.tenant, {"valid_until": "2027-06-30"}, authorization=first
+            world.tenant,
+            {"valid_until": "2027-06-30"},
+            authorization=first,
+            acting=world.membership("admin"),
         )
         assert edited.valid_until == dt.date(2027, 6, 30) and edited.partner == world.partner
 
@@ -370,7 +425,7 @@ def test_deleting_an_authorization_is_audited_and_recomputed(
     with tenant_scope(world.tenant):
         auth = PartnerAuthorizationFactory(partner=world.partner, territory=bavaria)
         with django_capture_on_commit_callbacks(execute=True):
-            delete_authorization(auth)
+            delete_authorization(auth, acting=world.membership("admin"))
         assert not PartnerAuthorization.objects.exists()
     assert recomputed == [world.tenant]
     assert AuditEvent.all_tenants.filter(

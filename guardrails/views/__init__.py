@@ -1,13 +1,2 @@
-"""The guardrails pages of the three front doors, one module per area; each module's
-`register()` adds its pages to the doors' navigation."""
-
-from __future__ import annotations
-
-import importlib
-
-MODULES = ("territories", "exceptions", "engagement", "rulebook", "explain")
-
-
-def register_all_pages() -> None:
-    for name in MODULES:
-        importlib.import_module(f"guardrails.views.{name}").register()
+"""The guardrails pages of the three front doors, one module per area; `guardrails/pages.py`
+declares their URLs."""

@@ -15,7 +15,7 @@ conditions on target lists, owning partners and owning teams are phrased without
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -38,29 +38,12 @@ from guardrails.plain import condition_phrase, corridors_for, published_rules_fo
 from guardrails.redact import Redactor, redactor_for
 from guardrails.services.exception_requests import can_request, effective_exceptions
 from tenancy.choices import PartnerTier
+from tenancy.requests import DoorRequest
 
-__all__ = ["account_route_section", "register", "rules_of_engagement"]
+__all__ = ["account_route_section", "rules_of_engagement"]
 
 # Conditions whose values name the manufacturer's internal lists, teams or other partners.
 HIDDEN_FOR_PARTNERS = {"target_list", "owner_partner", "owner_team"}
-
-
-def register() -> None:
-    from accounts.views import AccountSection, register_account_section
-    from tenancy.navigation import Page, register_pages
-
-    for door in ("sales", "portal"):
-        register_pages(
-            door,
-            Page(
-                "engagement/",
-                rules_of_engagement,
-                "engagement",
-                nav="Rules of engagement",
-                order=40,
-            ),
-        )
-    register_account_section(AccountSection("route", account_route_section, order=5))
 
 
 def _active_version() -> RulebookVersion | None:
@@ -89,7 +72,7 @@ def _criteria(version: RulebookVersion | None) -> dict[str, Any] | None:
     }
 
 
-def rules_of_engagement(request: HttpRequest) -> HttpResponse:
+def rules_of_engagement(request: DoorRequest) -> HttpResponse:
     membership = request.membership
     version = _active_version()
     redact = redactor_for(membership)
@@ -135,7 +118,9 @@ def _target_text(route: AccountRoute, partner_id: int | None) -> str:
             return "your company"
         return route.target_partner.name if route.target_partner else "a partner"
     if route.target_team_id:
-        return "the direct team" if partner_id is not None else route.target_team.name
+        if partner_id is not None or route.target_team is None:
+            return "the direct team"
+        return route.target_team.name
     return {
         "direct": "the direct team",
         "partner": "no authorized partner yet",
@@ -200,8 +185,10 @@ def _traces(explanation: Any) -> list[dict[str, Any]]:
 
 
 def account_route_section(request: HttpRequest, account: Account) -> str:
-    """The stored route of the account, and why, rule by rule."""
-    membership = request.membership
+    """The stored route of the account, and why, rule by rule. (The account page hands sections
+    the request its door guard admitted.)"""
+    door_request = cast(DoorRequest, request)
+    membership = door_request.membership
     partner_id = membership.partner_id if membership.is_partner_user else None
     route = (
         AccountRoute.objects.visible_to(membership)
@@ -239,8 +226,8 @@ def account_route_section(request: HttpRequest, account: Account) -> str:
     )
     in_force = effective_exceptions(exceptions)
     context = {
-        "door": request.door,
-        "active_tenant": request.tenant,
+        "door": door_request.door,
+        "active_tenant": door_request.tenant,
         "account": account,
         "route": route,
         "target": _target_text(route, partner_id) if route else "",

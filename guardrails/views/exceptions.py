@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, QuerySet, Value, When
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -42,6 +42,7 @@ from guardrails.services.exception_requests import (
 )
 from guardrails.services.pricing import check_discount
 from pipeline.models import Opportunity
+from tenancy.requests import DoorRequest
 
 __all__ = [
     "exception_new",
@@ -49,28 +50,10 @@ __all__ = [
     "exception_withdraw",
     "my_exceptions",
     "queue",
-    "register",
     "with_visibility",
 ]
 
 PER_PAGE = 50
-
-
-def register() -> None:
-    from tenancy.navigation import Page, register_pages
-
-    register_pages(
-        "console",
-        Page("exceptions/", queue, "exceptions", nav="Exceptions", order=46),
-        Page("exceptions/<int:pk>/", exception_review, "exception"),
-    )
-    for door in ("sales", "portal"):
-        register_pages(
-            door,
-            Page("exceptions/", my_exceptions, "exceptions", nav="Exceptions", order=41),
-            Page("exceptions/new/", exception_new, "exception-new"),
-            Page("exceptions/<int:pk>/withdraw/", exception_withdraw, "exception-withdraw"),
-        )
 
 
 def with_visibility(rows: QuerySet, membership: Any) -> QuerySet:
@@ -83,7 +66,7 @@ def with_visibility(rows: QuerySet, membership: Any) -> QuerySet:
     )
 
 
-def _filtered(request: HttpRequest, rows: QuerySet) -> tuple[ExceptionFilterForm, QuerySet, int]:
+def _filtered(request: DoorRequest, rows: QuerySet) -> tuple[ExceptionFilterForm, QuerySet, int]:
     form = ExceptionFilterForm(request.GET or None)
     if not form.is_bound:
         return form, rows, 200
@@ -109,7 +92,7 @@ def _rows(membership: Any) -> QuerySet:
 # --- the console: review queue and review --------------------------------------------------------
 
 
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: DoorRequest) -> HttpResponse:
     """Pending requests first (oldest first, the most overdue on top), then the rest, newest
     first."""
     rows = _rows(request.membership).annotate(
@@ -136,7 +119,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "guardrails/exceptions/queue.html", context, status=status)
 
 
-def _exception(request: HttpRequest, pk: int) -> RuleException:
+def _exception(request: DoorRequest, pk: int) -> RuleException:
     if pk > MAX_ID:
         raise Http404("No such exception.")
     return get_object_or_404(_rows(request.membership), pk=pk)
@@ -144,7 +127,12 @@ def _exception(request: HttpRequest, pk: int) -> RuleException:
 
 def _discount_context(exc: RuleException) -> dict[str, Any]:
     """For a discount request: the corridor its opportunity's route falls in, when there is one."""
-    if exc.kind != ExceptionKind.DISCOUNT or exc.opportunity is None or exc.product_line is None:
+    if (
+        exc.kind != ExceptionKind.DISCOUNT
+        or exc.opportunity is None
+        or exc.product_line is None
+        or exc.requested_discount is None
+    ):
         return {}
     try:
         verdict = check_discount(
@@ -160,14 +148,17 @@ def _discount_context(exc: RuleException) -> dict[str, Any]:
     return {"verdict": verdict}
 
 
-def exception_review(request: HttpRequest, pk: int) -> HttpResponse:
+def exception_review(request: DoorRequest, pk: int) -> HttpResponse:
     exc = _exception(request, pk)
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         approve = form.cleaned_data["decision"] == "approve"
         try:
             done = review_exception(
-                exc, user=request.user, approve=approve, comment=form.cleaned_data["comment"]
+                exc,
+                acting=request.membership,
+                approve=approve,
+                comment=form.cleaned_data["comment"],
             )
         except ValidationError as error:
             if not hasattr(error, "error_dict"):
@@ -210,7 +201,7 @@ def exception_review(request: HttpRequest, pk: int) -> HttpResponse:
 # --- sales and portal: request, list, withdraw ---------------------------------------------------
 
 
-def my_exceptions(request: HttpRequest) -> HttpResponse:
+def my_exceptions(request: DoorRequest) -> HttpResponse:
     membership = request.membership
     form, rows, status = _filtered(request, _rows(membership))
     rows = rows.order_by("-created_at", "-pk")
@@ -225,7 +216,7 @@ def my_exceptions(request: HttpRequest) -> HttpResponse:
     return render(request, "guardrails/exceptions/my_exceptions.html", context, status=status)
 
 
-def exception_new(request: HttpRequest) -> HttpResponse:
+def exception_new(request: DoorRequest) -> HttpResponse:
     """The request form; `?account=` (and `?opportunity=`, `?kind=`) prefill it from the account
     page."""
     membership = request.membership
@@ -242,7 +233,7 @@ def exception_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             exc = request_exception(
-                membership,
+                acting=membership,
                 kind=data["kind"],
                 account=data["account"],
                 opportunity=data.get("opportunity"),
@@ -272,7 +263,7 @@ def exception_new(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "allowed": allowed,
-        "account": form.account,
+        "account": form.shown_account,
         "is_partner": membership.is_partner_user,
         "latest_end": today + dt.timedelta(days=MAX_DAYS),
     }
@@ -281,10 +272,10 @@ def exception_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def exception_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def exception_withdraw(request: DoorRequest, pk: int) -> HttpResponse:
     exc = _exception(request, pk)
     try:
-        withdraw_exception(exc, user=request.user)
+        withdraw_exception(exc, acting=request.membership)
     except (ValidationError, PermissionDenied) as error:
         text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         messages.error(request, f"Exception #{exc.pk} was not withdrawn: {text}")

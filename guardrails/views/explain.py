@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from accounts.choices import EmployeeBand, RevenueBand
@@ -28,16 +28,11 @@ from guardrails.forms_rulebook import (
 from guardrails.models import RulebookVersion
 from guardrails.plain import rule_names
 from tenancy.models import Partner, Team
+from tenancy.requests import DoorRequest
 
-__all__ = ["explain", "explain_result", "register"]
+__all__ = ["explain", "explain_result"]
 
 EXPLAINABLE = (VersionStatus.ACTIVE, VersionStatus.SCHEDULED, VersionStatus.DRAFT)
-
-
-def register() -> None:
-    from tenancy.navigation import Page, register_pages
-
-    register_pages("console", Page("explain/", explain, "explain", nav="Explain", order=42))
 
 
 def _versions(membership: Any) -> list[RulebookVersion]:
@@ -50,7 +45,7 @@ def _versions(membership: Any) -> list[RulebookVersion]:
 
 
 def _chosen_version(
-    request: HttpRequest, versions: list[RulebookVersion]
+    request: DoorRequest, versions: list[RulebookVersion]
 ) -> tuple[RulebookVersion | None, str]:
     """The version asked for (None: the active one), or a problem to show."""
     raw = request.GET.get("version", "")
@@ -65,7 +60,7 @@ def _chosen_version(
     return chosen, ""
 
 
-def explain(request: HttpRequest) -> HttpResponse:
+def explain(request: DoorRequest) -> HttpResponse:
     membership = request.membership
     versions = _versions(membership)
     active = next((v for v in versions if v.status == VersionStatus.ACTIVE), None)
@@ -130,7 +125,7 @@ def explain(request: HttpRequest) -> HttpResponse:
 
 
 def explain_result(
-    explanation: engine.Explanation, version: RulebookVersion, choices: TenantChoices
+    explanation: engine.Explanation, version: RulebookVersion | None, choices: TenantChoices
 ) -> dict:
     """What the template shows: the decision in words, the traces, the rules not evaluated and
     the facts the rules saw."""

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -62,57 +62,39 @@ from guardrails.services.versions import (
     create_draft,
     delete_draft,
     get_rulebook,
+    set_review_hours,
     update_draft,
 )
 from tenancy.choices import PartnerTier
+from tenancy.requests import DoorRequest
 
-__all__ = ["register"]
+__all__ = [
+    "copy_version",
+    "corridor_delete",
+    "corridor_edit",
+    "corridor_new",
+    "criteria_edit",
+    "delete_version",
+    "edit_summary",
+    "new_draft",
+    "overview",
+    "publish_version",
+    "rule_delete",
+    "rule_edit",
+    "rule_move",
+    "rule_new",
+    "rulebook_settings",
+    "simulate_version",
+    "simulation_detail",
+    "simulation_export",
+    "simulation_progress",
+    "version_detail",
+    "version_diff",
+]
 
 MOVES_PER_PAGE = 50
 # Up to this many accounts, the draft page lints against every account on each view.
 LINT_ACCOUNTS_INLINE = 20_000
-
-
-def register() -> None:
-    from tenancy.navigation import Page, register_pages
-
-    v = "rulebook/versions/<int:version_id>/"
-    register_pages(
-        "console",
-        Page("rulebook/", overview, "rulebook", nav="Rulebook", order=40),
-        Page("rulebook/settings/", rulebook_settings, "rulebook-settings"),
-        Page("rulebook/drafts/new/", new_draft, "rulebook-new-draft"),
-        Page(v, version_detail, "rulebook-version"),
-        Page(f"{v}copy/", copy_version, "rulebook-version-copy"),
-        Page(f"{v}summary/", edit_summary, "rulebook-version-summary"),
-        Page(f"{v}delete/", delete_version, "rulebook-version-delete"),
-        Page(f"{v}diff/", version_diff, "rulebook-version-diff"),
-        Page(f"{v}publish/", publish_version, "rulebook-version-publish"),
-        Page(f"{v}simulate/", simulate_version, "rulebook-version-simulate"),
-        Page(f"{v}rules/new/", rule_new, "rulebook-rule-new"),
-        Page("rulebook/rules/<int:rule_id>/", rule_edit, "rulebook-rule"),
-        Page("rulebook/rules/<int:rule_id>/delete/", rule_delete, "rulebook-rule-delete"),
-        Page("rulebook/rules/<int:rule_id>/move/", rule_move, "rulebook-rule-move"),
-        Page(f"{v}corridors/new/", corridor_new, "rulebook-corridor-new"),
-        Page("rulebook/corridors/<int:corridor_id>/", corridor_edit, "rulebook-corridor"),
-        Page(
-            "rulebook/corridors/<int:corridor_id>/delete/",
-            corridor_delete,
-            "rulebook-corridor-delete",
-        ),
-        Page(f"{v}criteria/", criteria_edit, "rulebook-criteria"),
-        Page("rulebook/simulations/<int:simulation_id>/", simulation_detail, "rulebook-simulation"),
-        Page(
-            "rulebook/simulations/<int:simulation_id>/progress/",
-            simulation_progress,
-            "rulebook-simulation-progress",
-        ),
-        Page(
-            "rulebook/simulations/<int:simulation_id>/moves.csv",
-            simulation_export,
-            "rulebook-simulation-export",
-        ),
-    )
 
 
 # --- lookups and refusals ----------------------------------------------------------------------
@@ -122,7 +104,7 @@ def _versions(membership: Any):
     return RulebookVersion.objects.visible_to(membership)
 
 
-def _version(request: HttpRequest, version_id: int) -> RulebookVersion:
+def _version(request: DoorRequest, version_id: int) -> RulebookVersion:
     """A version of this tenant the viewer may see; anything else is 404."""
     if version_id > MAX_ID:
         raise Http404("No such rulebook version.")
@@ -137,7 +119,7 @@ def _version(request: HttpRequest, version_id: int) -> RulebookVersion:
     return version
 
 
-def _rule(request: HttpRequest, rule_id: int) -> RouteRule:
+def _rule(request: DoorRequest, rule_id: int) -> RouteRule:
     if rule_id > MAX_ID:
         raise Http404("No such rule.")
     rule = (
@@ -151,7 +133,7 @@ def _rule(request: HttpRequest, rule_id: int) -> RouteRule:
     return rule
 
 
-def _corridor(request: HttpRequest, corridor_id: int) -> PricingCorridor:
+def _corridor(request: DoorRequest, corridor_id: int) -> PricingCorridor:
     if corridor_id > MAX_ID:
         raise Http404("No such corridor.")
     corridor = (
@@ -165,7 +147,7 @@ def _corridor(request: HttpRequest, corridor_id: int) -> PricingCorridor:
     return corridor
 
 
-def _simulation(request: HttpRequest, simulation_id: int) -> Simulation:
+def _simulation(request: DoorRequest, simulation_id: int) -> Simulation:
     if simulation_id > MAX_ID:
         raise Http404("No such simulation.")
     simulation = (
@@ -184,14 +166,14 @@ def _version_url(version: RulebookVersion, tenant: Any) -> Any:
 
 
 def _refused(
-    request: HttpRequest, version: RulebookVersion | None, problems: list[str], status: int
+    request: DoorRequest, version: RulebookVersion | None, problems: list[str], status: int
 ) -> HttpResponse:
     """Nothing changed: say why, and where to go instead."""
     context = {"version": version, "problems": problems, "status": status}
     return render(request, "guardrails/rulebook/refused.html", context, status=status)
 
 
-def _locked(request: HttpRequest, version: RulebookVersion) -> HttpResponse:
+def _locked(request: DoorRequest, version: RulebookVersion) -> HttpResponse:
     return _refused(
         request,
         version,
@@ -227,7 +209,7 @@ def _form_errors_from(form: Any, exc: ValidationError) -> None:
 # --- overview and settings ---------------------------------------------------------------------
 
 
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: DoorRequest) -> HttpResponse:
     rulebook = get_rulebook(request.tenant)
     versions = list(
         _versions(request.membership)
@@ -254,39 +236,41 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def rulebook_settings(request: HttpRequest) -> HttpResponse:
-    rulebook = get_rulebook(request.tenant)
+def rulebook_settings(request: DoorRequest) -> HttpResponse:
     form = ReviewHoursForm(request.POST)
-    if not form.is_valid():
-        problems = [f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items()]
-        return _refused(request, None, problems, 400)
-    hours = form.cleaned_data["exception_review_hours"]
-    rulebook.exception_review_hours = hours
-    rulebook.save(update_fields=["exception_review_hours", "updated_at"])
-    messages.success(request, f"Exception requests are now escalated after {hours} hours.")
-    return redirect("console:rulebook", request.tenant.slug)
+    if form.is_valid():
+        hours = form.cleaned_data["exception_review_hours"]
+        try:
+            set_review_hours(request.tenant, hours, acting=request.membership)
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, f"Exception requests are now escalated after {hours} hours.")
+            return redirect("console:rulebook", request.tenant.slug)
+    problems = [f"{form.fields[k].label}: {' '.join(map(str, v))}" for k, v in form.errors.items()]
+    return _refused(request, None, problems, 400)
 
 
 @require_POST
-def new_draft(request: HttpRequest) -> HttpResponse:
+def new_draft(request: DoorRequest) -> HttpResponse:
     """A new draft, a copy of the active version (empty when none is active yet)."""
     try:
-        draft = create_draft(request.tenant, user=request.user)
+        draft = create_draft(request.tenant, acting=request.membership)
     except ValidationError as exc:
         return _refused(request, None, _messages(exc), 400)
-    based = f", a copy of version {draft.based_on.number}" if draft.based_on_id else ""
+    based = f", a copy of version {draft.based_on.number}" if draft.based_on else ""
     messages.success(request, f"Draft version {draft.number} created{based}.")
     return _version_url(draft, request.tenant)
 
 
 @require_POST
-def copy_version(request: HttpRequest, version_id: int) -> HttpResponse:
+def copy_version(request: DoorRequest, version_id: int) -> HttpResponse:
     """Any version as a new draft; publishing a copy of an old version is how to roll back."""
     source = _version(request, version_id)
     try:
         draft = create_draft(
             request.tenant,
-            user=request.user,
+            acting=request.membership,
             copy_from=source,
             summary=f"Copy of version {source.number}",
         )
@@ -301,7 +285,7 @@ def copy_version(request: HttpRequest, version_id: int) -> HttpResponse:
 # --- one version --------------------------------------------------------------------------------
 
 
-def _rules(request: HttpRequest, version: RulebookVersion) -> list[dict]:
+def _rules(request: DoorRequest, version: RulebookVersion) -> list[dict]:
     names = rule_names()
     rules = (
         RouteRule.objects.visible_to(request.membership)
@@ -312,7 +296,7 @@ def _rules(request: HttpRequest, version: RulebookVersion) -> list[dict]:
     return [{"rule": r, "sentence": describe_rule(r, names=names)} for r in rules]
 
 
-def _corridors(request: HttpRequest, version: RulebookVersion) -> list[PricingCorridor]:
+def _corridors(request: DoorRequest, version: RulebookVersion) -> list[PricingCorridor]:
     return list(
         PricingCorridor.objects.visible_to(request.membership)
         .filter(version=version)
@@ -321,7 +305,7 @@ def _corridors(request: HttpRequest, version: RulebookVersion) -> list[PricingCo
     )
 
 
-def _criteria(request: HttpRequest, version: RulebookVersion) -> RegistrationCriteria | None:
+def _criteria(request: DoorRequest, version: RulebookVersion) -> RegistrationCriteria | None:
     return (
         RegistrationCriteria.objects.visible_to(request.membership).filter(version=version).first()
     )
@@ -339,13 +323,13 @@ def _criteria_view(criteria: RegistrationCriteria | None, choices: TenantChoices
     }
 
 
-def version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
+def version_detail(request: DoorRequest, version_id: int) -> HttpResponse:
     version = _version(request, version_id)
     return _render_version(request, version)
 
 
 def _render_version(
-    request: HttpRequest,
+    request: DoorRequest,
     version: RulebookVersion,
     *,
     publish_form: PublishForm | None = None,
@@ -383,14 +367,14 @@ def _render_version(
 
 
 @require_POST
-def edit_summary(request: HttpRequest, version_id: int) -> HttpResponse:
+def edit_summary(request: DoorRequest, version_id: int) -> HttpResponse:
     version = _version(request, version_id)
     if not version.is_draft:
         return _locked(request, version)
     form = SummaryForm(request.POST)
     if form.is_valid():
         try:
-            update_draft(version, summary=form.cleaned_data["summary"])
+            update_draft(version, summary=form.cleaned_data["summary"], acting=request.membership)
         except VersionLocked:
             return _locked(request, version)
         except ValidationError as exc:
@@ -402,13 +386,13 @@ def edit_summary(request: HttpRequest, version_id: int) -> HttpResponse:
 
 
 @require_POST
-def delete_version(request: HttpRequest, version_id: int) -> HttpResponse:
+def delete_version(request: DoorRequest, version_id: int) -> HttpResponse:
     version = _version(request, version_id)
     if not version.is_draft:
         return _locked(request, version)
     number = version.number
     try:
-        delete_draft(version)
+        delete_draft(version, acting=request.membership)
     except VersionLocked:
         return _locked(request, version)
     except ValidationError as exc:
@@ -418,7 +402,7 @@ def delete_version(request: HttpRequest, version_id: int) -> HttpResponse:
 
 
 @require_POST
-def publish_version(request: HttpRequest, version_id: int) -> HttpResponse:
+def publish_version(request: DoorRequest, version_id: int) -> HttpResponse:
     version = _version(request, version_id)
     if not version.is_draft:
         return _locked(request, version)
@@ -427,7 +411,9 @@ def publish_version(request: HttpRequest, version_id: int) -> HttpResponse:
         return _render_version(request, version, publish_form=form, status=400)
     try:
         published = publish(
-            version, user=request.user, effective_at=form.cleaned_data.get("effective_at")
+            version,
+            acting=request.membership,
+            effective_at=form.cleaned_data.get("effective_at"),
         )
     except PublishRefused as exc:
         version.refresh_from_db()
@@ -459,10 +445,10 @@ def _tz(tenant: Any) -> Any:
 
 
 @require_POST
-def simulate_version(request: HttpRequest, version_id: int) -> HttpResponse:
+def simulate_version(request: DoorRequest, version_id: int) -> HttpResponse:
     version = _version(request, version_id)
     try:
-        simulation = start_simulation(version, user=request.user)
+        simulation = start_simulation(version, acting=request.membership)
     except ValidationError as exc:
         return _refused(request, version, _messages(exc), 400)
     return redirect("console:rulebook-simulation", request.tenant.slug, simulation.pk)
@@ -472,7 +458,7 @@ def simulate_version(request: HttpRequest, version_id: int) -> HttpResponse:
 
 
 def _rule_page(
-    request: HttpRequest,
+    request: DoorRequest,
     version: RulebookVersion,
     rule: RouteRule | None,
 ) -> HttpResponse:
@@ -495,7 +481,7 @@ def _rule_page(
         if saving and not problems and form.is_valid():
             data = _rule_data(form.cleaned_data, conditions_of(rows))
             try:
-                saved = save_rule(version, data, rule=rule)
+                saved = save_rule(version, data, rule=rule, acting=request.membership)
             except VersionLocked:
                 return _locked(request, version)
             except ValidationError as exc:
@@ -566,11 +552,11 @@ def _apply_rule_errors(form: RuleForm, rows: list, exc: ValidationError) -> list
     return named + rest
 
 
-def rule_new(request: HttpRequest, version_id: int) -> HttpResponse:
+def rule_new(request: DoorRequest, version_id: int) -> HttpResponse:
     return _rule_page(request, _version(request, version_id), None)
 
 
-def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
+def rule_edit(request: DoorRequest, rule_id: int) -> HttpResponse:
     rule = _rule(request, rule_id)
     if request.method == "GET" and not rule.version.is_draft:
         return redirect("console:rulebook-version", request.tenant.slug, rule.version_id)
@@ -578,14 +564,14 @@ def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
 
 
 @require_POST
-def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
+def rule_delete(request: DoorRequest, rule_id: int) -> HttpResponse:
     rule = _rule(request, rule_id)
     version = rule.version
     if not version.is_draft:
         return _locked(request, version)
     label = f"#{rule.position} “{rule.name}”"
     try:
-        delete_rule(rule)
+        delete_rule(rule, acting=request.membership)
     except VersionLocked:
         return _locked(request, version)
     except ValidationError as exc:
@@ -595,7 +581,7 @@ def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
 
 
 @require_POST
-def rule_move(request: HttpRequest, rule_id: int) -> HttpResponse:
+def rule_move(request: DoorRequest, rule_id: int) -> HttpResponse:
     rule = _rule(request, rule_id)
     version = rule.version
     if not version.is_draft:
@@ -605,7 +591,7 @@ def rule_move(request: HttpRequest, rule_id: int) -> HttpResponse:
         return _refused(request, version, ["Move a rule “up” or “down”."], 400)
     target = rule.position - 1 if direction == "up" else rule.position + 1
     try:
-        move_rule(rule, target)
+        move_rule(rule, target, acting=request.membership)
     except VersionLocked:
         return _locked(request, version)
     except ValidationError as exc:
@@ -617,7 +603,7 @@ def rule_move(request: HttpRequest, rule_id: int) -> HttpResponse:
 
 
 def _corridor_page(
-    request: HttpRequest, version: RulebookVersion, corridor: PricingCorridor | None
+    request: DoorRequest, version: RulebookVersion, corridor: PricingCorridor | None
 ) -> HttpResponse:
     if not version.is_draft:
         return _locked(request, version)
@@ -627,7 +613,12 @@ def _corridor_page(
         form = CorridorForm(request.POST, choices=choices)
         if form.is_valid():
             try:
-                save_corridor(version, dict(form.cleaned_data), corridor=corridor)
+                save_corridor(
+                    version,
+                    dict(form.cleaned_data),
+                    corridor=corridor,
+                    acting=request.membership,
+                )
             except VersionLocked:
                 return _locked(request, version)
             except ValidationError as exc:
@@ -654,11 +645,11 @@ def _corridor_page(
     return render(request, "guardrails/rulebook/corridor_form.html", context, status=status)
 
 
-def corridor_new(request: HttpRequest, version_id: int) -> HttpResponse:
+def corridor_new(request: DoorRequest, version_id: int) -> HttpResponse:
     return _corridor_page(request, _version(request, version_id), None)
 
 
-def corridor_edit(request: HttpRequest, corridor_id: int) -> HttpResponse:
+def corridor_edit(request: DoorRequest, corridor_id: int) -> HttpResponse:
     corridor = _corridor(request, corridor_id)
     if request.method == "GET" and not corridor.version.is_draft:
         return redirect("console:rulebook-version", request.tenant.slug, corridor.version_id)
@@ -666,13 +657,13 @@ def corridor_edit(request: HttpRequest, corridor_id: int) -> HttpResponse:
 
 
 @require_POST
-def corridor_delete(request: HttpRequest, corridor_id: int) -> HttpResponse:
+def corridor_delete(request: DoorRequest, corridor_id: int) -> HttpResponse:
     corridor = _corridor(request, corridor_id)
     version = corridor.version
     if not version.is_draft:
         return _locked(request, version)
     try:
-        delete_corridor(corridor)
+        delete_corridor(corridor, acting=request.membership)
     except VersionLocked:
         return _locked(request, version)
     except ValidationError as exc:
@@ -681,7 +672,7 @@ def corridor_delete(request: HttpRequest, corridor_id: int) -> HttpResponse:
     return redirect(f"{_version_url(version, request.tenant).url}#corridors")
 
 
-def criteria_edit(request: HttpRequest, version_id: int) -> HttpResponse:
+def criteria_edit(request: DoorRequest, version_id: int) -> HttpResponse:
     version = _version(request, version_id)
     if not version.is_draft:
         if request.method == "GET":
@@ -693,7 +684,7 @@ def criteria_edit(request: HttpRequest, version_id: int) -> HttpResponse:
         form = CriteriaForm(request.POST, choices=choices)
         if form.is_valid():
             try:
-                save_criteria(version, dict(form.cleaned_data))
+                save_criteria(version, dict(form.cleaned_data), acting=request.membership)
             except VersionLocked:
                 return _locked(request, version)
             except ValidationError as exc:
@@ -725,7 +716,7 @@ def criteria_edit(request: HttpRequest, version_id: int) -> HttpResponse:
 # --- diff --------------------------------------------------------------------------------------
 
 
-def version_diff(request: HttpRequest, version_id: int) -> HttpResponse:
+def version_diff(request: DoorRequest, version_id: int) -> HttpResponse:
     """This version against another (the active one by default, `?against=<id>`)."""
     version = _version(request, version_id)
     against_id = request.GET.get("against", "")
@@ -762,7 +753,7 @@ def _percent(simulation: Simulation) -> int:
     return min(100, int(simulation.processed * 100 / simulation.total))
 
 
-def simulation_detail(request: HttpRequest, simulation_id: int) -> HttpResponse:
+def simulation_detail(request: DoorRequest, simulation_id: int) -> HttpResponse:
     simulation = _simulation(request, simulation_id)
     moves = (
         SimulatedMove.objects.visible_to(request.membership)
@@ -784,7 +775,7 @@ def simulation_detail(request: HttpRequest, simulation_id: int) -> HttpResponse:
     return render(request, "guardrails/rulebook/simulation.html", context)
 
 
-def simulation_progress(request: HttpRequest, simulation_id: int) -> JsonResponse:
+def simulation_progress(request: DoorRequest, simulation_id: int) -> JsonResponse:
     simulation = _simulation(request, simulation_id)
     return JsonResponse(
         {
@@ -811,7 +802,7 @@ MOVE_COLUMNS: list[Column] = [
 ]
 
 
-def simulation_export(request: HttpRequest, simulation_id: int) -> HttpResponse:
+def simulation_export(request: DoorRequest, simulation_id: int) -> StreamingHttpResponse:
     simulation = _simulation(request, simulation_id)
     moves = (
         SimulatedMove.objects.visible_to(request.membership)

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -34,13 +34,13 @@ from guardrails.services.territories import (
     save_authorization,
     save_territory,
 )
+from tenancy.requests import DoorRequest
 
 __all__ = [
     "authorization_delete",
     "authorization_edit",
     "authorization_list",
     "authorization_new",
-    "register",
     "territory_archive",
     "territory_edit",
     "territory_list",
@@ -49,29 +49,6 @@ __all__ = [
 ]
 
 PER_PAGE = 50
-
-
-def register() -> None:
-    from tenancy.navigation import Page, register_pages
-
-    register_pages(
-        "console",
-        Page("territories/", territory_list, "territories", nav="Territories", order=44),
-        Page("territories/new/", territory_new, "territory-new"),
-        Page("territories/<int:pk>/", territory_edit, "territory"),
-        Page("territories/<int:pk>/archive/", territory_archive, "territory-archive"),
-        Page("territories/<int:pk>/restore/", territory_restore, "territory-restore"),
-        Page(
-            "authorizations/",
-            authorization_list,
-            "authorizations",
-            nav="Partner authorizations",
-            order=45,
-        ),
-        Page("authorizations/new/", authorization_new, "authorization-new"),
-        Page("authorizations/<int:pk>/", authorization_edit, "authorization"),
-        Page("authorizations/<int:pk>/delete/", authorization_delete, "authorization-delete"),
-    )
 
 
 def _get(rows: QuerySet, pk: int) -> Any:
@@ -83,7 +60,7 @@ def _get(rows: QuerySet, pk: int) -> Any:
 # --- territories -------------------------------------------------------------------------------
 
 
-def territory_list(request: HttpRequest) -> HttpResponse:
+def territory_list(request: DoorRequest) -> HttpResponse:
     membership = request.membership
     authorizations = (
         PartnerAuthorization.objects.visible_to(membership)
@@ -118,7 +95,7 @@ def _area_initial(territory: Territory) -> list[dict]:
     ]
 
 
-def _territory_form_page(request: HttpRequest, territory: Territory | None) -> HttpResponse:
+def _territory_form_page(request: DoorRequest, territory: Territory | None) -> HttpResponse:
     if request.method == "POST":
         form = TerritoryForm(request.POST)
         formset = AreaFormSet(request.POST, prefix="areas")
@@ -137,7 +114,11 @@ def _territory_form_page(request: HttpRequest, territory: Territory | None) -> H
         areas = [f.area for f in formset.forms if f.area is not None]
         try:
             saved = save_territory(
-                request.tenant, data=form.cleaned_data, areas=areas, territory=territory
+                request.tenant,
+                data=form.cleaned_data,
+                areas=areas,
+                territory=territory,
+                acting=request.membership,
             )
         except ValidationError as exc:
             area_errors = attach_errors(form, exc)
@@ -156,19 +137,19 @@ def _territory_form_page(request: HttpRequest, territory: Territory | None) -> H
     return render(request, "guardrails/territories/territory_form.html", context, status=status)
 
 
-def territory_new(request: HttpRequest) -> HttpResponse:
+def territory_new(request: DoorRequest) -> HttpResponse:
     return _territory_form_page(request, None)
 
 
-def territory_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def territory_edit(request: DoorRequest, pk: int) -> HttpResponse:
     territory = _get(Territory.objects.visible_to(request.membership), pk)
     return _territory_form_page(request, territory)
 
 
 @require_POST
-def territory_archive(request: HttpRequest, pk: int) -> HttpResponse:
+def territory_archive(request: DoorRequest, pk: int) -> HttpResponse:
     territory = _get(Territory.objects.visible_to(request.membership), pk)
-    archive_territory(territory)
+    archive_territory(territory, acting=request.membership)
     messages.success(
         request,
         f"Territory “{territory.name}” archived: it no longer matches any account. "
@@ -178,9 +159,9 @@ def territory_archive(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def territory_restore(request: HttpRequest, pk: int) -> HttpResponse:
+def territory_restore(request: DoorRequest, pk: int) -> HttpResponse:
     territory = _get(Territory.objects.visible_to(request.membership), pk)
-    restore_territory(territory)
+    restore_territory(territory, acting=request.membership)
     messages.success(request, f"Territory “{territory.name}” is active again.")
     return redirect("console:territory", request.tenant.slug, territory.pk)
 
@@ -188,7 +169,7 @@ def territory_restore(request: HttpRequest, pk: int) -> HttpResponse:
 # --- partner authorizations --------------------------------------------------------------------
 
 
-def authorization_list(request: HttpRequest) -> HttpResponse:
+def authorization_list(request: DoorRequest) -> HttpResponse:
     membership = request.membership
     rows = (
         PartnerAuthorization.objects.visible_to(membership)
@@ -223,7 +204,7 @@ def authorization_list(request: HttpRequest) -> HttpResponse:
 
 
 def _authorization_form_page(
-    request: HttpRequest, authorization: PartnerAuthorization | None
+    request: DoorRequest, authorization: PartnerAuthorization | None
 ) -> HttpResponse:
     membership = request.membership
     initial: dict[str, Any] = {}
@@ -247,7 +228,10 @@ def _authorization_form_page(
     if request.method == "POST" and form.is_valid():
         try:
             saved = save_authorization(
-                request.tenant, form.cleaned_data, authorization=authorization
+                request.tenant,
+                form.cleaned_data,
+                authorization=authorization,
+                acting=request.membership,
             )
         except ValidationError as exc:
             attach_errors(form, exc)
@@ -263,11 +247,11 @@ def _authorization_form_page(
     return render(request, "guardrails/territories/authorization_form.html", context, status=status)
 
 
-def authorization_new(request: HttpRequest) -> HttpResponse:
+def authorization_new(request: DoorRequest) -> HttpResponse:
     return _authorization_form_page(request, None)
 
 
-def authorization_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def authorization_edit(request: DoorRequest, pk: int) -> HttpResponse:
     rows = PartnerAuthorization.objects.visible_to(request.membership).select_related(
         "partner", "territory"
     )
@@ -275,12 +259,12 @@ def authorization_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def authorization_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def authorization_delete(request: DoorRequest, pk: int) -> HttpResponse:
     rows = PartnerAuthorization.objects.visible_to(request.membership).select_related(
         "partner", "territory"
     )
     authorization = _get(rows, pk)
-    delete_authorization(authorization)
+    delete_authorization(authorization, acting=request.membership)
     messages.success(
         request,
         f"Authorization of {authorization.partner.name} for {authorization.territory.name} "

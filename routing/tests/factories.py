@@ -40,6 +40,7 @@ def publish_rulebook(tenant, *, admin, team, partner, rationale="Austria is serv
     from guardrails.services.rules import save_rule
     from guardrails.services.versions import create_draft
     from routing.models import BusinessCalendar
+    from tenancy.services import membership_for
 
     with tenant_scope(tenant):
         BusinessCalendar.objects.get_or_create(
@@ -50,7 +51,9 @@ def publish_rulebook(tenant, *, admin, team, partner, rationale="Austria is serv
                 "day_ends": dt.time(23, 59, 59),
             },
         )
-        draft = create_draft(tenant, user=admin)
+        acting = membership_for(admin, tenant)
+        assert acting is not None
+        draft = create_draft(tenant, acting=acting)
         save_rule(
             draft,
             {
@@ -61,6 +64,7 @@ def publish_rulebook(tenant, *, admin, team, partner, rationale="Austria is serv
                 "target_partner": partner.pk,
                 "rationale": rationale,
             },
+            acting=acting,
         )
         default = draft.rules.get(is_default=True)
         save_rule(
@@ -74,5 +78,6 @@ def publish_rulebook(tenant, *, admin, team, partner, rationale="Austria is serv
                 "is_default": True,
             },
             rule=default,
+            acting=acting,
         )
-        return publish(draft, user=admin)
+        return publish(draft, acting=acting)

@@ -60,7 +60,9 @@ def prepare_routing(world: Any) -> dict[str, Any]:
             day_starts=dt.time(0, 0),
             day_ends=dt.time(23, 59, 59),
         )
-        draft = create_draft(tenant, user=admin)
+        acting = membership_for(admin, tenant)
+        assert acting is not None
+        draft = create_draft(tenant, acting=acting)
         save_rule(
             draft,
             {
@@ -70,6 +72,7 @@ def prepare_routing(world: Any) -> dict[str, Any]:
                 "target_kind": "authorized",
                 "rationale": "Authorized distributors serve Bavaria.",
             },
+            acting=acting,
         )
         save_rule(
             draft,
@@ -81,6 +84,7 @@ def prepare_routing(world: Any) -> dict[str, Any]:
                 "target_partner": world.other_partner.pk,
                 "rationale": "Our Tyrolean partner knows the valleys.",
             },
+            acting=acting,
         )
         default = draft.rules.get(is_default=True)
         save_rule(
@@ -94,8 +98,9 @@ def prepare_routing(world: Any) -> dict[str, Any]:
                 "is_default": True,
             },
             rule=default,
+            acting=acting,
         )
-        version = publish(draft, user=admin)
+        version = publish(draft, acting=acting)
     return {"version": version}
 
 

@@ -33,6 +33,7 @@ from routing.models import (
     SlaTimer,
 )
 from tenancy.choices import PartnerTier, Role
+from tenancy.services import membership_for
 from tenancy.tests.factories import PartnerFactory, TeamFactory, TenantFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +65,9 @@ def ops():
             day_starts=dt.time(0, 0),
             day_ends=dt.time(23, 59, 59),
         )
-        draft = create_draft(tenant, user=admin)
+        acting = membership_for(admin, tenant)
+        assert acting is not None
+        draft = create_draft(tenant, acting=acting)
         save_rule(
             draft,
             {
@@ -74,6 +77,7 @@ def ops():
                 "target_kind": "authorized",
                 "rationale": "Authorized distributors serve Bavaria.",
             },
+            acting=acting,
         )
         default = draft.rules.get(is_default=True)
         save_rule(
@@ -87,8 +91,9 @@ def ops():
                 "is_default": True,
             },
             rule=default,
+            acting=acting,
         )
-        publish(draft, user=admin)
+        publish(draft, acting=acting)
         yield {
             "tenant": tenant,
             "gold": gold,

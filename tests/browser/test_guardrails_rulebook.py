@@ -23,11 +23,14 @@ def draft(demo_data) -> int:
     from guardrails.services.rules import replace_rules
     from guardrails.services.versions import create_draft
     from tenancy.models import Tenant, User
+    from tenancy.services import membership_for
 
     acme = Tenant.objects.get(slug="acme")
     admin = User.objects.get(email="admin@acme.example")
     with tenant_scope(acme):
-        version = create_draft(acme, user=admin, summary="Browser test draft")
+        acting = membership_for(admin, acme)
+        assert acting is not None
+        version = create_draft(acme, acting=acting, summary="Browser test draft")
         replace_rules(
             version,
             [
@@ -39,6 +42,7 @@ def draft(demo_data) -> int:
                     "is_default": True,
                 }
             ],
+            acting=acting,
         )
         AccountFactory(tenant=acme, name=CUSTOMER, country="NO", region="NO-46", city="Bergen")
     return version.number
