@@ -37,6 +37,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.models import Contact
+from core.acting import action
 from core.rows import save_rows
 from core.sync import safe_horizon
 from pipeline.choices import LeadStatus
@@ -47,6 +48,8 @@ from routing.journal import Journal
 from routing.models import DuplicateCandidate, LeadEvent, LeadMerge
 from routing.normalize import normalize_country
 from routing.queue import queue_processing
+from tenancy.acting import Acting
+from tenancy.models import Tenant, User
 
 __all__ = [
     "MERGED_FIELDS",
@@ -200,12 +203,12 @@ def _mark(model: type) -> int:
     return min(newest, safe_horizon() - 1)
 
 
-def tenant_index(tenant: Any) -> DedupeIndex:
+def tenant_index(tenant: Tenant) -> DedupeIndex:
     """The tenant's index, brought up to date with contacts and leads changed since last time."""
     return _tenant_entry(tenant).index
 
 
-def _tenant_entry(tenant: Any) -> _TenantIndex:
+def _tenant_entry(tenant: Tenant) -> _TenantIndex:
     key = (tenant.pk, tenant.created_at)
     entry = _INDEXES.get(key)
     contacts = Contact.objects.all()
@@ -230,7 +233,7 @@ def _tenant_entry(tenant: Any) -> _TenantIndex:
     return entry
 
 
-def saved_here(tenant: Any, sequence: int | None) -> None:
+def saved_here(tenant: Tenant, sequence: int | None) -> None:
     """A batch of this process saved its leads with this change sequence: they are indexed as
     the batch left them, so the next refresh need not read them back."""
     entry = _INDEXES.get((tenant.pk, tenant.created_at))
@@ -372,19 +375,21 @@ def _snapshot(lead: Lead) -> dict:
     return values
 
 
+@action
 def merge_leads(
     survivor: Lead,
     merged: Lead,
     *,
+    acting: Acting,
     automatic: bool,
     score: float | None = None,
-    user: Any = None,
     now: dt.datetime | None = None,
 ) -> LeadMerge:
     """Merge `merged` into `survivor` (see the module docstring for the rules)."""
     journal = Journal(tenant=survivor.tenant, now=now or timezone.now())
     pairs = [(survivor, merged, score)]
-    (record,) = merge_many(pairs, automatic=automatic, user=user, journal=journal)
+    merged_by = acting.audit_user
+    (record,) = merge_many(pairs, automatic=automatic, merged_by=merged_by, journal=journal)
     journal.flush()
     return record
 
@@ -394,11 +399,12 @@ def merge_many(
     *,
     automatic: bool,
     journal: Journal,
-    user: Any = None,
+    merged_by: User | None = None,
     saved_by_caller: Collection[int] = (),
 ) -> list[LeadMerge]:
     """Merge each pair's second lead into its first, in a fixed number of statements whatever the
-    number of pairs. Writes both leads, except those in `saved_by_caller` (a processing batch saves
+    number of pairs. `merged_by`: the person who confirmed the merges (none for automatic ones);
+    the caller's service names the actor (a batch's automatic merges are the system's). Writes both leads, except those in `saved_by_caller` (a processing batch saves
     its own leads with the rest of their work). Timeline entries and notifications go to `journal`,
     for the caller to flush."""
     from routing import sla
@@ -422,7 +428,7 @@ def merge_many(
                 },
                 moved_touches=touches.get(merged.pk, []),
                 moved_events=events.get(merged.pk, []),
-                merged_by=user,
+                merged_by=merged_by,
             )
         )
         _survive(survivor, merged)
@@ -431,7 +437,7 @@ def merge_many(
         merged.status, merged.duplicate_of = LeadStatus.MERGED, survivor
         merged.processed_at = merged.processed_at or journal.now
         survivors[survivor.pk], mergeds[merged.pk] = survivor, merged
-        _tell(survivor, merged, automatic=automatic, score=score, user=user, journal=journal)
+        _tell(survivor, merged, automatic=automatic, score=score, user=merged_by, journal=journal)
     LeadMerge.objects.bulk_create(records)
     for record in records:
         if record.moved_touches:
@@ -470,7 +476,13 @@ def _survive(survivor: Lead, merged: Lead) -> None:
 
 
 def _tell(
-    survivor: Lead, merged: Lead, *, automatic: bool, score: float | None, user: Any, journal
+    survivor: Lead,
+    merged: Lead,
+    *,
+    automatic: bool,
+    score: float | None,
+    user: User | None,
+    journal: Journal,
 ) -> None:
     """Both timelines say so; the survivor's owner hears the person got in touch again."""
     how = "automatically" if automatic else "by hand"
@@ -494,9 +506,11 @@ def _tell(
         )
 
 
+@action
 @transaction.atomic
-def merge_candidate(candidate: DuplicateCandidate, *, user: Any) -> DuplicateCandidate:
+def merge_candidate(candidate: DuplicateCandidate, *, acting: Acting) -> DuplicateCandidate:
     """An admin confirms a pair from the review queue."""
+    user = acting.audit_user
     candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
     if candidate.status != CandidateStatus.PENDING:
         raise ValidationError("This pair was already decided.")
@@ -513,7 +527,7 @@ def merge_candidate(candidate: DuplicateCandidate, *, user: Any) -> DuplicateCan
                     f"Lead {row.pk} is {row.get_status_display().lower()}; it cannot be merged."
                 )
         survivor, merged = sorted((lead, other), key=lambda x: (x.created_at, x.pk))
-        merge_leads(survivor, merged, automatic=False, score=candidate.score, user=user)
+        merge_leads(survivor, merged, acting=acting, automatic=False, score=candidate.score)
     candidate.status, candidate.decided_by, candidate.decided_at = (
         CandidateStatus.MERGED,
         user,
@@ -523,24 +537,27 @@ def merge_candidate(candidate: DuplicateCandidate, *, user: Any) -> DuplicateCan
     return candidate
 
 
+@action
 @transaction.atomic
-def mark_distinct(candidate: DuplicateCandidate, *, user: Any) -> DuplicateCandidate:
+def mark_distinct(candidate: DuplicateCandidate, *, acting: Acting) -> DuplicateCandidate:
     candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
     if candidate.status != CandidateStatus.PENDING:
         raise ValidationError("This pair was already decided.")
     candidate.status, candidate.decided_by, candidate.decided_at = (
         CandidateStatus.DISTINCT,
-        user,
+        acting.audit_user,
         timezone.now(),
     )
     candidate.save()
     return candidate
 
 
+@action
 @transaction.atomic
-def undo_merge(merge: LeadMerge, *, user: Any) -> LeadMerge:
+def undo_merge(merge: LeadMerge, *, acting: Acting) -> LeadMerge:
     """Put both leads back as they were; remember the pair as distinct. A lead that was merged at
     intake was never routed: it is queued for routing now."""
+    user = acting.audit_user
     merge = LeadMerge.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at is not None:
         raise ValidationError("This merge was already undone.")

@@ -40,6 +40,7 @@ from django.db.models import Count, F, Max
 from django.utils import timezone
 
 from accounts.models import Account, AccountDomain, Contact
+from core.acting import SystemActor
 from core.audit import audit_context
 from core.seeding import numbered
 from core.tenancy import tenant_scope
@@ -63,6 +64,7 @@ from tenancy.models import Membership, Partner, Tenant
 __all__ = ["seed"]
 
 PREFIX = "DEMO-L"
+SEEDING = SystemActor("demo seeding")
 # Leads per tenant at --scale 1 (the most), and the least at a small --scale.
 VOLUME = {"acme": (300, 40), "globex": (75, 20)}
 DAYS = 10
@@ -915,7 +917,7 @@ class _Replay:
             )
             ids.append(lead.pk)
         Lead.objects.filter(pk__in=ids).update(created_at=at, updated_at=at)
-        services.process_batch(self.tenant, ids, now=at)
+        services.process_batch(self.tenant, ids, acting=SEEDING, now=at)
         for lead in Lead.objects.filter(pk__in=ids):
             self._plan(lead, at)
 
@@ -980,21 +982,25 @@ class _Replay:
         if action == "reassign":
             if lead.status == LeadStatus.UNROUTABLE and self.admin is not None:
                 rep = rng.choice(self.reps)
-                services.reassign_lead(lead, self.admin, user=rep.user, team=rep.team, now=at)
+                services.reassign_lead(lead, acting=self.admin, user=rep.user, now=at)
             return
         member = self._assignee(lead, rng) if lead.status in OPEN else None
         if member is None:
             return
         if action == "accept" and lead.status == LeadStatus.ROUTED:
-            services.accept_lead(lead, member, now=at)
+            services.accept_lead(lead, acting=member, now=at)
         elif action == "decline":
             reasons = DECLINE_REASONS["partner" if lead.assigned_partner_id else "direct"]
-            services.reject_lead(lead, member, reason=rng.choice(reasons), now=at)
+            services.reject_lead(lead, acting=member, reason=rng.choice(reasons), now=at)
         elif action == "touch":
             channel, subject = rng.choice(TOUCHES)
             ask = ASKS.get((lead.product_interest or [""])[0], ("your request",))[0]
             services.log_touch(
-                lead, member, channel=channel, subject=subject.format(ask=ask), occurred_at=at
+                lead,
+                acting=member,
+                channel=channel,
+                subject=subject.format(ask=ask),
+                occurred_at=at,
             )
             # The clocks stopped when the touch happened, not when the demo was seeded.
             SlaTimer.objects.filter(lead=lead, stopped_at__gt=at).update(stopped_at=at)
@@ -1009,7 +1015,7 @@ class _Replay:
         return members[0] if members else self.admin
 
     def _sweep(self, at: dt.datetime, _: Any) -> None:
-        if not services.sweep_timers(self.tenant, now=at, limit=5000):
+        if not services.sweep_timers(self.tenant, acting=SEEDING, now=at, limit=5000):
             return
         for lead in Lead.objects.filter(
             pk__in=list(self.attempts), status__in=[LeadStatus.ROUTED, LeadStatus.UNROUTABLE]

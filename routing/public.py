@@ -52,6 +52,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import ProductLine
+from core.acting import SystemActor
 from core.http import client_ip
 from core.tenancy import tenant_scope
 from core.throttle import FailureCounter
@@ -81,6 +82,8 @@ SUBMISSIONS = FailureCounter("leadform", limit=RATE_LIMIT, window_seconds=RATE_W
 TEXT_FIELDS = ("name", "email", "phone", "company", "country", "postal_code", "message")
 FIELD_OF_ERROR = {"first_name": "name", "last_name": "name"}
 JSON_TYPE = "application/json"
+# Nobody signs in to a public form: its submissions are the portal's own doing.
+PUBLIC_FORM = SystemActor("web-to-lead form")
 
 
 # --- tokens, URLs and the embed snippet -----------------------------------------------------
@@ -343,6 +346,7 @@ def _submit(request: HttpRequest, form: LeadForm, as_json: bool) -> HttpResponse
         submit_lead(
             form.tenant,
             {**_lead_data(data), "priority": form.priority},
+            acting=PUBLIC_FORM,
             source=LeadSource.WEB_FORM,
             partner=form.partner,
             source_detail=form.source_detail or form.name,

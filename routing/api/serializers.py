@@ -45,8 +45,8 @@ from routing.models import (
     SlaPolicy,
 )
 from routing.validators import MAX_ORIGINS, clean_origins
-from tenancy.api.fields import DIRECT_PEOPLE, TenantMember, team_of
-from tenancy.models import Membership, Partner, Team
+from tenancy.api.fields import DIRECT_PEOPLE, TenantMember
+from tenancy.models import Membership, Partner
 
 __all__ = [
     "AssigneeSerializer",
@@ -298,21 +298,16 @@ class RejectSerializer(serializers.Serializer):
 
 
 class ReassignSerializer(serializers.Serializer):
+    """One partner or one direct rep; the lead goes to the rep's own team. Who may be given the
+    lead is routing.services.reassign_lead's rule."""
+
     partner = InTenant(Partner, natural_keys=("external_id",), required=False, allow_null=True)
-    user = TenantMember(roles=DIRECT_PEOPLE, required=False, allow_null=True)
-    team = InTenant(
-        Team,
-        natural_keys=("external_id",),
+    user = TenantMember(
+        roles=DIRECT_PEOPLE,
         required=False,
         allow_null=True,
-        help_text="The rep's team; defaults to the rep's own.",
+        help_text="A direct rep; the lead goes to the rep's team.",
     )
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        # Who may be given the lead is routing.services.reassign_lead's rule.
-        if attrs.get("user") is not None and attrs.get("team") is None:
-            attrs["team"] = team_of(self.context, attrs["user"])
-        return attrs
 
 
 class TouchInputSerializer(serializers.Serializer):

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.decorators import action
@@ -24,15 +23,7 @@ from core.api.sync import SyncActionsMixin
 from core.api.views import TenantModelViewSet, TenantReadOnlyViewSet
 from guardrails.redact import NOTHING, redactor_for
 from pipeline.models import Lead, Touch
-from routing import dedupe_service, intake, services
-from routing.api.filters import (
-    AssigneeFilterSet,
-    DuplicateCandidateFilterSet,
-    LeadFilterSet,
-    LeadFormFilterSet,
-    LeadMergeFilterSet,
-    NotificationFilterSet,
-)
+from routing import dedupe_service, intake, notify, services
 from routing.api.serializers import (
     AssigneeSerializer,
     DuplicateCandidateSerializer,
@@ -46,6 +37,14 @@ from routing.api.serializers import (
     RejectSerializer,
     SlaPolicySerializer,
     TouchInputSerializer,
+)
+from routing.filters import (
+    AssigneeFilterSet,
+    DuplicateCandidateFilterSet,
+    LeadFilterSet,
+    LeadFormFilterSet,
+    LeadMergeFilterSet,
+    NotificationFilterSet,
 )
 from routing.models import (
     Assignee,
@@ -130,7 +129,7 @@ class LeadViewSet(RoutingAPIMixin, SyncActionsMixin, TenantModelViewSet):
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str | None = None) -> Response:
         """Accept a lead routed to you (or your partner, or your team)."""
-        lead = services.accept_lead(self.get_object(), request.membership)
+        lead = services.accept_lead(self.get_object(), acting=request.membership)
         return self._respond(lead)
 
     @extend_schema(request=RejectSerializer, responses={200: LeadSerializer})
@@ -140,7 +139,9 @@ class LeadViewSet(RoutingAPIMixin, SyncActionsMixin, TenantModelViewSet):
         lead = self.get_object()
         body = RejectSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        lead = services.reject_lead(lead, request.membership, reason=body.validated_data["reason"])
+        lead = services.reject_lead(
+            lead, acting=request.membership, reason=body.validated_data["reason"]
+        )
         return self._respond(lead)
 
     @extend_schema(methods=["GET"], request=None, responses={200: LeadTouchSerializer(many=True)})
@@ -159,7 +160,7 @@ class LeadViewSet(RoutingAPIMixin, SyncActionsMixin, TenantModelViewSet):
         body.is_valid(raise_exception=True)
         touch = services.log_touch(
             lead,
-            request.membership,
+            acting=request.membership,
             channel=body.validated_data["channel"],
             subject=body.validated_data.get("subject", ""),
             occurred_at=body.validated_data.get("occurred_at"),
@@ -184,10 +185,9 @@ class LeadViewSet(RoutingAPIMixin, SyncActionsMixin, TenantModelViewSet):
         body.is_valid(raise_exception=True)
         lead = services.reassign_lead(
             lead,
-            request.membership,
+            acting=request.membership,
             partner=body.validated_data.get("partner"),
             user=body.validated_data.get("user"),
-            team=body.validated_data.get("team"),
         )
         return self._respond(lead)
 
@@ -210,13 +210,13 @@ class DuplicateCandidateViewSet(RoutingAPIMixin, TenantReadOnlyViewSet):
     @extend_schema(request=None, responses={200: DuplicateCandidateSerializer})
     @action(detail=True, methods=["post"])
     def merge(self, request: Request, pk: str | None = None) -> Response:
-        candidate = dedupe_service.merge_candidate(self.get_object(), user=request.user)
+        candidate = dedupe_service.merge_candidate(self.get_object(), acting=request.membership)
         return Response(self.get_serializer(candidate).data)
 
     @extend_schema(request=None, responses={200: DuplicateCandidateSerializer})
     @action(detail=True, methods=["post"])
     def distinct(self, request: Request, pk: str | None = None) -> Response:
-        candidate = dedupe_service.mark_distinct(self.get_object(), user=request.user)
+        candidate = dedupe_service.mark_distinct(self.get_object(), acting=request.membership)
         return Response(self.get_serializer(candidate).data)
 
 
@@ -234,7 +234,7 @@ class LeadMergeViewSet(RoutingAPIMixin, TenantReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def undo(self, request: Request, pk: str | None = None) -> Response:
         """Put both leads back as they were and remember the pair as distinct."""
-        merge = dedupe_service.undo_merge(self.get_object(), user=request.user)
+        merge = dedupe_service.undo_merge(self.get_object(), acting=request.membership)
         return Response(self.get_serializer(merge).data)
 
 
@@ -291,8 +291,10 @@ class NotificationViewSet(RoutingAPIMixin, TenantReadOnlyViewSet):
         """Mark one notification read."""
         notification = self.get_object()
         if notification.read_at is None:
-            notification.read_at = timezone.now()
-            notification.save(update_fields=["read_at", "updated_at"])
+            notify.mark_read(
+                self.get_queryset().filter(pk=notification.pk), acting=request.membership
+            )
+            notification.refresh_from_db()
         return Response(self.get_serializer(notification).data)
 
     @extend_schema(
@@ -302,9 +304,5 @@ class NotificationViewSet(RoutingAPIMixin, TenantReadOnlyViewSet):
     @action(detail=False, methods=["post"], url_path="read-all", url_name="readall")
     def read_all(self, request: Request) -> Response:
         """Mark all your unread notifications read."""
-        marked = (
-            self.get_queryset()
-            .filter(read_at__isnull=True)
-            .update(read_at=timezone.now(), updated_at=timezone.now())
-        )
+        marked = notify.mark_read(self.get_queryset(), acting=request.membership)
         return Response({"marked": marked})

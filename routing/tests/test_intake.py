@@ -35,8 +35,8 @@ def test_submit_lead_stores_then_routes_after_commit(
         lead = submit.submit_lead(
             routing_on.tenant,
             {"email": "ida@werk.example", "country": "AT", "source": "campaign"},
+            acting=membership_for(routing_on.users["rep"], routing_on.tenant),
             source="sales",
-            user=routing_on.users["rep"],
             source_detail="Trade fair",
         )
         # Stored in the caller's transaction; nothing is processed before it commits.
@@ -53,11 +53,17 @@ def test_submit_lead_refuses_what_the_api_refuses(world):
         submit.submit_lead(
             world.tenant,
             {"email": "nope", "phone": "x", "status": "accepted"},
+            acting=public.PUBLIC_FORM,
             source="web_form",
         )
     assert set(refused.value.message_dict) == {"status"}
     with pytest.raises(ValidationError) as refused:
-        submit.submit_lead(world.tenant, {"email": "nope", "phone": "x"}, source="web_form")
+        submit.submit_lead(
+            world.tenant,
+            {"email": "nope", "phone": "x"},
+            acting=public.PUBLIC_FORM,
+            source="web_form",
+        )
     assert set(refused.value.message_dict) == {"email", "phone"}
     assert not Lead.all_tenants.exists()
 
@@ -67,12 +73,14 @@ def test_a_partner_user_submitting_in_the_portal_gets_a_portal_lead(
 ):
     membership = membership_for(routing_on.users["partner_rep"], routing_on.tenant)
     with django_capture_on_commit_callbacks(execute=True):
-        lead = submit.submit_lead_as(membership, {"email": "kurt@linz.example", "country": "AT"})
+        lead = submit.submit_lead_as(
+            {"email": "kurt@linz.example", "country": "AT"}, acting=membership
+        )
     lead.refresh_from_db()
     assert lead.source == "portal" and lead.submitted_by_partner == routing_on.partner
     assert lead.status == "routed"
     manager = membership_for(routing_on.users["manager"], routing_on.tenant)
-    assert submit.submit_lead_as(manager, {"phone": "+49 89 123456"}).source == "sales"
+    assert submit.submit_lead_as({"phone": "+49 89 123456"}, acting=manager).source == "sales"
 
 
 def test_a_json_post_to_a_public_form_is_routed(

@@ -1,8 +1,7 @@
 """What the lead pages of every door share: finding a lead the viewer may see, the SLA clock each
 open lead races against, the tenant's time zone for the times shown and typed in, and a timeline
-that tells partners only what is theirs to know.
-
-Not a page module (it registers nothing), so it is not in `routing.views.MODULES`.
+that tells partners only what is theirs to know. Not a page module: routing/pages.py registers
+none of it.
 """
 
 from __future__ import annotations

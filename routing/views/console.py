@@ -49,25 +49,12 @@ __all__ = [
     "lead_page",
     "lead_queue",
     "lead_reassign",
-    "register",
     "sla_monitor",
 ]
 
 PER_PAGE = 50
 WINDOW_DAYS = 30
 MONITOR_ROWS = 100
-
-
-def register() -> None:
-    from tenancy.navigation import Page, register_pages
-
-    register_pages(
-        "console",
-        Page("leads/", lead_queue, "leads", nav="Leads", order=35),
-        Page("leads/<int:pk>/", lead_page, "lead"),
-        Page("leads/<int:pk>/reassign/", lead_reassign, "lead-reassign"),
-        Page("sla/", sla_monitor, "sla-monitor", nav="SLA monitor", order=36),
-    )
 
 
 def duration_text(seconds: float | None) -> str:
@@ -232,10 +219,9 @@ def lead_reassign(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         lambda: reassign_lead(
             lead,
-            request.membership,
+            acting=request.membership,
             partner=partner,
             user=rep.user if rep else None,
-            team=rep.team if rep else None,
         ),
         f"{lead} reassigned to {who}; the SLA clocks started again.",
     )

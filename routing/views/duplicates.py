@@ -22,7 +22,7 @@ from routing.dedupe_service import mark_distinct, merge_candidate, undo_merge
 from routing.models import DuplicateCandidate, LeadMerge
 from routing.views.common import flash_outcome, in_tenant_timezone
 
-__all__ = ["candidate_distinct", "candidate_merge", "duplicate_review", "merge_undo", "register"]
+__all__ = ["candidate_distinct", "candidate_merge", "duplicate_review", "merge_undo"]
 
 PER_PAGE = 20
 RECENT_MERGES = 20
@@ -38,18 +38,6 @@ COMPARED = (
     ("Postal code", lambda r: getattr(r, "postal_code", "")),
     ("Country", lambda r: getattr(r, "country", "")),
 )
-
-
-def register() -> None:
-    from tenancy.navigation import Page, register_pages
-
-    register_pages(
-        "console",
-        Page("duplicates/", duplicate_review, "duplicates", nav="Duplicates", order=37),
-        Page("duplicates/<int:pk>/merge/", candidate_merge, "duplicate-merge"),
-        Page("duplicates/<int:pk>/distinct/", candidate_distinct, "duplicate-distinct"),
-        Page("duplicates/merges/<int:pk>/undo/", merge_undo, "merge-undo"),
-    )
 
 
 def _account_name(row: Any) -> str:
@@ -98,7 +86,9 @@ def candidate_merge(request: HttpRequest, pk: int) -> HttpResponse:
     pair = _candidate(pk)
     what = "Contact linked" if pair.contact_id else "Leads merged"
     flash_outcome(
-        request, lambda: merge_candidate(pair, user=request.user), f"{what} (pair #{pair.pk})."
+        request,
+        lambda: merge_candidate(pair, acting=request.membership),
+        f"{what} (pair #{pair.pk}).",
     )
     return _back(request)
 
@@ -108,7 +98,7 @@ def candidate_distinct(request: HttpRequest, pk: int) -> HttpResponse:
     pair = _candidate(pk)
     flash_outcome(
         request,
-        lambda: mark_distinct(pair, user=request.user),
+        lambda: mark_distinct(pair, acting=request.membership),
         f"Pair #{pair.pk} marked as not a duplicate; it will not be proposed again.",
     )
     return _back(request)
@@ -121,7 +111,7 @@ def merge_undo(request: HttpRequest, pk: int) -> HttpResponse:
     merge = get_object_or_404(LeadMerge.objects.all(), pk=pk)
     flash_outcome(
         request,
-        lambda: undo_merge(merge, user=request.user),
+        lambda: undo_merge(merge, acting=request.membership),
         f"Merge of lead {merge.merged_id} into {merge.survivor_id} undone; both leads are back.",
     )
     return _back(request)

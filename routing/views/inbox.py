@@ -48,7 +48,7 @@ from routing.views.common import (
 )
 from tenancy.models import Partner, User
 
-__all__ = ["inbox", "lead_accept", "lead_detail", "lead_reject", "lead_touch", "register"]
+__all__ = ["inbox", "lead_accept", "lead_detail", "lead_reject", "lead_touch"]
 
 PER_PAGE = 50
 STATUS_TABS = {
@@ -66,20 +66,6 @@ DETAIL_RELATED = (
     "account",
     "submitted_by_user",
 )
-
-
-def register() -> None:
-    from tenancy.navigation import Page, register_pages
-
-    for door in ("sales", "portal"):
-        register_pages(
-            door,
-            Page("leads/", inbox, "leads", nav="My leads", order=32),
-            Page("leads/<int:pk>/", lead_detail, "lead"),
-            Page("leads/<int:pk>/accept/", lead_accept, "lead-accept"),
-            Page("leads/<int:pk>/reject/", lead_reject, "lead-reject"),
-            Page("leads/<int:pk>/touch/", lead_touch, "lead-touch"),
-        )
 
 
 # --- the inbox ----------------------------------------------------------------------------------
@@ -283,7 +269,7 @@ def lead_accept(request: HttpRequest, pk: int) -> HttpResponse:
     lead = get_lead_for(request, pk)
     flash_outcome(
         request,
-        lambda: accept_lead(lead, request.membership),
+        lambda: accept_lead(lead, acting=request.membership),
         f"You accepted {lead}. The clock for the first touch is running.",
     )
     return _back(request, lead)
@@ -298,7 +284,7 @@ def lead_reject(request: HttpRequest, pk: int) -> HttpResponse:
         return _back(request, lead)
     done = flash_outcome(
         request,
-        lambda: reject_lead(lead, request.membership, reason=form.cleaned_data["reason"]),
+        lambda: reject_lead(lead, acting=request.membership, reason=form.cleaned_data["reason"]),
         f"You declined {lead}; it goes to the next in line.",
     )
     # A declined lead is usually no longer theirs to see: back to the inbox.
@@ -321,7 +307,7 @@ def lead_touch(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         lambda: log_touch(
             lead,
-            request.membership,
+            acting=request.membership,
             channel=data["channel"],
             subject=data["subject"],
             occurred_at=data["occurred_at"],

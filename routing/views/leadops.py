@@ -52,27 +52,8 @@ __all__ = [
     "lead_form_new",
     "lead_forms",
     "overview",
-    "register",
     "sla_policies",
 ]
-
-
-def register() -> None:
-    from tenancy.navigation import Page, register_pages
-
-    register_pages(
-        "console",
-        Page("lead-ops/", overview, "lead-ops", nav="Lead ops", order=38),
-        Page("lead-ops/sla/", sla_policies, "lead-ops-sla"),
-        Page("lead-ops/calendar/", business_calendar, "lead-ops-calendar"),
-        Page("lead-ops/assignees/", assignees, "assignees"),
-        Page("lead-ops/assignees/rep/<int:pk>/", assignee_rep, "assignee-rep"),
-        Page("lead-ops/assignees/partner/<int:pk>/", assignee_partner, "assignee-partner"),
-        Page("lead-ops/enrichment/", enrichment, "enrichment"),
-        Page("lead-ops/forms/", lead_forms, "lead-forms"),
-        Page("lead-ops/forms/new/", lead_form_new, "lead-form-new"),
-        Page("lead-ops/forms/<int:pk>/", lead_form_edit, "lead-form"),
-    )
 
 
 def _to(request: HttpRequest, name: str, *args: Any) -> HttpResponse:

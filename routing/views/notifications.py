@@ -14,38 +14,23 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.api.filters import MAX_ID
 from routing.choices import DigestMode
 from routing.forms import PreferenceForm
 from routing.models import Notification, NotificationPreference
+from routing.notify import mark_read as mark_notifications_read
 from routing.views.common import in_tenant_timezone
 
 __all__ = [
     "mark_read",
     "notification_list",
-    "register",
     "set_preference",
     "unread_context",
 ]
 
 PER_PAGE = 50
-
-
-def register() -> None:
-    from tenancy.navigation import Page, register_pages
-
-    for door in ("portal", "sales", "console"):
-        register_pages(
-            door,
-            Page(
-                "notifications/", notification_list, "notifications", nav="Notifications", order=98
-            ),
-            Page("notifications/read/", mark_read, "notifications-read"),
-            Page("notifications/email/", set_preference, "notifications-preference"),
-        )
 
 
 def unread_context(request: HttpRequest) -> dict[str, Any]:
@@ -96,7 +81,7 @@ def mark_read(request: HttpRequest) -> HttpResponse:
             messages.error(request, "No such notification.")
             return redirect(reverse(f"{request.door}:notifications", args=[request.tenant.slug]))
         mine = mine.filter(pk=int(raw))
-    done = mine.update(read_at=timezone.now())
+    done = mark_notifications_read(mine, acting=request.membership)
     if not raw:
         messages.success(request, f"{done} notification{'s' if done != 1 else ''} marked read.")
     return redirect(reverse(f"{request.door}:notifications", args=[request.tenant.slug]))

@@ -22,21 +22,9 @@ from routing.forms import SubmitLeadForm, attach_errors
 from routing.views.common import in_tenant_timezone
 from routing.views.inbox import holder_text
 
-__all__ = ["register", "submission_list", "submit_lead_page"]
+__all__ = ["submission_list", "submit_lead_page"]
 
 PER_PAGE = 50
-
-
-def register() -> None:
-    from tenancy.navigation import Page, register_pages
-
-    register_pages(
-        "portal",
-        Page(
-            "submitted-leads/", submission_list, "lead-submissions", nav="Submitted leads", order=33
-        ),
-        Page("submitted-leads/new/", submit_lead_page, "lead-submit"),
-    )
 
 
 def _by_field(error: ValidationError) -> ValidationError:
@@ -70,7 +58,7 @@ def submit_lead_page(request: HttpRequest) -> HttpResponse:
     form = SubmitLeadForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            submit_lead_as(membership, form.lead_data())
+            submit_lead_as(form.lead_data(), acting=membership)
         except ValidationError as error:
             leftover = attach_errors(form, _by_field(error))
             if leftover:
