@@ -89,20 +89,23 @@ class TouchForm(forms.Form):
 
 
 class SubmitLeadForm(forms.Form):
-    """A lead a partner found. At least a way to reach the person, and who they are."""
+    """A lead a partner found. The input's shape only: what a lead must have (a way to get back to
+    the person: an email, a phone number, or a name and a company) is intake's rule
+    (`pipeline.models.Lead.clean`, run by routing.api.submit), as for the API and the public form,
+    and the page puts its message back on the field. So no field is required here."""
 
     first_name = forms.CharField(max_length=100, required=False)
     last_name = forms.CharField(max_length=100, required=False)
     email = forms.EmailField(max_length=254, required=False)
     phone = forms.CharField(max_length=40, required=False)
     title = forms.CharField(max_length=150, required=False, label="Job title")
-    company = forms.CharField(max_length=200)
+    company = forms.CharField(max_length=200, required=False)
     website = forms.CharField(max_length=253, required=False)
     street = forms.CharField(max_length=200, required=False)
     city = forms.CharField(max_length=100, required=False)
     postal_code = forms.CharField(max_length=20, required=False, label="Postal code")
     region = forms.CharField(max_length=100, required=False)
-    country = forms.CharField(max_length=100)
+    country = forms.CharField(max_length=100, required=False)
     product_interest = forms.MultipleChoiceField(
         choices=(), required=False, widget=forms.CheckboxSelectMultiple, label="Interested in"
     )
@@ -130,14 +133,6 @@ class SubmitLeadForm(forms.Form):
         self.fields["product_interest"].choices = list(
             ProductLine.objects.order_by("name").values_list("code", "name")
         )
-
-    def clean(self) -> dict:
-        data = super().clean()
-        if not (data.get("email") or data.get("phone")) and not self.has_error("email"):
-            self.add_error("email", "Give an email address or a phone number to reach them.")
-        if not (data.get("first_name") or data.get("last_name")):
-            self.add_error("last_name", "Give the person's name.")
-        return data
 
     def lead_data(self) -> dict:
         data = dict(self.cleaned_data)

@@ -16,7 +16,6 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.decorators import action
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.sync import SyncActionsMixin
@@ -56,6 +55,7 @@ from routing.models import (
     SlaPolicy,
 )
 from tenancy.choices import Role
+from tenancy.requests import TenantAPIRequest
 
 __all__ = [
     "AssigneeViewSet",
@@ -127,14 +127,14 @@ class LeadViewSet(RoutingAPIMixin, SyncActionsMixin, TenantModelViewSet):
 
     @extend_schema(request=None, responses={200: LeadSerializer})
     @action(detail=True, methods=["post"])
-    def accept(self, request: Request, pk: str | None = None) -> Response:
+    def accept(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         """Accept a lead routed to you (or your partner, or your team)."""
         lead = services.accept_lead(self.get_object(), acting=request.membership)
         return self._respond(lead)
 
     @extend_schema(request=RejectSerializer, responses={200: LeadSerializer})
     @action(detail=True, methods=["post"])
-    def reject(self, request: Request, pk: str | None = None) -> Response:
+    def reject(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         """Decline a lead routed to you, with a reason; it goes to the next eligible target."""
         lead = self.get_object()
         body = RejectSerializer(data=request.data)
@@ -149,7 +149,7 @@ class LeadViewSet(RoutingAPIMixin, SyncActionsMixin, TenantModelViewSet):
         methods=["POST"], request=TouchInputSerializer, responses={201: LeadTouchSerializer}
     )
     @action(detail=True, methods=["get", "post"])
-    def touches(self, request: Request, pk: str | None = None) -> Response:
+    def touches(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         """GET: the lead's touches you may see. POST: log a touch (call, email, meeting...) on a
         lead assigned to you; the first one stops the SLA clocks and records speed-to-lead."""
         lead = self.get_object()
@@ -169,7 +169,7 @@ class LeadViewSet(RoutingAPIMixin, SyncActionsMixin, TenantModelViewSet):
 
     @extend_schema(request=None, responses={200: LeadEventSerializer(many=True)})
     @action(detail=True, methods=["get"])
-    def events(self, request: Request, pk: str | None = None) -> Response:
+    def events(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         """The lead's timeline: received, enriched, merged, routed, accepted, rejected,
         reassigned, reminders, breaches, escalations, recalls and touches, oldest first."""
         lead = self.get_object()
@@ -178,7 +178,7 @@ class LeadViewSet(RoutingAPIMixin, SyncActionsMixin, TenantModelViewSet):
 
     @extend_schema(request=ReassignSerializer, responses={200: LeadSerializer})
     @action(detail=True, methods=["post"])
-    def reassign(self, request: Request, pk: str | None = None) -> Response:
+    def reassign(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         """RevOps admins: hand the lead to a partner or a direct rep by hand (new SLA clocks)."""
         lead = self.get_object()
         body = ReassignSerializer(data=request.data, context=self.get_serializer_context())
@@ -209,13 +209,13 @@ class DuplicateCandidateViewSet(RoutingAPIMixin, TenantReadOnlyViewSet):
 
     @extend_schema(request=None, responses={200: DuplicateCandidateSerializer})
     @action(detail=True, methods=["post"])
-    def merge(self, request: Request, pk: str | None = None) -> Response:
+    def merge(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         candidate = dedupe_service.merge_candidate(self.get_object(), acting=request.membership)
         return Response(self.get_serializer(candidate).data)
 
     @extend_schema(request=None, responses={200: DuplicateCandidateSerializer})
     @action(detail=True, methods=["post"])
-    def distinct(self, request: Request, pk: str | None = None) -> Response:
+    def distinct(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         candidate = dedupe_service.mark_distinct(self.get_object(), acting=request.membership)
         return Response(self.get_serializer(candidate).data)
 
@@ -232,7 +232,7 @@ class LeadMergeViewSet(RoutingAPIMixin, TenantReadOnlyViewSet):
 
     @extend_schema(request=None, responses={200: LeadMergeSerializer})
     @action(detail=True, methods=["post"])
-    def undo(self, request: Request, pk: str | None = None) -> Response:
+    def undo(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         """Put both leads back as they were and remember the pair as distinct."""
         merge = dedupe_service.undo_merge(self.get_object(), acting=request.membership)
         return Response(self.get_serializer(merge).data)
@@ -287,7 +287,7 @@ class NotificationViewSet(RoutingAPIMixin, TenantReadOnlyViewSet):
 
     @extend_schema(request=None, responses={200: NotificationSerializer})
     @action(detail=True, methods=["post"])
-    def read(self, request: Request, pk: str | None = None) -> Response:
+    def read(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         """Mark one notification read."""
         notification = self.get_object()
         if notification.read_at is None:
@@ -302,7 +302,7 @@ class NotificationViewSet(RoutingAPIMixin, TenantReadOnlyViewSet):
         responses={200: OpenApiResponse(description='{"marked": <how many>}')},
     )
     @action(detail=False, methods=["post"], url_path="read-all", url_name="readall")
-    def read_all(self, request: Request) -> Response:
+    def read_all(self, request: TenantAPIRequest) -> Response:
         """Mark all your unread notifications read."""
         marked = notify.mark_read(self.get_queryset(), acting=request.membership)
         return Response({"marked": marked})

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import AccountDomain
 from accounts.tests.factories import AccountFactory, ContactFactory, ProductLineFactory
+from core.models import AuditEvent
 from core.tenancy import tenant_scope
 from guardrails.services.publish import publish
 from guardrails.services.rules import save_rule
@@ -259,6 +260,10 @@ def test_sla_reminder_breach_escalation_and_recall(ops):
     lead.refresh_from_db()
     assert lead.assigned_partner == ops["silver"] and lead.recalls == 1
     assert LeadEvent.objects.filter(lead=lead, kind=EventKind.RECALLED).count() == 1
+    # The recall is the sweep's doing: the audit log names the system, not a person.
+    recalled = AuditEvent.objects.filter(object_type="pipeline.Lead", object_id=str(lead.pk))
+    assert recalled.latest("id").actor is None
+    assert recalled.latest("id").actor_label == "system: lead-ops sweep"
 
 
 def test_duplicates_merge_with_survivorship_and_can_be_undone(ops):

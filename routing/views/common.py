@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, DateTimeField, OuterRef, QuerySet, Subquery, When
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 
 from core.api.filters import MAX_ID
@@ -24,6 +24,7 @@ from pipeline.choices import LeadStatus
 from pipeline.models import Lead
 from routing.choices import EventKind, TimerKind, TimerState
 from routing.models import LeadEvent, SlaTimer
+from tenancy.requests import DoorRequest
 
 __all__ = [
     "OPEN_STATUSES",
@@ -49,7 +50,7 @@ def in_tenant_timezone(view: Callable) -> Callable:
     where the tenant works)."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         with timezone.override(ZoneInfo(request.tenant.timezone)):
             return view(request, *args, **kwargs)
 
@@ -140,7 +141,7 @@ def attach_clocks(leads: Any) -> list[Lead]:
 # --- finding a lead -------------------------------------------------------------------------------
 
 
-def get_lead_for(request: HttpRequest, pk: int, queryset: QuerySet | None = None) -> Lead:
+def get_lead_for(request: DoorRequest, pk: int, queryset: QuerySet | None = None) -> Lead:
     """The lead if the viewer may see it; 404 alike for missing and not theirs."""
     if pk > MAX_ID:
         raise Http404("No such lead.")
@@ -158,7 +159,7 @@ def error_text(error: ValidationError | PermissionDenied) -> str:
     return str(error) or "You may not do this."
 
 
-def flash_outcome(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
+def flash_outcome(request: DoorRequest, action: Callable[[], Any], success: str) -> bool:
     """Run a service call; say what happened. Refusals become messages, never a server error."""
     try:
         action()

@@ -16,7 +16,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Min, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -42,6 +42,7 @@ from routing.views.common import (
     with_clock,
 )
 from routing.views.inbox import DETAIL_RELATED, product_names, routing_story
+from tenancy.requests import DoorRequest
 
 __all__ = [
     "decision_explanation",
@@ -75,7 +76,7 @@ def duration_text(seconds: float | None) -> str:
 # --- the routing queue --------------------------------------------------------------------------
 
 
-def _filtered(request: HttpRequest, rows: QuerySet) -> tuple[QueueFilterForm, QuerySet, int]:
+def _filtered(request: DoorRequest, rows: QuerySet) -> tuple[QueueFilterForm, QuerySet, int]:
     form = QueueFilterForm(request.GET or None, membership=request.membership)
     if not form.is_bound:
         return form, rows, 200
@@ -108,7 +109,7 @@ def _filtered(request: HttpRequest, rows: QuerySet) -> tuple[QueueFilterForm, Qu
 
 
 @in_tenant_timezone
-def lead_queue(request: HttpRequest) -> HttpResponse:
+def lead_queue(request: DoorRequest) -> HttpResponse:
     everything = Lead.objects.visible_to(request.membership)
     rows = with_clock(everything).select_related(
         "assigned_partner", "assigned_team", "assigned_user"
@@ -163,7 +164,7 @@ def decision_explanation(lead: Lead, membership: Any) -> tuple[dict | None, str]
 
 
 @in_tenant_timezone
-def lead_page(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_page(request: DoorRequest, pk: int) -> HttpResponse:
     membership = request.membership
     lead = get_lead_for(
         request,
@@ -205,7 +206,7 @@ def lead_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def lead_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_reassign(request: DoorRequest, pk: int) -> HttpResponse:
     lead = get_lead_for(request, pk)
     back = redirect(reverse("console:lead", args=[request.tenant.slug, lead.pk]))
     form = ReassignForm(request.POST, membership=request.membership)
@@ -276,7 +277,7 @@ def _median_speed(leads: QuerySet, count: int) -> float | None:
 
 
 @in_tenant_timezone
-def sla_monitor(request: HttpRequest) -> HttpResponse:
+def sla_monitor(request: DoorRequest) -> HttpResponse:
     now = timezone.now()
     overdue = _overdue(now)
     by_partner = list(

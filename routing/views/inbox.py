@@ -19,7 +19,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import F, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -47,6 +47,7 @@ from routing.views.common import (
     with_clock,
 )
 from tenancy.models import Partner, User
+from tenancy.requests import DoorRequest
 
 __all__ = ["inbox", "lead_accept", "lead_detail", "lead_reject", "lead_touch"]
 
@@ -66,7 +67,6 @@ DETAIL_RELATED = (
     "account",
     "submitted_by_user",
 )
-
 
 # --- the inbox ----------------------------------------------------------------------------------
 
@@ -100,7 +100,7 @@ def inbox_rows(membership: Any, who: str) -> QuerySet:
 
 
 @in_tenant_timezone
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: DoorRequest) -> HttpResponse:
     membership = request.membership
     scopes = scopes_of(membership)
     who = request.GET.get("who", "")
@@ -213,7 +213,7 @@ def product_names(lead: Lead) -> list[str]:
 
 
 @in_tenant_timezone
-def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_detail(request: DoorRequest, pk: int) -> HttpResponse:
     membership = request.membership
     lead = get_lead_for(request, pk, Lead.objects.select_related(*DETAIL_RELATED))
     partner_id = membership.partner_id if membership.is_partner_user else None
@@ -252,7 +252,7 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- actions ------------------------------------------------------------------------------------
 
 
-def _back(request: HttpRequest, lead: Lead | None = None) -> HttpResponse:
+def _back(request: DoorRequest, lead: Lead | None = None) -> HttpResponse:
     """Back where the action was started (the inbox or the lead page), else the lead page."""
     door, slug = request.door, request.tenant.slug
     target = request.POST.get("next", "")
@@ -265,7 +265,7 @@ def _back(request: HttpRequest, lead: Lead | None = None) -> HttpResponse:
 
 
 @require_POST
-def lead_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_accept(request: DoorRequest, pk: int) -> HttpResponse:
     lead = get_lead_for(request, pk)
     flash_outcome(
         request,
@@ -276,7 +276,7 @@ def lead_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def lead_reject(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_reject(request: DoorRequest, pk: int) -> HttpResponse:
     lead = get_lead_for(request, pk)
     form = RejectForm(request.POST)
     if not form.is_valid():
@@ -293,7 +293,7 @@ def lead_reject(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @in_tenant_timezone
-def lead_touch(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_touch(request: DoorRequest, pk: int) -> HttpResponse:
     lead = get_lead_for(request, pk)
     form = TouchForm(request.POST)
     if not form.is_valid():

@@ -22,6 +22,7 @@ from routing.forms import PreferenceForm
 from routing.models import Notification, NotificationPreference
 from routing.notify import mark_read as mark_notifications_read
 from routing.views.common import in_tenant_timezone
+from tenancy.requests import DoorRequest
 
 __all__ = [
     "mark_read",
@@ -46,7 +47,7 @@ def unread_context(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def _preference(request: HttpRequest) -> str:
+def _preference(request: DoorRequest) -> str:
     found = (
         NotificationPreference.objects.filter(user=request.user).values_list("email", flat=True)
     ).first()
@@ -54,7 +55,7 @@ def _preference(request: HttpRequest) -> str:
 
 
 @in_tenant_timezone
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: DoorRequest) -> HttpResponse:
     mine = Notification.objects.visible_to(request.membership)
     rows = mine.select_related("lead").order_by("-created_at", "-id")
     if request.GET.get("show") == "unread":
@@ -72,7 +73,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def mark_read(request: HttpRequest) -> HttpResponse:
+def mark_read(request: DoorRequest) -> HttpResponse:
     """`id`: one notification; none: all of them."""
     mine = Notification.objects.visible_to(request.membership).filter(read_at__isnull=True)
     raw = request.POST.get("id", "")
@@ -88,7 +89,7 @@ def mark_read(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def set_preference(request: HttpRequest) -> HttpResponse:
+def set_preference(request: DoorRequest) -> HttpResponse:
     form = PreferenceForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose how you want notifications by email.")
