@@ -148,7 +148,7 @@ def send_due_emails(tenant: Tenant, *, now: dt.datetime | None = None) -> int:
             if mode == DigestMode.OFF:
                 sent_ids += [n.pk for n in notes]  # nothing to send, ever
                 continue
-            if mode == DigestMode.DAILY:
+            if pref is not None and mode == DigestMode.DAILY:
                 if pref.last_digest_at and now - pref.last_digest_at < DIGEST_EVERY:
                     continue
                 _send(notes[0].user.email, f"{tenant.name}: {len(notes)} lead updates", notes)

@@ -25,12 +25,13 @@ from guardrails.choices import Outcome
 from guardrails.engine import (
     CompiledRulebook,
     Decision,
+    Facts,
     FactsLoader,
     account_facts,
     apply_exception,
     work_exceptions,
 )
-from guardrails.models import Rulebook
+from guardrails.models import Rulebook, RulebookVersion
 from pipeline.choices import Channel, LeadStatus, TouchRoute
 from pipeline.models import LEAD_ENRICHED_FIELDS, LEAD_PERSON_FIELDS, Lead, Touch
 from routing import assign, dedupe_service, enrich, notify, sla
@@ -194,17 +195,18 @@ def _save_leads(leads: list[Lead], as_received: dict[int, tuple]) -> int | None:
 
 
 def decide(lead: Lead, ctx: Context) -> Decision | None:
-    if ctx.compiled is None:
+    compiled = ctx.compiled
+    if compiled is None:
         return None
     facts = enrich.lead_facts(lead, ctx)
-    decision = ctx.compiled.decide(facts)
+    decision = compiled.decide(facts)
     if lead.account_id:
         decision = apply_exception(decision, ctx.exceptions.get(lead.account_id))
-    lead.decision = _decision_record(decision, facts, ctx)
+    lead.decision = _decision_record(decision, facts, compiled.version)
     return decision
 
 
-def _decision_record(decision: Decision, facts, ctx: Context) -> dict:
+def _decision_record(decision: Decision, facts: Facts, version: RulebookVersion) -> dict:
     """What the lead stores about its routing decision: enough to show why, and to explain it
     condition by condition later under the same version."""
     # Facts hold flat values and frozensets only: no deep copy (asdict) needed.
@@ -213,8 +215,8 @@ def _decision_record(decision: Decision, facts, ctx: Context) -> dict:
         for f in fields(facts)
     }
     return {
-        "version": ctx.compiled.version.number,
-        "version_id": ctx.compiled.version.pk,
+        "version": version.number,
+        "version_id": version.pk,
         "rule_id": decision.rule_id,
         "rule": decision.rule_name,
         "rationale": decision.rationale,
@@ -291,14 +293,17 @@ def _pick_partner(lead: Lead, decision: Decision, excluded: set, ctx: Context) -
     return chosen.id if chosen else None
 
 
-def _pick_direct(lead: Lead, decision: Decision, excluded: set, ctx: Context):
+def _pick_direct(
+    lead: Lead, decision: Decision, excluded: set, ctx: Context
+) -> tuple[int | None, int | None]:
     account = lead.account
     owner_user = account.owner_user_id if account else None
-    team = decision.target_team_id or (account.owner_team_id if account else None)
+    owner_team = account.owner_team_id if account else None
+    team = decision.target_team_id or owner_team
     # The account's owner first, unless away or full: then the team's round robin covers.
     if owner_user and owner_user not in excluded and ctx.assigner.available_owner(owner_user):
         ctx.assigner.take(f"user:{owner_user}")
-        return owner_user, account.owner_team_id or team
+        return owner_user, owner_team or team
     if team is None:
         return None, None
     chosen = ctx.assigner.direct(team, excluded)
@@ -471,7 +476,9 @@ def reassign_lead(
     ctx = Context.load(lead.tenant, now)
     sla.start_timers([lead], hours=ctx.hours, policies=ctx.policies, now=now)
     _event(lead, EventKind.REASSIGNED, f"Reassigned to {partner or user}", acting, now)
-    who = notify.partner_users_of(partner.pk) if partner else [user.pk]
+    who = (
+        [user.pk] if user is not None else notify.partner_users_of(partner.pk if partner else None)
+    )
     notify.notify(
         who,
         tenant=lead.tenant,

@@ -42,7 +42,7 @@ class Policy:
 
 
 # Used until the tenant sets its own: partners get longer than reps, high priority half as long.
-DEFAULT_POLICIES = {
+DEFAULT_POLICIES: dict[tuple[str, str], Policy] = {
     ("direct", Priority.HIGH): Policy(30, 120),
     ("direct", Priority.NORMAL): Policy(60, 240),
     ("direct", Priority.LOW): Policy(240, 960),

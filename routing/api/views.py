@@ -10,12 +10,13 @@ are 404, whatever the role.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from core.api.sync import SyncActionsMixin
@@ -71,12 +72,12 @@ ADMINS = frozenset({Role.REVOPS_ADMIN})
 EVERYONE = frozenset(Role.values)
 
 
-class RoutingAPIMixin:
+class RoutingAPIMixin(GenericAPIView):
     """The request's redactor (what partner users may not read) in every serializer's context,
-    and pages of related rows."""
+    and pages of related rows. Mixed in before the tenant viewsets (which are GenericAPIViews)."""
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
+        context = {**super().get_serializer_context()}
         if not hasattr(self, "_redactor"):
             membership = getattr(self.request, "membership", None)
             self._redactor = redactor_for(membership) if membership is not None else NOTHING
@@ -114,10 +115,10 @@ class LeadViewSet(RoutingAPIMixin, SyncActionsMixin, TenantModelViewSet):
     action_refusals = {"reassign": "Only RevOps admins reassign leads."}
 
     def creation_defaults(self, validated: dict) -> dict:
-        return intake.api_defaults(self.request.membership, validated)
+        return intake.api_defaults(cast(TenantAPIRequest, self.request).membership, validated)
 
     def perform_destroy(self, instance: Lead) -> None:
-        if self.request.membership.role not in ADMINS:
+        if cast(TenantAPIRequest, self.request).membership.role not in ADMINS:
             raise exceptions.PermissionDenied("Only RevOps admins delete leads.")
         instance.delete()
 

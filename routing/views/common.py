@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from core.api.filters import MAX_ID
 from pipeline.choices import LeadStatus
-from pipeline.models import Lead
+from pipeline.models import Lead, LeadQuerySet
 from routing.choices import EventKind, TimerKind, TimerState
 from routing.models import LeadEvent, SlaTimer
 from tenancy.requests import DoorRequest
@@ -141,7 +141,7 @@ def attach_clocks(leads: Any) -> list[Lead]:
 # --- finding a lead -------------------------------------------------------------------------------
 
 
-def get_lead_for(request: DoorRequest, pk: int, queryset: QuerySet | None = None) -> Lead:
+def get_lead_for(request: DoorRequest, pk: int, queryset: LeadQuerySet | None = None) -> Lead:
     """The lead if the viewer may see it; 404 alike for missing and not theirs."""
     if pk > MAX_ID:
         raise Http404("No such lead.")

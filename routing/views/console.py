@@ -150,7 +150,7 @@ def decision_explanation(lead: Lead, membership: Any) -> tuple[dict | None, str]
     if not isinstance(facts, dict):
         return None, "The facts the rules saw were not stored with this decision."
     try:
-        values = {
+        values: dict[str, Any] = {
             k: frozenset(v) if isinstance(v, list) else v
             for k, v in facts.items()
             if k in FACT_FIELDS
@@ -212,7 +212,7 @@ def lead_reassign(request: DoorRequest, pk: int) -> HttpResponse:
     form = ReassignForm(request.POST, membership=request.membership)
     if not form.is_valid():
         for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(map(str, errors)))
         return back
     partner, rep = form.cleaned_data["partner"], form.cleaned_data["rep"]
     who = partner.name if partner else rep.user.email if rep else ""
@@ -244,7 +244,7 @@ def _overdue(now: dt.datetime) -> QuerySet:
 
 def _by_route(since: dt.datetime) -> list[dict[str, Any]]:
     leads = Lead.objects.filter(created_at__gte=since).exclude(route="")
-    rows = list(
+    counts = (
         leads.values("route")
         .annotate(
             total=Count("pk"),
@@ -254,6 +254,7 @@ def _by_route(since: dt.datetime) -> list[dict[str, Any]]:
         )
         .order_by("route")
     )
+    rows: list[dict[str, Any]] = [dict(row) for row in counts]  # one per route, to add to
     for row in rows:
         row["compliance"] = (
             round(100 * row["met"] / row["measured"], 1) if row["measured"] else None

@@ -14,7 +14,7 @@ Accept, decline and touch are POSTs that always answer with a redirect and a mes
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -33,7 +33,7 @@ from guardrails.redact import redactor_for
 from pipeline.choices import LeadStatus
 from pipeline.models import Lead, Touch
 from routing.choices import EventKind
-from routing.forms import RejectForm, TouchForm
+from routing.forms import TOUCH_CHANNELS, RejectForm, TouchForm
 from routing.models import LeadEvent
 from routing.services import accept_lead, can_act, log_touch, reject_lead
 from routing.views.common import (
@@ -46,7 +46,7 @@ from routing.views.common import (
     timeline_for,
     with_clock,
 )
-from tenancy.models import Partner, User
+from tenancy.models import Partner, Team, User
 from tenancy.requests import DoorRequest
 
 __all__ = ["inbox", "lead_accept", "lead_detail", "lead_reject", "lead_touch"]
@@ -120,7 +120,7 @@ def inbox(request: DoorRequest) -> HttpResponse:
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = attach_clocks(page.object_list)
     for lead in page.object_list:
-        lead.actionable = can_act(lead, membership)
+        lead.actionable = can_act(lead, membership)  # type: ignore[attr-defined]  # for the template
     waiting = base.filter(status=LeadStatus.ROUTED)
     context = {
         "page": page,
@@ -143,15 +143,15 @@ def holder_text(lead: Lead, partner_id: int | None) -> str:
     """Who has the lead, as the viewer may read it."""
     if lead.assigned_partner_id:
         if partner_id is None:
-            return lead.assigned_partner.name
+            return cast(Partner, lead.assigned_partner).name
         return "your company" if lead.assigned_partner_id == partner_id else "another partner"
     if partner_id is not None:
         return "the manufacturer's sales team" if lead.route == "direct" else "nobody yet"
     if lead.assigned_user_id:
-        team = f" ({lead.assigned_team.name})" if lead.assigned_team_id else ""
-        return f"{lead.assigned_user.email}{team}"
+        team = f" ({cast(Team, lead.assigned_team).name})" if lead.assigned_team_id else ""
+        return f"{cast(User, lead.assigned_user).email}{team}"
     if lead.assigned_team_id:
-        return lead.assigned_team.name
+        return cast(Team, lead.assigned_team).name
     return "nobody yet"
 
 
@@ -280,7 +280,7 @@ def lead_reject(request: DoorRequest, pk: int) -> HttpResponse:
     lead = get_lead_for(request, pk)
     form = RejectForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors["reason"]))
+        messages.error(request, " ".join(map(str, form.errors["reason"])))
         return _back(request, lead)
     done = flash_outcome(
         request,
@@ -299,10 +299,10 @@ def lead_touch(request: DoorRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label or field.replace("_", " ").capitalize()
-            messages.error(request, f"{label}: {' '.join(errors)}")
+            messages.error(request, f"{label}: {' '.join(map(str, errors))}")
         return redirect(reverse(f"{request.door}:lead", args=[request.tenant.slug, lead.pk]))
     data = form.cleaned_data
-    channel = dict(form.fields["channel"].choices)[data["channel"]]
+    channel = dict(TOUCH_CHANNELS)[data["channel"]]
     flash_outcome(
         request,
         lambda: log_touch(

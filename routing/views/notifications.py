@@ -38,12 +38,13 @@ def unread_context(request: HttpRequest) -> dict[str, Any]:
     """`unread_notifications` and `notifications_url` for the signed-in pages' navigation."""
     membership = getattr(request, "membership", None)
     door = getattr(request, "door", None)
-    if membership is None or door is None:
+    tenant = getattr(request, "tenant", None)
+    if membership is None or door is None or tenant is None:
         return {}
     count = Notification.objects.visible_to(membership).filter(read_at__isnull=True).count()
     return {
         "unread_notifications": count,
-        "notifications_url": reverse(f"{door}:notifications", args=[request.tenant.slug]),
+        "notifications_url": reverse(f"{door}:notifications", args=[tenant.slug]),
     }
 
 
