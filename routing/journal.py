@@ -15,6 +15,7 @@ from typing import Any
 from core.rows import insert_rows, new_row
 from routing import notify
 from routing.models import LeadEvent, Notification
+from tenancy.models import Tenant
 
 __all__ = ["Journal", "event_row"]
 
@@ -48,7 +49,7 @@ def event_row(
 @dataclass
 class Journal:
     _: KW_ONLY
-    tenant: Any
+    tenant: Tenant
     now: dt.datetime
     events: list[LeadEvent] = field(default_factory=list)
     notes: list[Notification] = field(default_factory=list)

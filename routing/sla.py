@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.utils import timezone
 
@@ -21,6 +20,7 @@ from pipeline.choices import Priority
 from routing.calendar import WorkingTime, add_business_minutes
 from routing.choices import TimerKind, TimerState
 from routing.models import BusinessCalendar, SlaPolicy, SlaTimer
+from tenancy.models import Tenant
 
 __all__ = [
     "DEFAULT_POLICIES",
@@ -72,7 +72,7 @@ def load_policies() -> dict[tuple[str, str], Policy]:
     }
 
 
-def working_time(tenant: Any) -> WorkingTime:
+def working_time(tenant: Tenant) -> WorkingTime:
     return WorkingTime.of(tenant, BusinessCalendar.objects.filter(tenant=tenant).first())
 
 

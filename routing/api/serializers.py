@@ -126,7 +126,7 @@ def _cache(serializer: serializers.BaseSerializer) -> dict[str, Any]:
     return cast(dict[str, Any], serializer.context)
 
 
-def _redactor(context: dict, membership: Any) -> Redactor:
+def _redactor(context: dict, membership: Membership) -> Redactor:
     """The request's redactor (set by the views), or one made for this serializer's context."""
     if context.get("redactor") is None:
         context["redactor"] = redactor_for(membership) if membership is not None else NOTHING

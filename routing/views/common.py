@@ -24,6 +24,7 @@ from pipeline.choices import LeadStatus
 from pipeline.models import Lead, LeadQuerySet
 from routing.choices import EventKind, TimerKind, TimerState
 from routing.models import LeadEvent, SlaTimer
+from tenancy.models import Membership
 from tenancy.requests import DoorRequest
 
 __all__ = [
@@ -192,7 +193,7 @@ class Entry:
     route: str
 
 
-def timeline_for(lead: Lead, membership: Any) -> list[Entry]:
+def timeline_for(lead: Lead, membership: Membership) -> list[Entry]:
     """The lead's events, oldest first. Partners see what their company did, and the system's
     steps of their own assignment, with everyone else shown as 'the manufacturer' and the text of
     other people's steps left out: another partner's name, reasons or people never show."""

@@ -42,6 +42,7 @@ from routing.views.common import (
     with_clock,
 )
 from routing.views.inbox import DETAIL_RELATED, product_names, routing_story
+from tenancy.models import Membership
 from tenancy.requests import DoorRequest
 
 __all__ = [
@@ -137,7 +138,7 @@ def lead_queue(request: DoorRequest) -> HttpResponse:
 FACT_FIELDS = {f.name for f in dataclasses.fields(engine.Facts)}
 
 
-def decision_explanation(lead: Lead, membership: Any) -> tuple[dict | None, str]:
+def decision_explanation(lead: Lead, membership: Membership) -> tuple[dict | None, str]:
     """The stored decision explained rule by rule and condition by condition (the result dict of
     the guardrails explain page), or why it cannot be."""
     record = lead.decision or {}

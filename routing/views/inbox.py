@@ -46,7 +46,7 @@ from routing.views.common import (
     timeline_for,
     with_clock,
 )
-from tenancy.models import Partner, Team, User
+from tenancy.models import Membership, Partner, Team, User
 from tenancy.requests import DoorRequest
 
 __all__ = ["inbox", "lead_accept", "lead_detail", "lead_reject", "lead_touch"]
@@ -71,7 +71,7 @@ DETAIL_RELATED = (
 # --- the inbox ----------------------------------------------------------------------------------
 
 
-def scopes_of(membership: Any) -> dict[str, str]:
+def scopes_of(membership: Membership) -> dict[str, str]:
     """The two views of the inbox, worded for the viewer: their own leads, or their
     organisation's (the first is the default)."""
     if membership.is_partner_user:
@@ -83,7 +83,7 @@ def scopes_of(membership: Any) -> dict[str, str]:
     return {"org": "Mine and my team's open ones", "mine": "Only mine"}
 
 
-def inbox_rows(membership: Any, who: str) -> QuerySet:
+def inbox_rows(membership: Membership, who: str) -> QuerySet:
     rows = Lead.objects.visible_to(membership)
     if membership.is_partner_user:
         rows = rows.filter(assigned_partner_id=membership.partner_id)
@@ -155,7 +155,7 @@ def holder_text(lead: Lead, partner_id: int | None) -> str:
     return "nobody yet"
 
 
-def _readable_rule(record: dict, membership: Any) -> RouteRule | None:
+def _readable_rule(record: dict, membership: Membership) -> RouteRule | None:
     """The deciding rule, if the viewer may read it (partners: not when it names another
     partner)."""
     rule_id = record.get("rule_id")
@@ -169,7 +169,7 @@ def _readable_rule(record: dict, membership: Any) -> RouteRule | None:
     return rule if rule.pk in readable else None
 
 
-def routing_story(lead: Lead, membership: Any) -> dict[str, Any]:
+def routing_story(lead: Lead, membership: Membership) -> dict[str, Any]:
     """Why the lead is where it is, in words: who has it, by which rule and its rationale, or by
     hand; for the direct side also who declined or lost it before."""
     partner_id = membership.partner_id if membership.is_partner_user else None
