@@ -29,7 +29,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -43,7 +44,7 @@ from core.sync import safe_horizon
 from pipeline.choices import LeadStatus
 from pipeline.models import LEAD_PERSON_FIELDS, Lead, Touch
 from routing.choices import CandidateStatus, EventKind, TimerState
-from routing.dedupe import AUTO_MERGE, DedupeIndex, PersonRecord, find_duplicates
+from routing.dedupe import AUTO_MERGE, DedupeIndex, Duplicate, PersonRecord, find_duplicates
 from routing.journal import Journal
 from routing.models import DuplicateCandidate, LeadEvent, LeadMerge
 from routing.normalize import normalize_country
@@ -74,6 +75,8 @@ SCALAR_FIELDS = (
     "company_key",
 )
 MERGED_FIELDS = SCALAR_FIELDS + LIST_FIELDS
+# How this module keys the index's records: ("lead" or "contact", id).
+RecordKey = tuple[str, int]
 DEDUPED_STATUSES = (
     LeadStatus.NEW,
     LeadStatus.ROUTED,
@@ -197,7 +200,7 @@ def _contact_rows(query):
     return query.values_list(*CONTACT_FIELDS).iterator(chunk_size=5000)
 
 
-def _mark(model: type) -> int:
+def _mark(model: type[Contact] | type[Lead]) -> int:
     """Rows at or below this change sequence are final (see core/sync.py)."""
     newest = model.objects.aggregate(s=Max("sync_seq"))["s"] or 0
     return min(newest, safe_horizon() - 1)
@@ -226,7 +229,7 @@ def _tenant_entry(tenant: Tenant) -> _TenantIndex:
     for status, *values in rows.iterator(chunk_size=5000):
         if status not in DEDUPED_STATUSES:  # unprocessed ones too: see `deduplicate`
             continue
-        entry.refresh(values[0], _fingerprint(*values[1:-1]), lambda v=values: _lead_record(*v))
+        entry.refresh(values[0], _fingerprint(*values[1:-1]), partial(_lead_record, *values))
     entry.contacts_seq = max(entry.contacts_seq, contact_mark)
     entry.leads_seq = max(entry.leads_seq, lead_mark)
     entry.own_sequences = {s for s in entry.own_sequences if s > entry.leads_seq}
@@ -253,22 +256,22 @@ def deduplicate(leads: list[Lead], ctx: Any) -> tuple[list[Lead], set[int]]:
     index = entry.index
     by_id = {lead.pk: lead for lead in leads}
     records = [lead_record(lead) for lead in leads]
-    for lead, record in zip(leads, records, strict=True):  # mostly indexed since they were stored
-        entry.refresh_lead(lead, record)
+    for stored, record in zip(leads, records, strict=True):  # mostly indexed since stored
+        entry.refresh_lead(stored, record)
     # Every lead of the batch is in the index, earlier and later ones alike: `_arrival` decides
     # which of a pair acts.
     found = find_duplicates(records, index, add=False)
-    found.sort(key=lambda d: (d.key[1], -d.match.score))
+    found.sort(key=lambda d: (_keys(d)[0], -d.match.score))
     live, pending = _live_targets(found, by_id)
     distinct = _distinct_pairs(leads)
     merged: set[int] = set()
     postponed: set[int] = set()
     linked: set[int] = set()
     proposals: list[DuplicateCandidate] = []
-    merges: list[tuple[Lead, Lead, float]] = []
+    merges: list[tuple[Lead, Lead, float | None]] = []
     for dup in found:
-        lead = by_id.get(dup.key[1])
-        kind, other = dup.duplicate_of
+        lead_id, kind, other = _keys(dup)
+        lead = by_id.get(lead_id)
         if lead is None or lead.pk in merged or lead.pk in postponed:
             continue
         if (lead.pk, kind, other) in distinct or (kind == "lead" and other == lead.pk):
@@ -281,7 +284,7 @@ def deduplicate(leads: list[Lead], ctx: Any) -> tuple[list[Lead], set[int]]:
             continue
         if (kind, other) not in live or (kind == "lead" and other in merged):
             continue
-        target = by_id.get(other) or live[(kind, other)]
+        target = live[(kind, other)]  # the batch's leads are in it too
         if kind == "lead" and _arrival(target) > _arrival(lead):
             continue  # the later lead's processing acts on the pair
         if dup.match.score >= AUTO_MERGE:
@@ -302,12 +305,23 @@ def deduplicate(leads: list[Lead], ctx: Any) -> tuple[list[Lead], set[int]]:
     return [lead for lead in leads if lead.pk not in merged | postponed], postponed
 
 
-def _live_targets(found, by_id: dict[int, Lead]) -> tuple[dict[tuple[str, int], Any], dict]:
+def _keys(dup: Duplicate) -> tuple[int, str, int]:
+    """The lead's id, and the kind ("lead" or "contact") and id of what it looks like: this
+    module keys the index's records by (kind, id) (`lead_record`, `contact_record`)."""
+    _, lead_id = cast(RecordKey, dup.key)
+    kind, other = cast(RecordKey, dup.duplicate_of)
+    return lead_id, kind, other
+
+
+def _live_targets(
+    found: list[Duplicate], by_id: dict[int, Lead]
+) -> tuple[dict[tuple[str, int], Any], dict]:
     """The matched rows as they are now: leads processed and still open (locked: a merge writes
     into the survivor), contacts still there; and, apart, leads of other batches not processed
     yet (queued, or being processed by another worker), with their `_arrival`."""
-    lead_ids = {o for _, (k, o), *_ in found if k == "lead" and o not in by_id}
-    contact_ids = {o for _, (k, o), *_ in found if k == "contact"}
+    targets = [_keys(dup)[1:] for dup in found]
+    lead_ids = {o for k, o in targets if k == "lead" and o not in by_id}
+    contact_ids = {o for k, o in targets if k == "contact"}
     live: dict[tuple[str, int], Any] = {("lead", pk): lead for pk, lead in by_id.items()}
     open_leads = Lead.objects.filter(pk__in=lead_ids, status__in=DEDUPED_STATUSES)
     pending = {
@@ -454,7 +468,7 @@ def merge_many(
     return records
 
 
-def _ids_by_lead(model: type, lead_ids: list[int]) -> dict[int, list[int]]:
+def _ids_by_lead(model: type[Touch] | type[LeadEvent], lead_ids: list[int]) -> dict[int, list[int]]:
     found: dict[int, list[int]] = {}
     for lead_id, pk in model.objects.filter(lead_id__in=lead_ids).values_list("lead_id", "id"):
         found.setdefault(lead_id, []).append(pk)
@@ -517,10 +531,10 @@ def merge_candidate(candidate: DuplicateCandidate, *, acting: Acting) -> Duplica
     lead = Lead.objects.select_for_update().get(pk=candidate.lead_id)
     if candidate.contact_id:
         lead.contact_id = candidate.contact_id
-        lead.account_id = lead.account_id or candidate.contact.account_id
+        lead.account_id = lead.account_id or cast(Contact, candidate.contact).account_id
         lead.save()
     else:
-        other = Lead.objects.select_for_update().get(pk=candidate.other_lead_id)
+        other = Lead.objects.select_for_update().get(pk=cast(int, candidate.other_lead_id))
         for row in (lead, other):
             if row.status not in DEDUPED_STATUSES:
                 raise ValidationError(

@@ -67,7 +67,7 @@ class Journal:
             user_ids, tenant_id=self.tenant.pk, kind=kind, title=title, body=body, lead=lead
         )
 
-    def partner_users(self, partner_id: int) -> list[int]:
+    def partner_users(self, partner_id: int | None) -> list[int]:
         if partner_id not in self._people:
             self._people[partner_id] = notify.partner_users_of(partner_id)
         return self._people[partner_id]
