@@ -32,7 +32,7 @@ import itertools
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -99,7 +99,7 @@ PARTNER_LOAD = {
     "globex": {"greatlakes": (3, None), "gulfcoast": (2, 60), "prairie": (1, 15)},
 }
 # Rep email → weight, capacity, away (days from today, or None)
-REP_LOAD = {
+REP_LOAD: dict[str, dict[str, tuple[int, int, tuple[int, int] | None]]] = {
     "acme": {
         "rep@acme.example": (2, 80, None),
         "rep2@acme.example": (1, 60, (-1, 3)),  # out of office this week
@@ -107,7 +107,7 @@ REP_LOAD = {
     },
     "globex": {"rep@globex.example": (2, 80, None), "manager@globex.example": (1, 40, None)},
 }
-FORMS = {
+FORMS: dict[str, list[tuple[str, str, str, str | None]]] = {
     "acme": [
         ("Contact us (acme.example)", "Website contact form", Priority.NORMAL, None),
         ("Request a quote", "Website quote request", Priority.HIGH, None),
@@ -682,7 +682,7 @@ class _Replay:
         for m in sorted(members, key=lambda m: (m.role != Role.PARTNER_REP, m.user.email)):
             if m.partner_id:
                 self.partner_members.setdefault(m.partner_id, []).append(m)
-        self.team_members: dict[int, list[Membership]] = {}
+        self.team_members: dict[int | None, list[Membership]] = {}
         for m in sorted(members, key=lambda m: (m.role != Role.DIRECT_REP, m.user.email)):
             if m.team_id:
                 self.team_members.setdefault(m.team_id, []).append(m)
@@ -740,7 +740,7 @@ class _Replay:
         if not self.contacts:
             return None
         contact = rng.choice(self.contacts)
-        account = contact.account
+        account = cast(Account, contact.account)  # contacts with an account (`_load_people`)
         first, last = contact.first_name, contact.last_name
         if rng.random() < 0.25:
             last = _typo(rng, last)
@@ -838,11 +838,14 @@ class _Replay:
 
     def _lead_partner(self, rng: random.Random) -> dict[str, Any] | None:
         """A partner user enters a lead in the portal, for a customer in their own area."""
-        keyed = [p for p in PLACES[self.slug] if p.partner in self.partners]
+        keyed = [
+            (p, self.partners[p.partner])
+            for p in PLACES[self.slug]
+            if p.partner is not None and p.partner in self.partners
+        ]
         if not keyed:
             return None
-        place = rng.choice(keyed)
-        partner = self.partners[place.partner]
+        place, partner = rng.choice(keyed)
         members = self.partner_members.get(partner.pk)
         if not members:
             return None

@@ -22,8 +22,8 @@ def pair(world):
     publish_rulebook(
         world.tenant, admin=world.users["admin"], team=world.orgs["team"], partner=world.partner
     )
-    first = LeadFactory(tenant=world.tenant, email="eva@alpen.example", country="DE")
-    second = LeadFactory(
+    first = LeadFactory.create(tenant=world.tenant, email="eva@alpen.example", country="DE")
+    second = LeadFactory.create(
         tenant=world.tenant, email="eva.maier@alpen.example", country="DE", title="Buyer"
     )
     with tenant_scope(world.tenant):
