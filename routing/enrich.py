@@ -19,6 +19,7 @@ from typing import Any, cast
 from django.db import models
 
 from accounts.models import Account, AccountDomain, Contact
+from core.acting import action
 from guardrails.engine import (
     EMPLOYEE_RANK,
     Facts,
@@ -38,6 +39,7 @@ from routing.normalize import (
     normalize_postal,
     normalize_region,
 )
+from tenancy.acting import Acting
 
 __all__ = ["enrich_leads", "lead_facts", "normalise_lead", "reenrich"]
 
@@ -236,7 +238,8 @@ def _max_length(name: str) -> int | None:
     return cast(models.CharField, Lead._meta.get_field(name)).max_length
 
 
-def reenrich(limit: int = 200) -> int:
+@action
+def reenrich(*, acting: Acting, limit: int = 200) -> int:
     """Retry the provider for leads it failed on; fields only, the routing stands."""
     provider = _provider()
     if provider is None:

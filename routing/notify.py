@@ -127,7 +127,8 @@ def admins_of() -> list[int]:
     )
 
 
-def send_due_emails(tenant: Tenant, *, now: dt.datetime | None = None) -> int:
+@action
+def send_due_emails(tenant: Tenant, *, acting: Acting, now: dt.datetime | None = None) -> int:
     """Email unsent notifications of the scope's tenant: immediately, or as a digest once a day."""
     now = now or timezone.now()
     prefs = {p.user_id: p for p in NotificationPreference.objects.all()}

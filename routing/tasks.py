@@ -30,8 +30,8 @@ def sweep_tenant(*, tenant_id: int) -> None:
     for batch in services.sweep_unprocessed(tenant):
         services.process_batch(tenant, batch, acting=SWEEP)
     services.sweep_timers(tenant, acting=SWEEP)
-    notify.send_due_emails(tenant)
-    enrich.reenrich()
+    notify.send_due_emails(tenant, acting=SWEEP)
+    enrich.reenrich(acting=SWEEP)
 
 
 @shared_task(name="routing.tasks.sweep", ignore_result=True)

@@ -397,7 +397,7 @@ def test_a_failing_enrichment_provider_never_blocks_routing_and_is_retried(ops):
     try:
         provider.url = f"http://127.0.0.1:{server.server_port}/enrich"
         provider.save()
-        assert enrich.reenrich() == 1
+        assert enrich.reenrich(acting=SWEEP) == 1
     finally:
         server.shutdown()
     lead.refresh_from_db()
