@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.decorators import action
@@ -292,10 +293,10 @@ class NotificationViewSet(RoutingAPIMixin, TenantReadOnlyViewSet):
         """Mark one notification read."""
         notification = self.get_object()
         if notification.read_at is None:
-            notify.mark_read(
-                self.get_queryset().filter(pk=notification.pk), acting=request.membership
-            )
-            notification.refresh_from_db()
+            now = timezone.now()
+            mine = self.get_queryset().filter(pk=notification.pk)
+            notify.mark_read(mine, acting=request.membership, now=now)
+            notification.read_at = notification.updated_at = now
         return Response(self.get_serializer(notification).data)
 
     @extend_schema(
