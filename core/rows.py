@@ -9,7 +9,8 @@ those themselves. On databases other than PostgreSQL they fall back to `bulk_cre
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
@@ -32,9 +33,10 @@ _RAW_FIELDS = (
 
 
 _DEFAULTS: dict[type, tuple[dict[str, Any], list[tuple[str, Any]]]] = {}
+M = TypeVar("M", bound=models.Model)
 
 
-def new_row(model: type[models.Model], **values: Any) -> models.Model:
+def new_row(model: type[M], **values: Any) -> M:
     """A new, unsaved row from attribute names (`lead_id`, not `lead`), built without
     `Model.__init__`'s per-field work: for rows made by the thousand and written by
     `insert_rows`. Fields not given take their defaults, as with the constructor."""
@@ -58,7 +60,7 @@ def new_row(model: type[models.Model], **values: Any) -> models.Model:
     return row
 
 
-def insert_rows(model: type[models.Model], rows: list[models.Model]) -> None:
+def insert_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None:
     """INSERT new rows and set their ids. On PostgreSQL one multi-row statement built without the
     ORM's per-value compilation, which is most of the cost of a thousand-row bulk_create."""
     if not rows:
@@ -109,7 +111,7 @@ def _database() -> Any:
     return connections[DEFAULT_DB_ALIAS]
 
 
-def update_rows(model: type[models.Model], rows: list[models.Model], names: list[str]) -> None:
+def update_rows(model: type[models.Model], rows: Sequence[models.Model], names: list[str]) -> None:
     """UPDATE the named fields of existing rows. On PostgreSQL one `UPDATE … FROM (VALUES …)`
     statement, where `bulk_update` would compile a CASE expression per field and row (most of its
     cost on wide updates); elsewhere `bulk_update`."""
@@ -153,7 +155,9 @@ def update_rows(model: type[models.Model], rows: list[models.Model], names: list
         execute_values(cursor.cursor, sql, values, template=template, page_size=len(values))
 
 
-def save_rows(model: type[models.Model], rows: list[models.Model], names: list[str]) -> int | None:
+def save_rows(
+    model: type[models.Model], rows: Sequence[models.Model], names: list[str]
+) -> int | None:
     """Bulk-save the named fields of existing `Synced` rows as `save()` would: the next version
     and the transaction's change sequence, so the sync feed hands them out again. Returns that
     sequence (None when there was nothing to save)."""

@@ -10,7 +10,5 @@ class RoutingConfig(AppConfig):
     def ready(self) -> None:
         import routing.tasks  # noqa: F401 - registers the tasks routing.queue queues by name
         from routing.imports import register_imports
-        from routing.views import register_all_pages
 
-        register_all_pages()
         register_imports()

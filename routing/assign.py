@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -37,7 +38,7 @@ __all__ = [
 
 OPEN_STATUSES = (LeadStatus.ROUTED, LeadStatus.ACCEPTED, LeadStatus.WORKING)
 # Without an explicit weight, better partner tiers get proportionally more leads.
-TIER_WEIGHT = {
+TIER_WEIGHT: dict[str, int] = {
     PartnerTier.PLATINUM: 4,
     PartnerTier.GOLD: 3,
     PartnerTier.SILVER: 2,
@@ -151,18 +152,20 @@ class Assigner:
                 self._load.setdefault(name, count)
         return self._candidates[key]
 
-    def _available(self, candidates: list[Candidate], exclude: set[int]) -> list[Candidate]:
+    def _available(self, candidates: list[Candidate], exclude: AbstractSet[int]) -> list[Candidate]:
         return [
             c
             for c in candidates
             if c.id not in exclude and (c.capacity is None or self._load[c.key] < c.capacity)
         ]
 
-    def direct(self, team_id: int, exclude: set[int] = frozenset()) -> Candidate | None:
+    def direct(self, team_id: int, exclude: AbstractSet[int] = frozenset()) -> Candidate | None:
         candidates = self._cached(("team", team_id), lambda: direct_candidates(team_id, self.today))
         return self._pick(f"team:{team_id}", self._available(candidates, exclude))
 
-    def partner(self, ranked: list[int], exclude: set[int] = frozenset()) -> Candidate | None:
+    def partner(
+        self, ranked: list[int], exclude: AbstractSet[int] = frozenset()
+    ) -> Candidate | None:
         key = tuple(ranked)
         candidates = self._cached(("partners", key), lambda: partner_candidates(ranked, self.today))
         available = self._available(candidates, exclude)

@@ -49,7 +49,7 @@ from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypeVar, cast
 
 from routing.normalize import (
     first_name_groups,
@@ -66,6 +66,8 @@ from routing.normalize import (
     normalize_postal,
     phonetic_key,
 )
+
+T = TypeVar("T")
 
 __all__ = [
     "AUTO_MERGE",
@@ -829,7 +831,15 @@ class DedupeIndex:
     def candidates(self, record: PersonRecord) -> list[PersonRecord]:
         """Indexed records that share a block with `record` (itself excluded)."""
         found = self._positions(_hashed(_features(record)))
-        return [self._records[p] for p in sorted(found) if self._records[p].key != record.key]
+        records = self._live(self._records)
+        return [records[p] for p in sorted(found) if records[p].key != record.key]
+
+    @staticmethod
+    def _live(entries: list[T | None]) -> list[T]:
+        """`entries` as read at the positions `_positions` returns, or of an entry about to be
+        replaced: those are never None (a replaced entry is None, and left out). Typing only, no
+        copy: the hot loops index the list itself."""
+        return cast(list[T], entries)
 
     def _positions(self, blocks: list[_Block]) -> set[int]:
         """Current positions sharing a block (entries replaced since are left out)."""
@@ -851,8 +861,9 @@ class DedupeIndex:
     ) -> list[tuple[PersonRecord, Match]]:
         found = []
         shared = self._phone_is_shared(f)
+        records, features = self._live(self._records), self._live(self._features)
         for pos in sorted(positions):
-            other, fo = self._records[pos], self._features[pos]
+            other, fo = records[pos], features[pos]
             if other.key == record.key:
                 continue
             if _quick_score(f, fo, min_score, shared_phone=shared) >= min_score:
@@ -874,7 +885,7 @@ class DedupeIndex:
     def _remove(self, pos: int) -> None:
         """Take a replaced entry out of its blocks (left in, it would count towards their size
         and push them over `max_block`) and free it."""
-        for block in _hashed(self._features[pos]):
+        for block in _hashed(self._live(self._features)[pos]):
             split = self._split.get(block.key)
             members = (
                 split.get(block.refinement) if split is not None else self._blocks.get(block.key)
@@ -903,9 +914,10 @@ class DedupeIndex:
     def _split_block(self, key: int, members: list[int]) -> None:
         split: dict[int, list[int]] = {}
         for pos in members:
-            if self._features[pos] is None:  # replaced since
+            f = self._features[pos]
+            if f is None:  # replaced since
                 continue
-            refinement = next(b.refinement for b in _hashed(self._features[pos]) if b.key == key)
+            refinement = next(b.refinement for b in _hashed(f) if b.key == key)
             split.setdefault(refinement, []).append(pos)
         del self._blocks[key]
         self._split[key] = split
@@ -925,9 +937,9 @@ class DedupeIndex:
         for block in blocks:
             split = self._split.get(block.key)
             if split is not None:
-                members = split.get(block.refinement)
-                if members and len(members) <= self.max_block:
-                    found.update(members)
+                refined = split.get(block.refinement)
+                if refined and len(refined) <= self.max_block:
+                    found.update(refined)
                 continue
             members = self._blocks.get(block.key)
             if isinstance(members, int):
@@ -957,6 +969,7 @@ def _pairs(
     records: Iterable[PersonRecord], max_block: int, floor: float | None
 ) -> Iterator[tuple[Hashable, Hashable, float]]:
     index = DedupeIndex(max_block=max_block)
+    indexed, features = DedupeIndex._live(index._records), DedupeIndex._live(index._features)
     for record in records:
         f = _features(record)
         blocks = _hashed(f)
@@ -964,8 +977,8 @@ def _pairs(
         for pos in sorted(index._positions(blocks)):
             score = 0.0
             if floor is not None:
-                score = _quick_score(index._features[pos], f, floor, shared_phone=shared)
-            yield index._records[pos].key, record.key, score
+                score = _quick_score(features[pos], f, floor, shared_phone=shared)
+            yield indexed[pos].key, record.key, score
         index._add(record, f, blocks)
 
 

@@ -29,7 +29,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -37,16 +38,19 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.models import Contact
+from core.acting import action
 from core.rows import save_rows
 from core.sync import safe_horizon
 from pipeline.choices import LeadStatus
 from pipeline.models import LEAD_PERSON_FIELDS, Lead, Touch
 from routing.choices import CandidateStatus, EventKind, TimerState
-from routing.dedupe import AUTO_MERGE, DedupeIndex, PersonRecord, find_duplicates
+from routing.dedupe import AUTO_MERGE, DedupeIndex, Duplicate, PersonRecord, find_duplicates
 from routing.journal import Journal
 from routing.models import DuplicateCandidate, LeadEvent, LeadMerge
 from routing.normalize import normalize_country
 from routing.queue import queue_processing
+from tenancy.acting import Acting
+from tenancy.models import Tenant, User
 
 __all__ = [
     "MERGED_FIELDS",
@@ -71,6 +75,8 @@ SCALAR_FIELDS = (
     "company_key",
 )
 MERGED_FIELDS = SCALAR_FIELDS + LIST_FIELDS
+# How this module keys the index's records: ("lead" or "contact", id).
+RecordKey = tuple[str, int]
 DEDUPED_STATUSES = (
     LeadStatus.NEW,
     LeadStatus.ROUTED,
@@ -194,18 +200,18 @@ def _contact_rows(query):
     return query.values_list(*CONTACT_FIELDS).iterator(chunk_size=5000)
 
 
-def _mark(model: type) -> int:
+def _mark(model: type[Contact] | type[Lead]) -> int:
     """Rows at or below this change sequence are final (see core/sync.py)."""
     newest = model.objects.aggregate(s=Max("sync_seq"))["s"] or 0
     return min(newest, safe_horizon() - 1)
 
 
-def tenant_index(tenant: Any) -> DedupeIndex:
+def tenant_index(tenant: Tenant) -> DedupeIndex:
     """The tenant's index, brought up to date with contacts and leads changed since last time."""
     return _tenant_entry(tenant).index
 
 
-def _tenant_entry(tenant: Any) -> _TenantIndex:
+def _tenant_entry(tenant: Tenant) -> _TenantIndex:
     key = (tenant.pk, tenant.created_at)
     entry = _INDEXES.get(key)
     contacts = Contact.objects.all()
@@ -223,14 +229,14 @@ def _tenant_entry(tenant: Any) -> _TenantIndex:
     for status, *values in rows.iterator(chunk_size=5000):
         if status not in DEDUPED_STATUSES:  # unprocessed ones too: see `deduplicate`
             continue
-        entry.refresh(values[0], _fingerprint(*values[1:-1]), lambda v=values: _lead_record(*v))
+        entry.refresh(values[0], _fingerprint(*values[1:-1]), partial(_lead_record, *values))
     entry.contacts_seq = max(entry.contacts_seq, contact_mark)
     entry.leads_seq = max(entry.leads_seq, lead_mark)
     entry.own_sequences = {s for s in entry.own_sequences if s > entry.leads_seq}
     return entry
 
 
-def saved_here(tenant: Any, sequence: int | None) -> None:
+def saved_here(tenant: Tenant, sequence: int | None) -> None:
     """A batch of this process saved its leads with this change sequence: they are indexed as
     the batch left them, so the next refresh need not read them back."""
     entry = _INDEXES.get((tenant.pk, tenant.created_at))
@@ -250,22 +256,22 @@ def deduplicate(leads: list[Lead], ctx: Any) -> tuple[list[Lead], set[int]]:
     index = entry.index
     by_id = {lead.pk: lead for lead in leads}
     records = [lead_record(lead) for lead in leads]
-    for lead, record in zip(leads, records, strict=True):  # mostly indexed since they were stored
-        entry.refresh_lead(lead, record)
+    for stored, record in zip(leads, records, strict=True):  # mostly indexed since stored
+        entry.refresh_lead(stored, record)
     # Every lead of the batch is in the index, earlier and later ones alike: `_arrival` decides
     # which of a pair acts.
     found = find_duplicates(records, index, add=False)
-    found.sort(key=lambda d: (d.key[1], -d.match.score))
+    found.sort(key=lambda d: (_keys(d)[0], -d.match.score))
     live, pending = _live_targets(found, by_id)
     distinct = _distinct_pairs(leads)
     merged: set[int] = set()
     postponed: set[int] = set()
     linked: set[int] = set()
     proposals: list[DuplicateCandidate] = []
-    merges: list[tuple[Lead, Lead, float]] = []
+    merges: list[tuple[Lead, Lead, float | None]] = []
     for dup in found:
-        lead = by_id.get(dup.key[1])
-        kind, other = dup.duplicate_of
+        lead_id, kind, other = _keys(dup)
+        lead = by_id.get(lead_id)
         if lead is None or lead.pk in merged or lead.pk in postponed:
             continue
         if (lead.pk, kind, other) in distinct or (kind == "lead" and other == lead.pk):
@@ -278,7 +284,7 @@ def deduplicate(leads: list[Lead], ctx: Any) -> tuple[list[Lead], set[int]]:
             continue
         if (kind, other) not in live or (kind == "lead" and other in merged):
             continue
-        target = by_id.get(other) or live[(kind, other)]
+        target = live[(kind, other)]  # the batch's leads are in it too
         if kind == "lead" and _arrival(target) > _arrival(lead):
             continue  # the later lead's processing acts on the pair
         if dup.match.score >= AUTO_MERGE:
@@ -299,12 +305,23 @@ def deduplicate(leads: list[Lead], ctx: Any) -> tuple[list[Lead], set[int]]:
     return [lead for lead in leads if lead.pk not in merged | postponed], postponed
 
 
-def _live_targets(found, by_id: dict[int, Lead]) -> tuple[dict[tuple[str, int], Any], dict]:
+def _keys(dup: Duplicate) -> tuple[int, str, int]:
+    """The lead's id, and the kind ("lead" or "contact") and id of what it looks like: this
+    module keys the index's records by (kind, id) (`lead_record`, `contact_record`)."""
+    _, lead_id = cast(RecordKey, dup.key)
+    kind, other = cast(RecordKey, dup.duplicate_of)
+    return lead_id, kind, other
+
+
+def _live_targets(
+    found: list[Duplicate], by_id: dict[int, Lead]
+) -> tuple[dict[tuple[str, int], Any], dict]:
     """The matched rows as they are now: leads processed and still open (locked: a merge writes
     into the survivor), contacts still there; and, apart, leads of other batches not processed
     yet (queued, or being processed by another worker), with their `_arrival`."""
-    lead_ids = {o for _, (k, o), *_ in found if k == "lead" and o not in by_id}
-    contact_ids = {o for _, (k, o), *_ in found if k == "contact"}
+    targets = [_keys(dup)[1:] for dup in found]
+    lead_ids = {o for k, o in targets if k == "lead" and o not in by_id}
+    contact_ids = {o for k, o in targets if k == "contact"}
     live: dict[tuple[str, int], Any] = {("lead", pk): lead for pk, lead in by_id.items()}
     open_leads = Lead.objects.filter(pk__in=lead_ids, status__in=DEDUPED_STATUSES)
     pending = {
@@ -372,19 +389,21 @@ def _snapshot(lead: Lead) -> dict:
     return values
 
 
+@action
 def merge_leads(
     survivor: Lead,
     merged: Lead,
     *,
+    acting: Acting,
     automatic: bool,
     score: float | None = None,
-    user: Any = None,
     now: dt.datetime | None = None,
 ) -> LeadMerge:
     """Merge `merged` into `survivor` (see the module docstring for the rules)."""
     journal = Journal(tenant=survivor.tenant, now=now or timezone.now())
     pairs = [(survivor, merged, score)]
-    (record,) = merge_many(pairs, automatic=automatic, user=user, journal=journal)
+    merged_by = acting.audit_user
+    (record,) = merge_many(pairs, automatic=automatic, merged_by=merged_by, journal=journal)
     journal.flush()
     return record
 
@@ -394,11 +413,12 @@ def merge_many(
     *,
     automatic: bool,
     journal: Journal,
-    user: Any = None,
+    merged_by: User | None = None,
     saved_by_caller: Collection[int] = (),
 ) -> list[LeadMerge]:
     """Merge each pair's second lead into its first, in a fixed number of statements whatever the
-    number of pairs. Writes both leads, except those in `saved_by_caller` (a processing batch saves
+    number of pairs. `merged_by`: the person who confirmed the merges (none for automatic ones);
+    the caller's service names the actor (a batch's automatic merges are the system's). Writes both leads, except those in `saved_by_caller` (a processing batch saves
     its own leads with the rest of their work). Timeline entries and notifications go to `journal`,
     for the caller to flush."""
     from routing import sla
@@ -422,7 +442,7 @@ def merge_many(
                 },
                 moved_touches=touches.get(merged.pk, []),
                 moved_events=events.get(merged.pk, []),
-                merged_by=user,
+                merged_by=merged_by,
             )
         )
         _survive(survivor, merged)
@@ -431,7 +451,7 @@ def merge_many(
         merged.status, merged.duplicate_of = LeadStatus.MERGED, survivor
         merged.processed_at = merged.processed_at or journal.now
         survivors[survivor.pk], mergeds[merged.pk] = survivor, merged
-        _tell(survivor, merged, automatic=automatic, score=score, user=user, journal=journal)
+        _tell(survivor, merged, automatic=automatic, score=score, user=merged_by, journal=journal)
     LeadMerge.objects.bulk_create(records)
     for record in records:
         if record.moved_touches:
@@ -448,7 +468,7 @@ def merge_many(
     return records
 
 
-def _ids_by_lead(model: type, lead_ids: list[int]) -> dict[int, list[int]]:
+def _ids_by_lead(model: type[Touch] | type[LeadEvent], lead_ids: list[int]) -> dict[int, list[int]]:
     found: dict[int, list[int]] = {}
     for lead_id, pk in model.objects.filter(lead_id__in=lead_ids).values_list("lead_id", "id"):
         found.setdefault(lead_id, []).append(pk)
@@ -470,7 +490,13 @@ def _survive(survivor: Lead, merged: Lead) -> None:
 
 
 def _tell(
-    survivor: Lead, merged: Lead, *, automatic: bool, score: float | None, user: Any, journal
+    survivor: Lead,
+    merged: Lead,
+    *,
+    automatic: bool,
+    score: float | None,
+    user: User | None,
+    journal: Journal,
 ) -> None:
     """Both timelines say so; the survivor's owner hears the person got in touch again."""
     how = "automatically" if automatic else "by hand"
@@ -494,26 +520,28 @@ def _tell(
         )
 
 
+@action
 @transaction.atomic
-def merge_candidate(candidate: DuplicateCandidate, *, user: Any) -> DuplicateCandidate:
+def merge_candidate(candidate: DuplicateCandidate, *, acting: Acting) -> DuplicateCandidate:
     """An admin confirms a pair from the review queue."""
+    user = acting.audit_user
     candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
     if candidate.status != CandidateStatus.PENDING:
         raise ValidationError("This pair was already decided.")
     lead = Lead.objects.select_for_update().get(pk=candidate.lead_id)
     if candidate.contact_id:
         lead.contact_id = candidate.contact_id
-        lead.account_id = lead.account_id or candidate.contact.account_id
+        lead.account_id = lead.account_id or cast(Contact, candidate.contact).account_id
         lead.save()
     else:
-        other = Lead.objects.select_for_update().get(pk=candidate.other_lead_id)
+        other = Lead.objects.select_for_update().get(pk=cast(int, candidate.other_lead_id))
         for row in (lead, other):
             if row.status not in DEDUPED_STATUSES:
                 raise ValidationError(
                     f"Lead {row.pk} is {row.get_status_display().lower()}; it cannot be merged."
                 )
         survivor, merged = sorted((lead, other), key=lambda x: (x.created_at, x.pk))
-        merge_leads(survivor, merged, automatic=False, score=candidate.score, user=user)
+        merge_leads(survivor, merged, acting=acting, automatic=False, score=candidate.score)
     candidate.status, candidate.decided_by, candidate.decided_at = (
         CandidateStatus.MERGED,
         user,
@@ -523,24 +551,27 @@ def merge_candidate(candidate: DuplicateCandidate, *, user: Any) -> DuplicateCan
     return candidate
 
 
+@action
 @transaction.atomic
-def mark_distinct(candidate: DuplicateCandidate, *, user: Any) -> DuplicateCandidate:
+def mark_distinct(candidate: DuplicateCandidate, *, acting: Acting) -> DuplicateCandidate:
     candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
     if candidate.status != CandidateStatus.PENDING:
         raise ValidationError("This pair was already decided.")
     candidate.status, candidate.decided_by, candidate.decided_at = (
         CandidateStatus.DISTINCT,
-        user,
+        acting.audit_user,
         timezone.now(),
     )
     candidate.save()
     return candidate
 
 
+@action
 @transaction.atomic
-def undo_merge(merge: LeadMerge, *, user: Any) -> LeadMerge:
+def undo_merge(merge: LeadMerge, *, acting: Acting) -> LeadMerge:
     """Put both leads back as they were; remember the pair as distinct. A lead that was merged at
     intake was never routed: it is queued for routing now."""
+    user = acting.audit_user
     merge = LeadMerge.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at is not None:
         raise ValidationError("This merge was already undone.")

@@ -32,7 +32,7 @@ import itertools
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -40,6 +40,7 @@ from django.db.models import Count, F, Max
 from django.utils import timezone
 
 from accounts.models import Account, AccountDomain, Contact
+from core.acting import SystemActor
 from core.audit import audit_context
 from core.seeding import numbered
 from core.tenancy import tenant_scope
@@ -63,6 +64,7 @@ from tenancy.models import Membership, Partner, Tenant
 __all__ = ["seed"]
 
 PREFIX = "DEMO-L"
+SEEDING = SystemActor("demo seeding")
 # Leads per tenant at --scale 1 (the most), and the least at a small --scale.
 VOLUME = {"acme": (300, 40), "globex": (75, 20)}
 DAYS = 10
@@ -97,7 +99,7 @@ PARTNER_LOAD = {
     "globex": {"greatlakes": (3, None), "gulfcoast": (2, 60), "prairie": (1, 15)},
 }
 # Rep email → weight, capacity, away (days from today, or None)
-REP_LOAD = {
+REP_LOAD: dict[str, dict[str, tuple[int, int, tuple[int, int] | None]]] = {
     "acme": {
         "rep@acme.example": (2, 80, None),
         "rep2@acme.example": (1, 60, (-1, 3)),  # out of office this week
@@ -105,7 +107,7 @@ REP_LOAD = {
     },
     "globex": {"rep@globex.example": (2, 80, None), "manager@globex.example": (1, 40, None)},
 }
-FORMS = {
+FORMS: dict[str, list[tuple[str, str, str, str | None]]] = {
     "acme": [
         ("Contact us (acme.example)", "Website contact form", Priority.NORMAL, None),
         ("Request a quote", "Website quote request", Priority.HIGH, None),
@@ -680,7 +682,7 @@ class _Replay:
         for m in sorted(members, key=lambda m: (m.role != Role.PARTNER_REP, m.user.email)):
             if m.partner_id:
                 self.partner_members.setdefault(m.partner_id, []).append(m)
-        self.team_members: dict[int, list[Membership]] = {}
+        self.team_members: dict[int | None, list[Membership]] = {}
         for m in sorted(members, key=lambda m: (m.role != Role.DIRECT_REP, m.user.email)):
             if m.team_id:
                 self.team_members.setdefault(m.team_id, []).append(m)
@@ -738,7 +740,7 @@ class _Replay:
         if not self.contacts:
             return None
         contact = rng.choice(self.contacts)
-        account = contact.account
+        account = cast(Account, contact.account)  # contacts with an account (`_load_people`)
         first, last = contact.first_name, contact.last_name
         if rng.random() < 0.25:
             last = _typo(rng, last)
@@ -836,11 +838,14 @@ class _Replay:
 
     def _lead_partner(self, rng: random.Random) -> dict[str, Any] | None:
         """A partner user enters a lead in the portal, for a customer in their own area."""
-        keyed = [p for p in PLACES[self.slug] if p.partner in self.partners]
+        keyed = [
+            (p, self.partners[p.partner])
+            for p in PLACES[self.slug]
+            if p.partner is not None and p.partner in self.partners
+        ]
         if not keyed:
             return None
-        place = rng.choice(keyed)
-        partner = self.partners[place.partner]
+        place, partner = rng.choice(keyed)
         members = self.partner_members.get(partner.pk)
         if not members:
             return None
@@ -915,7 +920,7 @@ class _Replay:
             )
             ids.append(lead.pk)
         Lead.objects.filter(pk__in=ids).update(created_at=at, updated_at=at)
-        services.process_batch(self.tenant, ids, now=at)
+        services.process_batch(self.tenant, ids, acting=SEEDING, now=at)
         for lead in Lead.objects.filter(pk__in=ids):
             self._plan(lead, at)
 
@@ -980,21 +985,25 @@ class _Replay:
         if action == "reassign":
             if lead.status == LeadStatus.UNROUTABLE and self.admin is not None:
                 rep = rng.choice(self.reps)
-                services.reassign_lead(lead, self.admin, user=rep.user, team=rep.team, now=at)
+                services.reassign_lead(lead, acting=self.admin, user=rep.user, now=at)
             return
         member = self._assignee(lead, rng) if lead.status in OPEN else None
         if member is None:
             return
         if action == "accept" and lead.status == LeadStatus.ROUTED:
-            services.accept_lead(lead, member, now=at)
+            services.accept_lead(lead, acting=member, now=at)
         elif action == "decline":
             reasons = DECLINE_REASONS["partner" if lead.assigned_partner_id else "direct"]
-            services.reject_lead(lead, member, reason=rng.choice(reasons), now=at)
+            services.reject_lead(lead, acting=member, reason=rng.choice(reasons), now=at)
         elif action == "touch":
             channel, subject = rng.choice(TOUCHES)
             ask = ASKS.get((lead.product_interest or [""])[0], ("your request",))[0]
             services.log_touch(
-                lead, member, channel=channel, subject=subject.format(ask=ask), occurred_at=at
+                lead,
+                acting=member,
+                channel=channel,
+                subject=subject.format(ask=ask),
+                occurred_at=at,
             )
             # The clocks stopped when the touch happened, not when the demo was seeded.
             SlaTimer.objects.filter(lead=lead, stopped_at__gt=at).update(stopped_at=at)
@@ -1009,7 +1018,7 @@ class _Replay:
         return members[0] if members else self.admin
 
     def _sweep(self, at: dt.datetime, _: Any) -> None:
-        if not services.sweep_timers(self.tenant, now=at, limit=5000):
+        if not services.sweep_timers(self.tenant, acting=SEEDING, now=at, limit=5000):
             return
         for lead in Lead.objects.filter(
             pk__in=list(self.attempts), status__in=[LeadStatus.ROUTED, LeadStatus.UNROUTABLE]

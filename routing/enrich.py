@@ -14,9 +14,12 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from typing import Any
+from typing import Any, cast
+
+from django.db import models
 
 from accounts.models import Account, AccountDomain, Contact
+from core.acting import action
 from guardrails.engine import (
     EMPLOYEE_RANK,
     Facts,
@@ -36,6 +39,7 @@ from routing.normalize import (
     normalize_postal,
     normalize_region,
 )
+from tenancy.acting import Acting
 
 __all__ = ["enrich_leads", "lead_facts", "normalise_lead", "reenrich"]
 
@@ -100,8 +104,8 @@ def _match_contacts(leads: list[Lead]) -> None:
     for lead in leads:
         hit = found.get(lead.email_key)
         if hit:
-            lead.contact_id, account_id = hit
-            lead.account_id = lead.account_id or account_id
+            lead.contact_id, contact_account = hit
+            lead.account_id = lead.account_id or contact_account
 
 
 def _match_domains(leads: list[Lead]) -> None:
@@ -221,7 +225,7 @@ def _ask_provider(provider: EnrichmentProvider, lead: Lead) -> bool:
     for name in PROVIDED_FIELDS:
         value = data.get(name)
         if isinstance(value, str) and value.strip() and not getattr(lead, name):
-            setattr(lead, name, value.strip()[: Lead._meta.get_field(name).max_length])
+            setattr(lead, name, value.strip()[: _max_length(name)])
     if lead.employee_band and lead.employee_band not in EMPLOYEE_RANK:
         lead.employee_band = ""
     normalise_lead(lead)
@@ -229,7 +233,13 @@ def _ask_provider(provider: EnrichmentProvider, lead: Lead) -> bool:
     return True
 
 
-def reenrich(limit: int = 200) -> int:
+def _max_length(name: str) -> int | None:
+    """The stored length of a text field of the lead the provider may fill."""
+    return cast(models.CharField, Lead._meta.get_field(name)).max_length
+
+
+@action
+def reenrich(*, acting: Acting, limit: int = 200) -> int:
     """Retry the provider for leads it failed on; fields only, the routing stands."""
     provider = _provider()
     if provider is None:

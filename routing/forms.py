@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -28,7 +28,7 @@ from routing.models import LEAD_FORM_SETTINGS, SLA_CLOCKS, Assignee, LeadForm, S
 from routing.sla import DEFAULT_POLICIES
 from routing.validators import clean_origins
 from tenancy.choices import PartnerStatus, Role
-from tenancy.models import Membership, Partner, Team
+from tenancy.models import Membership, Partner, Team, Tenant
 
 __all__ = [
     "AssigneeForm",
@@ -64,6 +64,11 @@ WEEKDAYS = [
 MAX_HOLIDAYS = 366
 
 
+def _model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    """A model choice field of `form`, to narrow its choices to what the viewer may see."""
+    return cast(forms.ModelChoiceField, form.fields[name])
+
+
 # --- the inbox --------------------------------------------------------------------------------
 
 
@@ -89,20 +94,23 @@ class TouchForm(forms.Form):
 
 
 class SubmitLeadForm(forms.Form):
-    """A lead a partner found. At least a way to reach the person, and who they are."""
+    """A lead a partner found. The input's shape only: what a lead must have (a way to get back to
+    the person: an email, a phone number, or a name and a company) is intake's rule
+    (`pipeline.models.Lead.clean`, run by routing.api.submit), as for the API and the public form,
+    and the page puts its message back on the field. So no field is required here."""
 
     first_name = forms.CharField(max_length=100, required=False)
     last_name = forms.CharField(max_length=100, required=False)
     email = forms.EmailField(max_length=254, required=False)
     phone = forms.CharField(max_length=40, required=False)
     title = forms.CharField(max_length=150, required=False, label="Job title")
-    company = forms.CharField(max_length=200)
+    company = forms.CharField(max_length=200, required=False)
     website = forms.CharField(max_length=253, required=False)
     street = forms.CharField(max_length=200, required=False)
     city = forms.CharField(max_length=100, required=False)
     postal_code = forms.CharField(max_length=20, required=False, label="Postal code")
     region = forms.CharField(max_length=100, required=False)
-    country = forms.CharField(max_length=100)
+    country = forms.CharField(max_length=100, required=False)
     product_interest = forms.MultipleChoiceField(
         choices=(), required=False, widget=forms.CheckboxSelectMultiple, label="Interested in"
     )
@@ -127,17 +135,9 @@ class SubmitLeadForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["product_interest"].choices = list(
+        cast(forms.ChoiceField, self.fields["product_interest"]).choices = list(
             ProductLine.objects.order_by("name").values_list("code", "name")
         )
-
-    def clean(self) -> dict:
-        data = super().clean()
-        if not (data.get("email") or data.get("phone")) and not self.has_error("email"):
-            self.add_error("email", "Give an email address or a phone number to reach them.")
-        if not (data.get("first_name") or data.get("last_name")):
-            self.add_error("last_name", "Give the person's name.")
-        return data
 
     def lead_data(self) -> dict:
         data = dict(self.cleaned_data)
@@ -156,53 +156,59 @@ class QueueFilterForm(forms.Form):
         choices=[("", "Any route"), ("direct", "Direct"), ("partner", "Partner"), ("none", "None")],
         required=False,
     )
-    partner = forms.ModelChoiceField(
+    partner: forms.ModelChoiceField[Partner] = forms.ModelChoiceField(
         queryset=Partner.objects.none(), required=False, empty_label="Any partner"
     )
-    team = forms.ModelChoiceField(
+    team: forms.ModelChoiceField[Team] = forms.ModelChoiceField(
         queryset=Team.objects.none(), required=False, empty_label="Any team"
     )
     source = forms.ChoiceField(choices=[("", "Any source"), *LeadSource.choices], required=False)
     created_from = forms.DateField(required=False, widget=DATE, label="Created from")
     created_to = forms.DateField(required=False, widget=DATE, label="Created until")
 
-    def __init__(self, *args: Any, membership: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["partner"].queryset = Partner.objects.visible_to(membership)
-        self.fields["team"].queryset = Team.objects.visible_to(membership)
+        _model_choice(self, "partner").queryset = Partner.objects.visible_to(membership)
+        _model_choice(self, "team").queryset = Team.objects.visible_to(membership)
         for name in ("partner", "team"):
             self.fields[name].error_messages["invalid_choice"] = f"No such {name}."
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         start, end = data.get("created_from"), data.get("created_to")
         if start and end and end < start:
             self.add_error("created_to", "The end of the range is before its start.")
         return data
 
 
+class RepChoiceField(forms.ModelChoiceField):
+    """A direct rep, shown with their team."""
+
+    def label_from_instance(self, obj: Membership) -> str:
+        return f"{obj.user.email} · {obj.team.name if obj.team else ''}"
+
+
 class ReassignForm(forms.Form):
     """Hand a lead to one partner or one direct rep (routing.services.reassign_lead decides)."""
 
-    partner = forms.ModelChoiceField(
+    partner: forms.ModelChoiceField[Partner] = forms.ModelChoiceField(
         queryset=Partner.objects.none(), required=False, empty_label="—"
     )
-    rep = forms.ModelChoiceField(
+    rep: forms.ModelChoiceField[Membership] = RepChoiceField(
         queryset=Membership.objects.none(), required=False, empty_label="—", label="Direct rep"
     )
 
-    def __init__(self, *args: Any, membership: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["partner"].queryset = Partner.objects.visible_to(membership).filter(
+        _model_choice(self, "partner").queryset = Partner.objects.visible_to(membership).filter(
             status=PartnerStatus.ACTIVE
         )
-        self.fields["rep"].queryset = (
+        _model_choice(self, "rep").queryset = (
             Membership.objects.visible_to(membership)
             .filter(role__in=sorted(Role.direct_roles()), is_active=True)
             .select_related("user", "team")
             .order_by("team__name", "user__email")
         )
-        self.fields["rep"].label_from_instance = lambda m: f"{m.user.email} · {m.team.name}"
         self.fields["partner"].error_messages["invalid_choice"] = "No such partner."
         self.fields["rep"].error_messages["invalid_choice"] = "No such rep."
 
@@ -244,7 +250,7 @@ class SlaPolicyForm(forms.ModelForm):
 
 
 def sla_policy_forms(
-    data: Any, saved: dict[tuple[str, str], SlaPolicy], *, tenant: Any
+    data: Any, saved: dict[tuple[str, str], SlaPolicy], *, tenant: Tenant
 ) -> list[SlaPolicyForm]:
     """A form per route and priority, filled with the saved policy or the default."""
     forms_ = []
@@ -292,8 +298,8 @@ class CalendarForm(forms.Form):
             raise ValidationError(f"At most {MAX_HOLIDAYS} holidays.")
         return sorted(set(days))
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         starts, ends = data.get("day_starts"), data.get("day_ends")
         if starts and ends and ends <= starts:
             self.add_error("day_ends", "The working day must end after it starts.")
@@ -345,7 +351,7 @@ class EnrichmentForm(forms.Form):
 class LeadFormForm(forms.ModelForm):
     """A web-to-lead form; which sites may embed it is the model's rule (routing.validators)."""
 
-    partner = forms.ModelChoiceField(
+    partner: forms.ModelChoiceField[Partner] = forms.ModelChoiceField(
         queryset=Partner.objects.none(),
         required=False,
         empty_label="None: the manufacturer's own form",
@@ -371,10 +377,10 @@ class LeadFormForm(forms.ModelForm):
             "source_detail": "Stored on each lead, e.g. the campaign or page the form sits on.",
         }
 
-    def __init__(self, *args: Any, membership: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initial["allowed_origins"] = "\n".join(self.instance.allowed_origins or [])
-        self.fields["partner"].queryset = Partner.objects.visible_to(membership)
+        _model_choice(self, "partner").queryset = Partner.objects.visible_to(membership)
         self.fields["partner"].error_messages["invalid_choice"] = "No such partner."
 
     def clean_allowed_origins(self) -> list[str]:

@@ -31,6 +31,7 @@ from pipeline.choices import LeadSource
 from pipeline.models import Lead
 from routing.enrich import normalise_lead
 from routing.queue import queue_processing
+from tenancy.models import Membership
 
 __all__ = [
     "ROUTING_FIELDS",
@@ -144,7 +145,7 @@ def queue_new_lead(context: dict[str, Any], lead: Lead) -> None:
     queue.add(lead.pk)
 
 
-def submitter_defaults(membership: Any) -> dict[str, Any]:
+def submitter_defaults(membership: Membership | None) -> dict[str, Any]:
     """Who submitted: the person, and for partner users their partner (never from the body)."""
     if membership is None:
         return {}
@@ -152,7 +153,7 @@ def submitter_defaults(membership: Any) -> dict[str, Any]:
     return {"submitted_by_user": membership.user, "submitted_by_partner": partner}
 
 
-def api_defaults(membership: Any, validated: Mapping[str, Any]) -> dict[str, Any]:
+def api_defaults(membership: Membership | None, validated: Mapping[str, Any]) -> dict[str, Any]:
     """Values a lead created through the API takes from its creator: partner users' leads are
     portal submissions of their partner; direct sales people's are sales leads; an integration
     (RevOps admin token) sends API leads unless it names the source."""
@@ -165,6 +166,6 @@ def api_defaults(membership: Any, validated: Mapping[str, Any]) -> dict[str, Any
     return {**submitter_defaults(membership), "source": source}
 
 
-def import_defaults(membership: Any, validated: Mapping[str, Any]) -> dict[str, Any]:
+def import_defaults(membership: Membership | None, validated: Mapping[str, Any]) -> dict[str, Any]:
     """Values a lead created by a CSV import takes: source "csv" unless the file names one."""
     return {**submitter_defaults(membership), "source": validated.get("source") or LeadSource.CSV}

@@ -15,6 +15,7 @@ from typing import Any
 from core.rows import insert_rows, new_row
 from routing import notify
 from routing.models import LeadEvent, Notification
+from tenancy.models import Tenant
 
 __all__ = ["Journal", "event_row"]
 
@@ -48,7 +49,7 @@ def event_row(
 @dataclass
 class Journal:
     _: KW_ONLY
-    tenant: Any
+    tenant: Tenant
     now: dt.datetime
     events: list[LeadEvent] = field(default_factory=list)
     notes: list[Notification] = field(default_factory=list)
@@ -66,7 +67,7 @@ class Journal:
             user_ids, tenant_id=self.tenant.pk, kind=kind, title=title, body=body, lead=lead
         )
 
-    def partner_users(self, partner_id: int) -> list[int]:
+    def partner_users(self, partner_id: int | None) -> list[int]:
         if partner_id not in self._people:
             self._people[partner_id] = notify.partner_users_of(partner_id)
         return self._people[partner_id]

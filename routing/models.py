@@ -214,7 +214,7 @@ class Assignee(TenantOwned):
     def clean(self) -> None:
         if (self.membership_id is None) == (self.partner_id is None):
             raise ValidationError("Give either a membership or a partner (not both).")
-        if self.membership_id is not None and self.membership.is_partner_user:
+        if self.membership is not None and self.membership.is_partner_user:
             raise ValidationError(
                 {"membership": "Partner users take leads through their partner; give the partner."}
             )

@@ -16,17 +16,21 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.acting import action
 from core.rows import insert_rows, new_row
 from routing.choices import DigestMode
 from routing.models import Notification, NotificationPreference
+from tenancy.acting import Acting
 from tenancy.choices import Role
-from tenancy.models import Membership
+from tenancy.models import Membership, Tenant
 
 __all__ = [
     "admins_of",
     "managers_of",
+    "mark_read",
     "notification_rows",
     "notify",
     "partner_admins_of",
@@ -63,7 +67,7 @@ def notification_rows(
 def notify(
     user_ids: Iterable[int | None],
     *,
-    tenant: Any,
+    tenant: Tenant,
     kind: str,
     title: str,
     body: str = "",
@@ -74,6 +78,15 @@ def notify(
     )
     insert_rows(Notification, rows)
     return len(rows)
+
+
+@action
+def mark_read(
+    notifications: QuerySet[Notification], *, acting: Acting, now: dt.datetime | None = None
+) -> int:
+    """Mark the unread ones of `notifications` (the caller's own) read; returns how many."""
+    now = now or timezone.now()
+    return notifications.filter(read_at__isnull=True).update(read_at=now, updated_at=now)
 
 
 def managers_of(team_id: int | None) -> list[int]:
@@ -114,7 +127,8 @@ def admins_of() -> list[int]:
     )
 
 
-def send_due_emails(tenant: Any, *, now: dt.datetime | None = None) -> int:
+@action
+def send_due_emails(tenant: Tenant, *, acting: Acting, now: dt.datetime | None = None) -> int:
     """Email unsent notifications of the scope's tenant: immediately, or as a digest once a day."""
     now = now or timezone.now()
     prefs = {p.user_id: p for p in NotificationPreference.objects.all()}
@@ -135,7 +149,7 @@ def send_due_emails(tenant: Any, *, now: dt.datetime | None = None) -> int:
             if mode == DigestMode.OFF:
                 sent_ids += [n.pk for n in notes]  # nothing to send, ever
                 continue
-            if mode == DigestMode.DAILY:
+            if pref is not None and mode == DigestMode.DAILY:
                 if pref.last_digest_at and now - pref.last_digest_at < DIGEST_EVERY:
                     continue
                 _send(notes[0].user.email, f"{tenant.name}: {len(notes)} lead updates", notes)

@@ -52,6 +52,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import ProductLine
+from core.acting import SystemActor
 from core.http import client_ip
 from core.tenancy import tenant_scope
 from core.throttle import FailureCounter
@@ -81,6 +82,8 @@ SUBMISSIONS = FailureCounter("leadform", limit=RATE_LIMIT, window_seconds=RATE_W
 TEXT_FIELDS = ("name", "email", "phone", "company", "country", "postal_code", "message")
 FIELD_OF_ERROR = {"first_name": "name", "last_name": "name"}
 JSON_TYPE = "application/json"
+# Nobody signs in to a public form: its submissions are the portal's own doing.
+PUBLIC_FORM = SystemActor("web-to-lead form")
 
 
 # --- tokens, URLs and the embed snippet -----------------------------------------------------
@@ -96,9 +99,9 @@ def issue_token(form: LeadForm, *, issued_at: float | None = None) -> str:
     return signing.dumps({"n": secrets.token_urlsafe(8), "t": issued}, salt=_salt(form))
 
 
-def _token_age(form: LeadForm, token: Any) -> float | None:
+def _token_age(form: LeadForm, token: str) -> float | None:
     """Seconds since the token was issued, or None if it is missing, forged or expired."""
-    if not isinstance(token, str) or not token or len(token) > 500:
+    if not token or len(token) > 500:
         return None
     try:
         payload = signing.loads(token, salt=_salt(form), max_age=TOKEN_MAX_AGE)
@@ -275,14 +278,15 @@ def _lead_data(data: dict[str, Any]) -> dict[str, Any]:
     for name in ("first_name", "last_name"):
         if data.get(name) not in (None, ""):
             lead[name] = data[name]
-    name = data.get("name")
-    if isinstance(name, str) and name.strip() and not ({"first_name", "last_name"} & set(lead)):
-        parts = name.split()
+    full_name = data.get("name")
+    named = {"first_name", "last_name"} & set(lead)
+    if isinstance(full_name, str) and full_name.strip() and not named:
+        parts = full_name.split()
         lead["last_name"] = parts[-1]
         if len(parts) > 1:
             lead["first_name"] = " ".join(parts[:-1])
-    elif name not in (None, "") and not isinstance(name, str):
-        lead["last_name"] = name  # not text: the serializer says so
+    elif full_name not in (None, "") and not isinstance(full_name, str):
+        lead["last_name"] = full_name  # not text: the serializer says so
     interest = data.get("product_interest")
     if isinstance(interest, str):
         interest = [interest]
@@ -331,8 +335,8 @@ def _submit(request: HttpRequest, form: LeadForm, as_json: bool) -> HttpResponse
     if data.get(HONEYPOT):
         return _accepted(request, form, as_json)
     token = data.get(TOKEN_FIELD)
-    age = _token_age(form, token)
-    if age is None:
+    age = _token_age(form, token) if isinstance(token, str) else None
+    if age is None or not isinstance(token, str):
         text = "The form was open too long or is incomplete. Please check it and send it again."
         if as_json:
             return _message(request, True, 400, "form_token", text)
@@ -343,6 +347,7 @@ def _submit(request: HttpRequest, form: LeadForm, as_json: bool) -> HttpResponse
         submit_lead(
             form.tenant,
             {**_lead_data(data), "priority": form.priority},
+            acting=PUBLIC_FORM,
             source=LeadSource.WEB_FORM,
             partner=form.partner,
             source_detail=form.source_detail or form.name,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from celery import current_app
 from django.db import transaction
@@ -31,13 +32,16 @@ def queue_processing(
     if not ids or (countdown and current_app.conf.task_always_eager):
         return  # run inline, a delayed batch would run at once: the sweeper takes it later
 
+    # No countdown is no option at all (Celery's stubs want a number when one is given).
+    options: dict[str, Any] = {"countdown": countdown} if countdown else {}
+
     def publish() -> None:
         try:
             for start in range(0, len(ids), BATCH):
                 current_app.signature(
                     PROCESS_LEADS,
                     kwargs={"tenant_id": tenant_id, "lead_ids": ids[start : start + BATCH]},
-                ).apply_async(countdown=countdown)
+                ).apply_async(**options)
         except Exception:  # the broker is down: the sweeper will find them
             log.warning("could not queue %d leads; the sweeper will process them", len(ids))
 

@@ -13,24 +13,25 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import KW_ONLY, dataclass, field, fields
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.acting import SystemActor, action
 from core.gcpause import collector_paused
 from core.rows import save_rows
 from guardrails.choices import Outcome
 from guardrails.engine import (
     CompiledRulebook,
     Decision,
+    Facts,
     FactsLoader,
     account_facts,
     apply_exception,
     work_exceptions,
 )
-from guardrails.models import Rulebook
+from guardrails.models import Rulebook, RulebookVersion
 from pipeline.choices import Channel, LeadStatus, TouchRoute
 from pipeline.models import LEAD_ENRICHED_FIELDS, LEAD_PERSON_FIELDS, Lead, Touch
 from routing import assign, dedupe_service, enrich, notify, sla
@@ -39,8 +40,9 @@ from routing.choices import EventKind, TimerKind, TimerState
 from routing.journal import Journal, event_row
 from routing.models import SlaTimer
 from routing.queue import BATCH, queue_processing
+from tenancy.acting import Acting
 from tenancy.choices import PartnerStatus, Role
-from tenancy.models import Membership
+from tenancy.models import Membership, Partner, Tenant, User
 
 __all__ = [
     "accept_lead",
@@ -64,7 +66,7 @@ POSTPONE_SECONDS = 2
 # --- leads the queue lost ----------------------------------------------------------------------
 
 
-def sweep_unprocessed(tenant: Any, *, now: dt.datetime | None = None) -> list[list[int]]:
+def sweep_unprocessed(tenant: Tenant, *, now: dt.datetime | None = None) -> list[list[int]]:
     """Batches of leads that should have been processed by now."""
     now = now or timezone.now()
     ids = list(
@@ -94,7 +96,7 @@ class Context(Journal):
     exceptions: dict = field(default_factory=dict)  # approved work exceptions by account id
 
     @classmethod
-    def load(cls, tenant: Any, now: dt.datetime | None = None) -> Context:
+    def load(cls, tenant: Tenant, now: dt.datetime | None = None) -> Context:
         now = now or timezone.now()
         rulebook = Rulebook.objects.select_related("active_version").filter(tenant=tenant).first()
         version = rulebook.active_version if rulebook else None
@@ -132,9 +134,14 @@ LEAD_UPDATE_FIELDS = [
 ]
 
 
-def process_batch(tenant: Any, lead_ids: Iterable[int], *, now: dt.datetime | None = None) -> int:
+@action
+def process_batch(
+    tenant: Tenant, lead_ids: Iterable[int], *, acting: Acting, now: dt.datetime | None = None
+) -> int:
     """Enrich, deduplicate, route and time the given leads that are not processed yet. Returns
-    how many it processed. One transaction: all of it happens, or none of it."""
+    how many it processed. One transaction: all of it happens, or none of it. `acting` is named
+    once for the whole batch (the processing job, as a SystemActor): automatic merges and routing
+    are the system's, never a person's."""
     with collector_paused(), transaction.atomic():
         leads = list(
             Lead.objects.select_for_update(skip_locked=True, of=("self",))
@@ -188,17 +195,18 @@ def _save_leads(leads: list[Lead], as_received: dict[int, tuple]) -> int | None:
 
 
 def decide(lead: Lead, ctx: Context) -> Decision | None:
-    if ctx.compiled is None:
+    compiled = ctx.compiled
+    if compiled is None:
         return None
     facts = enrich.lead_facts(lead, ctx)
-    decision = ctx.compiled.decide(facts)
+    decision = compiled.decide(facts)
     if lead.account_id:
         decision = apply_exception(decision, ctx.exceptions.get(lead.account_id))
-    lead.decision = _decision_record(decision, facts, ctx)
+    lead.decision = _decision_record(decision, facts, compiled.version)
     return decision
 
 
-def _decision_record(decision: Decision, facts, ctx: Context) -> dict:
+def _decision_record(decision: Decision, facts: Facts, version: RulebookVersion) -> dict:
     """What the lead stores about its routing decision: enough to show why, and to explain it
     condition by condition later under the same version."""
     # Facts hold flat values and frozensets only: no deep copy (asdict) needed.
@@ -207,8 +215,8 @@ def _decision_record(decision: Decision, facts, ctx: Context) -> dict:
         for f in fields(facts)
     }
     return {
-        "version": ctx.compiled.version.number,
-        "version_id": ctx.compiled.version.pk,
+        "version": version.number,
+        "version_id": version.pk,
         "rule_id": decision.rule_id,
         "rule": decision.rule_name,
         "rationale": decision.rationale,
@@ -285,14 +293,17 @@ def _pick_partner(lead: Lead, decision: Decision, excluded: set, ctx: Context) -
     return chosen.id if chosen else None
 
 
-def _pick_direct(lead: Lead, decision: Decision, excluded: set, ctx: Context):
+def _pick_direct(
+    lead: Lead, decision: Decision, excluded: set, ctx: Context
+) -> tuple[int | None, int | None]:
     account = lead.account
     owner_user = account.owner_user_id if account else None
-    team = decision.target_team_id or (account.owner_team_id if account else None)
+    owner_team = account.owner_team_id if account else None
+    team = decision.target_team_id or owner_team
     # The account's owner first, unless away or full: then the team's round robin covers.
     if owner_user and owner_user not in excluded and ctx.assigner.available_owner(owner_user):
         ctx.assigner.take(f"user:{owner_user}")
-        return owner_user, account.owner_team_id or team
+        return owner_user, owner_team or team
     if team is None:
         return None, None
     chosen = ctx.assigner.direct(team, excluded)
@@ -333,7 +344,7 @@ def _locked(lead: Lead) -> Lead:
     return Lead.objects.select_for_update(of=("self",)).select_related("account").get(pk=lead.pk)
 
 
-def can_act(lead: Lead, membership: Any) -> bool:
+def can_act(lead: Lead, membership: Membership) -> bool:
     """Whether `membership` may accept, decline and touch the lead: its assignee (the partner's
     users, the rep, or the team while no rep has it), or a RevOps admin. The pages ask it to
     show the buttons; the actions below ask it again."""
@@ -346,8 +357,18 @@ def can_act(lead: Lead, membership: Any) -> bool:
     )
 
 
+def _acting_person(acting: Acting) -> Membership:
+    """The membership behind a person's action on a lead: the system never accepts, declines or
+    touches a lead (who may is `can_act`'s rule, and it needs a person)."""
+    if isinstance(acting, SystemActor):
+        raise PermissionDenied("Only a person assigned to the lead can act on it.")
+    return acting
+
+
+@action
 @transaction.atomic
-def accept_lead(lead: Lead, membership: Any, *, now: dt.datetime | None = None) -> Lead:
+def accept_lead(lead: Lead, *, acting: Acting, now: dt.datetime | None = None) -> Lead:
+    membership = _acting_person(acting)
     lead = _locked(lead)
     now = now or timezone.now()
     if lead.status != LeadStatus.ROUTED:
@@ -364,11 +385,11 @@ def accept_lead(lead: Lead, membership: Any, *, now: dt.datetime | None = None) 
     return lead
 
 
+@action
 @transaction.atomic
-def reject_lead(
-    lead: Lead, membership: Any, *, reason: str, now: dt.datetime | None = None
-) -> Lead:
+def reject_lead(lead: Lead, *, acting: Acting, reason: str, now: dt.datetime | None = None) -> Lead:
     """The assignee declines; the lead goes to the next eligible target."""
+    membership = _acting_person(acting)
     reason = " ".join((reason or "").split())
     if not reason:
         raise ValidationError({"reason": "Say why you decline the lead."})
@@ -409,11 +430,18 @@ def _reroute(lead: Lead, now: dt.datetime) -> None:
     ctx.flush()
 
 
+@action
 @transaction.atomic
 def reassign_lead(
-    lead: Lead, by: Any, *, partner=None, user=None, team=None, now: dt.datetime | None = None
+    lead: Lead,
+    *,
+    acting: Acting,
+    partner: Partner | None = None,
+    user: User | None = None,
+    now: dt.datetime | None = None,
 ) -> Lead:
-    """An admin (or the team's manager) hands the lead to someone else by hand."""
+    """An admin (or the team's manager) hands the lead to someone else by hand: to an active
+    partner, or to a direct rep, whose team (the one of their seat) the lead goes to."""
     lead = _locked(lead)
     now = now or timezone.now()
     if sum(x is not None for x in (partner, user)) != 1:
@@ -427,8 +455,7 @@ def reassign_lead(
         raise ValidationError(
             {"partner": f"{partner.name} is {partner.get_status_display().lower()}."}
         )
-    if partner is not None and team is not None:
-        raise ValidationError({"team": "A lead given to a partner has no direct team."})
+    team = None
     if user is not None:
         seat = Membership.objects.filter(
             user=user, is_active=True, role__in=Role.direct_roles()
@@ -448,8 +475,10 @@ def reassign_lead(
     lead.save()
     ctx = Context.load(lead.tenant, now)
     sla.start_timers([lead], hours=ctx.hours, policies=ctx.policies, now=now)
-    _event(lead, EventKind.REASSIGNED, f"Reassigned to {partner or user}", by, now)
-    who = notify.partner_users_of(partner.pk) if partner else [user.pk]
+    _event(lead, EventKind.REASSIGNED, f"Reassigned to {partner or user}", acting, now)
+    who = (
+        [user.pk] if user is not None else notify.partner_users_of(partner.pk if partner else None)
+    )
     notify.notify(
         who,
         tenant=lead.tenant,
@@ -460,11 +489,12 @@ def reassign_lead(
     return lead
 
 
+@action
 @transaction.atomic
 def log_touch(
     lead: Lead,
-    membership: Any,
     *,
+    acting: Acting,
     channel: str,
     subject: str = "",
     occurred_at: dt.datetime | None = None,
@@ -473,6 +503,7 @@ def log_touch(
     """Record a touch on the lead; the first one stops the SLA clocks and sets speed-to-lead."""
     if channel not in Channel.values:
         raise ValidationError({"channel": f"Expected one of {', '.join(Channel.values)}."})
+    membership = _acting_person(acting)
     lead = _locked(lead)
     now = now or timezone.now()
     occurred_at = occurred_at or now
@@ -530,18 +561,21 @@ def _check_touch_time(lead: Lead, occurred_at: dt.datetime, now: dt.datetime) ->
         )
 
 
-def _event(lead: Lead, kind: str, detail: str, who: Any, at: dt.datetime) -> None:
-    partner_id = (
-        getattr(who, "partner_id", None) if getattr(who, "is_partner_user", False) else None
-    )
-    user_id = getattr(who, "user_id", None) or getattr(who, "pk", None)
-    event_row(lead, kind, detail, at=at, user_id=user_id, partner_id=partner_id).save()
+def _event(lead: Lead, kind: str, detail: str, acting: Acting, at: dt.datetime) -> None:
+    """A timeline entry naming who acted (the system's name no one: `_system_event`)."""
+    if isinstance(acting, SystemActor):
+        return _system_event(lead, kind, detail, at)
+    partner_id = acting.partner_id if acting.is_partner_user else None
+    event_row(lead, kind, detail, at=at, user_id=acting.user_id, partner_id=partner_id).save()
 
 
 # --- SLA sweep ----------------------------------------------------------------------------------
 
 
-def sweep_timers(tenant: Any, *, now: dt.datetime | None = None, limit: int = 500) -> int:
+@action
+def sweep_timers(
+    tenant: Tenant, *, acting: Acting, now: dt.datetime | None = None, limit: int = 500
+) -> int:
     """Perform every due SLA step: reminders, breaches with escalation, recalls. Each timer is
     handled in its own transaction under a row lock, so each step happens once."""
     now = now or timezone.now()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.utils import timezone
 
@@ -21,6 +20,7 @@ from pipeline.choices import Priority
 from routing.calendar import WorkingTime, add_business_minutes
 from routing.choices import TimerKind, TimerState
 from routing.models import BusinessCalendar, SlaPolicy, SlaTimer
+from tenancy.models import Tenant
 
 __all__ = [
     "DEFAULT_POLICIES",
@@ -42,7 +42,7 @@ class Policy:
 
 
 # Used until the tenant sets its own: partners get longer than reps, high priority half as long.
-DEFAULT_POLICIES = {
+DEFAULT_POLICIES: dict[tuple[str, str], Policy] = {
     ("direct", Priority.HIGH): Policy(30, 120),
     ("direct", Priority.NORMAL): Policy(60, 240),
     ("direct", Priority.LOW): Policy(240, 960),
@@ -72,7 +72,7 @@ def load_policies() -> dict[tuple[str, str], Policy]:
     }
 
 
-def working_time(tenant: Any) -> WorkingTime:
+def working_time(tenant: Tenant) -> WorkingTime:
     return WorkingTime.of(tenant, BusinessCalendar.objects.filter(tenant=tenant).first())
 
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from core.acting import SystemActor
 from core.tasks import TenantTask
 from core.tenancy import current_tenant
 from routing import enrich, notify, services
 
 __all__ = ["process_leads", "sweep", "sweep_tenant"]
+
+PROCESSING = SystemActor("lead processing")
+SWEEP = SystemActor("lead-ops sweep")
 
 
 @shared_task(
@@ -17,17 +21,17 @@ __all__ = ["process_leads", "sweep", "sweep_tenant"]
 )
 def process_leads(*, tenant_id: int, lead_ids: list[int]) -> int:
     """Idempotent: leads already processed (or being processed by another worker) are skipped."""
-    return services.process_batch(current_tenant(), lead_ids)
+    return services.process_batch(current_tenant(), lead_ids, acting=PROCESSING)
 
 
 @shared_task(base=TenantTask, name="routing.tasks.sweep_tenant", ignore_result=True)
 def sweep_tenant(*, tenant_id: int) -> None:
     tenant = current_tenant()
     for batch in services.sweep_unprocessed(tenant):
-        services.process_batch(tenant, batch)
-    services.sweep_timers(tenant)
-    notify.send_due_emails(tenant)
-    enrich.reenrich()
+        services.process_batch(tenant, batch, acting=SWEEP)
+    services.sweep_timers(tenant, acting=SWEEP)
+    notify.send_due_emails(tenant, acting=SWEEP)
+    enrich.reenrich(acting=SWEEP)
 
 
 @shared_task(name="routing.tasks.sweep", ignore_result=True)

@@ -39,7 +39,7 @@ from routing import dedupe_service, services
 from routing.choices import EventKind, TimerKind, TimerState
 from routing.models import BusinessCalendar, LeadEvent, SlaPolicy, SlaTimer
 from routing.queue import BATCH, queue_processing
-from routing.tasks import sweep_tenant
+from routing.tasks import PROCESSING, SWEEP, sweep_tenant
 from tenancy.choices import Role
 from tenancy.services import membership_for
 from tenancy.tests.factories import TeamFactory, TenantFactory, member
@@ -340,7 +340,7 @@ def test_a_worker_killed_mid_batch_or_a_broker_down_loses_and_repeats_nothing(wo
         wait_until(lambda: queue.llen("celery") == 0, "the redeliveries to be taken", worker)
     worker.kill()  # and with it whatever it was still doing
     with tenant_scope(desk):
-        assert services.process_batch(desk, ids + late) == 0
+        assert services.process_batch(desk, ids + late, acting=PROCESSING) == 0
     assert_routed_exactly_once(desk, ids + late)
 
     sweepers_race_and_each_breach_happens_once(desk, ids + late)
@@ -379,7 +379,7 @@ def sweepers_race_and_each_breach_happens_once(tenant, ids: list[int]) -> None:
         try:
             with tenant_scope(tenant):
                 start.wait(timeout=30)
-                steps.append(services.sweep_timers(tenant, now=when, limit=100_000))
+                steps.append(services.sweep_timers(tenant, acting=SWEEP, now=when, limit=100_000))
         except Exception as exc:  # reported below: a thread cannot fail the test itself
             errors.append(exc)
         finally:
@@ -408,4 +408,6 @@ def sweepers_race_and_each_breach_happens_once(tenant, ids: list[int]) -> None:
             lead__in=leads, kind=TimerKind.FIRST_TOUCH, breached_at__isnull=False
         ).exists()
         assert not LeadEvent.objects.filter(lead__in=leads, kind=EventKind.RECALLED).exists()
-        assert services.sweep_timers(tenant, now=when) == 0  # nothing left to do at that time
+        assert (
+            services.sweep_timers(tenant, acting=SWEEP, now=when) == 0
+        )  # nothing left to do at that time

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.validators import RegexValidator
+from django.db.models import Model
 from rest_framework import serializers
 
 from accounts.choices import EmployeeBand, ServiceNeed
@@ -46,8 +47,8 @@ from routing.models import (
     SlaPolicy,
 )
 from routing.validators import MAX_ORIGINS, clean_origins
-from tenancy.api.fields import DIRECT_PEOPLE, TenantMember, team_of
-from tenancy.models import Membership, Partner, Team
+from tenancy.api.fields import DIRECT_PEOPLE, TenantMember
+from tenancy.models import Membership, Partner
 
 __all__ = [
     "AssigneeSerializer",
@@ -119,7 +120,14 @@ def _partner_user(context: Mapping) -> Any:
     return membership if membership is not None and membership.is_partner_user else None
 
 
-def _redactor(context: dict, membership: Any) -> Redactor:
+def _cache(serializer: serializers.BaseSerializer) -> dict[str, Any]:
+    """The serializer's context, where this module keeps what it looks up once per request or
+    batch (the redactor, the product line codes, the queue of new leads); the stubs type it
+    read-only."""
+    return cast(dict[str, Any], serializer.context)
+
+
+def _redactor(context: dict, membership: Membership) -> Redactor:
     """The request's redactor (set by the views), or one made for this serializer's context."""
     if context.get("redactor") is None:
         context["redactor"] = redactor_for(membership) if membership is not None else NOTHING
@@ -163,7 +171,9 @@ def decision_for(lead: Lead, context: dict) -> dict[str, Any] | None:
 
 
 class LeadSerializer(SyncedModelSerializer):
-    source = serializers.ChoiceField(
+    # A field named like Field.source: DRF's metaclass takes it as a field, the stubs see the
+    # attribute.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
         LeadSource.choices,
         required=False,
         help_text="Set from who submits (api, portal, sales, csv, web_form); RevOps admins may "
@@ -224,7 +234,7 @@ class LeadSerializer(SyncedModelSerializer):
         help_text="Why the lead went where it went: outcome, rule and rationale (and, for the "
         "manufacturer's people, targets and the facts the rules saw)."
     )
-    duplicate_of = serializers.PrimaryKeyRelatedField(
+    duplicate_of: serializers.PrimaryKeyRelatedField[Lead] = serializers.PrimaryKeyRelatedField(
         read_only=True, help_text="The surviving lead this one was merged into."
     )
 
@@ -259,7 +269,7 @@ class LeadSerializer(SyncedModelSerializer):
     def validate_product_interest(self, value: list[str]) -> list[str]:
         known = self.context.get("product_line_codes")
         if known is None:
-            known = self.context["product_line_codes"] = intake.known_product_lines()
+            known = _cache(self)["product_line_codes"] = intake.known_product_lines()
         return intake.product_line_codes(value, known)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -268,19 +278,19 @@ class LeadSerializer(SyncedModelSerializer):
         return attrs
 
     def after_save(
-        self, instance: Lead, nested: dict[str, Any], created: bool, before: Any = None
+        self, instance: Model, nested: dict[str, Any], created: bool, before: Any = None
     ) -> None:
         # Single creates, bulk upserts (also their fast path, which writes with bulk_create and
         # calls this hook for every new row) and imports all end here: a new lead is queued for
         # processing when the storing transaction commits.
         if created:
-            intake.queue_new_lead(self.context, instance)
+            intake.queue_new_lead(_cache(self), cast(Lead, instance))
 
     def get_decision(self, lead: Lead) -> dict[str, Any] | None:
-        return decision_for(lead, self.context)
+        return decision_for(lead, _cache(self))
 
-    def to_representation(self, lead: Lead) -> dict[str, Any]:
-        data = super().to_representation(lead)
+    def to_representation(self, instance: Model) -> dict[str, Any]:
+        data = super().to_representation(instance)
         partner_user = _partner_user(self.context)
         if partner_user is not None:
             own = partner_user.partner_id
@@ -299,21 +309,16 @@ class RejectSerializer(serializers.Serializer):
 
 
 class ReassignSerializer(serializers.Serializer):
+    """One partner or one direct rep; the lead goes to the rep's own team. Who may be given the
+    lead is routing.services.reassign_lead's rule."""
+
     partner = InTenant(Partner, natural_keys=("external_id",), required=False, allow_null=True)
-    user = TenantMember(roles=DIRECT_PEOPLE, required=False, allow_null=True)
-    team = InTenant(
-        Team,
-        natural_keys=("external_id",),
+    user = TenantMember(
+        roles=DIRECT_PEOPLE,
         required=False,
         allow_null=True,
-        help_text="The rep's team; defaults to the rep's own.",
+        help_text="A direct rep; the lead goes to the rep's team.",
     )
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        # Who may be given the lead is routing.services.reassign_lead's rule.
-        if attrs.get("user") is not None and attrs.get("team") is None:
-            attrs["team"] = team_of(self.context, attrs["user"])
-        return attrs
 
 
 class TouchInputSerializer(serializers.Serializer):
@@ -385,7 +390,7 @@ class LeadEventSerializer(serializers.ModelSerializer):
             if event.actor_partner_id != partner_user.partner_id:
                 data["actor_partner"] = data["actor_user"] = None
                 data["detail"] = (
-                    _redactor(self.context, partner_user)(event.detail)
+                    _redactor(_cache(self), partner_user)(event.detail)
                     if event.kind in SYSTEM_EVENTS
                     else ""
                 )

@@ -13,12 +13,15 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.acting import action
 from core.api.errors import flatten_errors
 from core.tenancy import tenant_scope
 from pipeline.choices import LeadSource
 from pipeline.models import Lead
 from routing.api.serializers import LeadSerializer
 from routing.intake import submitter_defaults
+from tenancy.acting import Acting
+from tenancy.models import Membership, Partner, Tenant
 
 __all__ = ["submit_lead", "submit_lead_as"]
 
@@ -26,18 +29,21 @@ __all__ = ["submit_lead", "submit_lead_as"]
 CHANNEL_KEYS = ("source",)
 
 
+@action
 def submit_lead(
-    tenant: Any,
+    tenant: Tenant,
     data: Mapping[str, Any],
     *,
+    acting: Acting,
     source: str,
-    user: Any = None,
-    partner: Any = None,
+    partner: Partner | None = None,
     source_detail: str = "",
 ) -> Lead:
     """Validate and store one lead from a channel that is not the API (a form, a page), and queue
     it for processing. `data` is in the API's shape (`first_name`, `email`, `product_interest`
-    as a list of codes...). Raises django's ValidationError with a message per field."""
+    as a list of codes...). The lead counts as submitted by the acting person (nobody for a public
+    form, which acts as the system) and `partner`. Raises django's ValidationError with a message
+    per field."""
     if source not in LeadSource.values:
         raise ValueError(f"unknown lead source {source!r}")
     payload = {k: v for k, v in data.items() if k not in CHANNEL_KEYS}
@@ -48,23 +54,24 @@ def submit_lead(
         if not serializer.is_valid():
             raise ValidationError(flatten_errors(serializer.errors))
         with transaction.atomic():
-            return serializer.save(
+            lead: Lead = serializer.save(
                 tenant=tenant,
                 source=source,
-                submitted_by_user=user,
+                submitted_by_user=acting.audit_user,
                 submitted_by_partner=partner,
             )
+            return lead
 
 
-def submit_lead_as(membership: Any, data: Mapping[str, Any], *, source_detail: str = "") -> Lead:
+@action
+def submit_lead_as(data: Mapping[str, Any], *, acting: Membership, source_detail: str = "") -> Lead:
     """A signed-in person submits a lead in a front door (portal: their partner's lead; sales
     door or the console: a sales lead). The tenant and the submitter come from the membership."""
-    defaults = submitter_defaults(membership)
     return submit_lead(
-        membership.tenant,
+        acting.tenant,
         data,
-        source=LeadSource.PORTAL if membership.is_partner_user else LeadSource.SALES,
-        user=defaults["submitted_by_user"],
-        partner=defaults["submitted_by_partner"],
+        acting=acting,
+        source=LeadSource.PORTAL if acting.is_partner_user else LeadSource.SALES,
+        partner=submitter_defaults(acting)["submitted_by_partner"],
         source_detail=source_detail,
     )

@@ -10,29 +10,21 @@ are 404, whatever the role.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.decorators import action
-from rest_framework.request import Request
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from core.api.sync import SyncActionsMixin
 from core.api.views import TenantModelViewSet, TenantReadOnlyViewSet
 from guardrails.redact import NOTHING, redactor_for
 from pipeline.models import Lead, Touch
-from routing import dedupe_service, intake, services
-from routing.api.filters import (
-    AssigneeFilterSet,
-    DuplicateCandidateFilterSet,
-    LeadFilterSet,
-    LeadFormFilterSet,
-    LeadMergeFilterSet,
-    NotificationFilterSet,
-)
+from routing import dedupe_service, intake, notify, services
 from routing.api.serializers import (
     AssigneeSerializer,
     DuplicateCandidateSerializer,
@@ -47,6 +39,14 @@ from routing.api.serializers import (
     SlaPolicySerializer,
     TouchInputSerializer,
 )
+from routing.filters import (
+    AssigneeFilterSet,
+    DuplicateCandidateFilterSet,
+    LeadFilterSet,
+    LeadFormFilterSet,
+    LeadMergeFilterSet,
+    NotificationFilterSet,
+)
 from routing.models import (
     Assignee,
     DuplicateCandidate,
@@ -57,6 +57,7 @@ from routing.models import (
     SlaPolicy,
 )
 from tenancy.choices import Role
+from tenancy.requests import TenantAPIRequest
 
 __all__ = [
     "AssigneeViewSet",
@@ -72,12 +73,12 @@ ADMINS = frozenset({Role.REVOPS_ADMIN})
 EVERYONE = frozenset(Role.values)
 
 
-class RoutingAPIMixin:
+class RoutingAPIMixin(GenericAPIView):
     """The request's redactor (what partner users may not read) in every serializer's context,
-    and pages of related rows."""
+    and pages of related rows. Mixed in before the tenant viewsets (which are GenericAPIViews)."""
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
+        context = {**super().get_serializer_context()}
         if not hasattr(self, "_redactor"):
             membership = getattr(self.request, "membership", None)
             self._redactor = redactor_for(membership) if membership is not None else NOTHING
@@ -115,10 +116,10 @@ class LeadViewSet(RoutingAPIMixin, SyncActionsMixin, TenantModelViewSet):
     action_refusals = {"reassign": "Only RevOps admins reassign leads."}
 
     def creation_defaults(self, validated: dict) -> dict:
-        return intake.api_defaults(self.request.membership, validated)
+        return intake.api_defaults(cast(TenantAPIRequest, self.request).membership, validated)
 
     def perform_destroy(self, instance: Lead) -> None:
-        if self.request.membership.role not in ADMINS:
+        if cast(TenantAPIRequest, self.request).membership.role not in ADMINS:
             raise exceptions.PermissionDenied("Only RevOps admins delete leads.")
         instance.delete()
 
@@ -128,19 +129,21 @@ class LeadViewSet(RoutingAPIMixin, SyncActionsMixin, TenantModelViewSet):
 
     @extend_schema(request=None, responses={200: LeadSerializer})
     @action(detail=True, methods=["post"])
-    def accept(self, request: Request, pk: str | None = None) -> Response:
+    def accept(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         """Accept a lead routed to you (or your partner, or your team)."""
-        lead = services.accept_lead(self.get_object(), request.membership)
+        lead = services.accept_lead(self.get_object(), acting=request.membership)
         return self._respond(lead)
 
     @extend_schema(request=RejectSerializer, responses={200: LeadSerializer})
     @action(detail=True, methods=["post"])
-    def reject(self, request: Request, pk: str | None = None) -> Response:
+    def reject(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         """Decline a lead routed to you, with a reason; it goes to the next eligible target."""
         lead = self.get_object()
         body = RejectSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        lead = services.reject_lead(lead, request.membership, reason=body.validated_data["reason"])
+        lead = services.reject_lead(
+            lead, acting=request.membership, reason=body.validated_data["reason"]
+        )
         return self._respond(lead)
 
     @extend_schema(methods=["GET"], request=None, responses={200: LeadTouchSerializer(many=True)})
@@ -148,7 +151,7 @@ class LeadViewSet(RoutingAPIMixin, SyncActionsMixin, TenantModelViewSet):
         methods=["POST"], request=TouchInputSerializer, responses={201: LeadTouchSerializer}
     )
     @action(detail=True, methods=["get", "post"])
-    def touches(self, request: Request, pk: str | None = None) -> Response:
+    def touches(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         """GET: the lead's touches you may see. POST: log a touch (call, email, meeting...) on a
         lead assigned to you; the first one stops the SLA clocks and records speed-to-lead."""
         lead = self.get_object()
@@ -159,7 +162,7 @@ class LeadViewSet(RoutingAPIMixin, SyncActionsMixin, TenantModelViewSet):
         body.is_valid(raise_exception=True)
         touch = services.log_touch(
             lead,
-            request.membership,
+            acting=request.membership,
             channel=body.validated_data["channel"],
             subject=body.validated_data.get("subject", ""),
             occurred_at=body.validated_data.get("occurred_at"),
@@ -168,7 +171,7 @@ class LeadViewSet(RoutingAPIMixin, SyncActionsMixin, TenantModelViewSet):
 
     @extend_schema(request=None, responses={200: LeadEventSerializer(many=True)})
     @action(detail=True, methods=["get"])
-    def events(self, request: Request, pk: str | None = None) -> Response:
+    def events(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         """The lead's timeline: received, enriched, merged, routed, accepted, rejected,
         reassigned, reminders, breaches, escalations, recalls and touches, oldest first."""
         lead = self.get_object()
@@ -177,17 +180,16 @@ class LeadViewSet(RoutingAPIMixin, SyncActionsMixin, TenantModelViewSet):
 
     @extend_schema(request=ReassignSerializer, responses={200: LeadSerializer})
     @action(detail=True, methods=["post"])
-    def reassign(self, request: Request, pk: str | None = None) -> Response:
+    def reassign(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         """RevOps admins: hand the lead to a partner or a direct rep by hand (new SLA clocks)."""
         lead = self.get_object()
         body = ReassignSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         lead = services.reassign_lead(
             lead,
-            request.membership,
+            acting=request.membership,
             partner=body.validated_data.get("partner"),
             user=body.validated_data.get("user"),
-            team=body.validated_data.get("team"),
         )
         return self._respond(lead)
 
@@ -209,14 +211,14 @@ class DuplicateCandidateViewSet(RoutingAPIMixin, TenantReadOnlyViewSet):
 
     @extend_schema(request=None, responses={200: DuplicateCandidateSerializer})
     @action(detail=True, methods=["post"])
-    def merge(self, request: Request, pk: str | None = None) -> Response:
-        candidate = dedupe_service.merge_candidate(self.get_object(), user=request.user)
+    def merge(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
+        candidate = dedupe_service.merge_candidate(self.get_object(), acting=request.membership)
         return Response(self.get_serializer(candidate).data)
 
     @extend_schema(request=None, responses={200: DuplicateCandidateSerializer})
     @action(detail=True, methods=["post"])
-    def distinct(self, request: Request, pk: str | None = None) -> Response:
-        candidate = dedupe_service.mark_distinct(self.get_object(), user=request.user)
+    def distinct(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
+        candidate = dedupe_service.mark_distinct(self.get_object(), acting=request.membership)
         return Response(self.get_serializer(candidate).data)
 
 
@@ -232,9 +234,9 @@ class LeadMergeViewSet(RoutingAPIMixin, TenantReadOnlyViewSet):
 
     @extend_schema(request=None, responses={200: LeadMergeSerializer})
     @action(detail=True, methods=["post"])
-    def undo(self, request: Request, pk: str | None = None) -> Response:
+    def undo(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         """Put both leads back as they were and remember the pair as distinct."""
-        merge = dedupe_service.undo_merge(self.get_object(), user=request.user)
+        merge = dedupe_service.undo_merge(self.get_object(), acting=request.membership)
         return Response(self.get_serializer(merge).data)
 
 
@@ -287,12 +289,14 @@ class NotificationViewSet(RoutingAPIMixin, TenantReadOnlyViewSet):
 
     @extend_schema(request=None, responses={200: NotificationSerializer})
     @action(detail=True, methods=["post"])
-    def read(self, request: Request, pk: str | None = None) -> Response:
+    def read(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         """Mark one notification read."""
         notification = self.get_object()
         if notification.read_at is None:
-            notification.read_at = timezone.now()
-            notification.save(update_fields=["read_at", "updated_at"])
+            now = timezone.now()
+            mine = self.get_queryset().filter(pk=notification.pk)
+            notify.mark_read(mine, acting=request.membership, now=now)
+            notification.read_at = notification.updated_at = now
         return Response(self.get_serializer(notification).data)
 
     @extend_schema(
@@ -300,11 +304,7 @@ class NotificationViewSet(RoutingAPIMixin, TenantReadOnlyViewSet):
         responses={200: OpenApiResponse(description='{"marked": <how many>}')},
     )
     @action(detail=False, methods=["post"], url_path="read-all", url_name="readall")
-    def read_all(self, request: Request) -> Response:
+    def read_all(self, request: TenantAPIRequest) -> Response:
         """Mark all your unread notifications read."""
-        marked = (
-            self.get_queryset()
-            .filter(read_at__isnull=True)
-            .update(read_at=timezone.now(), updated_at=timezone.now())
-        )
+        marked = notify.mark_read(self.get_queryset(), acting=request.membership)
         return Response({"marked": marked})

@@ -8,7 +8,7 @@ from routing.models import LeadForm
 from tenancy.tests.factories import TenantFactory
 
 
-class LeadFactory(factory.django.DjangoModelFactory):
+class LeadFactory(factory.django.DjangoModelFactory[Lead]):
     class Meta:
         model = Lead
 
@@ -21,7 +21,7 @@ class LeadFactory(factory.django.DjangoModelFactory):
     country = "DE"
 
 
-class LeadFormFactory(factory.django.DjangoModelFactory):
+class LeadFormFactory(factory.django.DjangoModelFactory[LeadForm]):
     class Meta:
         model = LeadForm
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from core.models import AuditEvent
 from core.tenancy import tenant_scope
 from pipeline.models import Lead
 from routing.models import LeadEvent
@@ -289,6 +290,9 @@ def test_accept_touch_and_timeline(routing_on, api_as, submit):
     accepted = partner_rep.post(lead_url(lead["id"], "accept"))
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
     assert accepted.json()["assigned_user"] == routing_on.users["partner_rep"].pk
+    # The caller acted: the audit log names the partner rep, not the admin who submitted it.
+    audited = AuditEvent.all_tenants.filter(object_type="pipeline.Lead", object_id=str(lead["id"]))
+    assert audited.latest("id").actor == routing_on.users["partner_rep"]
     again = partner_rep.post(lead_url(lead["id"], "accept"))
     assert again.status_code == 400 and "Only a routed lead" in str(again.json()["fields"])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.acting import SystemActor
 from core.tenancy import tenant_scope
 from pipeline.models import Lead
 from routing import services
@@ -21,12 +22,12 @@ def pair(world):
     publish_rulebook(
         world.tenant, admin=world.users["admin"], team=world.orgs["team"], partner=world.partner
     )
-    first = LeadFactory(tenant=world.tenant, email="eva@alpen.example", country="DE")
-    second = LeadFactory(
+    first = LeadFactory.create(tenant=world.tenant, email="eva@alpen.example", country="DE")
+    second = LeadFactory.create(
         tenant=world.tenant, email="eva.maier@alpen.example", country="DE", title="Buyer"
     )
     with tenant_scope(world.tenant):
-        services.process_batch(world.tenant, [first.pk, second.pk])
+        services.process_batch(world.tenant, [first.pk, second.pk], acting=SystemActor("test"))
         DuplicateCandidate.objects.filter(lead=second).delete()  # whatever dedupe proposed
         candidate = DuplicateCandidate.objects.create(
             tenant=world.tenant, lead=second, other_lead=first, score=0.8, reasons=["name"]

@@ -13,8 +13,8 @@ from routing.calendar import WorkingTime, add_business_minutes, business_minutes
 BERLIN = WorkingTime(timezone="Europe/Berlin", holidays=frozenset({dt.date(2026, 12, 25)}))
 
 
-def utc(*args) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=dt.UTC)
 
 
 def test_business_minutes_skip_nights_weekends_and_holidays():

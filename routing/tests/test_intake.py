@@ -15,7 +15,6 @@ from pipeline.models import Lead
 from routing import public
 from routing.api import submit
 from routing.tests.factories import LeadFormFactory, publish_rulebook
-from tenancy.services import membership_for
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +34,8 @@ def test_submit_lead_stores_then_routes_after_commit(
         lead = submit.submit_lead(
             routing_on.tenant,
             {"email": "ida@werk.example", "country": "AT", "source": "campaign"},
+            acting=routing_on.membership("rep"),
             source="sales",
-            user=routing_on.users["rep"],
             source_detail="Trade fair",
         )
         # Stored in the caller's transaction; nothing is processed before it commits.
@@ -53,11 +52,17 @@ def test_submit_lead_refuses_what_the_api_refuses(world):
         submit.submit_lead(
             world.tenant,
             {"email": "nope", "phone": "x", "status": "accepted"},
+            acting=public.PUBLIC_FORM,
             source="web_form",
         )
     assert set(refused.value.message_dict) == {"status"}
     with pytest.raises(ValidationError) as refused:
-        submit.submit_lead(world.tenant, {"email": "nope", "phone": "x"}, source="web_form")
+        submit.submit_lead(
+            world.tenant,
+            {"email": "nope", "phone": "x"},
+            acting=public.PUBLIC_FORM,
+            source="web_form",
+        )
     assert set(refused.value.message_dict) == {"email", "phone"}
     assert not Lead.all_tenants.exists()
 
@@ -65,20 +70,22 @@ def test_submit_lead_refuses_what_the_api_refuses(world):
 def test_a_partner_user_submitting_in_the_portal_gets_a_portal_lead(
     routing_on, django_capture_on_commit_callbacks
 ):
-    membership = membership_for(routing_on.users["partner_rep"], routing_on.tenant)
+    membership = routing_on.membership("partner_rep")
     with django_capture_on_commit_callbacks(execute=True):
-        lead = submit.submit_lead_as(membership, {"email": "kurt@linz.example", "country": "AT"})
+        lead = submit.submit_lead_as(
+            {"email": "kurt@linz.example", "country": "AT"}, acting=membership
+        )
     lead.refresh_from_db()
     assert lead.source == "portal" and lead.submitted_by_partner == routing_on.partner
     assert lead.status == "routed"
-    manager = membership_for(routing_on.users["manager"], routing_on.tenant)
-    assert submit.submit_lead_as(manager, {"phone": "+49 89 123456"}).source == "sales"
+    manager = routing_on.membership("manager")
+    assert submit.submit_lead_as({"phone": "+49 89 123456"}, acting=manager).source == "sales"
 
 
 def test_a_json_post_to_a_public_form_is_routed(
     routing_on, django_capture_on_commit_callbacks, client
 ):
-    form = LeadFormFactory(tenant=routing_on.tenant)
+    form = LeadFormFactory.create(tenant=routing_on.tenant)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             f"/f/alpha/{form.key}/",
@@ -113,9 +120,9 @@ def upload(client, content: bytes):
         {"resource": "leads", "file": SimpleUploadedFile("bauma.csv", content)},
     )
     assert response.status_code == 302, response.content.decode()[:500]
-    return ImportJob.all_tenants.get(
-        pk=int(re.search(r"/imports/(\d+)/", response["Location"]).group(1))
-    )
+    found = re.search(r"/imports/(\d+)/", response["Location"])
+    assert found is not None
+    return ImportJob.all_tenants.get(pk=int(found.group(1)))
 
 
 def mapping_form(job: ImportJob) -> dict[str, str]:

@@ -63,7 +63,7 @@ def test_the_queue_lists_every_lead_and_counts_the_unroutable(world, ready, admi
     send(world, last_name="Hanseat")
     stuck = send(world, BAVARIA, last_name="Stuck")
     with tenant_scope(world.tenant):
-        services.reject_lead(stuck, membership(world, "partner_admin"), reason="Too far")
+        services.reject_lead(stuck, acting=membership(world, "partner_admin"), reason="Too far")
     page = body(admin.get(QUEUE))
     rows = rows_of(page)
     for name in ("Bayer", "Tiroler", "Hanseat", "Stuck"):
@@ -79,7 +79,7 @@ def test_the_queue_filters(world, ready, admin):
     send(world, last_name="Hanseat", source="web_form")
     stuck = send(world, BAVARIA, last_name="Stuck")
     with tenant_scope(world.tenant):
-        services.reject_lead(stuck, membership(world, "partner_admin"), reason="Too far")
+        services.reject_lead(stuck, acting=membership(world, "partner_admin"), reason="Too far")
 
     def names(**params) -> set[str]:
         rows = rows_of(body(admin.get(QUEUE, params)))
@@ -162,7 +162,7 @@ def test_the_lead_page_survives_a_decision_from_elsewhere(world, ready, admin):
 def test_an_admin_reassigns_an_unroutable_lead_to_a_rep(world, ready, admin):
     stuck = send(world, BAVARIA)
     with tenant_scope(world.tenant):
-        services.reject_lead(stuck, membership(world, "partner_admin"), reason="Too far")
+        services.reject_lead(stuck, acting=membership(world, "partner_admin"), reason="Too far")
     rep = membership(world, "other_team_rep")
     url = f"/console/alpha/leads/{stuck.pk}/reassign/"
     response = admin.post(url, {"rep": rep.pk})
@@ -208,7 +208,7 @@ def test_reassigning_needs_exactly_one_target_of_this_tenant(world, ready, admin
 def test_a_merged_lead_is_not_reassigned(world, ready, admin):
     first, second = send(world, last_name="One"), send(world, last_name="Two")
     with tenant_scope(world.tenant):
-        merge_leads(first, second, automatic=False)
+        merge_leads(first, second, acting=membership(world, "admin"), automatic=False)
     response = admin.post(
         f"/console/alpha/leads/{second.pk}/reassign/", {"partner": world.partner.pk}
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from core.acting import SystemActor
 from core.tenancy import tenant_scope
 from guardrails.services.publish import publish
 from guardrails.services.rules import save_rule
@@ -121,14 +122,14 @@ def send(world: Any, where: dict | None = None, **fields: Any) -> Lead:
     }
     with tenant_scope(world.tenant):
         lead = Lead.objects.create(tenant=world.tenant, **values)
-        services.process_batch(world.tenant, [lead.pk])
+        services.process_batch(world.tenant, [lead.pk], acting=SystemActor("test"))
         lead.refresh_from_db()
     return lead
 
 
 def process(world: Any, lead: Lead) -> Lead:
     with tenant_scope(world.tenant):
-        services.process_batch(world.tenant, [lead.pk])
+        services.process_batch(world.tenant, [lead.pk], acting=SystemActor("test"))
         lead.refresh_from_db()
     return lead
 

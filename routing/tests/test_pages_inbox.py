@@ -114,7 +114,7 @@ def test_status_tabs_filter_the_inbox(world, ready, login_as):
     routed = send(world, BAVARIA, last_name="Neu")
     working = send(world, BAVARIA, last_name="Aktiv")
     with tenant_scope(world.tenant):
-        services.log_touch(working, membership(world, "partner_rep"), channel="call")
+        services.log_touch(working, acting=membership(world, "partner_rep"), channel="call")
     client = login_as("partner_rep")
     assert "Aktiv" not in body(client.get(inbox_url("portal", status="routed")))
     tab = body(client.get(inbox_url("portal", status="working")))
@@ -316,11 +316,13 @@ def test_a_partner_never_reads_another_partners_steps(world, ready, login_as):
     lead = send(world, TYROL)
     with tenant_scope(world.tenant):
         services.reject_lead(
-            lead, membership(world, "rival_partner_admin"), reason="Secret reason zzrivalleak"
+            lead,
+            acting=membership(world, "rival_partner_admin"),
+            reason="Secret reason zzrivalleak",
         )
         lead.refresh_from_db()
         assert lead.status == LeadStatus.UNROUTABLE
-        services.reassign_lead(lead, membership(world, "admin"), partner=world.partner)
+        services.reassign_lead(lead, acting=membership(world, "admin"), partner=world.partner)
     page = body(login_as("partner_rep").get(lead_url("portal", lead)))
     for leak in ("zzrivalleak", "Rival Supply", "Tyrol to the rival", "admin@alpha.test"):
         assert leak not in page, leak
@@ -359,7 +361,7 @@ def test_the_accept_clock_is_shown_until_accepted_then_the_touch_clock(world, re
     client = login_as("partner_rep")
     assert "to accept" in body(client.get(lead_url("portal", lead)))
     with tenant_scope(world.tenant):
-        services.accept_lead(lead, membership(world, "partner_rep"))
+        services.accept_lead(lead, acting=membership(world, "partner_rep"))
         touch_timer = SlaTimer.objects.get(lead=lead, kind=TimerKind.FIRST_TOUCH)
     page = body(client.get(lead_url("portal", lead)))
     assert "to first touch" in page

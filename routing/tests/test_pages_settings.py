@@ -5,6 +5,7 @@ and where, and saves nothing."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.test import override_settings
@@ -70,7 +71,7 @@ def test_sla_policies_show_the_defaults_until_saved(world, admin):
 
 
 def test_invalid_policies_are_named_and_nothing_is_saved(world, admin):
-    data = policy_data()
+    data: dict[str, Any] = {**policy_data()}
     data["partner-low-first_touch_minutes"] = 10  # before the 480 minutes to accept
     data["direct-normal-accept_minutes"] = 0
     data["direct-low-max_recalls"] = "many"

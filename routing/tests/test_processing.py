@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import AccountDomain
 from accounts.tests.factories import AccountFactory, ContactFactory, ProductLineFactory
+from core.models import AuditEvent
 from core.tenancy import tenant_scope
 from guardrails.services.publish import publish
 from guardrails.services.rules import save_rule
@@ -32,6 +33,7 @@ from routing.models import (
     Notification,
     SlaTimer,
 )
+from routing.tasks import PROCESSING, SWEEP
 from tenancy.choices import PartnerTier, Role
 from tenancy.services import membership_for
 from tenancy.tests.factories import PartnerFactory, TeamFactory, TenantFactory, member
@@ -124,7 +126,7 @@ def make_lead(ops, **fields) -> Lead:
 
 
 def process(ops, *leads, now=None) -> None:
-    services.process_batch(ops["tenant"], [lead.pk for lead in leads], now=now)
+    services.process_batch(ops["tenant"], [lead.pk for lead in leads], acting=PROCESSING, now=now)
     for lead in leads:
         lead.refresh_from_db()
 
@@ -143,7 +145,7 @@ def test_a_bavarian_lead_goes_to_the_best_authorized_partner_with_timers(ops):
     assert kinds == [EventKind.RECEIVED, EventKind.ENRICHED, EventKind.ROUTED]
     assert Notification.objects.filter(user=ops["gold_rep"].user, lead=lead).exists()
     # Processing again changes nothing: exactly once.
-    assert services.process_batch(ops["tenant"], [lead.pk]) == 0
+    assert services.process_batch(ops["tenant"], [lead.pk], acting=PROCESSING) == 0
 
 
 def test_a_lead_outside_partner_territories_goes_round_robin_to_reps(ops):
@@ -161,7 +163,7 @@ def test_a_lead_outside_partner_territories_goes_round_robin_to_reps(ops):
         for i in range(4)
     ]
     process(ops, *leads)
-    owners = [lead.assigned_user_id for lead in leads]
+    owners = [lead.assigned_user_id or 0 for lead in leads]
     assert {lead.route for lead in leads} == {"direct"}
     assert sorted(owners) == sorted([r.pk for r in ops["reps"]] * 2)
     assert owners[0] != owners[1] and owners[1] != owners[2]
@@ -217,10 +219,10 @@ def test_a_rejected_lead_goes_to_the_next_partner(ops):
     lead = make_lead(ops)
     process(ops, lead)
     with pytest.raises(ValidationError):
-        services.reject_lead(lead, ops["gold_rep"], reason="  ")
+        services.reject_lead(lead, acting=ops["gold_rep"], reason="  ")
     with pytest.raises(PermissionDenied):
-        services.reject_lead(lead, ops["silver_rep"], reason="Not ours")
-    services.reject_lead(lead, ops["gold_rep"], reason="Outside our service area")
+        services.reject_lead(lead, acting=ops["silver_rep"], reason="Not ours")
+    services.reject_lead(lead, acting=ops["gold_rep"], reason="Outside our service area")
     lead.refresh_from_db()
     assert lead.assigned_partner == ops["silver"] and lead.routing_attempts == 2
     assert SlaTimer.objects.filter(lead=lead, state=TimerState.CANCELLED).count() == 2
@@ -232,8 +234,8 @@ def test_a_rejected_lead_goes_to_the_next_partner(ops):
 def test_accept_and_first_touch_record_speed_to_lead(ops):
     lead = make_lead(ops)
     process(ops, lead)
-    services.accept_lead(lead, ops["gold_rep"])
-    touch = services.log_touch(lead, ops["gold_rep"], channel="call", subject="Intro call")
+    services.accept_lead(lead, acting=ops["gold_rep"])
+    touch = services.log_touch(lead, acting=ops["gold_rep"], channel="call", subject="Intro call")
     lead.refresh_from_db()
     assert lead.status == LeadStatus.WORKING and lead.sla_met is True
     assert lead.speed_to_lead_seconds is not None
@@ -249,20 +251,24 @@ def test_sla_reminder_breach_escalation_and_recall(ops):
     process(ops, lead, now=start)
     accept = SlaTimer.objects.get(lead=lead, kind=TimerKind.ACCEPT)
     # Reminder 30 business minutes before the 4-hour partner deadline.
-    services.sweep_timers(ops["tenant"], now=accept.remind_at)
+    services.sweep_timers(ops["tenant"], acting=SWEEP, now=accept.remind_at)
     assert LeadEvent.objects.filter(lead=lead, kind=EventKind.REMINDED).count() == 1
-    services.sweep_timers(ops["tenant"], now=accept.remind_at)  # nothing new
+    services.sweep_timers(ops["tenant"], acting=SWEEP, now=accept.remind_at)  # nothing new
     assert LeadEvent.objects.filter(lead=lead, kind=EventKind.REMINDED).count() == 1
-    services.sweep_timers(ops["tenant"], now=accept.due_at)
+    services.sweep_timers(ops["tenant"], acting=SWEEP, now=accept.due_at)
     lead.refresh_from_db()
     assert lead.sla_met is False
     assert LeadEvent.objects.filter(lead=lead, kind=EventKind.BREACHED).count() == 1
     assert Notification.objects.filter(user=ops["gold_admin"], kind=EventKind.ESCALATED).exists()
     accept.refresh_from_db()
-    services.sweep_timers(ops["tenant"], now=accept.recall_at)
+    services.sweep_timers(ops["tenant"], acting=SWEEP, now=accept.recall_at)
     lead.refresh_from_db()
     assert lead.assigned_partner == ops["silver"] and lead.recalls == 1
     assert LeadEvent.objects.filter(lead=lead, kind=EventKind.RECALLED).count() == 1
+    # The recall is the sweep's doing: the audit log names the system, not a person.
+    recalled = AuditEvent.objects.filter(object_type="pipeline.Lead", object_id=str(lead.pk))
+    assert recalled.latest("id").actor is None
+    assert recalled.latest("id").actor_label == "system: lead-ops sweep"
 
 
 def test_duplicates_merge_with_survivorship_and_can_be_undone(ops):
@@ -281,7 +287,7 @@ def test_duplicates_merge_with_survivorship_and_can_be_undone(ops):
     assert first.phone == "+49 89 1234567" and first.title == "Plant manager"
     assert first.first_name == "Ana"  # the most recent non-empty value
     merge = LeadMerge.objects.get(merged=again)
-    dedupe_service.undo_merge(merge, user=ops["admin"])
+    dedupe_service.undo_merge(merge, acting=ops["admin"].memberships.get())
     first.refresh_from_db()
     again.refresh_from_db()
     assert first.first_name == "Anna" and first.phone == ""
@@ -345,7 +351,7 @@ def test_touches_are_refused_to_people_the_lead_is_not_assigned_to(ops):
     lead = make_lead(ops)
     process(ops, lead)
     with pytest.raises(PermissionDenied):
-        services.log_touch(lead, ops["silver_rep"], channel="email")
+        services.log_touch(lead, acting=ops["silver_rep"], channel="email")
     assert not Touch.objects.filter(lead=lead).exists()
 
 
@@ -358,7 +364,7 @@ def test_a_likely_duplicate_without_shared_email_goes_to_review(ops):
     candidate = DuplicateCandidate.objects.get(lead=maybe)
     assert candidate.other_lead == first and candidate.status == "pending"
     assert candidate.reasons
-    dedupe_service.merge_candidate(candidate, user=ops["admin"])
+    dedupe_service.merge_candidate(candidate, acting=ops["admin"].memberships.get())
     maybe.refresh_from_db()
     assert maybe.status == LeadStatus.MERGED and maybe.duplicate_of == first
     assert SlaTimer.objects.filter(lead=maybe, state=TimerState.RUNNING).count() == 0
@@ -396,7 +402,7 @@ def test_a_failing_enrichment_provider_never_blocks_routing_and_is_retried(ops):
     try:
         provider.url = f"http://127.0.0.1:{server.server_port}/enrich"
         provider.save()
-        assert enrich.reenrich() == 1
+        assert enrich.reenrich(acting=SWEEP) == 1
     finally:
         server.shutdown()
     lead.refresh_from_db()

@@ -19,7 +19,7 @@ SITE = "https://www.dealer.example"
 
 @pytest.fixture
 def form(world):
-    return LeadFormFactory(
+    return LeadFormFactory.create(
         tenant=world.tenant,
         name="Contact the dealer",
         partner=world.partner,
@@ -155,7 +155,7 @@ def test_a_missing_forged_or_expired_token_asks_to_send_again(world, form, brows
 
 
 def test_a_token_of_another_form_is_refused(world, form, browser):
-    other = LeadFormFactory(tenant=world.tenant)
+    other = LeadFormFactory.create(tenant=world.tenant)
     response = browser.post(url_of(form), filled(form, **{public.TOKEN_FIELD: aged_token(other)}))
     assert response.status_code == 400 and not Lead.all_tenants.exists()
 
@@ -190,7 +190,7 @@ def test_submissions_are_limited_per_address_and_form(world, form):
     assert "try again" in blocked.content.decode()
     other_address = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="203.0.113.8")
     assert other_address.post(url_of(form), filled(form)).status_code == 200
-    other_form = LeadFormFactory(tenant=world.tenant)
+    other_form = LeadFormFactory.create(tenant=world.tenant)
     assert crowd.post(url_of(other_form), filled(other_form)).status_code == 200
     assert Lead.all_tenants.count() == 2
 

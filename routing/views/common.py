@@ -1,8 +1,7 @@
 """What the lead pages of every door share: finding a lead the viewer may see, the SLA clock each
 open lead races against, the tenant's time zone for the times shown and typed in, and a timeline
-that tells partners only what is theirs to know.
-
-Not a page module (it registers nothing), so it is not in `routing.views.MODULES`.
+that tells partners only what is theirs to know. Not a page module: routing/pages.py registers
+none of it.
 """
 
 from __future__ import annotations
@@ -17,14 +16,16 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, DateTimeField, OuterRef, QuerySet, Subquery, When
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 
 from core.api.filters import MAX_ID
 from pipeline.choices import LeadStatus
-from pipeline.models import Lead
+from pipeline.models import Lead, LeadQuerySet
 from routing.choices import EventKind, TimerKind, TimerState
 from routing.models import LeadEvent, SlaTimer
+from tenancy.models import Membership
+from tenancy.requests import DoorRequest
 
 __all__ = [
     "OPEN_STATUSES",
@@ -50,7 +51,7 @@ def in_tenant_timezone(view: Callable) -> Callable:
     where the tenant works)."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         with timezone.override(ZoneInfo(request.tenant.timezone)):
             return view(request, *args, **kwargs)
 
@@ -141,7 +142,7 @@ def attach_clocks(leads: Any) -> list[Lead]:
 # --- finding a lead -------------------------------------------------------------------------------
 
 
-def get_lead_for(request: HttpRequest, pk: int, queryset: QuerySet | None = None) -> Lead:
+def get_lead_for(request: DoorRequest, pk: int, queryset: LeadQuerySet | None = None) -> Lead:
     """The lead if the viewer may see it; 404 alike for missing and not theirs."""
     if pk > MAX_ID:
         raise Http404("No such lead.")
@@ -159,7 +160,7 @@ def error_text(error: ValidationError | PermissionDenied) -> str:
     return str(error) or "You may not do this."
 
 
-def flash_outcome(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
+def flash_outcome(request: DoorRequest, action: Callable[[], Any], success: str) -> bool:
     """Run a service call; say what happened. Refusals become messages, never a server error."""
     try:
         action()
@@ -192,7 +193,7 @@ class Entry:
     route: str
 
 
-def timeline_for(lead: Lead, membership: Any) -> list[Entry]:
+def timeline_for(lead: Lead, membership: Membership) -> list[Entry]:
     """The lead's events, oldest first. Partners see what their company did, and the system's
     steps of their own assignment, with everyone else shown as 'the manufacturer' and the text of
     other people's steps left out: another partner's name, reasons or people never show."""

@@ -16,7 +16,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Min, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -42,6 +42,8 @@ from routing.views.common import (
     with_clock,
 )
 from routing.views.inbox import DETAIL_RELATED, product_names, routing_story
+from tenancy.models import Membership
+from tenancy.requests import DoorRequest
 
 __all__ = [
     "decision_explanation",
@@ -49,25 +51,12 @@ __all__ = [
     "lead_page",
     "lead_queue",
     "lead_reassign",
-    "register",
     "sla_monitor",
 ]
 
 PER_PAGE = 50
 WINDOW_DAYS = 30
 MONITOR_ROWS = 100
-
-
-def register() -> None:
-    from tenancy.navigation import Page, register_pages
-
-    register_pages(
-        "console",
-        Page("leads/", lead_queue, "leads", nav="Leads", order=35),
-        Page("leads/<int:pk>/", lead_page, "lead"),
-        Page("leads/<int:pk>/reassign/", lead_reassign, "lead-reassign"),
-        Page("sla/", sla_monitor, "sla-monitor", nav="SLA monitor", order=36),
-    )
 
 
 def duration_text(seconds: float | None) -> str:
@@ -88,7 +77,7 @@ def duration_text(seconds: float | None) -> str:
 # --- the routing queue --------------------------------------------------------------------------
 
 
-def _filtered(request: HttpRequest, rows: QuerySet) -> tuple[QueueFilterForm, QuerySet, int]:
+def _filtered(request: DoorRequest, rows: QuerySet) -> tuple[QueueFilterForm, QuerySet, int]:
     form = QueueFilterForm(request.GET or None, membership=request.membership)
     if not form.is_bound:
         return form, rows, 200
@@ -121,7 +110,7 @@ def _filtered(request: HttpRequest, rows: QuerySet) -> tuple[QueueFilterForm, Qu
 
 
 @in_tenant_timezone
-def lead_queue(request: HttpRequest) -> HttpResponse:
+def lead_queue(request: DoorRequest) -> HttpResponse:
     everything = Lead.objects.visible_to(request.membership)
     rows = with_clock(everything).select_related(
         "assigned_partner", "assigned_team", "assigned_user"
@@ -149,7 +138,7 @@ def lead_queue(request: HttpRequest) -> HttpResponse:
 FACT_FIELDS = {f.name for f in dataclasses.fields(engine.Facts)}
 
 
-def decision_explanation(lead: Lead, membership: Any) -> tuple[dict | None, str]:
+def decision_explanation(lead: Lead, membership: Membership) -> tuple[dict | None, str]:
     """The stored decision explained rule by rule and condition by condition (the result dict of
     the guardrails explain page), or why it cannot be."""
     record = lead.decision or {}
@@ -162,7 +151,7 @@ def decision_explanation(lead: Lead, membership: Any) -> tuple[dict | None, str]
     if not isinstance(facts, dict):
         return None, "The facts the rules saw were not stored with this decision."
     try:
-        values = {
+        values: dict[str, Any] = {
             k: frozenset(v) if isinstance(v, list) else v
             for k, v in facts.items()
             if k in FACT_FIELDS
@@ -176,7 +165,7 @@ def decision_explanation(lead: Lead, membership: Any) -> tuple[dict | None, str]
 
 
 @in_tenant_timezone
-def lead_page(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_page(request: DoorRequest, pk: int) -> HttpResponse:
     membership = request.membership
     lead = get_lead_for(
         request,
@@ -218,13 +207,13 @@ def lead_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def lead_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_reassign(request: DoorRequest, pk: int) -> HttpResponse:
     lead = get_lead_for(request, pk)
     back = redirect(reverse("console:lead", args=[request.tenant.slug, lead.pk]))
     form = ReassignForm(request.POST, membership=request.membership)
     if not form.is_valid():
         for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(map(str, errors)))
         return back
     partner, rep = form.cleaned_data["partner"], form.cleaned_data["rep"]
     who = partner.name if partner else rep.user.email if rep else ""
@@ -232,10 +221,9 @@ def lead_reassign(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         lambda: reassign_lead(
             lead,
-            request.membership,
+            acting=request.membership,
             partner=partner,
             user=rep.user if rep else None,
-            team=rep.team if rep else None,
         ),
         f"{lead} reassigned to {who}; the SLA clocks started again.",
     )
@@ -257,7 +245,7 @@ def _overdue(now: dt.datetime) -> QuerySet:
 
 def _by_route(since: dt.datetime) -> list[dict[str, Any]]:
     leads = Lead.objects.filter(created_at__gte=since).exclude(route="")
-    rows = list(
+    counts = (
         leads.values("route")
         .annotate(
             total=Count("pk"),
@@ -267,6 +255,7 @@ def _by_route(since: dt.datetime) -> list[dict[str, Any]]:
         )
         .order_by("route")
     )
+    rows: list[dict[str, Any]] = [dict(row) for row in counts]  # one per route, to add to
     for row in rows:
         row["compliance"] = (
             round(100 * row["met"] / row["measured"], 1) if row["measured"] else None
@@ -290,7 +279,7 @@ def _median_speed(leads: QuerySet, count: int) -> float | None:
 
 
 @in_tenant_timezone
-def sla_monitor(request: HttpRequest) -> HttpResponse:
+def sla_monitor(request: DoorRequest) -> HttpResponse:
     now = timezone.now()
     overdue = _overdue(now)
     by_partner = list(

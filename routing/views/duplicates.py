@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -21,8 +21,9 @@ from routing.choices import CandidateStatus
 from routing.dedupe_service import mark_distinct, merge_candidate, undo_merge
 from routing.models import DuplicateCandidate, LeadMerge
 from routing.views.common import flash_outcome, in_tenant_timezone
+from tenancy.requests import DoorRequest
 
-__all__ = ["candidate_distinct", "candidate_merge", "duplicate_review", "merge_undo", "register"]
+__all__ = ["candidate_distinct", "candidate_merge", "duplicate_review", "merge_undo"]
 
 PER_PAGE = 20
 RECENT_MERGES = 20
@@ -40,18 +41,6 @@ COMPARED = (
 )
 
 
-def register() -> None:
-    from tenancy.navigation import Page, register_pages
-
-    register_pages(
-        "console",
-        Page("duplicates/", duplicate_review, "duplicates", nav="Duplicates", order=37),
-        Page("duplicates/<int:pk>/merge/", candidate_merge, "duplicate-merge"),
-        Page("duplicates/<int:pk>/distinct/", candidate_distinct, "duplicate-distinct"),
-        Page("duplicates/merges/<int:pk>/undo/", merge_undo, "merge-undo"),
-    )
-
-
 def _account_name(row: Any) -> str:
     account = getattr(row, "account", None)
     return account.name if account else ""
@@ -67,7 +56,7 @@ def _compare(left: Any, right: Any) -> list[dict[str, Any]]:
 
 
 @in_tenant_timezone
-def duplicate_review(request: HttpRequest) -> HttpResponse:
+def duplicate_review(request: DoorRequest) -> HttpResponse:
     pending = DuplicateCandidate.objects.filter(status=CandidateStatus.PENDING).select_related(
         "lead__account", "other_lead__account", "contact__account"
     )
@@ -89,39 +78,41 @@ def _candidate(pk: int) -> DuplicateCandidate:
     return get_object_or_404(DuplicateCandidate.objects.all(), pk=pk)
 
 
-def _back(request: HttpRequest) -> HttpResponse:
+def _back(request: DoorRequest) -> HttpResponse:
     return redirect(reverse("console:duplicates", args=[request.tenant.slug]))
 
 
 @require_POST
-def candidate_merge(request: HttpRequest, pk: int) -> HttpResponse:
+def candidate_merge(request: DoorRequest, pk: int) -> HttpResponse:
     pair = _candidate(pk)
     what = "Contact linked" if pair.contact_id else "Leads merged"
     flash_outcome(
-        request, lambda: merge_candidate(pair, user=request.user), f"{what} (pair #{pair.pk})."
+        request,
+        lambda: merge_candidate(pair, acting=request.membership),
+        f"{what} (pair #{pair.pk}).",
     )
     return _back(request)
 
 
 @require_POST
-def candidate_distinct(request: HttpRequest, pk: int) -> HttpResponse:
+def candidate_distinct(request: DoorRequest, pk: int) -> HttpResponse:
     pair = _candidate(pk)
     flash_outcome(
         request,
-        lambda: mark_distinct(pair, user=request.user),
+        lambda: mark_distinct(pair, acting=request.membership),
         f"Pair #{pair.pk} marked as not a duplicate; it will not be proposed again.",
     )
     return _back(request)
 
 
 @require_POST
-def merge_undo(request: HttpRequest, pk: int) -> HttpResponse:
+def merge_undo(request: DoorRequest, pk: int) -> HttpResponse:
     if pk > MAX_ID:
         raise Http404("No such merge.")
     merge = get_object_or_404(LeadMerge.objects.all(), pk=pk)
     flash_outcome(
         request,
-        lambda: undo_merge(merge, user=request.user),
+        lambda: undo_merge(merge, acting=request.membership),
         f"Merge of lead {merge.merged_id} into {merge.survivor_id} undone; both leads are back.",
     )
     return _back(request)

@@ -14,12 +14,12 @@ Accept, decline and touch are POSTs that always answer with a redirect and a mes
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import F, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,7 +33,7 @@ from guardrails.redact import redactor_for
 from pipeline.choices import LeadStatus
 from pipeline.models import Lead, Touch
 from routing.choices import EventKind
-from routing.forms import RejectForm, TouchForm
+from routing.forms import TOUCH_CHANNELS, RejectForm, TouchForm
 from routing.models import LeadEvent
 from routing.services import accept_lead, can_act, log_touch, reject_lead
 from routing.views.common import (
@@ -46,9 +46,10 @@ from routing.views.common import (
     timeline_for,
     with_clock,
 )
-from tenancy.models import Partner, User
+from tenancy.models import Membership, Partner, Team, User
+from tenancy.requests import DoorRequest
 
-__all__ = ["inbox", "lead_accept", "lead_detail", "lead_reject", "lead_touch", "register"]
+__all__ = ["inbox", "lead_accept", "lead_detail", "lead_reject", "lead_touch"]
 
 PER_PAGE = 50
 STATUS_TABS = {
@@ -67,25 +68,10 @@ DETAIL_RELATED = (
     "submitted_by_user",
 )
 
-
-def register() -> None:
-    from tenancy.navigation import Page, register_pages
-
-    for door in ("sales", "portal"):
-        register_pages(
-            door,
-            Page("leads/", inbox, "leads", nav="My leads", order=32),
-            Page("leads/<int:pk>/", lead_detail, "lead"),
-            Page("leads/<int:pk>/accept/", lead_accept, "lead-accept"),
-            Page("leads/<int:pk>/reject/", lead_reject, "lead-reject"),
-            Page("leads/<int:pk>/touch/", lead_touch, "lead-touch"),
-        )
-
-
 # --- the inbox ----------------------------------------------------------------------------------
 
 
-def scopes_of(membership: Any) -> dict[str, str]:
+def scopes_of(membership: Membership) -> dict[str, str]:
     """The two views of the inbox, worded for the viewer: their own leads, or their
     organisation's (the first is the default)."""
     if membership.is_partner_user:
@@ -97,7 +83,7 @@ def scopes_of(membership: Any) -> dict[str, str]:
     return {"org": "Mine and my team's open ones", "mine": "Only mine"}
 
 
-def inbox_rows(membership: Any, who: str) -> QuerySet:
+def inbox_rows(membership: Membership, who: str) -> QuerySet:
     rows = Lead.objects.visible_to(membership)
     if membership.is_partner_user:
         rows = rows.filter(assigned_partner_id=membership.partner_id)
@@ -114,7 +100,7 @@ def inbox_rows(membership: Any, who: str) -> QuerySet:
 
 
 @in_tenant_timezone
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: DoorRequest) -> HttpResponse:
     membership = request.membership
     scopes = scopes_of(membership)
     who = request.GET.get("who", "")
@@ -134,7 +120,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = attach_clocks(page.object_list)
     for lead in page.object_list:
-        lead.actionable = can_act(lead, membership)
+        lead.actionable = can_act(lead, membership)  # type: ignore[attr-defined]  # for the template
     waiting = base.filter(status=LeadStatus.ROUTED)
     context = {
         "page": page,
@@ -157,19 +143,19 @@ def holder_text(lead: Lead, partner_id: int | None) -> str:
     """Who has the lead, as the viewer may read it."""
     if lead.assigned_partner_id:
         if partner_id is None:
-            return lead.assigned_partner.name
+            return cast(Partner, lead.assigned_partner).name
         return "your company" if lead.assigned_partner_id == partner_id else "another partner"
     if partner_id is not None:
         return "the manufacturer's sales team" if lead.route == "direct" else "nobody yet"
     if lead.assigned_user_id:
-        team = f" ({lead.assigned_team.name})" if lead.assigned_team_id else ""
-        return f"{lead.assigned_user.email}{team}"
+        team = f" ({cast(Team, lead.assigned_team).name})" if lead.assigned_team_id else ""
+        return f"{cast(User, lead.assigned_user).email}{team}"
     if lead.assigned_team_id:
-        return lead.assigned_team.name
+        return cast(Team, lead.assigned_team).name
     return "nobody yet"
 
 
-def _readable_rule(record: dict, membership: Any) -> RouteRule | None:
+def _readable_rule(record: dict, membership: Membership) -> RouteRule | None:
     """The deciding rule, if the viewer may read it (partners: not when it names another
     partner)."""
     rule_id = record.get("rule_id")
@@ -183,7 +169,7 @@ def _readable_rule(record: dict, membership: Any) -> RouteRule | None:
     return rule if rule.pk in readable else None
 
 
-def routing_story(lead: Lead, membership: Any) -> dict[str, Any]:
+def routing_story(lead: Lead, membership: Membership) -> dict[str, Any]:
     """Why the lead is where it is, in words: who has it, by which rule and its rationale, or by
     hand; for the direct side also who declined or lost it before."""
     partner_id = membership.partner_id if membership.is_partner_user else None
@@ -227,7 +213,7 @@ def product_names(lead: Lead) -> list[str]:
 
 
 @in_tenant_timezone
-def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_detail(request: DoorRequest, pk: int) -> HttpResponse:
     membership = request.membership
     lead = get_lead_for(request, pk, Lead.objects.select_related(*DETAIL_RELATED))
     partner_id = membership.partner_id if membership.is_partner_user else None
@@ -266,7 +252,7 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- actions ------------------------------------------------------------------------------------
 
 
-def _back(request: HttpRequest, lead: Lead | None = None) -> HttpResponse:
+def _back(request: DoorRequest, lead: Lead | None = None) -> HttpResponse:
     """Back where the action was started (the inbox or the lead page), else the lead page."""
     door, slug = request.door, request.tenant.slug
     target = request.POST.get("next", "")
@@ -279,26 +265,26 @@ def _back(request: HttpRequest, lead: Lead | None = None) -> HttpResponse:
 
 
 @require_POST
-def lead_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_accept(request: DoorRequest, pk: int) -> HttpResponse:
     lead = get_lead_for(request, pk)
     flash_outcome(
         request,
-        lambda: accept_lead(lead, request.membership),
+        lambda: accept_lead(lead, acting=request.membership),
         f"You accepted {lead}. The clock for the first touch is running.",
     )
     return _back(request, lead)
 
 
 @require_POST
-def lead_reject(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_reject(request: DoorRequest, pk: int) -> HttpResponse:
     lead = get_lead_for(request, pk)
     form = RejectForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors["reason"]))
+        messages.error(request, " ".join(map(str, form.errors["reason"])))
         return _back(request, lead)
     done = flash_outcome(
         request,
-        lambda: reject_lead(lead, request.membership, reason=form.cleaned_data["reason"]),
+        lambda: reject_lead(lead, acting=request.membership, reason=form.cleaned_data["reason"]),
         f"You declined {lead}; it goes to the next in line.",
     )
     # A declined lead is usually no longer theirs to see: back to the inbox.
@@ -307,21 +293,21 @@ def lead_reject(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @in_tenant_timezone
-def lead_touch(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_touch(request: DoorRequest, pk: int) -> HttpResponse:
     lead = get_lead_for(request, pk)
     form = TouchForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label or field.replace("_", " ").capitalize()
-            messages.error(request, f"{label}: {' '.join(errors)}")
+            messages.error(request, f"{label}: {' '.join(map(str, errors))}")
         return redirect(reverse(f"{request.door}:lead", args=[request.tenant.slug, lead.pk]))
     data = form.cleaned_data
-    channel = dict(form.fields["channel"].choices)[data["channel"]]
+    channel = dict(TOUCH_CHANNELS)[data["channel"]]
     flash_outcome(
         request,
         lambda: log_touch(
             lead,
-            request.membership,
+            acting=request.membership,
             channel=data["channel"],
             subject=data["subject"],
             occurred_at=data["occurred_at"],

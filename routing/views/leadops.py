@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -41,6 +41,7 @@ from routing.models import (
 from routing.views.common import OPEN_STATUSES, in_tenant_timezone
 from tenancy.choices import Role
 from tenancy.models import Membership, Partner
+from tenancy.requests import DoorRequest
 
 __all__ = [
     "assignee_partner",
@@ -52,37 +53,18 @@ __all__ = [
     "lead_form_new",
     "lead_forms",
     "overview",
-    "register",
     "sla_policies",
 ]
 
 
-def register() -> None:
-    from tenancy.navigation import Page, register_pages
-
-    register_pages(
-        "console",
-        Page("lead-ops/", overview, "lead-ops", nav="Lead ops", order=38),
-        Page("lead-ops/sla/", sla_policies, "lead-ops-sla"),
-        Page("lead-ops/calendar/", business_calendar, "lead-ops-calendar"),
-        Page("lead-ops/assignees/", assignees, "assignees"),
-        Page("lead-ops/assignees/rep/<int:pk>/", assignee_rep, "assignee-rep"),
-        Page("lead-ops/assignees/partner/<int:pk>/", assignee_partner, "assignee-partner"),
-        Page("lead-ops/enrichment/", enrichment, "enrichment"),
-        Page("lead-ops/forms/", lead_forms, "lead-forms"),
-        Page("lead-ops/forms/new/", lead_form_new, "lead-form-new"),
-        Page("lead-ops/forms/<int:pk>/", lead_form_edit, "lead-form"),
-    )
-
-
-def _to(request: HttpRequest, name: str, *args: Any) -> HttpResponse:
+def _to(request: DoorRequest, name: str, *args: Any) -> HttpResponse:
     return redirect(reverse(f"console:{name}", args=[request.tenant.slug, *args]))
 
 
 # --- overview -----------------------------------------------------------------------------------
 
 
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: DoorRequest) -> HttpResponse:
     calendar = BusinessCalendar.objects.first()
     provider = EnrichmentProvider.objects.filter(kind=ProviderKind.HTTP).first()
     context = {
@@ -106,7 +88,7 @@ def _weekday_names(days: list[int]) -> str:
 # --- SLA policies -------------------------------------------------------------------------------
 
 
-def sla_policies(request: HttpRequest) -> HttpResponse:
+def sla_policies(request: DoorRequest) -> HttpResponse:
     saved = {(p.route, p.priority): p for p in SlaPolicy.objects.all()}
     if request.method == "POST" and request.POST.get("reset"):
         removed, _ = SlaPolicy.objects.all().delete()
@@ -132,7 +114,7 @@ def sla_policies(request: HttpRequest) -> HttpResponse:
 # --- business calendar --------------------------------------------------------------------------
 
 
-def business_calendar(request: HttpRequest) -> HttpResponse:
+def business_calendar(request: DoorRequest) -> HttpResponse:
     calendar = BusinessCalendar.objects.first()
     initial = {
         "working_days": calendar.working_days if calendar else [0, 1, 2, 3, 4],
@@ -171,7 +153,7 @@ def _open_load(field: str) -> Counter:
     return Counter({row[field]: row["n"] for row in rows})
 
 
-def assignees(request: HttpRequest) -> HttpResponse:
+def assignees(request: DoorRequest) -> HttpResponse:
     membership = request.membership
     settings_by_member = {
         a.membership_id: a for a in Assignee.objects.filter(membership__isnull=False)
@@ -195,7 +177,7 @@ def assignees(request: HttpRequest) -> HttpResponse:
 
 
 def _assignee_page(
-    request: HttpRequest, *, who: str, setting: Assignee | None, key: dict[str, Any]
+    request: DoorRequest, *, who: str, setting: Assignee | None, key: dict[str, Any]
 ) -> HttpResponse:
     instance = setting or Assignee(tenant=request.tenant, **key)
     form = AssigneeForm(request.POST or None, instance=instance)
@@ -208,7 +190,7 @@ def _assignee_page(
     return render(request, "routing/leadops/assignee_form.html", context, status=status)
 
 
-def assignee_rep(request: HttpRequest, pk: int) -> HttpResponse:
+def assignee_rep(request: DoorRequest, pk: int) -> HttpResponse:
     if pk > MAX_ID:
         raise Http404("No such rep.")
     rep = get_object_or_404(
@@ -222,7 +204,7 @@ def assignee_rep(request: HttpRequest, pk: int) -> HttpResponse:
     return _assignee_page(request, who=who, setting=setting, key={"membership": rep})
 
 
-def assignee_partner(request: HttpRequest, pk: int) -> HttpResponse:
+def assignee_partner(request: DoorRequest, pk: int) -> HttpResponse:
     if pk > MAX_ID:
         raise Http404("No such partner.")
     partner = get_object_or_404(Partner.objects.visible_to(request.membership), pk=pk)
@@ -233,7 +215,7 @@ def assignee_partner(request: HttpRequest, pk: int) -> HttpResponse:
 # --- enrichment provider ------------------------------------------------------------------------
 
 
-def enrichment(request: HttpRequest) -> HttpResponse:
+def enrichment(request: DoorRequest) -> HttpResponse:
     provider = EnrichmentProvider.objects.filter(kind=ProviderKind.HTTP).first()
     if request.method == "POST" and request.POST.get("remove"):
         if provider is not None:
@@ -273,12 +255,12 @@ def enrichment(request: HttpRequest) -> HttpResponse:
 # --- web-to-lead forms --------------------------------------------------------------------------
 
 
-def lead_forms(request: HttpRequest) -> HttpResponse:
+def lead_forms(request: DoorRequest) -> HttpResponse:
     rows = LeadForm.objects.select_related("partner").order_by("name", "pk")
     return render(request, "routing/leadops/forms.html", {"rows": rows})
 
 
-def _save_form(request: HttpRequest, instance: LeadForm | None) -> HttpResponse:
+def _save_form(request: DoorRequest, instance: LeadForm | None) -> HttpResponse:
     form = LeadFormForm(
         request.POST or None,
         instance=instance or LeadForm(tenant=request.tenant),
@@ -293,17 +275,17 @@ def _save_form(request: HttpRequest, instance: LeadForm | None) -> HttpResponse:
     return render(request, "routing/leadops/form_edit.html", context, status=status)
 
 
-def _snippet(request: HttpRequest, instance: LeadForm | None) -> str:
+def _snippet(request: DoorRequest, instance: LeadForm | None) -> str:
     return embed_snippet(request, instance) if instance is not None else ""
 
 
 @in_tenant_timezone
-def lead_form_new(request: HttpRequest) -> HttpResponse:
+def lead_form_new(request: DoorRequest) -> HttpResponse:
     return _save_form(request, None)
 
 
 @in_tenant_timezone
-def lead_form_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_form_edit(request: DoorRequest, pk: int) -> HttpResponse:
     if pk > MAX_ID:
         raise Http404("No such form.")
     return _save_form(request, get_object_or_404(LeadForm.objects.select_related("partner"), pk=pk))

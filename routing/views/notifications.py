@@ -14,19 +14,19 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.api.filters import MAX_ID
 from routing.choices import DigestMode
 from routing.forms import PreferenceForm
 from routing.models import Notification, NotificationPreference
+from routing.notify import mark_read as mark_notifications_read
 from routing.views.common import in_tenant_timezone
+from tenancy.requests import DoorRequest
 
 __all__ = [
     "mark_read",
     "notification_list",
-    "register",
     "set_preference",
     "unread_context",
 ]
@@ -34,34 +34,21 @@ __all__ = [
 PER_PAGE = 50
 
 
-def register() -> None:
-    from tenancy.navigation import Page, register_pages
-
-    for door in ("portal", "sales", "console"):
-        register_pages(
-            door,
-            Page(
-                "notifications/", notification_list, "notifications", nav="Notifications", order=98
-            ),
-            Page("notifications/read/", mark_read, "notifications-read"),
-            Page("notifications/email/", set_preference, "notifications-preference"),
-        )
-
-
 def unread_context(request: HttpRequest) -> dict[str, Any]:
     """`unread_notifications` and `notifications_url` for the signed-in pages' navigation."""
     membership = getattr(request, "membership", None)
     door = getattr(request, "door", None)
-    if membership is None or door is None:
+    tenant = getattr(request, "tenant", None)
+    if membership is None or door is None or tenant is None:
         return {}
     count = Notification.objects.visible_to(membership).filter(read_at__isnull=True).count()
     return {
         "unread_notifications": count,
-        "notifications_url": reverse(f"{door}:notifications", args=[request.tenant.slug]),
+        "notifications_url": reverse(f"{door}:notifications", args=[tenant.slug]),
     }
 
 
-def _preference(request: HttpRequest) -> str:
+def _preference(request: DoorRequest) -> str:
     found = (
         NotificationPreference.objects.filter(user=request.user).values_list("email", flat=True)
     ).first()
@@ -69,7 +56,7 @@ def _preference(request: HttpRequest) -> str:
 
 
 @in_tenant_timezone
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: DoorRequest) -> HttpResponse:
     mine = Notification.objects.visible_to(request.membership)
     rows = mine.select_related("lead").order_by("-created_at", "-id")
     if request.GET.get("show") == "unread":
@@ -87,7 +74,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def mark_read(request: HttpRequest) -> HttpResponse:
+def mark_read(request: DoorRequest) -> HttpResponse:
     """`id`: one notification; none: all of them."""
     mine = Notification.objects.visible_to(request.membership).filter(read_at__isnull=True)
     raw = request.POST.get("id", "")
@@ -96,14 +83,14 @@ def mark_read(request: HttpRequest) -> HttpResponse:
             messages.error(request, "No such notification.")
             return redirect(reverse(f"{request.door}:notifications", args=[request.tenant.slug]))
         mine = mine.filter(pk=int(raw))
-    done = mine.update(read_at=timezone.now())
+    done = mark_notifications_read(mine, acting=request.membership)
     if not raw:
         messages.success(request, f"{done} notification{'s' if done != 1 else ''} marked read.")
     return redirect(reverse(f"{request.door}:notifications", args=[request.tenant.slug]))
 
 
 @require_POST
-def set_preference(request: HttpRequest) -> HttpResponse:
+def set_preference(request: DoorRequest) -> HttpResponse:
     form = PreferenceForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose how you want notifications by email.")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -21,22 +21,11 @@ from routing.api.submit import submit_lead_as
 from routing.forms import SubmitLeadForm, attach_errors
 from routing.views.common import in_tenant_timezone
 from routing.views.inbox import holder_text
+from tenancy.requests import DoorRequest
 
-__all__ = ["register", "submission_list", "submit_lead_page"]
+__all__ = ["submission_list", "submit_lead_page"]
 
 PER_PAGE = 50
-
-
-def register() -> None:
-    from tenancy.navigation import Page, register_pages
-
-    register_pages(
-        "portal",
-        Page(
-            "submitted-leads/", submission_list, "lead-submissions", nav="Submitted leads", order=33
-        ),
-        Page("submitted-leads/new/", submit_lead_page, "lead-submit"),
-    )
 
 
 def _by_field(error: ValidationError) -> ValidationError:
@@ -50,7 +39,7 @@ def _by_field(error: ValidationError) -> ValidationError:
 
 
 @in_tenant_timezone
-def submission_list(request: HttpRequest) -> HttpResponse:
+def submission_list(request: DoorRequest) -> HttpResponse:
     membership = request.membership
     rows = (
         Lead.objects.visible_to(membership)
@@ -65,12 +54,12 @@ def submission_list(request: HttpRequest) -> HttpResponse:
     return render(request, "routing/submit/list.html", {"page": page})
 
 
-def submit_lead_page(request: HttpRequest) -> HttpResponse:
+def submit_lead_page(request: DoorRequest) -> HttpResponse:
     membership = request.membership
     form = SubmitLeadForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            submit_lead_as(membership, form.lead_data())
+            submit_lead_as(form.lead_data(), acting=membership)
         except ValidationError as error:
             leftover = attach_errors(form, _by_field(error))
             if leftover:

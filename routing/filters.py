@@ -1,5 +1,6 @@
-"""Filtersets of the lead-ops API. Relation filters are id filters: they narrow the caller's
-visible rows and match nothing outside them (core.api.filters)."""
+"""Every FilterSet of lead ops (the API's; the console's lead queue filters with a form). Relation
+filters are id filters: they narrow the caller's visible rows and match nothing outside them
+(core.api.filters)."""
 
 from __future__ import annotations
 

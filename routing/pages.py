@@ -1,0 +1,75 @@
+"""Lead ops' pages in the three front doors: the inboxes of the sales door and the portal, the
+portal's submissions, everyone's notifications, and the console's queue, SLA monitor, duplicate
+review and lead-ops settings.
+
+Imported once at start-up by `TenancyConfig.ready()` (every app's `pages` module).
+"""
+
+from routing.views import console, duplicates, inbox, leadops, notifications, submit
+from tenancy.navigation import Page, register_pages
+
+for door in ("sales", "portal"):
+    register_pages(
+        door,
+        Page("leads/", inbox.inbox, "leads", nav="My leads", order=32),
+        Page("leads/<int:pk>/", inbox.lead_detail, "lead"),
+        Page("leads/<int:pk>/accept/", inbox.lead_accept, "lead-accept"),
+        Page("leads/<int:pk>/reject/", inbox.lead_reject, "lead-reject"),
+        Page("leads/<int:pk>/touch/", inbox.lead_touch, "lead-touch"),
+    )
+
+register_pages(
+    "console",
+    Page("leads/", console.lead_queue, "leads", nav="Leads", order=35),
+    Page("leads/<int:pk>/", console.lead_page, "lead"),
+    Page("leads/<int:pk>/reassign/", console.lead_reassign, "lead-reassign"),
+    Page("sla/", console.sla_monitor, "sla-monitor", nav="SLA monitor", order=36),
+)
+
+register_pages(
+    "portal",
+    Page(
+        "submitted-leads/",
+        submit.submission_list,
+        "lead-submissions",
+        nav="Submitted leads",
+        order=33,
+    ),
+    Page("submitted-leads/new/", submit.submit_lead_page, "lead-submit"),
+)
+
+for door in ("portal", "sales", "console"):
+    register_pages(
+        door,
+        Page(
+            "notifications/",
+            notifications.notification_list,
+            "notifications",
+            nav="Notifications",
+            order=98,
+        ),
+        Page("notifications/read/", notifications.mark_read, "notifications-read"),
+        Page("notifications/email/", notifications.set_preference, "notifications-preference"),
+    )
+
+register_pages(
+    "console",
+    Page("duplicates/", duplicates.duplicate_review, "duplicates", nav="Duplicates", order=37),
+    Page("duplicates/<int:pk>/merge/", duplicates.candidate_merge, "duplicate-merge"),
+    Page("duplicates/<int:pk>/distinct/", duplicates.candidate_distinct, "duplicate-distinct"),
+    Page("duplicates/merges/<int:pk>/undo/", duplicates.merge_undo, "merge-undo"),
+)
+
+register_pages(
+    "console",
+    Page("lead-ops/", leadops.overview, "lead-ops", nav="Lead ops", order=38),
+    Page("lead-ops/sla/", leadops.sla_policies, "lead-ops-sla"),
+    Page("lead-ops/calendar/", leadops.business_calendar, "lead-ops-calendar"),
+    Page("lead-ops/assignees/", leadops.assignees, "assignees"),
+    Page("lead-ops/assignees/rep/<int:pk>/", leadops.assignee_rep, "assignee-rep"),
+    Page("lead-ops/assignees/partner/<int:pk>/", leadops.assignee_partner, "assignee-partner"),
+    Page("lead-ops/enrichment/", leadops.enrichment, "enrichment"),
+    Page("lead-ops/forms/", leadops.lead_forms, "lead-forms"),
+    Page("lead-ops/forms/new/", leadops.lead_form_new, "lead-form-new"),
+    Page("lead-ops/forms/<int:pk>/", leadops.lead_form_edit, "lead-form"),
+)
