@@ -572,6 +572,7 @@ def main() -> None:
         from leads_world import build_world, lead_payloads
 
         from config.celery import app
+        from core.acting import SystemActor
         from core.tenancy import tenant_scope
         from routing import dedupe_service
         from tenancy.services import issue_api_token
@@ -582,7 +583,9 @@ def main() -> None:
         world = build_world(CONTACTS, int(LEADS * 1.06) + 10)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # as autovacuum would have by now, after the bulk load
-        _, key = issue_api_token(tenant=world.tenant, user=world.admin.user, name="bench")
+        _, key = issue_api_token(
+            tenant=world.tenant, user=world.admin.user, name="bench", acting=SystemActor("bench")
+        )
         client, headers = Client(HTTP_HOST="127.0.0.1"), {"Authorization": f"Token {key}"}
         payloads = [p for p in lead_payloads(world.leads) if reachable(p)][:LEADS]
         extra = lead_payloads(_more_leads(world, 40 + POSTS + NAIVE_SAMPLE * 3 + 50), prefix="BX")

@@ -80,6 +80,7 @@ def measure(client, path: str, headers: dict[str, str]) -> dict:
 def seed_and_issue_token() -> tuple[object, str]:
     from django.core.management import call_command
 
+    from core.acting import SystemActor
     from core.audit import audit_context
     from tenancy.models import Tenant, User
     from tenancy.services import issue_api_token
@@ -91,6 +92,7 @@ def seed_and_issue_token() -> tuple[object, str]:
             tenant=Tenant.objects.get(slug="acme"),
             user=User.objects.get(email="admin@acme.example"),
             name="bench",
+            acting=SystemActor("bench"),
         )
     return token, key
 
@@ -161,6 +163,7 @@ def main() -> None:
         from django.db import connections
         from django.test import Client
 
+        from core.acting import SystemActor
         from tenancy.services import revoke_api_token
 
         api_token, key = seed_and_issue_token()
@@ -175,7 +178,9 @@ def main() -> None:
             measure(client, "/healthz", {}),
         ]
         markdown = render(describe_machine(), results)
-        revoke_api_token(api_token)  # matters when DATABASE_URL is a database that stays
+        revoke_api_token(
+            api_token, acting=SystemActor("bench")
+        )  # matters when DATABASE_URL is a database that stays
         connections.close_all()
     write_section("latency", markdown)
     print(markdown)

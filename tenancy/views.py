@@ -162,7 +162,10 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     new_key = None
     if request.method == "POST" and form.is_valid():
         token, new_key = issue_api_token(
-            tenant=request.tenant, user=request.user, name=form.cleaned_data["name"]
+            tenant=request.tenant,
+            user=request.user,
+            name=form.cleaned_data["name"],
+            acting=request.membership,
         )
         messages.success(
             request, f"Token “{token.name}” created. Copy the key now: it is shown once."
@@ -177,7 +180,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 @require_POST
 def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     token = get_object_or_404(ApiToken.objects.all(), pk=token_id)
-    revoke_api_token(token)
+    revoke_api_token(token, acting=request.membership)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("console:api-tokens", request.tenant.slug)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from accounts.models import Account, Contact, Product, ProductLine, Segment, TargetList, Tier
+from core.acting import SystemActor
 from core.models import ImportJob, WebhookDelivery, WebhookEndpoint
 from guardrails.models import (
     AccountRoute,
@@ -77,7 +78,12 @@ class PageSpec:
 
 def _token_of(world: Any, tenant: Any) -> ApiToken:
     persona = "admin" if tenant == world.tenant else "outsider_admin"
-    issue_api_token(tenant=tenant, user=world.users[persona], name=f"isolation-{persona}")
+    issue_api_token(
+        tenant=tenant,
+        user=world.users[persona],
+        name=f"isolation-{persona}",
+        acting=SystemActor("isolation suite"),
+    )
     return ApiToken.all_tenants.filter(tenant=tenant).latest("id")
 
 

@@ -45,7 +45,9 @@ def test_events_belong_to_the_changed_rows_tenant_only():
 def test_secrets_never_reach_the_log(world):
     from tenancy.services import issue_api_token
 
-    token, key = issue_api_token(tenant=world.tenant, user=world.users["admin"], name="CRM")
+    token, key = issue_api_token(
+        tenant=world.tenant, user=world.users["admin"], name="CRM", acting=world.membership("admin")
+    )
     event = AuditEvent.all_tenants.get(object_type="tenancy.ApiToken", object_id=str(token.pk))
     assert "key_hash" not in event.changes
     assert key not in str(event.changes) and token.key_hash not in str(event.changes)

@@ -16,6 +16,7 @@ from accounts.tests.factories import (
     TargetListFactory,
     TierFactory,
 )
+from core.acting import SystemActor
 from core.tenancy import tenant_scope
 from pipeline.models import Stage
 from pipeline.services import ensure_default_stages
@@ -83,7 +84,10 @@ class World:
         if persona not in self.tokens:
             tenant = self.tenant if PERSONAS[persona][0] == "a" else self.other_tenant
             _, self.tokens[persona] = issue_api_token(
-                tenant=tenant, user=self.users[persona], name=persona
+                tenant=tenant,
+                user=self.users[persona],
+                name=persona,
+                acting=SystemActor("test world"),
             )
         return self.tokens[persona]
 

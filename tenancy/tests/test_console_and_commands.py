@@ -21,6 +21,10 @@ def test_issue_api_token_prints_a_key_that_works(world):
     client = APIClient(HTTP_HOST="127.0.0.1")
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.get("/api/v1/me/").json()["email"] == world.users["rep"].email
+    # The operator at the shell issued it, not the member it is for: the system acts.
+    event = AuditEvent.all_tenants.get(object_type="tenancy.ApiToken", action="create")
+    assert event.actor is None and event.actor_label == "system: issue_api_token command"
+    assert event.source == "command"
 
 
 @pytest.mark.parametrize(
@@ -49,6 +53,8 @@ def test_console_creates_a_token_shows_it_once_and_revokes_it(world, login_as):
     event = AuditEvent.all_tenants.get(object_repr="Via token", action="create")
     assert event.actor == world.users["admin"] and event.credential == f"token {key[:10]}…"
     token = ApiToken.all_tenants.get(name="HubSpot")
+    issued = AuditEvent.all_tenants.get(object_type="tenancy.ApiToken", action="create")
+    assert issued.actor == world.users["admin"]  # the admin acting in the console
     assert console.post(f"/console/alpha/api-tokens/{token.pk}/revoke/").status_code == 302
     assert api.get("/api/v1/me/").status_code == 401
 
