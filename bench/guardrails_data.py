@@ -460,12 +460,13 @@ def _opportunities(world: World, rng: random.Random, count: int) -> None:
     from django.db import transaction
 
     from accounts.models import Account, Product
+    from core.acting import SystemActor
     from core.sync import change_sequence
     from pipeline.models import Opportunity, OpportunityLine, Stage
     from pipeline.services import ensure_default_stages
 
     tenant = world.tenant
-    ensure_default_stages(tenant)
+    ensure_default_stages(tenant, acting=SystemActor("bench"))
     stages = list(Stage.objects.order_by("order"))
     open_stages = [s for s in stages if s.outcome == "open"]
     closed_stages = [s for s in stages if s.outcome != "open"]

@@ -167,11 +167,11 @@ def test_6c_fallback_after_a_late_integrity_error_keeps_stage_history(world, api
 
     real, calls = services.set_lines, {"n": 0}
 
-    def flaky(opportunity, lines):  # e.g. a product deleted concurrently
+    def flaky(opportunity, lines, *, acting):  # e.g. a product deleted concurrently
         calls["n"] += 1
         if calls["n"] == 1:
             raise IntegrityError("simulated concurrent FK failure")
-        return real(opportunity, lines)
+        return real(opportunity, lines, acting=acting)
 
     monkeypatch.setattr(services, "set_lines", flaky)
     opp = Opportunity.all_tenants.get(tenant=world.tenant, external_id="OPP-rep")

@@ -153,7 +153,7 @@ def build_customers(world: World) -> None:
     a, b, orgs, users = world.tenant, world.other_tenant, world.orgs, world.users
     for tenant in (a, b):
         with tenant_scope(tenant):
-            ensure_default_stages(tenant)
+            ensure_default_stages(tenant, acting=SystemActor("test world"))
     stage = Stage.all_tenants.get(tenant=a, key="propose")
     line = ProductLineFactory(tenant=a, code="hydraulics", name="Hydraulics")
     ProductFactory(tenant=a, product_line=line, sku="HYD-100", list_price=1200)

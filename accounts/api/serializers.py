@@ -246,14 +246,20 @@ class AccountSerializer(SyncedModelSerializer):
         self, instance: Account, nested: dict[str, Any], created: bool, before: Any = None
     ) -> None:
         if "domains" in nested:
-            services.set_domains(instance, nested["domains"])
+            services.set_domains(instance, nested["domains"], acting=self.membership)
         if "product_lines_of_interest" in nested:
             services.set_product_lines(
-                instance, ProductRelation.INTEREST, nested["product_lines_of_interest"]
+                instance,
+                ProductRelation.INTEREST,
+                nested["product_lines_of_interest"],
+                acting=self.membership,
             )
         if "installed_product_lines" in nested:
             services.set_product_lines(
-                instance, ProductRelation.INSTALLED, nested["installed_product_lines"]
+                instance,
+                ProductRelation.INSTALLED,
+                nested["installed_product_lines"],
+                acting=self.membership,
             )
 
 
@@ -364,5 +370,7 @@ class TargetListSerializer(SyncedModelSerializer):
     ) -> None:
         if "members" in nested:
             services.set_target_list_members(
-                instance, [(m["account"], m["reason"]) for m in nested["members"]]
+                instance,
+                [(m["account"], m["reason"]) for m in nested["members"]],
+                acting=self.membership,
             )

@@ -152,11 +152,10 @@ class OpportunitySerializer(SyncedModelSerializer):
     def after_save(
         self, instance: Opportunity, nested: dict[str, Any], created: bool, before: Any = None
     ) -> None:
-        actor = getattr(self.membership, "user", None)
         previous = None if created else before
-        services.record_stage_change(instance, previous, by=actor)
+        services.record_stage_change(instance, previous, acting=self.membership)
         if "lines" in nested:
-            services.set_lines(instance, nested["lines"])
+            services.set_lines(instance, nested["lines"], acting=self.membership)
 
 
 class TouchSerializer(SyncedModelSerializer):

@@ -28,6 +28,7 @@ def customers(demo_data) -> None:
         SegmentFactory,
         TierFactory,
     )
+    from core.acting import SystemActor
     from core.tenancy import tenant_scope
     from pipeline.services import ensure_default_stages
     from pipeline.tests.factories import OpportunityFactory, TouchFactory
@@ -35,7 +36,10 @@ def customers(demo_data) -> None:
 
     acme = Tenant.objects.get(slug="acme")
     with tenant_scope(acme):
-        stages = {stage.key: stage for stage in ensure_default_stages(acme)}
+        stages = {
+            stage.key: stage
+            for stage in ensure_default_stages(acme, acting=SystemActor("test setup"))
+        }
     nordic = Partner.all_tenants.get(tenant=acme, external_id="P-nordic")
     rep = User.objects.get(email="rep@acme.example")
     key = TierFactory(tenant=acme, key="key", name="Key account")
