@@ -83,10 +83,10 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
             job.mapping = mapping
             job.save(update_fields=["mapping", "updated_at"])
             if request.POST.get("action") == "import":
-                queue_import(job)
+                queue_import(job, acting=request.membership)
                 return redirect("console:import", request.tenant.slug, job.pk)
             try:
-                dry_run(job)
+                dry_run(job, acting=request.membership)
             except UnreadableFile as exc:
                 problem = str(exc)
     context = {

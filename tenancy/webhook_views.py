@@ -131,7 +131,7 @@ def webhook_delivery_replay(request: HttpRequest, delivery_id: int) -> HttpRespo
         pk=delivery_id,
     )
     try:
-        replay_delivery(delivery)
+        replay_delivery(delivery, acting=request.membership)
     except ReplayRefused as exc:
         messages.error(request, f"Delivery #{delivery.pk} was not replayed: {exc}")
     else:

@@ -348,7 +348,7 @@ def test_16_import_duplicate_message_names_the_csv_row(world):
             mapping={"external_id": "external_id", "name": "name"},
             created_by=world.users["admin"],
         )
-        dry_run(job)
+        dry_run(job, acting=world.membership("admin"))
     assert "row 2" in job.errors[0]["message"], (
         job.errors
     )  # observed: "Also used by record 0 of this request."

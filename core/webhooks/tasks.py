@@ -19,6 +19,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from core.acting import Actor, action
 from core.audit import record
 from core.models import AuditEvent, WebhookDelivery
 from core.tasks import TenantTask
@@ -97,9 +98,11 @@ class ReplayRefused(Exception):
     """The delivery cannot be replayed now; the message says why."""
 
 
-def replay_delivery(delivery: WebhookDelivery) -> WebhookDelivery:
+@action
+def replay_delivery(delivery: WebhookDelivery, *, acting: Actor) -> WebhookDelivery:
     """Put a delivered or failed delivery back in the queue, due now, with a fresh set of
-    attempts; recorded in the audit log. The same payload (and delivery id) is sent again."""
+    attempts; recorded in the audit log as `acting`'s (an admin). The same payload (and delivery
+    id) is sent again."""
     Status = WebhookDelivery.Status
     if delivery.status not in (Status.FAILED, Status.DELIVERED):
         raise ReplayRefused("Only delivered or failed deliveries can be replayed.")

@@ -150,7 +150,7 @@ class WebhookDeliveryViewSet(TenantReadOnlyViewSet):
         409 when it is still pending or being sent, or its endpoint is deactivated."""
         delivery = self.get_object()
         try:
-            replay_delivery(delivery)
+            replay_delivery(delivery, acting=request.membership)
         except ReplayRefused as exc:
             raise Conflict(str(exc)) from None
         delivery.refresh_from_db()
