@@ -18,7 +18,6 @@ from rest_framework.response import Response
 
 from core.api.errors import Conflict
 from core.api.fields import InTenant
-from core.api.filters import IdFilter, TenantFilterSet
 from core.api.serializers import TenantModelSerializer
 from core.api.views import TenantModelViewSet, TenantReadOnlyViewSet
 from core.models import WebhookDelivery, WebhookEndpoint
@@ -26,6 +25,7 @@ from core.net import UnsafeURL, check_url
 from core.webhooks.registry import normalize_events
 from core.webhooks.tasks import ReplayRefused, replay_delivery
 from tenancy.choices import Role
+from tenancy.filters import WebhookDeliveryFilterSet, WebhookEndpointFilterSet
 
 __all__ = [
     "WebhookDeliverySerializer",
@@ -102,12 +102,6 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class WebhookEndpointFilterSet(TenantFilterSet):
-    class Meta:
-        model = WebhookEndpoint
-        fields = {"is_active": ["exact"]}
-
-
 class WebhookEndpointViewSet(TenantModelViewSet):
     """URLs that receive the tenant's events, signed with their secret (RevOps admins only)."""
 
@@ -122,14 +116,6 @@ class WebhookEndpointViewSet(TenantModelViewSet):
         context = super().get_serializer_context()
         context["reveal_secret"] = self.action == "create"  # shown once, like an API key
         return context
-
-
-class WebhookDeliveryFilterSet(TenantFilterSet):
-    endpoint = IdFilter("endpoint")
-
-    class Meta:
-        model = WebhookDelivery
-        fields = {"status": ["exact", "in"], "event": ["exact"]}
 
 
 class WebhookDeliveryViewSet(TenantReadOnlyViewSet):
