@@ -34,6 +34,7 @@ __all__ = [
     "Stage",
     "StageChange",
     "Touch",
+    "check_opportunity_account",
 ]
 
 WHOLE_TENANT_ROLES = ("revops_admin", "direct_manager")
@@ -395,6 +396,14 @@ class TouchQuerySet(TenantQuerySet):
             | Q(account__in=Account.objects.visible_to(membership))
             | Q(opportunity__in=Opportunity.objects.visible_to(membership))
         )
+
+
+def check_opportunity_account(opportunity: Opportunity | None, account: Account | None) -> None:
+    """An opportunity named together with an account must be that account's: a touch logged on
+    both, a discount checked for both (guardrails). The one copy of the rule; raises a
+    ValidationError on `opportunity`. Nothing to check when either is missing."""
+    if opportunity is not None and account is not None and opportunity.account_id != account.pk:
+        raise ValidationError({"opportunity": "This opportunity belongs to another account."})
 
 
 class Touch(Synced):

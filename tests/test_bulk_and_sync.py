@@ -450,3 +450,22 @@ def test_rows_whose_reference_a_delete_nulls_come_back_in_the_feed(world, api_as
     changes, _ = read_feed(admin, "touches", cursor)
     [touch] = [c for c in changes if c["external_id"] == "TOU-rep"]
     assert touch["data"]["contact"] is None and touch["version"] == 3
+
+
+def test_a_touch_on_an_opportunity_of_another_account_is_refused_alike_single_and_bulk(
+    world, api_as
+):
+    admin = api_as("admin")
+    keys = list(world.customers)
+    record = {
+        "external_id": "TOU-mismatch",
+        "account": {"external_id": f"ACC-{keys[0]}"},
+        "opportunity": {"external_id": f"OPP-{keys[1]}"},
+        "channel": "call",
+        "route": "direct",
+        "occurred_at": "2026-01-05T10:00:00Z",
+    }
+    refused = {"opportunity": ["This opportunity belongs to another account."]}
+    single = admin.post("/api/v1/touches/", record, format="json")
+    assert single.status_code == 400 and single.json()["fields"] == refused
+    assert bulk(admin, "touches", [record])["results"][0]["errors"] == refused

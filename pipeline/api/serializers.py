@@ -12,7 +12,14 @@ from core.api.fields import InTenant
 from core.api.serializers import SyncedModelSerializer, TenantModelSerializer
 from pipeline import services
 from pipeline.choices import Route
-from pipeline.models import Opportunity, OpportunityLine, Stage, StageChange, Touch
+from pipeline.models import (
+    Opportunity,
+    OpportunityLine,
+    Stage,
+    StageChange,
+    Touch,
+    check_opportunity_account,
+)
 from tenancy.api.fields import DIRECT_PEOPLE, TenantMember, team_of
 from tenancy.models import Partner, Team
 
@@ -208,8 +215,5 @@ class TouchSerializer(SyncedModelSerializer):
             raise serializers.ValidationError(
                 {"contact": ["This contact belongs to another account."]}
             )
-        if opportunity is not None and account is not None and opportunity.account_id != account.pk:
-            raise serializers.ValidationError(
-                {"opportunity": ["This opportunity belongs to another account."]}
-            )
+        check_opportunity_account(opportunity, account)
         return attrs
