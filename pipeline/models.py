@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -98,7 +99,7 @@ class Opportunity(Synced):
     )
     close_reason = models.CharField(max_length=300, blank=True, help_text="Why it was won or lost.")
 
-    objects = TenantManager.from_queryset(OpportunityQuerySet)()
+    objects: ClassVar = TenantManager.from_queryset(OpportunityQuerySet)()
 
     class Meta:
         base_manager_name = "all_tenants"
@@ -340,7 +341,7 @@ class Lead(Synced):
     speed_to_lead_seconds = models.PositiveIntegerField(null=True, blank=True)
     sla_met = models.BooleanField(null=True, blank=True)
 
-    objects = TenantManager.from_queryset(LeadQuerySet)()
+    objects: ClassVar = TenantManager.from_queryset(LeadQuerySet)()
 
     class Meta:
         base_manager_name = "all_tenants"
@@ -440,7 +441,7 @@ class Touch(Synced):
     occurred_at = models.DateTimeField()
     subject = models.CharField(max_length=300, blank=True)
 
-    objects = TenantManager.from_queryset(TouchQuerySet)()
+    objects: ClassVar = TenantManager.from_queryset(TouchQuerySet)()
 
     class Meta:
         base_manager_name = "all_tenants"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import zoneinfo
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -30,7 +31,7 @@ def _validate_timezone(value: str) -> None:
         raise ValidationError(f"{value!r} is not an IANA time zone (for example Europe/Berlin).")
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def _create(self, email: str, password: str | None, **extra: object) -> User:
@@ -61,7 +62,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -122,7 +123,7 @@ class Partner(TenantOwned):
     )
     external_id = models.CharField(max_length=64, blank=True)
 
-    objects = TenantManager.from_queryset(PartnerQuerySet)()
+    objects: ClassVar = TenantManager.from_queryset(PartnerQuerySet)()
 
     class Meta:
         ordering = ["name"]
@@ -155,7 +156,7 @@ class Team(TenantOwned):
     region = models.CharField(max_length=100, blank=True)
     external_id = models.CharField(max_length=64, blank=True)
 
-    objects = TenantManager.from_queryset(TeamQuerySet)()
+    objects: ClassVar = TenantManager.from_queryset(TeamQuerySet)()
 
     class Meta:
         ordering = ["name"]
@@ -195,7 +196,7 @@ class Membership(TenantOwned):
     )
     is_active = models.BooleanField(default=True)
 
-    objects = TenantManager.from_queryset(MembershipQuerySet)()
+    objects: ClassVar = TenantManager.from_queryset(MembershipQuerySet)()
 
     class Meta:
         ordering = ["user__email"]
