@@ -6,7 +6,7 @@ import csv
 import io
 
 from django import forms
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
@@ -21,6 +21,7 @@ from core.imports import (
     suggest_mapping,
 )
 from core.models import ImportJob
+from tenancy.requests import DoorRequest
 
 SHOWN_ERRORS = 200
 
@@ -36,7 +37,7 @@ class UploadForm(forms.Form):
         ]
 
 
-def imports(request: HttpRequest) -> HttpResponse:
+def imports(request: DoorRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -60,11 +61,11 @@ def imports(request: HttpRequest) -> HttpResponse:
     return render(request, "tenancy/imports.html", {"form": form, "jobs": jobs}, status=status)
 
 
-def _job(request: HttpRequest, job_id: int) -> ImportJob:
+def _job(request: DoorRequest, job_id: int) -> ImportJob:
     return get_object_or_404(ImportJob.objects.all(), pk=job_id)
 
 
-def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
+def import_job(request: DoorRequest, job_id: int) -> HttpResponse:
     job = _job(request, job_id)
     spec = import_specs().get(job.resource)
     if spec is None:
@@ -100,7 +101,7 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
     return render(request, "tenancy/import_job.html", context, status=400 if problem else 200)
 
 
-def import_progress(request: HttpRequest, job_id: int) -> JsonResponse:
+def import_progress(request: DoorRequest, job_id: int) -> JsonResponse:
     job = ImportJob.objects.defer("content", "errors").get(pk=_job(request, job_id).pk)
     return JsonResponse(
         {
@@ -113,7 +114,7 @@ def import_progress(request: HttpRequest, job_id: int) -> JsonResponse:
     )
 
 
-def import_errors(request: HttpRequest, job_id: int) -> HttpResponse:
+def import_errors(request: DoorRequest, job_id: int) -> HttpResponse:
     """Every error of the job as CSV: row, column, message."""
     job = _job(request, job_id)
     buffer = io.StringIO()
@@ -129,7 +130,7 @@ def import_errors(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @require_POST
-def import_discard(request: HttpRequest, job_id: int) -> HttpResponse:
+def import_discard(request: DoorRequest, job_id: int) -> HttpResponse:
     job = _job(request, job_id)
     if job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
         return redirect("console:import", request.tenant.slug, job.pk)

@@ -23,6 +23,7 @@ from core.models import AuditEvent
 from tenancy.choices import DOOR_ROLES, Door
 from tenancy.forms import ApiTokenForm, LoginForm
 from tenancy.models import ApiToken, Membership, Partner, Team, User
+from tenancy.requests import DoorRequest
 from tenancy.services import (
     issue_api_token,
     login_throttle,
@@ -117,11 +118,11 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return redirect(next_url)
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: DoorRequest) -> HttpResponse:
     return render(request, f"tenancy/home_{request.door}.html", {"membership": request.membership})
 
 
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: DoorRequest) -> HttpResponse:
     events = AuditEvent.objects.select_related("actor")
     action = request.GET.get("action", "")
     if action in AuditEvent.Action.values:
@@ -136,26 +137,26 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render(request, "tenancy/audit_log.html", context)
 
 
-def partner_list(request: HttpRequest) -> HttpResponse:
+def partner_list(request: DoorRequest) -> HttpResponse:
     partners = Partner.objects.visible_to(request.membership).annotate(
         user_count=Count("memberships")
     )
     return render(request, "tenancy/partner_list.html", {"partners": partners})
 
 
-def team_list(request: HttpRequest) -> HttpResponse:
+def team_list(request: DoorRequest) -> HttpResponse:
     teams = Team.objects.visible_to(request.membership)
     return render(request, "tenancy/team_list.html", {"teams": teams})
 
 
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: DoorRequest) -> HttpResponse:
     members = Membership.objects.visible_to(request.membership).select_related(
         "user", "partner", "team"
     )
     return render(request, "tenancy/user_list.html", {"members": members})
 
 
-def api_tokens(request: HttpRequest) -> HttpResponse:
+def api_tokens(request: DoorRequest) -> HttpResponse:
     """Tokens of this tenant. A token acts as the admin who creates it here, so every API change
     is traceable to a person; tokens for other users come from `manage.py issue_api_token`."""
     form = ApiTokenForm(request.POST or None)
@@ -178,7 +179,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def api_token_revoke(request: DoorRequest, token_id: int) -> HttpResponse:
     token = get_object_or_404(ApiToken.objects.all(), pk=token_id)
     revoke_api_token(token, acting=request.membership)
     messages.success(request, f"Token “{token.name}” revoked.")
