@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
@@ -105,7 +105,7 @@ def _opportunity_columns(membership: Any) -> list[Column]:
     return columns + owner_columns(membership)
 
 
-def opportunity_export(request: DoorRequest) -> HttpResponse:
+def opportunity_export(request: DoorRequest) -> HttpResponse | StreamingHttpResponse:
     membership = request.membership
     rows, columns = opportunity_rows(membership), _opportunity_columns(membership)
     return export_rows(request, OpportunityFilter, rows, columns, "opportunities")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any, cast
 
 from django import forms
 from django.http import Http404, HttpResponse, JsonResponse
@@ -30,9 +31,9 @@ class UploadForm(forms.Form):
     resource = forms.ChoiceField(label="Import")
     file = forms.FileField(label="CSV file")
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["resource"].choices = [
+        cast(forms.ChoiceField, self.fields["resource"]).choices = [
             (key, spec.label) for key, spec in import_specs().items()
         ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -22,7 +22,7 @@ from core.audit import record
 from core.models import AuditEvent
 from tenancy.choices import DOOR_ROLES, Door
 from tenancy.forms import ApiTokenForm, LoginForm
-from tenancy.models import ApiToken, Membership, Partner, Team, User
+from tenancy.models import ApiToken, Membership, Partner, Team, Tenant, User
 from tenancy.requests import DoorRequest
 from tenancy.services import (
     issue_api_token,
@@ -50,15 +50,17 @@ def door_page(door: str) -> Callable:
                 return redirect(
                     f"{reverse(f'{door}:front')}?{urlencode({'next': request.get_full_path()})}"
                 )
-            if request.tenant is None:
+            # TenantScopeMiddleware sets the URL's tenant, None when the slug names none.
+            tenant_of_url: Tenant | None = getattr(request, "tenant", None)
+            if tenant_of_url is None:
                 raise Http404("No such tenant.")
-            membership = membership_for(request.user, request.tenant)
+            membership = membership_for(request.user, tenant_of_url)
             if membership is None:
                 raise Http404("No such tenant.")
             if membership.role not in DOOR_ROLES[door]:
                 record(
                     AuditEvent.Action.DENIED,
-                    tenant=request.tenant,
+                    tenant=tenant_of_url,
                     detail=f"{membership.get_role_display()} refused at {request.path}",
                 )
                 return render(
@@ -67,9 +69,10 @@ def door_page(door: str) -> Callable:
                     {"door": Door(door), "memberships": memberships_of(request.user)},
                     status=403,
                 )
-            request.membership = membership
-            request.door = Door(door)
-            return view(request, *args, **kwargs)
+            door_request = cast(DoorRequest, request)  # what the guard attaches, from here on
+            door_request.membership = membership
+            door_request.door = Door(door)
+            return view(door_request, *args, **kwargs)
 
         return guarded
 
@@ -194,6 +197,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
+        assert self.user is not None  # a valid reset link names its user
         by_email, _ = login_throttle()
         by_email.reset(self.user.email)
         return response

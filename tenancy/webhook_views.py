@@ -4,6 +4,8 @@ delivery log, where a failed delivery can be replayed."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -34,9 +36,9 @@ class WebhookEndpointForm(forms.Form):
     description = forms.CharField(max_length=200, required=False)
     events = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["events"].choices = event_choices()
+        cast(forms.ChoiceField, self.fields["events"]).choices = event_choices()
 
     def clean_url(self) -> str:
         url = self.cleaned_data["url"]
