@@ -10,8 +10,8 @@ credential's tenant and membership. Neither is instantiated: they only annotate.
 from __future__ import annotations
 
 from django.http import HttpRequest
-from rest_framework.request import Request
 
+from core.api.views import ScopedRequest
 from tenancy.choices import Door
 from tenancy.models import Membership, Tenant, User
 
@@ -25,7 +25,7 @@ class DoorRequest(HttpRequest):
     door: Door
 
 
-class TenantAPIRequest(Request):
+class TenantAPIRequest(ScopedRequest):
     user: User  # authenticated: the API refuses anonymous callers
     tenant: Tenant
     membership: Membership

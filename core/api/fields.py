@@ -10,6 +10,7 @@ thousand records cost one query per referenced model, not one per record.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import models
@@ -29,7 +30,7 @@ def is_id(data: Any) -> bool:
     return isinstance(data, int) and 1 <= data <= MAX_ID
 
 
-def context_membership(context: dict) -> Any:
+def context_membership(context: Mapping[str, Any]) -> Any:
     """The membership a serializer acts for: set by the API views, bulk jobs and imports."""
     if context.get("membership") is not None:
         return context["membership"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 import functools
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -133,7 +133,10 @@ class TenantModelSerializer(ModelValidatedSerializer):
         return context_membership(self.context)
 
 
-class SyncedModelSerializer(TenantModelSerializer):
+SyncedRow = TypeVar("SyncedRow", bound=models.Model)
+
+
+class SyncedModelSerializer(TenantModelSerializer, Generic[SyncedRow]):
     """Base for CRM-synced resources. Subclasses list their nested fields in `nested_fields` and
     write them in `after_save(instance, nested, created, before)`, where `before` is whatever
     `before_update()` noted about the row before it changed (e.g. its old stage)."""
@@ -175,15 +178,15 @@ class SyncedModelSerializer(TenantModelSerializer):
             self.after_save(instance, nested, created=False, before=before)
         return instance
 
-    def nested_differs(self, instance: models.Model, nested: dict[str, Any]) -> bool:
+    def nested_differs(self, instance: SyncedRow, nested: dict[str, Any]) -> bool:
         """Hook: whether writing `nested` would change the row's nested parts. A CRM that sends
         the same record again must get "unchanged", not a new version and a webhook."""
         return bool(nested)
 
-    def before_update(self, instance: models.Model, fields: dict[str, Any]) -> Any:
+    def before_update(self, instance: SyncedRow, fields: dict[str, Any]) -> Any:
         """Hook: look at the row before it changes (e.g. remember the old stage)."""
 
     def after_save(
-        self, instance: models.Model, nested: dict[str, Any], created: bool, before: Any = None
+        self, instance: SyncedRow, nested: dict[str, Any], created: bool, before: Any = None
     ) -> None:
         """Hook: write the nested parts of the record."""

@@ -51,7 +51,7 @@ class StageChangeSerializer(serializers.ModelSerializer):
         fields = ["from_stage", "to_stage", "changed_at", "changed_by"]
 
 
-class OpportunitySerializer(SyncedModelSerializer):
+class OpportunitySerializer(SyncedModelSerializer[Opportunity]):
     nested_fields = ("lines",)
     nested_prefetch = ("lines",)
     direct_only_fields = ("owner_user", "owner_team", "stage_history")
@@ -165,7 +165,7 @@ class OpportunitySerializer(SyncedModelSerializer):
             services.set_lines(instance, nested["lines"], acting=self.membership)
 
 
-class TouchSerializer(SyncedModelSerializer):
+class TouchSerializer(SyncedModelSerializer[Touch]):
     account = InTenant(Account, natural_keys=EXTERNAL, required=False, allow_null=True)
     contact = InTenant(Contact, natural_keys=EXTERNAL, required=False, allow_null=True)
     opportunity = InTenant(Opportunity, natural_keys=EXTERNAL, required=False, allow_null=True)

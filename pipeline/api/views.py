@@ -1,18 +1,28 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django.db.models import Prefetch, QuerySet
 
 from core.api.sync import SyncActionsMixin
-from core.api.views import TenantModelViewSet
+from core.api.views import ScopedRequest, TenantModelViewSet
 from pipeline import services
 from pipeline.api.serializers import OpportunitySerializer, StageSerializer, TouchSerializer
 from pipeline.filters import OpportunityFilterSet, TouchFilterSet
 from pipeline.models import Opportunity, Stage, StageChange, Touch
 from tenancy.choices import Role
+from tenancy.models import Membership
+from tenancy.requests import TenantAPIRequest
 
 ADMINS = frozenset({Role.REVOPS_ADMIN})
 EVERYONE = frozenset(Role.values)
 DIRECT_LEADS = frozenset({Role.REVOPS_ADMIN, Role.DIRECT_MANAGER})
+
+
+def _member(request: ScopedRequest) -> Membership:
+    """The caller's membership: the API base types it by what core reads of it (core.acting.Member);
+    in the apps it is a tenancy Membership (tenancy.requests.TenantAPIRequest)."""
+    return cast(TenantAPIRequest, request).membership
 
 
 class StageViewSet(TenantModelViewSet):
@@ -49,7 +59,7 @@ class OpportunityViewSet(SyncActionsMixin, TenantModelViewSet):
         )
 
     def creation_defaults(self, validated: dict) -> dict:
-        return services.opportunity_defaults(self.request.membership, validated)
+        return services.opportunity_defaults(_member(self.request), validated)
 
 
 class TouchViewSet(SyncActionsMixin, TenantModelViewSet):
@@ -68,4 +78,4 @@ class TouchViewSet(SyncActionsMixin, TenantModelViewSet):
     }
 
     def creation_defaults(self, validated: dict) -> dict:
-        return services.touch_defaults(self.request.membership, validated)
+        return services.touch_defaults(_member(self.request), validated)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 from django.db import models
 
 from core.api.fields import InTenant, context_membership
 from tenancy.choices import Role
-from tenancy.models import Membership, User
+from tenancy.models import Membership, Team, User
 
 __all__ = ["TenantMember", "team_of"]
 
@@ -37,12 +38,13 @@ class TenantMember(InTenant):
 DIRECT_PEOPLE = frozenset({Role.REVOPS_ADMIN, Role.DIRECT_MANAGER, Role.DIRECT_REP})
 
 
-def team_of(context: dict, user: Any) -> Any:
+def team_of(context: Mapping[str, Any], user: User | None) -> Team | None:
     """The direct team of `user` in the context's tenant, or None. Cached in the serializer
     context, so a bulk batch looks each owner up once."""
     if user is None:
         return None
-    cache = context.setdefault("teams", {})
+    # A serializer's context is a dict (DRF types it read-only); the cache lives in it.
+    cache: dict[int, Team | None] = cast(dict, context).setdefault("teams", {})
     if user.pk not in cache:
         membership = (
             Membership.objects.filter(user=user, is_active=True).select_related("team").first()

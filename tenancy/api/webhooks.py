@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.errors import Conflict
@@ -26,6 +25,7 @@ from core.webhooks.registry import normalize_events
 from core.webhooks.tasks import ReplayRefused, replay_delivery
 from tenancy.choices import Role
 from tenancy.filters import WebhookDeliveryFilterSet, WebhookEndpointFilterSet
+from tenancy.requests import TenantAPIRequest
 
 __all__ = [
     "WebhookDeliverySerializer",
@@ -131,7 +131,7 @@ class WebhookDeliveryViewSet(TenantReadOnlyViewSet):
 
     @extend_schema(request=None, responses={200: WebhookDeliverySerializer})
     @action(detail=True, methods=["post"])
-    def replay(self, request: Request, pk: str | None = None) -> Response:
+    def replay(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         """Send a failed (or delivered) delivery again: back to pending, due now, fresh attempts.
         409 when it is still pending or being sent, or its endpoint is deactivated."""
         delivery = self.get_object()
