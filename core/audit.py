@@ -16,7 +16,7 @@ import decimal
 import io
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
@@ -128,7 +128,7 @@ def record(
 
 
 def record_many(
-    entries: list[tuple[str, models.Model, dict]], *, tenant: Any, detail: str = ""
+    entries: Sequence[tuple[str, models.Model, dict]], *, tenant: Any, detail: str = ""
 ) -> None:
     """Write one event per (action, object, changes) at once, for bulk writes (which bypass the
     signal receivers). On PostgreSQL one COPY: a bulk upsert of a thousand rows must not spend most
