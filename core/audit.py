@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, models
 from django.db.models.signals import post_delete, post_save, pre_save
@@ -162,7 +162,9 @@ def record_many(
         AuditEvent.all_tenants.bulk_create([AuditEvent(**e) for e in events], batch_size=500)
         return
     names = list(events[0])
-    columns = ", ".join(f'"{AuditEvent._meta.get_field(n).column}"' for n in names)
+    columns = ", ".join(
+        f'"{cast(models.Field, AuditEvent._meta.get_field(n)).column}"' for n in names
+    )
     buffer = io.StringIO()
     for event in events:
         cells = (json.dumps(event[n]) if n == "changes" else event[n] for n in names)

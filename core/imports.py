@@ -171,7 +171,7 @@ def _normal(name: str) -> str:
 
 def suggest_mapping(spec: ImportSpec, headers: list[str]) -> dict[str, str]:
     """Map each header to the field it most likely means (by name, label or alias), else ""."""
-    by_name = {}
+    by_name: dict[str, str] = {}
     for column in spec.columns:
         for name in (column.field, column.label, *column.aliases):
             by_name.setdefault(_normal(name), column.field)
@@ -236,7 +236,8 @@ def _process(
     column_of = {target: header for header, target in job.mapping.items() if target}
     counts = dict.fromkeys(("created", "updated", "unchanged", "error"), 0)
     errors: list[dict] = []
-    defaults = (lambda v: spec.creation_defaults(membership, v)) if spec.creation_defaults else None
+    creation_defaults = spec.creation_defaults
+    defaults = (lambda v: creation_defaults(membership, v)) if creation_defaults else None
 
     def note(number: int, column: str, message: str) -> None:
         if len(errors) < MAX_ERRORS:

@@ -16,6 +16,8 @@ from typing import Any
 from django.db import models
 from rest_framework import serializers
 
+from core.models import TenantOwned
+
 __all__ = ["InTenant", "context_membership", "is_id"]
 
 MAX_ID = 2**63 - 1
@@ -45,7 +47,7 @@ class InTenant(serializers.RelatedField):
     output_key = "pk"  # what responses show: the id (subclasses may show a key instead)
 
     def __init__(
-        self, model: type[models.Model], *, natural_keys: tuple[str, ...] = (), **kwargs: Any
+        self, model: type[TenantOwned], *, natural_keys: tuple[str, ...] = (), **kwargs: Any
     ) -> None:
         self.related_model = model
         self.natural_keys = natural_keys
@@ -98,5 +100,5 @@ class InTenant(serializers.RelatedField):
         # Output is the id, which the row holds already: no query per row.
         return True
 
-    def to_representation(self, value: models.Model) -> Any:
+    def to_representation(self, value: Any) -> Any:
         return value.pk

@@ -15,7 +15,7 @@ import binascii
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.db import connection
-from django.db.models import BooleanField, Model
+from django.db.models import BooleanField, Field, Model
 from django.db.models.expressions import RawSQL
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -75,7 +75,9 @@ def _after(model: type[Model], position: tuple[int, int, int], kind: int, id_fie
     else:
         bound = (seq, pk)
     table = connection.ops.quote_name(model._meta.db_table)
-    column = connection.ops.quote_name(model._meta.get_field(id_field).column)
+    id_column = cast(Field, model._meta.get_field(id_field)).column
+    assert id_column is not None  # an id field is a concrete column
+    column = connection.ops.quote_name(id_column)
     return RawSQL(
         f'({table}."sync_seq", {table}.{column}) > (%s, %s)', bound, output_field=BooleanField()
     )

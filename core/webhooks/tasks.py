@@ -13,6 +13,7 @@ died. `replay_delivery()` puts a delivered or failed delivery back in the queue.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 from celery import shared_task
@@ -55,7 +56,7 @@ def sweep_webhook_deliveries() -> int:
     return sweep()
 
 
-def publish(items: list[tuple[int, int, int | None]]) -> int:
+def publish(items: Sequence[tuple[int, int, int | None]]) -> int:
     """Hand deliveries to the worker. A failure to publish is not lost: the rows are due, and
     the sweep publishes them."""
     published = 0
