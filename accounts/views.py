@@ -26,7 +26,6 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import (
     Http404,
-    HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
     StreamingHttpResponse,
@@ -72,7 +71,7 @@ class AccountSection:
     HTML, computed inside the view from the viewer's `visible_to()` rows."""
 
     key: str
-    render: Callable[[HttpRequest, Account], str]
+    render: Callable[[DoorRequest, Account], str]
     order: int = 100
 
 

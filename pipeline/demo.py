@@ -184,6 +184,7 @@ class _Pipeline:
     def touch(self, index: int, rng: random.Random) -> Touch:
         account = self.accounts[(index * 13) % len(self.accounts)]
         kind = rng.random()
+        actor: dict[str, int | None]
         if account.owner_partner_id and kind < 0.55:
             route, channel, actor = (
                 TouchRoute.PARTNER,

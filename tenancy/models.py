@@ -66,7 +66,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     def __str__(self) -> str:
         return self.email
@@ -287,6 +287,10 @@ class ApiToken(TenantOwned):
     key_hash = models.CharField(max_length=64, unique=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    # Not stored: the user's membership in the token's tenant, attached when the key is
+    # authenticated (tenancy.services.authenticate_api_key) so it is not looked up again.
+    membership: Membership | None = None
 
     class Meta:
         ordering = ["-created_at"]

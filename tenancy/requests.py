@@ -15,7 +15,13 @@ from core.api.views import ScopedRequest
 from tenancy.choices import Door
 from tenancy.models import Membership, Tenant, User
 
-__all__ = ["DoorRequest", "TenantAPIRequest"]
+__all__ = ["DoorRequest", "TenantAPIRequest", "TenantURLRequest"]
+
+
+class TenantURLRequest(HttpRequest):
+    """Any page request after `TenantScopeMiddleware`: the tenant its URL names, or None."""
+
+    tenant: Tenant | None
 
 
 class DoorRequest(HttpRequest):

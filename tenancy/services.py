@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -41,9 +42,9 @@ def membership_for(user: User, tenant: Tenant) -> Membership | None:
         )
 
 
-def memberships_of(user: User) -> list[Membership]:
+def memberships_of(user: User | AnonymousUser) -> list[Membership]:
     """Every active membership of a user, across tenants: the tenant picker's list."""
-    if not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User):  # an anonymous visitor belongs nowhere
         return []
     return list(
         Membership.all_tenants.select_related("tenant", "partner", "team")

@@ -356,7 +356,7 @@ class TargetListSerializer(SyncedModelSerializer[TargetList]):
         for index, member in enumerate(value):
             if member["account"].pk in seen:
                 raise serializers.ValidationError(
-                    {index: {"account": ["This account is on the list twice."]}}
+                    {str(index): {"account": ["This account is on the list twice."]}}
                 )
             seen.add(member["account"].pk)
         return value

@@ -19,7 +19,8 @@ class TenantMember(InTenant):
 
     def __init__(self, *, roles: frozenset[str] | None = None, **kwargs: Any) -> None:
         self.roles = roles
-        super().__init__(User, natural_keys=("email",), **kwargs)
+        # Users are not tenant-owned: get_queryset() below scopes them through their memberships.
+        super().__init__(User, natural_keys=("email",), **kwargs)  # type: ignore[arg-type]
 
     def get_queryset(self) -> models.QuerySet:
         membership = context_membership(self.context)
