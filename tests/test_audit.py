@@ -14,7 +14,7 @@ def events(tenant, **filters):
 
 
 def test_create_update_delete_are_logged_with_actor_and_changed_fields():
-    tenant, actor = TenantFactory(), UserFactory(email="ann@example.com")
+    tenant, actor = TenantFactory.create(), UserFactory.create(email="ann@example.com")
     with tenant_scope(tenant), audit_context(actor=actor, source="web"):
         partner = Partner.objects.create(tenant=tenant, name="Nordic", tier="silver")
         partner.tier = "gold"
@@ -35,7 +35,7 @@ def test_create_update_delete_are_logged_with_actor_and_changed_fields():
 
 
 def test_events_belong_to_the_changed_rows_tenant_only():
-    a, b = TenantFactory(), TenantFactory()
+    a, b = TenantFactory.create(), TenantFactory.create()
     with tenant_scope(a):
         Partner.objects.create(tenant=a, name="Only in A")
     assert len(events(a, object_type="tenancy.Partner")) == 1

@@ -173,10 +173,10 @@ def wait_until(condition, what: str, worker: Worker | None = None, seconds: floa
 @pytest.fixture
 def desk():
     """A tenant whose rulebook sends every lead to a team of three reps."""
-    tenant = TenantFactory(slug="faults", timezone="Europe/Berlin")
+    tenant = TenantFactory.create(slug="faults", timezone="Europe/Berlin")
     with tenant_scope(tenant):
         dedupe_service.forget_indexes()
-        team = TeamFactory(tenant=tenant, name="Inside Sales")
+        team = TeamFactory.create(tenant=tenant, name="Inside Sales")
         for _ in range(3):
             member(tenant, Role.DIRECT_REP, team=team)
         member(tenant, Role.DIRECT_MANAGER, team=team)

@@ -208,8 +208,8 @@ def test_7_rep_cannot_move_a_deal_to_another_team(world, api_as):
 
 # 8 --------------------------------------------------------------------------------------------
 def test_8_rep_created_deal_belongs_to_the_reps_team(world, api_as):
-    teammate = UserFactory(email="teammate@alpha.test")
-    MembershipFactory(
+    teammate = UserFactory.create(email="teammate@alpha.test")
+    MembershipFactory.create(
         tenant=world.tenant, user=teammate, role="direct_rep", team=world.orgs["team"]
     )
     r = api_as("rep").post(

@@ -9,10 +9,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def two_tenants():
-    a, b = TenantFactory(), TenantFactory()
-    PartnerFactory(tenant=a, name="A1")
-    PartnerFactory(tenant=a, name="A2")
-    PartnerFactory(tenant=b, name="B1")
+    a, b = TenantFactory.create(), TenantFactory.create()
+    PartnerFactory.create(tenant=a, name="A1")
+    PartnerFactory.create(tenant=a, name="A2")
+    PartnerFactory.create(tenant=b, name="B1")
     return a, b
 
 

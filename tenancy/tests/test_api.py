@@ -207,7 +207,7 @@ def test_filters_and_updated_since(world, api_as):
 
 def test_cursor_pagination_walks_every_row_once(world, api_as):
     for i in range(7):
-        PartnerFactory(tenant=world.tenant, name=f"Bulk {i}")
+        PartnerFactory.create(tenant=world.tenant, name=f"Bulk {i}")
     client = api_as("admin")
     url, seen = "/api/v1/partners/?page_size=3", []
     while url:
@@ -228,7 +228,7 @@ def test_the_browser_uses_the_session_with_csrf(world):
 
 def test_a_session_user_of_two_tenants_names_the_tenant(world):
     user = world.users["admin"]
-    MembershipFactory(tenant=world.other_tenant, user=user, role="revops_admin")
+    MembershipFactory.create(tenant=world.other_tenant, user=user, role="revops_admin")
     client = APIClient(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     assert client.get("/api/v1/me/").status_code == 400

@@ -89,8 +89,10 @@ def test_membership_rules_are_enforced_by_the_database(world):
     from django.db import IntegrityError, transaction
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        Membership.all_tenants.create(tenant=world.tenant, user=UserFactory(), role="partner_rep")
+        Membership.all_tenants.create(
+            tenant=world.tenant, user=UserFactory.create(), role="partner_rep"
+        )
     with pytest.raises(IntegrityError), transaction.atomic():
         Membership.all_tenants.create(
-            tenant=world.tenant, user=UserFactory(), role="direct_rep", partner=world.partner
+            tenant=world.tenant, user=UserFactory.create(), role="direct_rep", partner=world.partner
         )

@@ -151,11 +151,11 @@ def test_sign_ins_and_failures_are_in_the_tenants_audit_log(world, client):
 
 def test_a_user_of_two_tenants_picks_one_and_each_url_keeps_its_tenant(world, client):
     user = world.users["partner_rep"]
-    MembershipFactory(
+    MembershipFactory.create(
         tenant=world.other_tenant,
         user=user,
         role="partner_rep",
-        partner=PartnerFactory(tenant=world.other_tenant),
+        partner=PartnerFactory.create(tenant=world.other_tenant),
     )
     sign_in(client, "portal", user.email)
     picker = client.get("/portal/")

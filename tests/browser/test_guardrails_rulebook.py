@@ -40,7 +40,9 @@ def draft(demo_data) -> int:
                 }
             ],
         )
-        AccountFactory(tenant=acme, name=CUSTOMER, country="NO", region="NO-46", city="Bergen")
+        AccountFactory.create(
+            tenant=acme, name=CUSTOMER, country="NO", region="NO-46", city="Bergen"
+        )
     return version.number
 
 
