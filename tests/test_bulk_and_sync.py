@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import Any
 
 import pytest
 from django.db import connection, transaction
@@ -400,20 +401,20 @@ def test_bulk_audit_events_keep_awkward_text_intact(world, api_as):
 
 def test_resending_records_with_the_same_nested_parts_is_unchanged(world, api_as):
     admin = api_as("admin")
-    account = {
+    account: dict[str, Any] = {
         "external_id": "NEST-A",
         "name": "Nested Works",
         "domains": ["nested.example", "www.nested-works.example"],
         "product_lines_of_interest": [{"code": "hydraulics"}],
     }
-    deal = {
+    deal: dict[str, Any] = {
         "external_id": "NEST-O",
         "account": {"external_id": "NEST-A"},
         "name": "Nested deal",
         "stage": "propose",
         "lines": [{"product": {"sku": "HYD-100"}, "quantity": "2", "discount_pct": "5"}],
     }
-    members = {
+    members: dict[str, Any] = {
         "external_id": "NEST-L",
         "name": "Nested list",
         "members": [{"account": {"external_id": "NEST-A"}, "reason": "Fleet"}],

@@ -65,6 +65,7 @@ def _account(world: Any, i: int) -> None:
         tenant=world.tenant, account=account, domain=f"extra{i}.example"
     )
     line = ProductLine.all_tenants.filter(tenant=world.tenant).first()
+    assert line is not None
     AccountProductLine.all_tenants.create(
         tenant=world.tenant, account=account, product_line=line, relation="interest"
     )

@@ -85,7 +85,9 @@ def test_5_a_crashing_import_is_marked_failed_not_running_forever(
 ):
     c = login_as("admin")
     r = _upload(c, b"external_id,name\nX-1,Fine\nX-2," + b"a" * 140_000 + b"\n")
-    job = ImportJob.all_tenants.get(pk=int(re.search(r"/imports/(\d+)/", r["Location"]).group(1)))
+    found = re.search(r"/imports/(\d+)/", r["Location"])
+    assert found, r["Location"]
+    job = ImportJob.all_tenants.get(pk=int(found.group(1)))
     try:
         with django_capture_on_commit_callbacks(execute=True):  # eager Celery: the worker runs here
             c.post(r["Location"], {"map-0": "external_id", "map-1": "name", "action": "import"})

@@ -43,7 +43,9 @@ def test_issue_api_token_explains_what_is_wrong(world, tenant, email, message):
 def test_console_creates_a_token_shows_it_once_and_revokes_it(world, login_as):
     console = login_as("admin")
     page = console.post("/console/alpha/api-tokens/", {"name": "HubSpot"})
-    key = re.search(r'data-testid="new-key">(cb_[^<]+)<', page.content.decode()).group(1)
+    found = re.search(r'data-testid="new-key">(cb_[^<]+)<', page.content.decode())
+    assert found, "the new key is shown once"
+    key = found.group(1)
     assert key not in console.get("/console/alpha/api-tokens/").content.decode()
     api = APIClient(HTTP_HOST="127.0.0.1")
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
