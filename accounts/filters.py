@@ -1,4 +1,5 @@
-"""Filters of the account and contact list pages (and the base the pipeline pages build on).
+"""Every filter set of accounts: the account and contact list pages (and the base the pipeline
+pages build on), and the API's lists.
 
 A filter set is built per request, inside the tenant scope, from the page's
 `visible_to(membership)` queryset: it can only narrow what the viewer may already see. Relation
@@ -20,15 +21,20 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from accounts.choices import BuyingRole, Lifecycle
-from accounts.models import Account, Contact, Segment, Tier
-from core.api.filters import IdFilter
+from accounts.models import Account, Contact, Product, ProductLine, Segment, TargetList, Tier
+from core.api.filters import IdFilter, TenantFilterSet
 from tenancy.models import Partner, Team, User
 
 __all__ = [
     "ANY",
     "AccountFilter",
+    "AccountFilterSet",
     "ContactFilter",
+    "ContactFilterSet",
     "PageFilterSet",
+    "ProductFilterSet",
+    "ProductLineFilterSet",
+    "TargetListFilterSet",
     "date_input",
     "owner_user_choices",
     "search_input",
@@ -180,3 +186,74 @@ class ContactFilter(PageFilterSet):
                 | Q(email__icontains=term)
             )
         return queryset
+
+
+# --- the API's filter sets (query parameters of /api/v1/ lists) ---------------------------
+
+
+class ProductLineFilterSet(TenantFilterSet):
+    class Meta:
+        model = ProductLine
+        fields = {"code": ["exact"], "external_id": ["exact"], "service_heavy": ["exact"]}
+
+
+class ProductFilterSet(TenantFilterSet):
+    product_line = IdFilter("product_line")
+
+    class Meta:
+        model = Product
+        fields = {
+            "sku": ["exact"],
+            "external_id": ["exact"],
+            "active": ["exact"],
+            "currency": ["exact"],
+        }
+
+
+class AccountFilterSet(TenantFilterSet):
+    q = django_filters.CharFilter(method="search", label="Name, legal name or domain contains")
+    tier = django_filters.CharFilter(field_name="tier__key", label="Tier key")
+    segment = django_filters.CharFilter(field_name="segment__key", label="Segment key")
+    owner_user = IdFilter("owner_user")
+    owner_team = IdFilter("owner_team")
+    owner_partner = IdFilter("owner_partner")
+    domain = django_filters.CharFilter(field_name="domains__domain", label="Has this exact domain")
+
+    class Meta:
+        model = Account
+        fields = {
+            "country": ["exact"],
+            "region": ["exact"],
+            "lifecycle": ["exact"],
+            "named_account": ["exact"],
+            "employee_band": ["exact"],
+            "revenue_band": ["exact"],
+            "external_id": ["exact"],
+        }
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()[:100]
+        matching = (
+            Q(name__icontains=value)
+            | Q(legal_name__icontains=value)
+            | Q(domains__domain__icontains=value)
+        )
+        return queryset.filter(pk__in=Account.objects.filter(matching).values("pk"))
+
+
+class ContactFilterSet(TenantFilterSet):
+    account = IdFilter("account")
+    email = django_filters.CharFilter(method="by_email")
+
+    class Meta:
+        model = Contact
+        fields = {"external_id": ["exact"], "buying_role": ["exact"], "opted_out": ["exact"]}
+
+    def by_email(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(email=value.strip().lower())
+
+
+class TargetListFilterSet(TenantFilterSet):
+    class Meta:
+        model = TargetList
+        fields = {"external_id": ["exact"], "name": ["icontains"]}

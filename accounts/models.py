@@ -4,6 +4,7 @@ tenant's own taxonomies (strategic tiers, industry segments)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -171,7 +172,7 @@ class Account(Synced):
         max_length=20, choices=Lifecycle.choices, default=Lifecycle.PROSPECT
     )
 
-    objects = TenantManager.from_queryset(AccountQuerySet)()
+    objects: ClassVar = TenantManager.from_queryset(AccountQuerySet)()
 
     class Meta:
         base_manager_name = "all_tenants"
@@ -270,7 +271,7 @@ class Contact(Synced):
     opted_out = models.BooleanField(default=False)
     opted_out_at = models.DateTimeField(null=True, blank=True)
 
-    objects = TenantManager.from_queryset(ContactQuerySet)()
+    objects: ClassVar = TenantManager.from_queryset(ContactQuerySet)()
 
     class Meta:
         base_manager_name = "all_tenants"
@@ -305,7 +306,7 @@ class TargetList(Synced):
         max_length=500, blank=True, help_text="Why and how it was last refreshed."
     )
 
-    objects = TenantManager.from_queryset(TargetListQuerySet)()
+    objects: ClassVar = TenantManager.from_queryset(TargetListQuerySet)()
 
     class Meta:
         base_manager_name = "all_tenants"

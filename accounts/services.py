@@ -13,11 +13,14 @@ from accounts.models import (
     TargetList,
     TargetListMember,
 )
+from core.acting import action
+from tenancy.acting import Acting
 
 __all__ = ["set_domains", "set_product_lines", "set_target_list_members"]
 
 
-def set_domains(account: Account, domains: Iterable[str]) -> None:
+@action
+def set_domains(account: Account, domains: Iterable[str], *, acting: Acting) -> None:
     """Make the account's domains exactly `domains` (already normalised)."""
     wanted = list(dict.fromkeys(domains))
     account.domains.exclude(domain__in=wanted).delete()
@@ -31,7 +34,10 @@ def set_domains(account: Account, domains: Iterable[str]) -> None:
     )
 
 
-def set_product_lines(account: Account, relation: str, lines: Iterable[ProductLine]) -> None:
+@action
+def set_product_lines(
+    account: Account, relation: str, lines: Iterable[ProductLine], *, acting: Acting
+) -> None:
     """Make the account's product lines of one relation (interest, installed) exactly `lines`."""
     assert relation in ProductRelation.values
     wanted = {line.pk: line for line in lines}
@@ -49,8 +55,9 @@ def set_product_lines(account: Account, relation: str, lines: Iterable[ProductLi
     )
 
 
+@action
 def set_target_list_members(
-    target_list: TargetList, members: Iterable[tuple[Account, str]]
+    target_list: TargetList, members: Iterable[tuple[Account, str]], *, acting: Acting
 ) -> None:
     """Make the list's members exactly `members` ((account, reason) pairs), keeping reasons current."""
     wanted = {account.pk: reason for account, reason in members}

@@ -24,7 +24,12 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -34,6 +39,7 @@ from accounts.filters import AccountFilter, ContactFilter, PageFilterSet
 from accounts.models import Account, AccountDomain, AccountProductLine, Contact
 from core.api.filters import MAX_ID
 from core.csvexport import Column, csv_response
+from tenancy.requests import DoorRequest
 
 __all__ = [
     "PER_PAGE",
@@ -65,7 +71,7 @@ class AccountSection:
     HTML, computed inside the view from the viewer's `visible_to()` rows."""
 
     key: str
-    render: Callable[[HttpRequest, Account], str]
+    render: Callable[[DoorRequest, Account], str]
     order: int = 100
 
 
@@ -86,7 +92,7 @@ def account_sections() -> list[AccountSection]:
 
 
 def filter_rows(
-    request: HttpRequest, filter_class: type[PageFilterSet], rows: QuerySet
+    request: DoorRequest, filter_class: type[PageFilterSet], rows: QuerySet
 ) -> tuple[PageFilterSet, QuerySet, int]:
     """Apply the query string's filters to `rows` (already `visible_to()` the viewer).
 
@@ -97,22 +103,22 @@ def filter_rows(
     return filterset, rows.none(), 400
 
 
-def paginate(request: HttpRequest, rows: QuerySet) -> Page:
+def paginate(request: DoorRequest, rows: QuerySet) -> Page:
     """PER_PAGE rows; a junk page number is page 1, one past the end the last page."""
     return Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
 
 
-def export_filename(request: HttpRequest, what: str) -> str:
+def export_filename(request: DoorRequest, what: str) -> str:
     return f"{what}-{request.tenant.slug}-{timezone.localdate():%Y-%m-%d}.csv"
 
 
 def export_rows(
-    request: HttpRequest,
+    request: DoorRequest,
     filter_class: type[PageFilterSet],
     rows: QuerySet,
     columns: list[Column],
     what: str,
-) -> HttpResponse:
+) -> HttpResponse | StreamingHttpResponse:
     """The CSV download behind a list's "Export CSV": exactly the rows the list shows with the
     same query string, all pages of them. Invalid filters: 400, nothing exported."""
     filterset, rows, status = filter_rows(request, filter_class, rows)
@@ -136,7 +142,7 @@ def account_rows(membership: Any) -> QuerySet:
     )
 
 
-def account_list(request: HttpRequest) -> HttpResponse:
+def account_list(request: DoorRequest) -> HttpResponse:
     filterset, rows, status = filter_rows(request, AccountFilter, account_rows(request.membership))
     context = {
         "filterset": filterset,
@@ -179,14 +185,14 @@ def owner_columns(membership: Any) -> list[Column]:
     ]
 
 
-def account_export(request: HttpRequest) -> HttpResponse:
+def account_export(request: DoorRequest) -> HttpResponse | StreamingHttpResponse:
     membership = request.membership
     return export_rows(
         request, AccountFilter, account_rows(membership), _account_columns(membership), "accounts"
     )
 
 
-def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def account_detail(request: DoorRequest, pk: int) -> HttpResponse:
     """An account's facts, domains, product lines and contacts, then the sections higher apps
     registered (opportunities, touch timeline). Not visible to the viewer: 404."""
     if pk > MAX_ID:
@@ -230,7 +236,7 @@ def contact_rows(membership: Any) -> QuerySet:
     )
 
 
-def contact_list(request: HttpRequest) -> HttpResponse:
+def contact_list(request: DoorRequest) -> HttpResponse:
     membership = request.membership
     filterset, rows, status = filter_rows(request, ContactFilter, contact_rows(membership))
     account = None
@@ -257,6 +263,6 @@ CONTACT_COLUMNS: list[Column] = [
 ]
 
 
-def contact_export(request: HttpRequest) -> HttpResponse:
+def contact_export(request: DoorRequest) -> HttpResponse | StreamingHttpResponse:
     rows = contact_rows(request.membership)
     return export_rows(request, ContactFilter, rows, CONTACT_COLUMNS, "contacts")

@@ -58,6 +58,7 @@ def setup(url: str, var_dir: str) -> None:
 
 def world() -> tuple:
     from accounts.models import Account
+    from core.acting import SystemActor
     from core.tenancy import tenant_scope
     from tenancy.models import Membership, Tenant, User
     from tenancy.services import issue_api_token
@@ -73,7 +74,7 @@ def world() -> tuple:
                 for i in range(ACCOUNTS)
             ]
         )
-    _, key = issue_api_token(tenant=tenant, user=admin, name="bench")
+    _, key = issue_api_token(tenant=tenant, user=admin, name="bench", acting=SystemActor("bench"))
     return tenant, plain, key
 
 

@@ -24,6 +24,7 @@ import resource
 import sys
 import time
 from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,7 +62,7 @@ def _pair(a: Hashable, b: Hashable) -> Pair:
     return (a, b) if str(a) < str(b) else (b, a)
 
 
-def _prf(predicted: set[Pair], truth: set[Pair]) -> dict[str, float]:
+def _prf(predicted: AbstractSet[Pair], truth: AbstractSet[Pair]) -> dict[str, float]:
     hits = len(predicted & truth)
     precision = hits / len(predicted) if predicted else 1.0
     recall = hits / len(truth) if truth else 1.0

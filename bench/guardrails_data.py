@@ -460,12 +460,13 @@ def _opportunities(world: World, rng: random.Random, count: int) -> None:
     from django.db import transaction
 
     from accounts.models import Account, Product
+    from core.acting import SystemActor
     from core.sync import change_sequence
     from pipeline.models import Opportunity, OpportunityLine, Stage
     from pipeline.services import ensure_default_stages
 
     tenant = world.tenant
-    ensure_default_stages(tenant)
+    ensure_default_stages(tenant, acting=SystemActor("bench"))
     stages = list(Stage.objects.order_by("order"))
     open_stages = [s for s in stages if s.outcome == "open"]
     closed_stages = [s for s in stages if s.outcome != "open"]
@@ -597,7 +598,7 @@ def rule_specs(world: World, count: int = 200, *, seed: int = 7) -> list[dict[st
     rng.shuffle(pairs)
     remaining = count - len(rules) - 6  # ownership fallbacks and the default come last
     for territory, segment in pairs[:remaining]:
-        conditions = [
+        conditions: list[dict[str, Any]] = [
             {"field": "territory", "op": "in", "value": [territory]},
             {"field": "segment", "op": "in", "value": [segment]},
         ]
@@ -628,9 +629,9 @@ def rule_specs(world: World, count: int = 200, *, seed: int = 7) -> list[dict[st
                 {"field": "service_need", "op": "any", "value": rng.sample(SERVICE_NEEDS, 2)}
             )
         elif extra < 0.8:
-            low = rng.choice(REVENUE_BANDS[:4])
+            lowest = rng.choice(REVENUE_BANDS[:4])
             conditions.append(
-                {"field": "revenue_band", "op": "between", "value": {"min": low, "max": None}}
+                {"field": "revenue_band", "op": "between", "value": {"min": lowest, "max": None}}
             )
         elif extra < 0.87:
             conditions.append({"field": "product_line", "op": "none", "value": [rng.choice(heavy)]})
@@ -640,6 +641,7 @@ def rule_specs(world: World, count: int = 200, *, seed: int = 7) -> list[dict[st
             )
         # else: territory and segment only
         kind = rng.random()
+        target: dict[str, Any]
         if kind < 0.4:
             outcome, target, why = "partner", authorized, "Authorized partners cover this market."
         elif kind < 0.55:

@@ -130,13 +130,13 @@ def build_world(n_contacts: int, n_leads: int, *, seed: int = 11) -> World:
         domains: dict[tuple[str, str], Counter] = defaultdict(Counter)
         for record in data.contacts:
             country = _country(record["country"])
-            key = (record["company"] or f"{record['last_name']} household", country)
+            company = (record["company"] or f"{record['last_name']} household", country)
             domain = company_domain(record["email"])
             if domain:
-                domains[key][domain] += 1
-            if key in keyed:
+                domains[company][domain] += 1
+            if company in keyed:
                 continue
-            keyed[key] = len(accounts)
+            keyed[company] = len(accounts)
             tier = rng.choices(*TIERS)[0]
             partner, team_index = COVER.get(country, (None, 1))
             team = teams[f"T-{team_index}"]
@@ -146,8 +146,8 @@ def build_world(n_contacts: int, n_leads: int, *, seed: int = 11) -> World:
                 Account(
                     tenant=tenant,
                     external_id=f"BA-{len(accounts)}",
-                    name=key[0][:200],
-                    legal_name=key[0][:200],
+                    name=company[0][:200],
+                    legal_name=company[0][:200],
                     country=country,
                     city=record["city"][:100],
                     postal_code=record["postal_code"][:20],
@@ -156,7 +156,7 @@ def build_world(n_contacts: int, n_leads: int, *, seed: int = 11) -> World:
                     employee_band=rng.choice(BANDS[tier]),
                     owner_user_id=owner,
                     owner_team_id=team.pk if direct else None,
-                    owner_partner_id=None if direct else partners.get(partner),
+                    owner_partner_id=None if direct or partner is None else partners.get(partner),
                     named_account=tier == "strategic",
                 )
             )
@@ -168,11 +168,13 @@ def build_world(n_contacts: int, n_leads: int, *, seed: int = 11) -> World:
         account_of = {key: accounts[index].pk for key, index in keyed.items()}
         used: set[str] = set()
         rows = []
-        for key, counts in domains.items():
+        for company, counts in domains.items():
             domain = counts.most_common(1)[0][0]
             if domain not in used:
                 used.add(domain)
-                rows.append(AccountDomain(tenant=tenant, account_id=account_of[key], domain=domain))
+                rows.append(
+                    AccountDomain(tenant=tenant, account_id=account_of[company], domain=domain)
+                )
         AccountDomain.objects.bulk_create(rows, batch_size=5000)
         AccountProductLine.objects.bulk_create(
             [

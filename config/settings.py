@@ -112,7 +112,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "db.sqlite3",
+            "NAME": str(VAR_DIR / "db.sqlite3"),
             # IMMEDIATE + WAL: concurrent demo writes wait for the lock instead of failing.
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",

@@ -9,7 +9,7 @@ from routing.public import lead_form
 from tenancy.urls import console_urls, portal_urls, sales_urls
 from tenancy.views import PasswordResetConfirmView, sign_out
 
-public_api = {"authentication_classes": [], "permission_classes": []}
+public_api: dict[str, list] = {"authentication_classes": [], "permission_classes": []}
 
 password_reset = [
     path(

@@ -22,7 +22,7 @@ from typing import Any, ParamSpec, Protocol, TypeVar, runtime_checkable
 
 from core.audit import acting_in_audit
 
-__all__ = ["Actor", "SystemActor", "acting_as", "action"]
+__all__ = ["Actor", "Member", "SystemActor", "acting_as", "action"]
 
 
 @runtime_checkable
@@ -34,6 +34,22 @@ class Actor(Protocol):
 
     @property
     def audit_label(self) -> str: ...
+
+
+@runtime_checkable
+class Member(Actor, Protocol):
+    """What core reads of a person's membership in a tenant (`tenancy.Membership`, which core
+    cannot import: tenancy sits above it). Core code that acts for a person or shows them only
+    what they may see (the bulk engine, CSV import, the API base) takes this."""
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def tenant_id(self) -> int: ...
+
+    @property
+    def is_partner_user(self) -> bool: ...
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,11 @@ import decimal
 import io
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, models
 from django.db.models.signals import post_delete, post_save, pre_save
@@ -128,7 +128,7 @@ def record(
 
 
 def record_many(
-    entries: list[tuple[str, models.Model, dict]], *, tenant: Any, detail: str = ""
+    entries: Sequence[tuple[str, models.Model, dict]], *, tenant: Any, detail: str = ""
 ) -> None:
     """Write one event per (action, object, changes) at once, for bulk writes (which bypass the
     signal receivers). On PostgreSQL one COPY: a bulk upsert of a thousand rows must not spend most
@@ -162,7 +162,9 @@ def record_many(
         AuditEvent.all_tenants.bulk_create([AuditEvent(**e) for e in events], batch_size=500)
         return
     names = list(events[0])
-    columns = ", ".join(f'"{AuditEvent._meta.get_field(n).column}"' for n in names)
+    columns = ", ".join(
+        f'"{cast(models.Field, AuditEvent._meta.get_field(n)).column}"' for n in names
+    )
     buffer = io.StringIO()
     for event in events:
         cells = (json.dumps(event[n]) if n == "changes" else event[n] for n in names)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import UTC, datetime
+from typing import cast
 
-from celery.schedules import maybe_schedule
+from celery import Celery
+from celery.schedules import BaseSchedule, maybe_schedule
 from django.db import close_old_connections
 
 logger = logging.getLogger(__name__)
@@ -28,8 +30,9 @@ class EmbeddedScheduler(threading.Thread):
         from config.celery import app
 
         app.loader.import_default_modules()  # runs autodiscovery: every app's tasks registered
+        # maybe_schedule turns the seconds and timedeltas of the settings into schedules.
         schedules = {
-            name: maybe_schedule(e["schedule"], app=app)
+            name: cast(BaseSchedule, maybe_schedule(e["schedule"], app=app))
             for name, e in app.conf.beat_schedule.items()
         }
         # Every job fires once at start-up, then on its own schedule.
@@ -42,7 +45,7 @@ class EmbeddedScheduler(threading.Thread):
             self._stop_event.wait(self.tick_seconds)
 
     @staticmethod
-    def _fire(app: object, name: str, entry: dict) -> None:
+    def _fire(app: Celery, name: str, entry: dict) -> None:
         try:
             app.tasks[entry["task"]].apply(
                 args=entry.get("args", ()), kwargs=entry.get("kwargs", {})

@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from celery import shared_task
 from django.conf import settings
@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from core.acting import Actor, Member, action
 from core.api.bulk import BulkUpsert
 from core.audit import audit_context
 from core.models import ImportJob
@@ -32,7 +33,9 @@ __all__ = [
     "ImportSpec",
     "UnreadableFile",
     "dry_run",
+    "import_rows",
     "import_specs",
+    "queue_import",
     "read_csv",
     "register_import",
     "suggest_mapping",
@@ -168,7 +171,7 @@ def _normal(name: str) -> str:
 
 def suggest_mapping(spec: ImportSpec, headers: list[str]) -> dict[str, str]:
     """Map each header to the field it most likely means (by name, label or alias), else ""."""
-    by_name = {}
+    by_name: dict[str, str] = {}
     for column in spec.columns:
         for name in (column.field, column.label, *column.aliases):
             by_name.setdefault(_normal(name), column.field)
@@ -211,21 +214,30 @@ def _record(
 # --- running ------------------------------------------------------------------------------
 
 
-def _membership(job: ImportJob) -> Any:
-    return import_string(settings.MEMBERSHIP_RESOLVER)(job.created_by, job.tenant)
-
-
-def _process(job: ImportJob, *, write: bool, on_batch: Callable[[int], None] | None = None) -> None:
-    spec = _SPECS[job.resource]
-    membership = _membership(job)
+def _importer(job: ImportJob) -> Member:
+    """The membership of the person who uploaded the file: the rows are checked against what they
+    may see and set, and they are the actor of the rows the import writes."""
+    membership = import_string(settings.MEMBERSHIP_RESOLVER)(job.created_by, job.tenant)
     if membership is None:
         raise UnreadableFile(
             "The person who uploaded the file no longer has access to this tenant."
         )
+    return cast(Member, membership)
+
+
+def _process(
+    job: ImportJob,
+    *,
+    membership: Member,
+    write: bool,
+    on_batch: Callable[[int], None] | None = None,
+) -> None:
+    spec = _SPECS[job.resource]
     column_of = {target: header for header, target in job.mapping.items() if target}
     counts = dict.fromkeys(("created", "updated", "unchanged", "error"), 0)
     errors: list[dict] = []
-    defaults = (lambda v: spec.creation_defaults(membership, v)) if spec.creation_defaults else None
+    creation_defaults = spec.creation_defaults
+    defaults = (lambda v: creation_defaults(membership, v)) if creation_defaults else None
 
     def note(number: int, column: str, message: str) -> None:
         if len(errors) < MAX_ERRORS:
@@ -274,16 +286,20 @@ def _process(job: ImportJob, *, write: bool, on_batch: Callable[[int], None] | N
     job.counts, job.errors = counts, errors
 
 
-def dry_run(job: ImportJob) -> ImportJob:
-    """Validate every row without writing; fills counts and errors (row, column, message)."""
+@action
+def dry_run(job: ImportJob, *, acting: Actor) -> ImportJob:
+    """Validate every row without writing; fills counts and errors (row, column, message).
+    `acting` asks for the check; the rows are checked as the uploader would write them."""
     job.total_rows = sum(1 for _ in _rows(job))
-    _process(job, write=False)
+    _process(job, membership=_importer(job), write=False)
     job.save(update_fields=["total_rows", "counts", "errors", "updated_at"])
     return job
 
 
-def queue_import(job: ImportJob) -> ImportJob:
-    """Hand the import to a worker; the page polls the job for progress."""
+@action
+def queue_import(job: ImportJob, *, acting: Actor) -> ImportJob:
+    """Hand the import to a worker; the page polls the job for progress. The worker writes the
+    rows as the uploader (`import_rows`), whoever starts it."""
     updated = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.UPLOADED).update(
         status=ImportJob.Status.QUEUED, processed_rows=0, counts={}, errors=[]
     )
@@ -291,6 +307,15 @@ def queue_import(job: ImportJob) -> ImportJob:
         run_import.delay_on_commit(tenant_id=job.tenant_id, job_id=job.pk)
     job.refresh_from_db()
     return job
+
+
+@action
+def import_rows(
+    job: ImportJob, *, on_batch: Callable[[int], None] | None = None, acting: Member
+) -> None:
+    """Write the job's rows through the bulk-upsert engine. The person who uploaded the file acts:
+    every change the import makes is theirs in the audit log."""
+    _process(job, membership=acting, write=True, on_batch=on_batch)
 
 
 @shared_task(base=TenantTask, name="core.imports.run_import", acks_late=True)
@@ -307,12 +332,10 @@ def run_import(*, tenant_id: int, job_id: int) -> None:
         job.processed_rows += rows
         ImportJob.objects.filter(pk=job.pk).update(processed_rows=job.processed_rows)
 
-    # The person who started the import is the actor of every change it makes.
-    context = audit_context(actor=job.created_by, source="import", credential=f"import #{job.pk}")
     try:
-        with context:
+        with audit_context(source="import", credential=f"import #{job.pk}"):
             job.total_rows = job.total_rows or sum(1 for _ in _rows(job))
-            _process(job, write=True, on_batch=progress)
+            import_rows(job, on_batch=progress, acting=_importer(job))
     except UnreadableFile as exc:
         job.status, job.errors = (
             ImportJob.Status.FAILED,

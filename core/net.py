@@ -13,6 +13,7 @@ import ipaddress
 import socket
 import ssl
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -59,7 +60,7 @@ def check_url(url: str) -> list[str]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
         raise UnsafeURL(f"The host {host} could not be resolved.") from None
-    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     for address in addresses:
         if not _is_public(ipaddress.ip_address(address.split("%", 1)[0])):
             raise UnsafeURL(
@@ -69,7 +70,9 @@ def check_url(url: str) -> list[str]:
     return addresses
 
 
-def _pinned(connection_class: type, address: str | None) -> type:
+def _pinned(
+    connection_class: type, address: str | None
+) -> Callable[..., http.client.HTTPConnection]:
     """A connection class that connects to `address` (the one checked) while keeping the URL's
     host for the Host header, TLS SNI and certificate checks: no second DNS answer is used."""
 
@@ -95,12 +98,13 @@ class _HTTPHandler(urllib.request.HTTPHandler):
 
 class _HTTPSHandler(urllib.request.HTTPSHandler):
     def __init__(self, address: str | None) -> None:
-        super().__init__(context=ssl.create_default_context())
+        self.ssl_context = ssl.create_default_context()
+        super().__init__(context=self.ssl_context)
         self.address = address
 
     def https_open(self, req: urllib.request.Request) -> Any:
         return self.do_open(
-            _pinned(http.client.HTTPSConnection, self.address), req, context=self._context
+            _pinned(http.client.HTTPSConnection, self.address), req, context=self.ssl_context
         )
 
 

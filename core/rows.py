@@ -10,12 +10,13 @@ those themselves. On databases other than PostgreSQL they fall back to `bulk_cre
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 
-from core.sync import change_sequence
+from core.models import TenantOwned
+from core.sync import Synced, change_sequence
 
 __all__ = ["insert_rows", "new_row", "save_rows", "update_rows"]
 
@@ -60,7 +61,7 @@ def new_row(model: type[M], **values: Any) -> M:
     return row
 
 
-def insert_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None:
+def insert_rows(model: type[TenantOwned], rows: Sequence[TenantOwned]) -> None:
     """INSERT new rows and set their ids. On PostgreSQL one multi-row statement built without the
     ORM's per-value compilation, which is most of the cost of a thousand-row bulk_create."""
     if not rows:
@@ -95,8 +96,8 @@ def insert_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None
             )
         )
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    returning = quote(model._meta.pk.column)
+    columns = ", ".join(_column(f) for f in fields)
+    returning = _column(_pk(model))
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES %s RETURNING {returning}"
     with connection.cursor() as cursor:
         ids = execute_values(cursor.cursor, sql, values, page_size=len(values), fetch=True)
@@ -105,13 +106,26 @@ def insert_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None
         row._state.adding, row._state.db = False, connection.alias
 
 
+def _pk(model: type[models.Model]) -> models.Field:
+    """The primary key field: every concrete model has one (the stubs allow None for abstract)."""
+    pk = model._meta.pk
+    assert pk is not None
+    return pk
+
+
+def _column(field: models.Field) -> str:
+    """A concrete field's quoted column (the stubs allow None, for fields without a column)."""
+    assert field.column is not None
+    return connection.ops.quote_name(field.column)
+
+
 def _database() -> Any:
     """The connection itself: `connection` is a proxy that looks the connection up (through a
     context-local) on every attribute read, which costs more than preparing a value."""
     return connections[DEFAULT_DB_ALIAS]
 
 
-def update_rows(model: type[models.Model], rows: Sequence[models.Model], names: list[str]) -> None:
+def update_rows(model: type[TenantOwned], rows: Sequence[TenantOwned], names: list[str]) -> None:
     """UPDATE the named fields of existing rows. On PostgreSQL one `UPDATE … FROM (VALUES …)`
     statement, where `bulk_update` would compile a CASE expression per field and row (most of its
     cost on wide updates); elsewhere `bulk_update`."""
@@ -123,21 +137,22 @@ def update_rows(model: type[models.Model], rows: Sequence[models.Model], names: 
     from psycopg2.extras import execute_values
 
     meta = model._meta
-    fields = [meta.get_field(name) for name in names]
+    # Named columns of the row itself (never reverse relations), so each has a column and attname.
+    fields = [cast(models.Field, meta.get_field(name)) for name in names]
     now = timezone.now()
     for row in rows:
         for f in fields:
             if getattr(f, "auto_now", False):
                 setattr(row, f.attname, now)
     quote = connection.ops.quote_name
-    pk = meta.pk
+    pk = _pk(model)
     columns = [pk, *fields]
     template = "(" + ", ".join(f"%s::{c.db_type(connection)}" for c in columns) + ")"
-    assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields)
+    assignments = ", ".join(f"{_column(f)} = v.{_column(f)}" for f in fields)
     sql = (
         f"UPDATE {quote(meta.db_table)} AS t SET {assignments} FROM (VALUES %s) AS "
-        f"v({', '.join(quote(c.column) for c in columns)}) "
-        f"WHERE t.{quote(pk.column)} = v.{quote(pk.column)}"
+        f"v({', '.join(_column(c) for c in columns)}) "
+        f"WHERE t.{_column(pk)} = v.{_column(pk)}"
     )
     db = _database()
     prepare = [(f.attname, None if isinstance(f, _RAW_FIELDS) else f) for f in fields]
@@ -155,9 +170,7 @@ def update_rows(model: type[models.Model], rows: Sequence[models.Model], names: 
         execute_values(cursor.cursor, sql, values, template=template, page_size=len(values))
 
 
-def save_rows(
-    model: type[models.Model], rows: Sequence[models.Model], names: list[str]
-) -> int | None:
+def save_rows(model: type[Synced], rows: Sequence[Synced], names: list[str]) -> int | None:
     """Bulk-save the named fields of existing `Synced` rows as `save()` would: the next version
     and the transaction's change sequence, so the sync feed hands them out again. Returns that
     sequence (None when there was nothing to save)."""

@@ -17,9 +17,9 @@ from types import ModuleType
 from typing import Any
 
 from django.apps import apps
-from django.db import models, transaction
+from django.db import transaction
 
-from core.sync import change_sequence
+from core.sync import Synced, change_sequence
 
 __all__ = ["demo_logins", "demo_modules", "numbered", "seed_numbered"]
 
@@ -48,10 +48,10 @@ def numbered(prefix: str, index: int) -> str:
 
 
 def seed_numbered(
-    model: type[models.Model],
+    model: type[Synced],
     prefix: str,
     count: int,
-    build: Callable[[int, random.Random], models.Model | None],
+    build: Callable[[int, random.Random], Synced | None],
     *,
     batch: int = 2000,
 ) -> int:

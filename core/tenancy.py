@@ -78,7 +78,10 @@ class TenantQuerySet(models.QuerySet):
         return self
 
 
-class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
+_TenantManagerBase = models.Manager.from_queryset(TenantQuerySet)
+
+
+class TenantManager(_TenantManagerBase):
     """Default manager of tenant-owned models: fails closed without a scope."""
 
     def get_queryset(self) -> models.QuerySet:

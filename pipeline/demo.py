@@ -15,6 +15,7 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.models import Account, Contact, Product
+from core.acting import SystemActor
 from core.seeding import numbered, seed_numbered
 from core.tenancy import tenant_scope
 from pipeline.choices import Channel, Outcome, Route, Source, TouchRoute
@@ -46,7 +47,7 @@ def seed(stdout: Any = None, scale: float = 1.0) -> None:
         if tenant is None:
             continue
         with tenant_scope(tenant):
-            ensure_default_stages(tenant)
+            ensure_default_stages(tenant, acting=SystemActor("demo seeding"))
             made = _Pipeline(tenant).seed(round(opportunities * scale), round(touches * scale))
         if stdout is not None:
             stdout.write(f"pipeline: {slug}: {made[0]} opportunities, {made[1]} touches created")
@@ -183,6 +184,7 @@ class _Pipeline:
     def touch(self, index: int, rng: random.Random) -> Touch:
         account = self.accounts[(index * 13) % len(self.accounts)]
         kind = rng.random()
+        actor: dict[str, int | None]
         if account.owner_partner_id and kind < 0.55:
             route, channel, actor = (
                 TouchRoute.PARTNER,

@@ -1,4 +1,5 @@
-"""Filters of the opportunity list page. See accounts/filters.py for how page filter sets work:
+"""Every filter set of pipeline: the opportunity list page, and the API's opportunity and touch
+lists. See accounts/filters.py for how page filter sets work:
 built per request from the viewer's `visible_to()` rows, relation filters as plain ids, and
 invalid values answered with a 400 page rather than ignored."""
 
@@ -18,12 +19,12 @@ from accounts.filters import (
     search_input,
     search_terms,
 )
-from core.api.filters import IdFilter
+from core.api.filters import IdFilter, SafeDateTimeFilter, TenantFilterSet
 from pipeline.choices import Outcome, Route
-from pipeline.models import Opportunity, Stage
+from pipeline.models import Opportunity, Stage, Touch
 from tenancy.models import Partner
 
-__all__ = ["OpportunityFilter"]
+__all__ = ["OpportunityFilter", "OpportunityFilterSet", "TouchFilterSet"]
 
 
 class OpportunityFilter(PageFilterSet):
@@ -61,3 +62,40 @@ class OpportunityFilter(PageFilterSet):
         for term in search_terms(value):
             queryset = queryset.filter(Q(name__icontains=term) | Q(account__name__icontains=term))
         return queryset
+
+
+# --- the API's filter sets (query parameters of /api/v1/ lists) ---------------------------
+
+
+class OpportunityFilterSet(TenantFilterSet):
+    account = IdFilter("account")
+    partner = IdFilter("partner")
+    owner_user = IdFilter("owner_user")
+    owner_team = IdFilter("owner_team")
+    stage = django_filters.CharFilter(field_name="stage__key", label="Stage key")
+    outcome = django_filters.ChoiceFilter(
+        field_name="stage__outcome", choices=[("open", "open"), ("won", "won"), ("lost", "lost")]
+    )
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name contains")
+
+    class Meta:
+        model = Opportunity
+        fields = {
+            "route": ["exact"],
+            "source": ["exact"],
+            "external_id": ["exact"],
+            "expected_close_on": ["gte", "lte"],
+            "closed_on": ["gte", "lte"],
+        }
+
+
+class TouchFilterSet(TenantFilterSet):
+    account = IdFilter("account")
+    contact = IdFilter("contact")
+    opportunity = IdFilter("opportunity")
+    actor_partner = IdFilter("actor_partner")
+    occurred_since = SafeDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+
+    class Meta:
+        model = Touch
+        fields = {"channel": ["exact"], "route": ["exact"], "external_id": ["exact"]}

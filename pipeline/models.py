@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -36,6 +36,7 @@ __all__ = [
     "Stage",
     "StageChange",
     "Touch",
+    "check_opportunity_account",
 ]
 
 WHOLE_TENANT_ROLES = ("revops_admin", "direct_manager")
@@ -99,7 +100,7 @@ class Opportunity(Synced):
     )
     close_reason = models.CharField(max_length=300, blank=True, help_text="Why it was won or lost.")
 
-    objects = TenantManager.from_queryset(OpportunityQuerySet)()
+    objects: ClassVar = TenantManager.from_queryset(OpportunityQuerySet)()
 
     class Meta:
         base_manager_name = "all_tenants"
@@ -342,7 +343,7 @@ class Lead(Synced):
     speed_to_lead_seconds = models.PositiveIntegerField(null=True, blank=True)
     sla_met = models.BooleanField(null=True, blank=True)
 
-    objects = TenantManager.from_queryset(LeadQuerySet)()
+    objects: ClassVar = TenantManager.from_queryset(LeadQuerySet)()
 
     class Meta:
         base_manager_name = "all_tenants"
@@ -406,6 +407,14 @@ class TouchQuerySet(TenantQuerySet):
         )
 
 
+def check_opportunity_account(opportunity: Opportunity | None, account: Account | None) -> None:
+    """An opportunity named together with an account must be that account's: a touch logged on
+    both, a discount checked for both (guardrails). The one copy of the rule; raises a
+    ValidationError on `opportunity`. Nothing to check when either is missing."""
+    if opportunity is not None and account is not None and opportunity.account_id != account.pk:
+        raise ValidationError({"opportunity": "This opportunity belongs to another account."})
+
+
 class Touch(Synced):
     """One interaction with a contact or account, by a person, a partner, a team or marketing."""
 
@@ -440,7 +449,7 @@ class Touch(Synced):
     occurred_at = models.DateTimeField()
     subject = models.CharField(max_length=300, blank=True)
 
-    objects = TenantManager.from_queryset(TouchQuerySet)()
+    objects: ClassVar = TenantManager.from_queryset(TouchQuerySet)()
 
     class Meta:
         base_manager_name = "all_tenants"

@@ -8,8 +8,11 @@ from typing import Any
 
 from django.utils import timezone
 
+from core.acting import action
 from pipeline.choices import Outcome
 from pipeline.models import Opportunity, OpportunityLine, Stage, StageChange
+from tenancy.acting import Acting
+from tenancy.models import Membership, Tenant
 
 __all__ = [
     "DEFAULT_STAGES",
@@ -31,7 +34,8 @@ DEFAULT_STAGES = [
 ]
 
 
-def ensure_default_stages(tenant: Any) -> list[Stage]:
+@action
+def ensure_default_stages(tenant: Tenant, *, acting: Acting) -> list[Stage]:
     """Give a tenant the default sales stages unless it has its own."""
     if not Stage.objects.exists():
         Stage.objects.bulk_create(
@@ -50,14 +54,16 @@ def ensure_default_stages(tenant: Any) -> list[Stage]:
     return list(Stage.objects.all())
 
 
+@action
 def record_stage_change(
     opportunity: Opportunity,
     from_stage_id: int | None,
     *,
     at: datetime | None = None,
-    by: Any = None,
+    acting: Acting,
 ) -> StageChange | None:
-    """Keep the stage the opportunity just entered; set or clear its close date to match."""
+    """Keep the stage the opportunity just entered; set or clear its close date to match.
+    The person acting is kept as who changed it (nobody when the system acts)."""
     if from_stage_id == opportunity.stage_id:
         return None
     change = StageChange.objects.create(
@@ -66,7 +72,7 @@ def record_stage_change(
         from_stage_id=from_stage_id,
         to_stage_id=opportunity.stage_id,
         changed_at=at or timezone.now(),
-        changed_by=by if getattr(by, "is_authenticated", False) else None,
+        changed_by=acting.audit_user,
     )
     closed = opportunity.stage.outcome != Outcome.OPEN
     if closed and opportunity.closed_on is None:
@@ -78,7 +84,8 @@ def record_stage_change(
     return change
 
 
-def set_lines(opportunity: Opportunity, lines: Iterable[dict[str, Any]]) -> None:
+@action
+def set_lines(opportunity: Opportunity, lines: Iterable[dict[str, Any]], *, acting: Acting) -> None:
     """Replace the opportunity's line items. A line without a list price takes the product's."""
     opportunity.lines.all().delete()
     OpportunityLine.objects.bulk_create(
@@ -96,7 +103,7 @@ def set_lines(opportunity: Opportunity, lines: Iterable[dict[str, Any]]) -> None
     )
 
 
-def opportunity_defaults(membership: Any, validated: dict[str, Any]) -> dict[str, Any]:
+def opportunity_defaults(membership: Membership, validated: dict[str, Any]) -> dict[str, Any]:
     """What a new opportunity takes from who creates it (API, bulk upsert or import)."""
     if membership.role == "direct_rep":
         # A rep's new opportunity is theirs (and their team's) unless they name a colleague.
@@ -108,7 +115,7 @@ def opportunity_defaults(membership: Any, validated: dict[str, Any]) -> dict[str
     return {}
 
 
-def touch_defaults(membership: Any, validated: dict[str, Any]) -> dict[str, Any]:
+def touch_defaults(membership: Membership, validated: dict[str, Any]) -> dict[str, Any]:
     """Who made a new touch, when the creator logs it themselves."""
     if membership.is_partner_user:
         return {

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
@@ -21,6 +21,7 @@ from core.csvexport import Column
 from pipeline.choices import Outcome, TouchRoute
 from pipeline.filters import OpportunityFilter
 from pipeline.models import Opportunity, Touch
+from tenancy.requests import DoorRequest
 
 __all__ = [
     "account_opportunities_section",
@@ -65,7 +66,7 @@ def with_account_visibility(rows: QuerySet, membership: Any) -> QuerySet:
     return rows.annotate(account_visible=Exists(accounts))
 
 
-def opportunity_list(request: HttpRequest) -> HttpResponse:
+def opportunity_list(request: DoorRequest) -> HttpResponse:
     membership = request.membership
     filterset, rows, status = filter_rows(request, OpportunityFilter, opportunity_rows(membership))
     account = None
@@ -104,7 +105,7 @@ def _opportunity_columns(membership: Any) -> list[Column]:
     return columns + owner_columns(membership)
 
 
-def opportunity_export(request: HttpRequest) -> HttpResponse:
+def opportunity_export(request: DoorRequest) -> HttpResponse | StreamingHttpResponse:
     membership = request.membership
     rows, columns = opportunity_rows(membership), _opportunity_columns(membership)
     return export_rows(request, OpportunityFilter, rows, columns, "opportunities")
@@ -113,14 +114,14 @@ def opportunity_export(request: HttpRequest) -> HttpResponse:
 # --- sections of the account page ------------------------------------------------------------
 
 
-def _section(request: HttpRequest, template: str, context: dict[str, Any]) -> str:
+def _section(request: DoorRequest, template: str, context: dict[str, Any]) -> str:
     """Render a section without re-running the context processors: what the templates need from
     the page is passed in explicitly."""
     base = {"door": request.door, "active_tenant": request.tenant, "query": request.GET}
     return render_to_string(template, {**base, **context})
 
 
-def account_opportunities_section(request: HttpRequest, account: Account) -> str:
+def account_opportunities_section(request: DoorRequest, account: Account) -> str:
     """The account's opportunities the viewer may see, newest first, with open pipeline totals."""
     membership = request.membership
     rows = (
@@ -148,7 +149,7 @@ def _timeline_limit(value: str | None) -> int:
     return min(max(shown, TIMELINE_FIRST), TIMELINE_MAX)
 
 
-def account_timeline_section(request: HttpRequest, account: Account) -> str:
+def account_timeline_section(request: DoorRequest, account: Account) -> str:
     """The touches on the account the viewer may see, newest first, coloured by route (direct,
     partner, marketing); `?route=` keeps one route, `?touches=` shows more (capped)."""
     membership = request.membership

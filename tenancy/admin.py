@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.db.models import Model
+from django.http import HttpRequest
 
 from core.models import AuditEvent
 from tenancy.models import ApiToken, Membership, Partner, Team, Tenant, User
@@ -20,7 +22,7 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
-    filter_horizontal: list[str] = []
+    filter_horizontal = ()
     list_filter = ["is_active", "is_staff"]
 
 
@@ -33,7 +35,7 @@ class TenantAdmin(admin.ModelAdmin):
 class TenantOwnedAdmin(admin.ModelAdmin):
     list_filter = ["tenant"]
 
-    def get_readonly_fields(self, request: object, obj: object = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
         # Moving a row to another tenant would leave links across tenants behind.
         fields = list(super().get_readonly_fields(request, obj))
         return [*fields, "tenant"] if obj is not None else fields

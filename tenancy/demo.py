@@ -44,7 +44,7 @@ TENANTS: list[dict[str, Any]] = [
 ]
 
 # (tenant, role, email, full name, partner key or team index)
-USERS: list[tuple[str, str, str, str, Any]] = [
+USERS: list[tuple[str, Role, str, str, Any]] = [
     ("acme", Role.REVOPS_ADMIN, "admin@acme.example", "Ann Adler", None),
     ("acme", Role.DIRECT_MANAGER, "manager@acme.example", "Max Meyer", 0),
     ("acme", Role.DIRECT_REP, "rep@acme.example", "Ravi Rao", 0),

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth import authenticate
+from django.http import HttpRequest
 
 from core.http import client_ip
 from tenancy.models import User
@@ -15,14 +18,15 @@ class LoginForm(forms.Form):
     email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autofocus": True}))
     password = forms.CharField(max_length=256, strip=False, widget=forms.PasswordInput)
 
-    def __init__(self, *args: object, request: object = None, **kwargs: object) -> None:
+    def __init__(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.request = request
         self.user: User | None = None
         self.throttled = False
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         email, password = data.get("email"), data.get("password")
         if not email or not password:
             return data

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any, cast
 
 from django import forms
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
@@ -21,6 +22,7 @@ from core.imports import (
     suggest_mapping,
 )
 from core.models import ImportJob
+from tenancy.requests import DoorRequest
 
 SHOWN_ERRORS = 200
 
@@ -29,14 +31,14 @@ class UploadForm(forms.Form):
     resource = forms.ChoiceField(label="Import")
     file = forms.FileField(label="CSV file")
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["resource"].choices = [
+        cast(forms.ChoiceField, self.fields["resource"]).choices = [
             (key, spec.label) for key, spec in import_specs().items()
         ]
 
 
-def imports(request: HttpRequest) -> HttpResponse:
+def imports(request: DoorRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -60,11 +62,11 @@ def imports(request: HttpRequest) -> HttpResponse:
     return render(request, "tenancy/imports.html", {"form": form, "jobs": jobs}, status=status)
 
 
-def _job(request: HttpRequest, job_id: int) -> ImportJob:
+def _job(request: DoorRequest, job_id: int) -> ImportJob:
     return get_object_or_404(ImportJob.objects.all(), pk=job_id)
 
 
-def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
+def import_job(request: DoorRequest, job_id: int) -> HttpResponse:
     job = _job(request, job_id)
     spec = import_specs().get(job.resource)
     if spec is None:
@@ -83,10 +85,10 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
             job.mapping = mapping
             job.save(update_fields=["mapping", "updated_at"])
             if request.POST.get("action") == "import":
-                queue_import(job)
+                queue_import(job, acting=request.membership)
                 return redirect("console:import", request.tenant.slug, job.pk)
             try:
-                dry_run(job)
+                dry_run(job, acting=request.membership)
             except UnreadableFile as exc:
                 problem = str(exc)
     context = {
@@ -100,7 +102,7 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
     return render(request, "tenancy/import_job.html", context, status=400 if problem else 200)
 
 
-def import_progress(request: HttpRequest, job_id: int) -> JsonResponse:
+def import_progress(request: DoorRequest, job_id: int) -> JsonResponse:
     job = ImportJob.objects.defer("content", "errors").get(pk=_job(request, job_id).pk)
     return JsonResponse(
         {
@@ -113,7 +115,7 @@ def import_progress(request: HttpRequest, job_id: int) -> JsonResponse:
     )
 
 
-def import_errors(request: HttpRequest, job_id: int) -> HttpResponse:
+def import_errors(request: DoorRequest, job_id: int) -> HttpResponse:
     """Every error of the job as CSV: row, column, message."""
     job = _job(request, job_id)
     buffer = io.StringIO()
@@ -129,7 +131,7 @@ def import_errors(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @require_POST
-def import_discard(request: HttpRequest, job_id: int) -> HttpResponse:
+def import_discard(request: DoorRequest, job_id: int) -> HttpResponse:
     job = _job(request, job_id)
     if job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
         return redirect("console:import", request.tenant.slug, job.pk)

@@ -16,13 +16,14 @@ from core.audit import audit_context
 from core.http import client_ip
 from core.tenancy import tenant_scope
 from tenancy.models import Tenant
+from tenancy.requests import TenantURLRequest
 
 
 class TenantScopeMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: TenantURLRequest) -> HttpResponse:
         request.tenant = None
         with audit_context(actor=request.user, source="web", ip_address=client_ip(request)):
             slug = self._tenant_slug(request)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import zoneinfo
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -30,7 +31,7 @@ def _validate_timezone(value: str) -> None:
         raise ValidationError(f"{value!r} is not an IANA time zone (for example Europe/Berlin).")
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def _create(self, email: str, password: str | None, **extra: object) -> User:
@@ -61,11 +62,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     def __str__(self) -> str:
         return self.email
@@ -122,7 +123,7 @@ class Partner(TenantOwned):
     )
     external_id = models.CharField(max_length=64, blank=True)
 
-    objects = TenantManager.from_queryset(PartnerQuerySet)()
+    objects: ClassVar = TenantManager.from_queryset(PartnerQuerySet)()
 
     class Meta:
         ordering = ["name"]
@@ -155,7 +156,7 @@ class Team(TenantOwned):
     region = models.CharField(max_length=100, blank=True)
     external_id = models.CharField(max_length=64, blank=True)
 
-    objects = TenantManager.from_queryset(TeamQuerySet)()
+    objects: ClassVar = TenantManager.from_queryset(TeamQuerySet)()
 
     class Meta:
         ordering = ["name"]
@@ -195,7 +196,7 @@ class Membership(TenantOwned):
     )
     is_active = models.BooleanField(default=True)
 
-    objects = TenantManager.from_queryset(MembershipQuerySet)()
+    objects: ClassVar = TenantManager.from_queryset(MembershipQuerySet)()
 
     class Meta:
         ordering = ["user__email"]
@@ -286,6 +287,10 @@ class ApiToken(TenantOwned):
     key_hash = models.CharField(max_length=64, unique=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    # Not stored: the user's membership in the token's tenant, attached when the key is
+    # authenticated (tenancy.services.authenticate_api_key) so it is not looked up again.
+    membership: Membership | None = None
 
     class Meta:
         ordering = ["-created_at"]

@@ -50,4 +50,4 @@ def pages(door: str) -> list[Page]:
 
 def nav_items(door: str) -> list[NavItem]:
     items = [NavItem(p.nav, f"{door}:{p.name}", p.order) for p in _PAGES[door] if p.nav]
-    return [_HOME[door], *sorted(items, key=lambda i: i.order)]
+    return [_HOME[Door(door)], *sorted(items, key=lambda i: i.order)]

@@ -10,12 +10,18 @@ credential's tenant and membership. Neither is instantiated: they only annotate.
 from __future__ import annotations
 
 from django.http import HttpRequest
-from rest_framework.request import Request
 
+from core.api.views import ScopedRequest
 from tenancy.choices import Door
 from tenancy.models import Membership, Tenant, User
 
-__all__ = ["DoorRequest", "TenantAPIRequest"]
+__all__ = ["DoorRequest", "TenantAPIRequest", "TenantURLRequest"]
+
+
+class TenantURLRequest(HttpRequest):
+    """Any page request after `TenantScopeMiddleware`: the tenant its URL names, or None."""
+
+    tenant: Tenant | None
 
 
 class DoorRequest(HttpRequest):
@@ -25,7 +31,7 @@ class DoorRequest(HttpRequest):
     door: Door
 
 
-class TenantAPIRequest(Request):
+class TenantAPIRequest(ScopedRequest):
     user: User  # authenticated: the API refuses anonymous callers
     tenant: Tenant
     membership: Membership

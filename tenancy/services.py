@@ -6,12 +6,15 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.acting import action
 from core.tenancy import tenant_scope
 from core.throttle import FailureCounter
+from tenancy.acting import Acting
 from tenancy.models import ApiToken, Membership, Tenant, User
 
 __all__ = [
@@ -39,9 +42,9 @@ def membership_for(user: User, tenant: Tenant) -> Membership | None:
         )
 
 
-def memberships_of(user: User) -> list[Membership]:
+def memberships_of(user: User | AnonymousUser) -> list[Membership]:
     """Every active membership of a user, across tenants: the tenant picker's list."""
-    if not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User):  # an anonymous visitor belongs nowhere
         return []
     return list(
         Membership.all_tenants.select_related("tenant", "partner", "team")
@@ -50,9 +53,13 @@ def memberships_of(user: User) -> list[Membership]:
     )
 
 
+@action
 @transaction.atomic
-def issue_api_token(*, tenant: Tenant, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a token for `user` in `tenant`. The clear key is returned once and never stored."""
+def issue_api_token(
+    *, tenant: Tenant, user: User, name: str, acting: Acting
+) -> tuple[ApiToken, str]:
+    """Create a token for `user` in `tenant`. The clear key is returned once and never stored.
+    `acting` issues it: the admin in the console, the system for `manage.py issue_api_token`."""
     if membership_for(user, tenant) is None:
         raise ValidationError({"user": f"{user.email} is not an active member of {tenant.slug}."})
     name = (name or "").strip() or "API token"
@@ -70,7 +77,9 @@ def issue_api_token(*, tenant: Tenant, user: User, name: str) -> tuple[ApiToken,
     return token, key
 
 
-def revoke_api_token(token: ApiToken) -> ApiToken:
+@action
+def revoke_api_token(token: ApiToken, *, acting: Acting) -> ApiToken:
+    """Stop a token from authenticating; revoking twice keeps the first revocation time."""
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at", "updated_at"])

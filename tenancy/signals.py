@@ -11,7 +11,7 @@ from django.dispatch import receiver
 from core.audit import record
 from core.http import client_ip
 from core.models import AuditEvent
-from tenancy.models import Membership, User
+from tenancy.models import Membership, Tenant, User
 
 
 def _record_for_tenants(action: str, user: User | None, label: str, detail: str = "") -> None:
@@ -25,7 +25,8 @@ def _record_for_tenants(action: str, user: User | None, label: str, detail: str 
         if user is not None
         else []
     )
-    for tenant in tenants or [None]:
+    targets: list[Tenant | None] = [*tenants] or [None]  # no tenant: a platform-wide event
+    for tenant in targets:
         record(action, tenant=tenant, actor=user, actor_label=label, detail=detail)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -22,7 +22,8 @@ from core.audit import record
 from core.models import AuditEvent
 from tenancy.choices import DOOR_ROLES, Door
 from tenancy.forms import ApiTokenForm, LoginForm
-from tenancy.models import ApiToken, Membership, Partner, Team, User
+from tenancy.models import ApiToken, Membership, Partner, Team, Tenant, User
+from tenancy.requests import DoorRequest
 from tenancy.services import (
     issue_api_token,
     login_throttle,
@@ -49,15 +50,17 @@ def door_page(door: str) -> Callable:
                 return redirect(
                     f"{reverse(f'{door}:front')}?{urlencode({'next': request.get_full_path()})}"
                 )
-            if request.tenant is None:
+            # TenantScopeMiddleware sets the URL's tenant, None when the slug names none.
+            tenant_of_url: Tenant | None = getattr(request, "tenant", None)
+            if tenant_of_url is None:
                 raise Http404("No such tenant.")
-            membership = membership_for(request.user, request.tenant)
+            membership = membership_for(request.user, tenant_of_url)
             if membership is None:
                 raise Http404("No such tenant.")
             if membership.role not in DOOR_ROLES[door]:
                 record(
                     AuditEvent.Action.DENIED,
-                    tenant=request.tenant,
+                    tenant=tenant_of_url,
                     detail=f"{membership.get_role_display()} refused at {request.path}",
                 )
                 return render(
@@ -66,9 +69,10 @@ def door_page(door: str) -> Callable:
                     {"door": Door(door), "memberships": memberships_of(request.user)},
                     status=403,
                 )
-            request.membership = membership
-            request.door = Door(door)
-            return view(request, *args, **kwargs)
+            door_request = cast(DoorRequest, request)  # what the guard attaches, from here on
+            door_request.membership = membership
+            door_request.door = Door(door)
+            return view(door_request, *args, **kwargs)
 
         return guarded
 
@@ -117,11 +121,11 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return redirect(next_url)
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: DoorRequest) -> HttpResponse:
     return render(request, f"tenancy/home_{request.door}.html", {"membership": request.membership})
 
 
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: DoorRequest) -> HttpResponse:
     events = AuditEvent.objects.select_related("actor")
     action = request.GET.get("action", "")
     if action in AuditEvent.Action.values:
@@ -136,33 +140,36 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render(request, "tenancy/audit_log.html", context)
 
 
-def partner_list(request: HttpRequest) -> HttpResponse:
+def partner_list(request: DoorRequest) -> HttpResponse:
     partners = Partner.objects.visible_to(request.membership).annotate(
         user_count=Count("memberships")
     )
     return render(request, "tenancy/partner_list.html", {"partners": partners})
 
 
-def team_list(request: HttpRequest) -> HttpResponse:
+def team_list(request: DoorRequest) -> HttpResponse:
     teams = Team.objects.visible_to(request.membership)
     return render(request, "tenancy/team_list.html", {"teams": teams})
 
 
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: DoorRequest) -> HttpResponse:
     members = Membership.objects.visible_to(request.membership).select_related(
         "user", "partner", "team"
     )
     return render(request, "tenancy/user_list.html", {"members": members})
 
 
-def api_tokens(request: HttpRequest) -> HttpResponse:
+def api_tokens(request: DoorRequest) -> HttpResponse:
     """Tokens of this tenant. A token acts as the admin who creates it here, so every API change
     is traceable to a person; tokens for other users come from `manage.py issue_api_token`."""
     form = ApiTokenForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
         token, new_key = issue_api_token(
-            tenant=request.tenant, user=request.user, name=form.cleaned_data["name"]
+            tenant=request.tenant,
+            user=request.user,
+            name=form.cleaned_data["name"],
+            acting=request.membership,
         )
         messages.success(
             request, f"Token “{token.name}” created. Copy the key now: it is shown once."
@@ -175,9 +182,9 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def api_token_revoke(request: DoorRequest, token_id: int) -> HttpResponse:
     token = get_object_or_404(ApiToken.objects.all(), pk=token_id)
-    revoke_api_token(token)
+    revoke_api_token(token, acting=request.membership)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("console:api-tokens", request.tenant.slug)
 
@@ -190,6 +197,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
+        assert self.user is not None  # a valid reset link names its user
         by_email, _ = login_throttle()
         by_email.reset(self.user.email)
         return response

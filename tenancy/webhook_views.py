@@ -4,11 +4,13 @@ delivery log, where a failed delivery can be replayed."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -18,6 +20,7 @@ from core.models import WebhookDelivery, WebhookEndpoint
 from core.net import UnsafeURL, check_url
 from core.webhooks.registry import event_choices, normalize_events
 from core.webhooks.tasks import ReplayRefused, replay_delivery
+from tenancy.requests import DoorRequest
 
 __all__ = [
     "webhook_delete",
@@ -33,9 +36,9 @@ class WebhookEndpointForm(forms.Form):
     description = forms.CharField(max_length=200, required=False)
     events = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["events"].choices = event_choices()
+        cast(forms.ChoiceField, self.fields["events"]).choices = event_choices()
 
     def clean_url(self) -> str:
         url = self.cleaned_data["url"]
@@ -49,7 +52,7 @@ class WebhookEndpointForm(forms.Form):
         return normalize_events(self.cleaned_data["events"])
 
 
-def webhooks(request: HttpRequest) -> HttpResponse:
+def webhooks(request: DoorRequest) -> HttpResponse:
     form = WebhookEndpointForm(request.POST or None)
     created = None
     if request.method == "POST" and form.is_valid():
@@ -69,12 +72,12 @@ def webhooks(request: HttpRequest) -> HttpResponse:
     return render(request, "tenancy/webhooks.html", context, status=status)
 
 
-def _endpoint(request: HttpRequest, endpoint_id: int) -> WebhookEndpoint:
+def _endpoint(request: DoorRequest, endpoint_id: int) -> WebhookEndpoint:
     return get_object_or_404(WebhookEndpoint.objects.visible_to(request.membership), pk=endpoint_id)
 
 
 @require_POST
-def webhook_toggle(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+def webhook_toggle(request: DoorRequest, endpoint_id: int) -> HttpResponse:
     endpoint = _endpoint(request, endpoint_id)
     endpoint.is_active = not endpoint.is_active
     endpoint.save(update_fields=["is_active", "updated_at"])
@@ -84,7 +87,7 @@ def webhook_toggle(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 
 
 @require_POST
-def webhook_delete(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+def webhook_delete(request: DoorRequest, endpoint_id: int) -> HttpResponse:
     endpoint = _endpoint(request, endpoint_id)
     endpoint.delete()
     messages.success(request, f"{endpoint.url} deleted, with its delivery log.")
@@ -95,7 +98,7 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 19 else None
 
 
-def webhook_deliveries(request: HttpRequest) -> HttpResponse:
+def webhook_deliveries(request: DoorRequest) -> HttpResponse:
     deliveries = (
         WebhookDelivery.objects.visible_to(request.membership)
         .select_related("endpoint")
@@ -125,13 +128,13 @@ def webhook_deliveries(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def webhook_delivery_replay(request: HttpRequest, delivery_id: int) -> HttpResponse:
+def webhook_delivery_replay(request: DoorRequest, delivery_id: int) -> HttpResponse:
     delivery = get_object_or_404(
         WebhookDelivery.objects.visible_to(request.membership).select_related("endpoint"),
         pk=delivery_id,
     )
     try:
-        replay_delivery(delivery)
+        replay_delivery(delivery, acting=request.membership)
     except ReplayRefused as exc:
         messages.error(request, f"Delivery #{delivery.pk} was not replayed: {exc}")
     else:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from accounts.models import Account, Contact, Product, ProductLine, Segment, TargetList, Tier
-from core.models import ImportJob, WebhookDelivery, WebhookEndpoint
+from core.acting import SystemActor
+from core.models import ImportJob, TenantOwned, WebhookDelivery, WebhookEndpoint
 from guardrails.models import (
     AccountRoute,
     DiscountLeakage,
@@ -69,15 +70,20 @@ class PageSpec:
     objects: dict[str, Callable[[Any, Any], Any]] = field(default_factory=dict)
     post_data: dict[str, Any] = field(default_factory=dict)
     # The model whose rows must not change when a write is refused.
-    model: type | None = None
+    model: type[TenantOwned] | None = None
     # Object pages: the model of the URL's objects. A persona whose `visible_to()` excludes the
     # object must get 404 (as if it did not exist), the others 200.
-    visible_model: type | None = None
+    visible_model: type[TenantOwned] | None = None
 
 
 def _token_of(world: Any, tenant: Any) -> ApiToken:
     persona = "admin" if tenant == world.tenant else "outsider_admin"
-    issue_api_token(tenant=tenant, user=world.users[persona], name=f"isolation-{persona}")
+    issue_api_token(
+        tenant=tenant,
+        user=world.users[persona],
+        name=f"isolation-{persona}",
+        acting=SystemActor("isolation suite"),
+    )
     return ApiToken.all_tenants.filter(tenant=tenant).latest("id")
 
 
@@ -573,7 +579,7 @@ class ApiResource:
     for a writer; `field_values` gives, per role-restricted field (the viewset's `field_roles`), a
     value to try to set it to."""
 
-    model: type
+    model: type[TenantOwned]
     objects: Callable[[Any], dict[str, list[Any]]] | None = None
     create: Callable[[Any], dict[str, Any]] | None = None
     update: Callable[[Any], dict[str, Any]] | None = None

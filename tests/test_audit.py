@@ -14,7 +14,7 @@ def events(tenant, **filters):
 
 
 def test_create_update_delete_are_logged_with_actor_and_changed_fields():
-    tenant, actor = TenantFactory(), UserFactory(email="ann@example.com")
+    tenant, actor = TenantFactory.create(), UserFactory.create(email="ann@example.com")
     with tenant_scope(tenant), audit_context(actor=actor, source="web"):
         partner = Partner.objects.create(tenant=tenant, name="Nordic", tier="silver")
         partner.tier = "gold"
@@ -35,7 +35,7 @@ def test_create_update_delete_are_logged_with_actor_and_changed_fields():
 
 
 def test_events_belong_to_the_changed_rows_tenant_only():
-    a, b = TenantFactory(), TenantFactory()
+    a, b = TenantFactory.create(), TenantFactory.create()
     with tenant_scope(a):
         Partner.objects.create(tenant=a, name="Only in A")
     assert len(events(a, object_type="tenancy.Partner")) == 1
@@ -45,7 +45,9 @@ def test_events_belong_to_the_changed_rows_tenant_only():
 def test_secrets_never_reach_the_log(world):
     from tenancy.services import issue_api_token
 
-    token, key = issue_api_token(tenant=world.tenant, user=world.users["admin"], name="CRM")
+    token, key = issue_api_token(
+        tenant=world.tenant, user=world.users["admin"], name="CRM", acting=world.membership("admin")
+    )
     event = AuditEvent.all_tenants.get(object_type="tenancy.ApiToken", object_id=str(token.pk))
     assert "key_hash" not in event.changes
     assert key not in str(event.changes) and token.key_hash not in str(event.changes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import Any
 
 import pytest
 from django.db import connection, transaction
@@ -400,20 +401,20 @@ def test_bulk_audit_events_keep_awkward_text_intact(world, api_as):
 
 def test_resending_records_with_the_same_nested_parts_is_unchanged(world, api_as):
     admin = api_as("admin")
-    account = {
+    account: dict[str, Any] = {
         "external_id": "NEST-A",
         "name": "Nested Works",
         "domains": ["nested.example", "www.nested-works.example"],
         "product_lines_of_interest": [{"code": "hydraulics"}],
     }
-    deal = {
+    deal: dict[str, Any] = {
         "external_id": "NEST-O",
         "account": {"external_id": "NEST-A"},
         "name": "Nested deal",
         "stage": "propose",
         "lines": [{"product": {"sku": "HYD-100"}, "quantity": "2", "discount_pct": "5"}],
     }
-    members = {
+    members: dict[str, Any] = {
         "external_id": "NEST-L",
         "name": "Nested list",
         "members": [{"account": {"external_id": "NEST-A"}, "reason": "Fleet"}],
@@ -450,3 +451,22 @@ def test_rows_whose_reference_a_delete_nulls_come_back_in_the_feed(world, api_as
     changes, _ = read_feed(admin, "touches", cursor)
     [touch] = [c for c in changes if c["external_id"] == "TOU-rep"]
     assert touch["data"]["contact"] is None and touch["version"] == 3
+
+
+def test_a_touch_on_an_opportunity_of_another_account_is_refused_alike_single_and_bulk(
+    world, api_as
+):
+    admin = api_as("admin")
+    keys = list(world.customers)
+    record = {
+        "external_id": "TOU-mismatch",
+        "account": {"external_id": f"ACC-{keys[0]}"},
+        "opportunity": {"external_id": f"OPP-{keys[1]}"},
+        "channel": "call",
+        "route": "direct",
+        "occurred_at": "2026-01-05T10:00:00Z",
+    }
+    refused = {"opportunity": ["This opportunity belongs to another account."]}
+    single = admin.post("/api/v1/touches/", record, format="json")
+    assert single.status_code == 400 and single.json()["fields"] == refused
+    assert bulk(admin, "touches", [record])["results"][0]["errors"] == refused

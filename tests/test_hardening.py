@@ -62,6 +62,7 @@ def test_throttled_attempts_are_audited(world, client, settings):
 
 def test_the_audit_log_is_append_only_even_for_platform_staff(world):
     event = AuditEvent.all_tenants.filter(tenant=world.tenant).first()
+    assert event is not None
     superuser_client().post(f"/admin/core/auditevent/{event.pk}/delete/", {"post": "yes"})
     assert AuditEvent.all_tenants.filter(pk=event.pk).exists()
 

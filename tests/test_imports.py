@@ -30,9 +30,9 @@ def upload(client, resource: str, content: bytes, name: str = "export.csv"):
 
 
 def job_of(response) -> ImportJob:
-    return ImportJob.all_tenants.get(
-        pk=int(re.search(r"/imports/(\d+)/", response["Location"]).group(1))
-    )
+    found = re.search(r"/imports/(\d+)/", response["Location"])
+    assert found, response["Location"]
+    return ImportJob.all_tenants.get(pk=int(found.group(1)))
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any, cast
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -53,7 +54,7 @@ API_ROUTE_NAMES = {
 # Other router extra actions (@action) of a known viewset, e.g. webhookdelivery-replay: the
 # viewset's roles and querysets apply; each is exercised by its app's own tests.
 API_ACTION_NAMES = {
-    f"{basename}-{extra.url_name}"
+    f"{basename}-{cast(Any, extra).url_name}"  # set by DRF's @action on the method
     for _, viewset, basename in router.registry
     for extra in viewset.get_extra_actions()
 }
@@ -296,6 +297,7 @@ def test_api_writes_are_refused_to_whom_they_must_be_and_change_nothing(world, b
 def test_api_creates_take_the_tenant_from_the_credential_never_the_body(world, basename):
     spec = API_RESOURCES[basename]
     writer = next(p for p in INSIDERS if may(viewset_of(basename), PERSONAS[p][1], write=True))
+    assert spec.create is not None
     body = {
         **spec.create(world),
         "tenant": world.other_tenant.pk,
@@ -316,6 +318,7 @@ def test_api_role_restricted_fields_cannot_be_set_by_other_roles(world, basename
     assert set(spec.field_values) == set(viewset.field_roles), (
         "give a value for every restricted field"
     )
+    assert spec.create is not None
     for persona in INSIDERS:
         role = PERSONAS[persona][1]
         if not may(viewset, role, write=True):
@@ -342,7 +345,7 @@ def test_api_role_restricted_fields_cannot_be_set_by_other_roles(world, basename
 
 def test_no_api_serializer_lets_a_client_set_the_tenant():
     for _, viewset, basename in router.registry:
-        fields = viewset.serializer_class().fields
+        fields = cast(Any, viewset).serializer_class().fields  # every registered viewset has one
         for name in ("tenant", "tenant_id"):
             assert name not in fields or fields[name].read_only, f"{basename}.{name} is writable"
 
@@ -419,6 +422,7 @@ def test_bulk_upserts_never_change_what_the_caller_may_not(world, basename):
     spec, viewset = API_RESOURCES[basename], viewset_of(basename)
     url = reverse(f"{basename}-bulk")
     foreign = [o for o in spec.rows(world)["b"] + spec.rows(world)["a"] if o.external_id]
+    assert spec.update is not None
     assert api_client(world, None).post(url, [], format="json").status_code == 401
     for persona in INSIDERS:
         client, visible = api_client(world, persona), visible_ids(world, persona, spec.model)

@@ -19,6 +19,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
@@ -150,15 +151,17 @@ def worker(services_up, tmp_path):
 @contextmanager
 def publishing_to(broker: str):
     """Publish this process's tasks to `broker` (and not run them eagerly) for a while."""
-    conf = app.conf
+    # Celery's settings and its private connection pools: typed read-only or not at all.
+    conf: Any = app.conf
+    internals: Any = app
     saved = conf.broker_url, conf.task_always_eager
     conf.broker_url, conf.task_always_eager = broker, False
-    app._pool, app.amqp._producer_pool = None, None
+    internals._pool, internals.amqp._producer_pool = None, None
     try:
         yield
     finally:
         conf.broker_url, conf.task_always_eager = saved
-        app._pool, app.amqp._producer_pool = None, None
+        internals._pool, internals.amqp._producer_pool = None, None
 
 
 def wait_until(condition, what: str, worker: Worker | None = None, seconds: float = 180):
@@ -174,10 +177,10 @@ def wait_until(condition, what: str, worker: Worker | None = None, seconds: floa
 @pytest.fixture
 def desk():
     """A tenant whose rulebook sends every lead to a team of three reps."""
-    tenant = TenantFactory(slug="faults", timezone="Europe/Berlin")
+    tenant = TenantFactory.create(slug="faults", timezone="Europe/Berlin")
     with tenant_scope(tenant):
         dedupe_service.forget_indexes()
-        team = TeamFactory(tenant=tenant, name="Inside Sales")
+        team = TeamFactory.create(tenant=tenant, name="Inside Sales")
         for _ in range(3):
             member(tenant, Role.DIRECT_REP, team=team)
         member(tenant, Role.DIRECT_MANAGER, team=team)
@@ -352,13 +355,13 @@ def swept(tenant, ids: list[int]) -> bool:
     if processed(tenant, ids) == len(ids):
         return True
     now = time.monotonic()
-    if now - swept.last > 5:
+    if now - _last_sweep["at"] > 5:
         sweep_tenant.delay(tenant_id=tenant.pk)
-        swept.last = now
+        _last_sweep["at"] = now
     return False
 
 
-swept.last = 0.0
+_last_sweep = {"at": 0.0}
 
 
 def store_leads_with_broker_down(tenant) -> list[int]:

@@ -56,13 +56,16 @@ pytestmark = pytest.mark.django_db
 
 
 def _account(world: Any, i: int) -> None:
-    account = AccountFactory(
-        tenant=world.tenant, tier=TierFactory(tenant=world.tenant), owner_user=world.users["rep"]
+    account = AccountFactory.create(
+        tenant=world.tenant,
+        tier=TierFactory.create(tenant=world.tenant),
+        owner_user=world.users["rep"],
     )
     AccountDomain.all_tenants.create(
         tenant=world.tenant, account=account, domain=f"extra{i}.example"
     )
     line = ProductLine.all_tenants.filter(tenant=world.tenant).first()
+    assert line is not None
     AccountProductLine.all_tenants.create(
         tenant=world.tenant, account=account, product_line=line, relation="interest"
     )
@@ -70,7 +73,7 @@ def _account(world: Any, i: int) -> None:
 
 def _opportunity(world: Any, i: int) -> None:
     stages = list(Stage.all_tenants.filter(tenant=world.tenant).order_by("order")[:2])
-    opportunity = OpportunityFactory(
+    opportunity = OpportunityFactory.create(
         tenant=world.tenant, stage=stages[1], owner_user=world.users["rep"]
     )
     StageChange.all_tenants.create(
@@ -80,14 +83,14 @@ def _opportunity(world: Any, i: int) -> None:
         to_stage=stages[1],
         changed_at=opportunity.created_at,
     )
-    product = ProductFactory(tenant=world.tenant)
+    product = ProductFactory.create(tenant=world.tenant)
     OpportunityLine.all_tenants.create(
         tenant=world.tenant, opportunity=opportunity, product=product, quantity=1, list_price=10
     )
 
 
 def _target_list(world: Any, i: int) -> None:
-    target_list = TargetListFactory(tenant=world.tenant)
+    target_list = TargetListFactory.create(tenant=world.tenant)
     for account in world.customers.values():
         TargetListMember.all_tenants.create(
             tenant=world.tenant, target_list=target_list, account=account
@@ -110,20 +113,20 @@ def _webhook_delivery(world: Any, i: int) -> None:
 
 
 def _territory(world: Any, i: int) -> Any:
-    territory = TerritoryFactory(tenant=world.tenant)
-    TerritoryAreaFactory(territory=territory, country="DE")
-    TerritoryAreaFactory(territory=territory, country="AT")
+    territory = TerritoryFactory.create(tenant=world.tenant)
+    TerritoryAreaFactory.create(territory=territory, country="DE")
+    TerritoryAreaFactory.create(territory=territory, country="AT")
     return territory
 
 
 def _authorization(world: Any, i: int) -> None:
-    PartnerAuthorizationFactory(partner=world.partner, territory=_territory(world, i))
+    PartnerAuthorizationFactory.create(partner=world.partner, territory=_territory(world, i))
 
 
 def _version(world: Any, i: int) -> Any:
     rulebook, _ = Rulebook.all_tenants.get_or_create(tenant=world.tenant)
-    version = RulebookVersionFactory(rulebook=rulebook, created_by=world.users["admin"])
-    RouteRuleFactory(version=version)
+    version = RulebookVersionFactory.create(rulebook=rulebook, created_by=world.users["admin"])
+    RouteRuleFactory.create(version=version)
     return version
 
 
@@ -143,7 +146,7 @@ def _account_route(world: Any, i: int) -> None:
     version = _version(world, i)
     AccountRoute.all_tenants.create(
         tenant=world.tenant,
-        account=AccountFactory(tenant=world.tenant, owner_partner=world.partner),
+        account=AccountFactory.create(tenant=world.tenant, owner_partner=world.partner),
         version=version,
         rule=RouteRule.all_tenants.filter(version=version).first(),
         outcome="partner",
@@ -155,11 +158,11 @@ def _account_route(world: Any, i: int) -> None:
 
 
 def _leakage(world: Any, i: int) -> None:
-    opportunity = OpportunityFactory(tenant=world.tenant, owner_user=world.users["rep"])
+    opportunity = OpportunityFactory.create(tenant=world.tenant, owner_user=world.users["rep"])
     line = OpportunityLine.all_tenants.create(
         tenant=world.tenant,
         opportunity=opportunity,
-        product=ProductFactory(tenant=world.tenant),
+        product=ProductFactory.create(tenant=world.tenant),
         quantity=1,
         list_price=100,
         discount_pct=30,
@@ -185,7 +188,7 @@ def _simulation(world: Any, i: int) -> None:
 
 
 def _lead(world: Any, i: int) -> Any:
-    return LeadFactory(
+    return LeadFactory.create(
         tenant=world.tenant,
         external_id=f"L-{i}",
         status="routed",
@@ -225,23 +228,23 @@ def _sla_policy(world: Any, i: int) -> None:
 
 
 MAKERS: dict[str, Callable[[Any, int], Any]] = {
-    "partner": lambda w, i: PartnerFactory(tenant=w.tenant),
-    "team": lambda w, i: TeamFactory(tenant=w.tenant),
-    "user": lambda w, i: MembershipFactory(
-        tenant=w.tenant, user=UserFactory(), role="direct_rep", team=w.orgs["team"]
+    "partner": lambda w, i: PartnerFactory.create(tenant=w.tenant),
+    "team": lambda w, i: TeamFactory.create(tenant=w.tenant),
+    "user": lambda w, i: MembershipFactory.create(
+        tenant=w.tenant, user=UserFactory.create(), role="direct_rep", team=w.orgs["team"]
     ),
-    "tier": lambda w, i: TierFactory(tenant=w.tenant),
-    "segment": lambda w, i: SegmentFactory(tenant=w.tenant),
-    "productline": lambda w, i: ProductLineFactory(tenant=w.tenant),
-    "product": lambda w, i: ProductFactory(tenant=w.tenant),
+    "tier": lambda w, i: TierFactory.create(tenant=w.tenant),
+    "segment": lambda w, i: SegmentFactory.create(tenant=w.tenant),
+    "productline": lambda w, i: ProductLineFactory.create(tenant=w.tenant),
+    "product": lambda w, i: ProductFactory.create(tenant=w.tenant),
     "account": _account,
-    "contact": lambda w, i: ContactFactory(tenant=w.tenant, account=w.customers["rep"]),
+    "contact": lambda w, i: ContactFactory.create(tenant=w.tenant, account=w.customers["rep"]),
     "targetlist": _target_list,
-    "stage": lambda w, i: StageFactory(tenant=w.tenant),
+    "stage": lambda w, i: StageFactory.create(tenant=w.tenant),
     "opportunity": _opportunity,
     "webhook": _webhook,
     "webhookdelivery": _webhook_delivery,
-    "touch": lambda w, i: TouchFactory(
+    "touch": lambda w, i: TouchFactory.create(
         tenant=w.tenant, account=w.customers["rep"], actor_user=w.users["rep"]
     ),
     "territory": _territory,
@@ -259,7 +262,7 @@ MAKERS: dict[str, Callable[[Any, int], Any]] = {
         tenant=w.tenant, name=f"Form {i}", partner=w.partner
     ),
     "assignee": lambda w, i: Assignee.all_tenants.create(
-        tenant=w.tenant, partner=PartnerFactory(tenant=w.tenant), capacity=5
+        tenant=w.tenant, partner=PartnerFactory.create(tenant=w.tenant), capacity=5
     ),
     "notification": lambda w, i: Notification.all_tenants.create(
         tenant=w.tenant, user=w.users["admin"], kind="routed", title=f"Lead {i}"

@@ -85,7 +85,9 @@ def test_5_a_crashing_import_is_marked_failed_not_running_forever(
 ):
     c = login_as("admin")
     r = _upload(c, b"external_id,name\nX-1,Fine\nX-2," + b"a" * 140_000 + b"\n")
-    job = ImportJob.all_tenants.get(pk=int(re.search(r"/imports/(\d+)/", r["Location"]).group(1)))
+    found = re.search(r"/imports/(\d+)/", r["Location"])
+    assert found, r["Location"]
+    job = ImportJob.all_tenants.get(pk=int(found.group(1)))
     try:
         with django_capture_on_commit_callbacks(execute=True):  # eager Celery: the worker runs here
             c.post(r["Location"], {"map-0": "external_id", "map-1": "name", "action": "import"})
@@ -167,11 +169,11 @@ def test_6c_fallback_after_a_late_integrity_error_keeps_stage_history(world, api
 
     real, calls = services.set_lines, {"n": 0}
 
-    def flaky(opportunity, lines):  # e.g. a product deleted concurrently
+    def flaky(opportunity, lines, *, acting):  # e.g. a product deleted concurrently
         calls["n"] += 1
         if calls["n"] == 1:
             raise IntegrityError("simulated concurrent FK failure")
-        return real(opportunity, lines)
+        return real(opportunity, lines, acting=acting)
 
     monkeypatch.setattr(services, "set_lines", flaky)
     opp = Opportunity.all_tenants.get(tenant=world.tenant, external_id="OPP-rep")
@@ -208,8 +210,8 @@ def test_7_rep_cannot_move_a_deal_to_another_team(world, api_as):
 
 # 8 --------------------------------------------------------------------------------------------
 def test_8_rep_created_deal_belongs_to_the_reps_team(world, api_as):
-    teammate = UserFactory(email="teammate@alpha.test")
-    MembershipFactory(
+    teammate = UserFactory.create(email="teammate@alpha.test")
+    MembershipFactory.create(
         tenant=world.tenant, user=teammate, role="direct_rep", team=world.orgs["team"]
     )
     r = api_as("rep").post(
@@ -348,7 +350,7 @@ def test_16_import_duplicate_message_names_the_csv_row(world):
             mapping={"external_id": "external_id", "name": "name"},
             created_by=world.users["admin"],
         )
-        dry_run(job)
+        dry_run(job, acting=world.membership("admin"))
     assert "row 2" in job.errors[0]["message"], (
         job.errors
     )  # observed: "Also used by record 0 of this request."

@@ -16,7 +16,7 @@ import threading
 import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.conf import settings as django_settings
@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Contact
 from config.celery import app
-from core.models import AuditEvent, WebhookDelivery, WebhookEndpoint
+from core.models import AuditEvent, TenantOwned, WebhookDelivery, WebhookEndpoint
 from core.net import UnsafeURL, check_url
 from core.webhooks import registry
 from core.webhooks.delivery import BACKOFF, MAX_ATTEMPTS
@@ -108,6 +108,7 @@ def contact(world: Any, key: str = "rep") -> Contact:
 
 def waits(delivery: WebhookDelivery) -> timedelta:
     """The backoff after the last attempt, to the second (it counts from the attempt's end)."""
+    assert delivery.next_attempt_at is not None and delivery.last_attempt_at is not None
     return timedelta(
         seconds=int((delivery.next_attempt_at - delivery.last_attempt_at).total_seconds())
     )
@@ -218,7 +219,7 @@ def test_a_failing_receiver_is_retried_with_backoff_then_failed_and_replayed_fro
     assert delivery.status == Status.PENDING and delivery.attempts == 1
     assert delivery.last_status_code == 500 and delivery.last_error.startswith("HTTP 500")
     assert waits(delivery) == BACKOFF[0]
-    assert delivery.next_attempt_at > timezone.now()
+    assert delivery.next_attempt_at is not None and delivery.next_attempt_at > timezone.now()
 
     sweep_webhook_deliveries.delay()  # not due yet: nothing is sent
     assert len(receiver.requests) == 1
@@ -374,7 +375,7 @@ def test_an_attempt_whose_worker_died_is_taken_back_by_the_sweep(world, receiver
     assert sweep_webhook_deliveries.delay().get() == 0  # not due before its backoff
     delivery.refresh_from_db()
     assert delivery.status == Status.PENDING and "did not finish" in delivery.last_error
-    assert delivery.next_attempt_at > timezone.now()
+    assert delivery.next_attempt_at is not None and delivery.next_attempt_at > timezone.now()
     make_due(delivery)
     assert sweep_webhook_deliveries.delay().get() == 1
     delivery.refresh_from_db()
@@ -553,7 +554,9 @@ def test_the_console_adds_an_endpoint_shows_its_secret_once_and_deletes_it(
         {"url": receiver.url(), "description": "CRM", "events": ["contact.created", "touch.*"]},
     )
     assert response.status_code == 200
-    secret = re.search(r'data-testid="new-secret">(whsec_[^<]+)<', response.content.decode())[1]
+    found = re.search(r'data-testid="new-secret">(whsec_[^<]+)<', response.content.decode())
+    assert found, "the new secret is shown once"
+    secret = found[1]
     endpoint = WebhookEndpoint.all_tenants.get(tenant=world.tenant)
     assert endpoint.secret == secret and endpoint.events == ["contact.created", "touch.*"]
     again = console.get("/console/alpha/webhooks/").content.decode()
@@ -610,13 +613,16 @@ def test_emitting_for_a_thousand_subscribed_rows_writes_in_bulk(world):
     assert statements.count("SELECT") <= 3
     assert len(statements) < 40, statements
     first = WebhookDelivery.all_tenants.order_by("pk").first()
+    assert first is not None
     assert first.payload["id"] == first.pk and first.payload["data"]["email"].startswith("bulk")
 
 
 @pytest.mark.parametrize("name", ["account", "contact", "opportunity", "touch", "target_list"])
 def test_rendering_a_batch_costs_the_same_as_one_row(world, name):
     """The registered select/prefetch lists keep `data` from costing queries per row."""
-    model = next(r.model for r in registry._RESOURCES.values() if r.name == name)
+    model = cast(
+        type[TenantOwned], next(r.model for r in registry._RESOURCES.values() if r.name == name)
+    )
     rows = list(model.all_tenants.filter(tenant=world.tenant).order_by("pk"))
     WebhookEndpoint.all_tenants.create(
         tenant=world.tenant, url="https://hooks.example.com/a", events=["*"]

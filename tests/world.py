@@ -16,6 +16,7 @@ from accounts.tests.factories import (
     TargetListFactory,
     TierFactory,
 )
+from core.acting import SystemActor
 from core.tenancy import tenant_scope
 from pipeline.models import Stage
 from pipeline.services import ensure_default_stages
@@ -83,7 +84,10 @@ class World:
         if persona not in self.tokens:
             tenant = self.tenant if PERSONAS[persona][0] == "a" else self.other_tenant
             _, self.tokens[persona] = issue_api_token(
-                tenant=tenant, user=self.users[persona], name=persona
+                tenant=tenant,
+                user=self.users[persona],
+                name=persona,
+                acting=SystemActor("test world"),
             )
         return self.tokens[persona]
 
@@ -100,17 +104,17 @@ class World:
 
 
 def build_world() -> World:
-    a = TenantFactory(name="Alpha Machines", slug="alpha")
-    b = TenantFactory(name="Beta Pumps", slug="beta")
+    a = TenantFactory.create(name="Alpha Machines", slug="alpha")
+    b = TenantFactory.create(name="Beta Pumps", slug="beta")
     orgs = {
-        "partner": PartnerFactory(
+        "partner": PartnerFactory.create(
             tenant=a, name="Alpha Distribution zzfirstpartner", tier=PartnerTier.GOLD
         ),
-        "other_partner": PartnerFactory(tenant=a, name=f"Rival Supply {OTHER_PARTNER_MARK}"),
-        "team": TeamFactory(tenant=a, name="Direct North"),
-        "other_team": TeamFactory(tenant=a, name="Direct South"),
-        "b_partner": PartnerFactory(tenant=b, name=f"Beta Partner {OTHER_TENANT_MARK}"),
-        "b_team": TeamFactory(tenant=b, name=f"Beta Team {OTHER_TENANT_MARK}"),
+        "other_partner": PartnerFactory.create(tenant=a, name=f"Rival Supply {OTHER_PARTNER_MARK}"),
+        "team": TeamFactory.create(tenant=a, name="Direct North"),
+        "other_team": TeamFactory.create(tenant=a, name="Direct South"),
+        "b_partner": PartnerFactory.create(tenant=b, name=f"Beta Partner {OTHER_TENANT_MARK}"),
+        "b_team": TeamFactory.create(tenant=b, name=f"Beta Team {OTHER_TENANT_MARK}"),
     }
     world = World(tenant=a, other_tenant=b, orgs=orgs)
     for persona, (tenant_key, role, org_key) in PERSONAS.items():
@@ -123,9 +127,9 @@ def build_world() -> World:
             email = f"{persona}@zzfirstpartner.test"
         else:
             email = f"{persona}@alpha.test"
-        user = UserFactory(email=email)
+        user = UserFactory.create(email=email)
         org = orgs.get(org_key) if org_key else None
-        MembershipFactory(
+        MembershipFactory.create(
             tenant=tenant,
             user=user,
             role=role,
@@ -134,9 +138,9 @@ def build_world() -> World:
         )
         world.users[persona] = user
     # A direct team member of tenant B, so B has users of every kind.
-    MembershipFactory(
+    MembershipFactory.create(
         tenant=b,
-        user=UserFactory(email=f"rep@{OTHER_TENANT_MARK}.test"),
+        user=UserFactory.create(email=f"rep@{OTHER_TENANT_MARK}.test"),
         role=Role.DIRECT_REP,
         team=orgs["b_team"],
     )
@@ -149,12 +153,12 @@ def build_customers(world: World) -> None:
     a, b, orgs, users = world.tenant, world.other_tenant, world.orgs, world.users
     for tenant in (a, b):
         with tenant_scope(tenant):
-            ensure_default_stages(tenant)
+            ensure_default_stages(tenant, acting=SystemActor("test world"))
     stage = Stage.all_tenants.get(tenant=a, key="propose")
-    line = ProductLineFactory(tenant=a, code="hydraulics", name="Hydraulics")
-    ProductFactory(tenant=a, product_line=line, sku="HYD-100", list_price=1200)
-    TierFactory(tenant=a, key="strategic", name="Strategic")
-    SegmentFactory(tenant=a, key="mining", name="Mining")
+    line = ProductLineFactory.create(tenant=a, code="hydraulics", name="Hydraulics")
+    ProductFactory.create(tenant=a, product_line=line, sku="HYD-100", list_price=1200)
+    TierFactory.create(tenant=a, key="strategic", name="Strategic")
+    SegmentFactory.create(tenant=a, key="mining", name="Mining")
     owners = {
         "rep": {
             "owner_user": users["rep"],
@@ -173,14 +177,14 @@ def build_customers(world: World) -> None:
     for key, spec in owners.items():
         spec = dict(spec)
         mark = spec.pop("mark")
-        account = AccountFactory(
+        account = AccountFactory.create(
             tenant=a, name=f"Account {key} {mark}", external_id=f"ACC-{key}", **spec
         )
-        ContactFactory(
+        ContactFactory.create(
             tenant=a, account=account, last_name=f"Contact {mark}", external_id=f"CON-{key}"
         )
         partner = spec.get("owner_partner")
-        opportunity = OpportunityFactory(
+        opportunity = OpportunityFactory.create(
             tenant=a,
             account=account,
             stage=stage,
@@ -191,7 +195,7 @@ def build_customers(world: World) -> None:
             owner_user=spec.get("owner_user"),
             owner_team=spec.get("owner_team"),
         )
-        TouchFactory(
+        TouchFactory.create(
             tenant=a,
             account=account,
             opportunity=opportunity,
@@ -202,30 +206,32 @@ def build_customers(world: World) -> None:
             external_id=f"TOU-{key}",
         )
         world.customers[key] = account
-    north = TargetListFactory(tenant=a, name=f"ABM North {DIRECT_ONLY_MARK}")
+    north = TargetListFactory.create(tenant=a, name=f"ABM North {DIRECT_ONLY_MARK}")
     TargetListMember.all_tenants.create(
         tenant=a, target_list=north, account=world.customers["rep"], reason="Fleet renewal"
     )
     # Tenant B: one of everything, all marked.
-    b_line = ProductLineFactory(tenant=b, code="hydraulics", name=f"Beta Line {OTHER_TENANT_MARK}")
-    ProductFactory(
+    b_line = ProductLineFactory.create(
+        tenant=b, code="hydraulics", name=f"Beta Line {OTHER_TENANT_MARK}"
+    )
+    ProductFactory.create(
         tenant=b, product_line=b_line, sku="HYD-100", name=f"Beta Pump {OTHER_TENANT_MARK}"
     )
-    TierFactory(tenant=b, key="strategic", name=f"Beta Tier {OTHER_TENANT_MARK}")
-    SegmentFactory(tenant=b, key="mining", name=f"Beta Segment {OTHER_TENANT_MARK}")
-    b_account = AccountFactory(
+    TierFactory.create(tenant=b, key="strategic", name=f"Beta Tier {OTHER_TENANT_MARK}")
+    SegmentFactory.create(tenant=b, key="mining", name=f"Beta Segment {OTHER_TENANT_MARK}")
+    b_account = AccountFactory.create(
         tenant=b, name=f"Beta Customer {OTHER_TENANT_MARK}", external_id="ACC-rep"
     )
-    ContactFactory(
+    ContactFactory.create(
         tenant=b, account=b_account, last_name=f"Beta {OTHER_TENANT_MARK}", external_id="CON-rep"
     )
-    b_opportunity = OpportunityFactory(
+    b_opportunity = OpportunityFactory.create(
         tenant=b,
         account=b_account,
         stage=Stage.all_tenants.get(tenant=b, key="propose"),
         name=f"Beta Deal {OTHER_TENANT_MARK}",
     )
-    TouchFactory(
+    TouchFactory.create(
         tenant=b, account=b_account, opportunity=b_opportunity, subject=f"Beta {OTHER_TENANT_MARK}"
     )
-    TargetListFactory(tenant=b, name=f"Beta List {OTHER_TENANT_MARK}")
+    TargetListFactory.create(tenant=b, name=f"Beta List {OTHER_TENANT_MARK}")

@@ -66,7 +66,7 @@ class TermKey(InTenant):
         return value.key
 
 
-class ProductLineSerializer(SyncedModelSerializer):
+class ProductLineSerializer(SyncedModelSerializer[ProductLine]):
     class Meta:
         model = ProductLine
         fields = [
@@ -83,7 +83,7 @@ class ProductLineSerializer(SyncedModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
-class ProductSerializer(SyncedModelSerializer):
+class ProductSerializer(SyncedModelSerializer[Product]):
     product_line = InTenant(ProductLine, natural_keys=("external_id", "code"))
     currency = serializers.RegexField(
         r"^[A-Z]{3}$", required=False, error_messages={"invalid": "Use an ISO 4217 code."}
@@ -143,7 +143,7 @@ class ProductLineList(serializers.ListField):
         return data
 
 
-class AccountSerializer(SyncedModelSerializer):
+class AccountSerializer(SyncedModelSerializer[Account]):
     nested_fields = ("domains", "product_lines_of_interest", "installed_product_lines")
     nested_prefetch = ("domains", "product_lines")
     direct_only_fields = ("owner_user", "owner_team")
@@ -246,18 +246,24 @@ class AccountSerializer(SyncedModelSerializer):
         self, instance: Account, nested: dict[str, Any], created: bool, before: Any = None
     ) -> None:
         if "domains" in nested:
-            services.set_domains(instance, nested["domains"])
+            services.set_domains(instance, nested["domains"], acting=self.membership)
         if "product_lines_of_interest" in nested:
             services.set_product_lines(
-                instance, ProductRelation.INTEREST, nested["product_lines_of_interest"]
+                instance,
+                ProductRelation.INTEREST,
+                nested["product_lines_of_interest"],
+                acting=self.membership,
             )
         if "installed_product_lines" in nested:
             services.set_product_lines(
-                instance, ProductRelation.INSTALLED, nested["installed_product_lines"]
+                instance,
+                ProductRelation.INSTALLED,
+                nested["installed_product_lines"],
+                acting=self.membership,
             )
 
 
-class ContactSerializer(SyncedModelSerializer):
+class ContactSerializer(SyncedModelSerializer[Contact]):
     account = InTenant(Account, natural_keys=EXTERNAL, required=False, allow_null=True)
 
     class Meta:
@@ -323,7 +329,7 @@ class TargetListMemberSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class TargetListSerializer(SyncedModelSerializer):
+class TargetListSerializer(SyncedModelSerializer[TargetList]):
     nested_fields = ("members",)
     nested_prefetch = ("members",)
 
@@ -356,7 +362,7 @@ class TargetListSerializer(SyncedModelSerializer):
             member.setdefault("reason", "")
             if member["account"].pk in seen:
                 raise serializers.ValidationError(
-                    {index: {"account": ["This account is on the list twice."]}}
+                    {str(index): {"account": ["This account is on the list twice."]}}
                 )
             seen.add(member["account"].pk)
         return value
@@ -370,5 +376,7 @@ class TargetListSerializer(SyncedModelSerializer):
     ) -> None:
         if "members" in nested:
             services.set_target_list_members(
-                instance, [(m["account"], m["reason"]) for m in nested["members"]]
+                instance,
+                [(m["account"], m["reason"]) for m in nested["members"]],
+                acting=self.membership,
             )

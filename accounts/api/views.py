@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from accounts.api.serializers import (
     AccountSerializer,
@@ -12,8 +11,14 @@ from accounts.api.serializers import (
     TargetListSerializer,
     TierSerializer,
 )
+from accounts.filters import (
+    AccountFilterSet,
+    ContactFilterSet,
+    ProductFilterSet,
+    ProductLineFilterSet,
+    TargetListFilterSet,
+)
 from accounts.models import Account, Contact, Product, ProductLine, Segment, TargetList, Tier
-from core.api.filters import IdFilter, TenantFilterSet
 from core.api.sync import SyncActionsMixin
 from core.api.views import TenantModelViewSet
 from tenancy.choices import Role
@@ -41,12 +46,6 @@ class SegmentViewSet(TenantModelViewSet):
     write_roles = ADMINS
 
 
-class ProductLineFilterSet(TenantFilterSet):
-    class Meta:
-        model = ProductLine
-        fields = {"code": ["exact"], "external_id": ["exact"], "service_heavy": ["exact"]}
-
-
 class ProductLineViewSet(SyncActionsMixin, TenantModelViewSet):
     """The tenant's product lines."""
 
@@ -58,19 +57,6 @@ class ProductLineViewSet(SyncActionsMixin, TenantModelViewSet):
     write_roles = ADMINS
 
 
-class ProductFilterSet(TenantFilterSet):
-    product_line = IdFilter("product_line")
-
-    class Meta:
-        model = Product
-        fields = {
-            "sku": ["exact"],
-            "external_id": ["exact"],
-            "active": ["exact"],
-            "currency": ["exact"],
-        }
-
-
 class ProductViewSet(SyncActionsMixin, TenantModelViewSet):
     """The tenant's products (SKUs with list prices)."""
 
@@ -80,37 +66,6 @@ class ProductViewSet(SyncActionsMixin, TenantModelViewSet):
     serializer_class = ProductSerializer
     filterset_class = ProductFilterSet
     write_roles = ADMINS
-
-
-class AccountFilterSet(TenantFilterSet):
-    q = django_filters.CharFilter(method="search", label="Name, legal name or domain contains")
-    tier = django_filters.CharFilter(field_name="tier__key", label="Tier key")
-    segment = django_filters.CharFilter(field_name="segment__key", label="Segment key")
-    owner_user = IdFilter("owner_user")
-    owner_team = IdFilter("owner_team")
-    owner_partner = IdFilter("owner_partner")
-    domain = django_filters.CharFilter(field_name="domains__domain", label="Has this exact domain")
-
-    class Meta:
-        model = Account
-        fields = {
-            "country": ["exact"],
-            "region": ["exact"],
-            "lifecycle": ["exact"],
-            "named_account": ["exact"],
-            "employee_band": ["exact"],
-            "revenue_band": ["exact"],
-            "external_id": ["exact"],
-        }
-
-    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()[:100]
-        matching = (
-            Q(name__icontains=value)
-            | Q(legal_name__icontains=value)
-            | Q(domains__domain__icontains=value)
-        )
-        return queryset.filter(pk__in=Account.objects.filter(matching).values("pk"))
 
 
 class AccountViewSet(SyncActionsMixin, TenantModelViewSet):
@@ -129,18 +84,6 @@ class AccountViewSet(SyncActionsMixin, TenantModelViewSet):
         )
 
 
-class ContactFilterSet(TenantFilterSet):
-    account = IdFilter("account")
-    email = django_filters.CharFilter(method="by_email")
-
-    class Meta:
-        model = Contact
-        fields = {"external_id": ["exact"], "buying_role": ["exact"], "opted_out": ["exact"]}
-
-    def by_email(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(email=value.strip().lower())
-
-
 class ContactViewSet(SyncActionsMixin, TenantModelViewSet):
     """Contacts at accounts; everyone may write contacts of the accounts they can see."""
 
@@ -150,12 +93,6 @@ class ContactViewSet(SyncActionsMixin, TenantModelViewSet):
     serializer_class = ContactSerializer
     filterset_class = ContactFilterSet
     write_roles = EVERYONE
-
-
-class TargetListFilterSet(TenantFilterSet):
-    class Meta:
-        model = TargetList
-        fields = {"external_id": ["exact"], "name": ["icontains"]}
 
 
 class TargetListViewSet(SyncActionsMixin, TenantModelViewSet):

@@ -4,7 +4,7 @@ from accounts.models import Account, Contact, Product, ProductLine, Segment, Tar
 from tenancy.tests.factories import TenantFactory
 
 
-class TierFactory(factory.django.DjangoModelFactory):
+class TierFactory(factory.django.DjangoModelFactory[Tier]):
     class Meta:
         model = Tier
 
@@ -13,7 +13,7 @@ class TierFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Tier {n}")
 
 
-class SegmentFactory(factory.django.DjangoModelFactory):
+class SegmentFactory(factory.django.DjangoModelFactory[Segment]):
     class Meta:
         model = Segment
 
@@ -22,7 +22,7 @@ class SegmentFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Segment {n}")
 
 
-class ProductLineFactory(factory.django.DjangoModelFactory):
+class ProductLineFactory(factory.django.DjangoModelFactory[ProductLine]):
     class Meta:
         model = ProductLine
 
@@ -31,7 +31,7 @@ class ProductLineFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Line {n}")
 
 
-class ProductFactory(factory.django.DjangoModelFactory):
+class ProductFactory(factory.django.DjangoModelFactory[Product]):
     class Meta:
         model = Product
 
@@ -43,7 +43,7 @@ class ProductFactory(factory.django.DjangoModelFactory):
     currency = "EUR"
 
 
-class AccountFactory(factory.django.DjangoModelFactory):
+class AccountFactory(factory.django.DjangoModelFactory[Account]):
     class Meta:
         model = Account
 
@@ -53,7 +53,7 @@ class AccountFactory(factory.django.DjangoModelFactory):
     region = "DE-BY"
 
 
-class ContactFactory(factory.django.DjangoModelFactory):
+class ContactFactory(factory.django.DjangoModelFactory[Contact]):
     class Meta:
         model = Contact
 
@@ -64,7 +64,7 @@ class ContactFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"contact{n}@customer.example")
 
 
-class TargetListFactory(factory.django.DjangoModelFactory):
+class TargetListFactory(factory.django.DjangoModelFactory[TargetList]):
     class Meta:
         model = TargetList
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
+from typing import cast
 
 import pytest
 from django.db import connection
@@ -91,10 +93,10 @@ def test_each_person_sees_exactly_their_accounts_in_list_and_export(
 
 
 def test_a_rep_also_sees_accounts_owned_by_their_team(world, login_as):
-    team_account = AccountFactory(tenant=world.tenant, name="Team North pool account")
+    team_account = AccountFactory.create(tenant=world.tenant, name="Team North pool account")
     team_account.owner_team = world.orgs["team"]
     team_account.save()
-    AccountFactory(
+    AccountFactory.create(
         tenant=world.tenant, name="South pool account", owner_team=world.orgs["other_team"]
     )
     shown = shown_accounts(login_as("rep").get("/sales/alpha/accounts/"))
@@ -194,8 +196,8 @@ def test_the_filter_bar_offers_the_tenants_values(catalogued, login_as):
 
 def test_export_has_every_filtered_row_of_every_page(world, login_as):
     for i in range(62):
-        AccountFactory(tenant=world.tenant, name=f"Fleet {i:03d}", country="NO")
-    AccountFactory(tenant=world.tenant, name="Fleet in Sweden", country="SE")
+        AccountFactory.create(tenant=world.tenant, name=f"Fleet {i:03d}", country="NO")
+    AccountFactory.create(tenant=world.tenant, name="Fleet in Sweden", country="SE")
     admin = login_as("admin")
     first = admin.get("/console/alpha/accounts/?country=NO")
     assert len(shown_accounts(first)) == 50
@@ -208,10 +210,10 @@ def test_export_has_every_filtered_row_of_every_page(world, login_as):
 
 
 def test_export_neutralises_spreadsheet_formulas(world, login_as):
-    AccountFactory(
+    AccountFactory.create(
         tenant=world.tenant, name='=HYPERLINK("http://evil.example","x")', city="@SUM(1)"
     )
-    AccountFactory(tenant=world.tenant, name="-2+3", city="+Munich")
+    AccountFactory.create(tenant=world.tenant, name="-2+3", city="+Munich")
     rows = {
         r["name"]: r for r in csv_rows(login_as("admin").get("/console/alpha/accounts/export/"))
     }
@@ -221,7 +223,7 @@ def test_export_neutralises_spreadsheet_formulas(world, login_as):
 
 def test_contacts_export_follows_the_filters(world, login_as):
     account = world.customers["rep"]
-    ContactFactory(
+    ContactFactory.create(
         tenant=world.tenant, account=account, last_name="Keller", buying_role="procurement"
     )
     rep = login_as("rep")
@@ -253,7 +255,7 @@ def test_contacts_list_shows_contacts_of_visible_accounts(world, login_as, perso
 
 def test_contacts_search_and_filters(world, login_as):
     account = world.customers["rep"]
-    ContactFactory(
+    ContactFactory.create(
         tenant=world.tenant,
         account=account,
         first_name="Greta",
@@ -261,7 +263,9 @@ def test_contacts_search_and_filters(world, login_as):
         email="greta@northwind.example",
         buying_role="decision_maker",
     )
-    ContactFactory(tenant=world.tenant, account=world.customers["other_team"], first_name="Greta")
+    ContactFactory.create(
+        tenant=world.tenant, account=world.customers["other_team"], first_name="Greta"
+    )
     admin = login_as("admin")
     for query in (
         "q=lindqvist",
@@ -391,7 +395,7 @@ def test_list_pages_run_a_fixed_number_of_queries(world, login_as, django_assert
         baseline[page] = len(queries)
     tier = Tier.all_tenants.get(tenant=world.tenant)
     for i in range(70):
-        account = AccountFactory(
+        account = AccountFactory.create(
             tenant=world.tenant,
             tier=tier,
             owner_user=world.users["rep"],
@@ -400,7 +404,7 @@ def test_list_pages_run_a_fixed_number_of_queries(world, login_as, django_assert
         AccountDomain.all_tenants.create(
             tenant=world.tenant, account=account, domain=f"d{i}.example"
         )
-        ContactFactory(tenant=world.tenant, account=account)
+        ContactFactory.create(tenant=world.tenant, account=account)
     for page in pages:
         with django_assert_max_num_queries(baseline[page]):
             response = admin.get(page)
@@ -424,7 +428,8 @@ def test_the_export_is_streamed_after_the_requests_tenant_scope_has_ended(world)
     with tenant_scope(world.tenant):
         rows = Account.objects.prefetch_related("domains").order_by("-name")
         response = csv_response(rows, columns, "accounts.csv", chunk_size=3)
-    text = b"".join(response.streaming_content).decode("utf-8-sig")  # no scope active here
+    content = cast(Iterator[bytes], response.streaming_content)  # a sync response
+    text = b"".join(content).decode("utf-8-sig")  # no scope active here
     exported = list(csv.DictReader(io.StringIO(text)))
     assert [r["name"] for r in exported] == sorted(names(world, *world.customers), reverse=True)
     assert {r["domains"] for r in exported} == {"", "north.example"}

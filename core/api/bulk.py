@@ -16,20 +16,22 @@ a thousand contacts naming their account by external id cost one lookup, not a t
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from rest_framework import exceptions, serializers
 
+from core.acting import Member
 from core.api.errors import flatten_errors
 from core.api.fields import InTenant
 from core.api.serializers import SyncedModelSerializer
 from core.audit import record_many
 from core.gcpause import collector_paused
 from core.rows import insert_rows
-from core.sync import change_sequence
+from core.sync import Synced, change_sequence
 from core.webhooks.emit import emit_events
 
 __all__ = ["MAX_RECORDS", "BulkUpsert", "RecordResult"]
@@ -62,7 +64,7 @@ class RecordResult:
 class _Pending:
     result: RecordResult
     record: dict[str, Any]
-    instance: models.Model | None
+    instance: Synced | None  # None until a new record's row is built
     fields: dict[str, Any]
     nested: dict[str, Any]
     changed: set[str] = field(default_factory=set)
@@ -70,25 +72,33 @@ class _Pending:
     memo: Any = None  # what the serializer's before_update() noted
     existing_pk: int | None = None  # the row matched at validation time (None: a new record)
 
+    @property
+    def row(self) -> Synced:
+        """The record's row once it exists: matched at validation, or built by the batch write."""
+        assert self.instance is not None
+        return self.instance
+
 
 class BulkUpsert:
     """Upsert `records` (dicts in the resource's API shape, each with an `external_id`)."""
 
     def __init__(
         self,
-        serializer_class: type[serializers.ModelSerializer],
+        serializer_class: type[SyncedModelSerializer[Any]],
         *,
         tenant: Any,
-        membership: Any,
+        membership: Member,
         field_roles: dict[str, frozenset[str]] | None = None,
-        creation_defaults: Any = None,
+        creation_defaults: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
         self.serializer_class = serializer_class
-        self.model = serializer_class.Meta.model
+        self.model: type[Synced] = serializer_class.Meta.model
         self.tenant = tenant
         self.membership = membership
         self.field_roles = field_roles or {}
-        self.creation_defaults = creation_defaults or (lambda validated: {})
+        self.creation_defaults: Callable[[dict[str, Any]], dict[str, Any]] = creation_defaults or (
+            lambda validated: {}
+        )
         self.context: dict[str, Any] = {
             "tenant": tenant,
             "membership": membership,
@@ -235,18 +245,26 @@ class BulkUpsert:
                 pending.nested = {}  # the same nested parts again: nothing to write
         return pending
 
-    def _new_row(self, values: dict[str, Any]) -> models.Model:
+    def _new_row(self, values: dict[str, Any]) -> Synced:
         """A new model instance from column values, built positionally (Django's fast path)."""
-        return self.model(
-            *[values[f.attname] if f.attname in values else f.get_default() for f in self.columns]
-        )
+        ordered = [
+            values[f.attname] if f.attname in values else f.get_default() for f in self.columns
+        ]
+        # The stubs type a model's constructor by keyword only; positional is Django's fast path.
+        row: Synced = self.model(*ordered)  # type: ignore[misc]
+        return row
+
+    def _field(self, name: str) -> models.Field:
+        """A field the serializer writes: always a concrete field of the row, never a reverse
+        relation, so it has an attname."""
+        return cast(models.Field, self.model._meta.get_field(name))
 
     def _by_attname(self, fields: dict[str, Any]) -> dict[str, Any]:
         """Foreign keys as ids (`account_id=4`): building a thousand rows through the relation
         descriptors costs more than inserting them."""
         values = {}
         for name, value in fields.items():
-            model_field = self.model._meta.get_field(name)
+            model_field = self._field(name)
             if model_field.many_to_one and isinstance(value, models.Model):
                 values[model_field.attname] = value.pk
             else:
@@ -287,17 +305,17 @@ class BulkUpsert:
             return pending
         stored = self.model.objects.filter(
             **{
-                f"{self.model._meta.get_field(n).attname}__in": {value_of(p)[i] for p in touched}
+                f"{self._field(n).attname}__in": {value_of(p)[i] for p in touched}
                 for i, n in enumerate(names)
             }
         )
         if constraint.condition is not None:
             stored = stored.filter(constraint.condition)
         holders = {
-            tuple(getattr(row, self.model._meta.get_field(n).attname) for n in names): row.pk
-            for row in stored
+            tuple(getattr(row, self._field(n).attname) for n in names): row.pk for row in stored
         }
-        label, seen, keep = self.model._meta.verbose_name, {}, []
+        label, keep = self.model._meta.verbose_name, []
+        seen: dict[Any, int] = {}
         touched_ids = {id(p) for p in touched}
         for item in pending:
             if id(item) not in touched_ids:
@@ -318,7 +336,7 @@ class BulkUpsert:
 
     def _current(self, instance: models.Model, name: str) -> Any:
         """A field's stored value; for a foreign key its id, so comparing costs no query."""
-        model_field = self.model._meta.get_field(name)
+        model_field = self._field(name)
         return getattr(instance, model_field.attname if model_field.many_to_one else name)
 
     # --- writing -----------------------------------------------------------------------------
@@ -340,31 +358,30 @@ class BulkUpsert:
             item.instance = self._new_row(
                 {**self._by_attname(item.fields), "tenant_id": self.tenant.pk, "sync_seq": sequence}
             )
-        insert_rows(self.model, [p.instance for p in new])
+        insert_rows(self.model, [p.row for p in new])
         update_fields = {"sync_seq", "version", "updated_at"}
         for item in changed:
-            item.memo = self.serializer.before_update(item.instance, item.fields)
+            row = item.row
+            item.memo = self.serializer.before_update(row, item.fields)
             for name in item.changed:
-                setattr(item.instance, name, item.fields[name])
-            item.instance.sync_seq, item.instance.updated_at = sequence, now
-            item.instance.version += 1
-            update_fields |= {self.model._meta.get_field(name).attname for name in item.changed}
+                setattr(row, name, item.fields[name])
+            row.sync_seq, row.updated_at = sequence, now
+            row.version += 1
+            update_fields |= {self._field(name).attname for name in item.changed}
         if changed:
-            rows = [p.instance for p in changed]
+            rows = [p.row for p in changed]
             self.model.objects.bulk_update(rows, sorted(update_fields), batch_size=500)
         created, updated = {id(p) for p in new}, {id(p) for p in changed}
         has_hook = self.serializer_class.after_save is not SyncedModelSerializer.after_save
         for item in new + changed:
             if item.nested or has_hook:
                 is_new = id(item) in created
-                self.serializer.after_save(
-                    item.instance, item.nested, created=is_new, before=item.memo
-                )
+                self.serializer.after_save(item.row, item.nested, created=is_new, before=item.memo)
         self._audit(new, changed)
-        emit_events("created", [p.instance for p in new])
-        emit_events("updated", [p.instance for p in changed])
+        emit_events("created", [p.row for p in new])
+        emit_events("updated", [p.row for p in changed])
         for item in pending:
-            item.result.id = item.instance.pk
+            item.result.id = item.row.pk
             if id(item) in created:
                 item.result.status = CREATED
             else:
@@ -411,14 +428,14 @@ class BulkUpsert:
             entries.append(
                 (
                     "create",
-                    p.instance,
+                    p.row,
                     {k: [None, _plain(v)] for k, v in values.items() if v not in (None, "", [])},
                 )
             )
         for p in changed:
             diff = {k: [_plain(p.before[k]), _plain(p.fields[k])] for k in sorted(p.changed)}
             diff.update({k: [None, _plain(v)] for k, v in p.nested.items()})
-            entries.append(("update", p.instance, diff))
+            entries.append(("update", p.row, diff))
         record_many(entries, tenant=self.tenant, detail="bulk upsert")
 
 

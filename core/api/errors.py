@@ -82,6 +82,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         body = {"code": str(code), "detail": str(detail), "fields": {}}
     if (
         isinstance(exc, exceptions.PermissionDenied)
+        and request is not None
         and getattr(request, "tenant", None) is not None
     ):
         record(

@@ -10,10 +10,13 @@ thousand records cost one query per referenced model, not one per record.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import models
 from rest_framework import serializers
+
+from core.models import TenantOwned
 
 __all__ = ["InTenant", "context_membership", "is_id"]
 
@@ -29,7 +32,7 @@ def is_id(data: Any) -> bool:
     return isinstance(data, int) and 1 <= data <= MAX_ID
 
 
-def context_membership(context: dict) -> Any:
+def context_membership(context: Mapping[str, Any]) -> Any:
     """The membership a serializer acts for: set by the API views, bulk jobs and imports."""
     if context.get("membership") is not None:
         return context["membership"]
@@ -44,7 +47,7 @@ class InTenant(serializers.RelatedField):
     output_key = "pk"  # what responses show: the id (subclasses may show a key instead)
 
     def __init__(
-        self, model: type[models.Model], *, natural_keys: tuple[str, ...] = (), **kwargs: Any
+        self, model: type[TenantOwned], *, natural_keys: tuple[str, ...] = (), **kwargs: Any
     ) -> None:
         self.related_model = model
         self.natural_keys = natural_keys
@@ -97,5 +100,5 @@ class InTenant(serializers.RelatedField):
         # Output is the id, which the row holds already: no query per row.
         return True
 
-    def to_representation(self, value: models.Model) -> Any:
+    def to_representation(self, value: Any) -> Any:
         return value.pk

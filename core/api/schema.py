@@ -31,6 +31,7 @@ class InTenantFieldExtension(OpenApiSerializerFieldExtension):
         label = field.related_model._meta.verbose_name
         by_key = field.output_key != "pk"
         plain = build_basic_type(OpenApiTypes.STR if by_key else OpenApiTypes.INT)
+        assert plain is not None  # a basic type always has a schema
         plain["description"] = f"{'Key' if by_key else 'Id'} of the {label}."
         if direction == "response" or not field.natural_keys or by_key:
             return plain

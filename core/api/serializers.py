@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 import functools
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -28,6 +28,8 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from core.api.fields import context_membership
+from core.models import TenantOwned
+from core.sync import Synced
 
 __all__ = ["ModelValidatedSerializer", "SyncedModelSerializer", "TenantModelSerializer"]
 
@@ -50,7 +52,7 @@ class ModelValidatedSerializer(serializers.ModelSerializer):
         return attrs
 
     def run_model_validation(self, attrs: dict[str, Any]) -> None:
-        model = self.Meta.model
+        model: type[models.Model] = self.Meta.model
         columns = _columns(model)
         errors: dict[str, list[DjangoValidationError]] = {}
         for name, value in attrs.items():
@@ -99,14 +101,14 @@ def _drf_errors(exc: DjangoValidationError) -> Any:
 class TenantModelSerializer(ModelValidatedSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
-        model = self.Meta.model
+        model: type[TenantOwned] = self.Meta.model
         for constraint in model._meta.constraints:
             if isinstance(constraint, UniqueConstraint) and "tenant" in constraint.fields:
                 self._check_unique_in_tenant(model, constraint, attrs)
         return attrs
 
     def _check_unique_in_tenant(
-        self, model: type, constraint: UniqueConstraint, attrs: dict
+        self, model: type[TenantOwned], constraint: UniqueConstraint, attrs: dict
     ) -> None:
         others = [f for f in constraint.fields if f != "tenant"]
         if not others or not any(f in attrs for f in others):
@@ -133,7 +135,10 @@ class TenantModelSerializer(ModelValidatedSerializer):
         return context_membership(self.context)
 
 
-class SyncedModelSerializer(TenantModelSerializer):
+SyncedRow = TypeVar("SyncedRow", bound=Synced)
+
+
+class SyncedModelSerializer(TenantModelSerializer, Generic[SyncedRow]):
     """Base for CRM-synced resources. Subclasses list their nested fields in `nested_fields` and
     write them in `after_save(instance, nested, created, before)`, where `before` is whatever
     `before_update()` noted about the row before it changed (e.g. its old stage)."""
@@ -158,14 +163,15 @@ class SyncedModelSerializer(TenantModelSerializer):
         nested = {name: validated.pop(name) for name in self.nested_fields if name in validated}
         return validated, nested
 
-    def create(self, validated_data: dict[str, Any]) -> models.Model:
+    def create(self, validated_data: dict[str, Any]) -> SyncedRow:
         fields, nested = self.split(dict(validated_data))
+        model: type[SyncedRow] = self.Meta.model
         with transaction.atomic():
-            instance = self.Meta.model.objects.create(**fields)
+            instance = model.objects.create(**fields)
             self.after_save(instance, nested, created=True, before=None)
         return instance
 
-    def update(self, instance: models.Model, validated_data: dict[str, Any]) -> models.Model:
+    def update(self, instance: SyncedRow, validated_data: dict[str, Any]) -> SyncedRow:
         fields, nested = self.split(dict(validated_data))
         with transaction.atomic():
             before = self.before_update(instance, fields)
@@ -175,15 +181,15 @@ class SyncedModelSerializer(TenantModelSerializer):
             self.after_save(instance, nested, created=False, before=before)
         return instance
 
-    def nested_differs(self, instance: models.Model, nested: dict[str, Any]) -> bool:
+    def nested_differs(self, instance: SyncedRow, nested: dict[str, Any]) -> bool:
         """Hook: whether writing `nested` would change the row's nested parts. A CRM that sends
         the same record again must get "unchanged", not a new version and a webhook."""
         return bool(nested)
 
-    def before_update(self, instance: models.Model, fields: dict[str, Any]) -> Any:
+    def before_update(self, instance: SyncedRow, fields: dict[str, Any]) -> Any:
         """Hook: look at the row before it changes (e.g. remember the old stage)."""
 
     def after_save(
-        self, instance: models.Model, nested: dict[str, Any], created: bool, before: Any = None
+        self, instance: SyncedRow, nested: dict[str, Any], created: bool, before: Any = None
     ) -> None:
         """Hook: write the nested parts of the record."""

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.db import connection
-from django.db.models import BooleanField
+from django.db.models import BooleanField, Field, Model
 from django.db.models.expressions import RawSQL
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -30,8 +30,15 @@ from rest_framework.response import Response
 
 from core.api.bulk import CREATED, ERROR, MAX_RECORDS, UNCHANGED, UPDATED, BulkUpsert
 from core.api.schema import ErrorSerializer
+from core.api.serializers import SyncedModelSerializer
 from core.models import Tombstone
 from core.sync import safe_horizon
+
+if TYPE_CHECKING:
+    # Mixed into a TenantModelViewSet (same package): written against what it provides.
+    from core.api.views import TenantModelViewSet as _ViewSetBase
+else:
+    _ViewSetBase = object
 
 __all__ = ["SyncActionsMixin"]
 
@@ -63,7 +70,7 @@ def decode_cursor(raw: str) -> tuple[int, int, int]:
     return seq, kind, pk
 
 
-def _after(model: type, position: tuple[int, int, int], kind: int, id_field: str) -> RawSQL:
+def _after(model: type[Model], position: tuple[int, int, int], kind: int, id_field: str) -> RawSQL:
     """Rows of `kind` strictly after `position` in (sequence, kind, id) order, written as a row
     comparison, `(sync_seq, id) > (s, i)`, which the (tenant, sync_seq, id) index answers directly
     (an OR of two conditions would scan the tenant's rows from the start on every page)."""
@@ -75,7 +82,9 @@ def _after(model: type, position: tuple[int, int, int], kind: int, id_field: str
     else:
         bound = (seq, pk)
     table = connection.ops.quote_name(model._meta.db_table)
-    column = connection.ops.quote_name(model._meta.get_field(id_field).column)
+    id_column = cast(Field, model._meta.get_field(id_field)).column
+    assert id_column is not None  # an id field is a concrete column
+    column = connection.ops.quote_name(id_column)
     return RawSQL(
         f'({table}."sync_seq", {table}.{column}) > (%s, %s)', bound, output_field=BooleanField()
     )
@@ -139,7 +148,7 @@ def sync_page_schema(resource: str, serializer_class: type) -> serializers.Seria
     )
 
 
-class SyncActionsMixin:
+class SyncActionsMixin(_ViewSetBase):
     """Adds `bulk` and `sync` to a TenantModelViewSet of a `Synced` model. Bulk writes need the
     viewset's `write_roles`; the sync feed needs one of `sync_roles` (empty: nobody)."""
 
@@ -203,8 +212,10 @@ class SyncActionsMixin:
             raise TooManyRecords(
                 f"At most {MAX_RECORDS} records per request; this one has {len(records)}."
             )
+        # A synced resource's serializer (the mixin's contract): bulk writes go through its hooks.
+        serializer_class = cast(type[SyncedModelSerializer[Any]], self.get_serializer_class())
         results = BulkUpsert(
-            self.get_serializer_class(),
+            serializer_class,
             tenant=request.tenant,
             membership=request.membership,
             field_roles=self.field_roles,

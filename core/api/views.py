@@ -19,18 +19,21 @@ from __future__ import annotations
 
 import re
 from contextlib import ExitStack
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.db import models, transaction
 from django.utils.module_loading import import_string
 from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from core import idempotency
+from core.acting import Member
 from core.api.permissions import RolePermission
 from core.audit import audit_context
 from core.http import client_ip
+from core.models import IdempotencyKey, TenantOwned
 from core.tenancy import tenant_scope
 
 __all__ = [
@@ -74,13 +77,34 @@ def check_field_roles(field_roles: dict[str, frozenset[str]], data: Any, role: s
         raise exceptions.PermissionDenied(f"Your role may not set: {', '.join(refused)}.")
 
 
-class TenantAPIMixin:
-    permission_classes: ClassVar[list] = [RolePermission]
+if TYPE_CHECKING:
+    # The mixins are written against the DRF views they are mixed into (super() calls, request,
+    # action); at run time they stay plain classes so `__init_subclass__` sees the real MRO.
+    _APIViewBase = APIView
+    _ViewSetBase = viewsets.GenericViewSet
+else:
+    _APIViewBase = _ViewSetBase = object
+
+
+class ScopedRequest(Request):
+    """An API request after `perform_authentication`: the credential's tenant and membership
+    (None when unauthenticated; the permission class refuses those before any handler runs).
+    Apps annotate their views with `tenancy.requests.TenantAPIRequest`, which names the types."""
+
+    tenant: Any
+    membership: Member
+
+
+class TenantAPIMixin(_APIViewBase):
+    request: ScopedRequest
+    permission_classes = [RolePermission]
     read_roles: ClassVar[frozenset[str] | None] = None  # None: every member may read
     write_roles: ClassVar[frozenset[str]] = frozenset()  # empty: nobody may write
     # Narrower roles for some actions (e.g. only admins approve), and what the others are told.
     action_roles: ClassVar[dict[str, frozenset[str]]] = {}
     action_refusals: ClassVar[dict[str, str]] = {}
+
+    _idempotency_record: IdempotencyKey | None
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         self._idempotency_record = None
@@ -149,8 +173,8 @@ class TenantAPIView(TenantAPIMixin, APIView):
     """A non-model endpoint (e.g. /me/) with the same tenant and permission rules."""
 
 
-class _SealedViewSetMixin(TenantAPIMixin):
-    model: ClassVar[type[models.Model]]
+class _SealedViewSetMixin(TenantAPIMixin, _ViewSetBase):
+    model: ClassVar[type[TenantOwned]]
     # Fields only some roles may set, e.g. {"owner_partner": {"revops_admin"}}.
     field_roles: ClassVar[dict[str, frozenset[str]]] = {}
 
@@ -217,7 +241,9 @@ class _SealedViewSetMixin(TenantAPIMixin):
     def expected_version(self) -> int | None:
         """The version the client last saw: If-Match ("3" or W/"3"), else `version` in the body."""
         header = self.request.META.get("HTTP_IF_MATCH", "").strip()
-        raw = re.sub(r'^(W/)?"?|"$', "", header) if header else self.request.data.get("version")
+        data = self.request.data
+        body_version = data.get("version") if isinstance(data, dict) else None
+        raw = re.sub(r'^(W/)?"?|"$', "", header) if header else body_version
         if raw in (None, "", "*"):
             return None
         try:

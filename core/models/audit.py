@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 
@@ -57,7 +59,7 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     detail = models.CharField(max_length=500, blank=True)
 
-    objects = TenantManager()
+    objects: ClassVar = TenantManager()
     all_tenants = models.Manager()
 
     class Meta:

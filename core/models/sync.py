@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 
 from core.models.base import TenantOwned
@@ -27,7 +29,7 @@ class Tombstone(TenantOwned):
     external_id = models.CharField(max_length=100, blank=True)
     sync_seq = models.BigIntegerField()
 
-    objects = TenantManager()
+    objects: ClassVar = TenantManager()
     audit_skip = True  # the deletion itself is audited
 
     class Meta:

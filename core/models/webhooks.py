@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from typing import ClassVar
 
 from django.db import models
 from django.db.models import Q
@@ -36,7 +37,7 @@ class WebhookEndpoint(TenantOwned):
     events = models.JSONField(default=list)
     is_active = models.BooleanField(default=True)
 
-    objects = TenantManager()
+    objects: ClassVar = TenantManager()
     audit_exclude = ("secret",)  # never copied into the audit log
 
     class Meta:
@@ -78,7 +79,7 @@ class WebhookDelivery(TenantOwned):
     last_error = models.CharField(max_length=500, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
 
-    objects = TenantManager()
+    objects: ClassVar = TenantManager()
     audit_skip = True  # bookkeeping; the change that caused it is audited, replays are recorded
 
     class Meta:

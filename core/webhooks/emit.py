@@ -22,7 +22,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from core.models import WebhookDelivery, WebhookEndpoint
+from core.models import TenantOwned, WebhookDelivery, WebhookEndpoint
 from core.tenancy import tenant_scope
 from core.webhooks.registry import ACTIONS, Resource, resource_for
 from core.webhooks.tasks import publish
@@ -65,7 +65,7 @@ class _Batch:
     pairs: list[tuple[int, Any]]  # (delivery id, object id)
 
 
-def emit_events(action: str, instances: Iterable[models.Model]) -> list[WebhookDelivery]:
+def emit_events(action: str, instances: Iterable[TenantOwned]) -> list[WebhookDelivery]:
     """Write the deliveries for `action` ("created", "updated", "deleted") on `instances`.
 
     For writes that bypass signals (bulk_create, bulk_update, queryset update): call inside the
@@ -75,7 +75,7 @@ def emit_events(action: str, instances: Iterable[models.Model]) -> list[WebhookD
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown webhook action {action!r}")
-    groups: dict[int, dict[Resource, list[models.Model]]] = defaultdict(lambda: defaultdict(list))
+    groups: dict[int, dict[Resource, list[TenantOwned]]] = defaultdict(lambda: defaultdict(list))
     for instance in instances:
         resource = resource_for(type(instance))
         if resource is not None and instance.pk is not None:

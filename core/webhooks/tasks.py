@@ -13,12 +13,14 @@ died. `replay_delivery()` puts a delivered or failed delivery back in the queue.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from core.acting import Actor, action
 from core.audit import record
 from core.models import AuditEvent, WebhookDelivery
 from core.tasks import TenantTask
@@ -54,7 +56,7 @@ def sweep_webhook_deliveries() -> int:
     return sweep()
 
 
-def publish(items: list[tuple[int, int, int | None]]) -> int:
+def publish(items: Sequence[tuple[int, int, int | None]]) -> int:
     """Hand deliveries to the worker. A failure to publish is not lost: the rows are due, and
     the sweep publishes them."""
     published = 0
@@ -97,9 +99,11 @@ class ReplayRefused(Exception):
     """The delivery cannot be replayed now; the message says why."""
 
 
-def replay_delivery(delivery: WebhookDelivery) -> WebhookDelivery:
+@action
+def replay_delivery(delivery: WebhookDelivery, *, acting: Actor) -> WebhookDelivery:
     """Put a delivered or failed delivery back in the queue, due now, with a fresh set of
-    attempts; recorded in the audit log. The same payload (and delivery id) is sent again."""
+    attempts; recorded in the audit log as `acting`'s (an admin). The same payload (and delivery
+    id) is sent again."""
     Status = WebhookDelivery.Status
     if delivery.status not in (Status.FAILED, Status.DELIVERED):
         raise ReplayRefused("Only delivered or failed deliveries can be replayed.")

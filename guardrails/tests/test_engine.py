@@ -19,6 +19,7 @@ from accounts.tests.factories import (
     TargetListFactory,
     TierFactory,
 )
+from core.acting import SystemActor
 from core.models import AuditEvent
 from core.tenancy import tenant_scope
 from guardrails import engine
@@ -400,7 +401,7 @@ def setup_abm(shop):
 
 
 def make_deal(shop, *, discount, route="direct", partner=None):
-    ensure_default_stages(shop["tenant"])
+    ensure_default_stages(shop["tenant"], acting=SystemActor("test setup"))
     account = AccountFactory(tenant=shop["tenant"], tier=shop["strategic"])
     opportunity = OpportunityFactory(
         tenant=shop["tenant"],
@@ -532,7 +533,7 @@ def test_simulation_reports_accounts_and_pipeline_that_move(shop):
         3, tenant=shop["tenant"], country="DE", region="DE-BY", employee_band="1-49"
     )
     AccountFactory.create_batch(2, tenant=shop["tenant"], country="FR", region="")
-    ensure_default_stages(shop["tenant"])
+    ensure_default_stages(shop["tenant"], acting=SystemActor("test setup"))
     OpportunityFactory(
         tenant=shop["tenant"],
         account=bavarian[0],

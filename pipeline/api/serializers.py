@@ -12,7 +12,14 @@ from core.api.fields import InTenant
 from core.api.serializers import SyncedModelSerializer, TenantModelSerializer
 from pipeline import services
 from pipeline.choices import Route
-from pipeline.models import Opportunity, OpportunityLine, Stage, StageChange, Touch
+from pipeline.models import (
+    Opportunity,
+    OpportunityLine,
+    Stage,
+    StageChange,
+    Touch,
+    check_opportunity_account,
+)
 from tenancy.api.fields import DIRECT_PEOPLE, TenantMember, team_of
 from tenancy.models import Partner, Team
 
@@ -44,7 +51,7 @@ class StageChangeSerializer(serializers.ModelSerializer):
         fields = ["from_stage", "to_stage", "changed_at", "changed_by"]
 
 
-class OpportunitySerializer(SyncedModelSerializer):
+class OpportunitySerializer(SyncedModelSerializer[Opportunity]):
     nested_fields = ("lines",)
     nested_prefetch = ("lines",)
     direct_only_fields = ("owner_user", "owner_team", "stage_history")
@@ -152,14 +159,13 @@ class OpportunitySerializer(SyncedModelSerializer):
     def after_save(
         self, instance: Opportunity, nested: dict[str, Any], created: bool, before: Any = None
     ) -> None:
-        actor = getattr(self.membership, "user", None)
         previous = None if created else before
-        services.record_stage_change(instance, previous, by=actor)
+        services.record_stage_change(instance, previous, acting=self.membership)
         if "lines" in nested:
-            services.set_lines(instance, nested["lines"])
+            services.set_lines(instance, nested["lines"], acting=self.membership)
 
 
-class TouchSerializer(SyncedModelSerializer):
+class TouchSerializer(SyncedModelSerializer[Touch]):
     account = InTenant(Account, natural_keys=EXTERNAL, required=False, allow_null=True)
     contact = InTenant(Contact, natural_keys=EXTERNAL, required=False, allow_null=True)
     opportunity = InTenant(Opportunity, natural_keys=EXTERNAL, required=False, allow_null=True)
@@ -209,8 +215,5 @@ class TouchSerializer(SyncedModelSerializer):
             raise serializers.ValidationError(
                 {"contact": ["This contact belongs to another account."]}
             )
-        if opportunity is not None and account is not None and opportunity.account_id != account.pk:
-            raise serializers.ValidationError(
-                {"opportunity": ["This opportunity belongs to another account."]}
-            )
+        check_opportunity_account(opportunity, account)
         return attrs

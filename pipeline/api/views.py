@@ -1,19 +1,28 @@
 from __future__ import annotations
 
-import django_filters
+from typing import cast
+
 from django.db.models import Prefetch, QuerySet
 
-from core.api.filters import IdFilter, SafeDateTimeFilter, TenantFilterSet
 from core.api.sync import SyncActionsMixin
-from core.api.views import TenantModelViewSet
+from core.api.views import ScopedRequest, TenantModelViewSet
 from pipeline import services
 from pipeline.api.serializers import OpportunitySerializer, StageSerializer, TouchSerializer
+from pipeline.filters import OpportunityFilterSet, TouchFilterSet
 from pipeline.models import Opportunity, Stage, StageChange, Touch
 from tenancy.choices import Role
+from tenancy.models import Membership
+from tenancy.requests import TenantAPIRequest
 
 ADMINS = frozenset({Role.REVOPS_ADMIN})
 EVERYONE = frozenset(Role.values)
 DIRECT_LEADS = frozenset({Role.REVOPS_ADMIN, Role.DIRECT_MANAGER})
+
+
+def _member(request: ScopedRequest) -> Membership:
+    """The caller's membership: the API base types it by what core reads of it (core.acting.Member);
+    in the apps it is a tenancy Membership (tenancy.requests.TenantAPIRequest)."""
+    return cast(TenantAPIRequest, request).membership
 
 
 class StageViewSet(TenantModelViewSet):
@@ -23,28 +32,6 @@ class StageViewSet(TenantModelViewSet):
     queryset = Stage.objects.none()
     serializer_class = StageSerializer
     write_roles = ADMINS
-
-
-class OpportunityFilterSet(TenantFilterSet):
-    account = IdFilter("account")
-    partner = IdFilter("partner")
-    owner_user = IdFilter("owner_user")
-    owner_team = IdFilter("owner_team")
-    stage = django_filters.CharFilter(field_name="stage__key", label="Stage key")
-    outcome = django_filters.ChoiceFilter(
-        field_name="stage__outcome", choices=[("open", "open"), ("won", "won"), ("lost", "lost")]
-    )
-    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name contains")
-
-    class Meta:
-        model = Opportunity
-        fields = {
-            "route": ["exact"],
-            "source": ["exact"],
-            "external_id": ["exact"],
-            "expected_close_on": ["gte", "lte"],
-            "closed_on": ["gte", "lte"],
-        }
 
 
 class OpportunityViewSet(SyncActionsMixin, TenantModelViewSet):
@@ -72,19 +59,7 @@ class OpportunityViewSet(SyncActionsMixin, TenantModelViewSet):
         )
 
     def creation_defaults(self, validated: dict) -> dict:
-        return services.opportunity_defaults(self.request.membership, validated)
-
-
-class TouchFilterSet(TenantFilterSet):
-    account = IdFilter("account")
-    contact = IdFilter("contact")
-    opportunity = IdFilter("opportunity")
-    actor_partner = IdFilter("actor_partner")
-    occurred_since = SafeDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-
-    class Meta:
-        model = Touch
-        fields = {"channel": ["exact"], "route": ["exact"], "external_id": ["exact"]}
+        return services.opportunity_defaults(_member(self.request), validated)
 
 
 class TouchViewSet(SyncActionsMixin, TenantModelViewSet):
@@ -103,4 +78,4 @@ class TouchViewSet(SyncActionsMixin, TenantModelViewSet):
     }
 
     def creation_defaults(self, validated: dict) -> dict:
-        return services.touch_defaults(self.request.membership, validated)
+        return services.touch_defaults(_member(self.request), validated)

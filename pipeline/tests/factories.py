@@ -7,7 +7,7 @@ from pipeline.models import Opportunity, Stage, Touch
 from tenancy.tests.factories import TenantFactory
 
 
-class StageFactory(factory.django.DjangoModelFactory):
+class StageFactory(factory.django.DjangoModelFactory[Stage]):
     class Meta:
         model = Stage
 
@@ -18,7 +18,7 @@ class StageFactory(factory.django.DjangoModelFactory):
     probability = 20
 
 
-class OpportunityFactory(factory.django.DjangoModelFactory):
+class OpportunityFactory(factory.django.DjangoModelFactory[Opportunity]):
     class Meta:
         model = Opportunity
 
@@ -31,7 +31,7 @@ class OpportunityFactory(factory.django.DjangoModelFactory):
     opened_on = datetime.date(2026, 10, 1)
 
 
-class TouchFactory(factory.django.DjangoModelFactory):
+class TouchFactory(factory.django.DjangoModelFactory[Touch]):
     class Meta:
         model = Touch
 

@@ -95,21 +95,21 @@ def varied(world):
     """Opportunities in several stages, routes, currencies and close dates."""
     a, rep, account = world.tenant, world.users["rep"], world.customers["rep"]
     common = {"tenant": a, "account": account, "owner_user": rep, "owner_team": world.orgs["team"]}
-    OpportunityFactory(
+    OpportunityFactory.create(
         **common,
         name="Won excavator fleet",
         stage=stage(world, "closed-won"),
         amount=120000,
         expected_close_on=datetime.date(2026, 12, 15),
     )
-    OpportunityFactory(
+    OpportunityFactory.create(
         **common,
         name="Lost loader deal",
         stage=stage(world, "closed-lost"),
         amount=30000,
         expected_close_on=datetime.date(2027, 3, 1),
     )
-    OpportunityFactory(
+    OpportunityFactory.create(
         **common,
         name="Dollar pump order",
         stage=stage(world, "qualify"),
@@ -179,7 +179,7 @@ def test_partner_users_get_no_owner_or_partner_filters(world, login_as):
 def test_a_deal_on_an_account_the_viewer_cannot_open_is_not_a_link(world, login_as):
     """A rep's own deal on another team's account: listed, but the account is not a link."""
     foreign = world.customers["other_team"]
-    OpportunityFactory(
+    OpportunityFactory.create(
         tenant=world.tenant,
         account=foreign,
         stage=stage(world, "qualify"),
@@ -194,7 +194,7 @@ def test_a_deal_on_an_account_the_viewer_cannot_open_is_not_a_link(world, login_
 
 def test_export_covers_every_page_and_stays_in_the_partners_rows(world, login_as):
     for i in range(55):
-        OpportunityFactory(
+        OpportunityFactory.create(
             tenant=world.tenant,
             account=world.customers["partner"],
             stage=stage(world, "discover"),
@@ -214,7 +214,7 @@ def test_export_covers_every_page_and_stays_in_the_partners_rows(world, login_as
 
 
 def test_export_neutralises_spreadsheet_formulas(world, login_as):
-    OpportunityFactory(
+    OpportunityFactory.create(
         tenant=world.tenant,
         account=world.customers["rep"],
         stage=stage(world, "qualify"),
@@ -246,7 +246,7 @@ def touched(world):
         (7, "direct", "Quarterly review", None),
         (9, "partner", "Rival quote", world.other_partner),
     ]:
-        TouchFactory(
+        TouchFactory.create(
             tenant=world.tenant,
             account=account,
             route=route,
@@ -285,8 +285,10 @@ def test_the_timeline_can_keep_one_route(touched, login_as):
 
 def test_partners_see_only_their_own_touches_on_their_account(world, login_as):
     account = world.customers["partner"]
-    TouchFactory(tenant=world.tenant, account=account, route="direct", subject="Direct check-in")
-    TouchFactory(
+    TouchFactory.create(
+        tenant=world.tenant, account=account, route="direct", subject="Direct check-in"
+    )
+    TouchFactory.create(
         tenant=world.tenant,
         account=account,
         route="partner",
@@ -303,7 +305,7 @@ def test_the_timeline_shows_more_on_request_and_is_capped(world, login_as):
     account = world.customers["rep"]
     start = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
     for i in range(45):
-        TouchFactory(
+        TouchFactory.create(
             tenant=world.tenant,
             account=account,
             subject=f"Call {i:02d}",
@@ -364,7 +366,7 @@ def test_pages_run_a_fixed_number_of_queries(world, login_as, django_assert_max_
             assert admin.get(page).status_code == 200
         baseline[page] = len(queries)
     for i in range(60):
-        opportunity = OpportunityFactory(
+        opportunity = OpportunityFactory.create(
             tenant=world.tenant,
             account=account,
             stage=stage(world, "qualify"),
@@ -372,7 +374,7 @@ def test_pages_run_a_fixed_number_of_queries(world, login_as, django_assert_max_
             route="partner" if i % 2 else "direct",
             owner_user=world.users["rep"],
         )
-        TouchFactory(
+        TouchFactory.create(
             tenant=world.tenant,
             account=account,
             opportunity=opportunity,

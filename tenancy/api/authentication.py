@@ -64,10 +64,11 @@ def resolve_request_tenant(request: Any) -> tuple[Tenant, Membership]:
     elif named:
         if not SLUG.match(named):
             raise exceptions.NotFound("No such tenant for this user.")
-        tenant = Tenant.objects.filter(slug=named).first()
-        membership = membership_for(request.user, tenant) if tenant else None
+        named_tenant = Tenant.objects.filter(slug=named).first()
+        membership = membership_for(request.user, named_tenant) if named_tenant else None
         if membership is None:
             raise exceptions.NotFound("No such tenant for this user.")
+        tenant = membership.tenant
     else:
         memberships = memberships_of(request.user)
         if not memberships:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 from django.db import models
 
 from core.api.fields import InTenant, context_membership
 from tenancy.choices import Role
-from tenancy.models import Membership, User
+from tenancy.models import Membership, Team, User
 
 __all__ = ["TenantMember", "team_of"]
 
@@ -18,7 +19,8 @@ class TenantMember(InTenant):
 
     def __init__(self, *, roles: frozenset[str] | None = None, **kwargs: Any) -> None:
         self.roles = roles
-        super().__init__(User, natural_keys=("email",), **kwargs)
+        # Users are not tenant-owned: get_queryset() below scopes them through their memberships.
+        super().__init__(User, natural_keys=("email",), **kwargs)  # type: ignore[arg-type]
 
     def get_queryset(self) -> models.QuerySet:
         membership = context_membership(self.context)
@@ -37,12 +39,13 @@ class TenantMember(InTenant):
 DIRECT_PEOPLE = frozenset({Role.REVOPS_ADMIN, Role.DIRECT_MANAGER, Role.DIRECT_REP})
 
 
-def team_of(context: dict, user: Any) -> Any:
+def team_of(context: Mapping[str, Any], user: User | None) -> Team | None:
     """The direct team of `user` in the context's tenant, or None. Cached in the serializer
     context, so a bulk batch looks each owner up once."""
     if user is None:
         return None
-    cache = context.setdefault("teams", {})
+    # A serializer's context is a dict (DRF types it read-only); the cache lives in it.
+    cache: dict[int, Team | None] = cast(dict, context).setdefault("teams", {})
     if user.pk not in cache:
         membership = (
             Membership.objects.filter(user=user, is_active=True).select_related("team").first()

@@ -6,10 +6,10 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from core.api.filters import IdFilter, TenantFilterSet
 from core.api.views import TenantAPIView, TenantModelViewSet, TenantReadOnlyViewSet
 from tenancy.api.serializers import MeSerializer, PartnerSerializer, TeamSerializer, UserSerializer
 from tenancy.choices import Role
+from tenancy.filters import PartnerFilterSet, TeamFilterSet, UserFilterSet
 from tenancy.models import ApiToken, Membership, Partner, Team
 
 ADMINS = frozenset({Role.REVOPS_ADMIN})
@@ -33,17 +33,6 @@ class MeView(TenantAPIView):
         return Response(MeSerializer(data).data)
 
 
-class PartnerFilterSet(TenantFilterSet):
-    class Meta:
-        model = Partner
-        fields = {
-            "tier": ["exact", "in"],
-            "status": ["exact", "in"],
-            "external_id": ["exact"],
-            "name": ["icontains"],
-        }
-
-
 class PartnerViewSet(TenantModelViewSet):
     """Distributors selling for the tenant. Partner users see only their own partner."""
 
@@ -54,12 +43,6 @@ class PartnerViewSet(TenantModelViewSet):
     write_roles = ADMINS
 
 
-class TeamFilterSet(TenantFilterSet):
-    class Meta:
-        model = Team
-        fields = {"region": ["exact"], "external_id": ["exact"], "name": ["icontains"]}
-
-
 class TeamViewSet(TenantModelViewSet):
     """Direct sales teams. Not visible to partner users."""
 
@@ -68,16 +51,6 @@ class TeamViewSet(TenantModelViewSet):
     serializer_class = TeamSerializer
     filterset_class = TeamFilterSet
     write_roles = ADMINS
-
-
-class UserFilterSet(TenantFilterSet):
-    # Plain id filters: a ModelChoiceFilter would build its queryset at import, outside any scope.
-    partner = IdFilter("partner")
-    team = IdFilter("team")
-
-    class Meta:
-        model = Membership
-        fields = {"role": ["exact", "in"], "is_active": ["exact"]}
 
 
 class UserViewSet(TenantReadOnlyViewSet):

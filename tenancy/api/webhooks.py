@@ -13,12 +13,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.errors import Conflict
 from core.api.fields import InTenant
-from core.api.filters import IdFilter, TenantFilterSet
 from core.api.serializers import TenantModelSerializer
 from core.api.views import TenantModelViewSet, TenantReadOnlyViewSet
 from core.models import WebhookDelivery, WebhookEndpoint
@@ -26,6 +24,8 @@ from core.net import UnsafeURL, check_url
 from core.webhooks.registry import normalize_events
 from core.webhooks.tasks import ReplayRefused, replay_delivery
 from tenancy.choices import Role
+from tenancy.filters import WebhookDeliveryFilterSet, WebhookEndpointFilterSet
+from tenancy.requests import TenantAPIRequest
 
 __all__ = [
     "WebhookDeliverySerializer",
@@ -102,12 +102,6 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class WebhookEndpointFilterSet(TenantFilterSet):
-    class Meta:
-        model = WebhookEndpoint
-        fields = {"is_active": ["exact"]}
-
-
 class WebhookEndpointViewSet(TenantModelViewSet):
     """URLs that receive the tenant's events, signed with their secret (RevOps admins only)."""
 
@@ -124,14 +118,6 @@ class WebhookEndpointViewSet(TenantModelViewSet):
         return context
 
 
-class WebhookDeliveryFilterSet(TenantFilterSet):
-    endpoint = IdFilter("endpoint")
-
-    class Meta:
-        model = WebhookDelivery
-        fields = {"status": ["exact", "in"], "event": ["exact"]}
-
-
 class WebhookDeliveryViewSet(TenantReadOnlyViewSet):
     """Every event sent (or to be sent) to the tenant's endpoints, newest first in the console;
     failed ones can be replayed (RevOps admins only)."""
@@ -145,12 +131,12 @@ class WebhookDeliveryViewSet(TenantReadOnlyViewSet):
 
     @extend_schema(request=None, responses={200: WebhookDeliverySerializer})
     @action(detail=True, methods=["post"])
-    def replay(self, request: Request, pk: str | None = None) -> Response:
+    def replay(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         """Send a failed (or delivered) delivery again: back to pending, due now, fresh attempts.
         409 when it is still pending or being sent, or its endpoint is deactivated."""
         delivery = self.get_object()
         try:
-            replay_delivery(delivery)
+            replay_delivery(delivery, acting=request.membership)
         except ReplayRefused as exc:
             raise Conflict(str(exc)) from None
         delivery.refresh_from_db()

@@ -1,3 +1,5 @@
+from typing import cast
+
 import factory
 
 from tenancy.choices import PartnerTier, Role
@@ -6,7 +8,7 @@ from tenancy.models import Membership, Partner, Team, Tenant, User
 PASSWORD = "correct-horse-battery"
 
 
-class TenantFactory(factory.django.DjangoModelFactory):
+class TenantFactory(factory.django.DjangoModelFactory[Tenant]):
     class Meta:
         model = Tenant
 
@@ -14,7 +16,7 @@ class TenantFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"mfr-{n}")
 
 
-class PartnerFactory(factory.django.DjangoModelFactory):
+class PartnerFactory(factory.django.DjangoModelFactory[Partner]):
     class Meta:
         model = Partner
 
@@ -23,7 +25,7 @@ class PartnerFactory(factory.django.DjangoModelFactory):
     tier = PartnerTier.GOLD
 
 
-class TeamFactory(factory.django.DjangoModelFactory):
+class TeamFactory(factory.django.DjangoModelFactory[Team]):
     class Meta:
         model = Team
 
@@ -31,7 +33,7 @@ class TeamFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Team {n}")
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -43,10 +45,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def _save(self, create, extracted, **kwargs):
         if create:
-            self.save()
+            cast(User, self).save()  # factory_boy hands post-generation hooks the built user
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(factory.django.DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -57,6 +59,6 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 def member(tenant, role, *, partner=None, team=None, email=None):
     """A user with one membership of `role` in `tenant`."""
-    user = UserFactory(**({"email": email} if email else {}))
-    MembershipFactory(tenant=tenant, user=user, role=role, partner=partner, team=team)
+    user = UserFactory.create(**({"email": email} if email else {}))
+    MembershipFactory.create(tenant=tenant, user=user, role=role, partner=partner, team=team)
     return user

@@ -54,7 +54,7 @@ def test_a_revoked_token_stops_working_and_use_is_recorded(world, api_as):
     assert client.get("/api/v1/me/").status_code == 200
     token = ApiToken.all_tenants.get(user=world.users["admin"])
     assert token.last_used_at is not None and token.last_used_at <= timezone.now()
-    revoke_api_token(token)
+    revoke_api_token(token, acting=world.membership("admin"))
     assert client.get("/api/v1/me/").status_code == 401
 
 
@@ -67,7 +67,12 @@ def test_a_token_stops_working_when_its_user_leaves_the_tenant(world, api_as):
 
 
 def test_tokens_are_stored_hashed_and_shown_once(world):
-    token, key = issue_api_token(tenant=world.tenant, user=world.users["admin"], name="Salesforce")
+    token, key = issue_api_token(
+        tenant=world.tenant,
+        user=world.users["admin"],
+        name="Salesforce",
+        acting=world.membership("admin"),
+    )
     assert key.startswith("cb_") and key not in (token.key_hash, token.key_prefix)
     assert token.key_hash == ApiToken.hash_key(key)
 
@@ -76,7 +81,12 @@ def test_a_token_cannot_be_issued_to_a_non_member(world):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        issue_api_token(tenant=world.tenant, user=world.users["outsider_admin"], name="x")
+        issue_api_token(
+            tenant=world.tenant,
+            user=world.users["outsider_admin"],
+            name="x",
+            acting=world.membership("admin"),
+        )
 
 
 def test_a_token_is_bound_to_its_tenant_whatever_the_headers_say(world, api_as):
@@ -197,7 +207,7 @@ def test_filters_and_updated_since(world, api_as):
 
 def test_cursor_pagination_walks_every_row_once(world, api_as):
     for i in range(7):
-        PartnerFactory(tenant=world.tenant, name=f"Bulk {i}")
+        PartnerFactory.create(tenant=world.tenant, name=f"Bulk {i}")
     client = api_as("admin")
     url, seen = "/api/v1/partners/?page_size=3", []
     while url:
@@ -218,7 +228,7 @@ def test_the_browser_uses_the_session_with_csrf(world):
 
 def test_a_session_user_of_two_tenants_names_the_tenant(world):
     user = world.users["admin"]
-    MembershipFactory(tenant=world.other_tenant, user=user, role="revops_admin")
+    MembershipFactory.create(tenant=world.other_tenant, user=user, role="revops_admin")
     client = APIClient(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     assert client.get("/api/v1/me/").status_code == 400

@@ -21,6 +21,10 @@ def test_issue_api_token_prints_a_key_that_works(world):
     client = APIClient(HTTP_HOST="127.0.0.1")
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.get("/api/v1/me/").json()["email"] == world.users["rep"].email
+    # The operator at the shell issued it, not the member it is for: the system acts.
+    event = AuditEvent.all_tenants.get(object_type="tenancy.ApiToken", action="create")
+    assert event.actor is None and event.actor_label == "system: issue_api_token command"
+    assert event.source == "command"
 
 
 @pytest.mark.parametrize(
@@ -39,7 +43,9 @@ def test_issue_api_token_explains_what_is_wrong(world, tenant, email, message):
 def test_console_creates_a_token_shows_it_once_and_revokes_it(world, login_as):
     console = login_as("admin")
     page = console.post("/console/alpha/api-tokens/", {"name": "HubSpot"})
-    key = re.search(r'data-testid="new-key">(cb_[^<]+)<', page.content.decode()).group(1)
+    found = re.search(r'data-testid="new-key">(cb_[^<]+)<', page.content.decode())
+    assert found, "the new key is shown once"
+    key = found.group(1)
     assert key not in console.get("/console/alpha/api-tokens/").content.decode()
     api = APIClient(HTTP_HOST="127.0.0.1")
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
@@ -49,6 +55,8 @@ def test_console_creates_a_token_shows_it_once_and_revokes_it(world, login_as):
     event = AuditEvent.all_tenants.get(object_repr="Via token", action="create")
     assert event.actor == world.users["admin"] and event.credential == f"token {key[:10]}…"
     token = ApiToken.all_tenants.get(name="HubSpot")
+    issued = AuditEvent.all_tenants.get(object_type="tenancy.ApiToken", action="create")
+    assert issued.actor == world.users["admin"]  # the admin acting in the console
     assert console.post(f"/console/alpha/api-tokens/{token.pk}/revoke/").status_code == 302
     assert api.get("/api/v1/me/").status_code == 401
 
@@ -83,8 +91,10 @@ def test_membership_rules_are_enforced_by_the_database(world):
     from django.db import IntegrityError, transaction
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        Membership.all_tenants.create(tenant=world.tenant, user=UserFactory(), role="partner_rep")
+        Membership.all_tenants.create(
+            tenant=world.tenant, user=UserFactory.create(), role="partner_rep"
+        )
     with pytest.raises(IntegrityError), transaction.atomic():
         Membership.all_tenants.create(
-            tenant=world.tenant, user=UserFactory(), role="direct_rep", partner=world.partner
+            tenant=world.tenant, user=UserFactory.create(), role="direct_rep", partner=world.partner
         )

@@ -28,6 +28,7 @@ def customers(demo_data) -> None:
         SegmentFactory,
         TierFactory,
     )
+    from core.acting import SystemActor
     from core.tenancy import tenant_scope
     from pipeline.services import ensure_default_stages
     from pipeline.tests.factories import OpportunityFactory, TouchFactory
@@ -35,12 +36,15 @@ def customers(demo_data) -> None:
 
     acme = Tenant.objects.get(slug="acme")
     with tenant_scope(acme):
-        stages = {stage.key: stage for stage in ensure_default_stages(acme)}
+        stages = {
+            stage.key: stage
+            for stage in ensure_default_stages(acme, acting=SystemActor("test setup"))
+        }
     nordic = Partner.all_tenants.get(tenant=acme, external_id="P-nordic")
     rep = User.objects.get(email="rep@acme.example")
-    key = TierFactory(tenant=acme, key="key", name="Key account")
-    quarrying = SegmentFactory(tenant=acme, key="mining", name="Mining & quarrying")
-    fjord = AccountFactory(
+    key = TierFactory.create(tenant=acme, key="key", name="Key account")
+    quarrying = SegmentFactory.create(tenant=acme, key="mining", name="Mining & quarrying")
+    fjord = AccountFactory.create(
         tenant=acme,
         name=FJORD,
         legal_name="Fjordline Quarries Holding AS",
@@ -54,13 +58,13 @@ def customers(demo_data) -> None:
         owner_partner=nordic,
         service_needs=["local_parts", "field_service"],
     )
-    AccountFactory(tenant=acme, name="Bavaria Tiefbau GmbH", country="DE", region="DE-BY")
-    AccountFactory(tenant=acme, name="Lyon Terrassement SA", country="FR", region="FR-ARA")
+    AccountFactory.create(tenant=acme, name="Bavaria Tiefbau GmbH", country="DE", region="DE-BY")
+    AccountFactory.create(tenant=acme, name="Lyon Terrassement SA", country="FR", region="FR-ARA")
     for first, last, title, role in [
         ("Ingrid", "Haugen", "Fleet manager", "decision_maker"),
         ("Ola", "Berg", "Purchasing lead", "procurement"),
     ]:
-        ContactFactory(
+        ContactFactory.create(
             tenant=acme,
             account=fjord,
             first_name=first,
@@ -69,7 +73,7 @@ def customers(demo_data) -> None:
             buying_role=role,
             email=f"{first.lower()}@fjordline.example",
         )
-    deal = OpportunityFactory(
+    deal = OpportunityFactory.create(
         tenant=acme,
         account=fjord,
         name="Six crawler excavators",
@@ -85,7 +89,7 @@ def customers(demo_data) -> None:
         (50, "partner", "meeting", "Site visit at the Bergen quarry", nordic, None),
         (98, "direct", "call", "Executive call on fleet renewal", None, rep),
     ]:
-        TouchFactory(
+        TouchFactory.create(
             tenant=acme,
             account=fjord,
             opportunity=deal if route != "marketing" else None,

@@ -24,7 +24,7 @@ def account(demo_data) -> int:
 
     acme = Tenant.objects.get(slug="acme")
     nordic = Partner.all_tenants.get(tenant=acme, external_id="P-nordic")
-    return AccountFactory(
+    return AccountFactory.create(
         tenant=acme, name=ACCOUNT, country="NO", region="NO-50", owner_partner=nordic
     ).pk
 

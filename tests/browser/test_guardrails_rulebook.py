@@ -44,7 +44,9 @@ def draft(demo_data) -> int:
             ],
             acting=acting,
         )
-        AccountFactory(tenant=acme, name=CUSTOMER, country="NO", region="NO-46", city="Bergen")
+        AccountFactory.create(
+            tenant=acme, name=CUSTOMER, country="NO", region="NO-46", city="Bergen"
+        )
     return version.number
 
 

@@ -68,6 +68,7 @@ def test_a_partner_rep_accepts_a_lead_and_logs_a_call(page: Page, sign_in, lead,
     expect(countdown).to_contain_text("to accept")
     expect(countdown).to_contain_text(" left")
     first = countdown.locator(".clock-text").text_content()
+    assert first is not None
     expect(countdown.locator(".clock-text")).not_to_have_text(first)  # it counts down live
     page.screenshot(path=tmp_path / "inbox.png", full_page=True)
 

@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from core.acting import SystemActor
 from core.audit import audit_context
 from tenancy.models import Tenant, User
 from tenancy.services import issue_api_token
@@ -23,7 +24,13 @@ class Command(BaseCommand):
             raise CommandError(f"No user with email '{user}'.")
         try:
             with audit_context(source="command"):
-                _, key = issue_api_token(tenant=tenant_obj, user=user_obj, name=name)
+                # The operator at the shell issues it, not the member it is for: the system acts.
+                _, key = issue_api_token(
+                    tenant=tenant_obj,
+                    user=user_obj,
+                    name=name,
+                    acting=SystemActor("issue_api_token command"),
+                )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
         self.stdout.write(key)
