@@ -18,7 +18,10 @@ import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # Django is set up inside build(), so the import waits until then
+    from tenancy.models import Membership
 
 __all__ = ["World", "build_world", "lead_payloads"]
 
@@ -47,7 +50,7 @@ LINES = ["excavators", "loaders", "hydraulics", "parts", "service", "rental"]
 @dataclass
 class World:
     tenant: Any
-    admin: Any
+    admin: Membership
     contacts: int
     accounts: int
     leads: list[dict]  # generated lead records (dedupe_data format)
@@ -239,7 +242,7 @@ def build_world(n_contacts: int, n_leads: int, *, seed: int = 11) -> World:
         "rationale": "Leads no other rule covers go to the inside sales desk.",
     }
     with tenant_scope(tenant), audit_context(actor=admin.user, source="command"):
-        guardrails_demo._Seeder(tenant, admin.user).run()
+        guardrails_demo._Seeder(tenant, admin).run()
         routing_demo._configure(tenant)
         # No capacity caps: a backlog of 100,000 would fill every inbox at once.
         Assignee.objects.update(capacity=None, away_from=None, away_until=None)

@@ -11,6 +11,7 @@ allows one active version per tenant.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -83,7 +84,7 @@ class Territory(TenantOwned):
         null=True, blank=True, help_text="Archived territories no longer match any account."
     )
 
-    objects = TenantManager.from_queryset(TerritoryQuerySet)()
+    objects: ClassVar = TenantManager.from_queryset(TerritoryQuerySet)()
 
     class Meta:
         base_manager_name = "all_tenants"
@@ -150,7 +151,7 @@ class PartnerAuthorization(TenantOwned):
     valid_from = models.DateField()
     valid_until = models.DateField(null=True, blank=True, help_text="Empty: open-ended.")
 
-    objects = TenantManager.from_queryset(PartnerAuthorizationQuerySet)()
+    objects: ClassVar = TenantManager.from_queryset(PartnerAuthorizationQuerySet)()
 
     class Meta:
         base_manager_name = "all_tenants"
@@ -226,7 +227,7 @@ class RulebookVersion(TenantOwned):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    objects = TenantManager.from_queryset(RulebookVersionQuerySet)()
+    objects: ClassVar = TenantManager.from_queryset(RulebookVersionQuerySet)()
 
     class Meta:
         base_manager_name = "all_tenants"
@@ -412,7 +413,7 @@ class RuleException(TenantOwned):
     review_comment = models.TextField(blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
 
-    objects = TenantManager.from_queryset(RuleExceptionQuerySet)()
+    objects: ClassVar = TenantManager.from_queryset(RuleExceptionQuerySet)()
 
     class Meta:
         base_manager_name = "all_tenants"
@@ -478,7 +479,7 @@ class AccountRoute(TenantOwned):
     )
     decided_at = models.DateTimeField()
 
-    objects = TenantManager.from_queryset(AccountRouteQuerySet)()
+    objects: ClassVar = TenantManager.from_queryset(AccountRouteQuerySet)()
     audit_skip = True  # derived from audited rules and accounts; recomputed in bulk
 
     class Meta:
@@ -524,7 +525,7 @@ class DiscountLeakage(TenantOwned):
     currency = models.CharField(max_length=3)
     recorded_at = models.DateTimeField()
 
-    objects = TenantManager.from_queryset(DiscountLeakageQuerySet)()
+    objects: ClassVar = TenantManager.from_queryset(DiscountLeakageQuerySet)()
     audit_skip = True  # derived; recomputed when lines or corridors change
 
     class Meta:

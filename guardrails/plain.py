@@ -202,7 +202,7 @@ def published_rules_for(membership: Any, version: Any = None) -> list[tuple[Rout
     version = version or _active_version()
     if version is None or (version.is_draft and not membership.is_admin):
         return []
-    rules = RouteRule.objects.filter(version=version).order_by("position")
+    rules = list(RouteRule.objects.filter(version=version).order_by("position"))
     partner_id = membership.partner_id if membership.is_partner_user else None
     if partner_id is not None:
         rules = [rule for rule in rules if _binds_partner(rule, partner_id)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -139,7 +140,7 @@ class SlaTimer(TenantOwned):
     breached_at = models.DateTimeField(null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
 
-    objects = TenantManager.from_queryset(SlaTimerQuerySet)()
+    objects: ClassVar = TenantManager.from_queryset(SlaTimerQuerySet)()
     audit_skip = True  # its transitions are lead events
 
     class Meta:
@@ -270,7 +271,7 @@ class LeadEvent(TenantOwned):
     detail = models.CharField(max_length=500, blank=True)
     data = models.JSONField(default=dict, blank=True)
 
-    objects = TenantManager.from_queryset(LeadEventQuerySet)()
+    objects: ClassVar = TenantManager.from_queryset(LeadEventQuerySet)()
     audit_skip = True  # the timeline is itself the log
 
     class Meta:
@@ -456,7 +457,7 @@ class Notification(TenantOwned):
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = TenantManager.from_queryset(NotificationQuerySet)()
+    objects: ClassVar = TenantManager.from_queryset(NotificationQuerySet)()
     audit_skip = True
 
     class Meta:

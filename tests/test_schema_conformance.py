@@ -11,6 +11,7 @@ previous one created or deleted, and the examples are derandomized: a run is rep
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import schemathesis
@@ -38,7 +39,7 @@ OTHER_ROLES = ("manager", "rep", "partner_admin", "partner_rep")
 OTHER_ROLE_EXAMPLES = 3
 
 not_a_server_error = CHECKS.get_by_names(["not_a_server_error"])[0]
-CONFORMANCE_CHECKS = [
+CONFORMANCE_CHECKS: list[Any] = [
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,

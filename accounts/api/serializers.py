@@ -358,7 +358,7 @@ class TargetListSerializer(SyncedModelSerializer[TargetList]):
             # (DRF would skip its missing required fields as in any partial update).
             if "account" not in member:
                 needs = f'Member {index} needs an account: an id or {{"external_id": "..."}}.'
-                raise serializers.ValidationError({index: {"account": [needs]}})
+                raise serializers.ValidationError({str(index): {"account": [needs]}})
             member.setdefault("reason", "")
             if member["account"].pk in seen:
                 raise serializers.ValidationError(

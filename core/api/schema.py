@@ -7,7 +7,7 @@ Loaded from CoreConfig.ready (the field extensions) and REST_FRAMEWORK["DEFAULT_
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
@@ -51,7 +51,9 @@ class ErrorSerializer(serializers.Serializer):
 
     code = serializers.CharField(help_text="Stable, machine-readable, e.g. `invalid`, `not_found`.")
     detail = serializers.CharField(help_text="A sentence for people.")
-    fields = serializers.DictField(
+    # The body's key is "fields", which shadows Serializer.fields for the type checker only: this
+    # serializer describes the error body and is never bound to data.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Each invalid input (dotted path for nested data) with its messages.",
     )
@@ -68,7 +70,7 @@ def source_may_be_null(field: serializers.Field) -> bool:
     its column is nullable, or (`source="rule.position"`, `default=None`) a relation on the way is.
     (Without a default, DRF leaves a field out when a relation on the way is null.)"""
     model = getattr(getattr(field.parent, "Meta", None), "model", None)
-    if model is None or field.source == "*":
+    if model is None or not field.source or field.source == "*":
         return False
     *relations, name = field.source.split(".")
     through_null = False
@@ -84,7 +86,7 @@ def source_may_be_null(field: serializers.Field) -> bool:
     return through_null and field.default is None
 
 
-def _concrete_field(model: type, name: str) -> Any:
+def _concrete_field(model: Any, name: str) -> Any:
     try:
         model_field = model._meta.get_field(name)
     except FieldDoesNotExist:
@@ -134,7 +136,9 @@ class ApiAutoSchema(AutoSchema):
     can be null, no `required` for fields partner users are not shown, and blank-allowed strings
     that `""` matches once. tests/test_schema_conformance.py holds the API to it."""
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(
+        self, direction: Literal["request", "response"] = "response"
+    ) -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         for code in self._error_codes():
             if code not in responses:

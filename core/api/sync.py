@@ -97,7 +97,9 @@ class BulkRecordResultSerializer(serializers.Serializer):
     external_id = serializers.CharField(allow_blank=True)
     status = serializers.ChoiceField([CREATED, UPDATED, UNCHANGED, ERROR])
     id = serializers.IntegerField(allow_null=True, help_text="The row's id; null on an error.")
-    errors = serializers.DictField(
+    # The result's key is "errors", which shadows Serializer.errors for the type checker only:
+    # this serializer describes the response and is never bound to data.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Only on an error: each invalid field with its messages.",
@@ -118,7 +120,7 @@ class BulkResultSerializer(serializers.Serializer):
         ref_name = "BulkResult"
 
 
-def bulk_request_schema(resource: str, serializer_class: type) -> serializers.Serializer:
+def bulk_request_schema(resource: str, serializer_class: Any) -> serializers.Serializer:
     """`{"records": [...]}`, each record in the resource's own request shape."""
     return inline_serializer(
         f"{resource}Bulk",
@@ -126,7 +128,7 @@ def bulk_request_schema(resource: str, serializer_class: type) -> serializers.Se
     )
 
 
-def sync_page_schema(resource: str, serializer_class: type) -> serializers.Serializer:
+def sync_page_schema(resource: str, serializer_class: Any) -> serializers.Serializer:
     """A page of the sync feed, each upsert carrying the row in the resource's response shape."""
     change = inline_serializer(
         f"{resource}Change",

@@ -64,10 +64,10 @@ def save_corridor(
         errors["route"] = f"Expected one of {', '.join(Route.values)}."
     tier = data.get("tier")
     if tier not in (None, "") and not isinstance(tier, Tier):
-        found = Tier.objects.filter(key=str(tier)).first()
-        if found is None:
+        found_tier = Tier.objects.filter(key=str(tier)).first()
+        if found_tier is None:
             errors["tier"] = f"Unknown tier {tier!r}."
-        tier = found
+        tier = found_tier
     tier = tier or None
     partner_tier = data.get("partner_tier") or ""
     if partner_tier and partner_tier not in PartnerTier.values:
@@ -96,6 +96,7 @@ def save_corridor(
             errors["__all__"] = "A corridor for this product line, route and tiers already exists."
     if errors:
         raise ValidationError(errors)
+    assert isinstance(line, ProductLine)  # an unknown product line was refused above
     corridor = corridor or PricingCorridor(tenant=version.tenant, version=version)
     if corridor.version_id != version.pk:
         raise ValidationError("That corridor belongs to another version.")

@@ -562,6 +562,7 @@ def test_simulation_reports_accounts_and_pipeline_that_move(shop):
     assert summary["by_partner"]["Bayern Baumaschinen"]["gained_accounts"] == 3
     assert SimulatedMove.objects.filter(simulation=simulation).count() == 3
     top = SimulatedMove.objects.filter(simulation=simulation).first()
+    assert top is not None
     assert top.open_pipeline == Decimal(80000) and top.to_rule == "Bavaria to partners"
 
 

@@ -365,6 +365,7 @@ def test_corridors_are_added_edited_checked_and_deleted(world, admin, draft):
     with tenant_scope(world.tenant):
         corridor = PricingCorridor.objects.get(version=draft)
     assert (corridor.min_discount, corridor.max_discount) == (Decimal(5), Decimal(20))
+    assert corridor.tier is not None
     assert corridor.tier.key == "strategic" and corridor.partner_tier == "gold"
 
     duplicate = admin.post(url(world, "rulebook-corridor-new", draft.pk), base)

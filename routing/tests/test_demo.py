@@ -54,7 +54,8 @@ def check_lead_ops_settings(seeded):
     with tenant_scope(seeded["acme"]):
         today = timezone.localdate()
         away = Assignee.objects.get(away_from__isnull=False)
-        assert away.is_away(today) and away.membership.user.email == "rep2@acme.example"
+        assert away.is_away(today) and away.membership is not None
+        assert away.membership.user.email == "rep2@acme.example"
         assert LeadForm.objects.filter(partner__isnull=False).exists()
 
 

@@ -61,14 +61,17 @@ def duplicate_review(request: DoorRequest) -> HttpResponse:
         "lead__account", "other_lead__account", "contact__account"
     )
     page = Paginator(pending.order_by("-score", "id"), PER_PAGE).get_page(request.GET.get("page"))
-    for pair in page.object_list:
-        other = pair.other_lead or pair.contact
-        pair.rows = _compare(pair.lead, other)
-        pair.other_kind = "lead" if pair.other_lead_id else "contact"
+    # Each pending pair with its field-by-field comparison.
+    pairs = [(pair, _compare(pair.lead, pair.other_lead or pair.contact)) for pair in page]
     merges = LeadMerge.objects.select_related("survivor", "merged", "merged_by", "undone_by")[
         :RECENT_MERGES
     ]
-    context = {"page": page, "merges": merges, "pending_count": page.paginator.count}
+    context = {
+        "page": page,
+        "pairs": pairs,
+        "merges": merges,
+        "pending_count": page.paginator.count,
+    }
     return render(request, "routing/duplicates/review.html", context)
 
 
