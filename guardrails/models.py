@@ -58,14 +58,10 @@ REVIEW_HOURS = [MinValueValidator(1), MaxValueValidator(24 * 90)]
 PROTECTION_DAYS = [MinValueValidator(1), MaxValueValidator(3650)]
 
 
-def _is_partner(membership) -> bool:
-    return membership.is_partner_user
-
-
 class TerritoryQuerySet(TenantQuerySet):
     def visible_to(self, membership) -> TerritoryQuerySet:
         # A partner sees the territories it is authorized in, not the whole map.
-        if _is_partner(membership):
+        if membership.is_partner_user:
             return self.filter(
                 pk__in=PartnerAuthorization.objects.filter(partner_id=membership.partner_id).values(
                     "territory_id"
@@ -128,7 +124,7 @@ class TerritoryArea(TenantOwned):
 
 class PartnerAuthorizationQuerySet(TenantQuerySet):
     def visible_to(self, membership) -> PartnerAuthorizationQuerySet:
-        if _is_partner(membership):
+        if membership.is_partner_user:
             return self.filter(partner_id=membership.partner_id)
         return self
 
@@ -360,7 +356,7 @@ class RuleExceptionQuerySet(TenantQuerySet):
     def visible_to(self, membership) -> RuleExceptionQuerySet:
         if membership.is_admin:
             return self
-        if _is_partner(membership):
+        if membership.is_partner_user:
             return self.filter(partner_id=membership.partner_id)
         if membership.role == "direct_manager":
             return self.filter(partner__isnull=True)

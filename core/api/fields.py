@@ -39,6 +39,13 @@ def context_membership(context: Mapping[str, Any]) -> Any:
     return getattr(context.get("request"), "membership", None)
 
 
+def context_partner_user(context: Mapping[str, Any]) -> Any:
+    """The serializer's membership when it is a partner user's (whose view is redacted), else
+    None."""
+    membership = context_membership(context)
+    return membership if membership is not None and membership.is_partner_user else None
+
+
 class InTenant(serializers.RelatedField):
     default_error_messages = {
         "does_not_exist": "No {model} with {field} {value!r} that you can see.",

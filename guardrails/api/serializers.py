@@ -20,7 +20,7 @@ from rest_framework.exceptions import NotFound
 
 from accounts.api.serializers import EXTERNAL, TermKey
 from accounts.models import Account, ProductLine, Tier
-from core.api.fields import MAX_ID, InTenant, context_membership
+from core.api.fields import MAX_ID, InTenant, context_partner_user
 from core.api.serializers import ModelValidatedSerializer, TenantModelSerializer
 from guardrails import plain
 from guardrails.api.errors import VersionLockedError, invalid
@@ -81,12 +81,6 @@ MAX_RULES = 1000
 LINES = ("external_id", "code")
 
 
-def _partner_user(context: Mapping[str, Any]) -> Any:
-    """The caller's membership when it is a partner user's, else None."""
-    membership = context_membership(cast(dict, context))  # DRF hands a dict
-    return membership if membership is not None and membership.is_partner_user else None
-
-
 def _redactor(context: Mapping[str, Any]) -> Redactor:
     return context.get("redactor") or NOTHING
 
@@ -97,7 +91,7 @@ class RedactedForPartners(serializers.BaseSerializer):
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         data = super().to_representation(instance)
-        if _partner_user(self.context) is not None:
+        if context_partner_user(self.context) is not None:
             data = _redactor(self.context)(data)
         return data
 
@@ -262,7 +256,7 @@ class RuleListSerializer(_ListOf):
 
     def to_representation(self, data: Any) -> list[dict[str, Any]]:
         rules = list(data.all() if hasattr(data, "all") else data)
-        partner_user = _partner_user(self.context)
+        partner_user = context_partner_user(self.context)
         version = getattr(self.parent, "instance", None)
         if partner_user is not None:
             readable = dict(
@@ -304,14 +298,14 @@ class RouteRuleSerializer(serializers.ModelSerializer):
         texts = self.context.get("rule_texts") or {}
         if rule.pk in texts:
             return texts[rule.pk]
-        partner_user = _partner_user(self.context)
+        partner_user = context_partner_user(self.context)
         return plain.describe_rule(
             rule, for_partner=partner_user.partner_id if partner_user is not None else None
         )
 
     def to_representation(self, rule: RouteRule) -> dict[str, Any]:
         data = super().to_representation(rule)
-        partner_user = _partner_user(self.context)
+        partner_user = context_partner_user(self.context)
         if partner_user is not None:
             # What binds them, in words; not how the manufacturer wrote it.
             for name in self.direct_only_fields:
@@ -328,7 +322,7 @@ class PricingCorridorListSerializer(_ListOf):
 
     def to_representation(self, data: Any) -> list[dict[str, Any]]:
         corridors = list(data.all() if hasattr(data, "all") else data)
-        partner_user = _partner_user(self.context)
+        partner_user = context_partner_user(self.context)
         version = getattr(self.parent, "instance", None)
         if partner_user is not None and isinstance(version, RulebookVersion):
             readable = set(plain.corridors_for(partner_user, version).values_list("pk", flat=True))
@@ -458,7 +452,7 @@ class RulebookVersionSerializer(TenantModelSerializer):
 
     def to_representation(self, version: RulebookVersion) -> dict[str, Any]:
         data = super().to_representation(version)
-        if _partner_user(self.context) is not None:
+        if context_partner_user(self.context) is not None:
             # The manufacturer's people are not named to distributors.
             for name in self.direct_only_fields:
                 data.pop(name, None)
@@ -638,7 +632,7 @@ class CorridorCheckSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        partner_user = _partner_user(self.context)
+        partner_user = context_partner_user(self.context)
         if partner_user is not None:
             own = partner_user.partner.tier
             if attrs["route"] != Route.PARTNER:
@@ -725,7 +719,7 @@ class RuleExceptionSerializer(serializers.ModelSerializer):
 
     def to_representation(self, exception: RuleException) -> dict[str, Any]:
         data = super().to_representation(exception)
-        if _partner_user(self.context) is not None:
+        if context_partner_user(self.context) is not None:
             for name in self.direct_only_fields:
                 data.pop(name, None)
             data = _redactor(self.context)(data)
@@ -808,7 +802,7 @@ class AccountRouteSerializer(serializers.ModelSerializer):
 
     def to_representation(self, route: AccountRoute) -> dict[str, Any]:
         data = super().to_representation(route)
-        partner_user = _partner_user(self.context)
+        partner_user = context_partner_user(self.context)
         if partner_user is not None:
             own = partner_user.partner_id
             if route.rule_id is not None and route.rule_id not in readable_rules(

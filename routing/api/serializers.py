@@ -15,7 +15,6 @@ other partners, of teams and of target lists replaced (guardrails.redact).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, cast
 
@@ -24,7 +23,7 @@ from django.db.models import Model
 from rest_framework import serializers
 
 from accounts.choices import EmployeeBand, ServiceNeed
-from core.api.fields import InTenant
+from core.api.fields import InTenant, context_partner_user
 from core.api.serializers import SyncedModelSerializer, TenantModelSerializer
 from core.validators import tidy_email
 from guardrails.api.fields import NamedChoiceField
@@ -113,13 +112,6 @@ def _text(max_length: int, *, multi_line: bool = False, **kwargs: Any) -> serial
     )
 
 
-def _partner_user(context: Mapping) -> Any:
-    membership = context.get("membership")
-    if membership is None:
-        membership = getattr(context.get("request"), "membership", None)
-    return membership if membership is not None and membership.is_partner_user else None
-
-
 def _cache(serializer: serializers.BaseSerializer) -> dict[str, Any]:
     """The serializer's context, where this module keeps what it looks up once per request or
     batch (the redactor, the product line codes, the queue of new leads); the stubs type it
@@ -145,7 +137,7 @@ def decision_for(lead: Lead, context: dict) -> dict[str, Any] | None:
         "rationale": record.get("rationale", ""),
         "version": record.get("version"),
     }
-    partner_user = _partner_user(context)
+    partner_user = context_partner_user(context)
     if partner_user is not None:
         rule_id, version_id = record.get("rule_id"), record.get("version_id")
         if rule_id is not None and (
@@ -291,7 +283,7 @@ class LeadSerializer(SyncedModelSerializer):
 
     def to_representation(self, instance: Model) -> dict[str, Any]:
         data = super().to_representation(instance)
-        partner_user = _partner_user(self.context)
+        partner_user = context_partner_user(self.context)
         if partner_user is not None:
             own = partner_user.partner_id
             data["assigned_team"] = None
@@ -384,7 +376,7 @@ class LeadEventSerializer(serializers.ModelSerializer):
 
     def to_representation(self, event: LeadEvent) -> dict[str, Any]:
         data = super().to_representation(event)
-        partner_user = _partner_user(self.context)
+        partner_user = context_partner_user(self.context)
         if partner_user is not None:
             data["data"] = {}
             if event.actor_partner_id != partner_user.partner_id:
