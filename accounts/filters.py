@@ -23,7 +23,7 @@ from django.db.models import Q, QuerySet
 from accounts.choices import BuyingRole, Lifecycle
 from accounts.models import Account, Contact, Product, ProductLine, Segment, TargetList, Tier
 from core.api.filters import IdFilter, TenantFilterSet
-from tenancy.models import Partner, Team, User
+from tenancy.models import Membership, Partner, Team, User
 
 __all__ = [
     "ANY",
@@ -73,7 +73,7 @@ class PageFilterSet(django_filters.FilterSet):
     """Base of the list pages' filter sets: bound to the request's query string, with choices that
     depend on the tenant and the viewer filled in by `configure()`."""
 
-    def __init__(self, data: Any, queryset: QuerySet, *, membership: Any) -> None:
+    def __init__(self, data: Any, queryset: QuerySet, *, membership: Membership) -> None:
         super().__init__(data=data, queryset=queryset)
         self.membership = membership
         if membership.is_partner_user:
@@ -81,7 +81,7 @@ class PageFilterSet(django_filters.FilterSet):
                 self.filters.pop(name, None)
         self.configure(queryset, membership)
 
-    def configure(self, queryset: QuerySet, membership: Any) -> None:
+    def configure(self, queryset: QuerySet, membership: Membership) -> None:
         """Set per-request choices with `set_choices()`; called once the filters are copied."""
 
     def set_choices(
@@ -135,7 +135,7 @@ class AccountFilter(PageFilterSet):
         model = Account
         fields: list[str] = []
 
-    def configure(self, queryset: QuerySet, membership: Any) -> None:
+    def configure(self, queryset: QuerySet, membership: Membership) -> None:
         self.set_choices("tier", Tier.objects.visible_to(membership).values_list("key", "name"))
         self.set_choices(
             "segment", Segment.objects.visible_to(membership).values_list("key", "name")

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -39,6 +38,7 @@ from accounts.filters import AccountFilter, ContactFilter, PageFilterSet
 from accounts.models import Account, AccountDomain, AccountProductLine, Contact
 from core.api.filters import MAX_ID
 from core.csvexport import Column, csv_response
+from tenancy.models import Membership
 from tenancy.requests import DoorRequest
 
 __all__ = [
@@ -133,7 +133,7 @@ def export_rows(
 # --- accounts --------------------------------------------------------------------------------
 
 
-def account_rows(membership: Any) -> QuerySet:
+def account_rows(membership: Membership) -> QuerySet:
     return (
         Account.objects.visible_to(membership)
         .select_related("tier", "segment", "owner_user", "owner_team", "owner_partner")
@@ -152,7 +152,7 @@ def account_list(request: DoorRequest) -> HttpResponse:
     return render(request, "accounts/account_list.html", context, status=status)
 
 
-def _account_columns(membership: Any) -> list[Column]:
+def _account_columns(membership: Membership) -> list[Column]:
     columns: list[Column] = [
         ("id", lambda a: a.pk),
         ("external_id", lambda a: a.external_id),
@@ -174,7 +174,7 @@ def _account_columns(membership: Any) -> list[Column]:
     return columns + owner_columns(membership)
 
 
-def owner_columns(membership: Any) -> list[Column]:
+def owner_columns(membership: Membership) -> list[Column]:
     """The direct owner columns of an export: the manufacturer's people and teams, which partner
     users are not shown."""
     if membership.is_partner_user:
@@ -228,7 +228,7 @@ def account_detail(request: DoorRequest, pk: int) -> HttpResponse:
 # --- contacts --------------------------------------------------------------------------------
 
 
-def contact_rows(membership: Any) -> QuerySet:
+def contact_rows(membership: Membership) -> QuerySet:
     return (
         Contact.objects.visible_to(membership)
         .select_related("account")

@@ -10,7 +10,11 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # Django is set up by the bench before the world is built
+    from tenancy.models import Tenant
+
 
 __all__ = ["World", "draft_changes", "generate", "rule_specs"]
 
@@ -201,7 +205,7 @@ TARGET_LISTS = [
 
 @dataclass
 class World:
-    tenant: Any
+    tenant: Tenant
     admin: Any
     territories: dict[str, int] = field(default_factory=dict)
     partners: list[int] = field(default_factory=list)

@@ -18,10 +18,10 @@ import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # Django is set up inside build(), so the import waits until then
-    from tenancy.models import Membership
+    from tenancy.models import Membership, Tenant
 
 __all__ = ["World", "build_world", "lead_payloads"]
 
@@ -49,7 +49,7 @@ LINES = ["excavators", "loaders", "hydraulics", "parts", "service", "rental"]
 
 @dataclass
 class World:
-    tenant: Any
+    tenant: Tenant
     admin: Membership
     contacts: int
     accounts: int

@@ -29,6 +29,7 @@ import pycountry
 from django.core.exceptions import ValidationError
 
 from accounts.choices import EmployeeBand, RevenueBand, ServiceNeed
+from tenancy.models import Tenant
 
 __all__ = [
     "BANDS",
@@ -113,7 +114,7 @@ FACT_OF = {
 class _Refs:
     """The tenant's reference data a condition may name, loaded once per validation."""
 
-    def __init__(self, tenant: Any) -> None:
+    def __init__(self, tenant: Tenant) -> None:
         self.tenant = tenant
         self._cache: dict[str, set] = {}
 
@@ -257,7 +258,7 @@ def _normalise(condition: Any, refs: _Refs) -> dict:
     return {"field": field, "op": op, "value": value}
 
 
-def validate_conditions(tenant: Any, conditions: Any, *, rule_label: str) -> list[dict]:
+def validate_conditions(tenant: Tenant, conditions: Any, *, rule_label: str) -> list[dict]:
     """The conditions, normalised; or a ValidationError naming the rule and each bad condition."""
     if conditions in (None, ""):
         return []

@@ -15,7 +15,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -45,7 +44,7 @@ from guardrails.models import (
 )
 from guardrails.plain import condition_phrase, rule_names
 from tenancy.choices import PartnerStatus, PartnerTier
-from tenancy.models import Partner, Team
+from tenancy.models import Partner, Team, Tenant
 
 __all__ = [
     "NO_DECISION",
@@ -317,7 +316,7 @@ HYPOTHESIS_KEYS = {
 }
 
 
-def hypothetical_facts(tenant: Any, data: dict) -> Facts:
+def hypothetical_facts(tenant: Tenant, data: dict) -> Facts:
     """Facts for a customer described by attributes; a ValidationError names each bad one."""
     if not isinstance(data, dict):
         raise ValidationError("Attributes must be an object.")
@@ -676,7 +675,7 @@ def explain_account(account: Account, *, version: RulebookVersion | None = None)
 
 
 def explain_hypothetical(
-    tenant: Any, data: dict, *, version: RulebookVersion | None = None
+    tenant: Tenant, data: dict, *, version: RulebookVersion | None = None
 ) -> Explanation:
     facts = hypothetical_facts(tenant, data)
     version = _version_or_active(version)

@@ -21,7 +21,7 @@ from guardrails.models import Territory
 from guardrails.services.exception_requests import COMMENT_MAX, JUSTIFICATION_MAX
 from guardrails.services.territories import AREA_FIELDS, MAX_AREAS, validate_area
 from pipeline.models import Opportunity
-from tenancy.models import Partner
+from tenancy.models import Membership, Partner
 
 __all__ = [
     "AreaFormSet",
@@ -133,7 +133,9 @@ class AuthorizationForm(forms.Form):
         widget=DATE, required=False, label="Valid until", help_text="Empty: open-ended."
     )
 
-    def __init__(self, *args: Any, membership: Any, current: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, membership: Membership, current: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         partners = Partner.objects.visible_to(membership).order_by("name")
         territories = Territory.objects.visible_to(membership).order_by("name")
@@ -157,7 +159,7 @@ class AuthorizationFilterForm(forms.Form):
         queryset=Territory.objects.none(), required=False
     )
 
-    def __init__(self, *args: Any, membership: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         model_choice(self, "partner").queryset = Partner.objects.visible_to(membership).order_by(
             "name"
@@ -203,7 +205,7 @@ class ExceptionRequestForm(forms.Form):
         label="Why is it needed?",
     )
 
-    def __init__(self, *args: Any, membership: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.membership = membership
         model_choice(self, "product_line").queryset = ProductLine.objects.visible_to(

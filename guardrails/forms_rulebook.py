@@ -33,7 +33,7 @@ from guardrails.conditions import FIELDS, OWNER_KINDS
 from guardrails.models import RegistrationCriteria, Rulebook
 from pipeline.choices import Route
 from tenancy.choices import PartnerTier
-from tenancy.models import Partner, Team
+from tenancy.models import Membership, Partner, Team, Tenant
 
 __all__ = [
     "OWNER_LABELS",
@@ -77,7 +77,7 @@ class TenantChoices:
     """The tenant's reference data as (value, label) choices, loaded once per request, inside
     the request's tenant scope and from what the viewer may see."""
 
-    def __init__(self, membership: Any) -> None:
+    def __init__(self, membership: Membership) -> None:
         from guardrails.models import Territory
 
         self.membership = membership
@@ -450,7 +450,7 @@ class PublishForm(forms.Form):
         required=False, label="Time", widget=forms.TimeInput(attrs={"type": "time"})
     )
 
-    def __init__(self, *args: Any, tenant: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.tz = zoneinfo.ZoneInfo(tenant.timezone or "UTC")
 
@@ -530,7 +530,7 @@ class HypotheticalForm(forms.Form):
         return data
 
 
-def search_accounts(membership: Any, query: str, limit: int = 20) -> list[Account]:
+def search_accounts(membership: Membership, query: str, limit: int = 20) -> list[Account]:
     query = query.replace("\x00", "").strip()
     if not query:
         return []

@@ -18,7 +18,7 @@ from accounts.models import ProductLine, Segment, TargetList, Tier
 from guardrails.choices import Outcome, TargetKind
 from guardrails.conditions import BANDS
 from guardrails.models import PricingCorridor, RouteRule, Rulebook, Territory
-from tenancy.models import Partner, Team
+from tenancy.models import Membership, Partner, Team
 
 __all__ = [
     "condition_phrase",
@@ -197,7 +197,7 @@ def _active_version():
     return rulebook.active_version if rulebook else None
 
 
-def published_rules_for(membership: Any, version: Any = None) -> list[tuple[RouteRule, str]]:
+def published_rules_for(membership: Membership, version: Any = None) -> list[tuple[RouteRule, str]]:
     """The rules of the active (or given published) version this user may read, as sentences."""
     version = version or _active_version()
     if version is None or (version.is_draft and not membership.is_admin):
@@ -220,14 +220,14 @@ def _binds_partner(rule: RouteRule, partner_id: int) -> bool:
     )
 
 
-def corridors_for(membership: Any, version: Any = None) -> QuerySet[PricingCorridor]:
+def corridors_for(membership: Membership, version: Any = None) -> QuerySet[PricingCorridor]:
     """Corridors a user may read: partners only their route and partner tier."""
     version = version or _active_version()
     corridors = PricingCorridor.objects.select_related("product_line", "tier")
     if version is None:
         return corridors.none()
     corridors = corridors.filter(version=version)
-    if membership.is_partner_user:
+    if membership.partner is not None:  # a partner user (the membership's check constraint)
         tier = membership.partner.tier
         return corridors.filter(route="partner").filter(Q(partner_tier="") | Q(partner_tier=tier))
     return corridors

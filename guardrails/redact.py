@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from accounts.models import TargetList
-from tenancy.models import Partner, Team
+from tenancy.models import Membership, Partner, Team
 
 __all__ = ["Redactor", "redactor_for"]
 
@@ -51,7 +51,7 @@ class Redactor:
 NOTHING = Redactor({})
 
 
-def redactor_for(membership: Any) -> Redactor:
+def redactor_for(membership: Membership) -> Redactor:
     """The redactor for what `membership` reads: none for the manufacturer's people; for a partner
     user, every other partner, every direct team and every target list of the tenant."""
     if membership is None or not membership.is_partner_user:

@@ -5,8 +5,6 @@ invalid values answered with a 400 page rather than ignored."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
@@ -22,7 +20,7 @@ from accounts.filters import (
 from core.api.filters import IdFilter, SafeDateTimeFilter, TenantFilterSet
 from pipeline.choices import Outcome, Route
 from pipeline.models import Opportunity, Stage, Touch
-from tenancy.models import Partner
+from tenancy.models import Membership, Partner
 
 __all__ = ["OpportunityFilter", "OpportunityFilterSet", "TouchFilterSet"]
 
@@ -51,7 +49,7 @@ class OpportunityFilter(PageFilterSet):
         model = Opportunity
         fields: list[str] = []
 
-    def configure(self, queryset: QuerySet, membership: Any) -> None:
+    def configure(self, queryset: QuerySet, membership: Membership) -> None:
         self.set_choices("stage", Stage.objects.visible_to(membership).values_list("key", "name"))
         self.set_choices(
             "partner", lambda: Partner.objects.visible_to(membership).values_list("pk", "name")

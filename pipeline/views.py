@@ -21,6 +21,7 @@ from core.csvexport import Column
 from pipeline.choices import Outcome, TouchRoute
 from pipeline.filters import OpportunityFilter
 from pipeline.models import Opportunity, Touch
+from tenancy.models import Membership
 from tenancy.requests import DoorRequest
 
 __all__ = [
@@ -51,7 +52,7 @@ def totals_by_currency(rows: QuerySet) -> list[dict[str, Any]]:
 # --- the opportunity list --------------------------------------------------------------------
 
 
-def opportunity_rows(membership: Any) -> QuerySet:
+def opportunity_rows(membership: Membership) -> QuerySet:
     return (
         Opportunity.objects.visible_to(membership)
         .select_related("account", "stage", "partner", "owner_user", "owner_team")
@@ -59,7 +60,7 @@ def opportunity_rows(membership: Any) -> QuerySet:
     )
 
 
-def with_account_visibility(rows: QuerySet, membership: Any) -> QuerySet:
+def with_account_visibility(rows: QuerySet, membership: Membership) -> QuerySet:
     """Mark whether the viewer may open each row's account page (a rep may see a deal of theirs on
     an account another team owns)."""
     accounts = Account.objects.visible_to(membership).filter(pk=OuterRef("account_id"))
@@ -83,7 +84,7 @@ def opportunity_list(request: DoorRequest) -> HttpResponse:
     return render(request, "pipeline/opportunity_list.html", context, status=status)
 
 
-def _opportunity_columns(membership: Any) -> list[Column]:
+def _opportunity_columns(membership: Membership) -> list[Column]:
     columns: list[Column] = [
         ("id", lambda o: o.pk),
         ("external_id", lambda o: o.external_id),

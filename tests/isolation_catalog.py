@@ -38,7 +38,7 @@ from routing.models import (
     NotificationPreference,
     SlaPolicy,
 )
-from tenancy.models import ApiToken, Membership, Partner, Team
+from tenancy.models import ApiToken, Membership, Partner, Team, Tenant
 from tenancy.services import issue_api_token
 
 # Open to anyone; each is checked to answer anonymous users without a 5xx and to show no data.
@@ -76,7 +76,7 @@ class PageSpec:
     visible_model: type[TenantOwned] | None = None
 
 
-def _token_of(world: Any, tenant: Any) -> ApiToken:
+def _token_of(world: Any, tenant: Tenant) -> ApiToken:
     persona = "admin" if tenant == world.tenant else "outsider_admin"
     issue_api_token(
         tenant=tenant,
@@ -87,7 +87,7 @@ def _token_of(world: Any, tenant: Any) -> ApiToken:
     return ApiToken.all_tenants.filter(tenant=tenant).latest("id")
 
 
-def _webhook_endpoint(world: Any, tenant: Any) -> WebhookEndpoint:
+def _webhook_endpoint(world: Any, tenant: Tenant) -> WebhookEndpoint:
     """The tenant's webhook endpoint, made on first use; the other tenant's carries its mark."""
     existing = WebhookEndpoint.all_tenants.filter(tenant=tenant).order_by("pk").first()
     if existing is not None:
@@ -101,7 +101,7 @@ def _webhook_endpoint(world: Any, tenant: Any) -> WebhookEndpoint:
     )
 
 
-def _webhook_delivery(world: Any, tenant: Any) -> WebhookDelivery:
+def _webhook_delivery(world: Any, tenant: Tenant) -> WebhookDelivery:
     """A failed delivery of the tenant (replayable), made on first use."""
     existing = WebhookDelivery.all_tenants.filter(tenant=tenant).order_by("pk").first()
     if existing is not None:
@@ -125,7 +125,7 @@ def _account_of(owner: str) -> Callable[[Any, Any], Any]:
     """For an account page: in our tenant the world's account of `owner` (some of the door's
     personas may see it, the others must get 404); in the other tenant, an account of its own."""
 
-    def get(world: Any, tenant: Any) -> Account:
+    def get(world: Any, tenant: Tenant) -> Account:
         if tenant == world.tenant:
             return world.customers[owner]
         return Account.all_tenants.filter(tenant=tenant).earliest("pk")
@@ -133,7 +133,7 @@ def _account_of(owner: str) -> Callable[[Any, Any], Any]:
     return get
 
 
-def _import_job(world: Any, tenant: Any) -> ImportJob:
+def _import_job(world: Any, tenant: Tenant) -> ImportJob:
     """An uploaded (not yet run) CSV import of the tenant; the other tenant's carries its mark."""
     existing = ImportJob.all_tenants.filter(tenant=tenant).order_by("pk").first()
     if existing is not None:
@@ -151,7 +151,7 @@ def _import_job(world: Any, tenant: Any) -> ImportJob:
     )
 
 
-def _territory(world: Any, tenant: Any) -> Territory:
+def _territory(world: Any, tenant: Tenant) -> Territory:
     """The tenant's territory (with one area), made on first use; the other tenant's carries its
     mark."""
     existing = Territory.all_tenants.filter(tenant=tenant).order_by("pk").first()
@@ -163,7 +163,7 @@ def _territory(world: Any, tenant: Any) -> Territory:
     return territory
 
 
-def _authorization(world: Any, tenant: Any) -> PartnerAuthorization:
+def _authorization(world: Any, tenant: Tenant) -> PartnerAuthorization:
     """An authorization of the tenant's (first) partner for its territory."""
     existing = PartnerAuthorization.all_tenants.filter(tenant=tenant).order_by("pk").first()
     if existing is not None:
@@ -181,7 +181,7 @@ def _exception_of(persona: str) -> Callable[[Any, Any], Any]:
     """A pending exception requested by `persona` in our tenant (some of the door's personas may
     see it, the others must get 404); in the other tenant, one of its own."""
 
-    def get(world: Any, tenant: Any) -> RuleException:
+    def get(world: Any, tenant: Tenant) -> RuleException:
         ours = tenant == world.tenant
         existing = RuleException.all_tenants.filter(
             tenant=tenant, justification=f"isolation {persona}" if ours else "zzbetaleak"
@@ -211,7 +211,7 @@ def _exception_of(persona: str) -> Callable[[Any, Any], Any]:
     return get
 
 
-def _rulebook_draft(world: Any, tenant: Any) -> RulebookVersion:
+def _rulebook_draft(world: Any, tenant: Tenant) -> RulebookVersion:
     """A draft of the tenant's rulebook (just the default rule, so it publishes), made on first
     use; the other tenant's summary carries its mark."""
     from core.tenancy import tenant_scope
@@ -226,11 +226,11 @@ def _rulebook_draft(world: Any, tenant: Any) -> RulebookVersion:
         return create_draft(tenant, acting=world.membership(persona), summary=mark)
 
 
-def _rulebook_rule(world: Any, tenant: Any) -> RouteRule:
+def _rulebook_rule(world: Any, tenant: Tenant) -> RouteRule:
     return RouteRule.all_tenants.get(version=_rulebook_draft(world, tenant), is_default=True)
 
 
-def _rulebook_corridor(world: Any, tenant: Any) -> PricingCorridor:
+def _rulebook_corridor(world: Any, tenant: Tenant) -> PricingCorridor:
     version = _rulebook_draft(world, tenant)
     existing = PricingCorridor.all_tenants.filter(version=version).first()
     if existing is not None:
@@ -245,7 +245,7 @@ def _rulebook_corridor(world: Any, tenant: Any) -> PricingCorridor:
     )
 
 
-def _simulation(world: Any, tenant: Any) -> Simulation:
+def _simulation(world: Any, tenant: Tenant) -> Simulation:
     """A finished simulation of the draft, with one moved account."""
     version = _rulebook_draft(world, tenant)
     existing = Simulation.all_tenants.filter(version=version).first()
@@ -276,7 +276,7 @@ def _lead_of(owner: str) -> Callable[[Any, Any], Lead]:
     first partner; "rep": the rep of team North, so others must get 404); in the other tenant,
     one of its own partner's."""
 
-    def get(world: Any, tenant: Any) -> Lead:
+    def get(world: Any, tenant: Tenant) -> Lead:
         from routing.models import SlaTimer
 
         ours = tenant == world.tenant
@@ -324,7 +324,7 @@ def _lead_of(owner: str) -> Callable[[Any, Any], Lead]:
     return get
 
 
-def _duplicate_pair(world: Any, tenant: Any) -> DuplicateCandidate:
+def _duplicate_pair(world: Any, tenant: Tenant) -> DuplicateCandidate:
     """A pending pair of two new leads of the tenant, made on first use."""
     mark = "" if tenant == world.tenant else " zzbetaleak"
     existing = DuplicateCandidate.all_tenants.filter(
@@ -343,7 +343,7 @@ def _duplicate_pair(world: Any, tenant: Any) -> DuplicateCandidate:
     )
 
 
-def _lead_merge(world: Any, tenant: Any) -> LeadMerge:
+def _lead_merge(world: Any, tenant: Tenant) -> LeadMerge:
     """A merge of the tenant (of two leads that were never routed), made on first use."""
     mark = "" if tenant == world.tenant else " zzbetaleak"
     existing = LeadMerge.all_tenants.filter(
@@ -366,17 +366,17 @@ def _lead_merge(world: Any, tenant: Any) -> LeadMerge:
     )
 
 
-def _direct_membership(world: Any, tenant: Any) -> Membership:
+def _direct_membership(world: Any, tenant: Tenant) -> Membership:
     if tenant == world.tenant:
         return Membership.all_tenants.get(tenant=tenant, user=world.users["rep"])
     return Membership.all_tenants.filter(tenant=tenant, role="direct_rep").earliest("pk")
 
 
-def _partner_of(world: Any, tenant: Any) -> Partner:
+def _partner_of(world: Any, tenant: Tenant) -> Partner:
     return world.partner if tenant == world.tenant else world.orgs["b_partner"]
 
 
-def _lead_form(world: Any, tenant: Any) -> LeadForm:
+def _lead_form(world: Any, tenant: Tenant) -> LeadForm:
     mark = "" if tenant == world.tenant else " zzbetaleak"
     existing = LeadForm.all_tenants.filter(tenant=tenant, name=f"Isolation form{mark}").first()
     if existing is not None:
@@ -782,7 +782,7 @@ def _routing_rows(world: Any) -> dict[str, dict[str, list[Any]]]:
     a, b, orgs, users = world.tenant, world.other_tenant, world.orgs, world.users
     both = "Rival Supply zzrivalleak and Alpha Distribution zzfirstpartner"
 
-    def lead(tenant: Any, key: str, **fields: Any) -> Lead:
+    def lead(tenant: Tenant, key: str, **fields: Any) -> Lead:
         return Lead.all_tenants.create(
             tenant=tenant,
             external_id=f"LEAD-{key}",
@@ -840,12 +840,12 @@ def _routing_rows(world: Any) -> dict[str, dict[str, list[Any]]]:
     b_leads = [lead(b, "b", company="Beta buyer zzbetaleak", route="direct")]
     rows: dict[str, dict[str, list[Any]]] = {"lead": {"a": leads, "b": b_leads}}
 
-    def candidate(tenant: Any, first: Lead, second: Lead) -> DuplicateCandidate:
+    def candidate(tenant: Tenant, first: Lead, second: Lead) -> DuplicateCandidate:
         return DuplicateCandidate.all_tenants.create(
             tenant=tenant, lead=second, other_lead=first, score=0.8, reasons=["name"]
         )
 
-    def merge(tenant: Any, survivor: Lead, merged: Lead) -> LeadMerge:
+    def merge(tenant: Tenant, survivor: Lead, merged: Lead) -> LeadMerge:
         return LeadMerge.all_tenants.create(
             tenant=tenant, survivor=survivor, merged=merged, score=0.99, before={}
         )

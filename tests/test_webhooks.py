@@ -32,6 +32,7 @@ from core.webhooks import registry
 from core.webhooks.delivery import BACKOFF, MAX_ATTEMPTS
 from core.webhooks.emit import emit_events
 from core.webhooks.tasks import PUBLISH_LEASE, deliver_webhook, sweep_webhook_deliveries
+from tenancy.models import Tenant
 
 pytestmark = pytest.mark.django_db
 
@@ -255,7 +256,7 @@ def test_a_failing_receiver_is_retried_with_backoff_then_failed_and_replayed_fro
     ).exists()
 
 
-def failed_delivery(world: Any, url: str, tenant: Any = None) -> WebhookDelivery:
+def failed_delivery(world: Any, url: str, tenant: Tenant | None = None) -> WebhookDelivery:
     tenant = tenant or world.tenant
     endpoint = WebhookEndpoint.all_tenants.create(tenant=tenant, url=url, events=["*"])
     return WebhookDelivery.all_tenants.create(

@@ -22,7 +22,7 @@ from pipeline.models import Stage
 from pipeline.services import ensure_default_stages
 from pipeline.tests.factories import OpportunityFactory, TouchFactory
 from tenancy.choices import PartnerTier, Role
-from tenancy.models import Membership, User
+from tenancy.models import Membership, Tenant, User
 from tenancy.services import issue_api_token
 from tenancy.tests.factories import (
     MembershipFactory,
@@ -58,7 +58,7 @@ PARTNER_PERSONAS = {name for name, (_, role, _) in PERSONAS.items() if role in R
 
 @dataclass
 class World:
-    tenant: Any
+    tenant: Tenant
     other_tenant: Any
     orgs: dict[str, Any]
     users: dict[str, User] = field(default_factory=dict)

@@ -54,7 +54,7 @@ from guardrails.services.versions import create_draft, update_draft
 from pipeline.choices import Route
 from pipeline.models import Opportunity, OpportunityLine
 from tenancy.choices import PartnerTier
-from tenancy.models import Partner, Team
+from tenancy.models import Membership, Partner, Team
 
 __all__ = [
     "AccountRouteSerializer",
@@ -99,7 +99,7 @@ class RedactedForPartners(serializers.BaseSerializer):
 HIDDEN_RULE = "A rule about another partner"
 
 
-def readable_rules(context: Mapping[str, Any], membership: Any, version_id: int) -> set[int]:
+def readable_rules(context: Mapping[str, Any], membership: Membership, version_id: int) -> set[int]:
     """Ids of the rules of a version that a partner user may read, cached in the context."""
     cache = cast(dict, context).setdefault("readable_rules", {})  # the view's dict
     if version_id not in cache:

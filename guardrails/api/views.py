@@ -429,7 +429,7 @@ class ExplainView(GuardrailsAPIMixin, TenantAPIView):
         return Response(self._render(explanation, version, request.membership))
 
     def _render(
-        self, explanation: engine.Explanation, version: Any, membership: Any
+        self, explanation: engine.Explanation, version: Any, membership: Membership
     ) -> dict[str, Any]:
         partner_id = membership.partner_id if membership.is_partner_user else None
         used = version

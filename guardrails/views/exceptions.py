@@ -42,6 +42,7 @@ from guardrails.services.exception_requests import (
 )
 from guardrails.services.pricing import check_discount
 from pipeline.models import Opportunity
+from tenancy.models import Membership
 from tenancy.requests import DoorRequest
 
 __all__ = [
@@ -56,7 +57,7 @@ __all__ = [
 PER_PAGE = 50
 
 
-def with_visibility(rows: QuerySet, membership: Any) -> QuerySet:
+def with_visibility(rows: QuerySet, membership: Membership) -> QuerySet:
     """Mark whether the viewer may see each exception's account and opportunity (a partner may
     have named an account it does not see)."""
     accounts = Account.objects.visible_to(membership).filter(pk=OuterRef("account_id"))
@@ -80,7 +81,7 @@ def _filtered(request: DoorRequest, rows: QuerySet) -> tuple[ExceptionFilterForm
     return form, rows, 200
 
 
-def _rows(membership: Any) -> QuerySet:
+def _rows(membership: Membership) -> QuerySet:
     return with_visibility(
         RuleException.objects.visible_to(membership).select_related(
             "account", "opportunity", "product_line", "requested_by", "partner", "team"

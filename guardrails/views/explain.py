@@ -27,7 +27,7 @@ from guardrails.forms_rulebook import (
 )
 from guardrails.models import RulebookVersion
 from guardrails.plain import rule_names
-from tenancy.models import Partner, Team
+from tenancy.models import Membership, Partner, Team
 from tenancy.requests import DoorRequest
 
 __all__ = ["explain", "explain_result"]
@@ -35,7 +35,7 @@ __all__ = ["explain", "explain_result"]
 EXPLAINABLE = (VersionStatus.ACTIVE, VersionStatus.SCHEDULED, VersionStatus.DRAFT)
 
 
-def _versions(membership: Any) -> list[RulebookVersion]:
+def _versions(membership: Membership) -> list[RulebookVersion]:
     return list(
         RulebookVersion.objects.visible_to(membership)
         .filter(status__in=EXPLAINABLE)

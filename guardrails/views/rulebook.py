@@ -66,6 +66,7 @@ from guardrails.services.versions import (
     update_draft,
 )
 from tenancy.choices import PartnerTier
+from tenancy.models import Membership, Tenant
 from tenancy.requests import DoorRequest
 
 __all__ = [
@@ -100,7 +101,7 @@ LINT_ACCOUNTS_INLINE = 20_000
 # --- lookups and refusals ----------------------------------------------------------------------
 
 
-def _versions(membership: Any):
+def _versions(membership: Membership):
     return RulebookVersion.objects.visible_to(membership)
 
 
@@ -161,7 +162,7 @@ def _simulation(request: DoorRequest, simulation_id: int) -> Simulation:
     return simulation
 
 
-def _version_url(version: RulebookVersion, tenant: Any) -> Any:
+def _version_url(version: RulebookVersion, tenant: Tenant) -> Any:
     return redirect("console:rulebook-version", tenant.slug, version.pk)
 
 
@@ -438,7 +439,7 @@ def publish_version(request: DoorRequest, version_id: int) -> HttpResponse:
     return redirect("console:rulebook", request.tenant.slug)
 
 
-def _tz(tenant: Any) -> Any:
+def _tz(tenant: Tenant) -> Any:
     import zoneinfo
 
     return zoneinfo.ZoneInfo(tenant.timezone or "UTC")
