@@ -1,5 +1,5 @@
 """The one API router, under /api/v1/. It declares nothing itself: every installed app declares its
-endpoints in `<app>/api/urls.py` (core/api/routes.py), collected here in INSTALLED_APPS order."""
+endpoints in `<app>/api/urls.py` (core/api/routes.py), collected here in PROJECT_APPS order."""
 
 from rest_framework.routers import DefaultRouter
 

@@ -45,6 +45,20 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
+# Ours, lower layers first (docs/architecture.md). Their fixed places (pages.py, urls.py,
+# api/urls.py, demo.py) are collected from these, never from third-party apps (core.discovery).
+PROJECT_APPS = [
+    "core",
+    "tenancy",
+    "accounts",
+    "campaigns",
+    "pipeline",
+    "guardrails",
+    "routing",
+    "dealreg",
+    "mdf",
+    "scorecards",
+]
 INSTALLED_APPS = [
     "core.apps.PlatformAdminConfig",
     "django.contrib.auth",
@@ -57,17 +71,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    # Ours, lower layers first (docs/architecture.md).
-    "core",
-    "tenancy",
-    "accounts",
-    "campaigns",
-    "pipeline",
-    "guardrails",
-    "routing",
-    "dealreg",
-    "mdf",
-    "scorecards",
+    *PROJECT_APPS,
 ]
 
 MIDDLEWARE = [

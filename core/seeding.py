@@ -9,30 +9,22 @@ base volume without touching what exists.
 
 from __future__ import annotations
 
-import importlib
 import random
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from types import ModuleType
 from typing import Any
 
-from django.apps import apps
 from django.db import transaction
 
+from core.discovery import app_modules
 from core.sync import Synced, change_sequence
 
 __all__ = ["demo_logins", "demo_modules", "numbered", "seed_numbered"]
 
 
 def demo_modules() -> list[ModuleType]:
-    modules = []
-    for config in apps.get_app_configs():
-        try:
-            modules.append(importlib.import_module(f"{config.name}.demo"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.demo":
-                raise
-    return modules
+    return app_modules("demo")
 
 
 def demo_logins() -> list[tuple[str, str, str, str]]:

@@ -8,10 +8,9 @@ class TenancyConfig(AppConfig):
     verbose_name = "Tenancy"
 
     def ready(self) -> None:
-        # Every installed app's pages (<app>/pages.py) register themselves when imported.
-        from django.utils.module_loading import autodiscover_modules
-
+        from core.discovery import app_modules
         from tenancy import signals  # noqa: F401  (sign-in audit receivers)
         from tenancy.api import schema  # noqa: F401  (OpenAPI auth descriptions)
 
-        autodiscover_modules("pages")
+        # Every app's pages (<app>/pages.py) register themselves when imported.
+        app_modules("pages")

@@ -1,10 +1,12 @@
-"""URLs of the three front doors. Each door: `/<door>/` signs in and picks the tenant; every page
-after that carries the tenant slug, `/<door>/<tenant>/...`, and sits behind the door's guard.
-Pages come from the registry in tenancy/navigation.py (apps register theirs in ready())."""
+"""URLs of the three front doors, sign-out and password reset. Each door: `/<door>/` signs in and
+picks the tenant; every page after that carries the tenant slug, `/<door>/<tenant>/...`, and sits
+behind the door's guard. Pages come from the registry in tenancy/navigation.py (every app declares
+its own in `<app>/pages.py`)."""
 
 from __future__ import annotations
 
-from django.urls import include, path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, reverse_lazy
 
 from tenancy import views
 from tenancy.choices import Door
@@ -21,6 +23,41 @@ def _door(door: Door) -> tuple:
     return include((patterns, door.value), namespace=door.value)
 
 
-portal_urls = _door(Door.PORTAL)
-sales_urls = _door(Door.SALES)
-console_urls = _door(Door.CONSOLE)
+password_reset = [
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name="registration/password_reset.html",
+            email_template_name="registration/password_reset_email.txt",
+            success_url=reverse_lazy("password_reset_done"),
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(
+            template_name="registration/password_reset_sent.html"
+        ),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="registration/password_reset_done.html"
+        ),
+        name="password_reset_complete",
+    ),
+]
+
+urlpatterns = [
+    path("portal/", _door(Door.PORTAL)),
+    path("sales/", _door(Door.SALES)),
+    path("console/", _door(Door.CONSOLE)),
+    path("logout/", views.sign_out, name="logout"),
+    *password_reset,
+]

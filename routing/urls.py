@@ -1,0 +1,15 @@
+"""Lead ops' URLs outside the front doors and the API (collected by config/urls.py)."""
+
+from django.urls import re_path
+
+from routing.public import lead_form
+
+urlpatterns = [
+    # Public web-to-lead forms (routing.public enters the tenant itself). The bare /f/ answers 404
+    # like any unknown form, and gives the route a URL without arguments.
+    re_path(
+        r"^f/(?:(?P<tenant_slug>[-a-zA-Z0-9_]+)/(?P<key>[-a-zA-Z0-9_]+)/)?$",
+        lead_form,
+        name="public-lead-form",
+    ),
+]
