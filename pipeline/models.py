@@ -246,6 +246,16 @@ LEAD_ENRICHED_FIELDS = (
     "enriched_at",
     "needs_enrichment",
 )
+# What routing decides: where the lead went, to whom, and why.
+LEAD_ROUTING_FIELDS = (
+    "status",
+    "route",
+    "assigned_team",
+    "assigned_user",
+    "assigned_partner",
+    "assigned_at",
+    "decision",
+)
 
 
 class Lead(Synced):

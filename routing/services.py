@@ -33,7 +33,13 @@ from guardrails.engine import (
 )
 from guardrails.models import Rulebook, RulebookVersion
 from pipeline.choices import Channel, LeadStatus, TouchRoute
-from pipeline.models import LEAD_ENRICHED_FIELDS, LEAD_PERSON_FIELDS, Lead, Touch
+from pipeline.models import (
+    LEAD_ENRICHED_FIELDS,
+    LEAD_PERSON_FIELDS,
+    LEAD_ROUTING_FIELDS,
+    Lead,
+    Touch,
+)
 from routing import assign, dedupe_service, enrich, notify, sla
 from routing.calendar import WorkingTime, add_business_minutes
 from routing.choices import EventKind, TimerKind, TimerState
@@ -121,13 +127,7 @@ LEAD_UPDATE_FIELDS = [
     *LEAD_PERSON_FIELDS,  # survivorship and the enrichment provider may fill them
     *LEAD_ENRICHED_FIELDS,
     "duplicate_of",
-    "status",
-    "route",
-    "assigned_team",
-    "assigned_user",
-    "assigned_partner",
-    "assigned_at",
-    "decision",
+    *LEAD_ROUTING_FIELDS,
     "routing_attempts",
     "processed_at",
     "updated_at",

@@ -30,7 +30,7 @@ from guardrails.api.fields import NamedChoiceField
 from guardrails.api.serializers import HIDDEN_RULE, readable_rules
 from guardrails.redact import NOTHING, Redactor, redactor_for
 from pipeline.choices import Channel, LeadSource, Priority, Route, TouchRoute
-from pipeline.models import LEAD_PERSON_FIELDS, Lead, Touch
+from pipeline.models import LEAD_PERSON_FIELDS, LEAD_ROUTING_FIELDS, Lead, Touch
 from routing import intake
 from routing.choices import EventKind
 from routing.leadforms import form_path, iframe_snippet
@@ -79,13 +79,7 @@ MAX_INTERESTS = 30
 SET_BY_LEAD_OPS = (
     "submitted_by_user",
     "submitted_by_partner",
-    "status",
-    "route",
-    "assigned_team",
-    "assigned_user",
-    "assigned_partner",
-    "assigned_at",
-    "decision",
+    *LEAD_ROUTING_FIELDS,
     "duplicate_of",
     "account",
     "contact",
