@@ -232,14 +232,18 @@ LEAD_PERSON_FIELDS = (
     "estimated_amount",
     "message",
 )
-# What enrichment derives from them.
-LEAD_ENRICHED_FIELDS = (
+# The keys enrichment derives from them, kept consistent with them when two leads merge.
+LEAD_DERIVED_KEYS = (
     "email_key",
     "domain",
     "phone_e164",
     "country_code",
     "region_code",
     "company_key",
+)
+# What enrichment derives from them: those keys and the matches they lead to.
+LEAD_ENRICHED_FIELDS = (
+    *LEAD_DERIVED_KEYS,
     "territory",
     "account",
     "contact",

@@ -42,7 +42,7 @@ from core.acting import action
 from core.rows import save_rows
 from core.sync import safe_horizon
 from pipeline.choices import LeadStatus
-from pipeline.models import LEAD_PERSON_FIELDS, Lead, Touch
+from pipeline.models import LEAD_DERIVED_KEYS, LEAD_PERSON_FIELDS, Lead, Touch
 from routing.choices import CandidateStatus, EventKind, TimerState
 from routing.dedupe import AUTO_MERGE, DedupeIndex, Duplicate, PersonRecord, find_duplicates
 from routing.journal import Journal
@@ -67,12 +67,7 @@ LIST_FIELDS = ("product_interest", "service_needs")
 # The person's fields and the keys enrichment derived from them (a merge keeps them consistent).
 SCALAR_FIELDS = (
     *(name for name in LEAD_PERSON_FIELDS if name not in LIST_FIELDS),
-    "email_key",
-    "domain",
-    "phone_e164",
-    "country_code",
-    "region_code",
-    "company_key",
+    *LEAD_DERIVED_KEYS,
 )
 MERGED_FIELDS = SCALAR_FIELDS + LIST_FIELDS
 # How this module keys the index's records: ("lead" or "contact", id).
