@@ -10,6 +10,7 @@ Rolling back is "Copy as draft" on an old version, then publishing the copy.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -553,51 +554,64 @@ def _apply_rule_errors(form: RuleForm, rows: list, exc: ValidationError) -> list
     return named + rest
 
 
+def _edit_page(
+    request: DoorRequest, row: RouteRule | PricingCorridor, page: Callable[..., HttpResponse]
+) -> HttpResponse:
+    """A rule's or a corridor's edit page; opened from a published version, back to the version."""
+    if request.method == "GET" and not row.version.is_draft:
+        return redirect("console:rulebook-version", request.tenant.slug, row.version_id)
+    return page(request, row.version, row)
+
+
+def _change_draft(
+    request: DoorRequest, version: RulebookVersion, change: Callable[[], object]
+) -> HttpResponse | None:
+    """Make a change to a draft: the "locked" page when the version is no longer a draft (or
+    stops being one meanwhile), the service's refusal as a 400, None when the change went through."""
+    if not version.is_draft:
+        return _locked(request, version)
+    try:
+        change()
+    except VersionLocked:
+        return _locked(request, version)
+    except ValidationError as exc:
+        return _refused(request, version, _messages(exc), 400)
+    return None
+
+
 def rule_new(request: DoorRequest, version_id: int) -> HttpResponse:
     return _rule_page(request, _version(request, version_id), None)
 
 
 def rule_edit(request: DoorRequest, rule_id: int) -> HttpResponse:
-    rule = _rule(request, rule_id)
-    if request.method == "GET" and not rule.version.is_draft:
-        return redirect("console:rulebook-version", request.tenant.slug, rule.version_id)
-    return _rule_page(request, rule.version, rule)
+    return _edit_page(request, _rule(request, rule_id), _rule_page)
 
 
 @require_POST
 def rule_delete(request: DoorRequest, rule_id: int) -> HttpResponse:
     rule = _rule(request, rule_id)
-    version = rule.version
-    if not version.is_draft:
-        return _locked(request, version)
     label = f"#{rule.position} “{rule.name}”"
-    try:
-        delete_rule(rule, acting=request.membership)
-    except VersionLocked:
-        return _locked(request, version)
-    except ValidationError as exc:
-        return _refused(request, version, _messages(exc), 400)
+    refused = _change_draft(
+        request, rule.version, lambda: delete_rule(rule, acting=request.membership)
+    )
+    if refused:
+        return refused
     messages.success(request, f"Rule {label} deleted.")
-    return _version_url(version, request.tenant)
+    return _version_url(rule.version, request.tenant)
 
 
 @require_POST
 def rule_move(request: DoorRequest, rule_id: int) -> HttpResponse:
     rule = _rule(request, rule_id)
-    version = rule.version
-    if not version.is_draft:
-        return _locked(request, version)
     direction = request.POST.get("direction", "")
-    if direction not in ("up", "down"):
-        return _refused(request, version, ["Move a rule “up” or “down”."], 400)
-    target = rule.position - 1 if direction == "up" else rule.position + 1
-    try:
+
+    def move() -> None:
+        if direction not in ("up", "down"):
+            raise ValidationError("Move a rule “up” or “down”.")
+        target = rule.position - 1 if direction == "up" else rule.position + 1
         move_rule(rule, target, acting=request.membership)
-    except VersionLocked:
-        return _locked(request, version)
-    except ValidationError as exc:
-        return _refused(request, version, _messages(exc), 400)
-    return _version_url(version, request.tenant)
+
+    return _change_draft(request, rule.version, move) or _version_url(rule.version, request.tenant)
 
 
 # --- corridors and criteria --------------------------------------------------------------------
@@ -651,26 +665,19 @@ def corridor_new(request: DoorRequest, version_id: int) -> HttpResponse:
 
 
 def corridor_edit(request: DoorRequest, corridor_id: int) -> HttpResponse:
-    corridor = _corridor(request, corridor_id)
-    if request.method == "GET" and not corridor.version.is_draft:
-        return redirect("console:rulebook-version", request.tenant.slug, corridor.version_id)
-    return _corridor_page(request, corridor.version, corridor)
+    return _edit_page(request, _corridor(request, corridor_id), _corridor_page)
 
 
 @require_POST
 def corridor_delete(request: DoorRequest, corridor_id: int) -> HttpResponse:
     corridor = _corridor(request, corridor_id)
-    version = corridor.version
-    if not version.is_draft:
-        return _locked(request, version)
-    try:
-        delete_corridor(corridor, acting=request.membership)
-    except VersionLocked:
-        return _locked(request, version)
-    except ValidationError as exc:
-        return _refused(request, version, _messages(exc), 400)
+    refused = _change_draft(
+        request, corridor.version, lambda: delete_corridor(corridor, acting=request.membership)
+    )
+    if refused:
+        return refused
     messages.success(request, "Pricing corridor deleted.")
-    return redirect(f"{_version_url(version, request.tenant).url}#corridors")
+    return redirect(f"{_version_url(corridor.version, request.tenant).url}#corridors")
 
 
 def criteria_edit(request: DoorRequest, version_id: int) -> HttpResponse:
