@@ -24,20 +24,19 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import (
-    Http404,
     HttpResponse,
     HttpResponseBadRequest,
     StreamingHttpResponse,
 )
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from accounts.choices import ServiceNeed
 from accounts.filters import AccountFilter, ContactFilter, PageFilterSet
 from accounts.models import Account, AccountDomain, AccountProductLine, Contact
-from core.api.filters import MAX_ID
 from core.csvexport import Column, csv_response
+from core.views import row_or_404
 from tenancy.models import Membership
 from tenancy.requests import DoorRequest
 
@@ -195,14 +194,13 @@ def account_export(request: DoorRequest) -> HttpResponse | StreamingHttpResponse
 def account_detail(request: DoorRequest, pk: int) -> HttpResponse:
     """An account's facts, domains, product lines and contacts, then the sections higher apps
     registered (opportunities, touch timeline). Not visible to the viewer: 404."""
-    if pk > MAX_ID:
-        raise Http404("No such account.")
     membership = request.membership
-    account = get_object_or_404(
+    account = row_or_404(
         Account.objects.visible_to(membership).select_related(
             "tier", "segment", "owner_user", "owner_team", "owner_partner"
         ),
-        pk=pk,
+        pk,
+        "No such account.",
     )
     contacts = Contact.objects.visible_to(membership).filter(account=account)
     needs = account.service_needs if isinstance(account.service_needs, list) else []

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 __all__ = [
+    "MAX_ID",
     "normalize_country",
     "normalize_domain",
     "normalize_email",
@@ -19,6 +20,10 @@ __all__ = [
     "normalize_region",
     "tidy_email",
 ]
+
+# The largest id a bigint primary key holds: a larger one in a URL or a body is "not found" or
+# "invalid", never a database overflow error.
+MAX_ID = 2**63 - 1
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 

@@ -1,10 +1,28 @@
+"""Views every app shares: health, error pages, and the lookup of one row for a page."""
+
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from typing import TypeVar
+
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from core.health import health_report
+from core.validators import MAX_ID
+
+M = TypeVar("M", bound=Model)
+
+
+def row_or_404(rows: QuerySet[M], pk: int, missing: str) -> M:
+    """Row `pk` of `rows`, a queryset already narrowed to what the viewer may see; else a 404
+    saying `missing` ("No such lead."), the same for a row that does not exist and one the viewer
+    may not see. An id past the column's range is a 404 too, not a database error."""
+    row = rows.filter(pk=pk).first() if pk <= MAX_ID else None
+    if row is None:
+        raise Http404(missing)
+    return row
 
 
 @never_cache

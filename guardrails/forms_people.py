@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from accounts.models import Account, ProductLine
+from core.validators import MAX_ID
 from guardrails.choices import ExceptionKind, ExceptionStatus
 from guardrails.models import Territory
 from guardrails.services.exception_requests import COMMENT_MAX, JUSTIFICATION_MAX
@@ -34,7 +35,6 @@ __all__ = [
     "attach_errors",
 ]
 
-MAX_ID = 2**63 - 1
 WIDE = (
     "display:block;width:100%;box-sizing:border-box;margin-bottom:.8rem;font:inherit;"
     "padding:.45rem .6rem;border:1px solid var(--line);border-radius:.3rem"

@@ -17,10 +17,9 @@ from django.db import models
 from rest_framework import serializers
 
 from core.models import TenantOwned
+from core.validators import MAX_ID
 
 __all__ = ["InTenant", "context_membership", "is_id"]
-
-MAX_ID = 2**63 - 1
 
 
 def is_id(data: Any) -> bool:

@@ -12,9 +12,9 @@ from typing import Any
 import django_filters
 from django import forms
 
-__all__ = ["IdFilter", "SafeDateTimeFilter", "TenantFilterSet"]
+from core.validators import MAX_ID
 
-MAX_ID = 2**63 - 1
+__all__ = ["IdFilter", "SafeDateTimeFilter", "TenantFilterSet"]
 
 
 class IdField(forms.IntegerField):

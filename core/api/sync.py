@@ -33,6 +33,7 @@ from core.api.schema import ErrorSerializer
 from core.api.serializers import SyncedModelSerializer
 from core.models import Tombstone
 from core.sync import safe_horizon
+from core.validators import MAX_ID
 
 if TYPE_CHECKING:
     # Mixed into a TenantModelViewSet (same package): written against what it provides.
@@ -44,7 +45,6 @@ __all__ = ["SyncActionsMixin"]
 
 DEFAULT_PAGE, MAX_PAGE = 500, 1000
 ROW, DELETION = 0, 1
-MAX_ID = 2**63 - 1
 
 
 class TooManyRecords(exceptions.APIException):

@@ -20,8 +20,9 @@ from rest_framework.exceptions import NotFound
 
 from accounts.api.serializers import EXTERNAL, TermKey
 from accounts.models import Account, ProductLine, Tier
-from core.api.fields import MAX_ID, InTenant, context_partner_user
+from core.api.fields import InTenant, context_partner_user
 from core.api.serializers import ModelValidatedSerializer, TenantModelSerializer
+from core.validators import MAX_ID
 from guardrails import plain
 from guardrails.api.errors import VersionLockedError, invalid
 from guardrails.api.fields import NamedChoiceField

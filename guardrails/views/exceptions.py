@@ -17,14 +17,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, QuerySet, Value, When
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Account
-from core.api.filters import MAX_ID
+from core.views import row_or_404
 from guardrails.choices import ExceptionKind, ExceptionStatus
 from guardrails.forms_people import (
     ExceptionFilterForm,
@@ -121,9 +121,7 @@ def queue(request: DoorRequest) -> HttpResponse:
 
 
 def _exception(request: DoorRequest, pk: int) -> RuleException:
-    if pk > MAX_ID:
-        raise Http404("No such exception.")
-    return get_object_or_404(_rows(request.membership), pk=pk)
+    return row_or_404(_rows(request.membership), pk, "No such exception.")
 
 
 def _discount_context(exc: RuleException) -> dict[str, Any]:

@@ -24,8 +24,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Account
-from core.api.filters import MAX_ID
 from core.csvexport import Column, csv_response
+from core.views import row_or_404
 from guardrails.choices import RequiredField, SimulationStatus, VersionStatus
 from guardrails.diff import diff_corridors, diff_criteria, diff_rules
 from guardrails.forms_rulebook import (
@@ -108,59 +108,32 @@ def _versions(membership: Membership):
 
 def _version(request: DoorRequest, version_id: int) -> RulebookVersion:
     """A version of this tenant the viewer may see; anything else is 404."""
-    if version_id > MAX_ID:
-        raise Http404("No such rulebook version.")
-    version = (
-        _versions(request.membership)
-        .select_related("created_by", "published_by", "based_on")
-        .filter(pk=version_id)
-        .first()
-    )
-    if version is None:
-        raise Http404("No such rulebook version.")
-    return version
+    rows = _versions(request.membership).select_related("created_by", "published_by", "based_on")
+    return row_or_404(rows, version_id, "No such rulebook version.")
 
 
 def _rule(request: DoorRequest, rule_id: int) -> RouteRule:
-    if rule_id > MAX_ID:
-        raise Http404("No such rule.")
-    rule = (
-        RouteRule.objects.visible_to(request.membership)
-        .filter(pk=rule_id, version__in=_versions(request.membership))
-        .select_related("version")
-        .first()
+    rows = RouteRule.objects.visible_to(request.membership).filter(
+        version__in=_versions(request.membership)
     )
-    if rule is None:
-        raise Http404("No such rule.")
-    return rule
+    return row_or_404(rows.select_related("version"), rule_id, "No such rule.")
 
 
 def _corridor(request: DoorRequest, corridor_id: int) -> PricingCorridor:
-    if corridor_id > MAX_ID:
-        raise Http404("No such corridor.")
-    corridor = (
-        PricingCorridor.objects.visible_to(request.membership)
-        .filter(pk=corridor_id, version__in=_versions(request.membership))
-        .select_related("version", "product_line", "tier")
-        .first()
+    rows = PricingCorridor.objects.visible_to(request.membership).filter(
+        version__in=_versions(request.membership)
     )
-    if corridor is None:
-        raise Http404("No such corridor.")
-    return corridor
+    rows = rows.select_related("version", "product_line", "tier")
+    return row_or_404(rows, corridor_id, "No such corridor.")
 
 
 def _simulation(request: DoorRequest, simulation_id: int) -> Simulation:
-    if simulation_id > MAX_ID:
-        raise Http404("No such simulation.")
-    simulation = (
-        Simulation.objects.visible_to(request.membership)
-        .filter(pk=simulation_id, version__in=_versions(request.membership))
-        .select_related("version", "requested_by")
-        .first()
+    rows = Simulation.objects.visible_to(request.membership).filter(
+        version__in=_versions(request.membership)
     )
-    if simulation is None:
-        raise Http404("No such simulation.")
-    return simulation
+    return row_or_404(
+        rows.select_related("version", "requested_by"), simulation_id, "No such simulation."
+    )
 
 
 def _version_url(version: RulebookVersion, tenant: Tenant) -> Any:

@@ -12,12 +12,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.api.filters import MAX_ID
+from core.views import row_or_404
 from guardrails.forms_people import (
     AreaFormSet,
     AuthorizationFilterForm,
@@ -52,9 +52,7 @@ PER_PAGE = 50
 
 
 def _get(rows: QuerySet, pk: int) -> Any:
-    if pk > MAX_ID:
-        raise Http404("No such object.")
-    return get_object_or_404(rows, pk=pk)
+    return row_or_404(rows, pk, "No such object.")
 
 
 # --- territories -------------------------------------------------------------------------------

@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, DateTimeField, OuterRef, QuerySet, Subquery, When
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 
-from core.api.filters import MAX_ID
+from core.views import row_or_404
 from pipeline.choices import LeadStatus
 from pipeline.models import Lead, LeadQuerySet
 from routing.choices import EventKind, TimerKind, TimerState
@@ -144,12 +144,8 @@ def attach_clocks(leads: Any) -> list[Lead]:
 
 def get_lead_for(request: DoorRequest, pk: int, queryset: LeadQuerySet | None = None) -> Lead:
     """The lead if the viewer may see it; 404 alike for missing and not theirs."""
-    if pk > MAX_ID:
-        raise Http404("No such lead.")
     rows = queryset if queryset is not None else Lead.objects.all()
-    lead = with_clock(rows.visible_to(request.membership)).filter(pk=pk).first()
-    if lead is None:
-        raise Http404("No such lead.")
+    lead = row_or_404(with_clock(rows.visible_to(request.membership)), pk, "No such lead.")
     lead.clock = clock_of(lead)
     return lead
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.api.filters import MAX_ID
+from core.views import row_or_404
 from routing.choices import CandidateStatus
 from routing.dedupe_service import mark_distinct, merge_candidate, undo_merge
 from routing.models import DuplicateCandidate, LeadMerge
@@ -76,9 +76,7 @@ def duplicate_review(request: DoorRequest) -> HttpResponse:
 
 
 def _candidate(pk: int) -> DuplicateCandidate:
-    if pk > MAX_ID:
-        raise Http404("No such pair.")
-    return get_object_or_404(DuplicateCandidate.objects.all(), pk=pk)
+    return row_or_404(DuplicateCandidate.objects.all(), pk, "No such pair.")
 
 
 def _back(request: DoorRequest) -> HttpResponse:
@@ -110,9 +108,7 @@ def candidate_distinct(request: DoorRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def merge_undo(request: DoorRequest, pk: int) -> HttpResponse:
-    if pk > MAX_ID:
-        raise Http404("No such merge.")
-    merge = get_object_or_404(LeadMerge.objects.all(), pk=pk)
+    merge = row_or_404(LeadMerge.objects.all(), pk, "No such merge.")
     flash_outcome(
         request,
         lambda: undo_merge(merge, acting=request.membership),

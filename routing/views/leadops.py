@@ -15,11 +15,11 @@ from typing import Any
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from core.api.filters import MAX_ID
+from core.views import row_or_404
 from pipeline.models import Lead
 from routing.choices import ProviderKind
 from routing.forms import (
@@ -191,13 +191,12 @@ def _assignee_page(
 
 
 def assignee_rep(request: DoorRequest, pk: int) -> HttpResponse:
-    if pk > MAX_ID:
-        raise Http404("No such rep.")
-    rep = get_object_or_404(
+    rep = row_or_404(
         Membership.objects.visible_to(request.membership)
         .filter(role__in=sorted(Role.direct_roles()))
         .select_related("user", "team"),
-        pk=pk,
+        pk,
+        "No such rep.",
     )
     setting = Assignee.objects.filter(membership=rep).first()
     who = f"{rep.user.email} ({rep.team.name})" if rep.team else rep.user.email
@@ -205,9 +204,7 @@ def assignee_rep(request: DoorRequest, pk: int) -> HttpResponse:
 
 
 def assignee_partner(request: DoorRequest, pk: int) -> HttpResponse:
-    if pk > MAX_ID:
-        raise Http404("No such partner.")
-    partner = get_object_or_404(Partner.objects.visible_to(request.membership), pk=pk)
+    partner = row_or_404(Partner.objects.visible_to(request.membership), pk, "No such partner.")
     setting = Assignee.objects.filter(partner=partner).first()
     return _assignee_page(request, who=partner.name, setting=setting, key={"partner": partner})
 
@@ -286,6 +283,5 @@ def lead_form_new(request: DoorRequest) -> HttpResponse:
 
 @in_tenant_timezone
 def lead_form_edit(request: DoorRequest, pk: int) -> HttpResponse:
-    if pk > MAX_ID:
-        raise Http404("No such form.")
-    return _save_form(request, get_object_or_404(LeadForm.objects.select_related("partner"), pk=pk))
+    form = row_or_404(LeadForm.objects.select_related("partner"), pk, "No such form.")
+    return _save_form(request, form)

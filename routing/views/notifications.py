@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.api.filters import MAX_ID
+from core.validators import MAX_ID
 from routing.choices import DigestMode
 from routing.forms import PreferenceForm
 from routing.models import Notification, NotificationPreference
