@@ -231,7 +231,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery ---------------------------------------------------------------------------------
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# In-process memory transport without a broker; the host is named so kombu does not warn "No
+# hostname was supplied" on every start of `make run`.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost//"
 CELERY_RESULT_BACKEND = None
 # Without a broker, tasks run in process (the embedded runner); with one, a worker runs them.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL

@@ -8,13 +8,14 @@ from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core.discovery import app_modules
-from core.views import healthz
+from core.views import favicon, healthz
 
 public_api: dict[str, list] = {"authentication_classes": [], "permission_classes": []}
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="landing.html"), name="landing"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     # Each app's URLs outside the API: the front doors with their pages (tenancy), public pages
     # such as the web-to-lead forms (routing). Declared in <app>/urls.py.
     *[pattern for module in app_modules("urls") for pattern in module.urlpatterns],

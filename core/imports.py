@@ -18,6 +18,7 @@ from typing import Any, cast
 
 from celery import shared_task
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -299,7 +300,15 @@ def dry_run(job: ImportJob, *, acting: Actor) -> ImportJob:
 @action
 def queue_import(job: ImportJob, *, acting: Actor) -> ImportJob:
     """Hand the import to a worker; the page polls the job for progress. The worker writes the
-    rows as the uploader (`import_rows`), whoever starts it."""
+    rows as the uploader (`import_rows`), whoever starts it. Only after a check (`dry_run`) that
+    found at least one row it can write: an import of nothing is refused, never "done"."""
+    if job.status == ImportJob.Status.UPLOADED and not job.valid_rows:
+        raise ValidationError(
+            "Check the file first: the import starts once the check finds a row it can write."
+            if not job.counts
+            else "The check found no row that can be imported. Fix the rows listed below, "
+            "upload the file again and check it."
+        )
     updated = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.UPLOADED).update(
         status=ImportJob.Status.QUEUED, processed_rows=0, counts={}, errors=[]
     )

@@ -6,7 +6,8 @@ from typing import TypeVar
 
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 from core.health import health_report
@@ -23,6 +24,11 @@ def row_or_404(rows: QuerySet[M], pk: int, missing: str) -> M:
     if row is None:
         raise Http404(missing)
     return row
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and crawlers ask for /favicon.ico whatever a page links: send them to the icon."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @never_cache

@@ -7,6 +7,7 @@ import io
 from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -82,15 +83,18 @@ def import_job(request: DoorRequest, job_id: int) -> HttpResponse:
         elif len(targets) != len(set(targets)):
             problem = "Each field can take only one column."
         else:
-            job.mapping = mapping
-            job.save(update_fields=["mapping", "updated_at"])
-            if request.POST.get("action") == "import":
-                queue_import(job, acting=request.membership)
-                return redirect("console:import", request.tenant.slug, job.pk)
+            if mapping != job.mapping:  # the last check was of another mapping: check again
+                job.mapping, job.counts, job.errors = mapping, {}, []
+                job.save(update_fields=["mapping", "counts", "errors", "updated_at"])
             try:
+                if request.POST.get("action") == "import":
+                    queue_import(job, acting=request.membership)
+                    return redirect("console:import", request.tenant.slug, job.pk)
                 dry_run(job, acting=request.membership)
             except UnreadableFile as exc:
                 problem = str(exc)
+            except ValidationError as exc:
+                problem = " ".join(exc.messages)
     context = {
         "job": job,
         "spec": spec,

@@ -45,6 +45,7 @@ from tenancy.services import issue_api_token
 PUBLIC_ROUTES = {
     "landing",
     "healthz",
+    "favicon",
     "api-schema",
     "api-docs",
     "api-redoc",

@@ -158,3 +158,41 @@ def test_an_import_needs_an_external_id_column(world, login_as):
         {"map-0": "name", "map-1": "country", "action": "check"},
     )
     assert response.status_code == 400 and "External id" in response.content.decode()
+
+
+ALL_ROWS_FAIL_CSV = (
+    "Account ID;Company;Country\nSF-1;Kiesel Bau GmbH;XX\nSF-2;Nordhafen AB;YY\nSF-3;;DE\n"
+)
+
+
+def test_an_import_whose_check_found_no_valid_row_is_never_run(
+    world, login_as, django_capture_on_commit_callbacks
+):
+    admin = login_as("admin")
+    job = job_of(upload(admin, "accounts", ALL_ROWS_FAIL_CSV.encode()))
+    page = admin.post(f"/console/alpha/imports/{job.pk}/", {**mapping_form(job), "action": "check"})
+    text = page.content.decode()
+    assert 'data-testid="start-import"' not in text  # nothing to offer
+    assert "No row of this file can be imported" in text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = admin.post(
+            f"/console/alpha/imports/{job.pk}/", {**mapping_form(job), "action": "import"}
+        )
+    assert refused.status_code == 400
+    assert "The check found no row that can be imported" in refused.content.decode()
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.UPLOADED  # not queued, never "done"
+    assert not Account.all_tenants.filter(external_id__startswith="SF-").exists()
+
+
+def test_an_import_runs_only_after_a_check_of_its_mapping(world, login_as):
+    admin = login_as("admin")
+    job = job_of(upload(admin, "accounts", ACCOUNTS_CSV.encode()))
+    unchecked = admin.post(
+        f"/console/alpha/imports/{job.pk}/", {**mapping_form(job), "action": "import"}
+    )
+    assert unchecked.status_code == 400 and "Check the file first" in unchecked.content.decode()
+    admin.post(f"/console/alpha/imports/{job.pk}/", {**mapping_form(job), "action": "check"})
+    page = admin.get(f"/console/alpha/imports/{job.pk}/").content.decode()
+    assert "Import 2 rows (skip 2 with errors)" in page  # the rows it will write, not all four

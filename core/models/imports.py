@@ -46,3 +46,9 @@ class ImportJob(TenantOwned):
     @property
     def progress(self) -> int:
         return round(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+    @property
+    def valid_rows(self) -> int:
+        """Rows the last check (or run) found writable: created, updated or unchanged."""
+        counts = self.counts or {}
+        return sum(counts.get(key, 0) for key in ("created", "updated", "unchanged"))
