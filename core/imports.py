@@ -12,6 +12,7 @@ import csv
 import io
 import logging
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -22,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from rest_framework import serializers
 
 from core.acting import Actor, Member, action
 from core.api.bulk import BulkUpsert
@@ -30,9 +32,11 @@ from core.models import ImportJob
 from core.tasks import TenantTask
 
 __all__ = [
+    "Choices",
     "ImportColumn",
     "ImportSpec",
     "UnreadableFile",
+    "choices_of",
     "dry_run",
     "import_rows",
     "import_specs",
@@ -193,8 +197,62 @@ def _rows(job: ImportJob) -> Iterator[tuple[int, dict[str, str]]]:
             yield number, dict(zip(headers, values, strict=False))
 
 
+def _folded(text: str) -> str:
+    """Case, accents, thousands commas and dash styles set aside: "Bâtiment" and "batiment", an en
+    dash and a hyphen, "1,000" and "1000"."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[\u2010-\u2015\u2212]", "-", plain).replace(",", "")
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The values one choice field takes, found by the key the API uses or the label the pages
+    show; a whole number also finds the band ("1-49", "5000+") it falls in."""
+
+    by_name: dict[str, str]
+    labels: tuple[str, ...]
+    bands: tuple[tuple[int, int | None, str], ...]
+
+    @classmethod
+    def of(cls, field: serializers.ChoiceField) -> Choices:
+        by_name: dict[str, str] = {}
+        bands = []
+        for key, label in field.choices.items():
+            by_name[_folded(str(key))] = key
+            by_name[_folded(str(label))] = key
+            band = re.fullmatch(r"(\d+)(?:-(\d+)|\+)", str(key))
+            if band:
+                upper = int(band.group(2)) if band.group(2) else None
+                bands.append((int(band.group(1)), upper, key))
+        return cls(by_name, tuple(str(label) for label in field.choices.values()), tuple(bands))
+
+    def find(self, raw: str) -> str:
+        folded = _folded(raw)
+        if folded in self.by_name:
+            return self.by_name[folded]
+        if folded.isdigit():
+            number = int(folded)
+            for low, high, key in self.bands:
+                if low <= number and (high is None or number <= high):
+                    return key
+        raise ValueError(f"{raw.strip()!r} is not one of: {', '.join(self.labels)}.")
+
+
+def choices_of(spec: ImportSpec) -> dict[str, Choices]:
+    """The choice fields of a resource's import (a list of choices included), by field name."""
+    found = {}
+    fields = spec.serializer_class().fields
+    for column in spec.columns:
+        field = fields.get(column.field)
+        field = getattr(field, "child", field)  # a list of choices: each item is one
+        if isinstance(field, serializers.ChoiceField):
+            found[column.field] = Choices.of(field)
+    return found
+
+
 def _record(
-    spec: ImportSpec, mapping: dict[str, str], row: dict[str, str]
+    spec: ImportSpec, mapping: dict[str, str], row: dict[str, str], choices: dict[str, Choices]
 ) -> tuple[dict, list[dict]]:
     """The API record of one row, and conversion errors by column."""
     record, errors = {}, []
@@ -204,6 +262,9 @@ def _record(
             continue
         try:
             value = column.convert(row[header])
+            if target in choices and value not in ("", None, []):
+                find = choices[target].find
+                value = [find(v) for v in value] if isinstance(value, list) else find(value)
         except ValueError as exc:
             errors.append({"column": header, "message": str(exc)})
             continue
@@ -266,10 +327,11 @@ def _process(
         if on_batch:
             on_batch(len(rows))
 
+    choices = choices_of(spec)
     good: list[tuple[int, dict, list[dict]]] = []
     bad: list[tuple[int, dict, list[dict]]] = []
     for number, row in _rows(job):
-        record, problems = _record(spec, job.mapping, row)
+        record, problems = _record(spec, job.mapping, row, choices)
         if spec.row_key and not record.get("external_id"):
             record["external_id"] = spec.row_key.format(job=job.pk, row=number)
         (bad if problems else good).append((number, record, problems))

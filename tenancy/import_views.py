@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from core.csvexport import safe_cell
 from core.imports import (
     UnreadableFile,
+    choices_of,
     dry_run,
     import_specs,
     queue_import,
@@ -95,12 +96,19 @@ def import_job(request: DoorRequest, job_id: int) -> HttpResponse:
                 problem = str(exc)
             except ValidationError as exc:
                 problem = " ".join(exc.messages)
+    choice_fields = choices_of(spec)
     context = {
         "job": job,
         "spec": spec,
         "columns": [(i, header, target) for i, (header, target) in enumerate(job.mapping.items())],
         "errors": job.errors[:SHOWN_ERRORS],
         "problem": problem,
+        # What each choice column accepts (its labels, or the API's keys), shown beside the mapping.
+        "allowed": [
+            (column.label, choice_fields[column.field].labels)
+            for column in spec.columns
+            if column.field in choice_fields
+        ],
         "checked": bool(job.counts) and job.status == ImportJob.Status.UPLOADED,
     }
     return render(request, "tenancy/import_job.html", context, status=400 if problem else 200)

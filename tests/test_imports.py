@@ -196,3 +196,25 @@ def test_an_import_runs_only_after_a_check_of_its_mapping(world, login_as):
     admin.post(f"/console/alpha/imports/{job.pk}/", {**mapping_form(job), "action": "check"})
     page = admin.get(f"/console/alpha/imports/{job.pk}/").content.decode()
     assert "Import 2 rows (skip 2 with errors)" in page  # the rows it will write, not all four
+
+
+def test_choice_cells_take_the_labels_the_pages_show_and_say_what_is_allowed(world, login_as):
+    admin = login_as("admin")
+    csv_text = (
+        "Account ID;Company;Country;Employees;Lifecycle;Service needs\n"
+        "SF-1;Kiesel Bau GmbH;DE;120;customer;Field service|RENTAL\n"
+        "SF-2;Nordhafen AB;SE;1,000–4,999;Customer;local_parts\n"
+        "SF-3;Lindenwerk AG;AT;lots;;Cleaning\n"
+    )
+    job = job_of(upload(admin, "accounts", csv_text.encode()))
+    admin.post(f"/console/alpha/imports/{job.pk}/", {**mapping_form(job), "action": "check"})
+    job.refresh_from_db()
+    assert job.counts["created"] == 2 and job.counts["error"] == 1
+    messages = {e["column"]: e["message"] for e in job.errors if e["row"] == 4}
+    assert (
+        messages["Employees"]
+        == "'lots' is not one of: 1–49, 50–199, 200–499, 500–999, 1,000–4,999, 5,000+."
+    )
+    assert "Cleaning" in messages["Service needs"] and "Field service" in messages["Service needs"]
+    page = admin.get(f"/console/alpha/imports/{job.pk}/").content.decode()
+    assert 'data-testid="allowed-values"' in page and "1,000–4,999" in page
