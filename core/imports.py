@@ -13,7 +13,7 @@ import io
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -27,6 +27,7 @@ from rest_framework import serializers
 
 from core.acting import Actor, Member, action
 from core.api.bulk import BulkUpsert
+from core.api.fields import InTenant
 from core.audit import audit_context
 from core.models import ImportJob
 from core.tasks import TenantTask
@@ -207,25 +208,28 @@ def _folded(text: str) -> str:
 
 @dataclass(frozen=True)
 class Choices:
-    """The values one choice field takes, found by the key the API uses or the label the pages
-    show; a whole number also finds the band ("1-49", "5000+") it falls in."""
+    """The values one field takes (a choice field's choices, or a tenant's tiers, segments or
+    stages), found by the key the API uses or the label the pages show; a whole number also
+    finds the band ("1-49", "5000+") it falls in."""
 
     by_name: dict[str, str]
     labels: tuple[str, ...]
     bands: tuple[tuple[int, int | None, str], ...]
 
     @classmethod
-    def of(cls, field: serializers.ChoiceField) -> Choices:
+    def of(cls, pairs: Iterable[tuple[Any, Any]]) -> Choices:
+        """From (key, label) pairs."""
         by_name: dict[str, str] = {}
-        bands = []
-        for key, label in field.choices.items():
+        labels, bands = [], []
+        for key, label in pairs:
             by_name[_folded(str(key))] = key
             by_name[_folded(str(label))] = key
+            labels.append(str(label))
             band = re.fullmatch(r"(\d+)(?:-(\d+)|\+)", str(key))
             if band:
                 upper = int(band.group(2)) if band.group(2) else None
                 bands.append((int(band.group(1)), upper, key))
-        return cls(by_name, tuple(str(label) for label in field.choices.values()), tuple(bands))
+        return cls(by_name, tuple(labels), tuple(bands))
 
     def find(self, raw: str) -> str:
         folded = _folded(raw)
@@ -240,14 +244,20 @@ class Choices:
 
 
 def choices_of(spec: ImportSpec) -> dict[str, Choices]:
-    """The choice fields of a resource's import (a list of choices included), by field name."""
+    """What each choice-like column of a resource's import takes, by field name: choice fields
+    (a list of choices included) and references to a tenant's named list by key (tiers,
+    segments, stages: rows with a `key` and a `name`). Inside a tenant scope."""
     found = {}
     fields = spec.serializer_class().fields
     for column in spec.columns:
         field = fields.get(column.field)
         field = getattr(field, "child", field)  # a list of choices: each item is one
         if isinstance(field, serializers.ChoiceField):
-            found[column.field] = Choices.of(field)
+            found[column.field] = Choices.of(field.choices.items())
+        elif isinstance(field, InTenant) and field.natural_keys == ("key",):
+            rows = field.related_model.objects.all()
+            if {"key", "name"} <= {f.name for f in field.related_model._meta.get_fields()}:
+                found[column.field] = Choices.of(rows.values_list("key", "name"))
     return found
 
 

@@ -218,3 +218,27 @@ def test_choice_cells_take_the_labels_the_pages_show_and_say_what_is_allowed(wor
     assert "Cleaning" in messages["Service needs"] and "Field service" in messages["Service needs"]
     page = admin.get(f"/console/alpha/imports/{job.pk}/").content.decode()
     assert 'data-testid="allowed-values"' in page and "1,000–4,999" in page
+
+
+def test_tiers_and_segments_are_found_by_the_names_the_pages_show(
+    world, login_as, django_capture_on_commit_callbacks
+):
+    admin = login_as("admin")
+    csv_text = (
+        "Account ID;Company;Country;Tier;Industry\n"
+        "SF-1;Kiesel Bau GmbH;DE;Strategic;MINING\n"
+        "SF-2;Nordhafen AB;SE;strategic;Bergbau\n"
+    )
+    job = job_of(upload(admin, "accounts", csv_text.encode()))
+    admin.post(f"/console/alpha/imports/{job.pk}/", {**mapping_form(job), "action": "check"})
+    job.refresh_from_db()
+    assert job.counts["created"] == 1 and job.counts["error"] == 1
+    # Only the tenant's own segments are offered: never the other tenant's names.
+    assert job.errors == [
+        {"row": 3, "column": "Industry", "message": "'Bergbau' is not one of: Mining."}
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post(f"/console/alpha/imports/{job.pk}/", {**mapping_form(job), "action": "import"})
+    created = Account.all_tenants.get(tenant=world.tenant, external_id="SF-1")
+    assert created.tier is not None and created.segment is not None
+    assert created.tier.key == "strategic" and created.segment.key == "mining"
