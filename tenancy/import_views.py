@@ -61,7 +61,9 @@ def imports(request: DoorRequest) -> HttpResponse:
             return redirect("console:import", request.tenant.slug, job.pk)
     jobs = ImportJob.objects.select_related("created_by").defer("content")[:50]
     status = 400 if form.errors else 200
-    return render(request, "tenancy/imports.html", {"form": form, "jobs": jobs}, status=status)
+    templates = [(resource, spec.label) for resource, spec in import_specs().items()]
+    context = {"form": form, "jobs": jobs, "templates": templates}
+    return render(request, "tenancy/imports.html", context, status=status)
 
 
 def _job(request: DoorRequest, job_id: int) -> ImportJob:
@@ -125,6 +127,19 @@ def import_progress(request: DoorRequest, job_id: int) -> JsonResponse:
             "counts": job.counts,
         }
     )
+
+
+def import_template(request: DoorRequest, resource: str) -> HttpResponse:
+    """A CSV to fill in: one column per importable field, headed with the labels the mapping
+    recognises, so an upload of it maps itself."""
+    spec = import_specs().get(resource)
+    if spec is None:
+        raise Http404("No such import.")
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow([column.label for column in spec.columns])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, f"{resource}-template.csv")
+    return response
 
 
 def import_errors(request: DoorRequest, job_id: int) -> HttpResponse:

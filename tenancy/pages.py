@@ -28,6 +28,7 @@ register_pages(
     ),
     # CSV imports: upload, mapping and dry run, progress, report.
     Page("imports/", import_views.imports, "imports", nav="Imports", order=70),
+    Page("imports/template/<slug:resource>.csv", import_views.import_template, "import-template"),
     Page("imports/<int:job_id>/", import_views.import_job, "import"),
     Page("imports/<int:job_id>/progress/", import_views.import_progress, "import-progress"),
     Page("imports/<int:job_id>/errors.csv", import_views.import_errors, "import-errors"),

@@ -65,9 +65,11 @@ PUBLIC_ROUTES = {
 @dataclass(frozen=True)
 class PageSpec:
     """A page under /<door>/<tenant>/. `objects` names extra URL arguments and how to get, for a
-    tenant, an object of that tenant to put in the URL; `method` is how the page is used."""
+    tenant, an object of that tenant to put in the URL; `args` are URL arguments that name no
+    tenant's row (a resource name); `method` is how the page is used."""
 
     method: str = "get"
+    args: dict[str, Any] = field(default_factory=dict)
     objects: dict[str, Callable[[Any, Any], Any]] = field(default_factory=dict)
     post_data: dict[str, Any] = field(default_factory=dict)
     # The model whose rows must not change when a write is refused.
@@ -421,6 +423,7 @@ DOOR_PAGES: dict[str, PageSpec] = {
         method="post", objects={"delivery_id": _webhook_delivery}, model=WebhookDelivery
     ),
     "console:imports": PageSpec(),
+    "console:import-template": PageSpec(args={"resource": "accounts"}),
     "console:import": PageSpec(objects={"job_id": _import_job}),
     "console:import-progress": PageSpec(objects={"job_id": _import_job}),
     "console:import-errors": PageSpec(objects={"job_id": _import_job}),

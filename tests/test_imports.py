@@ -242,3 +242,16 @@ def test_tiers_and_segments_are_found_by_the_names_the_pages_show(
     created = Account.all_tenants.get(tenant=world.tenant, external_id="SF-1")
     assert created.tier is not None and created.segment is not None
     assert created.tier.key == "strategic" and created.segment.key == "mining"
+
+
+def test_a_template_per_resource_maps_itself_when_uploaded(world, login_as):
+    admin = login_as("admin")
+    page = admin.get("/console/alpha/imports/").content.decode()
+    assert "/console/alpha/imports/template/accounts.csv" in page
+    template = admin.get("/console/alpha/imports/template/accounts.csv")
+    assert template["Content-Type"].startswith("text/csv")
+    header = template.content.decode().splitlines()[0]
+    assert header.startswith("External id,Name,")
+    job = job_of(upload(admin, "accounts", template.content + b"SF-9,Filled In\n"))
+    assert all(job.mapping.values())  # every column found its field
+    assert admin.get("/console/alpha/imports/template/nothing.csv").status_code == 404

@@ -118,6 +118,7 @@ def test_public_routes_answer_anyone_without_tenant_data(world, client, name):
 def page_url(world, name: str, tenant) -> str:
     spec = DOOR_PAGES[name]
     kwargs = {"tenant": world.tenant.slug}
+    kwargs.update(spec.args)
     for arg, getter in spec.objects.items():
         kwargs[arg] = getter(world, tenant).pk
     return reverse(name, kwargs=kwargs)
