@@ -92,5 +92,4 @@ def action(service: Callable[P, R]) -> Callable[P, R]:
         with acting_as(kwargs["acting"]):  # type: ignore[arg-type]
             return service(*args, **kwargs)
 
-    run.changes_data = True  # type: ignore[attr-defined]
     return run

@@ -255,9 +255,9 @@ def choices_of(spec: ImportSpec) -> dict[str, Choices]:
         if isinstance(field, serializers.ChoiceField):
             found[column.field] = Choices.of(field.choices.items())
         elif isinstance(field, InTenant) and field.natural_keys == ("key",):
-            rows = field.related_model.objects.all()
-            if {"key", "name"} <= {f.name for f in field.related_model._meta.get_fields()}:
-                found[column.field] = Choices.of(rows.values_list("key", "name"))
+            model: Any = field.related_model  # Tier, Segment, Stage...: core knows only TenantOwned
+            if {"key", "name"} <= {f.name for f in model._meta.get_fields()}:
+                found[column.field] = Choices.of(model.objects.values_list("key", "name"))
     return found
 
 
