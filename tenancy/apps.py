@@ -14,3 +14,4 @@ class TenancyConfig(AppConfig):
 
         # Every app's pages (<app>/pages.py) register themselves when imported.
         app_modules("pages")
+        app_modules("home")  # home-page queues and figures (tenancy/worklist.py)
