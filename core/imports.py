@@ -369,18 +369,25 @@ def dry_run(job: ImportJob, *, acting: Actor) -> ImportJob:
     return job
 
 
+def _nothing_to_import(job: ImportJob) -> str:
+    if not job.counts:
+        return "Check the file first: the import starts once the check finds a row it can write."
+    if job.valid_rows:
+        return "Every valid row already matches what is stored: there is nothing to import."
+    return (
+        "The check found no row that can be imported. Fix the rows listed below, "
+        "upload the file again and check it."
+    )
+
+
 @action
 def queue_import(job: ImportJob, *, acting: Actor) -> ImportJob:
     """Hand the import to a worker; the page polls the job for progress. The worker writes the
     rows as the uploader (`import_rows`), whoever starts it. Only after a check (`dry_run`) that
-    found at least one row it can write: an import of nothing is refused, never "done"."""
-    if job.status == ImportJob.Status.UPLOADED and not job.valid_rows:
-        raise ValidationError(
-            "Check the file first: the import starts once the check finds a row it can write."
-            if not job.counts
-            else "The check found no row that can be imported. Fix the rows listed below, "
-            "upload the file again and check it."
-        )
+    found at least one row it would create or update: an import of nothing is refused, never
+    "done"."""
+    if job.status == ImportJob.Status.UPLOADED and not job.rows_to_write:
+        raise ValidationError(_nothing_to_import(job))
     updated = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.UPLOADED).update(
         status=ImportJob.Status.QUEUED, processed_rows=0, counts={}, errors=[]
     )

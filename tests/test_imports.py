@@ -195,7 +195,37 @@ def test_an_import_runs_only_after_a_check_of_its_mapping(world, login_as):
     assert unchecked.status_code == 400 and "Check the file first" in unchecked.content.decode()
     admin.post(f"/console/alpha/imports/{job.pk}/", {**mapping_form(job), "action": "check"})
     page = admin.get(f"/console/alpha/imports/{job.pk}/").content.decode()
-    assert "Import 2 rows (skip 2 with errors)" in page  # the rows it will write, not all four
+    assert "Import 2 rows" in page  # the rows it will write, not all four
+    assert "1 to create, 1 to update; 2 with errors will be skipped" in page
+
+
+def test_an_import_reports_what_it_created_updated_and_left_alone(
+    world, login_as, django_capture_on_commit_callbacks
+):
+    admin = login_as("admin")
+    first = job_of(upload(admin, "accounts", ACCOUNTS_CSV.encode()))
+    admin.post(f"/console/alpha/imports/{first.pk}/", {**mapping_form(first), "action": "check"})
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post(
+            f"/console/alpha/imports/{first.pk}/", {**mapping_form(first), "action": "import"}
+        )
+    done = admin.get(f"/console/alpha/imports/{first.pk}/").content.decode()
+    assert "1 created, 1 updated, 0 unchanged, 2 with errors" in done
+
+    # The same file again: every valid row is already stored, so there is nothing to run.
+    again = job_of(upload(admin, "accounts", ACCOUNTS_CSV.encode()))
+    page = admin.post(
+        f"/console/alpha/imports/{again.pk}/", {**mapping_form(again), "action": "check"}
+    )
+    text = page.content.decode()
+    assert 'data-testid="start-import"' not in text
+    assert "Every valid row already matches what is stored" in text
+    refused = admin.post(
+        f"/console/alpha/imports/{again.pk}/", {**mapping_form(again), "action": "import"}
+    )
+    assert refused.status_code == 400
+    again.refresh_from_db()
+    assert again.status == ImportJob.Status.UPLOADED
 
 
 def test_choice_cells_take_the_labels_the_pages_show_and_say_what_is_allowed(world, login_as):

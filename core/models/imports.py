@@ -47,8 +47,16 @@ class ImportJob(TenantOwned):
     def progress(self) -> int:
         return round(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
 
+    def _count(self, *keys: str) -> int:
+        counts = self.counts or {}
+        return sum(counts.get(key, 0) for key in keys)
+
     @property
     def valid_rows(self) -> int:
-        """Rows the last check (or run) found writable: created, updated or unchanged."""
-        counts = self.counts or {}
-        return sum(counts.get(key, 0) for key in ("created", "updated", "unchanged"))
+        """Rows the last check (or run) found valid: created, updated or unchanged."""
+        return self._count("created", "updated", "unchanged")
+
+    @property
+    def rows_to_write(self) -> int:
+        """Rows the last check found would change something: created or updated."""
+        return self._count("created", "updated")
