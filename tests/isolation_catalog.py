@@ -462,7 +462,9 @@ DOOR_PAGES: dict[str, PageSpec] = {
     "portal:contact": PageSpec(
         objects={"pk": _row_of(Contact, "partner", "CON")}, visible_model=Contact
     ),
-    "sales:contact": PageSpec(objects={"pk": _row_of(Contact, "rep", "CON")}, visible_model=Contact),
+    "sales:contact": PageSpec(
+        objects={"pk": _row_of(Contact, "rep", "CON")}, visible_model=Contact
+    ),
     "console:contact": PageSpec(
         objects={"pk": _row_of(Contact, "other_team", "CON")}, visible_model=Contact
     ),
