@@ -204,6 +204,7 @@ def test_the_contact_page_shows_the_person_their_touches_and_their_leads(world, 
 
     assert response.status_code == 200
     words = text(response)
+    assert contact.account is not None
     assert "Head of maintenance" in words and contact.account.name in words
     assert "Site visit with Greta" in words
     body = response.content.decode()
