@@ -40,3 +40,8 @@ register_audit_subject(
         verb=field_verbs("stage", {}, otherwise={"stage": "moved", "owner_user": "reassigned"}),
     )
 )
+register_audit_subject(
+    AuditSubject(
+        "pipeline.StageChange", noun="stage change", name=lambda object_id, _: f"#{object_id}"
+    )
+)

@@ -16,6 +16,7 @@ related row named in the page's changes, and one per kind of object linked, neve
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -271,6 +272,12 @@ def _text(
         if isinstance(value, list):
             return ", ".join(choices.get(str(v), str(v)) for v in value)
         return choices.get(str(value), str(value))
+    if isinstance(model_field, models.DecimalField) and isinstance(value, str | int | float):
+        try:
+            number = decimal.Decimal(str(value))
+        except decimal.InvalidOperation:
+            return str(value)
+        return f"{number:,.{model_field.decimal_places or 0}f}"
     if isinstance(model_field, models.DateTimeField) and isinstance(value, str):
         try:
             moment = dt.datetime.fromisoformat(value)
