@@ -320,9 +320,10 @@ def _pipeline_figures(
             f"{url}?{list_query}" if list_query else "",
         ),
         Figure(
-            "Open pipeline", _money(totals_by_currency(opportunities.filter(stage__outcome="open")))
+            "Open pipeline",
+            _money(totals_by_currency(opportunities.filter(stage__outcome=Outcome.OPEN))),
         ),
-        Figure("Won", _money(totals_by_currency(opportunities.filter(stage__outcome="won")))),
+        Figure("Won", _money(totals_by_currency(opportunities.filter(stage__outcome=Outcome.WON)))),
         Figure("Leads assigned", str(sum(by_status.values()))),
         Figure("Leads open", str(sum(by_status.get(s, 0) for s in OPEN_LEAD_STATUSES))),
         Figure("Leads converted", str(by_status.get(LeadStatus.CONVERTED, 0))),
