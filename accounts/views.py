@@ -1,5 +1,5 @@
-"""Customer pages of the three front doors: the account list, the account page and the contact list,
-each with its CSV export. The same views serve /console/, /sales/ and /portal/ (the door guard
+"""Customer pages of the three front doors: the account list, the account page, the contact list and
+the contact page, the lists with their CSV export. The same views serve /console/, /sales/ and /portal/ (the door guard
 sets `request.membership`, `request.tenant` and `request.door`); what a viewer sees comes from
 `visible_to(request.membership)`, the start of every query here.
 
@@ -13,7 +13,9 @@ hide the same upward dependency from the import linter). So the page is assemble
 `account_detail` renders every registered section, in `order`, below the account's own facts and
 contacts. A section is a function `(request, account) -> HTML` called inside the view, so it runs
 in the request's tenant scope and starts its own queries from `visible_to(request.membership)`;
-the account page knows nothing about what a section shows.
+the account page knows nothing about what a section shows. The contact page works the same way
+through CONTACT_SECTIONS (`register_contact_section()`; `tenancy.sections`): pipeline adds the
+touches with the contact, routing the leads of the same person.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
 from accounts.choices import ServiceNeed
@@ -37,16 +41,21 @@ from accounts.filters import AccountFilter, ContactFilter, PageFilterSet
 from accounts.models import Account, AccountDomain, AccountProductLine, Contact
 from core.csvexport import Column, csv_response
 from core.views import row_or_404
-from tenancy.models import Membership
+from tenancy.models import Membership, Partner, Team
 from tenancy.requests import DoorRequest
+from tenancy.sections import Figure, Section, Sections, render_figures
 
 __all__ = [
+    "CONTACT_SECTIONS",
     "PER_PAGE",
     "AccountSection",
     "account_detail",
     "account_export",
     "account_list",
     "account_sections",
+    "accounts_of_partner_section",
+    "accounts_of_team_section",
+    "contact_detail",
     "contact_export",
     "contact_list",
     "export_filename",
@@ -54,6 +63,7 @@ __all__ = [
     "filter_rows",
     "paginate",
     "register_account_section",
+    "register_contact_section",
 ]
 
 PER_PAGE = 50
@@ -85,6 +95,14 @@ def register_account_section(section: AccountSection) -> None:
 
 def account_sections() -> list[AccountSection]:
     return sorted(_SECTIONS.values(), key=lambda s: (s.order, s.key))
+
+
+# Blocks of the contact page contributed by higher apps (touches, leads of the same person).
+CONTACT_SECTIONS: Sections[Contact] = Sections("contact")
+
+
+def register_contact_section(section: Section[Contact]) -> None:
+    CONTACT_SECTIONS.register(section)
 
 
 # --- helpers shared by the list pages (pipeline's too) ---------------------------------------
@@ -245,6 +263,26 @@ def contact_list(request: DoorRequest) -> HttpResponse:
     return render(request, "accounts/contact_list.html", context, status=status)
 
 
+def contact_detail(request: DoorRequest, pk: int) -> HttpResponse:
+    """A contact's facts and account, then the sections higher apps registered (touches, leads).
+    Not visible to the viewer: 404."""
+    membership = request.membership
+    contact = row_or_404(
+        Contact.objects.visible_to(membership).select_related(
+            "account__owner_user", "account__owner_team", "account__owner_partner"
+        ),
+        pk,
+        "No such contact.",
+    )
+    # A contact is visible through its account (ContactQuerySet.visible_to), so its account is too.
+    context = {
+        "contact": contact,
+        "sections": CONTACT_SECTIONS.render(request, contact),
+        "show_owner": not membership.is_partner_user,
+    }
+    return render(request, "accounts/contact_detail.html", context)
+
+
 CONTACT_COLUMNS: list[Column] = [
     ("id", lambda c: c.pk),
     ("external_id", lambda c: c.external_id),
@@ -264,3 +302,24 @@ CONTACT_COLUMNS: list[Column] = [
 def contact_export(request: DoorRequest) -> HttpResponse | StreamingHttpResponse:
     rows = contact_rows(request.membership)
     return export_rows(request, ContactFilter, rows, CONTACT_COLUMNS, "contacts")
+
+
+# --- sections of the partner and team pages (tenancy) ----------------------------------------
+
+
+def _owned_accounts(request: DoorRequest, field: str, owner: Partner | Team) -> str:
+    accounts = Account.objects.visible_to(request.membership).filter(**{field: owner})
+    url = reverse(f"{request.door}:accounts", args=[request.tenant.slug])
+    figures = [
+        Figure("Accounts owned", str(accounts.count()), f"{url}?{urlencode({field: owner.pk})}"),
+        Figure("Contacts at them", str(Contact.objects.filter(account__in=accounts).count())),
+    ]
+    return render_figures(request, "accounts", "Accounts", figures)
+
+
+def accounts_of_partner_section(request: DoorRequest, partner: Partner) -> str:
+    return _owned_accounts(request, "owner_partner", partner)
+
+
+def accounts_of_team_section(request: DoorRequest, team: Team) -> str:
+    return _owned_accounts(request, "owner_team", team)

@@ -1,13 +1,19 @@
-"""Guardrails' pages in the three front doors, and its section of the account page.
+"""Guardrails' pages in the three front doors, its section of the account page and the partner page's authorizations.
 
 Imported once at start-up by `TenancyConfig.ready()` (every app's `pages` module). The console has
 territories and partner authorizations, the exception queue, the rulebook editor and explain;
 sales and the portal have the rules of engagement and their own exception requests.
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 from accounts.views import AccountSection, register_account_section
 from guardrails.views import engagement, exceptions, explain, rulebook, territories
+from tenancy.auditlog import AuditSubject, field_verbs, register_audit_subject
 from tenancy.navigation import Page, register_pages
+from tenancy.sections import Section
+from tenancy.views import register_partner_section
 
 register_pages(
     "console",
@@ -96,4 +102,54 @@ register_pages(
     ),
     # Explain: which rule decides for an account, and why the earlier ones did not match.
     Page("explain/", explain.explain, "explain", nav="Explain", order=42),
+)
+
+# The partner page (tenancy, a lower app) shows the partner's authorizations.
+register_partner_section(
+    Section("authorizations", territories.partner_authorizations_section, order=10)
+)
+
+
+def _version_verb(changes: Mapping[str, Any]) -> str | None:
+    """Publishing moves a draft on (scheduled or at once active); a scheduled one comes into force
+    later; an active one retires when the next one does."""
+    before, after = changes.get("status", (None, None))
+    if before == "draft" and after in ("scheduled", "active"):
+        return "published"
+    if after == "active":
+        return "brought into force"
+    if after == "retired":
+        return "retired"
+    return None
+
+
+# How the audit log speaks of guardrails' rows ("Anna Admin published rulebook version 3").
+register_audit_subject(
+    AuditSubject(
+        "guardrails.RulebookVersion",
+        noun="rulebook version",
+        name=lambda _, text: text.removeprefix("Version "),
+        url_name="rulebook-version",
+        verb=_version_verb,
+    )
+)
+register_audit_subject(
+    AuditSubject(
+        "guardrails.RuleException",
+        noun="exception request",
+        name=lambda object_id, _: f"#{object_id}",
+        url_name="exception",
+        verb=field_verbs(
+            "status", {"approved": "approved", "denied": "denied", "withdrawn": "withdrew"}
+        ),
+    )
+)
+register_audit_subject(AuditSubject("guardrails.Territory", url_name="territory"))
+register_audit_subject(
+    AuditSubject(
+        "guardrails.PartnerAuthorization",
+        noun="partner authorization",
+        name=lambda object_id, _: f"#{object_id}",
+        url_name="authorization",
+    )
 )

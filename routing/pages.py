@@ -1,12 +1,16 @@
 """Lead ops' pages in the three front doors: the inboxes of the sales door and the portal, the
 portal's submissions, everyone's notifications, and the console's queue, SLA monitor, duplicate
-review and lead-ops settings.
+review and lead-ops settings; and the leads shown on the contact page and the opportunity page.
 
 Imported once at start-up by `TenancyConfig.ready()` (every app's `pages` module).
 """
 
-from routing.views import console, duplicates, inbox, leadops, notifications, submit
+from accounts.views import register_contact_section
+from pipeline.views import register_opportunity_section
+from routing.views import console, duplicates, inbox, leadops, notifications, sections, submit
+from tenancy.auditlog import AuditSubject, field_verbs, register_audit_subject
 from tenancy.navigation import Page, register_pages
+from tenancy.sections import Section
 
 for door in ("sales", "portal"):
     register_pages(
@@ -72,4 +76,31 @@ register_pages(
     Page("lead-ops/forms/", leadops.lead_forms, "lead-forms"),
     Page("lead-ops/forms/new/", leadops.lead_form_new, "lead-form-new"),
     Page("lead-ops/forms/<int:pk>/", leadops.lead_form_edit, "lead-form"),
+)
+
+# The contact and opportunity pages (lower apps) show the leads without importing routing.
+register_contact_section(Section("leads", sections.contact_leads_section, order=30))
+register_opportunity_section(Section("lead-origin", sections.opportunity_origin_section, order=30))
+
+# How the audit log speaks of leads ("rep@acme.example accepted lead #42") and links to them.
+register_audit_subject(
+    AuditSubject(
+        "pipeline.Lead",
+        noun="lead",
+        name=lambda object_id, _: f"#{object_id}",
+        url_name="lead",
+        verb=field_verbs(
+            "status",
+            {
+                "routed": "routed",
+                "accepted": "accepted",
+                "working": "started working",
+                "converted": "converted",
+                "disqualified": "disqualified",
+                "unroutable": "found no one to route",
+                "merged": "merged",
+            },
+            otherwise={"assigned_user": "reassigned", "assigned_partner": "reassigned"},
+        ),
+    )
 )

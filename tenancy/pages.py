@@ -6,12 +6,15 @@ Every app declares its pages in its own `pages.py`, imported once at start-up by
 """
 
 from tenancy import import_views, views, webhook_views
+from tenancy.auditlog import AuditSubject, field_verbs, register_audit_subject
 from tenancy.navigation import Page, register_pages
 
 register_pages(
     "console",
     Page("partners/", views.partner_list, "partners", nav="Partners", order=80),
+    Page("partners/<int:pk>/", views.partner_detail, "partner"),
     Page("teams/", views.team_list, "teams", nav="Teams", order=81),
+    Page("teams/<int:pk>/", views.team_detail, "team"),
     Page("users/", views.user_list, "users", nav="Users", order=82),
     Page("api-tokens/", views.api_tokens, "api-tokens", nav="API tokens", order=90),
     Page("api-tokens/<int:token_id>/revoke/", views.api_token_revoke, "api-token-revoke"),
@@ -34,3 +37,16 @@ register_pages(
     Page("imports/<int:job_id>/errors.csv", import_views.import_errors, "import-errors"),
     Page("imports/<int:job_id>/delete/", import_views.import_discard, "import-discard"),
 )
+
+# How the audit log speaks of tenancy's rows, and their pages.
+register_audit_subject(
+    AuditSubject(
+        "tenancy.Partner",
+        url_name="partner",
+        verb=field_verbs(
+            "status", {"active": "reactivated", "suspended": "suspended", "inactive": "deactivated"}
+        ),
+    )
+)
+register_audit_subject(AuditSubject("tenancy.Team", noun="team", url_name="team"))
+register_audit_subject(AuditSubject("tenancy.ApiToken", noun="API token"))

@@ -20,10 +20,14 @@ from django.views.decorators.http import require_POST
 
 from core.audit import record
 from core.models import AuditEvent
+from core.views import row_or_404
+from tenancy.auditlog import describe_events
 from tenancy.choices import DOOR_ROLES, Door
+from tenancy.filters import AuditEventFilter
 from tenancy.forms import ApiTokenForm, LoginForm
 from tenancy.models import ApiToken, Membership, Partner, Team, Tenant, User
 from tenancy.requests import DoorRequest
+from tenancy.sections import Section, Sections
 from tenancy.services import (
     issue_api_token,
     login_throttle,
@@ -33,6 +37,19 @@ from tenancy.services import (
 )
 
 DOOR_HOME = {door: f"{door}:home" for door in Door}
+
+# Blocks of the partner and team pages contributed by higher apps (what the partner or team owns,
+# its territories and authorizations), which tenancy, the lowest app, cannot import.
+PARTNER_SECTIONS: Sections[Partner] = Sections("partner")
+TEAM_SECTIONS: Sections[Team] = Sections("team")
+
+
+def register_partner_section(section: Section[Partner]) -> None:
+    PARTNER_SECTIONS.register(section)
+
+
+def register_team_section(section: Section[Team]) -> None:
+    TEAM_SECTIONS.register(section)
 
 
 def door_memberships(user: User, door: str) -> list[Membership]:
@@ -125,19 +142,23 @@ def home(request: DoorRequest) -> HttpResponse:
     return render(request, f"tenancy/home_{request.door}.html", {"membership": request.membership})
 
 
+AUDIT_PER_PAGE = 50
+
+
 def audit_log(request: DoorRequest) -> HttpResponse:
-    events = AuditEvent.objects.select_related("actor")
-    action = request.GET.get("action", "")
-    if action in AuditEvent.Action.values:
-        events = events.filter(action=action)
-    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
-    if query:
-        events = events.filter(actor_label__icontains=query) | events.filter(
-            object_repr__icontains=query
-        )
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    context = {"page": page, "actions": AuditEvent.Action.choices, "action": action, "q": query}
-    return render(request, "tenancy/audit_log.html", context)
+    """The tenant's audit log, newest first, each event in words with its fields before and after,
+    50 to a page, filtered by who, action, object type and days. Invalid filters: 400."""
+    events = AuditEvent.objects.select_related("actor").order_by("-at", "-pk")
+    filterset = AuditEventFilter(request.GET, events, membership=request.membership)
+    status = 200
+    if filterset.is_valid():
+        events = filterset.qs
+    else:
+        events, status = events.none(), 400
+    page = Paginator(events, AUDIT_PER_PAGE).get_page(request.GET.get("page"))
+    entries = describe_events(page.object_list, door=request.door, tenant_slug=request.tenant.slug)
+    context = {"filterset": filterset, "page": page, "entries": entries}
+    return render(request, "tenancy/audit_log.html", context, status=status)
 
 
 def partner_list(request: DoorRequest) -> HttpResponse:
@@ -147,9 +168,44 @@ def partner_list(request: DoorRequest) -> HttpResponse:
     return render(request, "tenancy/partner_list.html", {"partners": partners})
 
 
+def partner_detail(request: DoorRequest, pk: int) -> HttpResponse:
+    """A partner's facts and people, then what higher apps say about it (authorizations,
+    accounts, pipeline and leads). Not visible to the viewer: 404."""
+    partner = row_or_404(Partner.objects.visible_to(request.membership), pk, "No such partner.")
+    members = (
+        Membership.objects.visible_to(request.membership)
+        .filter(partner=partner)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+    context = {
+        "partner": partner,
+        "members": list(members),
+        "sections": PARTNER_SECTIONS.render(request, partner),
+    }
+    return render(request, "tenancy/partner_detail.html", context)
+
+
 def team_list(request: DoorRequest) -> HttpResponse:
-    teams = Team.objects.visible_to(request.membership)
+    teams = Team.objects.visible_to(request.membership).annotate(user_count=Count("memberships"))
     return render(request, "tenancy/team_list.html", {"teams": teams})
+
+
+def team_detail(request: DoorRequest, pk: int) -> HttpResponse:
+    """A direct team's facts and people, then what higher apps say about it. Not visible: 404."""
+    team = row_or_404(Team.objects.visible_to(request.membership), pk, "No such team.")
+    members = (
+        Membership.objects.visible_to(request.membership)
+        .filter(team=team)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+    context = {
+        "team": team,
+        "members": list(members),
+        "sections": TEAM_SECTIONS.render(request, team),
+    }
+    return render(request, "tenancy/team_detail.html", context)
 
 
 def user_list(request: DoorRequest) -> HttpResponse:

@@ -136,6 +136,23 @@ def _account_of(owner: str) -> Callable[[Any, Any], Any]:
     return get
 
 
+def _row_of(model: type[Any], owner: str, prefix: str) -> Callable[[Any, Any], Any]:
+    """For a contact or opportunity page: in our tenant the world's row of `owner` (external id
+    `<prefix>-<owner>`; some of the door's personas may see it, the others must get 404); in the
+    other tenant, a row of its own."""
+
+    def get(world: Any, tenant: Tenant) -> Any:
+        if tenant == world.tenant:
+            return model.all_tenants.get(tenant=tenant, external_id=f"{prefix}-{owner}")
+        return model.all_tenants.filter(tenant=tenant).earliest("pk")
+
+    return get
+
+
+def _team_of(world: Any, tenant: Tenant) -> Team:
+    return world.orgs["team"] if tenant == world.tenant else world.orgs["b_team"]
+
+
 def _import_job(world: Any, tenant: Tenant) -> ImportJob:
     """An uploaded (not yet run) CSV import of the tenant; the other tenant's carries its mark."""
     existing = ImportJob.all_tenants.filter(tenant=tenant).order_by("pk").first()
@@ -406,6 +423,8 @@ DOOR_PAGES: dict[str, PageSpec] = {
     "console:audit-log": PageSpec(),
     "console:partners": PageSpec(),
     "console:teams": PageSpec(),
+    "console:partner": PageSpec(objects={"pk": _partner_of}),
+    "console:team": PageSpec(objects={"pk": _team_of}),
     "console:users": PageSpec(),
     "console:api-tokens": PageSpec(),
     "console:api-token-revoke": PageSpec(
@@ -439,6 +458,25 @@ DOOR_PAGES: dict[str, PageSpec] = {
     "portal:account": PageSpec(objects={"pk": _account_of("partner")}, visible_model=Account),
     "sales:account": PageSpec(objects={"pk": _account_of("rep")}, visible_model=Account),
     "console:account": PageSpec(objects={"pk": _account_of("other_team")}, visible_model=Account),
+    # Contact and opportunity pages: another partner's or team's row is a 404.
+    "portal:contact": PageSpec(
+        objects={"pk": _row_of(Contact, "partner", "CON")}, visible_model=Contact
+    ),
+    "sales:contact": PageSpec(
+        objects={"pk": _row_of(Contact, "rep", "CON")}, visible_model=Contact
+    ),
+    "console:contact": PageSpec(
+        objects={"pk": _row_of(Contact, "other_team", "CON")}, visible_model=Contact
+    ),
+    "portal:opportunity": PageSpec(
+        objects={"pk": _row_of(Opportunity, "partner", "OPP")}, visible_model=Opportunity
+    ),
+    "sales:opportunity": PageSpec(
+        objects={"pk": _row_of(Opportunity, "rep", "OPP")}, visible_model=Opportunity
+    ),
+    "console:opportunity": PageSpec(
+        objects={"pk": _row_of(Opportunity, "other_partner", "OPP")}, visible_model=Opportunity
+    ),
     # Guardrails: the rulebook editor, simulations and explain (console).
     "console:rulebook": PageSpec(),
     "console:rulebook-settings": PageSpec(

@@ -34,7 +34,9 @@ from guardrails.services.territories import (
     save_authorization,
     save_territory,
 )
+from tenancy.models import Partner
 from tenancy.requests import DoorRequest
+from tenancy.sections import render_section
 
 __all__ = [
     "authorization_delete",
@@ -269,3 +271,24 @@ def authorization_delete(request: DoorRequest, pk: int) -> HttpResponse:
         "deleted.",
     )
     return redirect("console:authorizations", request.tenant.slug)
+
+
+def partner_authorizations_section(request: DoorRequest, partner: Partner) -> str:
+    """The partner page's (tenancy) block: where and what the partner may sell, and since when."""
+    rows = list(
+        PartnerAuthorization.objects.visible_to(request.membership)
+        .filter(partner=partner)
+        .select_related("territory", "product_line")
+        .order_by("territory__name", "valid_from", "pk")
+    )
+    today = timezone.localdate()
+    for auth in rows:
+        auth.state = (
+            "upcoming"
+            if auth.valid_from > today
+            else "ended"
+            if auth.valid_until and auth.valid_until < today
+            else "in force"
+        )
+    context = {"partner": partner, "authorizations": rows}
+    return render_section(request, "guardrails/territories/_partner_authorizations.html", context)

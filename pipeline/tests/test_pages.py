@@ -51,7 +51,7 @@ def deals(world, *keys: str) -> set[str]:
 
 def shown_deals(response) -> set[str]:
     assert response.status_code == 200, response.status_code
-    rows = re.findall(r"<tr>\s*<td>([^<]+)<", body(response).split("<tbody>", 1)[1])
+    rows = re.findall(r"<tr>\s*<td>(?:<a [^>]*>)?([^<]+)<", body(response).split("<tbody>", 1)[1])
     return {name.strip() for name in rows}
 
 
