@@ -242,3 +242,33 @@ def test_csv_exports_write_date_times_in_utc_whatever_zone_the_page_runs_in(berl
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["name", "updated_at"]
     assert {row[1] for row in rows[1:]} == {"2026-07-01T10:15:30+00:00"}
+
+
+def test_sla_texts_stored_in_utc_are_rewritten_in_the_tenants_zone(berlin):
+    """routing/migrations/0004: texts the sweep wrote before it wrote local times."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("routing.migrations.0004_sla_texts_in_tenant_zone")
+    lead = lead_with_history(berlin)
+    note = Notification.all_tenants.create(
+        tenant=berlin.tenant,
+        user=berlin.users["admin"],
+        kind=EventKind.REMINDED,
+        title="Reminder",
+        body="Due 2026-07-01 10:15 UTC.",
+        lead=lead,
+    )
+    event = LeadEvent.all_tenants.create(
+        tenant=berlin.tenant,
+        lead=lead,
+        kind=EventKind.BREACHED,
+        occurred_at=STORED,
+        detail="time to accept missed (due 2026-12-24 23:30 UTC)",
+    )
+    migration.to_tenant_zone(apps, None)
+    note.refresh_from_db()
+    event.refresh_from_db()
+    assert note.body == f"Due {SHOWN}."
+    assert event.detail == "time to accept missed (due 2026-12-25 00:30)"
