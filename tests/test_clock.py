@@ -272,3 +272,31 @@ def test_sla_texts_stored_in_utc_are_rewritten_in_the_tenants_zone(berlin):
     event.refresh_from_db()
     assert note.body == f"Due {SHOWN}."
     assert event.detail == "time to accept missed (due 2026-12-25 00:30)"
+
+
+def test_every_door_page_names_the_zone_once_and_labels_no_time_utc(berlin, login_as):
+    """Every page of the isolation catalog a person opens (GET, HTML), as the first persona the
+    door admits: the footer names Berlin exactly once and no time is labelled UTC."""
+    from tenancy.choices import DOOR_ROLES
+    from tests.isolation_catalog import DOOR_PAGES
+    from tests.test_isolation import INSIDERS, page_url
+    from tests.world import PERSONAS
+
+    checked = 0
+    for name, spec in DOOR_PAGES.items():
+        if spec.method != "get":
+            continue
+        door = name.split(":")[0]
+        persona = next(p for p in INSIDERS if PERSONAS[p][1] in DOOR_ROLES[door])
+        response = login_as(persona).get(page_url(berlin, name, berlin.tenant))
+        if response.status_code != 200 or not response["Content-Type"].startswith("text/html"):
+            continue
+        if response.streaming:
+            continue
+        page = response.content.decode()
+        if "<html" not in page:
+            continue  # a fragment (progress, live parts)
+        assert page.count("Times in ") == 1 and FOOTER in page, name
+        assert not UTC_LABEL.search(page), name
+        checked += 1
+    assert checked > 50
