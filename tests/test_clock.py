@@ -300,3 +300,29 @@ def test_every_door_page_names_the_zone_once_and_labels_no_time_utc(berlin, logi
         assert not UTC_LABEL.search(page), name
         checked += 1
     assert checked > 50
+
+
+def test_webhook_payloads_stay_in_utc_when_a_page_makes_the_change(berlin):
+    from core.webhooks.emit import emit_events
+
+    WebhookEndpoint.all_tenants.create(
+        tenant=berlin.tenant, url="https://hooks.example/in", events=["*"]
+    )
+    Account.all_tenants.filter(tenant=berlin.tenant).update(updated_at=STORED)
+    account = Account.all_tenants.get(pk=berlin.customers["rep"].pk)
+    with timezone.override(zoneinfo.ZoneInfo(BERLIN)):  # as inside a door page
+        (delivery, *_) = emit_events("updated", [account])
+    assert delivery.payload["data"]["updated_at"] in ("2026-07-01T10:15:30Z", STORED.isoformat())
+
+
+def test_the_audit_log_records_date_times_in_utc_and_no_change_for_the_same_moment(berlin):
+    with tenant_scope(berlin.tenant):
+        version = active_version(berlin.tenant, effective_at=STORED, published_at=STORED)
+        before = AuditEvent.all_tenants.count()
+        version.effective_at = STORED.astimezone(zoneinfo.ZoneInfo(BERLIN))  # as a form reads it
+        version.save()
+        assert AuditEvent.all_tenants.count() == before  # the same moment: nothing changed
+        version.effective_at = STORED + dt.timedelta(hours=1)
+        version.save()
+    changed = AuditEvent.all_tenants.latest("id").changes["effective_at"]
+    assert changed == ["2026-07-01T10:15:30+00:00", "2026-07-01T11:15:30+00:00"]
