@@ -12,6 +12,8 @@ import datetime as dt
 import io
 import re
 import zoneinfo
+from collections.abc import Iterable
+from typing import cast
 
 import pytest
 from django.utils import timezone
@@ -238,7 +240,10 @@ def test_csv_exports_write_date_times_in_utc_whatever_zone_the_page_runs_in(berl
             ],
             "accounts.csv",
         )
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    text = "".join(
+        chunk.decode() if isinstance(chunk, bytes) else chunk
+        for chunk in cast(Iterable[bytes | str], response.streaming_content)
+    ).lstrip("\ufeff")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["name", "updated_at"]
     assert {row[1] for row in rows[1:]} == {"2026-07-01T10:15:30+00:00"}
