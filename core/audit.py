@@ -190,6 +190,9 @@ _PLAIN_TYPES = frozenset({type(None), bool, int, float, str})
 def _jsonable(value: Any) -> Any:
     if type(value) in _PLAIN_TYPES:  # the common case, checked without isinstance() chains
         return value
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        # In UTC, whatever zone the page that saved it ran in: the same moment is the same text.
+        return value.astimezone(datetime.UTC).isoformat()
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal | uuid.UUID):

@@ -16,7 +16,8 @@ already been exited. A lazy queryset evaluated there would raise `ScopeError`, a
 
 Cells are protected against CSV (formula) injection: a text cell starting with `=`, `+`, `-`,
 `@`, a tab or a carriage return is prefixed with `'`, so a spreadsheet shows it as text instead of
-running it (OWASP's recommendation).
+running it (OWASP's recommendation). Date-times are written in UTC, like the API's
+(tenancy/clock.py: pages show local time, machine-readable files UTC).
 """
 
 from __future__ import annotations
@@ -43,9 +44,12 @@ Column = tuple[str, Callable[[Any], Any]]
 
 
 def safe_cell(value: Any) -> str:
-    """The text of one cell: empty for None, ISO 8601 for dates, text neutralised if formula-like."""
+    """The text of one cell: empty for None, ISO 8601 for dates (date-times in UTC, whatever zone
+    the page runs in: machine-readable), text neutralised if formula-like."""
     if value is None:
         return ""
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        return value.astimezone(datetime.UTC).isoformat()
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
     text = str(value).replace("\x00", "")

@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
@@ -452,7 +451,7 @@ class PublishForm(forms.Form):
 
     def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.tz = zoneinfo.ZoneInfo(tenant.timezone or "UTC")
+        self.tz = tenant.zone  # the zone the page shows its times in (tenancy/clock.py)
 
     def clean(self) -> dict:
         super().clean()

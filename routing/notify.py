@@ -152,17 +152,20 @@ def send_due_emails(tenant: Tenant, *, acting: Acting, now: dt.datetime | None =
             if pref is not None and mode == DigestMode.DAILY:
                 if pref.last_digest_at and now - pref.last_digest_at < DIGEST_EVERY:
                     continue
-                _send(notes[0].user.email, f"{tenant.name}: {len(notes)} lead updates", notes)
+                subject = f"{tenant.name}: {len(notes)} lead updates"
+                _send(notes[0].user.email, subject, notes, tenant)
                 NotificationPreference.objects.filter(pk=pref.pk).update(last_digest_at=now)
             else:
                 for note in notes:
-                    _send(note.user.email, note.title, [note])
+                    _send(note.user.email, note.title, [note], tenant)
             sent_ids += [n.pk for n in notes]
             emails += 1
         Notification.objects.filter(pk__in=sent_ids).update(emailed_at=now)
     return emails
 
 
-def _send(to: str, subject: str, notes: list[Notification]) -> None:
+def _send(to: str, subject: str, notes: list[Notification], tenant: Tenant) -> None:
+    """An email has no page footer, so it names the zone of its times itself (tenancy/clock.py)."""
     body = "\n\n".join(f"{n.title}\n{n.body}".strip() for n in notes)
+    body += f"\n\nTimes in {tenant.timezone}."
     send_mail(subject[:200], body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False)

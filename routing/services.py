@@ -48,6 +48,7 @@ from routing.models import SlaTimer
 from routing.queue import BATCH, queue_processing
 from tenancy.acting import Acting
 from tenancy.choices import PartnerStatus, Role
+from tenancy.clock import local_text
 from tenancy.models import Membership, Partner, Tenant, User
 
 __all__ = [
@@ -552,12 +553,9 @@ def _check_touch_time(lead: Lead, occurred_at: dt.datetime, now: dt.datetime) ->
     if occurred_at > now + dt.timedelta(minutes=5):
         raise ValidationError({"occurred_at": "A touch cannot be in the future."})
     if occurred_at < lead.created_at - dt.timedelta(minutes=1):
-        arrived = timezone.localtime(lead.created_at)
+        arrived = local_text(lead.created_at, lead.tenant)
         raise ValidationError(
-            {
-                "occurred_at": f"The lead arrived on {arrived:%Y-%m-%d %H:%M}; a touch cannot be "
-                "before that."
-            }
+            {"occurred_at": f"The lead arrived on {arrived}; a touch cannot be before that."}
         )
 
 
@@ -618,14 +616,14 @@ def _step(timer: SlaTimer, now: dt.datetime, clocks: _Clocks) -> None:
         timer.reminded_at = now
         timer.next_action_at = timer.due_at
         _system_event(
-            lead, EventKind.REMINDED, f"{label} due {timer.due_at:%Y-%m-%d %H:%M} UTC", now
+            lead, EventKind.REMINDED, f"{label} due {local_text(timer.due_at, lead.tenant)}", now
         )
         notify.notify(
             owners,
             tenant=lead.tenant,
             kind=EventKind.REMINDED,
             title=f"Reminder: {label} for {lead}",
-            body=f"Due {timer.due_at:%Y-%m-%d %H:%M} UTC.",
+            body=f"Due {local_text(timer.due_at, lead.tenant)}.",
             lead=lead,
         )
     elif timer.breached_at is None:
@@ -657,7 +655,10 @@ def _breach(
     timer.next_action_at = timer.recall_at
     Lead.objects.filter(pk=lead.pk).update(sla_met=False)
     _system_event(
-        lead, EventKind.BREACHED, f"{label} missed (due {timer.due_at:%Y-%m-%d %H:%M} UTC)", now
+        lead,
+        EventKind.BREACHED,
+        f"{label} missed (due {local_text(timer.due_at, lead.tenant)})",
+        now,
     )
     notify.notify(
         owners,

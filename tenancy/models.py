@@ -102,6 +102,11 @@ class Tenant(TimeStamped):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The zone every time on this tenant's pages is shown and read in (tenancy/clock.py)."""
+        return zoneinfo.ZoneInfo(self.timezone or "UTC")
+
 
 class PartnerQuerySet(TenantQuerySet):
     def visible_to(self, membership: Membership) -> PartnerQuerySet:

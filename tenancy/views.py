@@ -15,6 +15,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
@@ -23,6 +24,7 @@ from core.models import AuditEvent
 from core.views import row_or_404
 from tenancy.auditlog import describe_events
 from tenancy.choices import DOOR_ROLES, Door
+from tenancy.clock import viewer_zone
 from tenancy.filters import AuditEventFilter
 from tenancy.forms import ApiTokenForm, LoginForm
 from tenancy.models import ApiToken, Membership, Partner, Team, Tenant, User
@@ -58,7 +60,8 @@ def door_memberships(user: User, door: str) -> list[Membership]:
 
 def door_page(door: str) -> Callable:
     """Guard a page under /<door>/<tenant>/: signed in, a member of the tenant, a role this door
-    admits. A tenant the user does not belong to is a 404, so its existence is not revealed."""
+    admits. A tenant the user does not belong to is a 404, so its existence is not revealed.
+    The page runs in the viewer's time zone (tenancy/clock.py): shown and typed times are local."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -89,7 +92,8 @@ def door_page(door: str) -> Callable:
             door_request = cast(DoorRequest, request)  # what the guard attaches, from here on
             door_request.membership = membership
             door_request.door = Door(door)
-            return view(door_request, *args, **kwargs)
+            with timezone.override(viewer_zone(membership)):
+                return view(door_request, *args, **kwargs)
 
         return guarded
 

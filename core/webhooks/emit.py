@@ -9,6 +9,7 @@ parts written after the row itself (an account's domains, a deal's lines) are in
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 from collections import defaultdict
@@ -39,8 +40,9 @@ def _plain(data: Any) -> Any:
 
 def _render(resource: Resource, tenant: Any, pks: list[Any]) -> dict[Any, dict]:
     """The API representation of the rows that still exist, by id, as the tenant's API shows it
-    to nobody in particular (no membership: no caller-specific fields)."""
-    with tenant_scope(tenant):
+    to nobody in particular (no membership: no caller-specific fields), date-times in UTC like the
+    API's, even when a page (running in the viewer's zone) made the change."""
+    with tenant_scope(tenant), timezone.override(datetime.UTC):
         rows = (
             resource.model._base_manager.filter(tenant_id=tenant.pk, pk__in=pks)
             .select_related(*resource.select_related)

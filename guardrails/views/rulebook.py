@@ -404,19 +404,12 @@ def publish_version(request: DoorRequest, version_id: int) -> HttpResponse:
             f"Version {published.number} is published and active. Routes are being recomputed.",
         )
     else:
-        when = timezone.localtime(published.effective_at, _tz(request.tenant))
+        when = timezone.localtime(published.effective_at)  # the page's zone (tenancy/clock.py)
         messages.success(
             request,
-            f"Version {published.number} is published; it takes effect on {when:%Y-%m-%d %H:%M} "
-            f"({request.tenant.timezone}).",
+            f"Version {published.number} is published; it takes effect on {when:%Y-%m-%d %H:%M}.",
         )
     return redirect("console:rulebook", request.tenant.slug)
-
-
-def _tz(tenant: Tenant) -> Any:
-    import zoneinfo
-
-    return zoneinfo.ZoneInfo(tenant.timezone or "UTC")
 
 
 @require_POST

@@ -271,6 +271,33 @@ def test_sla_reminder_breach_escalation_and_recall(ops):
     assert recalled.latest("id").actor_label == "system: lead-ops sweep"
 
 
+def test_sla_texts_and_emails_say_when_in_the_tenants_zone(ops):
+    """The sweep writes its "due" times as the Berlin tenant's pages show them, never in UTC, and
+    the email, which has no page footer, names the zone."""
+    from zoneinfo import ZoneInfo
+
+    from django.core import mail
+
+    from routing import notify
+
+    lead = make_lead(ops)
+    process(ops, lead)
+    accept = SlaTimer.objects.get(lead=lead, kind=TimerKind.ACCEPT)
+    services.sweep_timers(ops["tenant"], acting=SWEEP, now=accept.remind_at)
+    services.sweep_timers(ops["tenant"], acting=SWEEP, now=accept.due_at)
+    local = f"{accept.due_at.astimezone(ZoneInfo('Europe/Berlin')):%Y-%m-%d %H:%M}"
+    reminded = LeadEvent.objects.get(lead=lead, kind=EventKind.REMINDED)
+    breached = LeadEvent.objects.get(lead=lead, kind=EventKind.BREACHED)
+    assert reminded.detail == f"time to accept due {local}"
+    assert breached.detail == f"time to accept missed (due {local})"
+    note = Notification.objects.get(kind=EventKind.REMINDED, user=ops["gold_admin"])
+    assert note.body == f"Due {local}."
+    notify.send_due_emails(ops["tenant"], acting=SWEEP, now=accept.due_at)
+    reminder = next(m for m in mail.outbox if m.subject.startswith("Reminder"))
+    assert f"Due {local}." in reminder.body and reminder.body.endswith("Times in Europe/Berlin.")
+    assert "UTC" not in reminder.body
+
+
 def test_duplicates_merge_with_survivorship_and_can_be_undone(ops):
     first = make_lead(ops, phone="", title="")
     process(ops, first)

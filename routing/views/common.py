@@ -1,7 +1,7 @@
 """What the lead pages of every door share: finding a lead the viewer may see, the SLA clock each
-open lead races against, the tenant's time zone for the times shown and typed in, and a timeline
-that tells partners only what is theirs to know. Not a page module: routing/pages.py registers
-none of it.
+open lead races against, and a timeline that tells partners only what is theirs to know. Not a
+page module: routing/pages.py registers none of it. Times are shown and read in the viewer's zone,
+which the door guard activates (tenancy/clock.py).
 """
 
 from __future__ import annotations
@@ -9,14 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, DateTimeField, OuterRef, QuerySet, Subquery, When
-from django.http import HttpResponse
 from django.utils import timezone
 
 from core.views import row_or_404
@@ -33,7 +30,6 @@ __all__ = [
     "error_text",
     "flash_outcome",
     "get_lead_for",
-    "in_tenant_timezone",
     "remaining_text",
     "timeline_for",
     "with_clock",
@@ -44,18 +40,6 @@ CLOSED_STATUSES = (LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED)
 
 
 # --- time -----------------------------------------------------------------------------------------
-
-
-def in_tenant_timezone(view: Callable) -> Callable:
-    """Show and read times in the tenant's time zone (a touch typed as 14:30 happened at 14:30
-    where the tenant works)."""
-
-    @wraps(view)
-    def wrapped(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        with timezone.override(ZoneInfo(request.tenant.timezone)):
-            return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def remaining_text(seconds: int) -> str:

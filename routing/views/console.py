@@ -37,7 +37,6 @@ from routing.views.common import (
     attach_clocks,
     flash_outcome,
     get_lead_for,
-    in_tenant_timezone,
     timeline_for,
     with_clock,
 )
@@ -109,7 +108,6 @@ def _filtered(request: DoorRequest, rows: QuerySet) -> tuple[QueueFilterForm, Qu
     return form, rows, 200
 
 
-@in_tenant_timezone
 def lead_queue(request: DoorRequest) -> HttpResponse:
     everything = Lead.objects.visible_to(request.membership)
     rows = with_clock(everything).select_related(
@@ -164,7 +162,6 @@ def decision_explanation(lead: Lead, membership: Membership) -> tuple[dict | Non
     return explain_result(explanation, version, TenantChoices(membership)), ""
 
 
-@in_tenant_timezone
 def lead_page(request: DoorRequest, pk: int) -> HttpResponse:
     membership = request.membership
     lead = get_lead_for(
@@ -201,7 +198,6 @@ def lead_page(request: DoorRequest, pk: int) -> HttpResponse:
         "reassign_form": ReassignForm(membership=membership),
         "products": product_names(lead),
         "show_source_detail": True,
-        "tz": request.tenant.timezone,
     }
     return render(request, "routing/console/lead.html", context)
 
@@ -278,7 +274,6 @@ def _median_speed(leads: QuerySet, count: int) -> float | None:
     return sum(values) / len(values)
 
 
-@in_tenant_timezone
 def sla_monitor(request: DoorRequest) -> HttpResponse:
     now = timezone.now()
     overdue = _overdue(now)

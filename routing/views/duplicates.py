@@ -20,7 +20,7 @@ from core.views import row_or_404
 from routing.choices import CandidateStatus
 from routing.dedupe_service import mark_distinct, merge_candidate, undo_merge
 from routing.models import DuplicateCandidate, LeadMerge
-from routing.views.common import flash_outcome, in_tenant_timezone
+from routing.views.common import flash_outcome
 from tenancy.requests import DoorRequest
 
 __all__ = ["candidate_distinct", "candidate_merge", "duplicate_review", "merge_undo"]
@@ -55,7 +55,6 @@ def _compare(left: Any, right: Any) -> list[dict[str, Any]]:
     return rows
 
 
-@in_tenant_timezone
 def duplicate_review(request: DoorRequest) -> HttpResponse:
     pending = DuplicateCandidate.objects.filter(status=CandidateStatus.PENDING).select_related(
         "lead__account", "other_lead__account", "contact__account"

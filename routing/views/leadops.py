@@ -38,7 +38,7 @@ from routing.models import (
     LeadForm,
     SlaPolicy,
 )
-from routing.views.common import OPEN_STATUSES, in_tenant_timezone
+from routing.views.common import OPEN_STATUSES
 from tenancy.choices import Role
 from tenancy.models import Membership, Partner
 from tenancy.requests import DoorRequest
@@ -276,12 +276,10 @@ def _snippet(request: DoorRequest, instance: LeadForm | None) -> str:
     return embed_snippet(request, instance) if instance is not None else ""
 
 
-@in_tenant_timezone
 def lead_form_new(request: DoorRequest) -> HttpResponse:
     return _save_form(request, None)
 
 
-@in_tenant_timezone
 def lead_form_edit(request: DoorRequest, pk: int) -> HttpResponse:
     form = row_or_404(LeadForm.objects.select_related("partner"), pk, "No such form.")
     return _save_form(request, form)

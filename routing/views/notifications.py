@@ -21,7 +21,6 @@ from routing.choices import DigestMode
 from routing.forms import PreferenceForm
 from routing.models import Notification, NotificationPreference
 from routing.notify import mark_read as mark_notifications_read
-from routing.views.common import in_tenant_timezone
 from tenancy.requests import DoorRequest
 
 __all__ = [
@@ -55,7 +54,6 @@ def _preference(request: DoorRequest) -> str:
     return found or DigestMode.IMMEDIATE
 
 
-@in_tenant_timezone
 def notification_list(request: DoorRequest) -> HttpResponse:
     mine = Notification.objects.visible_to(request.membership)
     rows = mine.select_related("lead").order_by("-created_at", "-id")

@@ -19,7 +19,6 @@ from django.urls import reverse
 from pipeline.models import Lead
 from routing.api.submit import submit_lead_as
 from routing.forms import SubmitLeadForm, attach_errors
-from routing.views.common import in_tenant_timezone
 from routing.views.inbox import holder_text
 from tenancy.requests import DoorRequest
 
@@ -38,7 +37,6 @@ def _by_field(error: ValidationError) -> ValidationError:
     return ValidationError(merged)
 
 
-@in_tenant_timezone
 def submission_list(request: DoorRequest) -> HttpResponse:
     membership = request.membership
     rows = (
