@@ -687,7 +687,7 @@ def test_moves_show_what_moves_when_the_account_keeps_its_route(world, admin, dr
             opportunity_moves=[
                 {
                     "opportunity": 1,
-                    "name": "Fleet renewal",
+                    "name": f"{stays.name}: fleet renewal",
                     "amount": "15000.00",
                     **route,
                     "to_outcome": "partner",
@@ -709,7 +709,7 @@ def test_moves_show_what_moves_when_the_account_keeps_its_route(world, admin, dr
     table = page.split('data-testid="moves"')[1].split("</table>")[0]
     first, second = table.split('data-testid="move"')[1:]
     assert stays.name in first and 'data-testid="account-stays"' in first
-    assert "Opportunity: Fleet renewal" in first and "Big deals to partners" in first
+    assert "Opportunity: fleet renewal" in first and "Big deals to partners" in first
     assert "15,000 EUR" in first and "Account</td>" not in first
     assert moves.name in second and "Account</td>" in second
     assert 'data-testid="account-stays"' not in second and "Owners keep accounts" in second

@@ -777,11 +777,13 @@ def move_view(move: SimulatedMove) -> dict:
                 "amount": None,
             }
         )
+    prefix = f"{move.account.name}: "
     for deal in move.opportunity_moves or []:
+        name = deal.get("name") or f"#{deal.get('opportunity')}"
         lines.append(
             {
                 "what": "Opportunity",
-                "name": deal.get("name") or f"#{deal.get('opportunity')}",
+                "name": name.removeprefix(prefix) or name,  # the account is beside it
                 "before": _route(deal["from_outcome"], deal["from_target"], deal["from_rule"]),
                 "after": _route(deal["to_outcome"], deal["to_target"], deal["to_rule"]),
                 "amount": _amount(deal.get("amount")),
