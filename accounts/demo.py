@@ -151,41 +151,164 @@ TERRITORIES = {
         ("US", ["US-KS", "US-NE", "US-IA"], "prairie", ["Wichita", "Omaha", "Des Moines"]),
     ],
 }
-NAME_PARTS = (
-    [
-        "Berg",
-        "Nord",
-        "Stahl",
-        "Fels",
-        "Hafen",
-        "Kraft",
-        "Linden",
-        "Eisen",
-        "Holm",
-        "Sand",
-        "Granit",
-        "Wald",
-        "Falk",
-        "Lund",
-        "Ost",
-        "Kies",
-    ],
-    [
-        "bau",
-        "werk",
-        "stein",
-        "mann",
-        "berg",
-        "gruppe",
-        "tec",
-        "strand",
-        "feld",
-        "haus",
-        "port",
-        "mark",
-    ],
-    ["GmbH", "AG", "AB", "Oy", "AS", "Sp. z o.o.", "Inc.", "LLC", "Group", "Holding", "& Co. KG"],
-)
+# Account names are built from the row's number, so seeding stays deterministic and idempotent:
+# a stem (two syllables) and a trade word in the country's language, then a legal form of the
+# country. Numbers below STEMS x TRADES give distinct (stem, trade) pairs; above, a family name
+# goes in front (LAST), so names stay distinct up to STEMS x TRADES x (1 + len(LAST)) accounts.
+STEM_PARTS = {
+    "european": (
+        [
+            "Berg",
+            "Nord",
+            "Stahl",
+            "Fels",
+            "Hafen",
+            "Kraft",
+            "Linden",
+            "Eisen",
+            "Holm",
+            "Sand",
+            "Granit",
+            "Wald",
+            "Falk",
+            "Lund",
+            "Ost",
+            "Kies",
+        ],
+        [
+            "bau",
+            "werk",
+            "stein",
+            "mann",
+            "dal",
+            "tec",
+            "strand",
+            "feld",
+            "haus",
+            "port",
+            "mark",
+            "hof",
+        ],
+    ),
+    "american": (
+        [
+            "Ridge",
+            "Lake",
+            "Iron",
+            "Stone",
+            "Prairie",
+            "River",
+            "Summit",
+            "Harbor",
+            "Oak",
+            "Pine",
+            "Cedar",
+            "Granite",
+            "Eagle",
+            "Falcon",
+            "North",
+            "West",
+        ],
+        [
+            "field",
+            "view",
+            "wood",
+            "point",
+            "land",
+            "gate",
+            "port",
+            "ton",
+            "ford",
+            "brook",
+            "crest",
+            "line",
+        ],
+    ),
+}
+# Per country: its stems, trade words in its language and its legal forms.
+GERMAN_TRADES = [
+    "Bau",
+    "Maschinenbau",
+    "Logistik",
+    "Technik",
+    "Baustoffe",
+    "Anlagenbau",
+    "Industrie",
+    "Transporte",
+    "Tiefbau",
+    "Umwelttechnik",
+    "Metallbau",
+    "Service",
+]
+NORDIC_TRADES = [
+    "Entreprenad",
+    "Maskin",
+    "Industri",
+    "Logistik",
+    "Bygg",
+    "Teknik",
+    "Transport",
+    "Gruppen",
+    "Service",
+    "Anlegg",
+    "Energi",
+    "Metall",
+]
+POLISH_TRADES = [
+    "Budownictwo",
+    "Maszyny",
+    "Logistyka",
+    "Technika",
+    "Przemysł",
+    "Transport",
+    "Serwis",
+    "Energia",
+    "Instalacje",
+    "Kruszywa",
+    "Recykling",
+    "Konstrukcje",
+]
+AMERICAN_TRADES = [
+    "Construction",
+    "Equipment",
+    "Logistics",
+    "Industries",
+    "Materials",
+    "Fabrication",
+    "Energy",
+    "Services",
+    "Contracting",
+    "Machinery",
+    "Aggregates",
+    "Manufacturing",
+]
+NAMING = {
+    "DE": ("european", GERMAN_TRADES, ["GmbH", "AG", "GmbH & Co. KG"]),
+    "AT": ("european", GERMAN_TRADES, ["GmbH", "AG"]),
+    "CH": ("european", GERMAN_TRADES, ["AG", "GmbH"]),
+    "SE": ("european", NORDIC_TRADES, ["AB"]),
+    "NO": ("european", NORDIC_TRADES, ["AS"]),
+    "FI": ("european", NORDIC_TRADES, ["Oy"]),
+    "PL": ("european", POLISH_TRADES, ["Sp. z o.o.", "S.A."]),
+    "US": ("american", AMERICAN_TRADES, ["Inc.", "LLC", "Corp."]),
+}
+NAME_SPACE = 16 * 12 * 12  # stems x trade words
+NAME_STEP = 997  # a prime: consecutive numbers get unrelated names, and the mapping stays 1:1
+
+
+def demo_account_name(index: int, country: str) -> str:
+    """The demo account numbered `index` in `country`: "Granitfeld Maschinenbau GmbH",
+    "Lundstrand Entreprenad AB", "Cedarbrook Fabrication LLC". Distinct for distinct numbers
+    (see NAME_SPACE), whatever the country; no number in it."""
+    stems, trades, legal_forms = NAMING.get(country, NAMING["US"])
+    firsts, seconds = STEM_PARTS[stems]
+    slot = (index * NAME_STEP) % NAME_SPACE
+    stem = firsts[slot % 16] + seconds[slot // 16 % 12]
+    trade = trades[slot // (16 * 12)]
+    family = LAST[(index // NAME_SPACE - 1) % len(LAST)] + " " if index >= NAME_SPACE else ""
+    return f"{family}{stem} {trade} {legal_forms[index % len(legal_forms)]}"
+
+
 FIRST = [
     "Anna",
     "Jonas",
@@ -321,7 +444,7 @@ class _Context:
             ["strategic", "key", "growth", "transactional"], weights=[5, 15, 40, 40]
         )[0]
         country, regions, partner_key, cities = rng.choice(TERRITORIES[self.tenant.slug])
-        name = f"{rng.choice(NAME_PARTS[0])}{rng.choice(NAME_PARTS[1])} {rng.choice(NAME_PARTS[2])}"
+        name = demo_account_name(index, country)
         employees, revenue = BANDS_BY_TIER[tier]
         direct = (
             tier in ("strategic", "key")
@@ -332,7 +455,7 @@ class _Context:
         return Account(
             tenant=self.tenant,
             external_id=numbered("DEMO-A", index),
-            name=f"{name} {index}",
+            name=name,
             legal_name=name,
             segment=rng.choice(self.segments),
             tier=self.tiers[tier],

@@ -36,6 +36,7 @@ from tenancy.choices import PartnerTier
 __all__ = [
     "REVIEW_HOURS",
     "ROUTE_DECISION_FIELDS",
+    "SIMULATED_DEAL_KEYS",
     "AccountRoute",
     "DiscountLeakage",
     "PartnerAuthorization",
@@ -564,8 +565,26 @@ class Simulation(TenantOwned):
         return f"Simulation #{self.pk}"
 
 
+# One entry of `SimulatedMove.opportunity_moves`: the opportunity (id, name, open amount as a
+# string) and the route, target and rule before and after.
+SIMULATED_DEAL_KEYS = (
+    "opportunity",
+    "name",
+    "amount",
+    "from_outcome",
+    "from_target",
+    "from_rule",
+    "to_outcome",
+    "to_target",
+    "to_rule",
+)
+
+
 class SimulatedMove(TenantOwned):
-    """One account whose route or target the simulated draft would change."""
+    """One account that the simulated draft moves: its own route or target changes
+    (`account_moves`; `from_*` and `to_*` are the account's decisions either way), or some of its
+    open opportunities change route or target (`opportunity_moves`: one entry per opportunity,
+    `SIMULATED_DEAL_KEYS`; `open_pipeline` and `open_opportunities` are their totals)."""
 
     simulation = models.ForeignKey(Simulation, on_delete=models.CASCADE, related_name="moves")
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
@@ -577,6 +596,8 @@ class SimulatedMove(TenantOwned):
     to_rule = models.CharField(max_length=200, blank=True)
     open_pipeline = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal(0))
     open_opportunities = models.PositiveIntegerField(default=0)
+    account_moves = models.BooleanField(default=True)
+    opportunity_moves = models.JSONField(default=list, blank=True)
 
     audit_skip = True
 

@@ -112,7 +112,7 @@ class _Pipeline:
             tenant=self.tenant,
             external_id=numbered("DEMO-O", index),
             account=account,
-            name=f"{account.name.rsplit(' ', 1)[0]}: {rng.choice(['fleet renewal', 'new site', 'service contract', 'replacement', 'expansion'])}",
+            name=f"{account.name}: {rng.choice(['fleet renewal', 'new site', 'service contract', 'replacement', 'expansion'])}",
             amount=amount,
             currency=self.tenant.currency,
             stage=stage,

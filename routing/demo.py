@@ -35,6 +35,7 @@ from decimal import Decimal
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
+import pycountry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, Max
 from django.utils import timezone
@@ -129,14 +130,19 @@ FORMS: dict[str, list[tuple[str, str, str, str | None]]] = {
 
 @dataclass(frozen=True)
 class Place:
-    country: str  # ISO code, what a matched account says
-    spellings: tuple[str, ...]  # how people type the country
+    country: str  # ISO code; leads give its name (`_country_name`)
     region: str  # how people type the region ("" when they leave it out)
     city: str
     postal: str
     dial: str  # country calling code
     area: str  # trunk-less area code
     partner: str | None  # demo partner key of a partner user who would submit a lead from here
+
+
+def _country_name(code: str) -> str:
+    """The country as a lead gives it: its pycountry name ("DE" -> "Germany")."""
+    country = pycountry.countries.get(alpha_2=code) if code else None
+    return country.name if country is not None else code
 
 
 def _words(text: str, sep: str | None = None) -> list[str]:
@@ -152,7 +158,6 @@ PLACES = {
         [
             (
                 "DE",
-                ("Germany", "Deutschland", "DE"),
                 "Bayern",
                 "München",
                 "80331",
@@ -162,7 +167,6 @@ PLACES = {
             ),
             (
                 "DE",
-                ("Germany", "Deutschland"),
                 "Bavaria",
                 "Augsburg",
                 "86150",
@@ -170,12 +174,11 @@ PLACES = {
                 "821",
                 "alpine",
             ),
-            ("DE", ("Deutschland", "DE"), "Bayern", "Regensburg", "93047", "49", "941", "alpine"),
-            ("DE", ("Germany",), "Baden-Württemberg", "Stuttgart", "70173", "49", "711", None),
-            ("DE", ("Deutschland",), "Baden-Württemberg", "Ulm", "89073", "49", "731", None),
+            ("DE", "Bayern", "Regensburg", "93047", "49", "941", "alpine"),
+            ("DE", "Baden-Württemberg", "Stuttgart", "70173", "49", "711", None),
+            ("DE", "Baden-Württemberg", "Ulm", "89073", "49", "731", None),
             (
                 "DE",
-                ("Germany", "DE"),
                 "Nordrhein-Westfalen",
                 "Essen",
                 "45127",
@@ -185,7 +188,6 @@ PLACES = {
             ),
             (
                 "DE",
-                ("Deutschland",),
                 "North Rhine-Westphalia",
                 "Dortmund",
                 "44135",
@@ -193,12 +195,11 @@ PLACES = {
                 "231",
                 "rhein",
             ),
-            ("DE", ("Germany",), "Nordrhein-Westfalen", "Köln", "50667", "49", "221", "rhein"),
-            ("DE", ("Deutschland",), "Hessen", "Frankfurt am Main", "60311", "49", "69", "rhein"),
-            ("DE", ("Germany",), "Niedersachsen", "Hannover", "30159", "49", "511", None),
+            ("DE", "Nordrhein-Westfalen", "Köln", "50667", "49", "221", "rhein"),
+            ("DE", "Hessen", "Frankfurt am Main", "60311", "49", "69", "rhein"),
+            ("DE", "Niedersachsen", "Hannover", "30159", "49", "511", None),
             (
                 "AT",
-                ("Austria", "Österreich"),
                 "Oberösterreich",
                 "Linz",
                 "4020",
@@ -206,27 +207,26 @@ PLACES = {
                 "732",
                 "alpine",
             ),
-            ("AT", ("Österreich",), "Steiermark", "Graz", "8010", "43", "316", "alpine"),
-            ("AT", ("Austria", "AT"), "Wien", "Wien", "1010", "43", "1", None),
-            ("CH", ("Switzerland", "Schweiz"), "Zürich", "Zürich", "8001", "41", "44", "alpine"),
-            ("CH", ("Schweiz", "CH"), "BE", "Bern", "3011", "41", "31", None),
-            ("SE", ("Sweden", "Sverige"), "Stockholm", "Stockholm", "111 52", "46", "8", "nordic"),
-            ("SE", ("Sverige",), "SE-O", "Göteborg", "411 01", "46", "31", "nordic"),
-            ("SE", ("Sweden", "SE"), "SE-BD", "Luleå", "972 31", "46", "920", "nordic"),
-            ("SE", ("Sverige",), "", "Kiruna", "981 31", "46", "980", "nordic"),
-            ("NO", ("Norway", "Norge"), "Oslo", "Oslo", "0150", "47", "22", "nordic"),
-            ("NO", ("Norge",), "Vestland", "Bergen", "5003", "47", "55", "nordic"),
-            ("FI", ("Finland", "Suomi"), "Uusimaa", "Helsinki", "00100", "358", "9", "nordic"),
-            ("FI", ("Finland",), "Pirkanmaa", "Tampere", "33100", "358", "3", "nordic"),
-            ("PL", ("Poland", "Polska"), "Mazowieckie", "Warszawa", "00-001", "48", "22", "baltic"),
-            ("PL", ("Polska",), "Śląskie", "Katowice", "40-001", "48", "32", "baltic"),
+            ("AT", "Steiermark", "Graz", "8010", "43", "316", "alpine"),
+            ("AT", "Wien", "Wien", "1010", "43", "1", None),
+            ("CH", "Zürich", "Zürich", "8001", "41", "44", "alpine"),
+            ("CH", "BE", "Bern", "3011", "41", "31", None),
+            ("SE", "Stockholm", "Stockholm", "111 52", "46", "8", "nordic"),
+            ("SE", "SE-O", "Göteborg", "411 01", "46", "31", "nordic"),
+            ("SE", "SE-BD", "Luleå", "972 31", "46", "920", "nordic"),
+            ("SE", "", "Kiruna", "981 31", "46", "980", "nordic"),
+            ("NO", "Oslo", "Oslo", "0150", "47", "22", "nordic"),
+            ("NO", "Vestland", "Bergen", "5003", "47", "55", "nordic"),
+            ("FI", "Uusimaa", "Helsinki", "00100", "358", "9", "nordic"),
+            ("FI", "Pirkanmaa", "Tampere", "33100", "358", "3", "nordic"),
+            ("PL", "Mazowieckie", "Warszawa", "00-001", "48", "22", "baltic"),
+            ("PL", "Śląskie", "Katowice", "40-001", "48", "32", "baltic"),
         ]
     ),
     "globex": _places(
         [
             (
                 "US",
-                ("United States", "USA", "US"),
                 "Illinois",
                 "Chicago",
                 "60601",
@@ -234,17 +234,17 @@ PLACES = {
                 "312",
                 "greatlakes",
             ),
-            ("US", ("USA",), "IL", "Joliet", "60431", "1", "815", "greatlakes"),
-            ("US", ("United States",), "Michigan", "Detroit", "48201", "1", "313", "greatlakes"),
-            ("US", ("U.S.A.", "USA"), "Ohio", "Cleveland", "44114", "1", "216", "greatlakes"),
-            ("US", ("USA",), "Wisconsin", "Green Bay", "54301", "1", "920", "greatlakes"),
-            ("US", ("United States", "US"), "Texas", "Houston", "77002", "1", "713", "gulfcoast"),
-            ("US", ("USA",), "TX", "Dallas", "75201", "1", "214", "gulfcoast"),
-            ("US", ("USA",), "Louisiana", "Baton Rouge", "70801", "1", "225", "gulfcoast"),
-            ("US", ("United States",), "Kansas", "Wichita", "67202", "1", "316", "prairie"),
-            ("US", ("USA",), "Nebraska", "Omaha", "68102", "1", "402", "prairie"),
-            ("US", ("US",), "Iowa", "Des Moines", "50309", "1", "515", "prairie"),
-            ("US", ("USA",), "California", "Fresno", "93721", "1", "559", None),
+            ("US", "IL", "Joliet", "60431", "1", "815", "greatlakes"),
+            ("US", "Michigan", "Detroit", "48201", "1", "313", "greatlakes"),
+            ("US", "Ohio", "Cleveland", "44114", "1", "216", "greatlakes"),
+            ("US", "Wisconsin", "Green Bay", "54301", "1", "920", "greatlakes"),
+            ("US", "Texas", "Houston", "77002", "1", "713", "gulfcoast"),
+            ("US", "TX", "Dallas", "75201", "1", "214", "gulfcoast"),
+            ("US", "Louisiana", "Baton Rouge", "70801", "1", "225", "gulfcoast"),
+            ("US", "Kansas", "Wichita", "67202", "1", "316", "prairie"),
+            ("US", "Nebraska", "Omaha", "68102", "1", "402", "prairie"),
+            ("US", "Iowa", "Des Moines", "50309", "1", "515", "prairie"),
+            ("US", "California", "Fresno", "93721", "1", "559", None),
         ]
     ),
 }
@@ -254,7 +254,6 @@ EXPANSION = {
         [
             (
                 "NL",
-                ("Netherlands", "Nederland"),
                 "Zuid-Holland",
                 "Rotterdam",
                 "3011 AA",
@@ -262,12 +261,12 @@ EXPANSION = {
                 "10",
                 None,
             ),
-            ("BE", ("Belgium", "België"), "Antwerpen", "Antwerpen", "2000", "32", "3", None),
-            ("GB", ("United Kingdom", "UK"), "England", "Leeds", "LS1 4DY", "44", "113", None),
+            ("BE", "Antwerpen", "Antwerpen", "2000", "32", "3", None),
+            ("GB", "England", "Leeds", "LS1 4DY", "44", "113", None),
         ]
     ),
     "globex": _places(
-        [("CA", ("Canada",), "Ontario", "Hamilton", "L8P 4R5", "1", "905", None)],
+        [("CA", "Ontario", "Hamilton", "L8P 4R5", "1", "905", None)],
     ),
 }
 LEGAL_FORM = {
@@ -286,28 +285,49 @@ LEGAL_FORM = {
 }
 TLD = {"DE": "de", "AT": "at", "CH": "ch", "SE": "se", "NO": "no", "FI": "fi", "PL": "pl"}
 TLD |= {"NL": "nl", "BE": "be", "GB": "co.uk", "US": "com", "CA": "ca"}
+# A new company's name: a family name and a trade in the language of where it is (acme's
+# customers across Europe), or an American one (globex); the legal form by country (LEGAL_FORM).
+LANGUAGE = {"DE": "de", "AT": "de", "CH": "de", "SE": "nordic", "NO": "nordic", "FI": "nordic"}
+LANGUAGE |= {"PL": "pl", "NL": "en", "BE": "en", "GB": "en", "US": "en", "CA": "en"}
 TRADES = {
-    "acme": _words(
-        "Kieswerk|Tiefbau|Steinbruch|Erdbau|Recycling|Forsttechnik|Transporte|"
-        "Bauunternehmung|Entreprenad|Maskin|Grus",
-        "|",
-    ),
-    "globex": _words(
-        "Plastics|Foods|Machining|Castings|Packaging|Brewing|Grain Co-op|Fabrication|"
-        "Paper Mill|Dairy",
-        "|",
-    ),
+    "acme": {
+        "de": _words(
+            "Kieswerk|Tiefbau|Steinbruch|Erdbau|Recycling|Forsttechnik|Transporte|Bauunternehmung",
+            "|",
+        ),
+        "nordic": _words("Entreprenad|Maskin|Grus|Anlegg|Skogsteknik|Bygg", "|"),
+        "pl": _words("Kruszywa|Budownictwo|Recykling|Transport|Roboty Ziemne", "|"),
+        "en": _words("Quarries|Earthworks|Civil Engineering|Plant Hire|Aggregates", "|"),
+    },
+    "globex": {
+        "en": _words(
+            "Plastics|Foods|Machining|Castings|Packaging|Brewing|Grain Co-op|Fabrication|"
+            "Paper Mill|Dairy",
+            "|",
+        )
+    },
 }
 FAMILIES = {
-    "acme": _words(
-        "Ostermann Brandl Hägele Lindholm Sørensen Virtanen Nowak Gruber Zeller Kessler "
-        "Åberg Wiśniewski Bachmann Rautio"
-    ),
-    "globex": _words(
-        "Kowalczyk Harmon Delacroix Whitfield Jansen Okafor Brennan Lindgren Castillo "
-        "Novak Hollister Ridley"
-    ),
+    "acme": {
+        "de": _words("Ostermann Brandl Hägele Gruber Zeller Kessler Bachmann"),
+        "nordic": _words("Lindholm Sørensen Virtanen Åberg Rautio"),
+        "pl": _words("Nowak Wiśniewski Kowalczyk"),
+        "en": _words("Whitfield Jansen Brennan Ridley"),
+    },
+    "globex": {
+        "en": _words(
+            "Kowalczyk Harmon Delacroix Whitfield Jansen Okafor Brennan Lindgren Castillo "
+            "Novak Hollister Ridley"
+        )
+    },
 }
+
+
+def _in_language(words: dict[str, list[str]], country: str) -> list[str]:
+    """The words of the country's language, or the first language listed."""
+    return words.get(LANGUAGE.get(country, ""), next(iter(words.values())))
+
+
 FIRST = {
     "acme": _words(
         "Anna Jonas Lea Lukas Sofia Elias Mia Henrik Karin Tomasz Ingrid Matthias Birgit "
@@ -729,7 +749,7 @@ class _Replay:
 
     def _at_place(self, rng: random.Random, place: Place) -> dict[str, Any]:
         return {
-            "country": rng.choice(place.spellings),
+            "country": _country_name(place.country),
             "region": place.region if rng.random() < 0.8 else "",
             "city": place.city,
             "postal_code": place.postal,
@@ -757,7 +777,7 @@ class _Replay:
             "email": contact.email.upper() if rng.random() < 0.1 else contact.email,
             "title": contact.title,
             "company": account.legal_name or account.name,
-            "country": account.country,
+            "country": _country_name(account.country),
             "city": account.city,
             "postal_code": account.postal_code,
         }
@@ -775,15 +795,15 @@ class _Replay:
             "email": f"{_ascii(first)}.{_ascii(last)}@{row.domain}",
             "title": rng.choice(TITLES),
             "company": account.legal_name or account.name,
-            "country": account.country,
+            "country": _country_name(account.country),
             "city": account.city,
             "postal_code": account.postal_code,
             "employee_band": account.employee_band,
         }
 
     def _company(self, rng: random.Random, place: Place) -> tuple[str, str]:
-        family = rng.choice(FAMILIES[self.slug])
-        trade = rng.choice(TRADES[self.slug])
+        family = rng.choice(_in_language(FAMILIES[self.slug], place.country))
+        trade = rng.choice(_in_language(TRADES[self.slug], place.country))
         legal = rng.choice(LEGAL_FORM[place.country])
         name = f"{family} {trade} {legal}"
         domain = f"{_ascii(family)}-{_ascii(trade).replace(' ', '')}.{TLD[place.country]}"
@@ -828,12 +848,14 @@ class _Replay:
             account = rng.choice(self.accounts)
             fields.update(
                 company=account.legal_name or account.name,
-                country=account.country,
+                country=_country_name(account.country),
                 city=account.city,
                 postal_code=account.postal_code,
             )
         elif rng.random() < 0.5:
-            fields["company"] = f"{last} {rng.choice(TRADES[self.slug])}"
+            fields["company"] = (
+                f"{last} {rng.choice(_in_language(TRADES[self.slug], place.country))}"
+            )
         return fields
 
     def _lead_partner(self, rng: random.Random) -> dict[str, Any] | None:

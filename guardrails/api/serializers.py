@@ -74,6 +74,7 @@ __all__ = [
     "RulebookVersionDetailSerializer",
     "RulebookVersionSerializer",
     "SimulatedMoveSerializer",
+    "SimulatedOpportunityMoveSerializer",
     "SimulationSerializer",
     "TerritorySerializer",
 ]
@@ -879,11 +880,26 @@ class SimulationSerializer(serializers.ModelSerializer):
         return min(100, simulation.processed * 100 // simulation.total)
 
 
+class SimulatedOpportunityMoveSerializer(serializers.Serializer):
+    """One entry of a move's `opportunity_moves` (`guardrails.models.SIMULATED_DEAL_KEYS`)."""
+
+    opportunity = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
+    from_outcome = NamedChoiceField(Outcome, "RouteOutcomeEnum", read_only=True)
+    from_target = serializers.CharField(read_only=True)
+    from_rule = serializers.CharField(read_only=True)
+    to_outcome = NamedChoiceField(Outcome, "RouteOutcomeEnum", read_only=True)
+    to_target = serializers.CharField(read_only=True)
+    to_rule = serializers.CharField(read_only=True)
+
+
 class SimulatedMoveSerializer(serializers.ModelSerializer):
     account = InTenant(Account, read_only=True)
     account_name = serializers.CharField(source="account.name", read_only=True)
     from_outcome = NamedChoiceField(Outcome, "RouteOutcomeEnum", read_only=True)
     to_outcome = NamedChoiceField(Outcome, "RouteOutcomeEnum", read_only=True)
+    opportunity_moves = SimulatedOpportunityMoveSerializer(many=True, read_only=True)
 
     class Meta:
         model = SimulatedMove
@@ -899,6 +915,8 @@ class SimulatedMoveSerializer(serializers.ModelSerializer):
             "to_rule",
             "open_pipeline",
             "open_opportunities",
+            "account_moves",
+            "opportunity_moves",
         ]
         read_only_fields = fields
 

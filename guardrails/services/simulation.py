@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from celery import shared_task
@@ -57,10 +58,16 @@ def run_simulation(simulation_id: int, *, acting: Acting) -> Simulation | None:
     """Compare what the simulated version and the active one decide for every account and every
     open opportunity. Idempotent: a finished simulation is left alone; a rerun starts over.
 
+    An account is listed (a `SimulatedMove`) when its own route or target changes, or when any of
+    its open opportunities changes route or target; each such opportunity is listed on the move.
+
     `summary` keys: accounts, moved_accounts, open_opportunities, open_pipeline (total open
-    amount), flows (list of {from, to, accounts, open_pipeline, opportunities}, e.g. direct→partner),
+    amount), flows (list of {from, to, accounts, open_pipeline, opportunities}, e.g. direct→partner:
+    accounts count account-level moves, opportunities and open_pipeline opportunity-level ones),
     by_partner and by_team ({name: {gained_accounts, lost_accounts, gained_pipeline,
-    lost_pipeline}}), seconds, active_version (number or null)."""
+    lost_pipeline}}: accounts by the account's decision, pipeline by each opportunity's, so a
+    partner's net pipeline is what moves to it minus what moves away from it), seconds,
+    active_version (number or null)."""
     simulation = Simulation.objects.select_related("version").filter(pk=simulation_id).first()
     if simulation is None or simulation.status == SimulationStatus.DONE:
         return simulation
@@ -92,48 +99,57 @@ def _simulate(simulation: Simulation) -> Simulation:
     flows: dict[tuple, dict] = defaultdict(
         lambda: {"accounts": 0, "open_pipeline": Decimal(0), "opportunities": 0}
     )
-    by_partner: dict[str, dict] = defaultdict(_side_counts)
-    by_team: dict[str, dict] = defaultdict(_side_counts)
+    sides = _Sides(partners, teams)
     moves, processed, moved = [], 0, 0
     pipeline_total, deals_total = Decimal(0), 0
     for chunk in iter_account_facts():
         for account_id, facts in chunk.items():
             before = current.decide(facts) if current else NO_DECISION
             after = draft.decide(facts)
-            deals = open_deals.get(account_id, ())
-            moved_amount, moved_count = Decimal(0), 0
-            for amount, codes in deals:
-                pipeline_total += amount
+            account_moves = before.target_key != after.target_key
+            deal_moves: list[dict] = []
+            moved_amount = Decimal(0)
+            for deal in open_deals.get(account_id, ()):
+                pipeline_total += deal.amount
                 deals_total += 1
-                deal = deal_facts(facts, amount, codes, loader)
-                b = current.decide(deal) if current else NO_DECISION
-                a = draft.decide(deal)
-                if b.target_key != a.target_key:
-                    moved_amount += amount
-                    moved_count += 1
-                    flow = flows[(b.outcome, a.outcome)]
-                    flow["open_pipeline"] += amount
-                    flow["opportunities"] += 1
-            if before.target_key != after.target_key or moved_count:
-                moved += 1
-                if before.target_key != after.target_key:
-                    flows[(before.outcome, after.outcome)]["accounts"] += 1
-                _tally(by_partner, by_team, before, after, moved_amount, partners, teams)
-                moves.append(
-                    SimulatedMove(
-                        tenant_id=tenant.pk,
-                        simulation_id=simulation.pk,
-                        account_id=account_id,
-                        from_outcome=before.outcome,
-                        to_outcome=after.outcome,
-                        from_target=_target_text(before, partners, teams),
-                        to_target=_target_text(after, partners, teams),
-                        from_rule=before.rule_name[:200],
-                        to_rule=after.rule_name[:200],
-                        open_pipeline=moved_amount,
-                        open_opportunities=moved_count,
-                    )
+                narrowed = deal_facts(facts, deal.amount, deal.codes, loader)
+                b = current.decide(narrowed) if current else NO_DECISION
+                a = draft.decide(narrowed)
+                if b.target_key == a.target_key:
+                    continue
+                moved_amount += deal.amount
+                flow = flows[(b.outcome, a.outcome)]
+                flow["open_pipeline"] += deal.amount
+                flow["opportunities"] += 1
+                sides.pipeline(b, a, deal.amount)
+                deal_moves.append(
+                    {
+                        "opportunity": deal.id,
+                        "name": deal.name,
+                        "amount": str(deal.amount),
+                        **_sides_text(b, a, partners, teams),
+                    }
                 )
+            if not account_moves and not deal_moves:
+                processed += 1
+                continue
+            moved += 1
+            if account_moves:
+                flows[(before.outcome, after.outcome)]["accounts"] += 1
+                sides.account(before, after)
+            deal_moves.sort(key=lambda d: (-Decimal(d["amount"]), d["opportunity"]))
+            moves.append(
+                SimulatedMove(
+                    tenant_id=tenant.pk,
+                    simulation_id=simulation.pk,
+                    account_id=account_id,
+                    **_sides_text(before, after, partners, teams),
+                    open_pipeline=moved_amount,
+                    open_opportunities=len(deal_moves),
+                    account_moves=account_moves,
+                    opportunity_moves=deal_moves,
+                )
+            )
             processed += 1
         if len(moves) >= 2000:
             SimulatedMove.objects.bulk_create(moves)
@@ -156,8 +172,8 @@ def _simulate(simulation: Simulation) -> Simulation:
             for (src, dst), v in sorted(flows.items())
             if src != dst or v["accounts"] or v["opportunities"]
         ],
-        "by_partner": _jsonable_sides(by_partner),
-        "by_team": _jsonable_sides(by_team),
+        "by_partner": _jsonable_sides(sides.by_partner),
+        "by_team": _jsonable_sides(sides.by_team),
         "seconds": round(time.monotonic() - started, 2),
         "active_version": current_version.number if current_version else None,
     }
@@ -171,6 +187,17 @@ def _simulate(simulation: Simulation) -> Simulation:
     return simulation
 
 
+def _sides_text(before: Decision, after: Decision, partners: dict, teams: dict) -> dict:
+    return {
+        "from_outcome": before.outcome,
+        "to_outcome": after.outcome,
+        "from_target": _target_text(before, partners, teams),
+        "to_target": _target_text(after, partners, teams),
+        "from_rule": before.rule_name[:200],
+        "to_rule": after.rule_name[:200],
+    }
+
+
 def _side_counts() -> dict:
     return {
         "gained_accounts": 0,
@@ -180,17 +207,41 @@ def _side_counts() -> dict:
     }
 
 
-def _tally(by_partner, by_team, before: Decision, after: Decision, amount, partners, teams) -> None:
-    for decision, sign in ((before, "lost"), (after, "gained")):
-        other = after if sign == "lost" else before
-        if decision.target_partner_id and decision.target_partner_id != other.target_partner_id:
-            side = by_partner[partners.get(decision.target_partner_id, "?")]
-            side[f"{sign}_accounts"] += 1
-            side[f"{sign}_pipeline"] += amount
-        if decision.target_team_id and decision.target_team_id != other.target_team_id:
-            side = by_team[teams.get(decision.target_team_id, "?")]
-            side[f"{sign}_accounts"] += 1
-            side[f"{sign}_pipeline"] += amount
+class _Sides:
+    """Who gains and loses, per partner and per direct team: accounts by the account's own
+    decision, open pipeline by each opportunity's decision (an opportunity can move while its
+    account stays, and the other way round)."""
+
+    def __init__(self, partners: dict, teams: dict) -> None:
+        self.partners, self.teams = partners, teams
+        self.by_partner: dict[str, dict] = defaultdict(_side_counts)
+        self.by_team: dict[str, dict] = defaultdict(_side_counts)
+
+    def account(self, before: Decision, after: Decision) -> None:
+        for tally, sign in self._changed(before, after):
+            tally[f"{sign}_accounts"] += 1
+
+    def pipeline(self, before: Decision, after: Decision, amount: Decimal) -> None:
+        for tally, sign in self._changed(before, after):
+            tally[f"{sign}_pipeline"] += amount
+
+    def _changed(self, before: Decision, after: Decision) -> list[tuple[dict, str]]:
+        """The tallies to touch: the partner or team the decision leaves ("lost") and the one it
+        goes to ("gained"), when they differ."""
+        sides = []
+        if before.target_partner_id != after.target_partner_id:
+            if before.target_partner_id:
+                name = self.partners.get(before.target_partner_id, "?")
+                sides.append((self.by_partner[name], "lost"))
+            if after.target_partner_id:
+                name = self.partners.get(after.target_partner_id, "?")
+                sides.append((self.by_partner[name], "gained"))
+        if before.target_team_id != after.target_team_id:
+            if before.target_team_id:
+                sides.append((self.by_team[self.teams.get(before.target_team_id, "?")], "lost"))
+            if after.target_team_id:
+                sides.append((self.by_team[self.teams.get(after.target_team_id, "?")], "gained"))
+        return sides
 
 
 def _jsonable_sides(sides: dict) -> dict:
@@ -200,19 +251,27 @@ def _jsonable_sides(sides: dict) -> dict:
     }
 
 
-def _open_deals() -> dict[int, list[tuple[Decimal, frozenset]]]:
-    """Open opportunities by account: (amount, product line codes of its lines)."""
+@dataclass(frozen=True)
+class _Deal:
+    id: int
+    name: str
+    amount: Decimal
+    codes: frozenset
+
+
+def _open_deals() -> dict[int, list[_Deal]]:
+    """Open opportunities by account, with the product line codes of their lines."""
     codes = dict(ProductLine.objects.values_list("id", "code"))
     lines: dict[int, set] = defaultdict(set)
     for opp_id, line_id in OpportunityLine.objects.filter(
         opportunity__stage__outcome=StageOutcome.OPEN
     ).values_list("opportunity_id", "product__product_line_id"):
         lines[opp_id].add(codes[line_id])
-    deals: dict[int, list] = defaultdict(list)
-    for opp_id, account_id, amount in Opportunity.objects.filter(
+    deals: dict[int, list[_Deal]] = defaultdict(list)
+    for opp_id, account_id, name, amount in Opportunity.objects.filter(
         stage__outcome=StageOutcome.OPEN
-    ).values_list("id", "account_id", "amount"):
-        deals[account_id].append((amount, frozenset(lines.get(opp_id, ()))))
+    ).values_list("id", "account_id", "name", "amount"):
+        deals[account_id].append(_Deal(opp_id, name, amount, frozenset(lines.get(opp_id, ()))))
     return deals
 
 

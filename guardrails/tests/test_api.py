@@ -484,11 +484,29 @@ def test_simulating_a_draft_answers_202_and_the_result_is_readable(world, api_as
             from_outcome="partner",
             to_outcome="direct",
             open_pipeline=Decimal(100),
+            open_opportunities=1,
+            opportunity_moves=[
+                {
+                    "opportunity": 7,
+                    "name": "Spare parts",
+                    "amount": "100.00",
+                    "from_outcome": "partner",
+                    "from_target": "",
+                    "from_rule": "",
+                    "to_outcome": "direct",
+                    "to_target": "",
+                    "to_rule": "Default",
+                }
+            ],
         )
     done = admin.get(url(f"simulations/{simulation['id']}/")).json()
     assert done["status"] == "done" and done["progress"] == 100
     moves = admin.get(url(f"simulations/{simulation['id']}/moves/?to_outcome=direct")).json()
     assert [m["account"] for m in moves["results"]] == [world.customers["partner"].pk]
+    [move] = moves["results"]
+    assert move["account_moves"] is True
+    assert move["opportunity_moves"][0]["amount"] == "100.00"
+    assert move["opportunity_moves"][0]["to_outcome"] == "direct"
     assert admin.get(url(f"simulations/{simulation['id']}/moves/?page_size=1")).json()["results"]
     bad = admin.get(url(f"simulations/{simulation['id']}/moves/?to_outcome=sideways"))
     assert bad.status_code == 400 and "to_outcome" in bad.json()["fields"]

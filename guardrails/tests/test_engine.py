@@ -566,6 +566,84 @@ def test_simulation_reports_accounts_and_pipeline_that_move(shop):
     assert top.open_pipeline == Decimal(80000) and top.to_rule == "Bavaria to partners"
 
 
+def test_simulation_counts_pipeline_by_the_opportunities_that_move(shop):
+    """Large deals go to another partner while the accounts keep their route: the moves list
+    the opportunities, and each partner's net open pipeline is what moves to it minus what
+    moves away from it."""
+    bavaria_to_gold = {
+        "name": "Bavaria to Alpenland",
+        "conditions": [{"field": "territory", "op": "in", "value": ["bavaria"]}],
+        "outcome": "partner",
+        "target_kind": "partner",
+        "target_partner": shop["gold"].pk,
+        "rationale": "Alpenland covers Bavaria.",
+    }
+    published(shop, [bavaria_to_gold])
+    bavarian = AccountFactory(tenant=shop["tenant"], country="DE", region="DE-BY")
+    french = AccountFactory(tenant=shop["tenant"], country="FR", region="")
+    ensure_default_stages(shop["tenant"], acting=SystemActor("test setup"))
+    propose = Stage.objects.get(key="propose")
+    big = OpportunityFactory(
+        tenant=shop["tenant"], account=bavarian, name="New fleet", amount=80000, stage=propose
+    )
+    OpportunityFactory(tenant=shop["tenant"], account=bavarian, amount=10000, stage=propose)
+    OpportunityFactory(
+        tenant=shop["tenant"], account=french, name="Depot", amount=15000, stage=propose
+    )
+    draft = draft_with(
+        shop,
+        [
+            {
+                "name": "Big deals to Bayern Baumaschinen",
+                "conditions": [
+                    {"field": "deal_size", "op": "between", "value": {"min": 12000, "max": None}}
+                ],
+                "outcome": "partner",
+                "target_kind": "partner",
+                "target_partner": shop["platinum"].pk,
+                "rationale": "Bayern Baumaschinen finances large deals.",
+                "position": 1,  # before the copied Bavaria rule
+            },
+        ],
+    )
+    simulation = run_simulation(start_simulation(draft, acting=shop["acting"]).pk, acting=RECOMPUTE)
+    assert simulation is not None and simulation.status == "done"
+    moves = {m.account_id: m for m in SimulatedMove.objects.filter(simulation=simulation)}
+    assert set(moves) == {bavarian.pk, french.pk}
+    assert not moves[bavarian.pk].account_moves  # the account itself stays with Alpenland
+    assert moves[bavarian.pk].from_target == moves[bavarian.pk].to_target == "Alpenland Maschinen"
+    [deal] = moves[bavarian.pk].opportunity_moves
+    assert deal["opportunity"] == big.pk and deal["name"] == "New fleet"
+    assert Decimal(deal["amount"]) == Decimal(80000)
+    assert (deal["from_target"], deal["to_target"]) == (
+        "Alpenland Maschinen",
+        "Bayern Baumaschinen",
+    )
+    assert moves[bavarian.pk].open_pipeline == Decimal(80000)
+    assert [d["to_outcome"] for d in moves[french.pk].opportunity_moves] == ["partner"]
+
+    by_partner = simulation.summary["by_partner"]
+    moved_in: dict[str, Decimal] = {}
+    moved_out: dict[str, Decimal] = {}
+    for move in moves.values():
+        for deal in move.opportunity_moves:
+            amount = Decimal(deal["amount"])
+            moved_in[deal["to_target"]] = moved_in.get(deal["to_target"], Decimal(0)) + amount
+            moved_out[deal["from_target"]] = moved_out.get(deal["from_target"], Decimal(0)) + amount
+    for partner in ("Alpenland Maschinen", "Bayern Baumaschinen"):
+        net = Decimal(by_partner[partner]["gained_pipeline"]) - Decimal(
+            by_partner[partner]["lost_pipeline"]
+        )
+        assert net == moved_in.get(partner, Decimal(0)) - moved_out.get(partner, Decimal(0))
+    assert Decimal(by_partner["Bayern Baumaschinen"]["gained_pipeline"]) == Decimal(95000)
+    assert Decimal(by_partner["Alpenland Maschinen"]["lost_pipeline"]) == Decimal(80000)
+    assert by_partner["Bayern Baumaschinen"]["gained_accounts"] == 0  # no account moves
+    flow = next(
+        f for f in simulation.summary["flows"] if (f["from"], f["to"]) == ("direct", "partner")
+    )
+    assert flow["accounts"] == 0 and Decimal(flow["open_pipeline"]) == Decimal(15000)
+
+
 def test_plain_language_and_what_partners_may_read(shop):
     version = published(
         shop,

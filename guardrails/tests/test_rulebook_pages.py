@@ -627,6 +627,10 @@ def test_simulating_a_draft_shows_progress_summary_and_moves(
     assert moves == 2  # the two partner-owned accounts
 
     page = admin.get(response["Location"]).content.decode()
+    status = page.split('data-testid="simulation-status">')[1].split("</p>")[0]
+    assert 'class="total"' not in status  # the number is text, not a boxed total card
+    assert status.startswith('<span data-field="status">Done</span>: ')
+    assert '<span data-field="processed">4</span> of <span data-field="total">4</span>' in status
     summary = page.split('data-testid="simulation-summary"')[1]
     assert 'data-testid="moved-accounts">2<' in summary
     flows = page.split('data-testid="flows"')[1].split("</table>")[0]
@@ -642,6 +646,75 @@ def test_simulating_a_draft_shows_progress_summary_and_moves(
     assert export["Content-Type"].startswith("text/csv")
     assert body.splitlines()[0].lstrip("\ufeff").startswith("account_id,account,")
     assert len(body.strip().splitlines()) == 3
+
+
+def test_moves_show_what_moves_when_the_account_keeps_its_route(world, admin, draft):
+    """An account listed for its opportunities says it stays and shows each opportunity's move;
+    an account that moves itself gets an Account line. No line has the same before and after."""
+    stays, moves = world.customers["partner"], world.customers["rep"]
+    with tenant_scope(world.tenant):
+        simulation = Simulation.objects.create(
+            tenant=world.tenant,
+            version=draft,
+            status=SimulationStatus.DONE,
+            total=2,
+            processed=2,
+            summary={
+                "accounts": 2,
+                "moved_accounts": 2,
+                "by_partner": {
+                    world.partner.name: {
+                        "gained_accounts": 1,
+                        "lost_accounts": 0,
+                        "gained_pipeline": "15000.00",
+                        "lost_pipeline": "0",
+                    }
+                },
+            },
+        )
+        route = {"from_outcome": "direct", "from_target": "North", "from_rule": "Default"}
+        SimulatedMove.objects.create(
+            tenant=world.tenant,
+            simulation=simulation,
+            account=stays,
+            **route,
+            to_outcome="direct",
+            to_target="North",
+            to_rule="Default",
+            open_pipeline=Decimal(15000),
+            open_opportunities=1,
+            account_moves=False,
+            opportunity_moves=[
+                {
+                    "opportunity": 1,
+                    "name": f"{stays.name}: fleet renewal",
+                    "amount": "15000.00",
+                    **route,
+                    "to_outcome": "partner",
+                    "to_target": world.partner.name,
+                    "to_rule": "Big deals to partners",
+                }
+            ],
+        )
+        SimulatedMove.objects.create(
+            tenant=world.tenant,
+            simulation=simulation,
+            account=moves,
+            **route,
+            to_outcome="partner",
+            to_target=world.partner.name,
+            to_rule="Owners keep accounts",
+        )
+    page = admin.get(url(world, "rulebook-simulation", simulation.pk)).content.decode()
+    table = page.split('data-testid="moves"')[1].split("</table>")[0]
+    first, second = table.split('data-testid="move"')[1:]
+    assert stays.name in first and 'data-testid="account-stays"' in first
+    assert "Opportunity: fleet renewal" in first and "Big deals to partners" in first
+    assert "15,000 EUR" in first and "Account</td>" not in first
+    assert moves.name in second and "Account</td>" in second
+    assert 'data-testid="account-stays"' not in second and "Owners keep accounts" in second
+    by_partner = page.split('data-testid="by-partner"')[1].split("</table>")[0]
+    assert "+15,000 EUR" in by_partner
 
 
 def test_a_running_simulation_shows_a_progress_bar(world, admin, draft):

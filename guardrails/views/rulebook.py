@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Account
 from core.csvexport import Column, csv_response
 from core.views import row_or_404
-from guardrails.choices import RequiredField, SimulationStatus, VersionStatus
+from guardrails.choices import Outcome, RequiredField, SimulationStatus, VersionStatus
 from guardrails.diff import diff_corridors, diff_criteria, diff_rules
 from guardrails.forms_rulebook import (
     CorridorForm,
@@ -744,9 +744,58 @@ def simulation_detail(request: DoorRequest, simulation_id: int) -> HttpResponse:
         "finished": finished,
         "summary": summary_view(simulation.summary or {}) if finished else None,
         "page": page,
+        "moves": [move_view(move) for move in page.object_list],
         "currency": request.tenant.currency,
     }
     return render(request, "guardrails/rulebook/simulation.html", context)
+
+
+def _route(outcome: str, target: str, rule: str) -> dict:
+    label = Outcome(outcome).label if outcome in Outcome.values else (outcome or "No route")
+    return {"outcome": outcome, "label": label, "target": target, "rule": rule}
+
+
+def move_view(move: SimulatedMove) -> dict:
+    """One listed account as the page shows it: a line for the account itself when its own route
+    or target changes, and a line per open opportunity that changes, each with its route, target
+    and rule before and after; when only opportunities move, the route the account keeps."""
+    lines: list[dict[str, Any]] = []
+    if move.account_moves:
+        lines.append(
+            {
+                "what": "Account",
+                "name": "",
+                "before": _route(move.from_outcome, move.from_target, move.from_rule),
+                "after": _route(move.to_outcome, move.to_target, move.to_rule),
+                "amount": None,
+            }
+        )
+    prefix = f"{move.account.name}: "
+    for deal in move.opportunity_moves or []:
+        name = deal.get("name") or f"#{deal.get('opportunity')}"
+        lines.append(
+            {
+                "what": "Opportunity",
+                "name": name.removeprefix(prefix) or name,  # the account is beside it
+                "before": _route(deal["from_outcome"], deal["from_target"], deal["from_rule"]),
+                "after": _route(deal["to_outcome"], deal["to_target"], deal["to_rule"]),
+                "amount": _amount(deal.get("amount")),
+            }
+        )
+    if not lines:  # recorded before opportunity moves were kept
+        lines.append(
+            {
+                "what": f"{move.open_opportunities} open opportunities",
+                "name": "",
+                "before": None,
+                "after": None,
+                "amount": move.open_pipeline,
+            }
+        )
+    stays = (
+        None if move.account_moves else _route(move.from_outcome, move.from_target, move.from_rule)
+    )
+    return {"move": move, "lines": lines, "stays": stays}
 
 
 def simulation_progress(request: DoorRequest, simulation_id: int) -> JsonResponse:
@@ -773,7 +822,19 @@ MOVE_COLUMNS: list[Column] = [
     ("to_rule", lambda m: m.to_rule),
     ("open_pipeline", lambda m: m.open_pipeline),
     ("open_opportunities", lambda m: m.open_opportunities),
+    ("account_moves", lambda m: "yes" if m.account_moves else "no"),
+    ("opportunity_moves", lambda m: _deal_moves_text(m)),
 ]
+
+
+def _deal_moves_text(move: SimulatedMove) -> str:
+    """The opportunities that move, in one cell: `name (amount): route target → route target`."""
+    return "; ".join(
+        f"{deal.get('name')} ({deal.get('amount')}): "
+        f"{deal.get('from_outcome')} {deal.get('from_target')}".rstrip()
+        + f" → {deal.get('to_outcome')} {deal.get('to_target')}".rstrip()
+        for deal in move.opportunity_moves or []
+    )
 
 
 def simulation_export(request: DoorRequest, simulation_id: int) -> StreamingHttpResponse:
