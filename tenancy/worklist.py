@@ -18,6 +18,9 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 
 from tenancy.choices import Door
 
@@ -34,6 +37,7 @@ __all__ = [
     "register_changes",
     "register_figures",
     "register_queue",
+    "this_week",
     "waiting_by_page",
 ]
 
@@ -131,3 +135,15 @@ def waiting_by_page(request: DoorRequest) -> dict[str, int]:
         if item.page:
             counts[item.page] = counts.get(item.page, 0) + item.count
     return counts
+
+
+def this_week(
+    request: DoorRequest, now: dt.datetime | None = None
+) -> tuple[dt.datetime, dt.datetime]:
+    """When this week and the week before began (Monday 00:00 where the tenant works), for the
+    figures that compare this week with last week."""
+    local = (now or timezone.now()).astimezone(ZoneInfo(request.tenant.timezone))
+    monday = local.date() - dt.timedelta(days=local.weekday())
+    start = dt.datetime.combine(monday, dt.time.min, tzinfo=local.tzinfo)
+    before = dt.datetime.combine(monday - dt.timedelta(days=7), dt.time.min, tzinfo=local.tzinfo)
+    return start, before
