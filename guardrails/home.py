@@ -65,7 +65,7 @@ def exceptions_decided(request: DoorRequest, since: dt.datetime) -> Iterator[Cha
     url = _url(request, "exceptions")
     for exc in decided:
         verb = "approved" if exc.status == ExceptionStatus.APPROVED else "denied"
-        text = f"Exception request #{exc.pk} ({exc.get_kind_display().lower()}) {verb}"
+        text = f"Exception request #{exc.pk} {verb}: {exc.get_kind_display()}"
         yield Change(exc.reviewed_at or since, text, url)
 
 
