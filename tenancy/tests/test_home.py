@@ -56,7 +56,7 @@ def registered(monkeypatch):
     """Register providers for the duration of one test (the registry's lists are restored)."""
 
     def register(kind: str, door: str, fn) -> None:
-        registry = {"queue": worklist._QUEUES, "changes": worklist._CHANGES}[kind]
+        registry: dict[str, list] = worklist._QUEUES if kind == "queue" else worklist._CHANGES
         monkeypatch.setitem(registry, door, [*registry[door], fn])
 
     return register
