@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from pipeline.choices import Outcome, Route
-from pipeline.models import Opportunity
+from pipeline.models import WHOLE_TENANT_ROLES, Opportunity
 from tenancy.models import Tenant
 from tenancy.requests import DoorRequest
 from tenancy.worklist import Figure, register_figures
@@ -64,13 +64,14 @@ def pipeline_figures(request: DoorRequest) -> Iterator[Figure]:
     foreign = totals["foreign_n"]
     elsewhere = f"; {foreign} in other currencies not included" if foreign else ""
     currency = tenant.currency
-    if request.membership.is_partner_user:
+    if request.membership.role not in WHOLE_TENANT_ROLES:  # a partner's or a rep's own deals
         amount = (totals["direct"] or 0) + (totals["partner"] or 0)
         count = totals["direct_n"] + totals["partner_n"]
+        whose = "" if request.membership.is_partner_user else ", yours and your team's"
         yield Figure(
             "Your open pipeline",
             _money(amount, currency),
-            f"{count} open opportunities{elsewhere}",
+            f"{count} open opportunities{whose}{elsewhere}",
             _url(request, outcome=Outcome.OPEN),
             order=20,
         )
