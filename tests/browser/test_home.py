@@ -12,12 +12,12 @@ import datetime as dt
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
-LAPTOP = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+LAPTOP: ViewportSize = {"width": 1280, "height": 800}
 
 
 @pytest.fixture
@@ -86,7 +86,17 @@ CASES = [
 @pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["phone", "laptop"])
 @pytest.mark.parametrize(("email", "door", "item", "heading", "row"), CASES)
 def test_the_home_page_leads_to_the_waiting_work(
-    page: Page, live_server, sign_in, work, tmp_path, viewport, email, door, item, heading, row
+    page: Page,
+    live_server,
+    sign_in,
+    work,
+    tmp_path,
+    viewport: ViewportSize,
+    email,
+    door,
+    item,
+    heading,
+    row,
 ):
     page.set_viewport_size(viewport)
     sign_in(page, door, email)
