@@ -6,8 +6,13 @@ Every app says what is waiting for whom from its own `home.py` (autodiscovered l
     register_figures("sales", leads_this_week)      # fn(request) -> Iterable[Figure]
     register_changes("portal", decided_since)       # fn(request, since) -> Iterable[Change]
 
+A provider starts from `Model.objects.visible_to(request.membership)` and costs a few COUNT or
+aggregate queries: the navigation asks for the queue on every page. `this_week(request)` gives
+the week's bounds in the tenant's time zone for figures that compare with last week.
+
 The home page of each door lists the queue items, figures and changes of every provider
-registered for that door; the navigation shows a queue item's count beside the page it links to
+registered for that door (tenancy.views.home; "since" is the viewer's previous visit, kept by
+tenancy.services.record_home_visit); the navigation shows a queue item's count beside the page it links to
 (`QueueItem.page`). This layer never imports the apps that fill it, so deal registration, MDF and
 the scorecards add their queues and figures without editing the home pages.
 """
