@@ -18,7 +18,7 @@ from core.models import TenantOwned, TimeStamped
 from core.tenancy import TenantManager, TenantQuerySet
 from tenancy.choices import PartnerStatus, PartnerTier, Role
 
-__all__ = ["ApiToken", "Membership", "Partner", "Team", "Tenant", "User"]
+__all__ = ["ApiToken", "HomeVisit", "Membership", "Partner", "Team", "Tenant", "User"]
 
 SLUG_VALIDATOR = RegexValidator(
     r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$",
@@ -311,3 +311,31 @@ class ApiToken(TenantOwned):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class HomeVisitQuerySet(TenantQuerySet):
+    def visible_to(self, membership: Membership) -> HomeVisitQuerySet:
+        return self.filter(membership_id=membership.pk)
+
+
+class HomeVisit(TenantOwned):
+    """When a member opened their home page: the visit before this one, and this one.
+
+    "Since your last visit" compares with `previous_at`. Opening the home page again within a short
+    while is the same visit (tenancy.services.record_home_visit), so a reload keeps the list.
+    """
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    previous_at = models.DateTimeField(null=True, blank=True)
+    current_at = models.DateTimeField()
+
+    objects: ClassVar = TenantManager.from_queryset(HomeVisitQuerySet)()
+    audit_skip = True  # bookkeeping of page views, not a change of anyone's data
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "membership"], name="homevisit_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"Home of {self.membership_id} at {self.current_at:%Y-%m-%d %H:%M}"

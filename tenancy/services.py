@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -15,7 +15,7 @@ from core.acting import action
 from core.tenancy import tenant_scope
 from core.throttle import FailureCounter
 from tenancy.acting import Acting
-from tenancy.models import ApiToken, Membership, Tenant, User
+from tenancy.models import ApiToken, HomeVisit, Membership, Tenant, User
 
 __all__ = [
     "authenticate_api_key",
@@ -23,8 +23,13 @@ __all__ = [
     "login_throttle",
     "membership_for",
     "memberships_of",
+    "record_home_visit",
     "revoke_api_token",
 ]
+
+# Opening the home page again within this long is the same visit: a reload keeps "since your
+# last visit" as it was instead of emptying it.
+VISIT_WINDOW = timedelta(minutes=30)
 
 # Writing last_used_at on every request would turn each API read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -116,3 +121,21 @@ def login_throttle() -> tuple[FailureCounter, FailureCounter]:
         FailureCounter("login-email", limit=settings.LOGIN_FAILURE_LIMIT, window_seconds=window),
         FailureCounter("login-ip", limit=settings.LOGIN_FAILURE_IP_LIMIT, window_seconds=window),
     )
+
+
+@action
+@transaction.atomic
+def record_home_visit(*, acting: Membership, now: datetime | None = None) -> datetime | None:
+    """Note that `acting` opened their home page; return when their previous visit began (None on
+    the first one). A visit is the first opening and every reload within VISIT_WINDOW of it; a
+    later opening begins the next visit, and the one before becomes "your last visit"."""
+    now = now or timezone.now()
+    visit, created = HomeVisit.objects.select_for_update().get_or_create(
+        tenant_id=acting.tenant_id, membership=acting, defaults={"current_at": now}
+    )
+    if created:
+        return None
+    if now - visit.current_at >= VISIT_WINDOW:
+        visit.previous_at, visit.current_at = visit.current_at, now
+        visit.save(update_fields=["previous_at", "current_at", "updated_at"])
+    return visit.previous_at

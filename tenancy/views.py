@@ -3,9 +3,11 @@ and the console's who-is-who pages."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -35,8 +37,10 @@ from tenancy.services import (
     login_throttle,
     membership_for,
     memberships_of,
+    record_home_visit,
     revoke_api_token,
 )
+from tenancy.worklist import changes_for, figures_for, queue_for
 
 DOOR_HOME = {door: f"{door}:home" for door in Door}
 
@@ -142,8 +146,27 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return redirect(next_url)
 
 
+# On a first visit, "since your last visit" shows what changed in this many days.
+FIRST_VISIT_DAYS = 7
+
+
 def home(request: DoorRequest) -> HttpResponse:
-    return render(request, f"tenancy/home_{request.door}.html", {"membership": request.membership})
+    """The door's home page as a work queue: what is waiting for the viewer (urgent first, each
+    linked to the list where it is done), the few figures of their role, and what changed since
+    their last visit. Every app fills it from its own `home.py` (tenancy/worklist.py)."""
+    now = timezone.now()
+    last_visit = record_home_visit(acting=request.membership, now=now)
+    since = last_visit or now - dt.timedelta(days=FIRST_VISIT_DAYS)
+    with timezone.override(ZoneInfo(request.tenant.timezone)):
+        context = {
+            "membership": request.membership,
+            "queue": queue_for(request),
+            "figures": figures_for(request),
+            "changes": changes_for(request, since),
+            "last_visit": last_visit,
+            "first_visit_days": FIRST_VISIT_DAYS,
+        }
+        return render(request, f"tenancy/home_{request.door}.html", context)
 
 
 AUDIT_PER_PAGE = 50

@@ -6,8 +6,13 @@ Every app says what is waiting for whom from its own `home.py` (autodiscovered l
     register_figures("sales", leads_this_week)      # fn(request) -> Iterable[Figure]
     register_changes("portal", decided_since)       # fn(request, since) -> Iterable[Change]
 
+A provider starts from `Model.objects.visible_to(request.membership)` and costs a few COUNT or
+aggregate queries: the navigation asks for the queue on every page. `this_week(request)` gives
+the week's bounds in the tenant's time zone for figures that compare with last week.
+
 The home page of each door lists the queue items, figures and changes of every provider
-registered for that door; the navigation shows a queue item's count beside the page it links to
+registered for that door (tenancy.views.home; "since" is the viewer's previous visit, kept by
+tenancy.services.record_home_visit); the navigation shows a queue item's count beside the page it links to
 (`QueueItem.page`). This layer never imports the apps that fill it, so deal registration, MDF and
 the scorecards add their queues and figures without editing the home pages.
 """
@@ -18,6 +23,9 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 
 from tenancy.choices import Door
 
@@ -34,6 +42,7 @@ __all__ = [
     "register_changes",
     "register_figures",
     "register_queue",
+    "this_week",
     "waiting_by_page",
 ]
 
@@ -131,3 +140,15 @@ def waiting_by_page(request: DoorRequest) -> dict[str, int]:
         if item.page:
             counts[item.page] = counts.get(item.page, 0) + item.count
     return counts
+
+
+def this_week(
+    request: DoorRequest, now: dt.datetime | None = None
+) -> tuple[dt.datetime, dt.datetime]:
+    """When this week and the week before began (Monday 00:00 where the tenant works), for the
+    figures that compare this week with last week."""
+    local = (now or timezone.now()).astimezone(ZoneInfo(request.tenant.timezone))
+    monday = local.date() - dt.timedelta(days=local.weekday())
+    start = dt.datetime.combine(monday, dt.time.min, tzinfo=local.tzinfo)
+    before = dt.datetime.combine(monday - dt.timedelta(days=7), dt.time.min, tzinfo=local.tzinfo)
+    return start, before

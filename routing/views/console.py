@@ -50,6 +50,7 @@ __all__ = [
     "lead_page",
     "lead_queue",
     "lead_reassign",
+    "median_speed",
     "sla_monitor",
 ]
 
@@ -256,12 +257,12 @@ def _by_route(since: dt.datetime) -> list[dict[str, Any]]:
         row["compliance"] = (
             round(100 * row["met"] / row["measured"], 1) if row["measured"] else None
         )
-        row["median"] = _median_speed(leads.filter(route=row["route"]), row["touched"])
+        row["median"] = median_speed(leads.filter(route=row["route"]), row["touched"])
         row["median_text"] = duration_text(row["median"])
     return rows
 
 
-def _median_speed(leads: QuerySet, count: int) -> float | None:
+def median_speed(leads: QuerySet, count: int) -> float | None:
     """The median speed-to-lead, read from the middle of the sorted column (one query)."""
     if not count:
         return None
