@@ -33,6 +33,8 @@ __all__ = [
     "DeclaredRequirementsMixin",
     "Option",
     "RequiredOneOf",
+    "RequiredWhen",
+    "Rule",
     "field_marker",
 ]
 
@@ -148,13 +150,60 @@ class RequiredOneOf:
         """What a form shows on each field the rule names."""
         return f"One of these is required: {self.describe(labels)}."
 
+    @property
+    def marker(self) -> str:
+        """What the label says: nothing (the hint under the field says it)."""
+        return ""
+
+
+@dataclass(frozen=True)
+class RequiredWhen:
+    """`field` must be given when another field has one of some values ("the opportunity, for a
+    discount": `RequiredWhen("opportunity", when=("kind", ("discount",)), when_text="for a
+    discount", message=…)`)."""
+
+    field: str
+    when: tuple[str, tuple[Any, ...]]
+    when_text: str
+    message: str = ""
+
+    def applies(self, values: Values) -> bool:
+        name, wanted = self.when
+        return _getter(values)(name) in wanted
+
+    def is_met(self, values: Values) -> bool:
+        return not self.applies(values) or _given(_getter(values)(self.field))
+
+    def field_names(self) -> tuple[str, ...]:
+        return (self.field,)
+
+    @property
+    def error_field(self) -> str:
+        return self.field
+
+    def check(self, values: Values) -> None:
+        if not self.is_met(values):
+            raise ValidationError({self.field: self.message or self.hint({})})
+
+    @property
+    def marker(self) -> str:
+        """What the label says: "(required for a discount)"."""
+        return f"required {self.when_text}"
+
+    def hint(self, labels: Mapping[str, str]) -> str:
+        return f"Required {self.when_text}."
+
+
+Rule = RequiredOneOf | RequiredWhen
+
 
 def field_marker(field_: forms.Field) -> str:
-    """ "required", "one-of" (a declared rule names it) or "optional": what the label shows."""
+    """ "required", "declared" (a declared rule names it: its hint or marker shows) or
+    "optional": what the label shows."""
     if field_.required:
         return "required"
     if getattr(field_, "requirement", ""):
-        return "one-of"
+        return "declared"
     return "optional"
 
 
@@ -164,7 +213,10 @@ class DeclaredRequirementsMixin:
     of "(optional)"), and `clean()` refuses a submission that breaks a rule with the rule's own
     message, on its field."""
 
-    requirements: tuple[RequiredOneOf, ...] = ()
+    requirements: tuple[Rule, ...] = ()
+    # False where a service checks the same rules with the other inputs it needs (the form then
+    # only marks the fields, and the view shows the service's message).
+    check_requirements: bool = True
     fields: dict[str, forms.Field]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -178,6 +230,7 @@ class DeclaredRequirementsMixin:
             for name in rule.field_names():
                 if name in self.fields:
                     self.fields[name].requirement = hint  # type: ignore[attr-defined]
+                    self.fields[name].requirement_marker = rule.marker  # type: ignore[attr-defined]
 
     def requirement_notes(self) -> dict[str, dict[str, Any]]:
         """For hand-laid-out templates: each field's label, marker and rule hint."""
@@ -187,6 +240,7 @@ class DeclaredRequirementsMixin:
                 "marker": field_marker(f),
                 "optional": field_marker(f) == "optional",
                 "requirement": getattr(f, "requirement", ""),
+                "requirement_marker": getattr(f, "requirement_marker", ""),
             }
             for name, f in self.fields.items()
         }
@@ -194,7 +248,7 @@ class DeclaredRequirementsMixin:
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}  # type: ignore[misc]
         errors = getattr(self, "_errors", None) or {}
-        for rule in self.requirements:
+        for rule in self.requirements if self.check_requirements else ():
             if any(name in errors for name in rule.field_names()):
                 continue  # an invalid value: its own message says what is wrong
             try:

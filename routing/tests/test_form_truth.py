@@ -93,7 +93,7 @@ def test_only_fields_no_rule_names_are_marked_optional(world, form_class):
     named = {n for rule in form.requirements for n in rule.field_names()}
     assert named  # the rule reaches the form
     for name, field in form.fields.items():
-        expected = "required" if field.required else "one-of" if name in named else "optional"
+        expected = "required" if field.required else "declared" if name in named else "optional"
         assert field_marker(field) == expected, name
 
 
