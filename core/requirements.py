@@ -16,6 +16,11 @@ of "(optional)". So a label can never call a field optional while the validation
 field shows "(optional)" only when it is not `required` and no declared rule names it
 (`field_marker`).
 
+`RequiredWhen` declares a field required under a condition ("the opportunity, for a discount");
+the label then says so ("(required for a discount)", its `marker`). Where a service checks the
+rules together with inputs the form does not have, the form sets `check_requirements = False`
+and only marks its fields from the same declaration.
+
 Plumbing: no business rule lives here, only the shapes of rules and how forms read them.
 """
 
