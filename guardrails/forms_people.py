@@ -16,10 +16,16 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from accounts.models import Account, ProductLine
+from core.requirements import DeclaredRequirementsMixin
 from core.validators import MAX_ID
 from guardrails.choices import ExceptionKind, ExceptionStatus
 from guardrails.models import Territory
-from guardrails.services.exception_requests import COMMENT_MAX, JUSTIFICATION_MAX
+from guardrails.services.exception_requests import (
+    COMMENT_MAX,
+    DENIAL_REQUIRES,
+    DISCOUNT_REQUIRES,
+    JUSTIFICATION_MAX,
+)
 from guardrails.services.territories import AREA_FIELDS, MAX_AREAS, validate_area
 from pipeline.models import Opportunity
 from tenancy.models import Membership, Partner
@@ -172,7 +178,12 @@ class AuthorizationFilterForm(forms.Form):
 # --- exceptions ----------------------------------------------------------------------------------
 
 
-class ExceptionRequestForm(forms.Form):
+class ExceptionRequestForm(DeclaredRequirementsMixin, forms.Form):
+    # What a discount needs: the service checks it (routing every message to its field at once);
+    # the form marks the fields from the same declaration.
+    requirements = DISCOUNT_REQUIRES
+    check_requirements = False
+
     kind = forms.ChoiceField(
         choices=ExceptionKind.choices,
         widget=forms.RadioSelect(attrs={"style": "width:auto;margin:0"}),
@@ -231,12 +242,15 @@ class ExceptionRequestForm(forms.Form):
         return Account.objects.visible_to(self.membership).filter(pk=int(text)).first()
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(DeclaredRequirementsMixin, forms.Form):
+    requirements = DENIAL_REQUIRES  # checked by the service, marked from the same declaration
+    check_requirements = False
+
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("deny", "Deny")])
     comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "style": WIDE, "maxlength": COMMENT_MAX}),
         required=False,
-        help_text="Required when denying; the requester reads it.",
+        help_text="The requester reads it.",
     )
 
 

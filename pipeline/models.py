@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from accounts.models import Account, Contact, Product
 from core.models import TenantOwned
+from core.requirements import AllOf, RequiredOneOf
 from core.sync import Synced
 from core.tenancy import TenantManager, TenantQuerySet
 from core.validators import tidy_email
@@ -30,6 +31,7 @@ from pipeline.choices import (
 __all__ = [
     "LEAD_ENRICHED_FIELDS",
     "LEAD_PERSON_FIELDS",
+    "LEAD_REACHABLE",
     "Lead",
     "Opportunity",
     "OpportunityLine",
@@ -232,6 +234,15 @@ LEAD_PERSON_FIELDS = (
     "estimated_amount",
     "message",
 )
+# Someone must be able to get back to the lead, whichever way it came: the one copy of the rule,
+# run by `Lead.clean` (so by the API, imports, the public form and the submit page) and read by
+# the lead forms, which mark each of these fields "one of these is required" from it.
+LEAD_REACHABLE = RequiredOneOf(
+    ("email", "phone", AllOf(RequiredOneOf(("first_name", "last_name")), "company")),
+    message="Give an email, a phone number, or a name and a company, so someone can get back "
+    "to the lead.",
+    field="email",
+)
 # The keys enrichment derives from them, kept consistent with them when two leads merge.
 LEAD_DERIVED_KEYS = (
     "email_key",
@@ -392,14 +403,7 @@ class Lead(Synced):
 
     def clean(self) -> None:
         """Someone must be able to get back to the lead, whichever way it came."""
-        named = self.first_name or self.last_name
-        if not (self.email or self.phone or (named and self.company)):
-            raise ValidationError(
-                {
-                    "email": "Give an email, a phone number, or a name and a company, so someone "
-                    "can get back to the lead."
-                }
-            )
+        LEAD_REACHABLE.check(self)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # As received, but without the stray spaces and capitals of a domain, so what the API

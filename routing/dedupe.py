@@ -74,16 +74,19 @@ __all__ = [
     "CONTEXT_CAP",
     "MAX_BLOCK",
     "REVIEW",
+    "SCORE_SCALE_TOP",
     "SWITCHBOARD_RECORDS",
     "DedupeIndex",
     "Duplicate",
     "Match",
     "PersonRecord",
+    "ScoreScale",
     "candidate_pairs",
     "classify",
     "find_duplicates",
     "jaro_winkler",
     "score_pair",
+    "score_scale",
     "scored_pairs",
     "survivor_values",
 ]
@@ -95,6 +98,9 @@ __all__ = [
 # colleagues whose surnames only partly agree (16.7).
 AUTO_MERGE = 21.0
 REVIEW = 17.0
+# The top of the 0-100 scale the pages show scores on (`score_scale`): a pair agreeing on name
+# and email scores about 27, on every field about 46; from this score on the bar is full.
+SCORE_SCALE_TOP = 40.0
 # Most weight the workplace fields together may add (see the module docstring).
 CONTEXT_CAP = 9.0
 # A block bigger than this is sub-blocked (see the module docstring).
@@ -734,6 +740,45 @@ def classify(match: Match | float) -> Decision:
     if score >= AUTO_MERGE:
         return "merge"
     return "review" if score >= REVIEW else "distinct"
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreScale:
+    """A score as the pages show it: points on a 0-100 bar with the thresholds marked on the same
+    bar (from REVIEW and AUTO_MERGE, the numbers `classify` decides with), and in words."""
+
+    score: float
+    points: int
+    review_at: int
+    merge_at: int
+    verdict: Decision
+    words: str
+    probability: float
+
+
+def _points(score: float) -> int:
+    return round(100 * min(max(score, 0.0), SCORE_SCALE_TOP) / SCORE_SCALE_TOP)
+
+
+def score_scale(score: float) -> ScoreScale:
+    """`score` on the pages' 0-100 scale, with the thresholds and a verdict in words."""
+    verdict = classify(score)
+    if verdict == "merge":
+        words = "The same person: pairs this alike are merged automatically"
+    elif verdict == "review":
+        likely = score >= (REVIEW + AUTO_MERGE) / 2
+        words = f"{'Likely' if likely else 'Possibly'} the same person: needs review"
+    else:
+        words = "Probably different people: not proposed"
+    return ScoreScale(
+        score=score,
+        points=_points(score),
+        review_at=_points(REVIEW),
+        merge_at=_points(AUTO_MERGE),
+        verdict=verdict,
+        words=words,
+        probability=_probability(score),
+    )
 
 
 # --------------------------------------------------------------------------------------------

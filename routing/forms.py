@@ -21,8 +21,10 @@ from django.core.exceptions import ValidationError
 from accounts.choices import EmployeeBand, ServiceNeed
 from accounts.models import ProductLine
 from core.net import UnsafeURL, check_url
+from core.requirements import DeclaredRequirementsMixin
 from guardrails.forms_people import attach_errors
 from pipeline.choices import Channel, LeadSource, LeadStatus, Priority
+from pipeline.models import LEAD_REACHABLE
 from routing.choices import DigestMode
 from routing.models import LEAD_FORM_SETTINGS, SLA_CLOCKS, Assignee, LeadForm, SlaPolicy
 from routing.sla import DEFAULT_POLICIES
@@ -36,6 +38,7 @@ __all__ = [
     "EnrichmentForm",
     "LeadFormForm",
     "PreferenceForm",
+    "PublicLeadForm",
     "QueueFilterForm",
     "ReassignForm",
     "RejectForm",
@@ -93,11 +96,14 @@ class TouchForm(forms.Form):
 # --- the partner's lead submission -------------------------------------------------------------
 
 
-class SubmitLeadForm(forms.Form):
-    """A lead a partner found. The input's shape only: what a lead must have (a way to get back to
-    the person: an email, a phone number, or a name and a company) is intake's rule
-    (`pipeline.models.Lead.clean`, run by routing.api.submit), as for the API and the public form,
-    and the page puts its message back on the field. So no field is required here."""
+class SubmitLeadForm(DeclaredRequirementsMixin, forms.Form):
+    """A lead a partner found. What a lead must have (a way to get back to the person: an email, a
+    phone number, or a name and a company) is the declared rule `pipeline.models.LEAD_REACHABLE`,
+    which `Lead.clean` runs for every intake (the API, imports, the public form): the form checks
+    the same rule and marks its fields from it, so no label calls a field optional that the rule
+    wants. Every other field may be left empty."""
+
+    requirements = (LEAD_REACHABLE,)
 
     first_name = forms.CharField(max_length=100, required=False)
     last_name = forms.CharField(max_length=100, required=False)
@@ -144,6 +150,21 @@ class SubmitLeadForm(forms.Form):
         data["product_interest"] = list(data.get("product_interest") or [])
         data["service_needs"] = list(data.get("service_needs") or [])
         return {k: v for k, v in data.items() if v not in ("", None, [])}
+
+
+class PublicLeadForm(DeclaredRequirementsMixin, forms.Form):
+    """The public web-to-lead form's fields (routing.public lays them out and posts them in the
+    API's shape): its labels, and the lead's reachability rule over its one name field."""
+
+    requirements = (LEAD_REACHABLE.renamed({"first_name": "name", "last_name": "name"}),)
+
+    name = forms.CharField(max_length=200, required=False, label="Your name")
+    email = forms.CharField(max_length=254, required=False, label="Email")
+    phone = forms.CharField(max_length=40, required=False, label="Phone")
+    company = forms.CharField(max_length=200, required=False, label="Company")
+    country = forms.CharField(max_length=100, required=False, label="Country")
+    postal_code = forms.CharField(max_length=20, required=False, label="Postal code")
+    message = forms.CharField(max_length=5000, required=False, label="How can we help?")
 
 
 # --- the console's queue ----------------------------------------------------------------------

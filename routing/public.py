@@ -58,6 +58,7 @@ from core.tenancy import tenant_scope
 from core.throttle import FailureCounter
 from pipeline.choices import LeadSource
 from routing.api.submit import submit_lead
+from routing.forms import PublicLeadForm
 from routing.models import LeadForm
 from routing.validators import plain_origin
 from tenancy.choices import PartnerStatus
@@ -78,8 +79,9 @@ MIN_FILL_SECONDS = 3
 TOKEN_MAX_AGE = 24 * 3600
 RATE_LIMIT, RATE_WINDOW = 20, 3600
 SUBMISSIONS = FailureCounter("leadform", limit=RATE_LIMIT, window_seconds=RATE_WINDOW)
-# Text fields of the form, in the API's names; `name` is split into first and last name.
-TEXT_FIELDS = ("name", "email", "phone", "company", "country", "postal_code", "message")
+# Text fields of the form (routing.forms.PublicLeadForm, whose labels and declared requirement the
+# page shows), in the API's names; `name` is split into first and last name.
+TEXT_FIELDS = tuple(PublicLeadForm.base_fields)
 FIELD_OF_ERROR = {"first_name": "name", "last_name": "name"}
 JSON_TYPE = "application/json"
 # Nobody signs in to a public form: its submissions are the portal's own doing.
@@ -249,6 +251,7 @@ def _show(
         "errors": errors or {},
         "general_errors": (errors or {}).get("__all__", []),
         "product_lines": [(p.code, p.name, p.code in chosen) for p in lines],
+        "fields": PublicLeadForm().requirement_notes(),
     }
     return render(request, "routing/public/form.html", context, status=status)
 

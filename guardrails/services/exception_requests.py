@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from accounts.models import Account, ProductLine
 from core.acting import action
+from core.requirements import RequiredWhen
 from core.tenancy import tenant_scope
 from guardrails.choices import ExceptionKind, ExceptionStatus
 from guardrails.models import AccountRoute, RuleException
@@ -39,6 +40,8 @@ from tenancy.choices import Role
 from tenancy.models import Membership, Tenant
 
 __all__ = [
+    "DENIAL_REQUIRES",
+    "DISCOUNT_REQUIRES",
     "MAX_DAYS",
     "can_request",
     "effective_exceptions",
@@ -53,6 +56,37 @@ MAX_DAYS = 365
 JUSTIFICATION_MAX = 4000
 COMMENT_MAX = 4000
 REQUESTER_ROLES = Role.partner_roles() | Role.direct_roles()
+# What a discount request must name besides the account, and what a denial must say: checked
+# here, and read by the request and review forms to mark those fields (core.requirements).
+_FOR_DISCOUNT = ("kind", (ExceptionKind.DISCOUNT,))
+DISCOUNT_REQUIRES = (
+    RequiredWhen(
+        "opportunity",
+        when=_FOR_DISCOUNT,
+        when_text="for a discount",
+        message="a discount exception is for one opportunity",
+    ),
+    RequiredWhen(
+        "product_line",
+        when=_FOR_DISCOUNT,
+        when_text="for a discount",
+        message="a discount exception names the product line",
+    ),
+    RequiredWhen(
+        "requested_discount",
+        when=_FOR_DISCOUNT,
+        when_text="for a discount",
+        message="say which discount (percent) you need",
+    ),
+)
+DENIAL_REQUIRES = (
+    RequiredWhen(
+        "comment",
+        when=("decision", ("deny",)),
+        when_text="when denying",
+        message="say why the request is denied",
+    ),
+)
 
 
 def can_request(membership: Membership) -> bool:
@@ -240,16 +274,11 @@ def request_exception(
     if "justification" in values and not values["justification"]:
         errors["justification"] = "say why the exception is needed"
     if kind == ExceptionKind.DISCOUNT:
-        if (
-            "account" in values
-            and values.get("opportunity") is None
-            and "opportunity" not in errors
-        ):
-            errors["opportunity"] = "a discount exception is for one opportunity"
-        if values.get("product_line") is None and "product_line" not in errors:
-            errors["product_line"] = "a discount exception names the product line"
-        if values.get("requested_discount") is None and "requested_discount" not in errors:
-            errors["requested_discount"] = "say which discount (percent) you need"
+        for rule in DISCOUNT_REQUIRES:
+            # The opportunity is looked up on the account: without one, the account's error says it.
+            checkable = rule.field != "opportunity" or "account" in values
+            if checkable and rule.field not in errors and not rule.is_met({**values, "kind": kind}):
+                errors[rule.field] = rule.message
         line, opp = values.get("product_line"), values.get("opportunity")
         if line is not None and opp is not None and not errors:
             lines = set(opp.lines.values_list("product__product_line_id", flat=True))
@@ -315,8 +344,8 @@ def review_exception(
     if acting.tenant_id != exc.tenant_id or not acting.is_active or not acting.is_admin:
         raise PermissionDenied("Only a RevOps admin of the tenant reviews exceptions.")
     text = _text(comment, "comment", COMMENT_MAX)
-    if not approve and not text:
-        raise ValidationError({"comment": "say why the request is denied"})
+    for rule in DENIAL_REQUIRES:
+        rule.check({"decision": "approve" if approve else "deny", "comment": text})
     with transaction.atomic():
         current = _locked(exc)
         if current.status != ExceptionStatus.PENDING:

@@ -24,7 +24,11 @@ from guardrails.models import (
     TerritoryArea,
 )
 from guardrails.services.decisions import RECOMPUTE, recompute_routes
-from guardrails.services.exception_requests import request_exception
+from guardrails.services.exception_requests import (
+    DENIAL_REQUIRES,
+    DISCOUNT_REQUIRES,
+    request_exception,
+)
 from guardrails.services.pricing import save_corridor
 from guardrails.services.publish import publish
 from guardrails.services.registration import save_criteria
@@ -288,6 +292,8 @@ def test_an_admin_denies_with_a_comment_and_the_requester_reads_it(world, login_
     url = f"/console/alpha/exceptions/{exc.pk}/"
     page = body(admin.get(url))
     assert "We have serviced them for years." in page and world.customers["partner"].name in page
+    # The label's "(required when denying)" is the service's declared rule (core.requirements).
+    assert f'Comment <span class="muted">({DENIAL_REQUIRES[0].marker})</span>' in page
     response = admin.post(url, {"decision": "deny", "comment": ""})
     assert response.status_code == 400 and "say why the request is denied" in body(response)
     response = admin.post(url, {"decision": "deny", "comment": "The direct team owns it."})
@@ -362,6 +368,9 @@ def test_a_partner_requests_from_the_account_page_and_withdraws(world, rulebook,
     assert link in page
     form = body(partner.get(link))
     assert account.name in form
+    for rule in DISCOUNT_REQUIRES:  # marked from what the service checks
+        label = form.split(f'for="id_{rule.field}">', 1)[1].split("</label>", 1)[0]
+        assert "(required for a discount)" in label
     opportunity = Opportunity.all_tenants.get(external_id="OPP-partner", tenant=world.tenant)
     assert opportunity.name in form
 

@@ -261,3 +261,27 @@ def test_quality_on_a_small_generated_set():
     assert figures["auto_merge"]["precision"] >= 0.99
     # About 400 pairs share no email or phone here, so a handful of misses cost a point.
     assert figures["no_shared_key"]["f1"] >= 0.97
+
+
+# --- the scale the pages show scores on --------------------------------------------------------
+
+
+def test_scores_are_shown_on_a_scale_with_the_matchers_own_thresholds():
+    from routing.dedupe import AUTO_MERGE, REVIEW, SCORE_SCALE_TOP, classify, score_scale
+
+    at_review, at_merge = score_scale(REVIEW), score_scale(AUTO_MERGE)
+    assert at_review.points == at_review.review_at == round(100 * REVIEW / SCORE_SCALE_TOP)
+    assert (
+        at_merge.points == at_merge.merge_at and 0 < at_review.review_at < at_merge.merge_at < 100
+    )
+    assert score_scale(-5).points == 0 and score_scale(SCORE_SCALE_TOP + 20).points == 100
+    words = {
+        score: score_scale(score).words
+        for score in (REVIEW - 0.1, REVIEW, (REVIEW + AUTO_MERGE) / 2, AUTO_MERGE)
+    }
+    assert words[REVIEW - 0.1].startswith("Probably different people")
+    assert words[REVIEW] == "Possibly the same person: needs review"
+    assert words[(REVIEW + AUTO_MERGE) / 2] == "Likely the same person: needs review"
+    assert words[AUTO_MERGE].startswith("The same person")
+    for score in (0.0, 10.0, REVIEW, 19.0, AUTO_MERGE, 30.0):
+        assert score_scale(score).verdict == classify(score)  # one source: the matcher's

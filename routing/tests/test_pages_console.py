@@ -14,6 +14,7 @@ from pipeline.choices import LeadStatus
 from pipeline.models import Lead
 from routing import services
 from routing.choices import CandidateStatus, EventKind, TimerState
+from routing.dedupe import score_scale
 from routing.dedupe_service import merge_leads
 from routing.models import DuplicateCandidate, LeadEvent, LeadMerge, SlaTimer
 from routing.tests.test_pages_helpers import (
@@ -293,7 +294,12 @@ def test_the_review_shows_pairs_side_by_side(world, ready, admin):
     candidate = pair(world, email="john.m@miller-bau.de")
     page = body(admin.get("/console/alpha/duplicates/"))
     shown = page.split('data-testid="pair"', 1)[1].split("</section>")[0]
-    assert "Score 8.2" in shown and "similar name · same company" in shown
+    assert "similar name · same company" in shown
+    # The score on its 0-100 scale (routing.dedupe.score_scale), thresholds marked.
+    scale = score_scale(8.2)
+    assert f"{scale.points} / 100" in shown and "Matcher score 8.2" in shown
+    assert f"Review from {scale.review_at}" in shown
+    assert f"Merged automatically from {scale.merge_at}" in shown
     assert "Jon Miller" in shown and "John Miller" in shown
     assert '<tr class="differs"><th>Email</th>' in shown
     assert f"/console/alpha/duplicates/{candidate.pk}/merge/" in shown

@@ -95,11 +95,16 @@ def test_a_submission_without_a_way_to_reach_the_person_is_refused(world, login_
 
 def test_the_portal_asks_what_intake_asks_no_more(world, login_as, api_as):
     """A name and a company are a way back to the person for intake (Lead.clean): the submit page
-    takes them as the API does, and marks no field as required that intake does not require."""
+    takes them as the API does, marks the fields of that either-or rule with its hint, and calls
+    the others optional (routing/tests/test_form_truth.py checks every field)."""
     client = login_as("partner_rep")
     form = body(client.get(SUBMIT))
-    for label in ("Company", "Country", "Email"):
-        assert f'>{label} <span class="muted small">(optional)</span>' in form
+    assert '>Country <span class="muted small">(optional)</span>' in form
+    for label in ("Company", "Email", "Last name"):
+        assert f">{label}</label>" in form
+    assert (
+        "One of these is required: Email, Phone, or (First name or Last name) with Company." in form
+    )
     response = client.post(SUBMIT, {"last_name": "Namensgeber", "company": "Firma KG"})
     assert response.status_code == 302
     api = api_as("partner_rep").post(

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from core.views import row_or_404
 from routing.choices import CandidateStatus
+from routing.dedupe import score_scale
 from routing.dedupe_service import mark_distinct, merge_candidate, undo_merge
 from routing.models import DuplicateCandidate, LeadMerge
 from routing.views.common import flash_outcome
@@ -62,14 +63,21 @@ def duplicate_review(request: DoorRequest) -> HttpResponse:
     page = Paginator(pending.order_by("-score", "id"), PER_PAGE).get_page(request.GET.get("page"))
     # Each pending pair with its field-by-field comparison.
     pairs = [(pair, _compare(pair.lead, pair.other_lead or pair.contact)) for pair in page]
-    merges = LeadMerge.objects.select_related("survivor", "merged", "merged_by", "undone_by")[
-        :RECENT_MERGES
-    ]
+    for pair, _ in pairs:
+        pair.scale = score_scale(pair.score)  # type: ignore[attr-defined]  # for the template
+    merges = list(
+        LeadMerge.objects.select_related("survivor", "merged", "merged_by", "undone_by")[
+            :RECENT_MERGES
+        ]
+    )
+    for merge in merges:
+        merge.scale = score_scale(merge.score) if merge.score is not None else None  # type: ignore[attr-defined]
     context = {
         "page": page,
         "pairs": pairs,
         "merges": merges,
         "pending_count": page.paginator.count,
+        "thresholds": score_scale(0.0),
     }
     return render(request, "routing/duplicates/review.html", context)
 

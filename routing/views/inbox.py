@@ -33,6 +33,7 @@ from guardrails.redact import redactor_for
 from pipeline.choices import LeadStatus
 from pipeline.models import Lead, Touch
 from routing.choices import EventKind
+from routing.explain import explain, explain_many
 from routing.forms import TOUCH_CHANNELS, RejectForm, TouchForm
 from routing.models import LeadEvent
 from routing.services import accept_lead, can_act, log_touch, reject_lead
@@ -118,8 +119,10 @@ def inbox(request: DoorRequest) -> HttpResponse:
     rows = rows.select_related("assigned_user", "assigned_team")
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = attach_clocks(page.object_list)
+    whys = explain_many(page.object_list, membership)
     for lead in page.object_list:
         lead.actionable = can_act(lead, membership)  # type: ignore[attr-defined]  # for the template
+        lead.why = whys[lead.pk]  # type: ignore[attr-defined]
     waiting = base.filter(status=LeadStatus.ROUTED)
     context = {
         "page": page,
@@ -193,7 +196,7 @@ def routing_story(lead: Lead, membership: Membership) -> dict[str, Any]:
         "unroutable": lead.status == LeadStatus.UNROUTABLE,
         "attempts": lead.routing_attempts,
     }
-    if partner_id is None:
+    if membership.is_admin:  # others read "declined before" without names (routing.explain)
         story["declined"] = [
             *Partner.objects.filter(pk__in=record.get("excluded_partners", [])).values_list(
                 "name", flat=True
@@ -217,7 +220,11 @@ def lead_detail(request: DoorRequest, pk: int) -> HttpResponse:
     partner_id = membership.partner_id if membership.is_partner_user else None
     if partner_id is not None and lead.assigned_partner_id != partner_id:
         # Submitted by this partner, handled by someone else: its status, nothing more.
-        context = {"lead": lead, "holder": holder_text(lead, partner_id)}
+        context = {
+            "lead": lead,
+            "holder": holder_text(lead, partner_id),
+            "why": explain(lead, membership),
+        }
         return render(request, "routing/inbox/submitted_lead.html", context)
     account_visible = bool(
         lead.account_id
@@ -226,6 +233,7 @@ def lead_detail(request: DoorRequest, pk: int) -> HttpResponse:
     context = {
         "lead": lead,
         "story": routing_story(lead, membership),
+        "why": explain(lead, membership),
         "timeline": timeline_for(lead, membership),
         "touches": Touch.objects.visible_to(membership)
         .filter(lead=lead)

@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from pipeline.models import Lead
 from routing.api.submit import submit_lead_as
+from routing.explain import explain_many
 from routing.forms import SubmitLeadForm, attach_errors
 from routing.views.inbox import holder_text
 from tenancy.requests import DoorRequest
@@ -46,9 +47,11 @@ def submission_list(request: DoorRequest) -> HttpResponse:
         .order_by("-created_at", "-pk")
     )
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    whys = explain_many(page.object_list, membership)
     for lead in page.object_list:
         lead.ours = lead.assigned_partner_id == membership.partner_id
         lead.holder = holder_text(lead, membership.partner_id)
+        lead.why = whys[lead.pk]
     return render(request, "routing/submit/list.html", {"page": page})
 
 
