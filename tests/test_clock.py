@@ -176,7 +176,6 @@ def test_notifications_say_when_something_is_due_in_local_time(berlin, login_as)
 def test_the_audit_log_shows_local_times(berlin, login_as):
     AuditEvent.all_tenants.filter(tenant=berlin.tenant).update(at=STORED)
     page = page_of(login_as("admin"), "/console/alpha/audit/")
-    assert "When</th>" in page
     assert_local(page)
 
 
