@@ -11,14 +11,14 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from tests.browser.conftest import TIMEOUT_MS
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
-DESK = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESK: ViewportSize = {"width": 1280, "height": 800}
 LOGINS = [
     ("console", "admin@acme.example"),
     ("sales", "manager@acme.example"),
@@ -53,7 +53,10 @@ def overflow(page: Page) -> Any:
 def nav_links(page: Page) -> list[tuple[str, str]]:
     links = page.locator("nav#sidenav a")
     return [
-        (" ".join((links.nth(i).text_content() or "").split()), links.nth(i).get_attribute("href"))
+        (
+            " ".join((links.nth(i).text_content() or "").split()),
+            links.nth(i).get_attribute("href") or "",
+        )
         for i in range(links.count())
     ]
 
@@ -81,7 +84,8 @@ def test_every_page_in_the_navigation_fits_a_phone_and_a_desk(
         menu.click()
         expect(menu).to_have_attribute("aria-expanded", "true")
         expect(nav).to_be_visible()
-        assert nav.get_by_role("link").first.bounding_box()["height"] >= 44  # type: ignore[index]
+        box = nav.get_by_role("link").first.bounding_box()
+        assert box is not None and box["height"] >= 44, box
         links = nav_links(page)
         assert links[0][0] == "Home"
         label, href = links[1]
