@@ -19,7 +19,7 @@ def front_door(request: HttpRequest) -> dict[str, Any]:
 
     `nav_groups` is the navigation by job (tenancy.navigation.GROUPS), each item with its `url`,
     whether it is the current page (`active`) and the `count` of work waiting there
-    (tenancy.worklist.waiting_by_page); `nav` is the same items in one flat list.
+    (tenancy.worklist.waiting_by_page).
     """
     door = getattr(request, "door", None)
     tenant = getattr(request, "tenant", None)
@@ -57,6 +57,5 @@ def front_door(request: HttpRequest) -> dict[str, Any]:
         "door": door,
         "active_tenant": tenant,
         "nav_groups": groups,
-        "nav": [entry for g in groups for entry in g["items"]],
         "tenant_switch": switch,
     }

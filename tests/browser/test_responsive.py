@@ -113,6 +113,26 @@ def test_every_page_in_the_navigation_fits_a_phone_and_a_desk(
         context.close()
 
 
+def test_without_javascript_the_navigation_stays_open_on_a_phone(
+    browser: Browser, live_server, demo_data, sign_in
+):
+    context = browser.new_context(
+        base_url=live_server.url, viewport=PHONE, java_script_enabled=False
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        sign_in(page, "console", "admin@acme.example")
+        nav = page.get_by_role("navigation", name="Main")
+        expect(nav).to_be_visible()
+        expect(page.get_by_role("button", name="Menu")).to_be_hidden()
+        nav.get_by_role("link", name="Audit log").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Audit log")
+        assert overflow(page) is None, overflow(page)  # the table scrolls by itself
+    finally:
+        context.close()
+
+
 # --- the lead inbox by thumb -----------------------------------------------------------------
 
 ACCEPTED, DECLINED = "Greta Fjellstad", "Henrik Aasen"
