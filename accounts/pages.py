@@ -12,10 +12,14 @@ from tenancy.views import register_partner_section, register_team_section
 for door in ("console", "sales", "portal"):
     register_pages(
         door,
-        Page("accounts/", views.account_list, "accounts", nav="Accounts", order=10),
+        Page(
+            "accounts/", views.account_list, "accounts", nav="Accounts", order=10, group="pipeline"
+        ),
         Page("accounts/export/", views.account_export, "accounts-export"),
         Page("accounts/<int:pk>/", views.account_detail, "account"),
-        Page("contacts/", views.contact_list, "contacts", nav="Contacts", order=20),
+        Page(
+            "contacts/", views.contact_list, "contacts", nav="Contacts", order=20, group="pipeline"
+        ),
         Page("contacts/export/", views.contact_export, "contacts-export"),
         Page("contacts/<int:pk>/", views.contact_detail, "contact"),
     )

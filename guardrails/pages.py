@@ -17,7 +17,14 @@ from tenancy.views import register_partner_section
 
 register_pages(
     "console",
-    Page("territories/", territories.territory_list, "territories", nav="Territories", order=44),
+    Page(
+        "territories/",
+        territories.territory_list,
+        "territories",
+        nav="Territories",
+        order=44,
+        group="engagement",
+    ),
     Page("territories/new/", territories.territory_new, "territory-new"),
     Page("territories/<int:pk>/", territories.territory_edit, "territory"),
     Page("territories/<int:pk>/archive/", territories.territory_archive, "territory-archive"),
@@ -28,6 +35,7 @@ register_pages(
         "authorizations",
         nav="Partner authorizations",
         order=45,
+        group="engagement",
     ),
     Page("authorizations/new/", territories.authorization_new, "authorization-new"),
     Page("authorizations/<int:pk>/", territories.authorization_edit, "authorization"),
@@ -37,14 +45,28 @@ register_pages(
         "authorization-delete",
     ),
     # The exception queue: RevOps admins review requests.
-    Page("exceptions/", exceptions.queue, "exceptions", nav="Exceptions", order=46),
+    Page(
+        "exceptions/",
+        exceptions.queue,
+        "exceptions",
+        nav="Exceptions",
+        order=46,
+        group="engagement",
+    ),
     Page("exceptions/<int:pk>/", exceptions.exception_review, "exception"),
 )
 
 for door in ("sales", "portal"):
     register_pages(
         door,
-        Page("exceptions/", exceptions.my_exceptions, "exceptions", nav="Exceptions", order=41),
+        Page(
+            "exceptions/",
+            exceptions.my_exceptions,
+            "exceptions",
+            nav="Exceptions",
+            order=41,
+            group="engagement",
+        ),
         Page("exceptions/new/", exceptions.exception_new, "exception-new"),
         Page("exceptions/<int:pk>/withdraw/", exceptions.exception_withdraw, "exception-withdraw"),
         Page(
@@ -53,6 +75,7 @@ for door in ("sales", "portal"):
             "engagement",
             nav="Rules of engagement",
             order=40,
+            group="engagement",
         ),
     )
 
@@ -63,7 +86,7 @@ register_account_section(AccountSection("route", engagement.account_route_sectio
 V = "rulebook/versions/<int:version_id>/"
 register_pages(
     "console",
-    Page("rulebook/", rulebook.overview, "rulebook", nav="Rulebook", order=40),
+    Page("rulebook/", rulebook.overview, "rulebook", nav="Rulebook", order=40, group="engagement"),
     Page("rulebook/settings/", rulebook.rulebook_settings, "rulebook-settings"),
     Page("rulebook/drafts/new/", rulebook.new_draft, "rulebook-new-draft"),
     Page(V, rulebook.version_detail, "rulebook-version"),
@@ -101,7 +124,7 @@ register_pages(
         "rulebook-simulation-export",
     ),
     # Explain: which rule decides for an account, and why the earlier ones did not match.
-    Page("explain/", explain.explain, "explain", nav="Explain", order=42),
+    Page("explain/", explain.explain, "explain", nav="Explain", order=42, group="engagement"),
 )
 
 # The partner page (tenancy, a lower app) shows the partner's authorizations.

@@ -15,7 +15,12 @@ for door in ("console", "sales", "portal"):
     register_pages(
         door,
         Page(
-            "opportunities/", views.opportunity_list, "opportunities", nav="Opportunities", order=30
+            "opportunities/",
+            views.opportunity_list,
+            "opportunities",
+            nav="Opportunities",
+            order=30,
+            group="pipeline",
         ),
         Page("opportunities/export/", views.opportunity_export, "opportunities-export"),
         Page("opportunities/<int:pk>/", views.opportunity_detail, "opportunity"),

@@ -15,7 +15,7 @@ from tenancy.sections import Section
 for door in ("sales", "portal"):
     register_pages(
         door,
-        Page("leads/", inbox.inbox, "leads", nav="My leads", order=32),
+        Page("leads/", inbox.inbox, "leads", nav="My leads", order=32, group="leads"),
         Page("leads/<int:pk>/", inbox.lead_detail, "lead"),
         Page("leads/<int:pk>/accept/", inbox.lead_accept, "lead-accept"),
         Page("leads/<int:pk>/reject/", inbox.lead_reject, "lead-reject"),
@@ -24,10 +24,10 @@ for door in ("sales", "portal"):
 
 register_pages(
     "console",
-    Page("leads/", console.lead_queue, "leads", nav="Leads", order=35),
+    Page("leads/", console.lead_queue, "leads", nav="Leads", order=35, group="leads"),
     Page("leads/<int:pk>/", console.lead_page, "lead"),
     Page("leads/<int:pk>/reassign/", console.lead_reassign, "lead-reassign"),
-    Page("sla/", console.sla_monitor, "sla-monitor", nav="SLA monitor", order=36),
+    Page("sla/", console.sla_monitor, "sla-monitor", nav="SLA monitor", order=36, group="leads"),
 )
 
 register_pages(
@@ -38,6 +38,7 @@ register_pages(
         "lead-submissions",
         nav="Submitted leads",
         order=33,
+        group="leads",
     ),
     Page("submitted-leads/new/", submit.submit_lead_page, "lead-submit"),
 )
@@ -51,6 +52,7 @@ for door in ("portal", "sales", "console"):
             "notifications",
             nav="Notifications",
             order=98,
+            group="start",
         ),
         Page("notifications/read/", notifications.mark_read, "notifications-read"),
         Page("notifications/email/", notifications.set_preference, "notifications-preference"),
@@ -58,7 +60,14 @@ for door in ("portal", "sales", "console"):
 
 register_pages(
     "console",
-    Page("duplicates/", duplicates.duplicate_review, "duplicates", nav="Duplicates", order=37),
+    Page(
+        "duplicates/",
+        duplicates.duplicate_review,
+        "duplicates",
+        nav="Duplicates",
+        order=37,
+        group="leads",
+    ),
     Page("duplicates/<int:pk>/merge/", duplicates.candidate_merge, "duplicate-merge"),
     Page("duplicates/<int:pk>/distinct/", duplicates.candidate_distinct, "duplicate-distinct"),
     Page("duplicates/merges/<int:pk>/undo/", duplicates.merge_undo, "merge-undo"),
@@ -66,7 +75,7 @@ register_pages(
 
 register_pages(
     "console",
-    Page("lead-ops/", leadops.overview, "lead-ops", nav="Lead ops", order=38),
+    Page("lead-ops/", leadops.overview, "lead-ops", nav="Lead ops", order=38, group="leads"),
     Page("lead-ops/sla/", leadops.sla_policies, "lead-ops-sla"),
     Page("lead-ops/calendar/", leadops.business_calendar, "lead-ops-calendar"),
     Page("lead-ops/assignees/", leadops.assignees, "assignees"),

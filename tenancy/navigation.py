@@ -3,7 +3,12 @@
 Apps register their pages from AppConfig.ready() with `register_pages(door, Page(...), ...)`; this
 lower layer never imports them, and tenancy/urls.py mounts every registered page under
 `/<door>/<tenant>/` behind the door's guard. A page with a `nav` label also appears in the door's
-navigation, ordered by `order`.
+navigation, under its `group` (one of `GROUPS`), ordered by `order` within the group.
+
+The groups are the jobs people come to do, declared once here in the order the sidebar shows them,
+so the three doors have the same shape: a door shows the groups it has pages in, in this order, and
+leaves the others out. A new capability puts its pages into one of these groups, or adds its own
+group here (deal registration, for example, next to the pipeline).
 """
 
 from __future__ import annotations
@@ -13,7 +18,33 @@ from dataclasses import dataclass
 
 from tenancy.choices import Door
 
-__all__ = ["NavItem", "Page", "nav_items", "pages", "register_pages"]
+__all__ = [
+    "GROUPS",
+    "NavGroup",
+    "NavItem",
+    "Page",
+    "nav_groups",
+    "nav_items",
+    "pages",
+    "register_pages",
+]
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    key: str  # what a Page names in `group=`
+    label: str  # the heading in the navigation; empty: no heading (the start group)
+
+
+GROUPS: tuple[NavGroup, ...] = (
+    NavGroup("start", ""),  # Home and notifications: where every visit starts
+    NavGroup("pipeline", "Pipeline"),  # accounts, contacts, opportunities
+    NavGroup("leads", "Leads"),  # inboxes, submitted leads, SLA monitor, duplicates, lead ops
+    NavGroup("engagement", "Rules of engagement"),  # rulebook, explain, territories, exceptions
+    NavGroup("people", "Partners and people"),  # partners, teams, users
+    NavGroup("settings", "Integrations and settings"),  # imports, API tokens, webhooks, audit
+)
+_GROUP_INDEX = {g.key: i for i, g in enumerate(GROUPS)}
 
 
 @dataclass(frozen=True)
@@ -22,7 +53,8 @@ class Page:
     view: Callable
     name: str  # URL name within the door's namespace
     nav: str = ""  # label in the navigation; empty: not in the navigation
-    order: int = 100
+    order: int = 100  # within its group
+    group: str = ""  # key of its group in GROUPS; required with `nav`
 
 
 @dataclass(frozen=True)
@@ -30,10 +62,11 @@ class NavItem:
     label: str
     url_name: str  # reversed with the tenant slug as its only argument
     order: int = 100
+    group: str = "start"
 
 
 _PAGES: dict[str, list[Page]] = {door: [] for door in Door}
-_HOME = {door: NavItem("Home", f"{door}:home", 0) for door in Door}
+_HOME = {door: NavItem("Home", f"{door}:home", 0, "start") for door in Door}
 
 
 def register_pages(door: str, *new: Page) -> None:
@@ -41,7 +74,13 @@ def register_pages(door: str, *new: Page) -> None:
     for page in new:
         if page.name in names:
             raise ValueError(f"{door}:{page.name} is registered twice")
+        if page.nav and page.group not in _GROUP_INDEX:
+            raise ValueError(
+                f"{door}:{page.name} is in the navigation, so it needs a group, one of "
+                f"{', '.join(_GROUP_INDEX)} (tenancy.navigation.GROUPS); got {page.group!r}"
+            )
         _PAGES[door].append(page)
+        names.add(page.name)
 
 
 def pages(door: str) -> list[Page]:
@@ -49,5 +88,14 @@ def pages(door: str) -> list[Page]:
 
 
 def nav_items(door: str) -> list[NavItem]:
-    items = [NavItem(p.nav, f"{door}:{p.name}", p.order) for p in _PAGES[door] if p.nav]
-    return [_HOME[Door(door)], *sorted(items, key=lambda i: i.order)]
+    """The door's navigation in the order shown: group by group, then by `order`."""
+    items = [NavItem(p.nav, f"{door}:{p.name}", p.order, p.group) for p in _PAGES[door] if p.nav]
+    items.append(_HOME[Door(door)])
+    return sorted(items, key=lambda i: (_GROUP_INDEX[i.group], i.order))
+
+
+def nav_groups(door: str) -> list[tuple[NavGroup, list[NavItem]]]:
+    """The door's navigation by group, in `GROUPS` order; a group with no page here is left out."""
+    items = nav_items(door)
+    grouped = [(group, [i for i in items if i.group == group.key]) for group in GROUPS]
+    return [(group, members) for group, members in grouped if members]

@@ -11,16 +11,20 @@ from tenancy.navigation import Page, register_pages
 
 register_pages(
     "console",
-    Page("partners/", views.partner_list, "partners", nav="Partners", order=80),
+    Page("partners/", views.partner_list, "partners", nav="Partners", order=80, group="people"),
     Page("partners/<int:pk>/", views.partner_detail, "partner"),
-    Page("teams/", views.team_list, "teams", nav="Teams", order=81),
+    Page("teams/", views.team_list, "teams", nav="Teams", order=81, group="people"),
     Page("teams/<int:pk>/", views.team_detail, "team"),
-    Page("users/", views.user_list, "users", nav="Users", order=82),
-    Page("api-tokens/", views.api_tokens, "api-tokens", nav="API tokens", order=90),
+    Page("users/", views.user_list, "users", nav="Users", order=82, group="people"),
+    Page(
+        "api-tokens/", views.api_tokens, "api-tokens", nav="API tokens", order=90, group="settings"
+    ),
     Page("api-tokens/<int:token_id>/revoke/", views.api_token_revoke, "api-token-revoke"),
-    Page("audit/", views.audit_log, "audit-log", nav="Audit log", order=95),
+    Page("audit/", views.audit_log, "audit-log", nav="Audit log", order=95, group="settings"),
     # Outbound webhooks: endpoints and the delivery log.
-    Page("webhooks/", webhook_views.webhooks, "webhooks", nav="Webhooks", order=92),
+    Page(
+        "webhooks/", webhook_views.webhooks, "webhooks", nav="Webhooks", order=92, group="settings"
+    ),
     Page("webhooks/<int:endpoint_id>/toggle/", webhook_views.webhook_toggle, "webhook-toggle"),
     Page("webhooks/<int:endpoint_id>/delete/", webhook_views.webhook_delete, "webhook-delete"),
     Page("webhooks/deliveries/", webhook_views.webhook_deliveries, "webhook-deliveries"),
@@ -30,7 +34,7 @@ register_pages(
         "webhook-delivery-replay",
     ),
     # CSV imports: upload, mapping and dry run, progress, report.
-    Page("imports/", import_views.imports, "imports", nav="Imports", order=70),
+    Page("imports/", import_views.imports, "imports", nav="Imports", order=70, group="settings"),
     Page("imports/template/<slug:resource>.csv", import_views.import_template, "import-template"),
     Page("imports/<int:job_id>/", import_views.import_job, "import"),
     Page("imports/<int:job_id>/progress/", import_views.import_progress, "import-progress"),
