@@ -5,7 +5,7 @@ file with no row to write is never offered for import."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 pytestmark = pytest.mark.browser
 
@@ -16,7 +16,10 @@ CSV = (
     "IMP-3;Broken Row Ltd;XX;;broken.example;\n"
 )
 ALL_BROKEN = "Account ID;Company;Country\nBAD-1;Nowhere Ltd;XX\nBAD-2;;DE\n"
-WIDTHS = {"phone": {"width": 390, "height": 844}, "desk": {"width": 1280, "height": 800}}
+WIDTHS: dict[str, ViewportSize] = {
+    "phone": {"width": 390, "height": 844},
+    "desk": {"width": 1280, "height": 800},
+}
 
 
 @pytest.fixture(params=list(WIDTHS))
