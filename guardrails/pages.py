@@ -73,7 +73,7 @@ for door in ("sales", "portal"):
             "engagement/",
             engagement.rules_of_engagement,
             "engagement",
-            nav="Rules of engagement",
+            nav="Who serves whom",
             order=40,
             group="engagement",
         ),

@@ -75,7 +75,9 @@ register_pages(
 
 register_pages(
     "console",
-    Page("lead-ops/", leadops.overview, "lead-ops", nav="Lead ops", order=38, group="leads"),
+    Page(
+        "lead-ops/", leadops.overview, "lead-ops", nav="Lead-ops settings", order=38, group="leads"
+    ),
     Page("lead-ops/sla/", leadops.sla_policies, "lead-ops-sla"),
     Page("lead-ops/calendar/", leadops.business_calendar, "lead-ops-calendar"),
     Page("lead-ops/assignees/", leadops.assignees, "assignees"),

@@ -89,7 +89,7 @@ def test_every_door_has_the_same_shape(world, login_as, persona):
     assert groups[1][1] == ["Accounts", "Contacts", "Opportunities"]
     if DOOR_OF[persona] == "console":
         assert headings[4:] == ["Partners and people", "Integrations and settings"]
-        assert groups[2][1] == ["Leads", "SLA monitor", "Duplicates", "Lead ops"]
+        assert groups[2][1] == ["Leads", "SLA monitor", "Duplicates", "Lead-ops settings"]
         assert groups[3][1] == [
             "Rulebook",
             "Explain",
@@ -102,7 +102,7 @@ def test_every_door_has_the_same_shape(world, login_as, persona):
     else:
         # Groups the door has no page in are not shown at all, not even as an empty heading.
         assert headings[4:] == []
-        assert groups[3][1] == ["Rules of engagement", "Exceptions"]
+        assert groups[3][1] == ["Who serves whom", "Exceptions"]
 
 
 def test_the_sidebar_groups_are_labelled_lists(world, login_as):
