@@ -269,6 +269,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "routing.tasks.sweep",
         "schedule": timedelta(seconds=30),
     },
+    # Deal registration: review escalations, answer and conversion clocks, reminders, expiry,
+    # registrations whose opportunity the CRM closed.
+    "dealreg-sweep": {
+        "task": "dealreg.tasks.sweep",
+        "schedule": timedelta(seconds=60),
+    },
     "idempotency-purge": {
         "task": "core.tasks.purge_idempotency_keys",
         "schedule": timedelta(hours=1),
