@@ -16,7 +16,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -175,12 +175,11 @@ class DealRegistrationViewSet(SyncActionsMixin, TenantModelViewSet):
         "reject": REVIEWERS,
         "approve_extension": REVIEWERS,
         "deny_extension": REVIEWERS,
-        "bulk": ADMINS,
     }
     action_refusals = {
         name: "Registrations are reviewed by RevOps admins and sales managers."
         for name in ("start_review", "return_for_info", "approve", "reject")
-    } | {"bulk": "Bulk upserts are for RevOps admins' integrations."}
+    }
 
     def scope_queryset(self, queryset: QuerySet) -> QuerySet:
         return queryset.prefetch_related(
@@ -237,14 +236,14 @@ class DealRegistrationViewSet(SyncActionsMixin, TenantModelViewSet):
         return self._respond(registration)
 
     @_transition_schema(doc="Start reviewing (re-runs the conflict engine).")
-    @action(detail=True, methods=["post"], url_path="start-review")
+    @action(detail=True, methods=["post"], url_path="start-review", url_name="start_review")
     def start_review(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         return self._respond(_run(regs.start_review, self.get_object(), acting=request.membership))
 
     @_transition_schema(
         ReturnSerializer, doc="Return for information: only `fields` become editable."
     )
-    @action(detail=True, methods=["post"], url_path="return")
+    @action(detail=True, methods=["post"], url_path="return", url_name="return_for_info")
     def return_for_info(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         registration = self.get_object()
         body = self._body(ReturnSerializer)
@@ -310,7 +309,9 @@ class DealRegistrationViewSet(SyncActionsMixin, TenantModelViewSet):
     @_transition_schema(
         ReasonSerializer, doc="Ask for more protection (up to the criteria's number)."
     )
-    @action(detail=True, methods=["post"], url_path="request-extension")
+    @action(
+        detail=True, methods=["post"], url_path="request-extension", url_name="request_extension"
+    )
     def request_extension(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         registration = self.get_object()
         body = self._body(ReasonSerializer)
@@ -324,7 +325,9 @@ class DealRegistrationViewSet(SyncActionsMixin, TenantModelViewSet):
         )
 
     @_transition_schema(NoteSerializer, doc="Approve the waiting extension request.")
-    @action(detail=True, methods=["post"], url_path="approve-extension")
+    @action(
+        detail=True, methods=["post"], url_path="approve-extension", url_name="approve_extension"
+    )
     def approve_extension(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         registration = self.get_object()
         body = self._body(NoteSerializer)
@@ -339,7 +342,7 @@ class DealRegistrationViewSet(SyncActionsMixin, TenantModelViewSet):
         )
 
     @_transition_schema(NoteSerializer, doc="Deny the waiting extension request.")
-    @action(detail=True, methods=["post"], url_path="deny-extension")
+    @action(detail=True, methods=["post"], url_path="deny-extension", url_name="deny_extension")
     def deny_extension(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         registration = self.get_object()
         body = self._body(NoteSerializer)
@@ -458,7 +461,7 @@ class RegistrationConflictViewSet(TenantReadOnlyViewSet):
         return queryset.select_related("product_line")
 
 
-class AdjudicationViewSet(TenantModelViewSet):
+class AdjudicationViewSet(TenantReadOnlyViewSet, mixins.CreateModelMixin):
     """Adjudications: precedent for everyone involved (`?q=` searches the reasons); RevOps admins
     decide conflicts by creating one."""
 
@@ -467,7 +470,6 @@ class AdjudicationViewSet(TenantModelViewSet):
     serializer_class = AdjudicationSerializer
     filterset_class = AdjudicationFilterSet
     write_roles = ADMINS
-    http_method_names = ["get", "post", "head", "options"]
 
     def scope_queryset(self, queryset: QuerySet) -> QuerySet:
         return queryset.select_related("product_line").prefetch_related(

@@ -263,7 +263,11 @@ def find_conflicts(
         .select_related("partner", "owner_team")
         .prefetch_related("lines__product")
     )
+    # An opportunity linked to another registration is that registration's: weighed above.
+    linked = {other.opportunity_id for other in others if other.opportunity_id}
     for opportunity in opportunities:
+        if opportunity.pk in linked:
+            continue
         if party.same_side(opportunity.route, opportunity.partner_id, opportunity.owner_team_id):
             continue
         opportunity_lines = {line.product.product_line_id for line in opportunity.lines.all()}
