@@ -406,12 +406,15 @@ class AdjudicationSerializer(TenantModelSerializer):
     def get_parties(self, obj: Adjudication) -> Any:
         parties = list(obj.parties.all())
         if not _sees_everything(self.context):
-            membership = context_membership(self.context)
-            mine = set(
-                DealRegistration.objects.visible_to(membership)
-                .filter(pk__in=[p.registration_id for p in parties])
-                .values_list("pk", flat=True)
-            )
+            # Computed once per response: the registrations the reader can see.
+            cache = cast(dict, self.context)
+            if "_visible_registrations" not in cache:
+                cache["_visible_registrations"] = set(
+                    DealRegistration.objects.visible_to(
+                        context_membership(self.context)
+                    ).values_list("pk", flat=True)
+                )
+            mine = cache["_visible_registrations"]
             parties = [p for p in parties if p.registration_id in mine]
         return AdjudicationPartySerializer(parties, many=True).data
 

@@ -764,6 +764,7 @@ def reject(
                 "decided_at": now,
                 "rejection_reason": reason,
                 "rejection_text": (text or "").strip(),
+                "has_conflict": False,
             },
             now=now,
         )
@@ -796,7 +797,7 @@ def withdraw(registration: DealRegistration, *, reason: str, acting: Acting) -> 
             Action.WITHDRAW,
             acting=acting,
             reason=reason.strip(),
-            changes={"withdraw_reason": reason.strip()},
+            changes={"withdraw_reason": reason.strip(), "has_conflict": False},
             now=now,
         )
     return registration
@@ -818,6 +819,7 @@ def expire(registration: DealRegistration, *, acting: Acting, reason: str = "") 
             Action.EXPIRE,
             acting=acting,
             reason=reason or "Protection ended without a won or lost deal.",
+            changes={"has_conflict": False},
             now=now,
         )
         _notify_registrant(
@@ -838,12 +840,15 @@ def close(
         now = timezone.now()
         _release_claims(registration, now)
         stop_clocks(registration, (ClockKind.CONVERSION,), now=now)
+        RegistrationConflict.objects.filter(
+            registration=registration, status=ConflictStatus.OPEN
+        ).update(status=ConflictStatus.RESOLVED, updated_at=now)
         transition(
             registration,
             name,
             acting=acting,
             reason=reason or ("The deal was won." if won else "The deal was lost."),
-            changes={"close_reason": (reason or "")[:300]},
+            changes={"close_reason": (reason or "")[:300], "has_conflict": False},
             now=now,
         )
         record_registration_leakage(registration)

@@ -39,7 +39,7 @@ class TransitionRefused(Exception):
         self.allowed = allowed_actions(registration.state)
         state_label = registration.get_state_display().lower()
         self.detail = detail or (
-            f"A registration that is {state_label} cannot be {action.replace('_', ' ')}ed; "
+            f"A registration that is {state_label} does not allow {action}; "
             f"allowed now: {', '.join(self.allowed) or 'nothing (it is closed)'}."
         )
         super().__init__(self.detail)
