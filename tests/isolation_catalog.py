@@ -1241,4 +1241,5 @@ API_VIEWS = {
     "rulebook": {"get", "patch"},
     "explain": {"get", "post"},
     "corridor-check": {"get", "post"},
+    "deal-registration-settings": {"get", "patch"},
 }

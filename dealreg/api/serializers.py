@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, cast
 
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from rest_framework import serializers
@@ -28,7 +29,7 @@ from dealreg.models import (
     RegistrationLine,
 )
 from dealreg.services.matching import find_customer
-from dealreg.services.registrations import check_editable, set_lines
+from dealreg.services.registrations import check_editable, require_registrant, set_lines
 from dealreg.services.state import TransitionRefused
 from tenancy.models import Partner, Team
 
@@ -218,11 +219,15 @@ class DealRegistrationSerializer(SyncedModelSerializer[DealRegistration]):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is not None:
             try:
+                if self.membership is not None:
+                    require_registrant(self.instance, self.membership)
                 check_editable(self.instance, attrs.keys())
             except TransitionRefused as exc:
                 raise serializers.ValidationError({"state": [exc.detail]}) from None
             except DjangoValidationError as exc:
                 raise serializers.ValidationError(exc.message_dict) from None
+            except PermissionDenied as exc:
+                raise serializers.ValidationError({"registrant_user": [str(exc)]}) from None
         attrs = super().validate(attrs)
         if self.instance is None:
             attrs.setdefault("currency", self.context["tenant"].currency)

@@ -1,9 +1,12 @@
 """Deal registration's API endpoints (collected by config/api_router.py; see core/api/routes.py)."""
 
+from django.urls import path
+
 from core.api.routes import Resource
 from dealreg.api.views import (
     AdjudicationViewSet,
     DealRegistrationViewSet,
+    DealRegSettingsView,
     RegistrationConflictViewSet,
 )
 
@@ -11,4 +14,12 @@ resources = [
     Resource("deal-registrations", DealRegistrationViewSet, "dealregistration"),
     Resource("registration-conflicts", RegistrationConflictViewSet, "registrationconflict"),
     Resource("adjudications", AdjudicationViewSet, "adjudication"),
+]
+
+urlpatterns = [
+    path(
+        "deal-registration-settings/",
+        DealRegSettingsView.as_view(),
+        name="deal-registration-settings",
+    ),
 ]

@@ -25,12 +25,18 @@ from accounts.models import Account, ProductLine
 from core.api.errors import Conflict
 from core.api.fields import InTenant
 from core.api.sync import SyncActionsMixin
-from core.api.views import ScopedRequest, TenantModelViewSet, TenantReadOnlyViewSet
+from core.api.views import (
+    ScopedRequest,
+    TenantAPIView,
+    TenantModelViewSet,
+    TenantReadOnlyViewSet,
+)
 from core.views import row_or_404
 from dealreg.api.serializers import (
     AdjudicationSerializer,
     ConflictSerializer,
     DealRegistrationSerializer,
+    DealRegSettingsSerializer,
     EventSerializer,
     EvidenceFileSerializer,
     LineCode,
@@ -53,7 +59,8 @@ from dealreg.models import (
 from dealreg.services import adjudication as adjudicating
 from dealreg.services import files as evidence
 from dealreg.services import registrations as regs
-from dealreg.services.state import TransitionRefused
+from dealreg.services.settings import save_settings
+from dealreg.services.state import TransitionRefused, settings_for
 from tenancy.choices import Role
 from tenancy.models import Membership
 from tenancy.requests import TenantAPIRequest
@@ -127,6 +134,9 @@ class CheckSerializer(serializers.Serializer):
     end_customer_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     end_customer_country = serializers.CharField(max_length=100, required=False, allow_blank=True)
     end_customer_website = serializers.CharField(max_length=253, required=False, allow_blank=True)
+    estimated_amount = serializers.DecimalField(
+        max_digits=16, decimal_places=2, min_value=Decimal(0), required=False
+    )
     lines = serializers.ListField(child=CheckLineSerializer(), min_length=1, max_length=50)
 
 
@@ -137,6 +147,7 @@ CheckResult = inline_serializer(
         "match_message": serializers.CharField(),
         "conflicts": serializers.ListField(child=serializers.DictField()),
         "discounts": serializers.ListField(child=serializers.DictField()),
+        "criteria": serializers.ListField(child=serializers.CharField()),
     },
 )
 TRANSITION_409 = OpenApiResponse(
@@ -197,6 +208,7 @@ class DealRegistrationViewSet(SyncActionsMixin, TenantModelViewSet):
 
     def update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
         instance = self.get_object()
+        regs.require_registrant(instance, _member(request))
         fields = request.data.keys() if isinstance(request.data, dict) else []
         try:
             regs.check_editable(instance, fields)
@@ -208,6 +220,7 @@ class DealRegistrationViewSet(SyncActionsMixin, TenantModelViewSet):
 
     def destroy(self, request: Any, *args: Any, **kwargs: Any) -> Response:
         instance = self.get_object()
+        regs.require_registrant(instance, _member(request))
         if instance.state != RegState.DRAFT:
             raise TransitionConflict(
                 TransitionRefused(
@@ -444,6 +457,7 @@ class DealRegistrationViewSet(SyncActionsMixin, TenantModelViewSet):
                 country=body.get("end_customer_country", ""),
                 website=body.get("end_customer_website", ""),
                 lines=lines,
+                amount=body.get("estimated_amount"),
             )
         )
 
@@ -491,3 +505,31 @@ class AdjudicationViewSet(TenantReadOnlyViewSet, mixins.CreateModelMixin):
             split=data.get("split"),
             acting=_member(self.request),
         )
+
+
+class DealRegSettingsView(TenantAPIView):
+    """The tenant's deal-registration settings: rejection reasons, split options, approval
+    steps, review hours, idle window, resubmission cap, reminders. Everyone reads them (they
+    govern everyone's registrations); RevOps admins change them."""
+
+    write_roles = ADMINS
+
+    @extend_schema(responses=DealRegSettingsSerializer, operation_id="dealreg_settings_retrieve")
+    def get(self, request: TenantAPIRequest) -> Response:
+        return Response(DealRegSettingsSerializer(settings_for(request.tenant)).data)
+
+    @extend_schema(
+        request=DealRegSettingsSerializer,
+        responses=DealRegSettingsSerializer,
+        operation_id="dealreg_settings_partial_update",
+    )
+    def patch(self, request: TenantAPIRequest) -> Response:
+        body = DealRegSettingsSerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        try:
+            row = save_settings(
+                request.tenant, dict(body.validated_data), acting=request.membership
+            )
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError(exc.message_dict) from None
+        return Response(DealRegSettingsSerializer(row).data)

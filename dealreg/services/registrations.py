@@ -79,6 +79,7 @@ __all__ = [
     "registrant_defaults",
     "reject",
     "request_extension",
+    "require_registrant",
     "resubmit",
     "return_for_info",
     "set_lines",
@@ -471,7 +472,7 @@ def _require_reviewer(acting: Acting, role: str | None = None) -> None:
         raise PermissionDenied("This approval step is for a RevOps admin.")
 
 
-def _require_registrant(registration: DealRegistration, acting: Acting) -> None:
+def require_registrant(registration: DealRegistration, acting: Acting) -> None:
     """The registrant (or, for a partner, its admin; for a rep, the manager) acts on the claim;
     a RevOps admin may act for anyone."""
     if isinstance(acting, SystemActor) or acting.role == Role.REVOPS_ADMIN:
@@ -547,7 +548,7 @@ def return_for_info(
 @action
 def resubmit(registration: DealRegistration, *, acting: Acting) -> DealRegistration:
     """The registrant's answer: back to review, within the tenant's cap on resubmissions."""
-    _require_registrant(registration, acting)
+    require_registrant(registration, acting)
     with transaction.atomic():
         registration = lock(registration)
         check_allowed(registration, Action.RESUBMIT)
@@ -784,7 +785,7 @@ def _close_claim(registration: DealRegistration, now: dt.datetime) -> None:
 
 @action
 def withdraw(registration: DealRegistration, *, reason: str, acting: Acting) -> DealRegistration:
-    _require_registrant(registration, acting)
+    require_registrant(registration, acting)
     with transaction.atomic():
         registration = lock(registration)
         check_allowed(registration, Action.WITHDRAW)
@@ -860,7 +861,7 @@ def request_extension(
     registration: DealRegistration, *, reason: str, acting: Acting
 ) -> DealRegistration:
     """Ask for more protection; refused beyond the criteria's number of extensions."""
-    _require_registrant(registration, acting)
+    require_registrant(registration, acting)
     with transaction.atomic():
         registration = lock(registration)
         check_allowed(registration, Action.REQUEST_EXTENSION)
@@ -977,9 +978,24 @@ def check_before_filing(
         account=account,
         partner=defaults.get("registrant_partner"),
     )
+    version = active_version(tenant)
+    criteria = (
+        check_registration(
+            version,
+            partner=defaults.get("registrant_partner"),
+            account=account,
+            amount=amount if amount is not None else Decimal("1e12"),
+            product_lines=[pl for pl, _ in lines],
+            # What the form has not asked for yet is not held against the registrant here.
+            provided_fields=RequiredField.values,
+        )
+        if version is not None and account is not None
+        else []
+    )
     return {
         "matched_customer": account.name if account is not None else None,
         "match_message": match_message,
         "conflicts": [f.for_registrant() for f in findings],
         "discounts": [v.as_dict() for v in verdicts],
+        "criteria": criteria,
     }

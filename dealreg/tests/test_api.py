@@ -4,6 +4,8 @@ conflict, filter, error, count or file URL."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -254,3 +256,86 @@ def test_the_list_costs_the_same_queries_whatever_its_length(world, api_as, acme
         admin.post(LIST, body(), format="json")
     assert count() == one
     assert reverse("dealregistration-list") == LIST
+
+
+def test_settings_are_read_by_everyone_and_changed_by_admins_within_their_rules(world, api_as):
+    url = "/api/v1/deal-registration-settings/"
+    assert api_as("partner_rep").get(url).json()["resubmission_cap"] == 2
+    assert api_as("partner_admin").patch(url, {"idle_days": 10}, format="json").status_code == 403
+    changes: list[dict[str, Any]] = [
+        {"split_options": [[60, 30]]},
+        {"idle_days": 0},
+        {"approval_steps": []},
+    ]
+    for change in changes:
+        bad = api_as("admin").patch(url, change, format="json")
+        assert bad.status_code == 400
+        assert set(bad.json()["fields"]) == set(change)
+    good = api_as("admin").patch(url, {"split_options": [[60, 40]], "idle_days": 45}, format="json")
+    assert good.status_code == 200, good.json()
+    assert good.json()["split_options"] == [[60, 40]] and good.json()["idle_days"] == 45
+
+
+def test_bulk_upserts_drafts_and_never_edits_a_filed_registration(world, api_as, acme):
+    admin = api_as("admin")
+    record = {
+        **body(),
+        "external_id": "CRM-DR-1",
+        "route": "partner",
+        "registrant_partner": world.partner.pk,
+    }
+    first = admin.post(f"{LIST}bulk/", {"records": [record]}, format="json").json()
+    assert first["summary"]["created"] == 1, first
+    registration_id = first["results"][0]["id"]
+    assert admin.get(f"{LIST}{registration_id}/").json()["lines"][0]["product_line"] == "hydraulics"
+    admin.post(f"{LIST}{registration_id}/submit/", {}, format="json")
+    again = admin.post(
+        f"{LIST}bulk/", {"records": [{**record, "notes": "changed"}]}, format="json"
+    ).json()
+    assert again["results"][0]["status"] == "error"
+    assert "state" in again["results"][0]["errors"]
+
+
+def test_an_idempotency_key_replays_a_submission_instead_of_repeating_it(world, api_as, acme):
+    rep = api_as("rep")
+    created = rep.post(LIST, body(), format="json").json()
+    url = f"{LIST}{created['id']}/submit/"
+    first = rep.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="submit-1")
+    second = rep.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="submit-1")
+    assert first.status_code == second.status_code == 200
+    assert first.json() == second.json()
+    with tenant_scope(world.tenant):
+        assert (
+            DealRegistration.objects.get(pk=created["id"]).events.filter(action="submit").count()
+            == 1
+        )
+
+
+def test_check_before_filing_names_what_the_criteria_would_refuse(world, api_as, acme):
+    acme.named_account = True
+    acme.save()
+    response = (
+        api_as("partner_rep")
+        .post(
+            f"{LIST}check/",
+            {"end_customer_name": "Acme", "lines": [{"product_line": "hydraulics"}]},
+            format="json",
+        )
+        .json()
+    )
+    assert any("named account" in reason for reason in response["criteria"])
+    assert [c["kind"] for c in response["conflicts"]] == ["named_account"]
+
+
+def test_only_the_registrant_side_edits_a_draft(world, api_as, acme):
+    """A rep sees partner registrations on accounts the rep owns, but edits none of them."""
+    with tenant_scope(world.tenant):
+        acme.owner_user = world.users["rep"]
+        acme.save()
+    created = api_as("partner_rep").post(LIST, body(), format="json").json()
+    url = f"{LIST}{created['id']}/"
+    rep = api_as("rep")
+    assert rep.get(url).status_code == 200
+    assert rep.patch(url, {"notes": "mine now"}, format="json").status_code == 403
+    assert rep.delete(url).status_code == 403
+    assert api_as("partner_admin").patch(url, {"notes": "ok"}, format="json").status_code == 200
