@@ -45,8 +45,7 @@ from guardrails.choices import ExceptionKind, ExceptionStatus
 from guardrails.choices import Outcome as RouteOutcome
 from guardrails.models import AccountRoute, RuleException
 from pipeline.choices import Outcome, Route
-from pipeline.models import Opportunity, Touch
-from tenancy.models import Partner, Team
+from pipeline.models import Opportunity, OpportunityLine, Touch
 
 __all__ = [
     "Finding",
@@ -258,11 +257,17 @@ def find_conflicts(
             )
 
     # 2. Open opportunities of another party.
-    opportunities = (
-        Opportunity.objects.filter(account=account, stage__outcome=Outcome.OPEN)
-        .select_related("partner", "owner_team")
-        .prefetch_related("lines__product")
+    opportunities = list(
+        Opportunity.objects.filter(account=account, stage__outcome=Outcome.OPEN).select_related(
+            "partner", "owner_team"
+        )
     )
+    lines_of: dict[int, set[int]] = {}
+    if opportunities:
+        for opportunity_id, line_id in OpportunityLine.objects.filter(
+            opportunity__in=[o.pk for o in opportunities]
+        ).values_list("opportunity_id", "product__product_line_id"):
+            lines_of.setdefault(opportunity_id, set()).add(line_id)
     # An opportunity linked to another registration is that registration's: weighed above.
     linked = {other.opportunity_id for other in others if other.opportunity_id}
     for opportunity in opportunities:
@@ -270,7 +275,7 @@ def find_conflicts(
             continue
         if party.same_side(opportunity.route, opportunity.partner_id, opportunity.owner_team_id):
             continue
-        opportunity_lines = {line.product.product_line_id for line in opportunity.lines.all()}
+        opportunity_lines = lines_of.get(opportunity.pk, set())
         if opportunity_lines and not opportunity_lines & set(lines):
             continue
         who = _party_name(
@@ -359,22 +364,20 @@ def find_conflicts(
         Touch.objects.filter(account=account, occurred_at__gte=window)
         .exclude(party.touches())
         .exclude(route="marketing")
-        .values_list("actor_partner_id", "actor_team_id", "route")
+        .values_list("actor_partner_id", "actor_team_id", "actor_partner__name", "actor_team__name")
     )
-    other_parties = {
-        (p, t)
-        for p, t, r in theirs
-        if not party.same_side(Route.PARTNER if p else Route.DIRECT, p, t)
-    }
+    partners: dict[int, str] = {}
+    teams: dict[int, str] = {}
+    other_parties = set()
+    for p, t, partner_name, team_name in theirs:
+        if party.same_side(Route.PARTNER if p else Route.DIRECT, p, t):
+            continue
+        other_parties.add((p, t))
+        if p:
+            partners[p] = partner_name
+        if t:
+            teams[t] = team_name
     if other_parties:
-        partners = dict(
-            Partner.objects.filter(pk__in=[p for p, _ in other_parties if p]).values_list(
-                "pk", "name"
-            )
-        )
-        teams = dict(
-            Team.objects.filter(pk__in=[t for _, t in other_parties if t]).values_list("pk", "name")
-        )
         who = ", ".join(
             sorted(
                 _party_name(p, t, {"partners": partners, "teams": teams}) for p, t in other_parties
