@@ -344,6 +344,10 @@ class DealRegistration(Synced):
             errors["expected_close_on"] = "Give a date from 2000 on."
         if self.currency and (len(self.currency) != 3 or not self.currency.isupper()):
             errors["currency"] = "Use an ISO 4217 code such as EUR."
+        if self.route == Route.PARTNER and self.registrant_partner_id is None:
+            errors["registrant_partner"] = "A partner-route registration names its partner."
+        if self.route == Route.DIRECT and self.registrant_partner_id is not None:
+            errors["registrant_partner"] = "A direct registration belongs to no partner."
         if errors:
             raise ValidationError(errors)
 

@@ -339,3 +339,17 @@ def test_only_the_registrant_side_edits_a_draft(world, api_as, acme):
     assert rep.patch(url, {"notes": "mine now"}, format="json").status_code == 403
     assert rep.delete(url).status_code == 403
     assert api_as("partner_admin").patch(url, {"notes": "ok"}, format="json").status_code == 200
+
+
+def test_an_admin_filing_for_a_partner_names_a_consistent_route(world, api_as, acme):
+    admin = api_as("admin")
+    bad = admin.post(LIST, body(route="partner"), format="json")
+    assert bad.status_code == 400 and "registrant_partner" in bad.json()["fields"]
+    mixed = admin.post(
+        LIST, body(route="direct", registrant_partner=world.partner.pk), format="json"
+    )
+    assert mixed.status_code == 400 and "registrant_partner" in mixed.json()["fields"]
+    good = admin.post(
+        LIST, body(route="partner", registrant_partner=world.partner.pk), format="json"
+    )
+    assert good.status_code == 201, good.json()
