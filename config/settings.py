@@ -224,6 +224,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
+    # One name per choice set where two apps' fields share a name ("kind", "route").
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "guardrails.choices.ExceptionKind",
+        "ConflictKindEnum": "dealreg.choices.ConflictKind",
+        "RouteEnum": "pipeline.choices.Route",
+    },
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",

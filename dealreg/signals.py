@@ -3,12 +3,14 @@ registration listens to opportunity saves (the sweep catches bulk writes, which 
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from core.acting import SystemActor
+from core.tenancy import current_tenant, tenant_scope
 from dealreg.choices import RegState
 from dealreg.models import DealRegistration
 from dealreg.services.registrations import close
@@ -27,12 +29,21 @@ def _opportunity_saved(
     outcome = instance.stage.outcome
     if outcome == Outcome.OPEN:
         return
-    for registration in DealRegistration.all_tenants.filter(
-        tenant_id=instance.tenant_id, opportunity_id=instance.pk, state=RegState.APPROVED
-    ):
-        close(
-            registration,
-            won=outcome == Outcome.WON,
-            acting=CRM,
-            reason=instance.close_reason or f"The opportunity was {outcome} in the CRM.",
+    linked = list(
+        DealRegistration.all_tenants.filter(
+            tenant_id=instance.tenant_id, opportunity_id=instance.pk, state=RegState.APPROVED
         )
+    )
+    if not linked:
+        return
+    # The services query in the tenant's scope, whoever saved the opportunity (the admin site
+    # saves outside one).
+    scope = nullcontext() if current_tenant() is not None else tenant_scope(instance.tenant)
+    with scope:
+        for registration in linked:
+            close(
+                registration,
+                won=outcome == Outcome.WON,
+                acting=CRM,
+                reason=instance.close_reason or f"The opportunity was {outcome} in the CRM.",
+            )

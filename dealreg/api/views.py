@@ -90,25 +90,25 @@ def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
         raise TransitionConflict(refused) from None
 
 
-class ReasonSerializer(serializers.Serializer):
+class RegistrationReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
-class RejectSerializer(serializers.Serializer):
+class RegistrationRejectSerializer(serializers.Serializer):
     reason = serializers.CharField(
         max_length=200, help_text="One of the tenant's rejection reasons."
     )
     text = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
-class ReturnSerializer(serializers.Serializer):
+class RegistrationReturnSerializer(serializers.Serializer):
     fields = serializers.ListField(  # type: ignore[assignment]
         child=serializers.CharField(max_length=50), max_length=30, help_text="Fields to complete."
     )
     note = serializers.CharField(max_length=2000)
 
 
-class ApproveSerializer(serializers.Serializer):
+class RegistrationApproveSerializer(serializers.Serializer):
     discounts = serializers.DictField(
         child=serializers.DecimalField(max_digits=5, decimal_places=2, min_value=Decimal(0)),
         required=False,
@@ -118,18 +118,18 @@ class ApproveSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
-class NoteSerializer(serializers.Serializer):
+class RegistrationNoteSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
-class CheckLineSerializer(serializers.Serializer):
+class RegistrationCheckLineSerializer(serializers.Serializer):
     product_line = LineCode()
     requested_discount = serializers.DecimalField(
         max_digits=5, decimal_places=2, min_value=Decimal(0), max_value=Decimal(100), required=False
     )
 
 
-class CheckSerializer(serializers.Serializer):
+class RegistrationCheckSerializer(serializers.Serializer):
     end_customer = InTenant(Account, natural_keys=("external_id",), required=False, allow_null=True)
     end_customer_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     end_customer_country = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -137,7 +137,9 @@ class CheckSerializer(serializers.Serializer):
     estimated_amount = serializers.DecimalField(
         max_digits=16, decimal_places=2, min_value=Decimal(0), required=False
     )
-    lines = serializers.ListField(child=CheckLineSerializer(), min_length=1, max_length=50)
+    lines = serializers.ListField(
+        child=RegistrationCheckLineSerializer(), min_length=1, max_length=50
+    )
 
 
 CheckResult = inline_serializer(
@@ -254,12 +256,12 @@ class DealRegistrationViewSet(SyncActionsMixin, TenantModelViewSet):
         return self._respond(_run(regs.start_review, self.get_object(), acting=request.membership))
 
     @_transition_schema(
-        ReturnSerializer, doc="Return for information: only `fields` become editable."
+        RegistrationReturnSerializer, doc="Return for information: only `fields` become editable."
     )
     @action(detail=True, methods=["post"], url_path="return", url_name="return_for_info")
     def return_for_info(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         registration = self.get_object()
-        body = self._body(ReturnSerializer)
+        body = self._body(RegistrationReturnSerializer)
         return self._respond(
             _run(
                 regs.return_for_info,
@@ -275,11 +277,13 @@ class DealRegistrationViewSet(SyncActionsMixin, TenantModelViewSet):
     def resubmit(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         return self._respond(_run(regs.resubmit, self.get_object(), acting=request.membership))
 
-    @_transition_schema(ApproveSerializer, doc="Pass the current approval step; the last approves.")
+    @_transition_schema(
+        RegistrationApproveSerializer, doc="Pass the current approval step; the last approves."
+    )
     @action(detail=True, methods=["post"])
     def approve(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         registration = self.get_object()
-        body = self._body(ApproveSerializer)
+        body = self._body(RegistrationApproveSerializer)
         return self._respond(
             _run(
                 regs.approve,
@@ -290,11 +294,13 @@ class DealRegistrationViewSet(SyncActionsMixin, TenantModelViewSet):
             )
         )
 
-    @_transition_schema(RejectSerializer, doc="Reject with a reason from the tenant's list.")
+    @_transition_schema(
+        RegistrationRejectSerializer, doc="Reject with a reason from the tenant's list."
+    )
     @action(detail=True, methods=["post"])
     def reject(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         registration = self.get_object()
-        body = self._body(RejectSerializer)
+        body = self._body(RegistrationRejectSerializer)
         return self._respond(
             _run(
                 regs.reject,
@@ -305,11 +311,11 @@ class DealRegistrationViewSet(SyncActionsMixin, TenantModelViewSet):
             )
         )
 
-    @_transition_schema(ReasonSerializer, doc="Withdraw, with a reason.")
+    @_transition_schema(RegistrationReasonSerializer, doc="Withdraw, with a reason.")
     @action(detail=True, methods=["post"])
     def withdraw(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         registration = self.get_object()
-        body = self._body(ReasonSerializer)
+        body = self._body(RegistrationReasonSerializer)
         return self._respond(
             _run(
                 regs.withdraw,
@@ -320,14 +326,14 @@ class DealRegistrationViewSet(SyncActionsMixin, TenantModelViewSet):
         )
 
     @_transition_schema(
-        ReasonSerializer, doc="Ask for more protection (up to the criteria's number)."
+        RegistrationReasonSerializer, doc="Ask for more protection (up to the criteria's number)."
     )
     @action(
         detail=True, methods=["post"], url_path="request-extension", url_name="request_extension"
     )
     def request_extension(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         registration = self.get_object()
-        body = self._body(ReasonSerializer)
+        body = self._body(RegistrationReasonSerializer)
         return self._respond(
             _run(
                 regs.request_extension,
@@ -337,13 +343,13 @@ class DealRegistrationViewSet(SyncActionsMixin, TenantModelViewSet):
             )
         )
 
-    @_transition_schema(NoteSerializer, doc="Approve the waiting extension request.")
+    @_transition_schema(RegistrationNoteSerializer, doc="Approve the waiting extension request.")
     @action(
         detail=True, methods=["post"], url_path="approve-extension", url_name="approve_extension"
     )
     def approve_extension(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         registration = self.get_object()
-        body = self._body(NoteSerializer)
+        body = self._body(RegistrationNoteSerializer)
         return self._respond(
             _run(
                 regs.decide_extension,
@@ -354,11 +360,11 @@ class DealRegistrationViewSet(SyncActionsMixin, TenantModelViewSet):
             )
         )
 
-    @_transition_schema(NoteSerializer, doc="Deny the waiting extension request.")
+    @_transition_schema(RegistrationNoteSerializer, doc="Deny the waiting extension request.")
     @action(detail=True, methods=["post"], url_path="deny-extension", url_name="deny_extension")
     def deny_extension(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
         registration = self.get_object()
-        body = self._body(NoteSerializer)
+        body = self._body(RegistrationNoteSerializer)
         return self._respond(
             _run(
                 regs.decide_extension,
@@ -438,12 +444,12 @@ class DealRegistrationViewSet(SyncActionsMixin, TenantModelViewSet):
         response["X-Content-Type-Options"] = "nosniff"
         return response
 
-    @extend_schema(request=CheckSerializer, responses={200: CheckResult})
+    @extend_schema(request=RegistrationCheckSerializer, responses={200: CheckResult})
     @action(detail=False, methods=["post"])
     def check(self, request: TenantAPIRequest) -> Response:
         """Check before filing: the matched customer, conflicts (naming nobody) and each discount
         against its pricing corridor. Writes nothing."""
-        body = self._body(CheckSerializer)
+        body = self._body(RegistrationCheckSerializer)
         lines: list[tuple[ProductLine, Decimal]] = [
             (line["product_line"], line.get("requested_discount", Decimal(0)))
             for line in body["lines"]
