@@ -12,18 +12,20 @@ from typing import Any, cast
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import EXTERNAL
 from accounts.models import Account, ProductLine
 from core.api.fields import InTenant, context_membership
 from core.api.serializers import SyncedModelSerializer, TenantModelSerializer
-from dealreg.choices import AdjudicationDecision, allowed_actions
+from dealreg.choices import AdjudicationDecision, ClockState, allowed_actions
 from dealreg.models import (
     Adjudication,
     DealRegistration,
     DealRegSettings,
     EvidenceFile,
+    RegistrationClock,
     RegistrationConflict,
     RegistrationEvent,
     RegistrationLine,
@@ -98,6 +100,17 @@ class RegistrationLineSerializer(serializers.ModelSerializer):
         read_only_fields = ["approved_discount", "outside_corridor_by"]
 
 
+class ClockSerializer(serializers.ModelSerializer):
+    seconds_left = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RegistrationClock
+        fields = ["side", "kind", "step", "started_at", "due_at", "seconds_left"]
+
+    def get_seconds_left(self, obj: RegistrationClock) -> int:
+        return int((obj.due_at - timezone.now()).total_seconds())
+
+
 class DealRegistrationSerializer(SyncedModelSerializer[DealRegistration]):
     nested_fields = ("lines",)
     nested_prefetch = ("lines__product_line",)
@@ -119,6 +132,10 @@ class DealRegistrationSerializer(SyncedModelSerializer[DealRegistration]):
     lines = RegistrationLineSerializer(many=True, required=False)
     allowed_actions = serializers.SerializerMethodField()
     protection_seconds_left = serializers.SerializerMethodField()
+    clocks = serializers.SerializerMethodField(
+        help_text="The running SLA clocks, both sides: review and approval steps (the "
+        "manufacturer's), the answer to a return and conversion (the registrant's)."
+    )
 
     class Meta:
         model = DealRegistration
@@ -169,6 +186,7 @@ class DealRegistrationSerializer(SyncedModelSerializer[DealRegistration]):
             "protection_starts_at",
             "protection_ends_at",
             "protection_seconds_left",
+            "clocks",
             "extensions_used",
             "extension_requested_at",
             "extension_reason",
@@ -210,6 +228,13 @@ class DealRegistrationSerializer(SyncedModelSerializer[DealRegistration]):
 
     def get_allowed_actions(self, obj: DealRegistration) -> list[str]:
         return allowed_actions(obj.state)
+
+    @extend_schema_field(ClockSerializer(many=True))
+    def get_clocks(self, obj: DealRegistration) -> Any:
+        running = getattr(obj, "running_clocks", None)
+        if running is None:
+            running = list(obj.clocks.filter(state=ClockState.RUNNING).order_by("due_at", "pk"))
+        return ClockSerializer(running, many=True).data
 
     def get_protection_seconds_left(self, obj: DealRegistration) -> int | None:
         if obj.protection_ends_at is None or obj.state != "approved":

@@ -41,7 +41,7 @@ from dealreg.api.serializers import (
     EvidenceFileSerializer,
     LineCode,
 )
-from dealreg.choices import RegState
+from dealreg.choices import ClockState, RegState
 from dealreg.filters import (
     AdjudicationFilterSet,
     DealRegistrationFilterSet,
@@ -52,6 +52,7 @@ from dealreg.models import (
     AdjudicationParty,
     DealRegistration,
     EvidenceFile,
+    RegistrationClock,
     RegistrationConflict,
     RegistrationEvent,
     RegistrationLine,
@@ -196,7 +197,12 @@ class DealRegistrationViewSet(SyncActionsMixin, TenantModelViewSet):
 
     def scope_queryset(self, queryset: QuerySet) -> QuerySet:
         return queryset.prefetch_related(
-            Prefetch("lines", RegistrationLine.objects.select_related("product_line"))
+            Prefetch("lines", RegistrationLine.objects.select_related("product_line")),
+            Prefetch(
+                "clocks",
+                RegistrationClock.objects.filter(state=ClockState.RUNNING).order_by("due_at", "pk"),
+                to_attr="running_clocks",
+            ),
         ).select_related("end_customer")
 
     def creation_defaults(self, validated: dict) -> dict:

@@ -353,3 +353,22 @@ def test_an_admin_filing_for_a_partner_names_a_consistent_route(world, api_as, a
         LIST, body(route="partner", registrant_partner=world.partner.pk), format="json"
     )
     assert good.status_code == 201, good.json()
+
+
+def test_both_sides_see_the_running_clocks(world, api_as, acme):
+    partner = api_as("partner_rep")
+    created = partner.post(LIST, body(), format="json").json()
+    submitted = partner.post(f"{LIST}{created['id']}/submit/", {}, format="json").json()
+    assert [(c["side"], c["kind"]) for c in submitted["clocks"]] == [("vendor", "review")]
+    assert submitted["clocks"][0]["seconds_left"] > 0
+    returned = (
+        api_as("admin")
+        .post(
+            f"{LIST}{created['id']}/return/",
+            {"fields": ["competitor"], "note": "Who else quotes?"},
+            format="json",
+        )
+        .json()
+    )
+    assert [(c["side"], c["kind"]) for c in returned["clocks"]] == [("registrant", "answer")]
+    assert returned["editable_fields"] == ["competitor"]
