@@ -114,6 +114,7 @@ REGISTRANT_FIELDS = (
 # Always writable: the CRM's own key.
 ALWAYS_EDITABLE = ("external_id",)
 REVIEWERS = frozenset({Role.REVOPS_ADMIN, Role.DIRECT_MANAGER})
+TIE_BREAK = SystemActor("conflict engine")
 CLOSED_CLAIM = "closed"
 
 
@@ -344,9 +345,7 @@ def _release_claims(registration: DealRegistration, now: dt.datetime) -> None:
     )
 
 
-def _lift_idle_holders(
-    registration: DealRegistration, findings: list[Finding], *, acting: Actor, now: dt.datetime
-) -> None:
+def _lift_idle_holders(findings: list[Finding], *, now: dt.datetime) -> None:
     """Documented activity beats an idle claim: holders the engine found idle lose protection
     (their claims go, they expire with the reason) before this registration claims."""
     for finding in findings:
@@ -358,10 +357,11 @@ def _lift_idle_holders(
             continue
         _release_claims(other, now)
         stop_clocks(other, now=now, state=ClockState.CANCELLED)
+        # The engine lifts it, not the newcomer: its timeline must not name who filed.
         transition(
             other,
             Action.EXPIRE,
-            acting=acting,
+            acting=TIE_BREAK,
             reason="Protection lifted: no activity was logged on the account within the idle "
             "window while another route documented its work.",
             now=now,
@@ -373,7 +373,7 @@ def _refresh_conflicts(
 ) -> list[Finding]:
     lines = [line.product_line for line in registration.lines.select_related("product_line")]
     findings = find_conflicts(account, lines, Party.of(registration), exclude=registration, now=now)
-    _lift_idle_holders(registration, findings, acting=acting, now=now)
+    _lift_idle_holders(findings, now=now)
     lost = _take_claims(registration, account)
     found_lines = {
         f.product_line.pk
