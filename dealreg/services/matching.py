@@ -51,9 +51,12 @@ def ensure_end_customer(registration: DealRegistration) -> Account:
             website=registration.end_customer_website,
             email=registration.contact_email,
         )
+        # "ACME GmbH, Wien": the company, then where it is.
+        name, _, city = registration.end_customer_name.partition(",")
         account = match.account or Account.objects.create(
             tenant_id=registration.tenant_id,
-            name=registration.end_customer_name.strip()[:200],
+            name=name.strip()[:200] or registration.end_customer_name.strip()[:200],
+            city=city.strip()[:100],
             country=normalize_country(registration.end_customer_country)[:2],
         )
     registration.end_customer = account

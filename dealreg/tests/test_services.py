@@ -21,7 +21,7 @@ from dealreg.services.state import TransitionRefused
 from dealreg.services.sweep import sweep_tenant
 from dealreg.tasks import SWEEP
 from dealreg.tests.helpers import draft, rulebook
-from pipeline.models import OpportunityLine, Stage
+from pipeline.models import Opportunity, OpportunityLine, Stage
 
 pytestmark = pytest.mark.django_db
 
@@ -205,3 +205,55 @@ def test_the_customer_matcher_finds_acme_however_it_is_typed(world):
             assert match.account == acme, typed
             assert "Acme" in match.message
         assert find_customer("Zenith Pumps").account is None
+
+
+def test_a_deal_closed_by_a_bulk_crm_write_is_closed_by_the_sweep(setup):
+    world, account = setup
+    registration = draft(world, "partner_rep", account)
+    with tenant_scope(world.tenant):
+        regs.submit(registration, acting=world.membership("partner_rep"))
+        regs.approve(registration, acting=world.membership("admin"))
+        registration.refresh_from_db()
+        # A bulk upsert writes rows without signals.
+        assert registration.opportunity is not None
+        Opportunity.objects.filter(pk=registration.opportunity.pk).update(
+            stage=Stage.objects.get(key="closed-lost")
+        )
+        sweep_tenant(world.tenant, acting=SWEEP)
+        registration.refresh_from_db()
+        assert registration.state == RegState.LOST
+
+
+def test_the_registrants_late_answer_is_recorded_on_their_side(setup):
+    world, account = setup
+    registration = draft(world, "rep", account)
+    with tenant_scope(world.tenant):
+        regs.submit(registration, acting=world.membership("rep"))
+        regs.return_for_info(
+            registration,
+            fields=["notes"],
+            note="Project timeline?",
+            acting=world.membership("admin"),
+        )
+        answer = RegistrationClock.objects.get(registration=registration, kind=ClockKind.ANSWER)
+        sweep_tenant(world.tenant, acting=SWEEP, now=answer.due_at + dt.timedelta(minutes=1))
+        answer.refresh_from_db()
+        assert answer.side == "registrant" and answer.state == ClockState.BREACHED
+        assert answer.escalated_at is None and answer.breached_at is not None
+        review = RegistrationClock.objects.get(registration=registration, kind=ClockKind.REVIEW)
+        assert review.state == ClockState.MET and review.stopped_at is not None
+
+
+def test_a_customer_nobody_knows_becomes_an_account_on_submit(world):
+    rulebook(world)
+    registration = draft(world, "partner_rep", None, name="Zenith Pumpenwerk GmbH, Linz")
+    with tenant_scope(world.tenant):
+        assert registration.end_customer is None
+        regs.submit(registration, acting=world.membership("partner_rep"))
+        created = registration.end_customer
+        assert created is not None
+        assert (created.name, created.city) == ("Zenith Pumpenwerk GmbH", "Linz")
+        again = draft(world, "rep", None, name="Zenith Pumpenwerk")
+        regs.submit(again, acting=world.membership("rep"))
+        assert again.end_customer == created  # matched, not made twice
+        assert again.conflicts.filter(kind=ConflictKind.REGISTRATION).exists()
