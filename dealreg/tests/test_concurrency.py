@@ -105,3 +105,39 @@ def test_twenty_simultaneous_submissions_leave_one_claim_and_nineteen_conflicts(
             )
             assert conflict.registrant_prevails is False
             assert "another route" in conflict.reason
+
+
+def test_registrations_of_one_new_customer_submitted_together_make_one_account():
+    require_postgres()
+    tenant = TenantFactory()
+    team = TeamFactory(tenant=tenant)
+    users = [member(tenant, Role.DIRECT_REP, team=team)]
+    users += [
+        member(tenant, Role.PARTNER_REP, partner=PartnerFactory(tenant=tenant, name=f"N{i}"))
+        for i in range(4)
+    ]
+    with tenant_scope(tenant):
+        line = ProductLineFactory(tenant=tenant, code="hydraulics")
+        settings_for(tenant)
+        actors, drafts = [], []
+        for user in users:
+            acting = membership_for(user, tenant)
+            assert acting is not None
+            registration = DealRegistration.objects.create(
+                tenant=tenant,
+                title="New plant",
+                end_customer_name="Nova Werke GmbH, Graz",
+                estimated_amount=Decimal(100000),
+                currency="EUR",
+                **registrant_defaults(acting),
+            )
+            set_lines(registration, [{"product_line": line, "amount": Decimal(100000)}])
+            actors.append(acting)
+            drafts.append(registration)
+
+    results = race(tenant, lambda i: submit(drafts[i], acting=actors[i]).end_customer_id, 5)
+
+    assert [r for r in results if isinstance(r, Exception)] == []
+    assert len(set(results)) == 1
+    with tenant_scope(tenant):
+        assert Claim.objects.filter(active=True).count() == 1
