@@ -58,6 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/guardrails.py
 	$(BIN)/python bench/dedupe_quality.py --write
 	$(BIN)/python bench/leads.py
+	$(BIN)/python bench/dealreg.py
 
 clean:
 	rm -rf $(VENV) var

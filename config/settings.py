@@ -224,6 +224,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
+    # One name per choice set where two apps' fields share a name ("kind", "route").
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "guardrails.choices.ExceptionKind",
+        "ConflictKindEnum": "dealreg.choices.ConflictKind",
+        "RouteEnum": "pipeline.choices.Route",
+    },
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
@@ -268,6 +274,12 @@ CELERY_BEAT_SCHEDULE = {
     "routing-sweep": {
         "task": "routing.tasks.sweep",
         "schedule": timedelta(seconds=30),
+    },
+    # Deal registration: review escalations, answer and conversion clocks, reminders, expiry,
+    # registrations whose opportunity the CRM closed.
+    "dealreg-sweep": {
+        "task": "dealreg.tasks.sweep",
+        "schedule": timedelta(seconds=60),
     },
     "idempotency-purge": {
         "task": "core.tasks.purge_idempotency_keys",

@@ -41,7 +41,7 @@ from routing.normalize import (
 )
 from tenancy.acting import Acting
 
-__all__ = ["enrich_leads", "lead_facts", "normalise_lead", "reenrich"]
+__all__ = ["enrich_leads", "lead_facts", "match_account", "normalise_lead", "reenrich"]
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +160,33 @@ def _match_company_names(leads: list[Lead]) -> None:
     index = _company_index()
     for lead in leads:
         lead.account_id = index.get((lead.company_key, lead.country_code))
+
+
+def match_account(
+    *, company: str = "", country: str = "", email: str = "", website: str = ""
+) -> int | None:
+    """The account the lead matcher finds for a company as a person typed it (deal
+    registration's end customer): the contact with that email, an account with the company's
+    domain, or the same normalised name in the same country. "ACME GmbH, Wien" is also tried as
+    "ACME GmbH" (what follows a comma is a place), and without a country a name that exactly one
+    account carries matches it."""
+    lead = Lead(company=company, country=country, email=email, website=website)
+    normalise_lead(lead)
+    _match_contacts([lead])
+    if not lead.account_id and lead.domain:
+        _match_domains([lead])
+    keys = [lead.company_key]
+    if "," in company:
+        keys.append(normalize_company(company.split(",", 1)[0]))
+    index = _company_index() if not lead.account_id and any(keys) else {}
+    for key in filter(None, keys):
+        if lead.account_id:
+            break
+        lead.account_id = index.get((key, lead.country_code))
+        if not lead.account_id and not lead.country_code:
+            found = {pk for (name, _), pk in index.items() if name == key}
+            lead.account_id = found.pop() if len(found) == 1 else None
+    return lead.account_id
 
 
 def lead_facts(lead: Lead, ctx: Any) -> Facts:

@@ -14,6 +14,13 @@ from typing import Any
 from accounts.models import Account, Contact, Product, ProductLine, Segment, TargetList, Tier
 from core.acting import SystemActor
 from core.models import ImportJob, TenantOwned, WebhookDelivery, WebhookEndpoint
+from dealreg.models import (
+    Adjudication,
+    AdjudicationParty,
+    DealRegistration,
+    RegistrationConflict,
+    RegistrationLine,
+)
 from guardrails.models import (
     AccountRoute,
     DiscountLeakage,
@@ -953,6 +960,134 @@ def _rep_account(world: Any) -> int:
     return world.customers["rep"].pk
 
 
+def _dealreg_rows(world: Any) -> dict[str, dict[str, list[Any]]]:
+    """Deal registration's rows of both tenants, made once per world: a registration by each
+    partner and each direct team on one contested customer (their titles, amounts and
+    discounts carry the marks of whom they belong to), a conflict on the first partner's naming
+    its rival for the manufacturer only, and an adjudication splitting the two partners."""
+    cached = getattr(world, "dealreg_rows", None)
+    if cached is not None:
+        return cached
+    from decimal import Decimal
+
+    a, b, orgs, users = world.tenant, world.other_tenant, world.orgs, world.users
+    contested = Account.all_tenants.create(tenant=a, name="Contested customer")
+    line = ProductLine.all_tenants.get(tenant=a, code="hydraulics")
+    regs = {}
+    owners = {
+        "partner_rep": ("partner", orgs["partner"], None, "zzfirstpartner", "111111"),
+        "rival_partner_admin": ("partner", orgs["other_partner"], None, "zzrivalleak", "987654"),
+        "rep": ("direct", None, orgs["team"], "zzteamnorth zzdirectonly", "222222"),
+        "other_team_rep": (
+            "direct",
+            None,
+            orgs["other_team"],
+            "zzteamsouth zzdirectonly",
+            "333333",
+        ),
+    }
+    for persona, (route, partner, team, mark, amount) in owners.items():
+        registration = DealRegistration.all_tenants.create(
+            tenant=a,
+            external_id=f"DR-{persona}",
+            route=route,
+            registrant_user=users[persona],
+            registrant_partner=partner,
+            registrant_team=team,
+            end_customer=contested,
+            title=f"Registration {mark}",
+            estimated_amount=Decimal(amount),
+            currency="EUR",
+            state="submitted",
+            notes=f"Evidence {mark}",
+        )
+        RegistrationLine.all_tenants.create(
+            tenant=a,
+            registration=registration,
+            product_line=line,
+            requested_discount=Decimal("13.37") if persona == "rival_partner_admin" else 5,
+        )
+        regs[persona] = registration
+    b_account = Account.all_tenants.filter(tenant=b).earliest("pk")
+    b_reg = DealRegistration.all_tenants.create(
+        tenant=b,
+        external_id="DR-partner_rep",
+        route="partner",
+        registrant_partner=orgs["b_partner"],
+        end_customer=b_account,
+        title="Beta registration zzbetaleak",
+        estimated_amount=Decimal(5),
+        currency="EUR",
+    )
+    conflicts = {
+        "a": [
+            RegistrationConflict.all_tenants.create(
+                tenant=a,
+                registration=regs["partner_rep"],
+                kind="registration",
+                other_registration=regs["rival_partner_admin"],
+                other_partner=orgs["other_partner"],
+                reason="This account and product line are already registered by another route.",
+                internal_reason="Registered by Rival Supply zzrivalleak for 987654.",
+            ),
+            RegistrationConflict.all_tenants.create(
+                tenant=a,
+                registration=regs["rep"],
+                kind="registration",
+                other_registration=regs["other_team_rep"],
+                other_team=orgs["other_team"],
+                reason="This account and product line are already registered by another route.",
+                internal_reason="Registered by Direct South zzteamsouth.",
+            ),
+        ],
+        "b": [
+            RegistrationConflict.all_tenants.create(
+                tenant=b,
+                registration=b_reg,
+                kind="touches",
+                reason="Beta zzbetaleak",
+                internal_reason="Beta zzbetaleak",
+            )
+        ],
+    }
+    adjudications: dict[str, list[Any]] = {"a": [], "b": []}
+    for key, tenant, parties in (
+        ("a", a, [regs["partner_rep"], regs["rival_partner_admin"]]),
+        ("b", b, [b_reg]),
+    ):
+        record = Adjudication.all_tenants.create(
+            tenant=tenant,
+            account=contested if key == "a" else b_account,
+            product_line=line if key == "a" else None,
+            decision="split",
+            reason="Sourcing and fulfilment" + ("" if key == "a" else " zzbetaleak"),
+            decided_at=datetime.datetime.now(datetime.UTC),
+        )
+        for share, registration in zip((70, 30), parties, strict=False):
+            AdjudicationParty.all_tenants.create(
+                tenant=tenant, adjudication=record, registration=registration, share=share
+            )
+        adjudications[key].append(record)
+    rows: dict[str, dict[str, list[Any]]] = {
+        "dealregistration": {"a": list(regs.values()), "b": [b_reg]},
+        "registrationconflict": conflicts,
+        "adjudication": adjudications,
+    }
+    world.dealreg_rows = rows
+    return rows
+
+
+def _dealreg_route(world: Any) -> str:
+    """A route only RevOps admins may set. Makes the registrations first: the suite takes its
+    snapshot of the rows after asking for this value."""
+    _dealreg_rows(world)
+    return "partner"
+
+
+def _dealreg(basename: str) -> Callable[[Any], dict[str, list[Any]]]:
+    return lambda w: _dealreg_rows(w)[basename]
+
+
 API_RESOURCES: dict[str, ApiResource] = {
     "partner": ApiResource(
         model=Partner,
@@ -1116,6 +1251,26 @@ API_RESOURCES: dict[str, ApiResource] = {
         update=lambda w: {"weight": 3},
     ),
     "notification": ApiResource(model=Notification, objects=_routing("notification")),
+    "dealregistration": ApiResource(
+        model=DealRegistration,
+        objects=_dealreg("dealregistration"),
+        create=lambda w: {
+            "title": "Isolation deal",
+            "end_customer_name": "Isolation Customer",
+            "lines": [{"product_line": "hydraulics", "amount": "1000"}],
+        },
+        update=lambda w: {"notes": "Changed"},
+        field_values={
+            "route": _dealreg_route,
+            "registrant_partner": lambda w: w.other_partner.pk,
+            "registrant_team": lambda w: w.orgs["team"].pk,
+        },
+    ),
+    "registrationconflict": ApiResource(
+        model=RegistrationConflict, objects=_dealreg("registrationconflict")
+    ),
+    # Created by RevOps admins deciding conflicts (dealreg's own API tests).
+    "adjudication": ApiResource(model=Adjudication, objects=_dealreg("adjudication")),
 }
 
 # Non-router API views: name -> methods they answer.
@@ -1124,4 +1279,5 @@ API_VIEWS = {
     "rulebook": {"get", "patch"},
     "explain": {"get", "post"},
     "corridor-check": {"get", "post"},
+    "deal-registration-settings": {"get", "patch"},
 }

@@ -227,6 +227,61 @@ def _sla_policy(world: Any, i: int) -> None:
     )
 
 
+def _registration(world: Any, i: int) -> Any:
+    from decimal import Decimal
+
+    from dealreg.models import DealRegistration, RegistrationLine
+
+    registration = DealRegistration.all_tenants.create(
+        tenant=world.tenant,
+        route="partner",
+        registrant_partner=world.partner,
+        registrant_user=world.users["partner_rep"],
+        end_customer=world.customers["partner"],
+        title=f"Registration {i}",
+        estimated_amount=Decimal(1000),
+        currency="EUR",
+    )
+    RegistrationLine.all_tenants.create(
+        tenant=world.tenant,
+        registration=registration,
+        product_line=ProductLine.all_tenants.get(tenant=world.tenant, code="hydraulics"),
+    )
+    return registration
+
+
+def _registration_conflict(world: Any, i: int) -> None:
+    from dealreg.models import RegistrationConflict
+
+    RegistrationConflict.all_tenants.create(
+        tenant=world.tenant,
+        registration=_registration(world, i),
+        kind="touches",
+        product_line=ProductLine.all_tenants.get(tenant=world.tenant, code="hydraulics"),
+        reason="Another route logged activity.",
+        internal_reason="Touches.",
+    )
+
+
+def _adjudication(world: Any, i: int) -> None:
+    from dealreg.models import Adjudication, AdjudicationParty
+
+    record = Adjudication.all_tenants.create(
+        tenant=world.tenant,
+        account=world.customers["partner"],
+        decision="split",
+        reason=f"Precedent {i}",
+        decided_at=timezone.now(),
+    )
+    for share in (70, 30):
+        AdjudicationParty.all_tenants.create(
+            tenant=world.tenant,
+            adjudication=record,
+            registration=_registration(world, i * 2 + share),
+            share=share,
+        )
+
+
 MAKERS: dict[str, Callable[[Any, int], Any]] = {
     "partner": lambda w, i: PartnerFactory.create(tenant=w.tenant),
     "team": lambda w, i: TeamFactory.create(tenant=w.tenant),
@@ -267,6 +322,9 @@ MAKERS: dict[str, Callable[[Any, int], Any]] = {
     "notification": lambda w, i: Notification.all_tenants.create(
         tenant=w.tenant, user=w.users["admin"], kind="routed", title=f"Lead {i}"
     ),
+    "dealregistration": _registration,
+    "registrationconflict": _registration_conflict,
+    "adjudication": _adjudication,
 }
 LISTED = sorted(b for _, v, b in router.registry if hasattr(v, "list"))
 

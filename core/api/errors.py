@@ -92,5 +92,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         )
     if hasattr(exc, "current_version"):
         body["current_version"] = exc.current_version
+    # Refusals that say more in keys of their own (e.g. the actions a state allows).
+    body.update(getattr(exc, "extra_body", {}))
     response.data = body
     return response

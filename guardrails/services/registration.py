@@ -86,14 +86,16 @@ TIER_ORDER = {tier: i for i, tier in enumerate(PartnerTier.values)}  # platinum 
 def check_registration(
     version: RulebookVersion,
     *,
-    partner: Partner,
+    partner: Partner | None,
     account: Account,
     amount: Decimal,
     product_lines: Iterable[ProductLine],
     provided_fields: Iterable[str],
 ) -> list[str]:
     """Why a registration fails the criteria of `version` (the one in force when it was
-    submitted); empty when it meets them."""
+    submitted); empty when it meets them. A direct rep's registration (`partner` None) is held
+    to the same amount, lines and fields; tier, authorization and the named-account reserve
+    are the partner's criteria."""
     criteria = RegistrationCriteria.objects.filter(version=version).first()
     if criteria is None:
         return []
@@ -110,6 +112,8 @@ def check_registration(
     ]
     if missing:
         reasons.append(f"Missing required information: {', '.join(missing)}.")
+    if partner is None:
+        return reasons
     if criteria.min_partner_tier and TIER_ORDER.get(partner.tier, 99) > TIER_ORDER.get(
         criteria.min_partner_tier, 99
     ):
