@@ -411,6 +411,19 @@ def _lead_form(world: Any, tenant: Tenant) -> LeadForm:
     return LeadForm.all_tenants.create(tenant=tenant, name=f"Isolation form{mark}")
 
 
+def _dealreg_of(persona: str) -> Callable[[Any, Any], Any]:
+    """The registration `persona` filed in our tenant (`_dealreg_rows`); in the other tenant, its
+    own one."""
+
+    def get(world: Any, tenant: Tenant) -> DealRegistration:
+        rows = _dealreg_rows(world)["dealregistration"]
+        if tenant != world.tenant:
+            return rows["b"][0]
+        return next(r for r in rows["a"] if r.external_id == f"DR-{persona}")
+
+    return get
+
+
 CUSTOMER_PAGES = (
     "accounts",
     "accounts-export",
@@ -549,6 +562,34 @@ DOOR_PAGES: dict[str, PageSpec] = {
         method="post", objects={"pk": _authorization}, model=PartnerAuthorization
     ),
     "console:exceptions": PageSpec(),
+    # Deal registration: the console's review queue, review page and decision; the registrant's
+    # list, registration page, withdraw and extension request (sales, portal). An empty POST is
+    # refused with a message (302 back to the page), changing nothing.
+    "console:dealreg-review": PageSpec(),
+    "console:dealreg": PageSpec(
+        objects={"pk": _dealreg_of("partner_rep")}, visible_model=DealRegistration
+    ),
+    "console:dealreg-decide": PageSpec(
+        method="post",
+        objects={"pk": _dealreg_of("partner_rep")},
+        model=DealRegistration,
+        visible_model=DealRegistration,
+    ),
+    **{f"{door}:dealregs": PageSpec() for door in ("sales", "portal")},
+    **{
+        f"{door}:{page}": PageSpec(
+            method=method,
+            objects={"pk": _dealreg_of(persona)},
+            model=DealRegistration if method == "post" else None,
+            visible_model=DealRegistration,
+        )
+        for door, persona in (("sales", "rep"), ("portal", "partner_rep"))
+        for page, method in (
+            ("dealreg", "get"),
+            ("dealreg-withdraw", "post"),
+            ("dealreg-extension", "post"),
+        )
+    },
     "console:exception": PageSpec(objects={"pk": _exception_of("partner_rep")}),
     **{f"{door}:{page}": PageSpec() for door in ("sales", "portal") for page in PEOPLE_PAGES},
     "sales:exception-withdraw": PageSpec(

@@ -6,6 +6,7 @@ from typing import Any, cast
 
 import pytest
 from django.http import HttpRequest
+from django.urls import NoReverseMatch
 
 from accounts.tests.factories import AccountFactory
 from core.tenancy import tenant_scope
@@ -41,7 +42,11 @@ def test_queues_name_the_work_and_link_to_the_pages_once_they_exist(world, monke
         other = draft(world, "rep", AccountFactory(tenant=world.tenant, name="Other Works"))
         regs.submit(other, acting=world.membership("rep"))
 
-        # Before the pages exist: nothing to link to, nothing shown, no error.
+        # Without the pages to link to: nothing shown, no error.
+        def missing(name, args):
+            raise NoReverseMatch(name)
+
+        monkeypatch.setattr(home, "reverse", missing)
         assert list(home.console_queue(_Request(world, "admin", Door.CONSOLE))) == []
 
         monkeypatch.setattr(home, "reverse", lambda name, args: f"/{name}/{args[0]}/")

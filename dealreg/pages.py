@@ -1,0 +1,46 @@
+"""Deal registration's pages in the three front doors (imported by `TenancyConfig.ready()`).
+
+The console has the review queue and the review page; sales and the portal have the viewer's
+registrations and a registration's page with the registrant's actions. The home pages' queues
+(dealreg/home.py) link to "console:dealreg-review", "portal:dealregs" and "sales:dealregs"."""
+
+from dealreg import views
+from tenancy.navigation import Page, register_pages
+
+register_pages(
+    "console",
+    Page(
+        "deal-registrations/",
+        views.review_queue,
+        "dealreg-review",
+        nav="Deal registrations",
+        order=40,
+        group="pipeline",
+    ),
+    Page("deal-registrations/<int:pk>/", views.review, "dealreg"),
+    Page("deal-registrations/<int:pk>/decide/", views.review_decide, "dealreg-decide"),
+)
+
+for door in ("sales", "portal"):
+    register_pages(
+        door,
+        Page(
+            "deal-registrations/",
+            views.registrations,
+            "dealregs",
+            nav="Deal registrations",
+            order=40,
+            group="pipeline",
+        ),
+        Page("deal-registrations/<int:pk>/", views.registration, "dealreg"),
+        Page(
+            "deal-registrations/<int:pk>/withdraw/",
+            views.registration_withdraw,
+            "dealreg-withdraw",
+        ),
+        Page(
+            "deal-registrations/<int:pk>/extension/",
+            views.registration_extension,
+            "dealreg-extension",
+        ),
+    )
