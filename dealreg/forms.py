@@ -14,10 +14,17 @@ __all__ = ["DecisionForm", "ReasonForm"]
 
 
 class DecisionForm(forms.Form):
-    """Approve, reject (a reason from the tenant's list and text) or return for information."""
+    """Approve, reject (a reason from the tenant's list and text), return for information, or
+    decide a waiting extension request."""
 
     decision = forms.ChoiceField(
-        choices=[("approve", "Approve"), ("reject", "Reject"), ("return", "Return")]
+        choices=[
+            ("approve", "Approve"),
+            ("reject", "Reject"),
+            ("return", "Return"),
+            ("approve_extension", "Approve the extension"),
+            ("deny_extension", "Deny the extension"),
+        ]
     )
     reason = forms.ChoiceField(required=False, label="Rejection reason")
     text = forms.CharField(

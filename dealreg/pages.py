@@ -1,7 +1,8 @@
 """Deal registration's pages in the three front doors (imported by `TenancyConfig.ready()`).
 
 The console has the review queue and the review page; sales and the portal have the viewer's
-registrations and a registration's page with the registrant's actions. The home pages' queues
+registrations and a registration's page with the registrant's actions (and, for sales managers,
+the reviewer's decision). The home pages' queues
 (dealreg/home.py) link to "console:dealreg-review", "portal:dealregs" and "sales:dealregs"."""
 
 from dealreg import views
@@ -44,3 +45,9 @@ for door in ("sales", "portal"):
             "dealreg-extension",
         ),
     )
+
+# Sales managers review registrations in the sales door.
+register_pages(
+    "sales",
+    Page("deal-registrations/<int:pk>/decide/", views.review_decide, "dealreg-decide"),
+)

@@ -23,6 +23,7 @@ from django.core.paginator import Paginator
 from django.db.models import DateTimeField, F, OuterRef, QuerySet, Subquery
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -46,6 +47,7 @@ from dealreg.models import (
 )
 from dealreg.services import registrations as regs
 from dealreg.services.state import TransitionRefused, settings_for
+from tenancy.choices import Role
 from tenancy.models import Membership
 from tenancy.requests import DoorRequest
 
@@ -145,7 +147,9 @@ def registrations(request: DoorRequest) -> HttpResponse:
 def registration(request: DoorRequest, pk: int) -> HttpResponse:
     reg = row_or_404(_rows(request.membership), pk, "No such registration.")
     context = _detail_context(request, reg)
-    context["reason_form"] = ReasonForm()
+    if request.membership.role == Role.DIRECT_MANAGER:
+        # Sales managers review too (their home page sends them here).
+        context |= _decision_context(request, reg)
     return render(request, "dealreg/detail.html", context)
 
 
@@ -206,16 +210,22 @@ def review_queue(request: DoorRequest) -> HttpResponse:
 
 def review(request: DoorRequest, pk: int) -> HttpResponse:
     reg = row_or_404(_rows(request.membership), pk, "No such registration.")
-    context = _detail_context(request, reg)
-    context["form"] = DecisionForm(reasons=settings_for(request.tenant).rejection_reasons)
+    context = _detail_context(request, reg) | _decision_context(request, reg)
     return render(request, "dealreg/review.html", context)
+
+
+def _decision_context(request: DoorRequest, reg: DealRegistration) -> dict[str, Any]:
+    return {
+        "form": DecisionForm(reasons=settings_for(request.tenant).rejection_reasons),
+        "decide_url": reverse(f"{request.door}:dealreg-decide", args=[request.tenant.slug, reg.pk]),
+    }
 
 
 @require_POST
 def review_decide(request: DoorRequest, pk: int) -> HttpResponse:
     reg = row_or_404(_rows(request.membership), pk, "No such registration.")
     form = DecisionForm(request.POST, reasons=settings_for(request.tenant).rejection_reasons)
-    back = redirect("console:dealreg", request.tenant.slug, reg.pk)
+    back = redirect(f"{request.door}:dealreg", request.tenant.slug, reg.pk)
     if not form.is_valid():
         problems = "; ".join(
             f"{form.fields[name].label or name}: {' '.join(str(e) for e in errors)}"
@@ -231,6 +241,10 @@ def review_decide(request: DoorRequest, pk: int) -> HttpResponse:
         elif data["decision"] == "reject":
             regs.reject(reg, reason=data["reason"], text=data["text"], acting=acting)
             done = "rejected"
+        elif data["decision"] in ("approve_extension", "deny_extension"):
+            approve = data["decision"] == "approve_extension"
+            regs.decide_extension(reg, approve=approve, note=data["text"], acting=acting)
+            done = "extension approved" if approve else "extension denied"
         else:
             regs.return_for_info(reg, fields=data["ask_fields"], note=data["text"], acting=acting)
             done = "returned for information"
@@ -238,4 +252,6 @@ def review_decide(request: DoorRequest, pk: int) -> HttpResponse:
         messages.error(request, f"Registration #{reg.pk}: {_refusal(error)}")
         return back
     messages.success(request, f"Registration #{reg.pk}: {done}.")
-    return redirect("console:dealreg-review", request.tenant.slug)
+    if request.door == "console":
+        return redirect("console:dealreg-review", request.tenant.slug)
+    return back

@@ -590,6 +590,12 @@ DOOR_PAGES: dict[str, PageSpec] = {
             ("dealreg-extension", "post"),
         )
     },
+    "sales:dealreg-decide": PageSpec(
+        method="post",
+        objects={"pk": _dealreg_of("rep")},
+        model=DealRegistration,
+        visible_model=DealRegistration,
+    ),
     "console:exception": PageSpec(objects={"pk": _exception_of("partner_rep")}),
     **{f"{door}:{page}": PageSpec() for door in ("sales", "portal") for page in PEOPLE_PAGES},
     "sales:exception-withdraw": PageSpec(

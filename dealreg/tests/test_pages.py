@@ -197,3 +197,52 @@ def test_the_registrant_withdraws_and_asks_for_an_extension_on_its_page(world, l
         .status_code
         == 404
     )
+
+
+def test_the_console_decides_a_waiting_extension_request(world, login_as):
+    rulebook(world)
+    reg = _filed(world, "partner_rep", AccountFactory(tenant=world.tenant, name="Longer Co"))
+    with tenant_scope(world.tenant):
+        regs.approve(reg, acting=world.membership("admin"))
+        regs.request_extension(
+            reg, reason="Trial runs late", acting=world.membership("partner_rep")
+        )
+    reg.refresh_from_db()
+    ends = reg.protection_ends_at
+    assert ends is not None
+    admin = login_as("admin")
+    assert "Trial runs late" in admin.get(_url(world, "console:dealreg", reg.pk)).content.decode()
+    admin.post(_url(world, "console:dealreg-decide", reg.pk), {"decision": "approve_extension"})
+    reg.refresh_from_db()
+    assert reg.extension_requested_at is None
+    assert reg.protection_ends_at is not None and reg.protection_ends_at > ends
+
+
+def test_a_sales_manager_reviews_in_the_sales_door_and_a_rep_may_not(world, login_as):
+    rulebook(world)
+    reg = _filed(world, "rep", AccountFactory(tenant=world.tenant, name="Managed Co"))
+    refused = login_as("rep").post(
+        _url(world, "sales:dealreg-decide", reg.pk), {"decision": "approve"}, follow=True
+    )
+    assert refused.status_code == 200 and "reviewed by RevOps admins" in refused.content.decode()
+    reg.refresh_from_db()
+    assert reg.state == "submitted"
+    assert 'data-testid="decision"' not in (
+        login_as("rep").get(_url(world, "sales:dealreg", reg.pk)).content.decode()
+    )
+
+    manager = login_as("manager")
+    assert 'data-testid="decision"' in (
+        manager.get(_url(world, "sales:dealreg", reg.pk)).content.decode()
+    )
+    # The tenant's default chain has RevOps admins approve: the manager is told so, on the page.
+    told = manager.post(
+        _url(world, "sales:dealreg-decide", reg.pk), {"decision": "approve"}, follow=True
+    )
+    assert told.status_code == 200 and "for a RevOps admin" in told.content.decode()
+    manager.post(
+        _url(world, "sales:dealreg-decide", reg.pk),
+        {"decision": "return", "ask_fields": ["notes"], "text": "Which line?"},
+    )
+    reg.refresh_from_db()
+    assert reg.state == "returned"
