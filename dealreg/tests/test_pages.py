@@ -107,6 +107,9 @@ def test_approve_and_reject_through_the_review_page(world, login_as):
     admin = login_as("admin")
     page = admin.get(_url(world, "console:dealreg", one.pk)).content.decode()
     assert 'value="approve"' in page and 'value="reject"' in page
+    assert 'data-testid="approval-chain"' in page and "Channel review" in page
+    registrant = login_as("partner_rep").get(_url(world, "portal:dealreg", one.pk))
+    assert 'data-testid="approval-chain"' not in registrant.content.decode()
 
     done = admin.post(_url(world, "console:dealreg-decide", one.pk), {"decision": "approve"})
     assert done.status_code == 302
