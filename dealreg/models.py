@@ -48,10 +48,17 @@ __all__ = [
     "RegistrationEvent",
     "RegistrationLeakage",
     "RegistrationLine",
+    "sees_whole_tenant",
 ]
 
 PERCENT = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 WHOLE_TENANT_ROLES = ("revops_admin", "direct_manager")
+
+
+def sees_whole_tenant(membership: Any) -> bool:
+    """The manufacturer's view (RevOps admins, sales managers), and webhooks (no membership):
+    other parties, values and internal reasons. Registrants see only their own side."""
+    return membership is None or membership.role in WHOLE_TENANT_ROLES
 
 
 def _default_reasons() -> list[str]:
@@ -469,6 +476,14 @@ class RegistrationEvent(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.action} {self.from_state}→{self.to_state}"
+
+    def actor_shown_to(self, membership: Any) -> str:
+        """Who acted, as the viewer may read it: registrants see that the manufacturer acted
+        ("reviewer") or the system did, not which of its people; the whole-tenant roles, webhooks
+        (no membership) and the actor themself see the name."""
+        if sees_whole_tenant(membership) or self.actor_user_id == membership.user_id:
+            return self.actor_label
+        return "system" if self.actor_user_id is None else "reviewer"
 
 
 class RegistrationConflictQuerySet(TenantQuerySet):

@@ -39,11 +39,11 @@ from dealreg.choices import (
 from dealreg.filters import DealRegistrationFilterSet
 from dealreg.forms import DecisionForm, ReasonForm
 from dealreg.models import (
-    WHOLE_TENANT_ROLES,
     DealRegistration,
     RegistrationClock,
     RegistrationConflict,
     RegistrationEvent,
+    sees_whole_tenant,
 )
 from dealreg.services import registrations as regs
 from dealreg.services.state import TransitionRefused, settings_for
@@ -85,7 +85,7 @@ def _list_context(request: DoorRequest, filters: Any, rows: QuerySet) -> dict[st
 
 
 def _sees_everything(membership: Membership) -> bool:
-    return membership.role in WHOLE_TENANT_ROLES
+    return sees_whole_tenant(membership)
 
 
 def _detail_context(request: DoorRequest, registration: DealRegistration) -> dict[str, Any]:
@@ -95,11 +95,7 @@ def _detail_context(request: DoorRequest, registration: DealRegistration) -> dic
     labels = dict(Action.choices)
     for event in events:
         event.label = labels.get(event.action, event.action)  # type: ignore[attr-defined]
-        # Partners and reps see that the manufacturer acted, not which of its people.
-        if everything or event.actor_user_id == membership.user_id:
-            event.shown_actor = event.actor_label  # type: ignore[attr-defined]
-        else:
-            event.shown_actor = "system" if event.actor_user_id is None else "reviewer"  # type: ignore[attr-defined]
+        event.shown_actor = event.actor_shown_to(membership)  # type: ignore[attr-defined]
     conflicts = RegistrationConflict.objects.filter(registration=registration).select_related(
         *(
             ("product_line", "other_partner", "other_team", "other_registration")

@@ -29,6 +29,7 @@ from dealreg.models import (
     RegistrationConflict,
     RegistrationEvent,
     RegistrationLine,
+    sees_whole_tenant,
 )
 from dealreg.services.matching import find_customer
 from dealreg.services.registrations import check_editable, require_registrant, set_lines
@@ -44,13 +45,9 @@ __all__ = [
     "EvidenceFileSerializer",
 ]
 
-WHOLE_TENANT_ROLES = ("revops_admin", "direct_manager")
-
 
 def _sees_everything(context: Mapping[str, Any]) -> bool:
-    """The manufacturer's view (RevOps admins, sales managers), and webhooks (no membership)."""
-    membership = context_membership(context)
-    return membership is None or membership.role in WHOLE_TENANT_ROLES
+    return sees_whole_tenant(context_membership(context))
 
 
 class LineCode(InTenant):
@@ -318,11 +315,7 @@ class EventSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance: RegistrationEvent) -> dict[str, Any]:
         data = super().to_representation(instance)
-        if not _sees_everything(self.context) and instance.actor_user_id != getattr(
-            context_membership(self.context), "user_id", None
-        ):
-            # Partners and reps see that the manufacturer acted, not which of its people.
-            data["actor_label"] = "system" if instance.actor_user_id is None else "reviewer"
+        data["actor_label"] = instance.actor_shown_to(context_membership(self.context))
         return data
 
 
