@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, Sum
 from django.template.defaultfilters import floatformat
@@ -47,7 +46,7 @@ def _url(request: DoorRequest, **query: str) -> str:
 
 def pipeline_figures(request: DoorRequest) -> Iterator[Figure]:
     tenant = request.tenant
-    today = timezone.now().astimezone(ZoneInfo(tenant.timezone)).date()
+    today = timezone.now().astimezone(tenant.zone).date()
     start, end = fiscal_quarter(tenant, today)
     ours = Q(currency=tenant.currency)
     open_ = Q(stage__outcome=Outcome.OPEN)

@@ -23,7 +23,6 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -147,7 +146,7 @@ def this_week(
 ) -> tuple[dt.datetime, dt.datetime]:
     """When this week and the week before began (Monday 00:00 where the tenant works), for the
     figures that compare this week with last week."""
-    local = (now or timezone.now()).astimezone(ZoneInfo(request.tenant.timezone))
+    local = (now or timezone.now()).astimezone(request.tenant.zone)
     monday = local.date() - dt.timedelta(days=local.weekday())
     start = dt.datetime.combine(monday, dt.time.min, tzinfo=local.tzinfo)
     before = dt.datetime.combine(monday - dt.timedelta(days=7), dt.time.min, tzinfo=local.tzinfo)
