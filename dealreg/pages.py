@@ -5,21 +5,21 @@ registrations and a registration's page with the registrant's actions (and, for 
 the reviewer's decision). The home pages' queues
 (dealreg/home.py) link to "console:dealreg-review", "portal:dealregs" and "sales:dealregs"."""
 
-from dealreg import views
+from dealreg.views import registrant, review
 from tenancy.navigation import Page, register_pages
 
 register_pages(
     "console",
     Page(
         "deal-registrations/",
-        views.review_queue,
+        review.review_queue,
         "dealreg-review",
         nav="Deal registrations",
         order=40,
         group="pipeline",
     ),
-    Page("deal-registrations/<int:pk>/", views.review, "dealreg"),
-    Page("deal-registrations/<int:pk>/decide/", views.review_decide, "dealreg-decide"),
+    Page("deal-registrations/<int:pk>/", review.review, "dealreg"),
+    Page("deal-registrations/<int:pk>/decide/", review.review_decide, "dealreg-decide"),
 )
 
 for door in ("sales", "portal"):
@@ -27,21 +27,21 @@ for door in ("sales", "portal"):
         door,
         Page(
             "deal-registrations/",
-            views.registrations,
+            registrant.registrations,
             "dealregs",
             nav="Deal registrations",
             order=40,
             group="pipeline",
         ),
-        Page("deal-registrations/<int:pk>/", views.registration, "dealreg"),
+        Page("deal-registrations/<int:pk>/", registrant.registration, "dealreg"),
         Page(
             "deal-registrations/<int:pk>/withdraw/",
-            views.registration_withdraw,
+            registrant.registration_withdraw,
             "dealreg-withdraw",
         ),
         Page(
             "deal-registrations/<int:pk>/extension/",
-            views.registration_extension,
+            registrant.registration_extension,
             "dealreg-extension",
         ),
     )
@@ -49,5 +49,5 @@ for door in ("sales", "portal"):
 # Sales managers review registrations in the sales door.
 register_pages(
     "sales",
-    Page("deal-registrations/<int:pk>/decide/", views.review_decide, "dealreg-decide"),
+    Page("deal-registrations/<int:pk>/decide/", review.review_decide, "dealreg-decide"),
 )
