@@ -1,6 +1,7 @@
-"""Deal registration's page forms: the reviewer's decision and the registrant's reasons. They
-check shape and length only; the rules (allowed transitions, the tenant's rejection reasons, the
-fields a return may open) are the services'."""
+"""Deal registration's page forms: the registrant's registration (with its lines), the reviewer's
+decision and the registrant's reasons. They check shape and length (and the model's own field
+rules); the rules (what may be edited when, allowed transitions, the tenant's rejection reasons,
+the fields a return may open, completeness on submit) are the services'."""
 
 from __future__ import annotations
 
@@ -8,9 +9,216 @@ from typing import Any
 
 from django import forms
 
+from accounts.models import ProductLine
+from dealreg.models import DealRegistration
 from dealreg.services.registrations import REGISTRANT_FIELDS
+from guardrails.choices import RequiredField
+from routing.normalize import normalize_country
 
-__all__ = ["DecisionForm", "ReasonForm"]
+__all__ = [
+    "DecisionForm",
+    "LineForm",
+    "LineFormSet",
+    "ReasonForm",
+    "RegistrationForm",
+    "lines_of",
+]
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+MAX_LINES = 50
+# The form fields each of the rulebook's required items is satisfied by.
+RULEBOOK_FIELDS = {
+    RequiredField.CONTACT: ("contact_name", "contact_email"),
+    RequiredField.EXPECTED_CLOSE: ("expected_close_on",),
+    RequiredField.COMPETITOR: ("competitor",),
+    RequiredField.BUDGET: ("budget_confirmed",),
+    RequiredField.DESCRIPTION: ("notes",),
+}
+# Fields the live check reads (the conflict engine, the matcher and the corridors).
+CHECKED = ("end_customer_name", "end_customer_country", "end_customer_website", "estimated_amount")
+
+
+class RegistrationForm(forms.ModelForm):
+    """What the registrant fills in. On a registration returned for information, only the
+    fields the reviewer listed are open (the service refuses any other change too)."""
+
+    end_customer_country = forms.CharField(
+        max_length=100, required=False, label="Country", help_text="Name or ISO code, e.g. AT."
+    )
+    estimated_amount = forms.DecimalField(
+        required=False,
+        min_value=0,
+        max_digits=16,
+        decimal_places=2,
+        help_text="Leave empty to use the total of the lines.",
+    )
+
+    class Meta:
+        model = DealRegistration
+        fields = [
+            "title",
+            "end_customer_name",
+            "end_customer_country",
+            "end_customer_website",
+            "purchasing_customer_name",
+            "design_customer_name",
+            "contact_name",
+            "contact_email",
+            "estimated_amount",
+            "currency",
+            "expected_close_on",
+            "competitor",
+            "incumbent",
+            "how_found",
+            "budget_confirmed",
+            "notes",
+        ]
+        labels = {
+            "title": "What the deal is",
+            "end_customer_name": "End customer",
+            "end_customer_website": "Website",
+            "purchasing_customer_name": "Purchasing customer",
+            "design_customer_name": "Design customer",
+            "contact_name": "Contact at the customer",
+            "contact_email": "Contact's email",
+            "expected_close_on": "Expected close",
+            "how_found": "How you found the deal",
+            "budget_confirmed": "The customer has confirmed a budget",
+            "notes": "Project description",
+        }
+        help_texts = {
+            "end_customer_name": "Where the equipment runs, e.g. “ACME GmbH, Wien”; matched to "
+            "existing customers.",
+            "purchasing_customer_name": "Who pays, when not the end customer (an EPC contractor, "
+            "a dealer's customer).",
+            "design_customer_name": "The engineering firm that specifies it, if any.",
+        }
+        widgets = {
+            "expected_close_on": DATE,
+            "notes": forms.Textarea(attrs={"rows": 4}),
+            "contact_email": forms.EmailInput(),
+        }
+
+    def __init__(
+        self,
+        *args: Any,
+        required_by_rules: list[str] | tuple[str, ...] = (),
+        editable: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["title"].required = True
+        self.fields["end_customer_name"].required = editable is None
+        for name in CHECKED:
+            self.fields[name].widget.attrs["data-check"] = ""
+        for item in required_by_rules:
+            for name in RULEBOOK_FIELDS.get(item, ()):  # type: ignore[call-overload]
+                self.fields[name].requirement = "Asked for by the registration rules."  # type: ignore[attr-defined]
+        if editable is not None:
+            for name, field in self.fields.items():
+                field.disabled = name not in editable
+                field.required = field.required and not field.disabled
+
+    def clean_end_customer_country(self) -> str:
+        typed = (self.cleaned_data.get("end_customer_country") or "").strip()
+        code = normalize_country(typed)[:2] if typed else ""
+        if typed and len(code) != 2:
+            raise forms.ValidationError(f"“{typed}” is not a country we know; give its ISO code.")
+        return code.upper()
+
+    def clean_currency(self) -> str:
+        return (self.cleaned_data.get("currency") or "").strip().upper()
+
+    def changes(self) -> dict[str, Any]:
+        """The open fields as typed (the service decides what may change)."""
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if not self.fields[name].disabled
+        }
+
+
+class LineForm(forms.Form):
+    product_line = forms.ModelChoiceField(
+        queryset=ProductLine.objects.none(), label="Product line", required=False
+    )
+    quantity = forms.DecimalField(
+        min_value=0, max_digits=12, decimal_places=2, initial=1, required=False
+    )
+    amount = forms.DecimalField(
+        min_value=0, max_digits=16, decimal_places=2, required=False, label="Amount"
+    )
+    requested_discount = forms.DecimalField(
+        min_value=0,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+        required=False,
+        label="Discount %",
+    )
+    exception_justification = forms.CharField(
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why a discount outside the corridor",
+        help_text="Only when the discount is outside its corridor: your exception request.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        product_line = self.fields["product_line"]
+        assert isinstance(product_line, forms.ModelChoiceField)
+        product_line.queryset = ProductLine.objects.order_by("name")
+        for name in ("product_line", "requested_discount"):
+            self.fields[name].widget.attrs["data-check"] = ""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        typed = any(data.get(name) not in (None, "") for name in ("amount", "requested_discount"))
+        if typed and data.get("product_line") is None and not self.errors:
+            self.add_error("product_line", "Choose the product line of this amount.")
+        return data
+
+
+class _LineFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        seen: set[int] = set()
+        for index, form in enumerate(self.forms):
+            product_line = form.cleaned_data.get("product_line")
+            if product_line is None:
+                continue
+            if product_line.pk in seen:
+                raise forms.ValidationError(
+                    f"Line {index + 1}: {product_line.name} is already on an earlier line; "
+                    "each product line once."
+                )
+            seen.add(product_line.pk)
+
+
+LineFormSet = forms.formset_factory(
+    LineForm, formset=_LineFormSet, extra=0, max_num=MAX_LINES, validate_max=True
+)
+
+
+def lines_of(formset: Any) -> list[dict[str, Any]]:
+    """The filled lines of a valid line formset, as the services take them."""
+    lines = []
+    for form in formset.forms:
+        data = form.cleaned_data
+        if data.get("product_line") is None:
+            continue
+        lines.append(
+            {
+                "product_line": data["product_line"],
+                "quantity": data.get("quantity") if data.get("quantity") is not None else 1,
+                "amount": data.get("amount") or 0,
+                "requested_discount": data.get("requested_discount") or 0,
+                "exception_justification": (data.get("exception_justification") or "").strip(),
+            }
+        )
+    return lines
 
 
 class DecisionForm(forms.Form):

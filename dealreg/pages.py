@@ -20,6 +20,11 @@ register_pages(
     ),
     Page("deal-registrations/<int:pk>/", review.review, "dealreg"),
     Page("deal-registrations/<int:pk>/decide/", review.review_decide, "dealreg-decide"),
+    Page(
+        "deal-registrations/<int:pk>/files/<int:file_id>/",
+        registrant.evidence_file,
+        "dealreg-file",
+    ),
 )
 
 for door in ("sales", "portal"):
@@ -33,7 +38,15 @@ for door in ("sales", "portal"):
             order=40,
             group="pipeline",
         ),
+        Page("deal-registrations/new/", registrant.register, "dealreg-new"),
+        Page("deal-registrations/check/", registrant.registration_check, "dealreg-check"),
         Page("deal-registrations/<int:pk>/", registrant.registration, "dealreg"),
+        Page("deal-registrations/<int:pk>/edit/", registrant.registration_edit, "dealreg-edit"),
+        Page(
+            "deal-registrations/<int:pk>/files/<int:file_id>/",
+            registrant.evidence_file,
+            "dealreg-file",
+        ),
         Page(
             "deal-registrations/<int:pk>/withdraw/",
             registrant.registration_withdraw,

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.files.base import ContentFile
+
 from accounts.models import Account, Contact, Product, ProductLine, Segment, TargetList, Tier
 from core.acting import SystemActor
 from core.models import ImportJob, TenantOwned, WebhookDelivery, WebhookEndpoint
@@ -18,6 +20,7 @@ from dealreg.models import (
     Adjudication,
     AdjudicationParty,
     DealRegistration,
+    EvidenceFile,
     RegistrationConflict,
     RegistrationLine,
 )
@@ -424,6 +427,39 @@ def _dealreg_of(persona: str) -> Callable[[Any, Any], Any]:
     return get
 
 
+def _dealreg_draft_of(persona: str) -> Callable[[Any, Any], Any]:
+    """`persona`'s registration (`_dealreg_of`), made a draft so that its edit page opens."""
+
+    def get(world: Any, tenant: Tenant) -> DealRegistration:
+        registration = _dealreg_of(persona)(world, tenant)
+        if registration.state != "draft":
+            DealRegistration.all_tenants.filter(pk=registration.pk).update(state="draft")
+            registration.refresh_from_db()
+        return registration
+
+    return get
+
+
+def _evidence_of(persona: str) -> Callable[[Any, Any], Any]:
+    """An evidence file on `persona`'s registration (`_dealreg_of`), made on first use."""
+
+    def get(world: Any, tenant: Tenant) -> EvidenceFile:
+        registration = _dealreg_of(persona)(world, tenant)
+        existing = EvidenceFile.all_tenants.filter(registration=registration).first()
+        if existing is not None:
+            return existing
+        return EvidenceFile.all_tenants.create(
+            tenant=tenant,
+            registration=registration,
+            file=ContentFile(b"%PDF-1.4 isolation", name="evidence"),
+            filename="quote.pdf",
+            content_type="application/pdf",
+            size=18,
+        )
+
+    return get
+
+
 CUSTOMER_PAGES = (
     "accounts",
     "accounts-export",
@@ -588,6 +624,29 @@ DOOR_PAGES: dict[str, PageSpec] = {
             ("dealreg", "get"),
             ("dealreg-withdraw", "post"),
             ("dealreg-extension", "post"),
+        )
+    },
+    **{
+        f"{door}:{page}": PageSpec()
+        for door in ("sales", "portal")
+        for page in ("dealreg-new", "dealreg-check")
+    },
+    **{
+        f"{door}:dealreg-edit": PageSpec(
+            objects={"pk": _dealreg_draft_of(persona)}, visible_model=DealRegistration
+        )
+        for door, persona in (("sales", "rep"), ("portal", "partner_rep"))
+    },
+    # Evidence downloads: through a registration the viewer may see, else 404.
+    **{
+        f"{door}:dealreg-file": PageSpec(
+            objects={"pk": _dealreg_of(persona), "file_id": _evidence_of(persona)},
+            visible_model=DealRegistration,
+        )
+        for door, persona in (
+            ("console", "partner_rep"),
+            ("sales", "rep"),
+            ("portal", "partner_rep"),
         )
     },
     "sales:dealreg-decide": PageSpec(

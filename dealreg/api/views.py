@@ -13,7 +13,6 @@ from typing import Any, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
-from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, serializers, status
@@ -31,6 +30,7 @@ from core.api.views import (
     TenantModelViewSet,
     TenantReadOnlyViewSet,
 )
+from core.downloads import attachment
 from core.views import row_or_404
 from dealreg.api.serializers import (
     AdjudicationSerializer,
@@ -440,15 +440,7 @@ class DealRegistrationViewSet(SyncActionsMixin, TenantModelViewSet):
         row = row_or_404(
             EvidenceFile.objects.filter(registration=registration), int(file_id), "No such file."
         )
-        handle = row.file.open("rb")
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=row.filename,
-            content_type="application/octet-stream",
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return attachment(row.file, row.filename)
 
     @extend_schema(request=RegistrationCheckSerializer, responses={200: CheckResult})
     @action(detail=False, methods=["post"])

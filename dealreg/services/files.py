@@ -1,6 +1,7 @@
 """Evidence files: the type is read from the bytes (never the name or the client's header), the
 size is limited, the name is kept only as a label, and the bytes go through Django's storage
-API under a random path. They are served only through the API's permission-checked action."""
+API under a random path. They are served only through permission-checked downloads (the API's
+action and the registration pages)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from core.acting import action
+from core.storage import deleted_on_failure
 from dealreg.choices import CLOSED_STATES, Action
 from dealreg.models import DealRegistration, EvidenceFile
 from dealreg.services.state import log_event
@@ -90,7 +92,9 @@ def add_evidence(registration: DealRegistration, upload: Any, *, acting: Acting)
         raise ValidationError({"file": f"This kind of file is not accepted; send {ALLOWED}."})
     if EvidenceFile.objects.filter(registration=registration).count() >= MAX_FILES:
         raise ValidationError({"file": f"At most {MAX_FILES} files per registration."})
-    with transaction.atomic():
+    # The bytes are written before the row; a failure after that deletes them again (a caller
+    # whose own transaction may still roll back wraps its block in `deleted_on_failure` too).
+    with deleted_on_failure() as written, transaction.atomic():
         evidence = EvidenceFile(
             tenant_id=registration.tenant_id,
             registration=registration,
@@ -100,6 +104,7 @@ def add_evidence(registration: DealRegistration, upload: Any, *, acting: Acting)
             uploaded_by=acting.audit_user,
         )
         evidence.file.save("evidence", upload, save=False)
+        written(evidence.file)
         evidence.save()
         log_event(registration, Action.FILE, acting=acting, reason=f"Evidence added: {name}.")
     return evidence

@@ -23,6 +23,7 @@ from dealreg.filters import DealRegistrationFilterSet
 from dealreg.forms import DecisionForm
 from dealreg.models import (
     DealRegistration,
+    EvidenceFile,
     RegistrationClock,
     RegistrationConflict,
     RegistrationEvent,
@@ -99,6 +100,7 @@ def detail_context(request: DoorRequest, registration: DealRegistration) -> dict
         "events": events,
         "conflicts": conflicts,
         "clocks": clocks,
+        "files": EvidenceFile.objects.filter(registration=registration).order_by("pk"),
         "everything": everything,
         "allowed": allowed_actions(registration.state),
         "now": timezone.now(),
