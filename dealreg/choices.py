@@ -58,6 +58,7 @@ class Action(models.TextChoices):
     ESCALATE = "escalate", "Escalated"
     BREACH = "breach", "Clock ran out"
     FILE = "file", "Evidence added"
+    EXCEPTION = "exception", "Discount exception granted"
 
 
 # Waiting for the manufacturer, or for the registrant's answer: a claim is held meanwhile.

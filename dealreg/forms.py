@@ -87,6 +87,7 @@ class RegistrationForm(forms.ModelForm):
             "notes": "Project description",
         }
         help_texts = {
+            "title": "",
             "end_customer_name": "Where the equipment runs, e.g. “ACME GmbH, Wien”; matched to "
             "existing customers.",
             "purchasing_customer_name": "Who pays, when not the end customer (an EPC contractor, "
@@ -139,9 +140,7 @@ class RegistrationForm(forms.ModelForm):
 
 
 class LineForm(forms.Form):
-    product_line = forms.ModelChoiceField(
-        queryset=ProductLine.objects.none(), label="Product line", required=False
-    )
+    product_line = forms.ModelChoiceField(queryset=ProductLine.objects.none(), label="Product line")
     quantity = forms.DecimalField(
         min_value=0, max_digits=12, decimal_places=2, initial=1, required=False
     )
@@ -166,18 +165,14 @@ class LineForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # A line left as it was offered (blank) is no line; a line typed in names its product.
+        self.empty_permitted = True
+        self.use_required_attribute = False
         product_line = self.fields["product_line"]
         assert isinstance(product_line, forms.ModelChoiceField)
         product_line.queryset = ProductLine.objects.order_by("name")
         for name in ("product_line", "requested_discount"):
             self.fields[name].widget.attrs["data-check"] = ""
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        typed = any(data.get(name) not in (None, "") for name in ("amount", "requested_discount"))
-        if typed and data.get("product_line") is None and not self.errors:
-            self.add_error("product_line", "Choose the product line of this amount.")
-        return data
 
 
 class _LineFormSet(forms.BaseFormSet):

@@ -57,6 +57,7 @@ from dealreg.services.state import (
 )
 from guardrails.choices import RequiredField
 from guardrails.models import RegistrationCriteria, RulebookVersion
+from guardrails.services.exception_requests import grant_discount_exception
 from guardrails.services.registration import check_registration
 from guardrails.services.versions import active_version
 from pipeline.choices import Outcome, Route, Source
@@ -70,6 +71,7 @@ from tenancy.models import Membership, Tenant
 __all__ = [
     "REGISTRANT_FIELDS",
     "approve",
+    "approved_discounts",
     "check_before_filing",
     "check_editable",
     "close",
@@ -579,12 +581,17 @@ def resubmit(registration: DealRegistration, *, acting: Acting) -> DealRegistrat
     return registration
 
 
-def _approved_discounts(
-    registration: DealRegistration, overrides: dict[str, Any] | None
+def approved_discounts(
+    registration: DealRegistration, overrides: dict[str, Any] | None = None
 ) -> dict[int, Decimal]:
+    """The discount each line (by id) is approved with: the reviewer's figure where given (0 to
+    the requested discount), else the requested one when inside its corridor or once pricing
+    approved it, else the corridor's maximum."""
+    # Asked at the final approval: the current step passes with it.
     pricing_passed = any(
-        s.get("condition") == StepCondition.DISCOUNT_OUTSIDE and s.get("approved_at")
-        for s in registration.approval_chain
+        s.get("condition") == StepCondition.DISCOUNT_OUTSIDE
+        and (s.get("approved_at") or index == registration.approval_step)
+        for index, s in enumerate(registration.approval_chain)
     )
     errors: dict[str, str] = {}
     approved = {}
@@ -670,7 +677,7 @@ def approve(
             current["approved_by"] = acting.audit_label
             current["approved_at"] = now.isoformat()
         registration.approval_chain = chain
-        approved = _approved_discounts(registration, discounts)
+        approved = approved_discounts(registration, discounts)
         for line in registration.lines.all():
             line.approved_discount = approved[line.pk]
             line.save(update_fields=["approved_discount", "updated_at"])
@@ -691,6 +698,7 @@ def approve(
             now=now,
         )
         start_conversion_clock(registration, now=now)
+        _grant_discount_exceptions(registration, opportunity, acting)
         _notify_registrant(
             registration,
             EventKind.ACCEPTED,
@@ -699,6 +707,40 @@ def approve(
         )
         del findings
     return registration
+
+
+def _grant_discount_exceptions(
+    registration: DealRegistration, opportunity: Opportunity, acting: Acting
+) -> None:
+    """A discount approved beyond its corridor is the registrant's exception request granted:
+    it joins the rulebook's exception register (for the opportunity, until protection ends), so
+    the corridor check and leakage of the opportunity apply it, and the timeline says so."""
+    if not isinstance(acting, Membership):
+        return
+    for line in registration.lines.select_related("product_line"):
+        corridor_max = line.requested_discount - line.outside_corridor_by
+        if line.outside_corridor_by <= 0 or (line.approved_discount or 0) <= corridor_max:
+            continue
+        granted = grant_discount_exception(
+            acting=acting,
+            opportunity=opportunity,
+            product_line=line.product_line,
+            discount=line.approved_discount,  # type: ignore[arg-type]
+            ends_on=registration.protected_until,  # type: ignore[arg-type]
+            justification=line.exception_justification,
+            requested_by=registration.registrant_user,
+            partner=registration.registrant_partner,
+            team=registration.registrant_team,
+        )
+        log_event(
+            registration,
+            Action.EXCEPTION,
+            acting=acting,
+            reason=f"Discount exception #{granted.pk} granted: {line.approved_discount} % on "
+            f"{line.product_line.name} until {registration.protected_until}.",
+            from_state=registration.state,
+            to_state=registration.state,
+        )
 
 
 def _link_opportunity(

@@ -21,7 +21,7 @@ from dealreg.services.state import TransitionRefused
 from dealreg.services.sweep import sweep_tenant
 from dealreg.tasks import SWEEP
 from dealreg.tests.helpers import draft, rulebook
-from guardrails.models import AccountRoute, RulebookVersion
+from guardrails.models import AccountRoute, RulebookVersion, RuleException
 from pipeline.models import Touch
 from tests.world import World
 
@@ -117,6 +117,11 @@ def discount_outside(world: World, me: str, them: str) -> dict:
         ],
         "steps": steps,
         "approved": str(mine.lines.get().approved_discount),
+        # The exception the registrant asked for, granted into the rulebook's register.
+        "exception": [
+            (e.status, str(e.requested_discount), e.ends_on == mine.protected_until)
+            for e in RuleException.objects.filter(opportunity=mine.opportunity)
+        ],
     }
 
 
@@ -195,6 +200,7 @@ def test_the_outcome_is_the_same_whichever_route_registers(world, scenario):
         assert outcome["refused"] == ["conflicts"]
     if scenario is discount_outside:
         assert outcome["check"] == [(False, "10.00", True)] and "Pricing" in outcome["steps"]
+        assert outcome["exception"] == [("approved", "25.00", True)]
     if scenario is late_review:
         assert outcome["escalated"] and "escalate" in outcome["events"]
     if scenario is extension_beyond_limit:

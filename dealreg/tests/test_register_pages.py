@@ -86,6 +86,7 @@ def test_a_draft_is_saved_then_completed_and_submitted(world, login_as):
     data = _post(world, intent="save")
     data["lines-TOTAL_FORMS"] = "1"
     data["lines-0-product_line"] = ""
+    data["lines-0-quantity"] = "1"  # the line as offered: no line
     data["lines-0-amount"] = ""
     data["lines-0-requested_discount"] = ""
     response = client.post(_url(world, "sales:dealreg-new"), data)
@@ -103,6 +104,17 @@ def test_a_draft_is_saved_then_completed_and_submitted(world, login_as):
     reg.refresh_from_db()
     with tenant_scope(world.tenant):
         assert reg.state == "submitted" and reg.lines.count() == 1
+
+
+def test_a_line_without_its_product_is_refused_on_its_field(world, login_as):
+    rulebook(world)
+    data = _post(world)
+    data["lines-0-product_line"] = ""
+    response = login_as("partner_rep").post(_url(world, "portal:dealreg-new"), data)
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    with tenant_scope(world.tenant):
+        assert not DealRegistration.objects.exists()
 
 
 def test_the_same_product_line_twice_is_refused(world, login_as):
@@ -202,3 +214,43 @@ def test_a_submitted_registration_is_not_edited(world, login_as):
     assert response.status_code == 302
     reg.refresh_from_db()
     assert reg.title != "Two presses"
+
+
+def test_the_reviewer_approves_each_lines_discount_and_the_exception_is_granted(world, login_as):
+    rulebook(world)
+    client = login_as("partner_rep")
+    data = _post(world, discount="25")
+    data["lines-0-exception_justification"] = "A low-cost import is on the table."
+    client.post(_url(world, "portal:dealreg-new"), data)
+    reg = _mine(world)
+    admin = login_as("admin")
+    review = admin.get(_url(world, "console:dealreg", reg.pk)).content.decode()
+    # First step: no discount to fill in yet.
+    assert 'data-testid="approved-discounts"' not in review
+    admin.post(_url(world, "console:dealreg-decide", reg.pk), {"decision": "approve"})
+    review = admin.get(_url(world, "console:dealreg", reg.pk)).content.decode()
+    assert 'name="discount-hydraulics"' in review and 'value="25.00"' in review
+    assert "A low-cost import is on the table." in review
+    # Above what was asked: refused, naming the line.
+    admin.post(
+        _url(world, "console:dealreg-decide", reg.pk),
+        {"decision": "approve", "discount-hydraulics": "40"},
+    )
+    page = admin.get(_url(world, "console:dealreg", reg.pk)).content.decode()
+    assert "Approved discount on hydraulics: Between 0 and 25" in page
+    reg.refresh_from_db()
+    assert reg.state != "approved"
+    admin.post(
+        _url(world, "console:dealreg-decide", reg.pk),
+        {"decision": "approve", "discount-hydraulics": "20"},
+    )
+    reg.refresh_from_db()
+    with tenant_scope(world.tenant):
+        from guardrails.models import RuleException
+
+        assert reg.state == "approved" and reg.lines.get().approved_discount == Decimal("20.00")
+        granted = RuleException.objects.get(opportunity=reg.opportunity)
+        assert granted.status == "approved" and granted.requested_discount == Decimal("20.00")
+        assert granted.partner == reg.registrant_partner
+    timeline = client.get(_url(world, "portal:dealreg", reg.pk)).content.decode()
+    assert "Discount exception" in timeline and "20.00 %" in timeline

@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from dealreg.choices import Action, ClockKind, ClockState, RegState, allowed_actions
+from dealreg.choices import OPEN_STATES, Action, ClockKind, ClockState, RegState, allowed_actions
 from dealreg.filters import DealRegistrationFilterSet
 from dealreg.forms import DecisionForm
 from dealreg.models import (
@@ -29,6 +29,7 @@ from dealreg.models import (
     RegistrationEvent,
     sees_whole_tenant,
 )
+from dealreg.services.registrations import approved_discounts
 from dealreg.services.state import TransitionRefused, settings_for
 from tenancy.models import Membership
 from tenancy.requests import DoorRequest
@@ -108,19 +109,36 @@ def detail_context(request: DoorRequest, registration: DealRegistration) -> dict
 
 
 def refusal(error: Exception) -> str:
+    """A service's refusal in words: field messages say which field (a line's discount by its
+    product line)."""
     if isinstance(error, TransitionRefused):
         return error.detail
     if isinstance(error, ValidationError):
-        return " ".join(error.messages)
+        if not hasattr(error, "error_dict"):
+            return " ".join(error.messages)
+        return "; ".join(
+            f"{_label(name)}: {' '.join(texts)}" for name, texts in error.message_dict.items()
+        )
     return str(error)
+
+
+def _label(name: str) -> str:
+    if name.startswith("discounts."):
+        return f"Approved discount on {name.split('.', 1)[1]}"
+    return name.replace("_", " ").capitalize()
 
 
 REFUSALS = (TransitionRefused, ValidationError, PermissionDenied)
 
 
 def decision_context(request: DoorRequest, reg: DealRegistration) -> dict[str, Any]:
-    """The reviewer's decision form (console review page; a sales manager's registration page)."""
+    """The reviewer's decision form (console review page; a sales manager's registration page),
+    with each line's discount as it would be approved (the reviewer may lower it)."""
+    last_step = reg.approval_step >= len(reg.approval_chain) - 1
+    defaults = approved_discounts(reg) if last_step and reg.state in OPEN_STATES else {}
+    lines = reg.lines.select_related("product_line").order_by("pk")
     return {
+        "discount_lines": [(line, defaults[line.pk]) for line in lines if line.pk in defaults],
         "form": DecisionForm(reasons=settings_for(request.tenant).rejection_reasons),
         "decide_url": reverse(f"{request.door}:dealreg-decide", args=[request.tenant.slug, reg.pk]),
     }

@@ -77,7 +77,7 @@ def review_decide(request: DoorRequest, pk: int) -> HttpResponse:
     data, acting = form.cleaned_data, request.membership
     try:
         if data["decision"] == "approve":
-            regs.approve(reg, note=data["text"], acting=acting)
+            regs.approve(reg, discounts=_discounts(request), note=data["text"], acting=acting)
             done = "approval recorded"
         elif data["decision"] == "reject":
             regs.reject(reg, reason=data["reason"], text=data["text"], acting=acting)
@@ -96,3 +96,15 @@ def review_decide(request: DoorRequest, pk: int) -> HttpResponse:
     if request.door == "console":
         return redirect("console:dealreg-review", request.tenant.slug)
     return back
+
+
+def _discounts(request: DoorRequest) -> dict[str, str]:
+    """The discounts the reviewer typed, by product line code (`discount-<code>`); the service
+    checks each (0 to the requested discount)."""
+    prefix = "discount-"
+    typed = {
+        name.removeprefix(prefix): str(request.POST.get(name, "")).strip()
+        for name in request.POST
+        if name.startswith(prefix)
+    }
+    return {code: value for code, value in typed.items() if value}

@@ -46,6 +46,7 @@ __all__ = [
     "can_request",
     "effective_exceptions",
     "escalate_overdue",
+    "grant_discount_exception",
     "request_exception",
     "review_exception",
     "withdraw_exception",
@@ -329,6 +330,50 @@ def request_exception(
             justification=values["justification"],
             ends_on=values["ends_on"],
         )
+
+
+@action
+def grant_discount_exception(
+    *,
+    acting: Membership,
+    opportunity: Opportunity,
+    product_line: ProductLine,
+    discount: Decimal,
+    ends_on: dt.date,
+    justification: str,
+    requested_by: Any = None,
+    partner: Any = None,
+    team: Any = None,
+) -> RuleException:
+    """A discount exception asked and approved through another approval (a deal registration's
+    pricing step): recorded approved at once, in the same register as requested ones, so the
+    corridor check and leakage of the opportunity apply it until `ends_on`."""
+    if acting.tenant_id != opportunity.tenant_id or not acting.is_active:
+        raise PermissionDenied("Only the manufacturer's reviewers grant exceptions.")
+    now = timezone.now()
+    with transaction.atomic():
+        get_rulebook(opportunity.tenant)
+        granted = RuleException.objects.create(
+            tenant_id=opportunity.tenant_id,
+            kind=ExceptionKind.DISCOUNT,
+            status=ExceptionStatus.APPROVED,
+            account_id=opportunity.account_id,
+            opportunity=opportunity,
+            product_line=product_line,
+            requested_discount=discount,
+            rule_name=_current_rule_name(opportunity.account)[:200],
+            requested_by=requested_by,
+            partner=partner,
+            team=team,
+            justification=_text(justification, "justification", JUSTIFICATION_MAX)
+            or "Granted with a deal registration.",
+            ends_on=ends_on,
+            reviewed_by=acting.user,
+            reviewed_at=now,
+            review_comment="Approved in the deal registration's pricing step.",
+        )
+        _recompute_on_commit(granted)
+    return granted
 
 
 def _locked(exc: RuleException) -> RuleException:

@@ -4,8 +4,8 @@
 (function () {
   "use strict";
   var form = document.getElementById("reg-form");
-  var hints = document.getElementById("hints");
-  if (!form || !hints) return;
+  var hints = document.querySelectorAll("[data-hints]");  // beside the form, and on phones above its buttons
+  if (!form || !hints.length) return;
 
   var add = form.querySelector("[data-add-line]");
   var template = document.getElementById("line-template");
@@ -32,7 +32,8 @@
     var mine = ++asked;
     fetch(form.dataset.checkUrl + "?" + query.toString(), { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : null; })
-      .then(function (html) { if (html !== null && mine === asked) hints.innerHTML = html; })
+      .then(function (html) { if (html === null || mine !== asked) return;
+        hints.forEach(function (box) { box.innerHTML = html; }); })
       .catch(function () { /* the checks run again on submit */ });
   }
   function later(event) {
