@@ -130,6 +130,44 @@ RULES_WIN = "The rules' route for the account wins over a registration against i
 ACTIVITY_WINS = "Documented activity beats an idle claim."
 
 
+def _own_side_duplicates(
+    other: DealRegistration, lines: dict[int, ProductLine], holders: dict[int, int]
+) -> list[Finding]:
+    """A colleague's registration of the same customer and line: not a conflict between routes
+    but a second claim of one side. Said as such, with its number (it is the registrant's own
+    side's); the earlier one keeps the claim, and no adjudication is needed."""
+    found = []
+    for line in other.lines.all():
+        product_line = lines.get(line.product_line_id)
+        if product_line is None:
+            continue
+        found.append(
+            Finding(
+                kind=ConflictKind.REGISTRATION,
+                reason=(
+                    f"Your own side already registered this account and product line "
+                    f"({product_line.name}): registration #{other.pk}. Add to it rather than "
+                    "file twice; this one does not take the claim."
+                ),
+                internal_reason=(
+                    f"Registration #{other.pk} by the same "
+                    f"{'partner' if other.route == Route.PARTNER else 'team'} "
+                    f"({other.get_state_display().lower()})."
+                ),
+                tie_break=FIRST_WINS,
+                registrant_prevails=False if holders.get(product_line.pk) == other.pk else None,
+                needs_adjudication=False,
+                product_line=product_line,
+                other_registration=other,
+                other_partner_id=other.registrant_partner_id,
+                other_team_id=other.registrant_team_id,
+                other_until=other.protected_until,
+                extra={"own_side": True},
+            )
+        )
+    return found
+
+
 def _day(value: dt.date | None) -> str:
     return f"{value.day} {value:%B %Y}" if value else ""
 
@@ -200,6 +238,7 @@ def find_conflicts(
         others = others.exclude(pk=exclude.pk)
     for other in others:
         if party.same_side(other.route, other.registrant_partner_id, other.registrant_team_id):
+            findings += _own_side_duplicates(other, lines, holders)
             continue
         who = _party_name(
             other.registrant_partner_id,

@@ -9,11 +9,17 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts.models import Product
+from accounts.models import Product, ProductLine
 from accounts.tests.factories import AccountFactory
 from core.tenancy import tenant_scope
 from dealreg.choices import ClockKind, ClockState, ConflictKind, RegState
-from dealreg.models import Claim, RegistrationClock, RegistrationEvent, RegistrationLeakage
+from dealreg.models import (
+    Claim,
+    RegistrationClock,
+    RegistrationConflict,
+    RegistrationEvent,
+    RegistrationLeakage,
+)
 from dealreg.services import adjudication
 from dealreg.services import registrations as regs
 from dealreg.services.matching import find_customer
@@ -257,3 +263,32 @@ def test_a_customer_nobody_knows_becomes_an_account_on_submit(world):
         regs.submit(again, acting=world.membership("rep"))
         assert again.end_customer == created  # matched, not made twice
         assert again.conflicts.filter(kind=ConflictKind.REGISTRATION).exists()
+
+
+@pytest.mark.parametrize(
+    ("first", "second"), [("partner_admin", "partner_rep"), ("manager", "rep")]
+)
+def test_two_people_of_one_side_are_told_it_is_their_own_side(world, first, second):
+    """A colleague's claim is not "another route": the second is told it is their own side's
+    registration (by number), does not take the claim, and no adjudication is asked."""
+    rulebook(world)
+    with tenant_scope(world.tenant):
+        account = AccountFactory(tenant=world.tenant, name="Colleague Mill")
+        earlier = regs.submit(draft(world, first, account), acting=world.membership(first))
+        hydraulics = ProductLine.objects.get(code="hydraulics")
+        check = regs.check_before_filing(
+            world.tenant,
+            membership=world.membership(second),
+            account=account,
+            lines=[(hydraulics, Decimal(5))],
+        )
+        assert [c["reason"] for c in check["conflicts"]] == [
+            "Your own side already registered this account and product line (Hydraulics): "
+            f"registration #{earlier.pk}. Add to it rather than file twice; this one does not "
+            "take the claim."
+        ]
+        later = regs.submit(draft(world, second, account), acting=world.membership(second))
+        conflict = RegistrationConflict.objects.get(registration=later)
+        assert "another route" not in conflict.reason and not conflict.needs_adjudication
+        assert conflict.registrant_prevails is False
+        assert Claim.objects.get(account=account, active=True).registration_id == earlier.pk
