@@ -23,20 +23,20 @@ register_pages(
     Page("deal-registrations/<int:pk>/decide/", review.review_decide, "dealreg-decide"),
     # Adjudication: conflicts a person decides, by end customer (`pk` is the customer's).
     Page(
-        "deal-registrations/conflicts/",
+        "registration-conflicts/",
         adjudication.conflict_queue,
         "dealreg-conflicts",
         nav="Conflicts to adjudicate",
         order=45,
         group="pipeline",
     ),
-    Page("deal-registrations/conflicts/<int:pk>/", adjudication.conflict, "dealreg-conflict"),
+    Page("registration-conflicts/<int:pk>/", adjudication.conflict, "dealreg-conflict"),
     Page(
-        "deal-registrations/conflicts/<int:pk>/decide/",
+        "registration-conflicts/<int:pk>/decide/",
         adjudication.adjudicate_conflict,
         "dealreg-adjudicate",
     ),
-    Page("deal-registrations/precedents/", adjudication.precedent_search, "dealreg-precedents"),
+    Page("registration-conflicts/precedents/", adjudication.precedent_search, "dealreg-precedents"),
 )
 
 for door in ("sales", "portal"):

@@ -96,7 +96,7 @@ def test_the_decide_page_shows_the_claims_evidence_touches_rules_and_precedents(
     world, login_as, contested, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path
-    account, first, second = contested
+    account, first, _second = contested
     with tenant_scope(world.tenant):
         add_evidence(
             first,
