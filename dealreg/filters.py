@@ -10,7 +10,12 @@ from dealreg.choices import AdjudicationDecision, ConflictKind, ConflictStatus, 
 from dealreg.models import Adjudication, DealRegistration, RegistrationConflict
 from pipeline.choices import Route
 
-__all__ = ["AdjudicationFilterSet", "DealRegistrationFilterSet", "RegistrationConflictFilterSet"]
+__all__ = [
+    "AdjudicationFilterSet",
+    "DealRegistrationFilterSet",
+    "PrecedentFilterSet",
+    "RegistrationConflictFilterSet",
+]
 
 
 class DealRegistrationFilterSet(TenantFilterSet):
@@ -58,3 +63,11 @@ class AdjudicationFilterSet(TenantFilterSet):
         for word in str(value).split()[:5]:
             queryset = queryset.filter(reason__icontains=word[:100])
         return queryset
+
+
+class PrecedentFilterSet(AdjudicationFilterSet):
+    """The console's precedent search: the API's filters and the customer's name."""
+
+    account_name = django_filters.CharFilter(
+        field_name="account__name", lookup_expr="icontains", max_length=200, label="Customer"
+    )

@@ -3,7 +3,7 @@ or adjudication and extension requests (console, and sales managers, who review 
 waiting for the registrant, and protections about to end (portal and sales).
 
 Items link to the pages the deal-registration pages register ("console:dealreg-review",
-"portal:dealregs", "sales:dealregs"); until those pages exist an item has nowhere to link and
+"console:dealreg-conflicts", "portal:dealregs", "sales:dealregs"); until those pages exist an item has nowhere to link and
 is left out (NoReverseMatch), so the home pages work either way."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from dealreg.choices import OPEN_STATES, ClockState, ConflictStatus, RegState
+from dealreg.choices import ClockState, RegState
 from dealreg.models import DealRegistration, RegistrationClock, RegistrationConflict
 from tenancy.choices import Door, Role
 from tenancy.requests import DoorRequest
@@ -64,21 +64,20 @@ def _reviews(request: DoorRequest, page: str) -> Iterable[QueueItem | None]:
             order=20,
         )
     conflicts = (
-        RegistrationConflict.objects.filter(
-            registration__in=visible,
-            status=ConflictStatus.OPEN,
-            needs_adjudication=True,
-            registration__state__in=OPEN_STATES,
-        )
+        RegistrationConflict.objects.waiting_for_adjudication()
+        .filter(registration__in=visible)
         .values("registration")
         .distinct()
         .count()
     )
     if conflicts:
+        # The console decides them in its adjudication queue; sales managers, who do not
+        # adjudicate, see the registrations with a conflict.
+        console = page.startswith("console:")
         yield _item(
             request,
-            page,
-            "?has_conflict=true",
+            "console:dealreg-conflicts" if console else page,
+            "" if console else "?has_conflict=true",
             label="Registration conflicts to adjudicate",
             count=conflicts,
             order=21,

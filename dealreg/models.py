@@ -24,6 +24,7 @@ from core.models import TenantOwned
 from core.sync import Synced
 from core.tenancy import TenantManager, TenantQuerySet
 from dealreg.choices import (
+    OPEN_STATES,
     AdjudicationDecision,
     ApproverRole,
     ClockKind,
@@ -489,6 +490,15 @@ class RegistrationEvent(TenantOwned):
 class RegistrationConflictQuerySet(TenantQuerySet):
     def visible_to(self, membership: Any) -> RegistrationConflictQuerySet:
         return self.filter(registration__in=DealRegistration.objects.visible_to(membership))
+
+    def waiting_for_adjudication(self) -> RegistrationConflictQuerySet:
+        """Conflicts a person must decide: open, needing adjudication, on an open registration
+        (the console's adjudication queue and the home page's count)."""
+        return self.filter(
+            status=ConflictStatus.OPEN,
+            needs_adjudication=True,
+            registration__state__in=OPEN_STATES,
+        )
 
 
 class RegistrationConflict(TenantOwned):

@@ -1,11 +1,12 @@
 """Deal registration's pages in the three front doors (imported by `TenancyConfig.ready()`).
 
-The console has the review queue and the review page; sales and the portal have the viewer's
-registrations and a registration's page with the registrant's actions (and, for sales managers,
-the reviewer's decision). The home pages' queues
-(dealreg/home.py) link to "console:dealreg-review", "portal:dealregs" and "sales:dealregs"."""
+The console has the review queue and the review page, the adjudication queue, the decide page
+for one end customer's conflicting claims and the precedent search; sales and the portal have
+the viewer's registrations and a registration's page with the registrant's actions (and, for
+sales managers, the reviewer's decision). The home pages' queues (dealreg/home.py) link to
+"console:dealreg-review", "console:dealreg-conflicts", "portal:dealregs" and "sales:dealregs"."""
 
-from dealreg.views import registrant, review
+from dealreg.views import adjudication, registrant, review
 from tenancy.navigation import Page, register_pages
 
 register_pages(
@@ -25,6 +26,22 @@ register_pages(
         registrant.evidence_file,
         "dealreg-file",
     ),
+    # Adjudication: conflicts a person decides, by end customer (`pk` is the customer's).
+    Page(
+        "registration-conflicts/",
+        adjudication.conflict_queue,
+        "dealreg-conflicts",
+        nav="Conflicts to adjudicate",
+        order=45,
+        group="pipeline",
+    ),
+    Page("registration-conflicts/<int:pk>/", adjudication.conflict, "dealreg-conflict"),
+    Page(
+        "registration-conflicts/<int:pk>/decide/",
+        adjudication.adjudicate_conflict,
+        "dealreg-adjudicate",
+    ),
+    Page("registration-conflicts/precedents/", adjudication.precedent_search, "dealreg-precedents"),
 )
 
 for door in ("sales", "portal"):

@@ -611,6 +611,19 @@ DOOR_PAGES: dict[str, PageSpec] = {
         model=DealRegistration,
         visible_model=DealRegistration,
     ),
+    # Adjudication (console): the queue, one end customer's claims (the URL names the customer)
+    # and the decision on them (an empty POST is refused with a message, 302 back), precedents.
+    "console:dealreg-conflicts": PageSpec(),
+    "console:dealreg-conflict": PageSpec(
+        objects={"pk": _account_of("partner")}, visible_model=Account
+    ),
+    "console:dealreg-adjudicate": PageSpec(
+        method="post",
+        objects={"pk": _account_of("partner")},
+        model=DealRegistration,
+        visible_model=Account,
+    ),
+    "console:dealreg-precedents": PageSpec(),
     **{f"{door}:dealregs": PageSpec() for door in ("sales", "portal")},
     **{
         f"{door}:{page}": PageSpec(

@@ -282,6 +282,54 @@ def _adjudication(world: Any, i: int) -> None:
         )
 
 
+def _conflict_to_adjudicate(world: Any, i: int) -> None:
+    """Two submitted registrations, a distributor's and a direct rep's, claiming one new customer,
+    each with the conflict the other stands for (the adjudication queue's rows)."""
+    from decimal import Decimal
+
+    from dealreg.models import DealRegistration, RegistrationConflict, RegistrationLine
+
+    account = AccountFactory.create(tenant=world.tenant, name=f"Contested {i}")
+    line = ProductLine.all_tenants.get(tenant=world.tenant, code="hydraulics")
+    claims = []
+    for route, partner, team, persona in (
+        ("partner", world.partner, None, "partner_rep"),
+        ("direct", None, world.orgs["team"], "rep"),
+    ):
+        registration = DealRegistration.all_tenants.create(
+            tenant=world.tenant,
+            route=route,
+            registrant_partner=partner,
+            registrant_team=team,
+            registrant_user=world.users[persona],
+            end_customer=account,
+            title=f"Claim {i} {route}",
+            estimated_amount=Decimal(1000),
+            currency="EUR",
+            state="submitted",
+            submitted_at=timezone.now(),
+            has_conflict=True,
+        )
+        RegistrationLine.all_tenants.create(
+            tenant=world.tenant, registration=registration, product_line=line
+        )
+        claims.append(registration)
+    for mine, other in (claims, claims[::-1]):
+        RegistrationConflict.all_tenants.create(
+            tenant=world.tenant,
+            registration=mine,
+            other_registration=other,
+            other_partner=other.registrant_partner,
+            other_team=other.registrant_team,
+            kind="registration",
+            product_line=line,
+            reason="Registered by another route.",
+            internal_reason=f"Registration #{other.pk}.",
+            tie_break="The first complete registration wins.",
+            needs_adjudication=True,
+        )
+
+
 MAKERS: dict[str, Callable[[Any, int], Any]] = {
     "partner": lambda w, i: PartnerFactory.create(tenant=w.tenant),
     "team": lambda w, i: TeamFactory.create(tenant=w.tenant),
@@ -356,3 +404,24 @@ def test_sync_feed_queries_do_not_grow_with_the_page(world, api_as, basename):
     client, url = api_as("admin"), reverse(f"{basename}-sync")
     client.get(url)
     assert queries(client, f"{url}?page_size=1") == queries(client, f"{url}?page_size=100")
+
+
+# The console's list pages of deal registration's adjudication: the queue (by end customer) and the
+# precedent search.
+CONSOLE_PAGES = {
+    "console:dealreg-conflicts": (_conflict_to_adjudicate, "Contested 7"),
+    "console:dealreg-precedents": (_adjudication, "Precedent 7"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONSOLE_PAGES))
+def test_console_list_pages_run_the_same_queries_for_one_row_and_many(world, login_as, name):
+    (make, last), client = CONSOLE_PAGES[name], login_as("admin")
+    url = reverse(name, args=[world.tenant.slug])
+    make(world, 0)
+    client.get(url)  # warm per-request lookups (session, membership) out of the comparison
+    one = queries(client, url)
+    for i in range(1, 8):
+        make(world, i)
+    assert queries(client, url) == one
+    assert last in client.get(url).content.decode()  # the rows are on the page

@@ -52,7 +52,9 @@ def test_register_then_review(browser: Browser, live_server, demo_data, sign_in,
         assert overflow(page) is None, overflow(page)
         with page.expect_navigation():
             page.get_by_test_id("submit").click()
-        expect(page.get_by_role("heading", name="Hydraulic presses for the new hall")).to_be_visible()
+        expect(
+            page.get_by_role("heading", name="Hydraulic presses for the new hall")
+        ).to_be_visible()
         expect(page.get_by_test_id("lines")).to_contain_text("outside its corridor")
         expect(page.get_by_test_id("timeline")).to_contain_text("Submitted")
         registration_url = page.url
