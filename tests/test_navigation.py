@@ -86,7 +86,10 @@ def test_every_door_has_the_same_shape(world, login_as, persona):
     # Home first, with the notifications, then the jobs in one order in every door.
     assert groups[0] == ("", ["Home", "Notifications"])
     assert headings[1:4] == ["Pipeline", "Leads", "Rules of engagement"]
-    assert groups[1][1] == ["Accounts", "Contacts", "Opportunities", "Deal registrations"]
+    pipeline = ["Accounts", "Contacts", "Opportunities", "Deal registrations"]
+    if DOOR_OF[persona] == "console":
+        pipeline.append("Conflict rate")
+    assert groups[1][1] == pipeline
     if DOOR_OF[persona] == "console":
         assert headings[4:] == ["Partners and people", "Integrations and settings"]
         assert groups[2][1] == ["Leads", "SLA monitor", "Duplicates", "Lead-ops settings"]
@@ -98,7 +101,13 @@ def test_every_door_has_the_same_shape(world, login_as, persona):
             "Exceptions",
         ]
         assert groups[4][1] == ["Partners", "Teams", "Users"]
-        assert groups[5][1] == ["Imports", "API tokens", "Webhooks", "Audit log"]
+        assert groups[5][1] == [
+            "Deal registration settings",
+            "Imports",
+            "API tokens",
+            "Webhooks",
+            "Audit log",
+        ]
     else:
         # Groups the door has no page in are not shown at all, not even as an empty heading.
         assert headings[4:] == []
