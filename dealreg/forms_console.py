@@ -122,7 +122,7 @@ def _blank_choice(choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
 class StepForm(forms.Form):
     """One approval step; the row left empty (the "add a step" row) is no step."""
 
-    name = forms.CharField(required=False, label="Step")
+    name = forms.CharField(required=False, label="Name")
     condition = forms.ChoiceField(
         choices=_blank_choice(StepCondition.choices), required=False, label="When"
     )
@@ -133,6 +133,14 @@ class StepForm(forms.Form):
         choices=_blank_choice(ApproverRole.choices), required=False, label="Approver"
     )
     hours = forms.IntegerField(required=False, label="Hours")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The table's cells have no <label>: each input names its column and its row.
+        row = (self.prefix or "").rsplit("-", 1)[-1]
+        which = f"step {int(row) + 1}" if row.isdigit() else "new step"
+        for field in self.fields.values():
+            field.widget.attrs["aria-label"] = f"{field.label}, {which}"
 
     def step(self) -> dict[str, Any] | None:
         data = self.cleaned_data
@@ -154,7 +162,17 @@ class StepForm(forms.Form):
         return step
 
 
-StepFormSet = forms.formset_factory(StepForm, extra=1, can_delete=True, max_num=20, absolute_max=20)
+class _Steps(forms.BaseFormSet):
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = "Remove"
+            form.fields["DELETE"].widget.attrs["aria-label"] = f"Remove step {(index or 0) + 1}"
+
+
+StepFormSet = forms.formset_factory(
+    StepForm, formset=_Steps, extra=1, can_delete=True, max_num=20, absolute_max=20
+)
 
 
 def steps_from(formset: Any) -> list[dict[str, Any]]:

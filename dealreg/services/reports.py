@@ -4,8 +4,9 @@ Over the registrations a viewer may see (`DealRegistration.objects.visible_to`) 
 period of days in the tenant's time zone, per group:
 
 - submitted: how many were submitted;
-- with conflict: how many met a conflict: `has_conflict`, or any `RegistrationConflict` row (a
-  closed registration's `has_conflict` is cleared; its conflict rows stay);
+- with conflict: how many met a conflict: `has_conflict`, any `RegistrationConflict` row (a
+  closed registration's `has_conflict` is cleared; its conflict rows stay), or a party to an
+  adjudication (the claim a later one contested, which holds no conflict row of its own);
 - adjudicated: how many a person decided (an `AdjudicationParty` row);
 - decided for the registrant: of those, how many the latest decision gave the claim or a share
   of the credit (`AdjudicationParty.prevails`);
@@ -90,7 +91,8 @@ def default_period(tenant: Tenant, today: dt.date) -> Period:
 
 
 def quarter_label(start: dt.date) -> str:
-    """'Jan to Mar 2027' as the pages write it (an en dash), across a new year 'Nov 2026 to Jan 2027'."""
+    """The quarter as pages name it: months and year, joined by an en dash ("Jan to Mar 2027";
+    "Nov 2026 to Jan 2027" across a new year)."""
     last = _months_later(start, 2)
     if last.year == start.year:
         return f"{start:%b}–{last:%b %Y}"
@@ -258,7 +260,10 @@ def conflict_rates(membership: Membership, *, by: str, period: Period) -> Confli
         rows.values(*fields)
         .annotate(
             submitted=Count("pk"),
-            conflicted=Count("pk", filter=Q(has_conflict=True) | Q(met=True)),
+            conflicted=Count(
+                "pk",
+                filter=Q(has_conflict=True) | Q(met=True) | Q(adjudicated_at__isnull=False),
+            ),
             adjudicated=Count("pk", filter=Q(adjudicated_at__isnull=False)),
             for_registrant=Count("pk", filter=Q(prevailed=True)),
         )
