@@ -36,7 +36,7 @@ class ConflictRateForm(forms.Form):
 
 
 def _help(name: str) -> str:
-    return str(DealRegSettings._meta.get_field(name).help_text)
+    return str(getattr(DealRegSettings._meta.get_field(name), "help_text", ""))
 
 
 SPLIT = re.compile(r"^\s*(\d{1,3})\s*[/:]\s*(\d{1,3})\s*$")

@@ -40,7 +40,11 @@ def _report(request: DoorRequest) -> tuple[ConflictRateForm, ConflictRateReport 
     """The form as asked, and the report, or None when the query string is not valid."""
     default = default_period(request.tenant, timezone.localdate())
     initial = {"by": Breakdown.PARTNER, "start": default.start, "end": default.end}
-    asked = {name: value for name, value in request.GET.items() if value.strip()}
+    asked = {
+        name: value
+        for name, value in request.GET.items()
+        if isinstance(value, str) and value.strip()
+    }
     form = ConflictRateForm({**{k: str(v) for k, v in initial.items()}, **asked})
     if not form.is_valid():
         return form, None
