@@ -28,7 +28,7 @@ from dealreg.models import (
 )
 from dealreg.services.conflicts import TIE_BREAKS
 from dealreg.services.reports import Breakdown, Period, conflict_rates, default_period
-from dealreg.services.settings import save_settings
+from dealreg.services.settings import SETTINGS_FIELDS, save_settings
 from dealreg.services.state import settings_for
 from dealreg.tests.helpers import draft
 from guardrails.tests.factories import TerritoryAreaFactory, TerritoryFactory
@@ -305,8 +305,7 @@ def _form(**changes: Any) -> dict[str, Any]:
 
 def _saved(world) -> dict[str, Any]:
     row = DealRegSettings.all_tenants.get(tenant=world.tenant)
-    return {name: getattr(row, name) for name in ("rejection_reasons", "split_options",
-            "approval_steps", "idle_days", "review_hours", "reminder_days")}  # fmt: skip
+    return {name: getattr(row, name) for name in SETTINGS_FIELDS}
 
 
 def test_the_settings_page_shows_every_setting_and_the_written_tie_breaks(world, login_as):
