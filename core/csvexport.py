@@ -1,7 +1,8 @@
 """CSV downloads of what a list page shows: streamed, tenant-scoped, safe to open in a spreadsheet.
 
 Plumbing only: the pages decide which rows (their filtered, `visible_to()` queryset) and which
-columns; this module turns them into a streamed download.
+columns; this module turns them into a streamed download. A report's small table, computed in
+the view, goes out whole through `table_response()` with the same cells.
 
 Why the rows are fetched the way they are: a `StreamingHttpResponse` is iterated *after* the view
 has returned, when the request's tenant scope (a context variable entered by the middleware) has
@@ -24,16 +25,16 @@ from __future__ import annotations
 
 import csv
 import datetime
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
 from core.tenancy import ScopeError, current_tenant, tenant_scope
 
-__all__ = ["CHUNK_SIZE", "Column", "csv_response", "safe_cell"]
+__all__ = ["CHUNK_SIZE", "Column", "csv_response", "safe_cell", "table_response"]
 
 CHUNK_SIZE = 2000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -98,6 +99,20 @@ def csv_response(
             yield text
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def table_response(
+    header: Sequence[str], rows: Iterable[Sequence[Any]], filename: str
+) -> HttpResponse:
+    """A small table the view has already computed (a report's rows, not a queryset) as a CSV
+    attachment: the same cells, byte order mark and headers as `csv_response`, not streamed."""
+    writer = csv.writer(_Line())
+    text = "\ufeff" + writer.writerow(list(header))
+    text += "".join(writer.writerow([safe_cell(cell) for cell in row]) for row in rows)
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["Cache-Control"] = "private, no-store"
     return response

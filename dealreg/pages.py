@@ -1,12 +1,14 @@
 """Deal registration's pages in the three front doors (imported by `TenancyConfig.ready()`).
 
 The console has the review queue and the review page, the adjudication queue, the decide page
-for one end customer's conflicting claims and the precedent search; sales and the portal have
-the viewer's registrations and a registration's page with the registrant's actions (and, for
-sales managers, the reviewer's decision). The home pages' queues (dealreg/home.py) link to
-"console:dealreg-review", "console:dealreg-conflicts", "portal:dealregs" and "sales:dealregs"."""
+for one end customer's conflicting claims, the precedent search, the conflict-rate report (with
+its CSV) and the tenant's settings with the written tie-breaks; sales and the portal have the
+viewer's registrations, registering a deal, a registration's page with the registrant's actions
+(and, for sales managers, the reviewer's decision). The home pages' queues (dealreg/home.py)
+link to "console:dealreg-review", "console:dealreg-conflicts", "portal:dealregs" and
+"sales:dealregs"."""
 
-from dealreg.views import adjudication, registrant, review
+from dealreg.views import adjudication, registrant, reports, review, settings
 from tenancy.navigation import Page, register_pages
 
 register_pages(
@@ -42,6 +44,27 @@ register_pages(
         "dealreg-adjudicate",
     ),
     Page("registration-conflicts/precedents/", adjudication.precedent_search, "dealreg-precedents"),
+    Page(
+        "registration-conflict-rate/",
+        reports.conflict_rate,
+        "dealreg-conflict-rate",
+        nav="Conflict rate",
+        order=42,
+        group="pipeline",
+    ),
+    Page(
+        "registration-conflict-rate/export/",
+        reports.conflict_rate_export,
+        "dealreg-conflict-rate-export",
+    ),
+    Page(
+        "deal-registration-settings/",
+        settings.dealreg_settings,
+        "dealreg-settings",
+        nav="Deal registration settings",
+        order=60,
+        group="settings",
+    ),
 )
 
 for door in ("sales", "portal"):

@@ -624,6 +624,11 @@ DOOR_PAGES: dict[str, PageSpec] = {
         visible_model=Account,
     ),
     "console:dealreg-precedents": PageSpec(),
+    # The console's conflict-rate report, its CSV and the settings page (GET; it also takes a
+    # POST of the whole form, tested in dealreg/tests/test_console_pages.py).
+    "console:dealreg-conflict-rate": PageSpec(),
+    "console:dealreg-conflict-rate-export": PageSpec(),
+    "console:dealreg-settings": PageSpec(),
     **{f"{door}:dealregs": PageSpec() for door in ("sales", "portal")},
     **{
         f"{door}:{page}": PageSpec(

@@ -88,7 +88,7 @@ def test_every_door_has_the_same_shape(world, login_as, persona):
     assert headings[1:4] == ["Pipeline", "Leads", "Rules of engagement"]
     pipeline = ["Accounts", "Contacts", "Opportunities", "Deal registrations"]
     if DOOR_OF[persona] == "console":
-        pipeline.append("Conflicts to adjudicate")
+        pipeline += ["Conflict rate", "Conflicts to adjudicate"]
     assert groups[1][1] == pipeline
     if DOOR_OF[persona] == "console":
         assert headings[4:] == ["Partners and people", "Integrations and settings"]
@@ -101,7 +101,13 @@ def test_every_door_has_the_same_shape(world, login_as, persona):
             "Exceptions",
         ]
         assert groups[4][1] == ["Partners", "Teams", "Users"]
-        assert groups[5][1] == ["Imports", "API tokens", "Webhooks", "Audit log"]
+        assert groups[5][1] == [
+            "Deal registration settings",
+            "Imports",
+            "API tokens",
+            "Webhooks",
+            "Audit log",
+        ]
     else:
         # Groups the door has no page in are not shown at all, not even as an empty heading.
         assert headings[4:] == []

@@ -116,8 +116,8 @@ def test_the_navigation_of_every_door_leads_to_the_customer_pages(world, login_a
         pipeline = page.split('<ul aria-labelledby="nav-pipeline">', 1)[1].split("</ul>", 1)[0]
         labels = re.findall(r'<li><a href="[^"]+"[^>]*>([^<]+)</a></li>', pipeline)
         expected = ["Accounts", "Contacts", "Opportunities", "Deal registrations"]
-        if persona == "admin":
-            expected.append("Conflicts to adjudicate")  # the console's adjudication queue
+        if persona == "admin":  # the console's report and adjudication queue
+            expected += ["Conflict rate", "Conflicts to adjudicate"]
         assert labels == expected, persona
 
 

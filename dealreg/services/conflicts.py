@@ -48,6 +48,10 @@ from pipeline.choices import Outcome, Route
 from pipeline.models import Opportunity, OpportunityLine, Touch
 
 __all__ = [
+    "ACTIVITY_WINS",
+    "FIRST_WINS",
+    "RULES_WIN",
+    "TIE_BREAKS",
     "Finding",
     "Party",
     "find_conflicts",
@@ -128,6 +132,29 @@ class Finding:
 FIRST_WINS = "The first complete registration wins."
 RULES_WIN = "The rules' route for the account wins over a registration against it unless an exception is approved."
 ACTIVITY_WINS = "Documented activity beats an idle claim."
+
+# The written tie-breaks in order, each with what it means (the console's deal-registration
+# settings page shows them from here; docs/dealreg.md says the same).
+TIE_BREAKS: tuple[tuple[str, str], ...] = (
+    (
+        FIRST_WINS,
+        "The party holding the claim prevails; the later claim records a conflict that goes to "
+        "the adjudication queue, and both sides see that a conflict exists.",
+    ),
+    (
+        RULES_WIN,
+        "A named account, the rules' route for the account or another party's approved "
+        "exception stands against the registrant: approval is refused until it is resolved.",
+    ),
+    (
+        ACTIVITY_WINS,
+        "A protected registrant with no logged touch on the account within the idle window "
+        "(counted from the start of protection; direct reps included) loses its protection to a "
+        "registrant who has logged one. An open opportunity or recent touches of another party "
+        "stand against a registrant who has logged none, and go to a person when both sides "
+        "are active.",
+    ),
+)
 
 
 def _own_side_duplicates(
