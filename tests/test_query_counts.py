@@ -406,17 +406,46 @@ def test_sync_feed_queries_do_not_grow_with_the_page(world, api_as, basename):
     assert queries(client, f"{url}?page_size=1") == queries(client, f"{url}?page_size=100")
 
 
-# The console's list pages of deal registration's adjudication: the queue (by end customer) and the
-# precedent search.
-CONSOLE_PAGES = {
-    "console:dealreg-conflicts": (_conflict_to_adjudicate, "Contested 7"),
-    "console:dealreg-precedents": (_adjudication, "Precedent 7"),
+def _submitted_registration(world: Any, i: int) -> Any:
+    """A partner's registration waiting for review, with its review clock running."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dealreg.models import DealRegistration, RegistrationClock
+
+    registration = _registration(world, i)
+    now = timezone.now()
+    DealRegistration.all_tenants.filter(pk=registration.pk).update(
+        state="submitted", submitted_at=now
+    )
+    RegistrationClock.all_tenants.create(
+        tenant=world.tenant,
+        registration=registration,
+        side="manufacturer",
+        kind="review",
+        started_at=now,
+        due_at=now + dt.timedelta(hours=16 + i),
+        next_action_at=now + dt.timedelta(hours=16 + i),
+    )
+    return registration
+
+
+# List pages: deal registration's lists in the three doors (the review queue orders by a
+# subquery on the clocks), the adjudication queue (by end customer) and the precedent search.
+LIST_PAGES = {
+    "console:dealreg-review": ("admin", _submitted_registration, "Registration 7"),
+    "portal:dealregs": ("partner_rep", _registration, "Registration 7"),
+    "sales:dealregs": ("manager", _registration, "Registration 7"),
+    "console:dealreg-conflicts": ("admin", _conflict_to_adjudicate, "Contested 7"),
+    "console:dealreg-precedents": ("admin", _adjudication, "Precedent 7"),
 }
 
 
-@pytest.mark.parametrize("name", sorted(CONSOLE_PAGES))
-def test_console_list_pages_run_the_same_queries_for_one_row_and_many(world, login_as, name):
-    (make, last), client = CONSOLE_PAGES[name], login_as("admin")
+@pytest.mark.parametrize("name", sorted(LIST_PAGES))
+def test_list_pages_run_the_same_queries_for_one_row_and_many(world, login_as, name):
+    persona, make, last = LIST_PAGES[name]
+    client = login_as(persona)
     url = reverse(name, args=[world.tenant.slug])
     make(world, 0)
     client.get(url)  # warm per-request lookups (session, membership) out of the comparison
