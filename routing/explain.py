@@ -23,7 +23,6 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count
 
@@ -31,6 +30,7 @@ from pipeline.choices import LeadStatus
 from pipeline.models import Lead
 from routing.choices import CandidateStatus, EventKind, TimerKind, TimerState
 from routing.models import DuplicateCandidate, LeadEvent, SlaTimer
+from tenancy.clock import local_text
 from tenancy.models import Membership, Tenant
 
 __all__ = ["AUDIENCES", "Explanation", "audience_of", "explain", "explain_many"]
@@ -144,8 +144,8 @@ def _load(leads: list[Lead]) -> _Facts:
 
 
 def _when(tenant: Tenant, moment: dt.datetime) -> str:
-    zone = ZoneInfo(tenant.timezone or "UTC")
-    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
+    # In the tenant's zone, which the page's footer names once (tenancy/clock.py).
+    return local_text(moment, tenant)
 
 
 def _relation(lead: Lead, membership: Membership) -> str:
