@@ -92,14 +92,14 @@ def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 class RegistrationReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class RegistrationRejectSerializer(serializers.Serializer):
     reason = serializers.CharField(
         max_length=200, help_text="One of the tenant's rejection reasons."
     )
-    text = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    text = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class RegistrationReturnSerializer(serializers.Serializer):
@@ -116,11 +116,11 @@ class RegistrationApproveSerializer(serializers.Serializer):
         help_text="Approved discount per product line code; default: as requested when inside "
         "the corridor or approved by pricing, else the corridor's maximum.",
     )
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class RegistrationNoteSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class RegistrationCheckLineSerializer(serializers.Serializer):
@@ -165,6 +165,33 @@ def _transition_schema(body: Any = None, *, doc: str = "") -> Any:
         responses={200: DealRegistrationSerializer, 409: TRANSITION_409},
         description=doc,
     )
+
+
+def _transition(
+    name: str,
+    service: Any,
+    *,
+    doc: str,
+    body: type[serializers.Serializer] | None = None,
+    url_path: str | None = None,
+    **fixed: Any,
+) -> Any:
+    """`POST {id}/<action>/`: the registration (404 if not visible), then the body (400), then
+    the service with the body's fields and `fixed` ones (409 from the state machine)."""
+
+    def run(self: Any, request: TenantAPIRequest, pk: str | None = None) -> Response:
+        registration = self.get_object()
+        data = self._body(body) if body is not None else {}
+        return self._respond(
+            _run(service, registration, acting=request.membership, **fixed, **data)
+        )
+
+    run.__name__ = run.__qualname__ = name
+    run.__doc__ = doc
+    routed = action(
+        detail=True, methods=["post"], url_path=url_path or name.replace("_", "-"), url_name=name
+    )(run)
+    return _transition_schema(body, doc=doc)(routed)
 
 
 class DealRegistrationViewSet(SyncActionsMixin, TenantModelViewSet):
@@ -250,136 +277,59 @@ class DealRegistrationViewSet(SyncActionsMixin, TenantModelViewSet):
 
     # --- transitions ------------------------------------------------------------------------
 
-    @_transition_schema(doc="File the draft: matched customer, conflicts, claims, review clock.")
-    @action(detail=True, methods=["post"])
-    def submit(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
-        registration = _run(regs.submit, self.get_object(), acting=request.membership)
-        return self._respond(registration)
-
-    @_transition_schema(doc="Start reviewing (re-runs the conflict engine).")
-    @action(detail=True, methods=["post"], url_path="start-review", url_name="start_review")
-    def start_review(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
-        return self._respond(_run(regs.start_review, self.get_object(), acting=request.membership))
-
-    @_transition_schema(
-        RegistrationReturnSerializer, doc="Return for information: only `fields` become editable."
+    submit = _transition(
+        "submit",
+        regs.submit,
+        doc="File the draft: matched customer, conflicts, claims, review clock.",
     )
-    @action(detail=True, methods=["post"], url_path="return", url_name="return_for_info")
-    def return_for_info(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
-        registration = self.get_object()
-        body = self._body(RegistrationReturnSerializer)
-        return self._respond(
-            _run(
-                regs.return_for_info,
-                registration,
-                fields=body["fields"],
-                note=body["note"],
-                acting=request.membership,
-            )
-        )
-
-    @_transition_schema(doc="Answer a return: back to review (capped per tenant).")
-    @action(detail=True, methods=["post"])
-    def resubmit(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
-        return self._respond(_run(regs.resubmit, self.get_object(), acting=request.membership))
-
-    @_transition_schema(
-        RegistrationApproveSerializer, doc="Pass the current approval step; the last approves."
+    start_review = _transition(
+        "start_review", regs.start_review, doc="Start reviewing (re-runs the conflict engine)."
     )
-    @action(detail=True, methods=["post"])
-    def approve(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
-        registration = self.get_object()
-        body = self._body(RegistrationApproveSerializer)
-        return self._respond(
-            _run(
-                regs.approve,
-                registration,
-                discounts=body.get("discounts"),
-                note=body.get("note", ""),
-                acting=request.membership,
-            )
-        )
-
-    @_transition_schema(
-        RegistrationRejectSerializer, doc="Reject with a reason from the tenant's list."
+    return_for_info = _transition(
+        "return_for_info",
+        regs.return_for_info,
+        body=RegistrationReturnSerializer,
+        url_path="return",
+        doc="Return for information: only `fields` become editable.",
     )
-    @action(detail=True, methods=["post"])
-    def reject(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
-        registration = self.get_object()
-        body = self._body(RegistrationRejectSerializer)
-        return self._respond(
-            _run(
-                regs.reject,
-                registration,
-                reason=body["reason"],
-                text=body.get("text", ""),
-                acting=request.membership,
-            )
-        )
-
-    @_transition_schema(RegistrationReasonSerializer, doc="Withdraw, with a reason.")
-    @action(detail=True, methods=["post"])
-    def withdraw(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
-        registration = self.get_object()
-        body = self._body(RegistrationReasonSerializer)
-        return self._respond(
-            _run(
-                regs.withdraw,
-                registration,
-                reason=body.get("reason", ""),
-                acting=request.membership,
-            )
-        )
-
-    @_transition_schema(
-        RegistrationReasonSerializer, doc="Ask for more protection (up to the criteria's number)."
+    resubmit = _transition(
+        "resubmit", regs.resubmit, doc="Answer a return: back to review (capped per tenant)."
     )
-    @action(
-        detail=True, methods=["post"], url_path="request-extension", url_name="request_extension"
+    approve = _transition(
+        "approve",
+        regs.approve,
+        body=RegistrationApproveSerializer,
+        doc="Pass the current approval step; the last approves.",
     )
-    def request_extension(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
-        registration = self.get_object()
-        body = self._body(RegistrationReasonSerializer)
-        return self._respond(
-            _run(
-                regs.request_extension,
-                registration,
-                reason=body.get("reason", ""),
-                acting=request.membership,
-            )
-        )
-
-    @_transition_schema(RegistrationNoteSerializer, doc="Approve the waiting extension request.")
-    @action(
-        detail=True, methods=["post"], url_path="approve-extension", url_name="approve_extension"
+    reject = _transition(
+        "reject",
+        regs.reject,
+        body=RegistrationRejectSerializer,
+        doc="Reject with a reason from the tenant's list.",
     )
-    def approve_extension(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
-        registration = self.get_object()
-        body = self._body(RegistrationNoteSerializer)
-        return self._respond(
-            _run(
-                regs.decide_extension,
-                registration,
-                approve=True,
-                note=body.get("note", ""),
-                acting=request.membership,
-            )
-        )
-
-    @_transition_schema(RegistrationNoteSerializer, doc="Deny the waiting extension request.")
-    @action(detail=True, methods=["post"], url_path="deny-extension", url_name="deny_extension")
-    def deny_extension(self, request: TenantAPIRequest, pk: str | None = None) -> Response:
-        registration = self.get_object()
-        body = self._body(RegistrationNoteSerializer)
-        return self._respond(
-            _run(
-                regs.decide_extension,
-                registration,
-                approve=False,
-                note=body.get("note", ""),
-                acting=request.membership,
-            )
-        )
+    withdraw = _transition(
+        "withdraw", regs.withdraw, body=RegistrationReasonSerializer, doc="Withdraw, with a reason."
+    )
+    request_extension = _transition(
+        "request_extension",
+        regs.request_extension,
+        body=RegistrationReasonSerializer,
+        doc="Ask for more protection (up to the criteria's number).",
+    )
+    approve_extension = _transition(
+        "approve_extension",
+        regs.decide_extension,
+        body=RegistrationNoteSerializer,
+        approve=True,
+        doc="Approve the waiting extension request.",
+    )
+    deny_extension = _transition(
+        "deny_extension",
+        regs.decide_extension,
+        body=RegistrationNoteSerializer,
+        approve=False,
+        doc="Deny the waiting extension request.",
+    )
 
     # --- reading around a registration ---------------------------------------------------------
 
