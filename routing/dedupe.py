@@ -57,6 +57,7 @@ from routing.normalize import (
     first_name_groups,
     fold_digraphs,
     is_free_mail,
+    is_placeholder_company,
     is_role_email,
     name_key,
     normalize_address,
@@ -111,6 +112,11 @@ MAX_BLOCK = 20
 # workplace context, not as a personal identifier. (Three, not two: a person with two
 # earlier records would otherwise lose the evidence of their own number.)
 SWITCHBOARD_RECORDS = 3
+# People and places kept per company to tell a workplace from a filler value (see
+# DedupeIndex._workplace): a "company" with at least FILLER_PEOPLE people, at least half as
+# many places as people, is no shared office.
+COMPANY_SAMPLE = 64
+FILLER_PEOPLE = 10
 # log2 prior odds that two records are the same person, only used to turn a score into a
 # probability for display (REVIEW ≈ 0.89, AUTO_MERGE ≈ 0.99); the decisions use the score.
 PRIOR_LOG2_ODDS = -14.0
@@ -193,6 +199,12 @@ class _Features(NamedTuple):
     postal: str
     city: str
     country: str
+    # Who, roughly (sound of the last name, first initial): to tell a company's people apart.
+    person: str
+    # Who employs them, as far as the record says: the company key and the email's domain
+    # when that is a company's ("@acme.com"); none when nothing names an employer (no company,
+    # a filler, the person's own name, a free-mail address): an address is the person's own.
+    employers: tuple[str, ...]
 
 
 def _groups(name: str) -> frozenset[str]:
@@ -232,7 +244,24 @@ def _features(r: PersonRecord) -> _Features:
         postal=r.postal_code,
         city=r.city,
         country=r.country,
+        person=f"{phonetic_key(ln.replace(' ', '')) or ln}|{fn[:1]}",
+        employers=_employers(r.company, fn, ln, email),
     )
+
+
+def _employers(company: str, fn: str, ln: str, email: str) -> tuple[str, ...]:
+    keys = []
+    if company and not is_placeholder_company(company) and company not in _own_names(fn, ln):
+        keys.append(company)
+    domain = email.rpartition("@")[2]
+    if domain and not is_free_mail(domain):
+        keys.append("@" + domain)
+    return tuple(keys)
+
+
+def _own_names(fn: str, ln: str) -> set[str]:
+    """The company keys that are only the person's name ("John Smith", "Smith")."""
+    return {n for n in (f"{fn} {ln}".strip(), f"{ln} {fn}".strip(), ln) if n}
 
 
 # --------------------------------------------------------------------------------------------
@@ -327,12 +356,24 @@ _WEIGHTS = {f: {lvl: math.log2(m / u) for lvl, (m, u) in t.items()} for f, t in 
 # The most a pair can score when, in every reading of the names, one of them is DIFF and no
 # email or phone is shared: the best single name, the mildest name DIFF, the best
 # non-identical email level and a full workplace context.
-_BOUND_WITHOUT_NAMES = (
+_BOUND_NAMES_AND_EMAIL = (
     max(_WEIGHTS["first_name"][EXACT], _WEIGHTS["last_name"][EXACT])
     + max(_WEIGHTS["first_name"][DIFF], _WEIGHTS["last_name"][DIFF])
     + _WEIGHTS["email"][PARTIAL]
-    + CONTEXT_CAP
 )
+# The most the context fields add when they are the person's own (no cap): every one agreeing.
+_PERSONAL_CONTEXT_MAX = (
+    _WEIGHTS["shared_phone"][EXACT]
+    + _WEIGHTS["company"][EXACT]
+    + _WEIGHTS["street"][EXACT]
+    + max(_WEIGHTS[f][EXACT] for f in ("postal_code", "city", "country"))
+)
+
+
+def _context_max(workplace: bool) -> float:
+    return CONTEXT_CAP if workplace else _PERSONAL_CONTEXT_MAX
+
+
 _CONTEXT = frozenset(
     ["shared_phone", "company", "street", "postal_code", "postal_code_same_city", "city", "country"]
 )
@@ -519,7 +560,7 @@ def _may_agree_last(x: str, y: str, cx: str, cy: str) -> bool:
 
 
 def _may_reach(a: _Features, b: _Features) -> bool:
-    """False only if the pair cannot score above _BOUND_WITHOUT_NAMES: no email or phone in
+    """False only if the pair cannot score above _BOUND_NAMES_AND_EMAIL plus its context: no email or phone in
     common, and in every reading of the names (straight or crosswise) one of the two names
     is DIFF. Most candidate pairs (colleagues, namesakes elsewhere) end here, before the
     costly comparison."""
@@ -565,22 +606,27 @@ def _with_other_levels(
     return [(f, lvl) for f, lvl in pairs if lvl is not None] + _locality(a, b)
 
 
-def _quick_score(a: _Features, b: _Features, floor: float, *, shared_phone: bool) -> float:
+def _quick_score(
+    a: _Features, b: _Features, floor: float, *, shared_phone: bool, workplace: bool = True
+) -> float:
     """The score, or -inf when it is proven below `floor`: by `_may_reach` before comparing
     anything, or once the names are compared, when even the best email level short of
-    identical and a full workplace could not lift it to `floor`."""
-    if floor > _BOUND_WITHOUT_NAMES and not _may_reach(a, b):
+    identical and every context field agreeing could not lift it to `floor`."""
+    context_max = _context_max(workplace)
+    if floor > _BOUND_NAMES_AND_EMAIL + context_max and not _may_reach(a, b):
         return -math.inf
     fl, ll, swapped = _name_levels(a, b)
     shares_key = (a.email and a.email == b.email) or (a.phone and a.phone == b.phone)
     if not shares_key:
         names = _w("first_name", fl) + _w("last_name", ll) - (SWAP_PENALTY if swapped else 0)
-        if names + _WEIGHTS["email"][PARTIAL] + CONTEXT_CAP < floor:
+        if names + _WEIGHTS["email"][PARTIAL] + context_max < floor:
             return -math.inf
-    return _score(_with_other_levels(a, b, fl, ll, shared_phone), swapped)
+    return _score(_with_other_levels(a, b, fl, ll, shared_phone), swapped, workplace)
 
 
-def _score(levels: list[tuple[str, int]], swapped: bool) -> float:
+def _score(levels: list[tuple[str, int]], swapped: bool, workplace: bool = True) -> float:
+    """The summed weights; the context fields' sum is capped when they describe a workplace
+    (colleagues share it), not when they are the person's own address."""
     person = -SWAP_PENALTY if swapped else 0.0
     context = 0.0
     for field_name, level in levels:
@@ -588,7 +634,7 @@ def _score(levels: list[tuple[str, int]], swapped: bool) -> float:
             context += _WEIGHTS[field_name][level]
         else:
             person += _WEIGHTS[field_name][level]
-    return person + min(context, CONTEXT_CAP)
+    return person + (min(context, CONTEXT_CAP) if workplace else context)
 
 
 # --------------------------------------------------------------------------------------------
@@ -684,16 +730,25 @@ def _swap_names(r: PersonRecord) -> PersonRecord:
 
 
 def _match(
-    a: PersonRecord, b: PersonRecord, fa: _Features, fb: _Features, *, shared_phone: bool = False
+    a: PersonRecord,
+    b: PersonRecord,
+    fa: _Features,
+    fb: _Features,
+    *,
+    shared_phone: bool = False,
+    workplace: bool = True,
 ) -> Match:
     levels, swapped = _levels(fa, fb, shared_phone=shared_phone)
-    score = round(_score(levels, swapped), 3)
+    score = round(_score(levels, swapped, workplace), 3)
     return Match(score, _probability(score), _reasons(a, b, levels, swapped))
 
 
 def score_pair(a: PersonRecord, b: PersonRecord) -> Match:
-    """Compare two records: their score, its probability and the reasons."""
-    return _match(a, b, _features(a), _features(b))
+    """Compare two records: their score, its probability and the reasons. Without a tenant's
+    records to tell a workplace from a filler, a company that names an employer is taken for a
+    workplace (`DedupeIndex` knows better)."""
+    fa, fb = _features(a), _features(b)
+    return _match(a, b, fa, fb, workplace=bool(fa.employers or fb.employers))
 
 
 def classify(match: Match | float) -> Decision:
@@ -824,6 +879,9 @@ class DedupeIndex:
         self._latest: dict[Hashable, int] = {}  # each key's current position
         self._blocks: dict[int, int | list[int]] = {}
         self._split: dict[int, dict[int, list[int]]] = {}
+        # Per employer key (`_Features.employers`): the people (`_Features.person`) and places
+        # seen, up to a sample.
+        self._companies: dict[str, tuple[set[str], set[str]]] = {}
         for record in records:
             self.add(record)
 
@@ -873,8 +931,11 @@ class DedupeIndex:
             other, fo = records[pos], features[pos]
             if other.key == record.key:
                 continue
-            if _quick_score(f, fo, min_score, shared_phone=shared) >= min_score:
-                found.append((other, _match(record, other, f, fo, shared_phone=shared)))
+            workplace = self._workplace(f, fo)
+            quick = _quick_score(f, fo, min_score, shared_phone=shared, workplace=workplace)
+            if quick >= min_score:
+                match = _match(record, other, f, fo, shared_phone=shared, workplace=workplace)
+                found.append((other, match))
         found.sort(key=lambda pair: -pair[1].score)
         return found
 
@@ -888,6 +949,12 @@ class DedupeIndex:
         self._features.append(f)
         for block in blocks:
             self._insert(block, pos)
+        for employer in f.employers:
+            people, places = self._companies.setdefault(employer, (set(), set()))
+            if len(people) < COMPANY_SAMPLE:
+                people.add(f.person)
+            if len(places) < COMPANY_SAMPLE:
+                places.add(f.postal or f.city or f.street)
 
     def _remove(self, pos: int) -> None:
         """Take a replaced entry out of its blocks (left in, it would count towards their size
@@ -928,6 +995,21 @@ class DedupeIndex:
             split.setdefault(refinement, []).append(pos)
         del self._blocks[key]
         self._split[key] = split
+
+    def _workplace(self, f: _Features, fo: _Features) -> bool:
+        """Whether the pair's address is a workplace's (its context weight capped): the two
+        name different employers, or their employer employs somebody else too. Nobody's
+        employer, a firm one person alone carries (their own), or a value most of whose people
+        live apart (a filler put in every record of a list) make the address the person's."""
+        if f.employers and fo.employers and not set(f.employers) & set(fo.employers):
+            return True  # two employers at one address: an office building
+        for employer in {*f.employers, *fo.employers}:
+            people, places = self._companies.get(employer, (set(), set()))
+            everyone = people | {x.person for x in (f, fo) if employer in x.employers}
+            filler = len(people) >= FILLER_PEOPLE and 2 * len(places) >= len(people)
+            if len(everyone) >= 2 and not filler:
+                return True
+        return False
 
     def _phone_is_shared(self, f: _Features) -> bool:
         """Whether SWITCHBOARD_RECORDS or more indexed records carry f's phone number."""
@@ -984,7 +1066,10 @@ def _pairs(
         for pos in sorted(index._positions(blocks)):
             score = 0.0
             if floor is not None:
-                score = _quick_score(features[pos], f, floor, shared_phone=shared)
+                workplace = index._workplace(features[pos], f)
+                score = _quick_score(
+                    features[pos], f, floor, shared_phone=shared, workplace=workplace
+                )
             yield indexed[pos].key, record.key, score
         index._add(record, f, blocks)
 

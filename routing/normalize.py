@@ -24,6 +24,7 @@ import pycountry
 
 __all__ = [
     "FREE_MAIL_DOMAINS",
+    "PLACEHOLDER_COMPANIES",
     "company_domain",
     "email_domain",
     "email_match_key",
@@ -31,6 +32,7 @@ __all__ = [
     "fold",
     "fold_digraphs",
     "is_free_mail",
+    "is_placeholder_company",
     "is_role_email",
     "name_key",
     "normalize_address",
@@ -167,6 +169,35 @@ def email_domain(email: str | None) -> str:
     """The domain part of a normalised address ("" if there is none)."""
     _, at, domain = (email or "").rpartition("@")
     return domain if at else ""
+
+
+# Company values that name no employer: people without one, and the fillers forms and lists
+# put in a required company field ("self-employed", "private", "n/a"), in the languages of the
+# tenants; matched on the company key (normalize_company).
+PLACEHOLDER_COMPANIES: frozenset[str] = _word_set(
+    """
+    na n none nil null unknown private privat prive privato privado privatperson
+    privatkunde privatkunden private_person private_customer individual individuals
+    self selfemployed self_employed freelance freelancer freelancers consumer consumers
+    homeowner homeowners retired retiree student students unemployed farmer farmers
+    einzelunternehmen einzelunternehmer particulier particuliers particular
+    test tbd tba xx xxx x no_company nocompany company home household
+    """
+)
+
+
+def is_placeholder_company(key: str) -> bool:
+    """True for a company key that names no employer ("self employed", "n a", "private
+    person", a free-mail brand), so that an address beside it is the person's own."""
+    if not key:
+        return True
+    squeezed = key.replace(" ", "")
+    if squeezed in PLACEHOLDER_COMPANIES or key.replace(" ", "_") in PLACEHOLDER_COMPANIES:
+        return True
+    words = key.split()
+    if all(w in PLACEHOLDER_COMPANIES or w in ("person", "customer", "employed") for w in words):
+        return True
+    return squeezed in _FREE_MAIL_BRANDS or squeezed in ("gmail", "googlemail", "icloud", "aol")
 
 
 @lru_cache(maxsize=4096)

@@ -383,8 +383,10 @@ def test_touches_are_refused_to_people_the_lead_is_not_assigned_to(ops):
 
 
 def test_a_likely_duplicate_without_shared_email_goes_to_review(ops):
+    # A colleague makes the company a workplace: its address and name count as context only.
+    colleague = make_lead(ops, first_name="Peter", last_name="Maier", email="p.maier@gmx.de")
     first = make_lead(ops)
-    process(ops, first)
+    process(ops, colleague, first)
     maybe = make_lead(ops, first_name="Ana", email="a.huber@gmail.com", phone="")
     process(ops, maybe)
     assert maybe.status == LeadStatus.ROUTED
@@ -395,6 +397,16 @@ def test_a_likely_duplicate_without_shared_email_goes_to_review(ops):
     maybe.refresh_from_db()
     assert maybe.status == LeadStatus.MERGED and maybe.duplicate_of == first
     assert SlaTimer.objects.filter(lead=maybe, state=TimerState.RUNNING).count() == 0
+
+
+def test_at_a_firm_nobody_else_works_for_the_same_evidence_merges(ops):
+    """A company one person alone carries (their own firm) is no shared office: its name and
+    address are the person's own evidence, not capped as a workplace's."""
+    first = make_lead(ops)
+    process(ops, first)
+    again = make_lead(ops, first_name="Ana", email="a.huber@gmail.com", phone="")
+    process(ops, again)
+    assert again.status == LeadStatus.MERGED and again.duplicate_of == first
 
 
 def test_a_failing_enrichment_provider_never_blocks_routing_and_is_retried(ops):
