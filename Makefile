@@ -3,6 +3,7 @@ PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+BENCH_STAMP := $(VENV)/.bench-installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PORT ?= 8000
 HOST ?= 127.0.0.1
 VAR_DIR ?= var
@@ -17,6 +18,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet ".[dev]"
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
+
+# The "bench" extra (the outside data sets of bench/dedupe_quality.py): `make bench` only.
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet ".[bench]"
+	rm -f $(VENV)/.bench-installed-*
+	touch $(BENCH_STAMP)
 
 migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input -v 0
@@ -51,8 +58,8 @@ up: $(STAMP)
 	$(BIN)/honcho start -f Procfile
 
 # Benchmarks write docs/benchmarks.md; the CRM-sync and guardrails ones need PostgreSQL
-# (BENCH_DATABASE_URL or the local one).
-bench: $(STAMP)
+# (BENCH_DATABASE_URL or the local one); the dedupe one installs the "bench" extra.
+bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/crm_sync.py
 	$(BIN)/python bench/guardrails.py
