@@ -814,16 +814,49 @@ def _block_keys(f: _Features) -> list[tuple[str, str]]:
     for code in names:
         if f.company:
             keys.append((f"n{code}|{f.company[:4]}", f.postal))
-    if f.postal:
+    # The postal code's digits in order, so that a transposition typo ("6390", "6309") meets.
+    postal = "".join(sorted(f.postal))
+    if postal:
         for sound in {*f.ph_fn, f.ph_ln} - {""}:
-            keys.append((f"o{sound}|{f.postal}", initials))
+            keys.append((f"o{sound}|{postal}", initials))
     if f.company and (f.fn or f.ln):
         keys.append((f"c{f.company}|{initials}", f.postal + f.ph_ln))
     if f.street and (f.fn or f.ln):
         keys.append((f"s{f.street}|{f.country}|{initials}", f.ph_ln))
+    # The house: the number with the postal code or with the city, so that a person whose
+    # name was retyped or replaced still meets their earlier record at home.
+    number = _house_number(f.street)
+    if number:
+        name_start = _street_name(f.street)[:3]
+        if postal:
+            keys.append((f"a{number}|{postal}", name_start))
+        if f.city:
+            keys.append((f"b{number}|{f.city}", name_start))
+        for sound in f.ph_fn:
+            keys.append((f"g{sound}|{number}|{f.country}", f.ph_ln))
+    # The street (its name, letters only: "follettkstreet" and "follett st" differ anyway) in
+    # the same postal area.
+    street_name = _letters(_street_name(f.street))[:6]
+    if street_name and postal:
+        keys.append((f"h{street_name}|{postal}", initials))
+    # The surname's sound in the same town, and with the first initial in the same country.
+    if f.ph_ln and f.city:
+        keys.append((f"d{f.ph_ln}|{f.city}", f.fn[:1]))
+    if f.ph_ln and f.fn:
+        keys.append((f"f{f.ph_ln}|{f.fn[:1]}|{f.country}", f.postal[:2] or f.city[:3]))
     keys.extend((f"x{full}|{f.country}", f.city) for full in _full_name_keys(f))
     keys.extend((f"l{local}|{f.country}", f.postal) for local in _local_part_keys(f))
     return keys
+
+
+def _house_number(street: str) -> str:
+    """The first word with a digit in a street key ("12a" in "12a main st")."""
+    return next((w for w in street.split() if any(ch.isdigit() for ch in w)), "")
+
+
+def _street_name(street: str) -> str:
+    """The street key without its numbers."""
+    return " ".join(w for w in street.split() if not any(ch.isdigit() for ch in w))
 
 
 def _name_codes(f: _Features) -> list[str]:
