@@ -75,6 +75,8 @@ T = TypeVar("T")
 __all__ = [
     "AUTO_MERGE",
     "CONTEXT_CAP",
+    "DEFAULT_WEIGHTS",
+    "LEVEL_NAMES",
     "MAX_BLOCK",
     "REVIEW",
     "SCORE_SCALE_TOP",
@@ -84,6 +86,7 @@ __all__ = [
     "Match",
     "PersonRecord",
     "ScoreScale",
+    "Weights",
     "candidate_pairs",
     "classify",
     "find_duplicates",
@@ -352,26 +355,87 @@ _M_U: dict[str, dict[int, tuple[float, float]]] = {
     "city": {EXACT: (0.85, 0.03), CLOSE: (0.08, 0.003), DIFF: (0.04, 0.96)},
     "country": {EXACT: (0.95, 0.2), DIFF: (0.01, 0.8)},
 }
-_WEIGHTS = {f: {lvl: math.log2(m / u) for lvl, (m, u) in t.items()} for f, t in _M_U.items()}
-# The most a pair can score when, in every reading of the names, one of them is DIFF and no
-# email or phone is shared: the best single name, the mildest name DIFF, the best
-# non-identical email level and a full workplace context.
-_BOUND_NAMES_AND_EMAIL = (
-    max(_WEIGHTS["first_name"][EXACT], _WEIGHTS["last_name"][EXACT])
-    + max(_WEIGHTS["first_name"][DIFF], _WEIGHTS["last_name"][DIFF])
-    + _WEIGHTS["email"][PARTIAL]
-)
-# The most the context fields add when they are the person's own (no cap): every one agreeing.
-_PERSONAL_CONTEXT_MAX = (
-    _WEIGHTS["shared_phone"][EXACT]
-    + _WEIGHTS["company"][EXACT]
-    + _WEIGHTS["street"][EXACT]
-    + max(_WEIGHTS[f][EXACT] for f in ("postal_code", "city", "country"))
-)
+LEVEL_NAMES = {
+    EXACT: "exact",
+    NICK: "nickname",
+    CLOSE: "close",
+    PARTIAL: "partial",
+    INITIAL: "initial",
+    DIFF: "different",
+}
+# A merge needs posterior log2 odds of MERGE_LOG2_ODDS (p ≈ 0.992), review REVIEW_LOG2_ODDS
+# (p ≈ 0.89): with the default prior (PRIOR_LOG2_ODDS) these are AUTO_MERGE and REVIEW.
+MERGE_LOG2_ODDS = AUTO_MERGE + PRIOR_LOG2_ODDS
+REVIEW_LOG2_ODDS = REVIEW + PRIOR_LOG2_ODDS
 
 
-def _context_max(workplace: bool) -> float:
-    return CONTEXT_CAP if workplace else _PERSONAL_CONTEXT_MAX
+@dataclass(frozen=True)
+class Weights:
+    """The m and u of every field and level, and the scores a merge and a review need: the
+    defaults (`DEFAULT_WEIGHTS`), or what a tenant's records taught (routing/dedupe_learn.py)."""
+
+    m_u: Mapping[str, Mapping[int, tuple[float, float]]]
+    merge_at: float = AUTO_MERGE
+    review_at: float = REVIEW
+    _table: dict[str, dict[int, float]] = field(init=False, repr=False, compare=False)
+    # The most a pair scores when, in every reading of the names, one of them differs and no
+    # email or phone is shared (the best single name, the mildest name difference, the best
+    # non-identical email level); and the most the context fields add uncapped.
+    names_and_email_bound: float = field(init=False, repr=False, compare=False)
+    personal_context_max: float = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        table = {
+            f: {lvl: math.log2(m / u) for lvl, (m, u) in t.items()} for f, t in self.m_u.items()
+        }
+        bound = (
+            max(table["first_name"][EXACT], table["last_name"][EXACT])
+            + max(table["first_name"][DIFF], table["last_name"][DIFF])
+            + table["email"][PARTIAL]
+        )
+        context = (
+            table["shared_phone"][EXACT]
+            + table["company"][EXACT]
+            + table["street"][EXACT]
+            + max(table[f][EXACT] for f in ("postal_code", "city", "country"))
+        )
+        object.__setattr__(self, "_table", table)
+        object.__setattr__(self, "names_and_email_bound", bound)
+        object.__setattr__(self, "personal_context_max", max(context, 0.0))
+
+    @classmethod
+    def with_prior(
+        cls, m_u: Mapping[str, Mapping[int, tuple[float, float]]], prior_log2_odds: float
+    ) -> Weights:
+        """Weights whose thresholds ask the same certainty as the defaults, given the prior odds
+        that two records of this tenant are one person."""
+        return cls(
+            m_u,
+            merge_at=MERGE_LOG2_ODDS - prior_log2_odds,
+            review_at=REVIEW_LOG2_ODDS - prior_log2_odds,
+        )
+
+    @property
+    def prior_log2_odds(self) -> float:
+        return MERGE_LOG2_ODDS - self.merge_at
+
+    def table(self) -> dict[str, dict[int, float]]:
+        """log2(m / u) per field and level."""
+        return self._table
+
+    def of(self, field_name: str, level: int | None) -> float:
+        return 0.0 if level is None else self._table[field_name][level]
+
+    def context_max(self, workplace: bool) -> float:
+        return CONTEXT_CAP if workplace else self.personal_context_max
+
+    def classify(self, score: float) -> Decision:
+        if score >= self.merge_at:
+            return "merge"
+        return "review" if score >= self.review_at else "distinct"
+
+
+DEFAULT_WEIGHTS = Weights(_M_U)
 
 
 _CONTEXT = frozenset(
@@ -436,16 +500,16 @@ def _shares_word(x: str, y: str) -> bool:
     return any(len(w) >= 3 for w in set(x.split()) & set(y.split()))
 
 
-def _name_weight(fl: int | None, ll: int | None) -> float:
-    return _w("first_name", fl) + _w("last_name", ll)
+def _name_weight(fl: int | None, ll: int | None, w: Weights) -> float:
+    return w.of("first_name", fl) + w.of("last_name", ll)
 
 
-def _name_levels(a: _Features, b: _Features) -> tuple[int | None, int | None, bool]:
+def _name_levels(a: _Features, b: _Features, w: Weights) -> tuple[int | None, int | None, bool]:
     """Levels of first and last name; when they disagree, the names are also read crosswise
     (a's first name against b's last name), taking either record as the one swapped."""
     fl = _first(a.fn, b.fn) if a.fn and b.fn else None
     ll = _last(a.ln, b.ln) if a.ln and b.ln else None
-    straight = _name_weight(fl, ll)
+    straight = _name_weight(fl, ll, w)
     if straight >= 10 or not (a.fn and a.ln and b.fn and b.ln):
         return fl, ll, False
     if a.fn[0] != b.ln[0] and a.ln[0] != b.fn[0]:
@@ -456,14 +520,10 @@ def _name_levels(a: _Features, b: _Features) -> tuple[int | None, int | None, bo
         (_first(a.fn, b.ln), _last(a.ln, b.fn)),
         (_first(a.ln, b.fn), _last(a.fn, b.ln)),
     ):
-        weight = _name_weight(fl2, ll2) - SWAP_PENALTY
+        weight = _name_weight(fl2, ll2, w) - SWAP_PENALTY
         if weight > best:
             best, levels = weight, (fl2, ll2, True)
     return levels
-
-
-def _w(field_name: str, level: int | None) -> float:
-    return 0.0 if level is None else _WEIGHTS[field_name][level]
 
 
 def _exact_level(x: str, y: str) -> int | None:
@@ -560,7 +620,8 @@ def _may_agree_last(x: str, y: str, cx: str, cy: str) -> bool:
 
 
 def _may_reach(a: _Features, b: _Features) -> bool:
-    """False only if the pair cannot score above _BOUND_NAMES_AND_EMAIL plus its context: no email or phone in
+    """False only if the pair cannot score above `Weights.names_and_email_bound` plus its
+    context: no email or phone in
     common, and in every reading of the names (straight or crosswise) one of the two names
     is DIFF. Most candidate pairs (colleagues, namesakes elsewhere) end here, before the
     costly comparison."""
@@ -582,11 +643,11 @@ def _may_reach(a: _Features, b: _Features) -> bool:
 
 
 def _levels(
-    a: _Features, b: _Features, *, shared_phone: bool = False
+    a: _Features, b: _Features, w: Weights, *, shared_phone: bool = False
 ) -> tuple[list[tuple[str, int]], bool]:
     """The agreement level of every field both records have, and whether names were
     swapped. `shared_phone`: their common number is on many records (a switchboard)."""
-    fl, ll, swapped = _name_levels(a, b)
+    fl, ll, swapped = _name_levels(a, b, w)
     return _with_other_levels(a, b, fl, ll, shared_phone), swapped
 
 
@@ -607,33 +668,41 @@ def _with_other_levels(
 
 
 def _quick_score(
-    a: _Features, b: _Features, floor: float, *, shared_phone: bool, workplace: bool = True
+    a: _Features,
+    b: _Features,
+    floor: float,
+    w: Weights,
+    *,
+    shared_phone: bool,
+    workplace: bool = True,
 ) -> float:
     """The score, or -inf when it is proven below `floor`: by `_may_reach` before comparing
     anything, or once the names are compared, when even the best email level short of
     identical and every context field agreeing could not lift it to `floor`."""
-    context_max = _context_max(workplace)
-    if floor > _BOUND_NAMES_AND_EMAIL + context_max and not _may_reach(a, b):
+    context_max = w.context_max(workplace)
+    if floor > w.names_and_email_bound + context_max and not _may_reach(a, b):
         return -math.inf
-    fl, ll, swapped = _name_levels(a, b)
+    fl, ll, swapped = _name_levels(a, b, w)
     shares_key = (a.email and a.email == b.email) or (a.phone and a.phone == b.phone)
     if not shares_key:
-        names = _w("first_name", fl) + _w("last_name", ll) - (SWAP_PENALTY if swapped else 0)
-        if names + _WEIGHTS["email"][PARTIAL] + context_max < floor:
+        names = _name_weight(fl, ll, w) - (SWAP_PENALTY if swapped else 0)
+        if names + w.of("email", PARTIAL) + context_max < floor:
             return -math.inf
-    return _score(_with_other_levels(a, b, fl, ll, shared_phone), swapped, workplace)
+    return _score(_with_other_levels(a, b, fl, ll, shared_phone), swapped, w, workplace)
 
 
-def _score(levels: list[tuple[str, int]], swapped: bool, workplace: bool = True) -> float:
+def _score(
+    levels: list[tuple[str, int]], swapped: bool, w: Weights, workplace: bool = True
+) -> float:
     """The summed weights; the context fields' sum is capped when they describe a workplace
     (colleagues share it), not when they are the person's own address."""
     person = -SWAP_PENALTY if swapped else 0.0
     context = 0.0
     for field_name, level in levels:
         if field_name in _CONTEXT:
-            context += _WEIGHTS[field_name][level]
+            context += w.of(field_name, level)
         else:
-            person += _WEIGHTS[field_name][level]
+            person += w.of(field_name, level)
     return person + (min(context, CONTEXT_CAP) if workplace else context)
 
 
@@ -651,8 +720,8 @@ class Match:
     reasons: list[str] = field(default_factory=list)
 
 
-def _probability(score: float) -> float:
-    odds = score + PRIOR_LOG2_ODDS
+def _probability(score: float, w: Weights) -> float:
+    odds = score + w.prior_log2_odds
     return 1.0 / (1.0 + 2.0 ** (-odds)) if odds > -60 else 0.0
 
 
@@ -734,29 +803,30 @@ def _match(
     b: PersonRecord,
     fa: _Features,
     fb: _Features,
+    w: Weights,
     *,
     shared_phone: bool = False,
     workplace: bool = True,
 ) -> Match:
-    levels, swapped = _levels(fa, fb, shared_phone=shared_phone)
-    score = round(_score(levels, swapped, workplace), 3)
-    return Match(score, _probability(score), _reasons(a, b, levels, swapped))
+    levels, swapped = _levels(fa, fb, w, shared_phone=shared_phone)
+    score = round(_score(levels, swapped, w, workplace), 3)
+    return Match(score, _probability(score, w), _reasons(a, b, levels, swapped))
 
 
-def score_pair(a: PersonRecord, b: PersonRecord) -> Match:
+def score_pair(a: PersonRecord, b: PersonRecord, weights: Weights | None = None) -> Match:
     """Compare two records: their score, its probability and the reasons. Without a tenant's
     records to tell a workplace from a filler, a company that names an employer is taken for a
     workplace (`DedupeIndex` knows better)."""
     fa, fb = _features(a), _features(b)
-    return _match(a, b, fa, fb, workplace=bool(fa.employers or fb.employers))
+    w = weights or DEFAULT_WEIGHTS
+    return _match(a, b, fa, fb, w, workplace=bool(fa.employers or fb.employers))
 
 
-def classify(match: Match | float) -> Decision:
-    """ "merge" at or above AUTO_MERGE, "review" at or above REVIEW, else "distinct"."""
+def classify(match: Match | float, weights: Weights | None = None) -> Decision:
+    """ "merge" at or above the weights' merge score (AUTO_MERGE by default), "review" at or
+    above their review score (REVIEW), else "distinct"."""
     score = match.score if isinstance(match, Match) else match
-    if score >= AUTO_MERGE:
-        return "merge"
-    return "review" if score >= REVIEW else "distinct"
+    return (weights or DEFAULT_WEIGHTS).classify(score)
 
 
 @dataclass(frozen=True, slots=True)
@@ -777,24 +847,27 @@ def _points(score: float) -> int:
     return round(100 * min(max(score, 0.0), SCORE_SCALE_TOP) / SCORE_SCALE_TOP)
 
 
-def score_scale(score: float) -> ScoreScale:
-    """`score` on the pages' 0-100 scale, with the thresholds and a verdict in words."""
-    verdict = classify(score)
+def score_scale(score: float, weights: Weights | None = None) -> ScoreScale:
+    """`score` on the pages' 0-100 scale, with the thresholds and a verdict in words. Learned
+    weights move the thresholds; the bar is shifted with them, so they keep their places."""
+    w = weights or DEFAULT_WEIGHTS
+    verdict = w.classify(score)
     if verdict == "merge":
         words = "The same person: pairs this alike are merged automatically"
     elif verdict == "review":
-        likely = score >= (REVIEW + AUTO_MERGE) / 2
+        likely = score >= (w.review_at + w.merge_at) / 2
         words = f"{'Likely' if likely else 'Possibly'} the same person: needs review"
     else:
         words = "Probably different people: not proposed"
+    shift = w.merge_at - AUTO_MERGE
     return ScoreScale(
         score=score,
-        points=_points(score),
-        review_at=_points(REVIEW),
+        points=_points(score - shift),
+        review_at=_points(w.review_at - shift),
         merge_at=_points(AUTO_MERGE),
         verdict=verdict,
         words=words,
-        probability=_probability(score),
+        probability=_probability(score, w),
     )
 
 
@@ -905,8 +978,16 @@ class DedupeIndex:
     refinement key, and a sub-block past `max_block` is not scanned at all. Adding a record
     whose key is already indexed replaces it (the earlier entry is no longer found)."""
 
-    def __init__(self, records: Iterable[PersonRecord] = (), *, max_block: int = MAX_BLOCK):
+    def __init__(
+        self,
+        records: Iterable[PersonRecord] = (),
+        *,
+        max_block: int = MAX_BLOCK,
+        weights: Weights | None = None,
+    ):
         self.max_block = max_block
+        # Scoring reads them, blocking does not: a live index may be given new ones.
+        self.weights = weights or DEFAULT_WEIGHTS
         self._records: list[PersonRecord | None] = []
         self._features: list[_Features | None] = []
         self._latest: dict[Hashable, int] = {}  # each key's current position
@@ -948,11 +1029,13 @@ class DedupeIndex:
         return found
 
     def matches(
-        self, record: PersonRecord, *, min_score: float = REVIEW
+        self, record: PersonRecord, *, min_score: float | None = None
     ) -> list[tuple[PersonRecord, Match]]:
-        """Indexed records that score at least `min_score` against `record`, best first."""
+        """Indexed records that score at least `min_score` (the review score) against
+        `record`, best first."""
         f = _features(record)
-        return self._matches(record, f, self._positions(_hashed(f)), min_score)
+        floor = self.weights.review_at if min_score is None else min_score
+        return self._matches(record, f, self._positions(_hashed(f)), floor)
 
     def _matches(
         self, record: PersonRecord, f: _Features, positions: set[int], min_score: float
@@ -965,9 +1048,10 @@ class DedupeIndex:
             if other.key == record.key:
                 continue
             workplace = self._workplace(f, fo)
-            quick = _quick_score(f, fo, min_score, shared_phone=shared, workplace=workplace)
+            w = self.weights
+            quick = _quick_score(f, fo, min_score, w, shared_phone=shared, workplace=workplace)
             if quick >= min_score:
-                match = _match(record, other, f, fo, shared_phone=shared, workplace=workplace)
+                match = _match(record, other, f, fo, w, shared_phone=shared, workplace=workplace)
                 found.append((other, match))
         found.sort(key=lambda pair: -pair[1].score)
         return found
@@ -1080,17 +1164,24 @@ def candidate_pairs(
 
 
 def scored_pairs(
-    records: Iterable[PersonRecord], *, floor: float = -math.inf, max_block: int = MAX_BLOCK
+    records: Iterable[PersonRecord],
+    *,
+    floor: float = -math.inf,
+    max_block: int = MAX_BLOCK,
+    weights: Weights | None = None,
 ) -> Iterator[tuple[Hashable, Hashable, float]]:
     """`candidate_pairs` with the score of each pair (for measuring and tuning). A pair that
     provably scores below `floor` is reported with -inf, which saves most of the work."""
-    return _pairs(records, max_block, floor)
+    return _pairs(records, max_block, floor, weights)
 
 
 def _pairs(
-    records: Iterable[PersonRecord], max_block: int, floor: float | None
+    records: Iterable[PersonRecord],
+    max_block: int,
+    floor: float | None,
+    weights: Weights | None = None,
 ) -> Iterator[tuple[Hashable, Hashable, float]]:
-    index = DedupeIndex(max_block=max_block)
+    index = DedupeIndex(max_block=max_block, weights=weights)
     indexed, features = DedupeIndex._live(index._records), DedupeIndex._live(index._features)
     for record in records:
         f = _features(record)
@@ -1101,7 +1192,7 @@ def _pairs(
             if floor is not None:
                 workplace = index._workplace(features[pos], f)
                 score = _quick_score(
-                    features[pos], f, floor, shared_phone=shared, workplace=workplace
+                    features[pos], f, floor, index.weights, shared_phone=shared, workplace=workplace
                 )
             yield indexed[pos].key, record.key, score
         index._add(record, f, blocks)
@@ -1121,13 +1212,15 @@ def find_duplicates(
 ) -> list[Duplicate]:
     """Match new records (an import of leads) against the index (the tenant's contacts and
     leads). With `add`, each new record joins the index after its query, so duplicates within
-    the batch are found as well. Returns every pair scoring at least REVIEW."""
+    the batch are found as well. Returns every pair scoring at least the index's review score
+    (REVIEW with the default weights), decided by the index's weights."""
     found: list[Duplicate] = []
     for record in new_records:
         f = _features(record)
         blocks = _hashed(f)
-        for other, match in index._matches(record, f, index._positions(blocks), REVIEW):
-            found.append(Duplicate(record.key, other.key, match, classify(match)))
+        w = index.weights
+        for other, match in index._matches(record, f, index._positions(blocks), w.review_at):
+            found.append(Duplicate(record.key, other.key, match, w.classify(match.score)))
         if add:
             index._add(record, f, blocks)
     return found

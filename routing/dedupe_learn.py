@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from routing.dedupe import (
     _M_U,
+    DEFAULT_WEIGHTS,
     PersonRecord,
     _features,
     _levels,
@@ -66,7 +67,8 @@ class Learned:
 
 
 def _pattern(a: PersonRecord, b: PersonRecord, features: dict) -> Pattern:
-    levels, _ = _levels(features[a.key], features[b.key])
+    # Which reading of the names (straight or swapped) is chosen with the default weights.
+    levels, _ = _levels(features[a.key], features[b.key], DEFAULT_WEIGHTS)
     return tuple(sorted(levels))
 
 

@@ -422,7 +422,7 @@ def _submitted_registration(world: Any, i: int) -> Any:
     RegistrationClock.all_tenants.create(
         tenant=world.tenant,
         registration=registration,
-        side="manufacturer",
+        side="vendor",
         kind="review",
         started_at=now,
         due_at=now + dt.timedelta(hours=16 + i),
