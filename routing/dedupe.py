@@ -51,7 +51,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple, TypeVar, cast
 
-from rapidfuzz.distance import OSA, JaroWinkler
+from rapidfuzz.distance import OSA, DamerauLevenshtein, JaroWinkler
 
 from routing.normalize import (
     first_name_groups,
@@ -202,8 +202,8 @@ class _Features(NamedTuple):
     postal: str
     city: str
     country: str
-    # Who, roughly (sound of the last name, first initial): to tell a company's people apart.
-    person: str
+    # Who, roughly (see _people_keys): to tell a company's people apart.
+    person: tuple[str, ...]
     # Who employs them, as far as the record says: the company key and the email's domain
     # when that is a company's ("@acme.com"); none when nothing names an employer (no company,
     # a filler, the person's own name, a free-mail address): an address is the person's own.
@@ -247,9 +247,20 @@ def _features(r: PersonRecord) -> _Features:
         postal=r.postal_code,
         city=r.city,
         country=r.country,
-        person=f"{phonetic_key(ln.replace(' ', '')) or ln}|{fn[:1]}",
+        person=_people_keys(fn, ln, email),
         employers=_employers(r.company, fn, ln, email),
     )
+
+
+def _people_keys(fn: str, ln: str, email: str) -> tuple[str, ...]:
+    """Who, roughly, to tell a company's people apart: the sound of the last name with the
+    first initial, and their mailbox at a company's domain (two mailboxes there are two
+    colleagues, however alike their names)."""
+    keys = [f"{phonetic_key(ln.replace(' ', '')) or ln}|{fn[:1]}"]
+    domain = email.rpartition("@")[2]
+    if domain and not is_free_mail(domain) and not is_role_email(email):
+        keys.append("@" + email)
+    return tuple(keys)
 
 
 def _employers(company: str, fn: str, ln: str, email: str) -> tuple[str, ...]:
@@ -347,11 +358,21 @@ _M_U: dict[str, dict[int, tuple[float, float]]] = {
         PARTIAL: (0.05, 0.005),
         DIFF: (0.08, 0.98),
     },
-    "street": {EXACT: (0.70, 0.005), CLOSE: (0.12, 0.002), DIFF: (0.05, 0.99)},
-    # Postal code, city and country say the same thing at three grains, so only the finest
-    # grain both records have is compared ("locality"); a differing country always counts.
-    "postal_code": {EXACT: (0.90, 0.005), DIFF: (0.03, 0.99)},
+    # The house number and the street name are compared apart: CLOSE is the same house with a
+    # typo or another spelling of the street, PARTIAL the same street with another or no
+    # house number.
+    "street": {
+        EXACT: (0.70, 0.005),
+        CLOSE: (0.12, 0.002),
+        PARTIAL: (0.05, 0.01),
+        DIFF: (0.05, 0.98),
+    },
+    # Postal code, city and country say the same thing at three grains: the finest grain both
+    # records have is compared ("locality"), and the city beside an agreeing or nearly
+    # agreeing postal code ("town") adds a little; a differing country always counts.
+    "postal_code": {EXACT: (0.90, 0.005), CLOSE: (0.03, 0.004), DIFF: (0.03, 0.99)},
     "postal_code_same_city": {DIFF: (0.02, 0.03)},  # another postal code in the same city
+    "town": {EXACT: (0.85, 0.25), CLOSE: (0.06, 0.02), DIFF: (0.09, 0.73)},
     "city": {EXACT: (0.85, 0.03), CLOSE: (0.08, 0.003), DIFF: (0.04, 0.96)},
     "country": {EXACT: (0.95, 0.2), DIFF: (0.01, 0.8)},
 }
@@ -397,7 +418,7 @@ class Weights:
             table["shared_phone"][EXACT]
             + table["company"][EXACT]
             + table["street"][EXACT]
-            + max(table[f][EXACT] for f in ("postal_code", "city", "country"))
+            + max(table["postal_code"][EXACT] + table["town"][EXACT], table["city"][EXACT])
         )
         object.__setattr__(self, "_table", table)
         object.__setattr__(self, "names_and_email_bound", bound)
@@ -439,7 +460,16 @@ DEFAULT_WEIGHTS = Weights(_M_U)
 
 
 _CONTEXT = frozenset(
-    ["shared_phone", "company", "street", "postal_code", "postal_code_same_city", "city", "country"]
+    [
+        "shared_phone",
+        "company",
+        "street",
+        "postal_code",
+        "postal_code_same_city",
+        "city",
+        "town",
+        "country",
+    ]
 )
 # Names read in the other order are a common data-entry slip but a little less telling.
 SWAP_PENALTY = 1.0
@@ -559,13 +589,31 @@ def _street_level(x: str, y: str) -> int | None:
 
 @lru_cache(maxsize=1 << 16)
 def _street_cached(x: str, y: str) -> int:
-    # Another house number is another address, however alike the rest ("vester vej 61" and
-    # "vester vej 35"); a typo in the street name is not.
+    # The house number and the street name apart: another house number is another address
+    # ("vester vej 61", "vester vej 35"), but on the same street; a typo or a run-together
+    # spelling of the street ("pinkertoncircuit") is the same address.
     numbers_x = [w for w in x.split() if any(ch.isdigit() for ch in w)]
     numbers_y = [w for w in y.split() if any(ch.isdigit() for ch in w)]
+    name_x, name_y = _letters(_street_name(x)), _letters(_street_name(y))
+    same_street = bool(name_x and name_y) and _street_names_alike(name_x, name_y)
     if numbers_x and numbers_y and numbers_x != numbers_y:
-        return DIFF
+        return PARTIAL if same_street else DIFF
+    if same_street:
+        return CLOSE if numbers_x == numbers_y else PARTIAL
+    if numbers_x and numbers_x == numbers_y and not (name_x and name_y):
+        return PARTIAL  # the house number alone on one side
     return CLOSE if _close(x, y) else DIFF
+
+
+def _street_names_alike(x: str, y: str) -> bool:
+    """Street names, letters only: equal, one edit or two apart, or one the other's start
+    ("mulga" and "mulgast": the street word typed into the name)."""
+    if x == y:
+        return True
+    short, long = sorted((x, y), key=len)
+    if len(short) >= 5 and long.startswith(short):
+        return True
+    return x[:1] == y[:1] and DamerauLevenshtein.distance(x, y, score_cutoff=2) <= 2
 
 
 def _contains_words(x: str, y: str) -> bool:
@@ -595,8 +643,11 @@ def _locality(a: _Features, b: _Features) -> list[tuple[str, int]]:
     if a.country and b.country and a.country != b.country:
         return [("country", DIFF)]
     if a.postal and b.postal:
+        town = [("town", t)] if (t := _fuzzy_level(a.city, b.city)) is not None else []
         if a.postal == b.postal:
-            return [("postal_code", EXACT)]
+            return [("postal_code", EXACT), *town]
+        if len(a.postal) == len(b.postal) and _one_edit(a.postal, b.postal):
+            return [("postal_code", CLOSE), *town]  # a typo or two digits swapped
         if a.city and a.city == b.city:
             return [("postal_code_same_city", DIFF)]
         return [("postal_code", DIFF)]
@@ -764,6 +815,7 @@ _FIELD_LABELS = {
     "street": "street address",
     "postal_code": "postal code",
     "city": "city",
+    "town": "city",
     "country": "country",
 }
 
@@ -1069,7 +1121,7 @@ class DedupeIndex:
         for employer in f.employers:
             people, places = self._companies.setdefault(employer, (set(), set()))
             if len(people) < COMPANY_SAMPLE:
-                people.add(f.person)
+                people.update(f.person)
             if len(places) < COMPANY_SAMPLE:
                 places.add(f.postal or f.city or f.street)
 
@@ -1122,9 +1174,10 @@ class DedupeIndex:
             return True  # two employers at one address: an office building
         for employer in {*f.employers, *fo.employers}:
             people, places = self._companies.get(employer, (set(), set()))
-            everyone = people | {x.person for x in (f, fo) if employer in x.employers}
-            filler = len(people) >= FILLER_PEOPLE and 2 * len(places) >= len(people)
-            if len(everyone) >= 2 and not filler:
+            everyone = people.union(*(x.person for x in (f, fo) if employer in x.employers))
+            names = {p for p in everyone if not p.startswith("@")}
+            filler = len(names) >= FILLER_PEOPLE and 2 * len(places) >= len(names)
+            if (len(names) >= 2 or len(everyone) - len(names) >= 2) and not filler:
                 return True
         return False
 
