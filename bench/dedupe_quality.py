@@ -43,12 +43,14 @@ if str(ROOT) not in sys.path:
 from bench.dedupe_data import generate, generate_import  # noqa: E402
 from routing.dedupe import (  # noqa: E402
     AUTO_MERGE,
+    DEFAULT_WEIGHTS,
     REVIEW,
     DedupeIndex,
     PersonRecord,
     find_duplicates,
     scored_pairs,
 )
+from routing.dedupe_learn import learn_weights  # noqa: E402
 from routing.normalize import email_match_key  # noqa: E402
 
 __all__ = [
@@ -251,16 +253,24 @@ def febrl_records(frame: Any, *, company: str = "") -> list[PersonRecord]:
     return records
 
 
-def ours(frame: Any, truth: AbstractSet[Pair], *, company: str = "") -> dict:
+def ours(frame: Any, truth: AbstractSet[Pair], *, company: str = "", learned: bool = False) -> dict:
     """The matcher as a bulk intake runs it (routing.dedupe_service.deduplicate): every lead
     of the request is in the tenant's index once stored, each batch of INTAKE_BATCH leads is
     matched against it (`find_duplicates(..., add=False)`), and of the two leads of a pair
     the later one acts, with its score. Timed: normalising, indexing and matching. Pair
-    completeness counts the pairs that share a block in that index (not timed)."""
+    completeness counts the pairs that share a block in that index (not timed).
+
+    `learned`: the weights the tenant's periodic learning (routing/dedupe_learn.py) takes from
+    these records once they are stored, instead of the defaults; learning is timed apart."""
     order = {key: i for i, key in enumerate(frame.index)}
+    weights, learn_s = DEFAULT_WEIGHTS, 0.0
+    if learned:
+        with _timer() as learning:
+            found = learn_weights(febrl_records(frame, company=company))
+        weights, learn_s = (found.as_weights() if found else DEFAULT_WEIGHTS), learning.cpu
     with _timer() as elapsed:
         records = febrl_records(frame, company=company)
-        index = DedupeIndex(records)
+        index = DedupeIndex(records, weights=weights)
         scores: dict[Pair, float] = {}
         for start in range(0, len(records), INTAKE_BATCH):
             for dup in find_duplicates(records[start : start + INTAKE_BATCH], index, add=False):
@@ -274,8 +284,12 @@ def ours(frame: Any, truth: AbstractSet[Pair], *, company: str = "") -> dict:
         "candidate_pairs": len(candidates),
         "candidates_per_record": len(candidates) / n,
         "pair_completeness": len(truth & candidates) / len(truth),
-        "auto_merge": _prf({p for p, s in scores.items() if s >= AUTO_MERGE}, truth),
-        "overall": _prf({p for p, s in scores.items() if s >= REVIEW}, truth),
+        "auto_merge": _prf({p for p, s in scores.items() if s >= weights.merge_at}, truth),
+        "overall": _prf({p for p, s in scores.items() if s >= weights.review_at}, truth),
+        "learned": learned,
+        "merge_at": weights.merge_at,
+        "review_at": weights.review_at,
+        "learn_cpu_seconds": learn_s,
         "seconds": elapsed.wall,
         "cpu_seconds": elapsed.cpu,
     }
@@ -329,6 +343,10 @@ def outside(names: Iterable[str] = OUTSIDE_SETS) -> dict:
             "records": len(frame),
             "true_pairs": len(truth),
             "ours": {company: ours(frame, truth, company=company) for company in OUTSIDE_COMPANIES},
+            "learned": {
+                company: ours(frame, truth, company=company, learned=True)
+                for company in OUTSIDE_COMPANIES
+            },
             "reference": reference(frame, truth),
         }
     return {"recordlinkage": version("recordlinkage"), "sets": results}
@@ -468,8 +486,11 @@ def render_outside(result: dict) -> str:
         "*Ours*: the matcher as a bulk intake (`POST /api/v1/leads/bulk/`) runs it "
         "(`routing.dedupe_service.deduplicate`): every record is in the tenant's `DedupeIndex` once "
         f"stored, each batch of {INTAKE_BATCH} is matched against it with "
-        "`find_duplicates(..., add=False)`, and the later record of a pair acts on it. Merges at "
-        f"{th['auto_merge']:g}, review at {th['review']:g}. Pair completeness: the share of true "
+        "`find_duplicates(..., add=False)`, and the later record of a pair acts on it. With the "
+        f"default weights merges at {th['auto_merge']:g}, review at {th['review']:g}; with the "
+        "weights the tenant's periodic learning takes from these records once stored "
+        "(`routing/dedupe_learn.py`: u from random pairs, m by EM on the candidate pairs), the "
+        "thresholds ask the same certainty given the learned prior. Pair completeness: the share of true "
         "pairs that share a block in that index. Time: normalising, indexing and matching, one "
         "process. *Reference*: recordlinkage's documented pipeline on the same set (its deduplication "
         "and linking guides with its unsupervised ECM classifier): blocks on given name, surname "
@@ -487,9 +508,15 @@ def render_outside(result: dict) -> str:
             "| Merges + review: P / R / F1 | Seconds (CPU) |",
             "| --- | ---: | ---: | ---: | ---: | ---: |",
         ]
-        for o in s["ours"].values():
+        for o in [*s["ours"].values(), *s.get("learned", {}).values()]:
+            how = (
+                f"learned weights (merge at {o['merge_at']:.1f}, review at {o['review_at']:.1f}; "
+                f"learning {o['learn_cpu_seconds']:.1f} s)"
+                if o.get("learned")
+                else "default weights"
+            )
             lines.append(
-                f'| Ours, company "{o["company"]}" | {_f(o["pair_completeness"])} | '
+                f'| Ours, {how}, company "{o["company"]}" | {_f(o["pair_completeness"])} | '
                 f"{o['candidates_per_record']:.1f} | {_prf_cell(o['auto_merge'])} | "
                 f"{_prf_cell(o['overall'])} | {o['seconds']:.1f} ({o['cpu_seconds']:.1f}) |"
             )

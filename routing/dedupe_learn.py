@@ -26,6 +26,7 @@ from routing.dedupe import (
     _M_U,
     DEFAULT_WEIGHTS,
     PersonRecord,
+    Weights,
     _features,
     _levels,
     candidate_pairs,
@@ -64,6 +65,18 @@ class Learned:
         return {
             f: {lvl: math.log2(m / u) for lvl, (m, u) in t.items()} for f, t in self.m_u.items()
         }
+
+    @property
+    def prior_log2_odds(self) -> float:
+        """log2 of the odds that two of these records, taken at random, are one person: the
+        expected true pairs among the candidates over all pairs."""
+        all_pairs = self.records * (self.records - 1) / 2
+        share = min(max(self.match_share * self.candidate_pairs / all_pairs, 1e-12), 0.5)
+        return math.log2(share / (1 - share))
+
+    def as_weights(self) -> Weights:
+        """The matcher's weights: these m and u, thresholds asking the defaults' certainty."""
+        return Weights.with_prior(self.m_u, self.prior_log2_odds)
 
 
 def _pattern(a: PersonRecord, b: PersonRecord, features: dict) -> Pattern:
