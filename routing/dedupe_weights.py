@@ -26,14 +26,14 @@ from operator import itemgetter
 
 from celery import current_app
 from django.db.models import Max, QuerySet
-from kombu.exceptions import OperationalError
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from accounts.models import Contact
 from core.acting import action
 from pipeline.models import Lead
 from routing.dedupe import DEFAULT_WEIGHTS, PersonRecord, Weights
-from routing.dedupe_learn import MIN_RECORDS, learn_weights
+from routing.dedupe_learn import learn_weights
 from routing.dedupe_records import (
     CONTACT_FIELDS,
     DEDUPED_STATUSES,
@@ -185,4 +185,3 @@ def request_learning(tenant: Tenant) -> bool:
         log.warning("could not queue learning the duplicate weights of tenant %s", tenant.pk)
         return False
     return True
-

@@ -54,7 +54,7 @@ def sweep() -> int:
 
 
 @shared_task(
-    base=TenantTask, name=dedupe_weights.LEARN_WEIGHTS, ignore_result=True, acks_late=True
+    base=TenantTask, name="routing.tasks.learn_dedupe_weights", ignore_result=True, acks_late=True
 )
 def learn_dedupe_weights(*, tenant_id: int, only_if_changed: bool = False) -> int | None:
     """Learn the tenant's duplicate-matcher weights; the new row's id, or None (too few records).
