@@ -380,6 +380,8 @@ class DedupeWeights(TenantOwned):
         default=0, help_text="The newest change of the tenant's people when learned."
     )
 
+    audit_exclude = ("m_u",)  # the row keeps them; the audit log says when and who learned
+
     class Meta:
         base_manager_name = "all_tenants"
         ordering = ["-learned_at", "-id"]
