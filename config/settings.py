@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_secret, env_str
@@ -280,6 +281,12 @@ CELERY_BEAT_SCHEDULE = {
     "dealreg-sweep": {
         "task": "dealreg.tasks.sweep",
         "schedule": timedelta(seconds=60),
+    },
+    # Lead ops: each tenant's duplicate-matcher weights learned again from its own people, at
+    # night, for tenants whose contacts or leads changed since (routing/dedupe_weights.py).
+    "dedupe-weights": {
+        "task": "routing.tasks.learn_all_dedupe_weights",
+        "schedule": crontab(hour=3, minute=20),
     },
     "idempotency-purge": {
         "task": "core.tasks.purge_idempotency_keys",

@@ -5,12 +5,16 @@ open leads and refreshed incrementally from their change sequences, so a batch o
 what changed since the last one. Hits are re-checked against the database before acting (a lead
 may have been merged since it was indexed).
 
+The index scores with the tenant's weights (`routing.dedupe_weights.weights_for`: learned from
+its own records, else the defaults), set on every refresh; their `merge_at` and `review_at`
+(AUTO_MERGE and REVIEW by default) are the thresholds below.
+
 What a match does:
-- a lead that matches a contact (score above AUTO_MERGE) is linked to that contact and its
+- a lead that matches a contact (score at least `merge_at`) is linked to that contact and its
   account, and still routed: it is new interest from a known person;
 - a lead that matches an earlier open lead is merged into it (survivorship below) and not
   routed again; the survivor's owner is told;
-- between REVIEW and AUTO_MERGE the pair goes to the console's review queue;
+- between `review_at` and `merge_at` the pair goes to the console's review queue;
 - a pair an admin marked "not a duplicate" is never proposed again.
 
 Two copies of one person may be processed at the same time by two workers (a form sent twice, a
@@ -44,7 +48,16 @@ from core.sync import safe_horizon
 from pipeline.choices import LeadStatus
 from pipeline.models import LEAD_DERIVED_KEYS, LEAD_PERSON_FIELDS, Lead, Touch
 from routing.choices import CandidateStatus, EventKind, TimerState
-from routing.dedupe import AUTO_MERGE, DedupeIndex, Duplicate, PersonRecord, find_duplicates
+from routing.dedupe import DedupeIndex, Duplicate, PersonRecord, find_duplicates
+from routing.dedupe_records import (
+    CONTACT_FIELDS,
+    DEDUPED_STATUSES,
+    INDEXED_FIELDS,
+    contact_record,
+    lead_record,
+    lead_record_of,
+)
+from routing.dedupe_weights import weights_for
 from routing.journal import Journal
 from routing.models import DuplicateCandidate, LeadEvent, LeadMerge
 from routing.normalize import normalize_country
@@ -72,79 +85,6 @@ SCALAR_FIELDS = (
 MERGED_FIELDS = SCALAR_FIELDS + LIST_FIELDS
 # How this module keys the index's records: ("lead" or "contact", id).
 RecordKey = tuple[str, int]
-DEDUPED_STATUSES = (
-    LeadStatus.NEW,
-    LeadStatus.ROUTED,
-    LeadStatus.ACCEPTED,
-    LeadStatus.WORKING,
-    LeadStatus.UNROUTABLE,
-)
-
-
-# What the matcher reads of a lead, in `_lead_record`'s order.
-INDEXED_FIELDS = (
-    "id",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "company",
-    "street",
-    "city",
-    "postal_code",
-    "country_code",
-    "country",
-    "updated_at",
-)
-
-
-def lead_record(lead: Lead) -> PersonRecord:
-    return _lead_record(*(getattr(lead, name) for name in INDEXED_FIELDS))
-
-
-def _lead_record(pk, first, last, email, phone, company, street, city, postal, code, country, at):
-    return PersonRecord.from_raw(
-        ("lead", pk),
-        first_name=first,
-        last_name=last,
-        email=email,
-        phone=phone,
-        company=company,
-        street=street,
-        city=city,
-        postal_code=postal,
-        country=code or country,
-        updated_at=at,
-    )
-
-
-CONTACT_FIELDS = (
-    "id",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "account__name",
-    "account__city",
-    "account__postal_code",
-    "account__country",
-)
-
-
-def contact_record(row: tuple) -> PersonRecord:
-    """A contact as the matcher sees it; its account gives the company and the location."""
-    pk, first, last, email, phone, company, city, postal, country = row
-    return PersonRecord.from_raw(
-        ("contact", pk),
-        first_name=first,
-        last_name=last,
-        email=email,
-        phone=phone,
-        company=company or "",
-        city=city or "",
-        postal_code=postal or "",
-        country=country or "",
-    )
 
 
 @dataclass
@@ -224,7 +164,8 @@ def _tenant_entry(tenant: Tenant) -> _TenantIndex:
     for status, *values in rows.iterator(chunk_size=5000):
         if status not in DEDUPED_STATUSES:  # unprocessed ones too: see `deduplicate`
             continue
-        entry.refresh(values[0], _fingerprint(*values[1:-1]), partial(_lead_record, *values))
+        entry.refresh(values[0], _fingerprint(*values[1:-1]), partial(lead_record_of, *values))
+    entry.index.weights = weights_for(tenant)  # scoring reads them; blocking does not
     entry.contacts_seq = max(entry.contacts_seq, contact_mark)
     entry.leads_seq = max(entry.leads_seq, lead_mark)
     entry.own_sequences = {s for s in entry.own_sequences if s > entry.leads_seq}
@@ -256,6 +197,7 @@ def deduplicate(leads: list[Lead], ctx: Any) -> tuple[list[Lead], set[int]]:
     # Every lead of the batch is in the index, earlier and later ones alike: `_arrival` decides
     # which of a pair acts.
     found = find_duplicates(records, index, add=False)
+    merge_at = index.weights.merge_at
     found.sort(key=lambda d: (_keys(d)[0], -d.match.score))
     live, pending = _live_targets(found, by_id)
     distinct = _distinct_pairs(leads)
@@ -274,7 +216,7 @@ def deduplicate(leads: list[Lead], ctx: Any) -> tuple[list[Lead], set[int]]:
         if kind == "lead" and other in pending:
             # Not processed yet, in another batch: the later of the two acts on the pair, once
             # the earlier is through (so a merge never waits on another worker's lock).
-            if pending[other] < _arrival(lead) and dup.match.score >= AUTO_MERGE:
+            if pending[other] < _arrival(lead) and dup.match.score >= merge_at:
                 postponed.add(lead.pk)
             continue
         if (kind, other) not in live or (kind == "lead" and other in merged):
@@ -282,7 +224,7 @@ def deduplicate(leads: list[Lead], ctx: Any) -> tuple[list[Lead], set[int]]:
         target = live[(kind, other)]  # the batch's leads are in it too
         if kind == "lead" and _arrival(target) > _arrival(lead):
             continue  # the later lead's processing acts on the pair
-        if dup.match.score >= AUTO_MERGE:
+        if dup.match.score >= merge_at:
             if kind == "contact" and lead.pk not in linked:
                 _link_contact(lead, other, target, dup, ctx)
                 linked.add(lead.pk)

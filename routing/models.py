@@ -32,6 +32,7 @@ __all__ = [
     "SLA_CLOCKS",
     "Assignee",
     "BusinessCalendar",
+    "DedupeWeights",
     "DuplicateCandidate",
     "EnrichmentProvider",
     "LeadEvent",
@@ -358,6 +359,43 @@ class LeadMerge(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.merged_id} into {self.survivor_id}"
+
+
+class DedupeWeights(TenantOwned):
+    """What the duplicate matcher learned from the tenant's own records (routing.dedupe_learn):
+    the m and u of every field and agreement level, the scores a merge and a review need, and
+    the sample they came from. The newest row is in force; earlier ones stay as history."""
+
+    learned_at = models.DateTimeField()
+    records = models.PositiveIntegerField(help_text="Contacts and open leads learned from.")
+    candidate_pairs = models.PositiveIntegerField(help_text="Pairs blocking put together.")
+    random_pairs = models.PositiveIntegerField(help_text="Random pairs the u came from.")
+    iterations = models.PositiveSmallIntegerField()
+    converged = models.BooleanField()
+    match_share = models.FloatField(help_text="The share of duplicates among candidate pairs.")
+    m_u = models.JSONField(help_text='{field: {level: [m, u]}}; the levels as strings ("0").')
+    merge_at = models.FloatField(help_text="The score from which a pair is merged.")
+    review_at = models.FloatField(help_text="The score from which a pair is reviewed.")
+    sample_seq = models.BigIntegerField(
+        default=0, help_text="The newest change of the tenant's people when learned."
+    )
+
+    audit_exclude = ("m_u",)  # the row keeps them; the audit log says when and who learned
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        ordering = ["-learned_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "learned_at"], name="dedupeweights_learned")]
+
+    def __str__(self) -> str:
+        return f"Duplicate weights learned {self.learned_at:%Y-%m-%d %H:%M}"
+
+    def table(self) -> dict[str, dict[int, tuple[float, float]]]:
+        """`m_u` with integer levels and (m, u) tuples, as the matcher takes them."""
+        return {
+            name: {int(level): (float(m), float(u)) for level, (m, u) in levels.items()}
+            for name, levels in self.m_u.items()
+        }
 
 
 def _form_key() -> str:

@@ -87,6 +87,8 @@ register_pages(
     Page("lead-ops/forms/", leadops.lead_forms, "lead-forms"),
     Page("lead-ops/forms/new/", leadops.lead_form_new, "lead-form-new"),
     Page("lead-ops/forms/<int:pk>/", leadops.lead_form_edit, "lead-form"),
+    Page("lead-ops/matcher/", leadops.dedupe_learned, "dedupe-weights"),
+    Page("lead-ops/matcher/learn/", leadops.dedupe_learn_now, "dedupe-learn"),
 )
 
 # The contact and opportunity pages (lower apps) show the leads without importing routing.

@@ -1,5 +1,6 @@
-"""Background work of lead ops: processing queued leads, and the periodic sweep (leads the queue
-lost, due SLA steps, notification emails, leads waiting to be enriched again)."""
+"""Background work of lead ops: processing queued leads, the periodic sweep (leads the queue
+lost, due SLA steps, notification emails, leads waiting to be enriched again), and the daily
+learning of each tenant's duplicate-matcher weights."""
 
 from __future__ import annotations
 
@@ -8,12 +9,19 @@ from celery import shared_task
 from core.acting import SystemActor
 from core.tasks import TenantTask
 from core.tenancy import current_tenant
-from routing import enrich, notify, services
+from routing import dedupe_weights, enrich, notify, services
 
-__all__ = ["process_leads", "sweep", "sweep_tenant"]
+__all__ = [
+    "learn_all_dedupe_weights",
+    "learn_dedupe_weights",
+    "process_leads",
+    "sweep",
+    "sweep_tenant",
+]
 
 PROCESSING = SystemActor("lead processing")
 SWEEP = SystemActor("lead-ops sweep")
+LEARNING = SystemActor("duplicate-matcher learning")
 
 
 @shared_task(
@@ -42,4 +50,28 @@ def sweep() -> int:
     tenant_ids = list(Tenant.objects.values_list("id", flat=True))
     for tenant_id in tenant_ids:
         sweep_tenant.delay(tenant_id=tenant_id)
+    return len(tenant_ids)
+
+
+@shared_task(
+    base=TenantTask, name="routing.tasks.learn_dedupe_weights", ignore_result=True, acks_late=True
+)
+def learn_dedupe_weights(*, tenant_id: int, only_if_changed: bool = False) -> int | None:
+    """Learn the tenant's duplicate-matcher weights; the new row's id, or None (too few records).
+    Idempotent: the records decide the result (a fixed seed), and with `only_if_changed` a tenant
+    whose people did not change since is left as it is."""
+    row = dedupe_weights.learn_tenant_weights(
+        current_tenant(), acting=LEARNING, only_if_changed=only_if_changed
+    )
+    return row.pk if row is not None else None
+
+
+@shared_task(name="routing.tasks.learn_all_dedupe_weights", ignore_result=True)
+def learn_all_dedupe_weights() -> int:
+    """Periodic (daily): one `learn_dedupe_weights` per tenant, for those whose people changed."""
+    from tenancy.models import Tenant
+
+    tenant_ids = list(Tenant.objects.values_list("id", flat=True))
+    for tenant_id in tenant_ids:
+        learn_dedupe_weights.delay(tenant_id=tenant_id, only_if_changed=True)
     return len(tenant_ids)

@@ -41,6 +41,7 @@ from guardrails.models import (
 from pipeline.models import Lead, Opportunity, Stage, Touch
 from routing.models import (
     Assignee,
+    DedupeWeights,
     DuplicateCandidate,
     LeadForm,
     LeadMerge,
@@ -742,6 +743,9 @@ DOOR_PAGES: dict[str, PageSpec] = {
     "console:lead-forms": PageSpec(),
     "console:lead-form-new": PageSpec(),
     "console:lead-form": PageSpec(objects={"pk": _lead_form}),
+    "console:dedupe-weights": PageSpec(),
+    # Learning needs MIN_RECORDS people; the world has fewer, so this says so and stores nothing.
+    "console:dedupe-learn": PageSpec(method="post", model=DedupeWeights),
 }
 
 

@@ -2,7 +2,8 @@
 side with their score and reasons, to merge or to mark "not a duplicate" (remembered, never
 proposed again); and the recent merges, automatic or by hand, each of which can be undone.
 
-The work is routing.dedupe_service's: `merge_candidate`, `mark_distinct`, `undo_merge`. Every
+Scores are shown on the tenant's scale: its thresholds (learned, routing.dedupe_weights, or the
+defaults) are where the bar marks them. The work is routing.dedupe_service's: `merge_candidate`, `mark_distinct`, `undo_merge`. Every
 action is a POST that answers with a redirect and a message.
 """
 
@@ -20,6 +21,7 @@ from core.views import row_or_404
 from routing.choices import CandidateStatus
 from routing.dedupe import score_scale
 from routing.dedupe_service import mark_distinct, merge_candidate, undo_merge
+from routing.dedupe_weights import weights_for
 from routing.models import DuplicateCandidate, LeadMerge
 from routing.views.common import flash_outcome
 from tenancy.requests import DoorRequest
@@ -63,21 +65,22 @@ def duplicate_review(request: DoorRequest) -> HttpResponse:
     page = Paginator(pending.order_by("-score", "id"), PER_PAGE).get_page(request.GET.get("page"))
     # Each pending pair with its field-by-field comparison.
     pairs = [(pair, _compare(pair.lead, pair.other_lead or pair.contact)) for pair in page]
+    weights = weights_for(request.tenant)  # the tenant's thresholds, learned or the defaults
     for pair, _ in pairs:
-        pair.scale = score_scale(pair.score)  # type: ignore[attr-defined]  # for the template
+        pair.scale = score_scale(pair.score, weights)  # type: ignore[attr-defined]  # for the template
     merges = list(
         LeadMerge.objects.select_related("survivor", "merged", "merged_by", "undone_by")[
             :RECENT_MERGES
         ]
     )
     for merge in merges:
-        merge.scale = score_scale(merge.score) if merge.score is not None else None  # type: ignore[attr-defined]
+        merge.scale = score_scale(merge.score, weights) if merge.score is not None else None  # type: ignore[attr-defined]
     context = {
         "page": page,
         "pairs": pairs,
         "merges": merges,
         "pending_count": page.paginator.count,
-        "thresholds": score_scale(0.0),
+        "thresholds": score_scale(0.0, weights),
     }
     return render(request, "routing/duplicates/review.html", context)
 

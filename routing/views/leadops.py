@@ -1,7 +1,8 @@
 """The console's lead-ops settings: SLA policies by route and priority (the defaults of
 routing.sla show until the tenant saves its own), the business calendar the SLA clocks run on,
 who takes leads and how many (direct reps and partners: weight, capacity, time away), the HTTP
-enrichment provider, and the public web-to-lead forms with their embed snippet.
+enrichment provider, the public web-to-lead forms with their embed snippet, and what the
+duplicate matcher learned from the tenant's records (routing.dedupe_weights), with "Learn now".
 
 Changes apply to what happens next: new timers use the new policies and calendar, the next
 assignment the new weights. Running timers keep the due time they were started with.
@@ -18,10 +19,14 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from core.views import row_or_404
 from pipeline.models import Lead
+from routing import dedupe_weights
 from routing.choices import ProviderKind
+from routing.dedupe import DEFAULT_WEIGHTS, LEVEL_NAMES, Weights, score_scale
+from routing.dedupe_learn import MIN_RECORDS
 from routing.forms import (
     WEEKDAYS,
     AssigneeForm,
@@ -48,6 +53,8 @@ __all__ = [
     "assignee_rep",
     "assignees",
     "business_calendar",
+    "dedupe_learn_now",
+    "dedupe_learned",
     "enrichment",
     "lead_form_edit",
     "lead_form_new",
@@ -76,6 +83,7 @@ def overview(request: DoorRequest) -> HttpResponse:
         "forms": LeadForm.objects.aggregate(
             total=Count("pk"), active=Count("pk", filter=Q(is_active=True))
         ),
+        "learned": dedupe_weights.in_force(request.tenant),
     }
     return render(request, "routing/leadops/overview.html", context)
 
@@ -283,3 +291,119 @@ def lead_form_new(request: DoorRequest) -> HttpResponse:
 def lead_form_edit(request: DoorRequest, pk: int) -> HttpResponse:
     form = row_or_404(LeadForm.objects.select_related("partner"), pk, "No such form.")
     return _save_form(request, form)
+
+
+# --- what the duplicate matcher learned ---------------------------------------------------------
+
+# The matcher's fields in words, and the few levels that read better said whole.
+FIELD_WORDS = {
+    "first_name": "first name",
+    "last_name": "last name",
+    "email": "email address",
+    "work_mailbox": "work email",
+    "role_email": "shared inbox",
+    "phone": "phone",
+    "shared_phone": "switchboard number",
+    "company": "company",
+    "street": "street",
+    "postal_code": "postal code",
+    "postal_code_same_city": "postal code in the same city",
+    "city": "city",
+    "country": "country",
+}
+PHRASES = {
+    ("email", 3): "the same email name at another domain",
+    ("work_mailbox", 5): "two mailboxes at one company's domain",
+    ("role_email", 0): "the same shared inbox (info@…)",
+    ("shared_phone", 0): "the same switchboard number",
+    ("postal_code_same_city", 5): "another postal code in the same city",
+}
+LEVEL_PHRASES = {
+    0: "agreeing on {field}",
+    1: "{field}: one a nickname of the other",
+    2: "{field} nearly the same (a typo)",
+    3: "{field} partly the same",
+    4: "{field}: only the initial agrees",
+    5: "differing on {field}",
+}
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.1f}"
+
+
+def _percent(p: float) -> str:
+    """A probability as people read it: 70%, 4.5%, 0.05%."""
+    pct = 100 * p
+    if pct >= 10:
+        return f"{pct:.0f}%"
+    if pct >= 1:
+        return f"{pct:.1f}%"
+    return f"{pct:.2g}%" if pct >= 0.001 else "under 0.001%"
+
+
+def _weight_rows(weights: Weights) -> list[dict[str, Any]]:
+    """One row per field and level: m, u, the weight, the default weight, the change, in words."""
+    table, default = weights.table(), DEFAULT_WEIGHTS.table()
+    rows = []
+    for name, levels in weights.m_u.items():
+        words = FIELD_WORDS.get(name, name.replace("_", " "))
+        for level, (m, u) in sorted(levels.items()):
+            weight, before = table[name][level], default[name][level]
+            change = weight - before
+            phrase = PHRASES.get((name, level)) or LEVEL_PHRASES[level].format(field=words)
+            rows.append(
+                {
+                    "field": words,
+                    "level": LEVEL_NAMES[level],
+                    "phrase": phrase[:1].upper() + phrase[1:],
+                    "m": _percent(m),
+                    "u": _percent(u),
+                    "weight": _signed(weight),
+                    "default": _signed(before),
+                    "change": _signed(change) if abs(change) >= 0.05 else "±0.0",
+                    "direction": "more" if change >= 0.05 else "less" if change <= -0.05 else "",
+                    "testid": f"weight-{name}-{level}",
+                }
+            )
+    return rows
+
+
+def dedupe_learned(request: DoorRequest) -> HttpResponse:
+    row = dedupe_weights.in_force(request.tenant)
+    weights = dedupe_weights.as_weights(row) if row is not None else DEFAULT_WEIGHTS
+    people = dedupe_weights.people_count()
+    context = {
+        "row": row,
+        "share": _percent(row.match_share) if row is not None else "",
+        "scale": score_scale(0.0, weights),
+        "people": people,
+        "min_records": MIN_RECORDS,
+        "too_few": row is None and people < MIN_RECORDS,
+        "weights": weights,
+        "defaults": DEFAULT_WEIGHTS,
+        "rows": _weight_rows(weights),
+    }
+    return render(request, "routing/leadops/matcher.html", context)
+
+
+@require_POST
+def dedupe_learn_now(request: DoorRequest) -> HttpResponse:
+    people = dedupe_weights.people_count()
+    if people < MIN_RECORDS:
+        messages.error(
+            request,
+            f"Too few records to learn from: {people} contacts and open leads, the matcher "
+            f"learns from {MIN_RECORDS}. The default weights stay.",
+        )
+    elif dedupe_weights.request_learning(request.tenant):
+        messages.success(
+            request,
+            "Learning started: the matcher learns from your records in the background. "
+            "The new weights show here, and apply to new leads, once it is done.",
+        )
+    else:
+        messages.error(
+            request, "Learning could not be started now; the nightly run will learn the weights."
+        )
+    return _to(request, "dedupe-weights")
