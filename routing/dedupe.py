@@ -5,13 +5,16 @@ on the decisions.
 How it works
 ------------
 1. Each record is turned once into comparison features (name keys with accents and their ASCII
-   spellings folded alike, nickname groups, the mailbox behind the email, …) and about a dozen
-   blocking keys, one or more per *pass*: exact email; exact phone; sound-alike first and last
-   name (order independent) with a company prefix; each name's sound-alike with the postal
-   code (so swapped first/last names meet); company with the name initials; street with
-   country and initials; exact full name within a country; email local part against the
-   local part built from the name. Two records are candidates when they share any key, so a
-   typo or a missing field only defeats the passes that use that field.
+   spellings folded alike, nickname groups, the mailbox behind the email, its employers, …)
+   and a couple of dozen blocking keys, one or more per *pass*: exact email; exact phone;
+   sound-alike first and last name (order independent) with a company prefix; each name's
+   sound-alike with the postal code's digits in order (so swapped first/last names and
+   swapped digits meet); company with the name initials; the street address within a
+   country; the house number with the postal code, with the city and with the first name's
+   sound; the street name in the postal area; the surname's sound on the same street, in the
+   same town and with the first initial in the country; exact full name within a country;
+   email local part against the local part built from the name. Two records are candidates
+   when they share any key, so a typo or a missing field only defeats the passes that use it.
 2. A block is never scanned past `MAX_BLOCK` members: a bigger block (a switchboard number, a
    large office) is split by a refinement key of its pass, and a sub-block that is still too
    big is skipped (the other passes still see its pairs). Each record therefore meets a
@@ -22,12 +25,23 @@ How it works
    u are the chances of that level among true duplicates and among different people; the
    score is their sum. Company, street, postal code/city/country and a switchboard number
    describe the workplace rather than the person, and colleagues share them, so their summed
-   weight is capped at `CONTEXT_CAP`: a shared office cannot outvote two different names. A
-   phone number carried by at most a couple of records is personal and counts like an email.
+   weight is capped at `CONTEXT_CAP`: a shared office cannot outvote two different names.
+   Where a person is reached decides what an address means: the cap applies only when the
+   pair's employer (the company, or the domain of a company email) employs somebody else in
+   the index too, or the two name different employers. A blank or filler company
+   ("self-employed", "n/a"), the person's own name, a free-mail address, a firm one person
+   alone carries, or a value most of whose people live apart make it the person's own
+   address, which counts in full. A phone number carried by at most a couple of records is
+   personal and counts like an email.
    Pairs that provably cannot reach the threshold (no shared email or phone, and a name that
    differs in every reading) are dropped before the full comparison.
 4. `classify` turns the score into "merge" (at least `AUTO_MERGE`), "review" (at least
    `REVIEW`) or "distinct". `Match.reasons` says in words what agreed and what differed.
+5. The m and u are `Weights`: the defaults below, or what a tenant's own records taught
+   (routing/dedupe_learn.py, by expectation maximisation, refreshed nightly by
+   routing/dedupe_weights.py); learned weights come with thresholds that ask the same
+   certainty given the tenant's prior odds of a duplicate. String comparisons are
+   rapidfuzz's (C++).
 
 Survivorship rules (applied by the merge service; `survivor_values` computes the fields)
 -----------------------------------------------------------------------------------------
@@ -947,7 +961,8 @@ def _block_keys(f: _Features) -> list[tuple[str, str]]:
     if f.company and (f.fn or f.ln):
         keys.append((f"c{f.company}|{initials}", f.postal + f.ph_ln))
     if f.street and (f.fn or f.ln):
-        keys.append((f"s{f.street}|{f.country}|{initials}", f.ph_ln))
+        # Split by the initials only when the address holds many people (an office).
+        keys.append((f"s{f.street}|{f.country}", initials))
     # The house: the number with the postal code or with the city, so that a person whose
     # name was retyped or replaced still meets their earlier record at home.
     number = _house_number(f.street)
@@ -964,6 +979,9 @@ def _block_keys(f: _Features) -> list[tuple[str, str]]:
     street_name = _letters(_street_name(f.street))[:6]
     if street_name and postal:
         keys.append((f"h{street_name}|{postal}", initials))
+    # The surname's sound on the same street.
+    if f.ph_ln and street_name:
+        keys.append((f"k{f.ph_ln}|{street_name}", postal))
     # The surname's sound in the same town, and with the first initial in the same country.
     if f.ph_ln and f.city:
         keys.append((f"d{f.ph_ln}|{f.city}", f.fn[:1]))
