@@ -4,14 +4,22 @@ Fellegi-Sunter tools do (fastLink, Splink, recordlinkage's ECM): no labelled pai
 - u, the chance of each agreement level among *different* people, from random pairs of
   records: almost every random pair is two different people.
 - m, the chance of each level among *true duplicates*, by expectation maximisation on the
-  candidate pairs blocking finds: each pair's probability of being a match is computed from the
-  current m, u and the share of matches λ (E step), then m and λ are re-estimated from those
-  probabilities (M step), until they settle. u stays fixed from the random pairs.
+  candidate pairs blocking finds, in training sessions as Splink trains: the pairs at one
+  address teach the names and identifiers (duplicates, or housemates and colleagues, whom
+  the names tell apart), the pairs with one name teach the places and identifiers
+  (duplicates, or namesakes). A session learns only fields it did not choose its pairs by: a
+  single mixture over every field lets the fields that go together in a workplace (company,
+  street, postal code) pull the "match" class towards "colleagues" instead of "one person".
+  Each session fits a two-class mixture with a u of its own for the non-matches among its
+  pairs (they agree far more than random pairs); the weights use m against the random u.
+- The share of duplicates among the candidate pairs, then, with m and u fixed: it sets the
+  prior odds, and with them the thresholds (`Learned.as_weights`).
 
 Pairs are reduced to their comparison pattern (the level of each field both records have) and
 counted, so each EM iteration costs the number of distinct patterns, not of pairs.
 
-Pure Python, no Django: the service feeds it a tenant's records and stores the result.
+Pure Python, no Django: routing/dedupe_weights.py feeds it a tenant's records and stores the
+result.
 """
 
 from __future__ import annotations
@@ -23,7 +31,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from routing.dedupe import (
+    _CONTEXT,
     _M_U,
+    CONTEXT_CAP,
     DEFAULT_WEIGHTS,
     PersonRecord,
     Weights,
@@ -37,10 +47,12 @@ __all__ = ["MIN_RECORDS", "Learned", "learn_weights"]
 # Below this many records the defaults stay: too few pairs to estimate anything.
 MIN_RECORDS = 500
 RANDOM_PAIRS = 20_000
-MAX_ITERATIONS = 50
+MAX_ITERATIONS = 400
 TOLERANCE = 1e-4
 # Probabilities are kept inside [FLOOR, 1 - FLOOR] so no weight is infinite.
 FLOOR = 1e-5
+# A session (below) with fewer pairs, or a field fewer pairs compare, keeps the defaults.
+MIN_SESSION_PAIRS = 200
 
 Pattern = tuple[tuple[str, int], ...]
 
@@ -102,6 +114,129 @@ def _estimate_u(
     return counts, drawn
 
 
+# Training sessions (as Splink trains): each fits the mixture on the candidate pairs that
+# agree on some fields, and learns m only for the *other* fields. Among pairs chosen for
+# agreeing on a field, that field says nothing about who is a duplicate, and fields that go
+# with it (a workplace's company, street and postal code) would otherwise pull the "match"
+# class towards "colleagues" instead of "the same person".
+NAME_FIELDS = frozenset(["first_name", "last_name"])
+PLACE_FIELDS = frozenset(
+    ["company", "street", "postal_code", "postal_code_same_city", "town", "city", "country"]
+)
+IDENTIFIER_FIELDS = frozenset(["email", "work_mailbox", "role_email", "phone", "shared_phone"])
+AGREE = frozenset([0, 1, 2])  # exact, nickname, close
+
+
+def _same_house(pattern: Pattern) -> bool:
+    levels = dict(pattern)
+    street = levels.get("street") in AGREE
+    place = any(levels.get(f) == 0 for f in ("postal_code", "city"))
+    return street and place
+
+
+def _same_name(pattern: Pattern) -> bool:
+    levels = dict(pattern)
+    return levels.get("first_name") in AGREE and levels.get("last_name") in AGREE
+
+
+SESSIONS = (
+    # Pairs at one address: learn the names and identifiers (duplicates or housemates and
+    # colleagues: the names tell them apart).
+    (_same_house, NAME_FIELDS | IDENTIFIER_FIELDS),
+    # Pairs with one name: learn the places and identifiers (duplicates or namesakes).
+    (_same_name, PLACE_FIELDS | IDENTIFIER_FIELDS),
+)
+
+
+@dataclass
+class _Fit:
+    m: dict[str, dict[int, float]]
+    share: float
+    iterations: int
+    converged: bool
+
+
+def _fit(
+    patterns: Counter[Pattern],
+    fields: frozenset[str],
+    u: dict[str, dict[int, float]],
+    max_iterations: int,
+) -> _Fit:
+    """A two-class mixture on `patterns` seen through `fields` only: m (the matches' level
+    frequencies), a u of its own for the non-matches among these pairs, and the match share."""
+    seen_through: Counter[Pattern] = Counter()
+    for pattern, n in patterns.items():
+        seen_through[tuple((f, lvl) for f, lvl in pattern if f in fields)] += n
+    m = {f: {lvl: mu[0] for lvl, mu in t.items()} for f, t in _M_U.items() if f in fields}
+    u_here = {f: dict(t) for f, t in u.items() if f in fields}
+    share, total = 0.3, sum(seen_through.values())
+    converged, iterations = False, 0
+    for step in range(1, max_iterations + 1):
+        iterations = step
+        posterior = {}
+        for pattern in seen_through:
+            log_ratio = sum(math.log(m[f][lvl] / u_here[f][lvl]) for f, lvl in pattern)
+            odds = share / (1 - share) * math.exp(max(min(log_ratio, 700), -700))
+            posterior[pattern] = odds / (1 + odds)
+        matched: dict[str, defaultdict[int, float]] = {}
+        other: dict[str, defaultdict[int, float]] = {}
+        for pattern, n in seen_through.items():
+            weight = posterior[pattern] * n
+            for f, lvl in pattern:
+                matched.setdefault(f, defaultdict(float))[lvl] += weight
+                other.setdefault(f, defaultdict(float))[lvl] += n - weight
+        new_share = _clip(sum(posterior[p] * n for p, n in seen_through.items()) / total)
+        change = abs(new_share - share)
+        for table, counts in ((m, matched), (u_here, other)):
+            for f, levels in table.items():
+                got = counts.get(f)
+                if not got:
+                    continue
+                present = sum(got.values())
+                for lvl in levels:
+                    updated = _clip((got[lvl] + 1e-3) / (present + 1e-3 * len(levels)))
+                    if table is m:
+                        change = max(change, abs(updated - levels[lvl]))
+                    levels[lvl] = updated
+        share = new_share
+        if change < TOLERANCE:
+            converged = True
+            break
+    return _Fit(m, share, iterations, converged)
+
+
+def _share_of_matches(
+    patterns: Counter[Pattern], weights: dict[str, dict[int, float]], max_iterations: int
+) -> float:
+    """The share of duplicates among all candidate pairs, m and u now fixed (one number: a
+    well-behaved estimate)."""
+    total = sum(patterns.values())
+    ratios = {p: 2.0 ** max(min(_score_of(p, weights), 1000), -1000) for p in patterns}
+    share = 0.1
+    for _ in range(max_iterations):
+        new_share = _clip(
+            sum(
+                n * share * r / (share * r + 1 - share)
+                for p, n in patterns.items()
+                for r in [ratios[p]]
+            )
+            / total
+        )
+        if abs(new_share - share) < TOLERANCE / 10:
+            return new_share
+        share = new_share
+    return share
+
+
+def _score_of(pattern: Pattern, weights: dict[str, dict[int, float]]) -> float:
+    """A pattern's score as the matcher sums it: the context fields capped when a company
+    agrees (a workplace, as far as a pattern can tell)."""
+    person = sum(weights[f][lvl] for f, lvl in pattern if f not in _CONTEXT)
+    context = sum(weights[f][lvl] for f, lvl in pattern if f in _CONTEXT)
+    workplace = dict(pattern).get("company") in AGREE | {3}
+    return person + (min(context, CONTEXT_CAP) if workplace else context)
+
+
 def learn_weights(
     records: Sequence[PersonRecord],
     *,
@@ -120,8 +255,6 @@ def learn_weights(
         _pattern(by_key[a], by_key[b], features) for a, b in candidate_pairs(records)
     )
     u_counts, drawn = _estimate_u(records, features, rng, random_pairs)
-
-    m_u: dict[str, dict[int, tuple[float, float]]] = {f: dict(t) for f, t in _M_U.items()}
     u = {
         f: {
             lvl: _clip(
@@ -132,74 +265,51 @@ def learn_weights(
         }
         for f, levels in _M_U.items()
     }
-    m = {f: {lvl: mu[0] for lvl, mu in levels.items()} for f, levels in _M_U.items()}
-    # Among candidate pairs, the different people agree far more than random pairs do (that is
-    # why blocking put them together): the mixture is fitted with its own u for them, and the
-    # weights then use m against the random pairs' u.
-    u_candidates = {f: dict(levels) for f, levels in u.items()}
-    share = 0.1
-    converged, iterations = False, 0
-    total = sum(patterns.values())
-    for step in range(1, max_iterations + 1):
-        iterations = step
-        # E step: each pattern's probability of being a match.
-        posterior = {}
-        for pattern in patterns:
-            log_ratio = sum(
-                math.log(m[f][lvl] / u_candidates[f][lvl]) for f, lvl in pattern if f in m
-            )
-            odds = share / (1 - share) * math.exp(max(min(log_ratio, 700), -700))
-            posterior[pattern] = odds / (1 + odds)
-        # M step: m from the expected matches, the share of matches.
-        expected = sum(posterior[p] * n for p, n in patterns.items())
-        new_share = _clip(expected / total) if total else share
-        sums: dict[str, defaultdict[int, float]] = {}
-        others: dict[str, defaultdict[int, float]] = {}
-        for pattern, n in patterns.items():
-            weight = posterior[pattern] * n
-            for f, lvl in pattern:
-                sums.setdefault(f, defaultdict(float))[lvl] += weight
-                others.setdefault(f, defaultdict(float))[lvl] += n - weight
-        for f, levels in u_candidates.items():
-            seen = others.get(f)
-            if seen:
-                present = sum(seen.values())
-                for lvl in levels:
-                    levels[lvl] = _clip((seen[lvl] + 1e-3) / (present + 1e-3 * len(levels)))
-        change = abs(new_share - share)
-        for f, levels in m.items():
-            seen = sums.get(f)
-            if not seen:
-                continue
-            present = sum(seen.values())
-            for lvl in levels:
-                updated = _clip((seen[lvl] + 1e-3) / (present + 1e-3 * len(levels)))
-                change = max(change, abs(updated - levels[lvl]))
-                levels[lvl] = updated
-        share = new_share
-        if change < TOLERANCE:
-            converged = True
-            break
+    m = {f: {lvl: mu[0] for lvl, mu in t.items()} for f, t in _M_U.items()}
+    learned_fields: set[str] = set()
+    iterations, converged = 0, True
+    for chosen, fields in SESSIONS:
+        session = Counter({p: n for p, n in patterns.items() if chosen(p)})
+        if sum(session.values()) < MIN_SESSION_PAIRS:
+            continue
+        fit = _fit(session, fields, u, max_iterations)
+        iterations += fit.iterations
+        converged = converged and fit.converged
+        for f, levels in fit.m.items():
+            if f in learned_fields:  # an identifier learned in both: the mean
+                levels = {lvl: (levels[lvl] + m[f][lvl]) / 2 for lvl in levels}
+            if _observed(session, f):
+                m[f] = levels
+                learned_fields.add(f)
 
-    learned: dict[str, dict[int, tuple[float, float]]] = {
-        f: {lvl: (m[f][lvl], u[f][lvl]) for lvl in table} for f, table in m_u.items()
+    learned: dict[str, dict[int, tuple[float, float]]] = {}
+    for f, table in _M_U.items():
+        # A field no session could learn (the records never show it) keeps its defaults.
+        learned[f] = (
+            {lvl: (m[f][lvl], u[f][lvl]) for lvl in table} if f in learned_fields else dict(table)
+        )
+    weights = {
+        f: {lvl: math.log2(mm / uu) for lvl, (mm, uu) in t.items()} for f, t in learned.items()
     }
-    # Fields the records never show keep their defaults (no evidence either way).
-    for f, table in m_u.items():
-        if f not in u_counts and not any(f == pf for p in patterns for pf, _ in p):
-            learned[f] = dict(table)
+    share = _share_of_matches(patterns, weights, max_iterations)
     default = {f: {lvl: math.log2(mu[0] / mu[1]) for lvl, mu in t.items()} for f, t in _M_U.items()}
-    result = Learned(
+    changes = {
+        f: {lvl: round(w - default[f][lvl], 2) for lvl, w in t.items()} for f, t in weights.items()
+    }
+    return Learned(
         m_u=learned,
         match_share=share,
         records=len(records),
-        candidate_pairs=total,
+        candidate_pairs=sum(patterns.values()),
         random_pairs=drawn,
         iterations=iterations,
         converged=converged,
+        changes=changes,
     )
-    changes = {
-        f: {lvl: round(w - default[f][lvl], 2) for lvl, w in t.items()}
-        for f, t in result.weights().items()
-    }
-    return Learned(**{**result.__dict__, "changes": changes})
+
+
+def _observed(patterns: Counter[Pattern], field_name: str) -> bool:
+    """Whether enough pairs of the session compare the field to learn it."""
+    return sum(n for p, n in patterns.items() if any(f == field_name for f, _ in p)) >= (
+        MIN_SESSION_PAIRS
+    )
