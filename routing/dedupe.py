@@ -963,6 +963,18 @@ def _block_keys(f: _Features) -> list[tuple[str, str]]:
     if f.street and (f.fn or f.ln):
         # Split by the initials only when the address holds many people (an office).
         keys.append((f"s{f.street}|{f.country}", initials))
+    if not f.employers:
+        keys.extend(_home_keys(f, postal, initials))
+    keys.extend((f"x{full}|{f.country}", f.city) for full in _full_name_keys(f))
+    keys.extend((f"l{local}|{f.country}", f.postal) for local in _local_part_keys(f))
+    return keys
+
+
+def _home_keys(f: _Features, postal: str, initials: str) -> list[tuple[str, str]]:
+    """Passes for people reached at home (no employer on the record): their address is their
+    own, so it meets their earlier records even when the name was retyped or replaced. (At a
+    workplace the company passes do that work, and these would put colleagues together.)"""
+    keys: list[tuple[str, str]] = []
     # The house: the number with the postal code or with the city, so that a person whose
     # name was retyped or replaced still meets their earlier record at home.
     number = _house_number(f.street)
@@ -987,8 +999,6 @@ def _block_keys(f: _Features) -> list[tuple[str, str]]:
         keys.append((f"d{f.ph_ln}|{f.city}", f.fn[:1]))
     if f.ph_ln and f.fn:
         keys.append((f"f{f.ph_ln}|{f.fn[:1]}|{f.country}", f.postal[:2] or f.city[:3]))
-    keys.extend((f"x{full}|{f.country}", f.city) for full in _full_name_keys(f))
-    keys.extend((f"l{local}|{f.country}", f.postal) for local in _local_part_keys(f))
     return keys
 
 
@@ -1040,6 +1050,15 @@ def _hashed(f: _Features) -> list[_Block]:
     return [_Block(hash(k), hash(r)) for k, r in _block_keys(f)]
 
 
+class _Staff(NamedTuple):
+    """What the index saw of one employer, up to COMPANY_SAMPLE of each: its people's name
+    sounds, their mailboxes at its domain, and the places they are at."""
+
+    names: set[str]
+    mailboxes: set[str]
+    places: set[str]
+
+
 class DedupeIndex:
     """Records indexed by their blocking keys, built once (say, from a tenant's contacts) and
     then queried with new records in bulk; `add` makes a new record findable too.
@@ -1065,7 +1084,7 @@ class DedupeIndex:
         self._split: dict[int, dict[int, list[int]]] = {}
         # Per employer key (`_Features.employers`): the people (`_Features.person`) and places
         # seen, up to a sample.
-        self._companies: dict[str, tuple[set[str], set[str]]] = {}
+        self._companies: dict[str, _Staff] = {}
         for record in records:
             self.add(record)
 
@@ -1117,8 +1136,8 @@ class DedupeIndex:
             other, fo = records[pos], features[pos]
             if other.key == record.key:
                 continue
-            workplace = self._workplace(f, fo)
             w = self.weights
+            workplace = self._workplace(f, fo)
             quick = _quick_score(f, fo, min_score, w, shared_phone=shared, workplace=workplace)
             if quick >= min_score:
                 match = _match(record, other, f, fo, w, shared_phone=shared, workplace=workplace)
@@ -1136,12 +1155,15 @@ class DedupeIndex:
         self._features.append(f)
         for block in blocks:
             self._insert(block, pos)
+        name, *mailbox = f.person
         for employer in f.employers:
-            people, places = self._companies.setdefault(employer, (set(), set()))
-            if len(people) < COMPANY_SAMPLE:
-                people.update(f.person)
-            if len(places) < COMPANY_SAMPLE:
-                places.add(f.postal or f.city or f.street)
+            staff = self._companies.setdefault(employer, _Staff(set(), set(), set()))
+            if len(staff.names) < COMPANY_SAMPLE:
+                staff.names.add(name)
+            if mailbox and len(staff.mailboxes) < COMPANY_SAMPLE:
+                staff.mailboxes.add(mailbox[0])
+            if len(staff.places) < COMPANY_SAMPLE:
+                staff.places.add(f.postal or f.city or f.street)
 
     def _remove(self, pos: int) -> None:
         """Take a replaced entry out of its blocks (left in, it would count towards their size
@@ -1191,11 +1213,19 @@ class DedupeIndex:
         if f.employers and fo.employers and not set(f.employers) & set(fo.employers):
             return True  # two employers at one address: an office building
         for employer in {*f.employers, *fo.employers}:
-            people, places = self._companies.get(employer, (set(), set()))
-            everyone = people.union(*(x.person for x in (f, fo) if employer in x.employers))
-            names = {p for p in everyone if not p.startswith("@")}
-            filler = len(names) >= FILLER_PEOPLE and 2 * len(places) >= len(names)
-            if (len(names) >= 2 or len(everyone) - len(names) >= 2) and not filler:
+            staff = self._companies.get(employer)
+            names = set(staff.names) if staff else set()
+            mailboxes = set(staff.mailboxes) if staff else set()
+            for x in (f, fo):
+                if employer in x.employers:
+                    names.add(x.person[0])
+                    mailboxes.update(x.person[1:])
+            filler = (
+                staff is not None
+                and len(staff.names) >= FILLER_PEOPLE
+                and 2 * len(staff.places) >= len(staff.names)
+            )
+            if (len(names) >= 2 or len(mailboxes) >= 2) and not filler:
                 return True
         return False
 
