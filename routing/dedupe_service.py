@@ -305,7 +305,7 @@ def _link_contact(lead: Lead, contact_id: int, contact: Contact, dup, ctx: Any) 
     )
 
 
-def _proposal(lead: Lead, kind: str, other: int, dup) -> DuplicateCandidate:
+def _proposal(lead: Lead, kind: str, other: int, dup: Duplicate) -> DuplicateCandidate:
     fields = {"other_lead_id": other} if kind == "lead" else {"contact_id": other}
     return DuplicateCandidate(
         tenant_id=lead.tenant_id,
@@ -314,6 +314,52 @@ def _proposal(lead: Lead, kind: str, other: int, dup) -> DuplicateCandidate:
         reasons=dup.match.reasons,
         **fields,
     )
+
+
+# --- after learning ----------------------------------------------------------------------------
+
+# Leads of this many days are matched again when the tenant's weights change.
+REMATCH_DAYS = 30
+REMATCH_LIMIT = 50_000
+
+
+@action
+def propose_after_learning(tenant: Tenant, *, acting: Acting) -> int:
+    """New weights find pairs the old ones missed among leads already processed. The tenant's
+    open leads of the last REMATCH_DAYS are matched again, and each pair nobody has decided yet
+    goes to the review queue (at its new score). Nothing is merged: these leads are routed and
+    being worked, so a person decides. Returns how many pairs were proposed."""
+    since = timezone.now() - dt.timedelta(days=REMATCH_DAYS)
+    leads = list(
+        Lead.objects.filter(status__in=DEDUPED_STATUSES, created_at__gte=since).order_by(
+            "-created_at", "-pk"
+        )[:REMATCH_LIMIT]
+    )
+    if not leads:
+        return 0
+    index = _tenant_entry(tenant).index
+    by_id = {lead.pk: lead for lead in leads}
+    distinct = _distinct_pairs(leads)
+    proposals: dict[tuple, DuplicateCandidate] = {}
+    for dup in find_duplicates([lead_record(lead) for lead in leads], index, add=False):
+        lead_id, kind, other = _keys(dup)
+        if (lead_id, kind, other) in distinct or (kind == "lead" and other == lead_id):
+            continue
+        lead = by_id[lead_id]
+        if kind == "lead":
+            earlier = by_id.get(other)
+            if earlier is not None and _arrival(earlier) > _arrival(lead):
+                continue  # the pair is proposed from the later lead, as processing does
+        proposals.setdefault((lead_id, kind, other), _proposal(lead, kind, other, dup))
+    known = DuplicateCandidate.objects.filter(lead__in=leads).values_list(
+        "lead_id", "other_lead_id", "contact_id"
+    )
+    for lead_id, other_lead, contact in known:
+        proposals.pop(
+            (lead_id, "contact", contact) if contact else (lead_id, "lead", other_lead), None
+        )
+    DuplicateCandidate.objects.bulk_create(list(proposals.values()), ignore_conflicts=True)
+    return len(proposals)
 
 
 # --- merging and undoing ------------------------------------------------------------------------

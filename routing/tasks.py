@@ -9,7 +9,7 @@ from celery import shared_task
 from core.acting import SystemActor
 from core.tasks import TenantTask
 from core.tenancy import current_tenant
-from routing import dedupe_weights, enrich, notify, services
+from routing import dedupe_service, dedupe_weights, enrich, notify, services
 
 __all__ = [
     "learn_all_dedupe_weights",
@@ -60,9 +60,14 @@ def learn_dedupe_weights(*, tenant_id: int, only_if_changed: bool = False) -> in
     """Learn the tenant's duplicate-matcher weights; the new row's id, or None (too few records).
     Idempotent: the records decide the result (a fixed seed), and with `only_if_changed` a tenant
     whose people did not change since is left as it is."""
+    tenant = current_tenant()
+    before = dedupe_weights.in_force(tenant)
     row = dedupe_weights.learn_tenant_weights(
-        current_tenant(), acting=LEARNING, only_if_changed=only_if_changed
+        tenant, acting=LEARNING, only_if_changed=only_if_changed
     )
+    if row is not None and (before is None or row.pk != before.pk):
+        # New weights: what they find among recent leads goes to the review queue.
+        dedupe_service.propose_after_learning(tenant, acting=LEARNING)
     return row.pk if row is not None else None
 
 

@@ -11,7 +11,7 @@ import pytest
 from core.tenancy import tenant_scope
 from pipeline.choices import LeadStatus
 from pipeline.models import Lead
-from routing import dedupe_weights
+from routing import dedupe_service, dedupe_weights
 from routing.dedupe import AUTO_MERGE, DEFAULT_WEIGHTS, REVIEW
 from routing.dedupe_learn import MIN_RECORDS
 from routing.models import DedupeWeights, DuplicateCandidate
@@ -192,3 +192,36 @@ def test_the_tenants_weights_decide_a_pair_is_merged_instead_of_reviewed(world, 
     # The review page shows the pending pair on the tenant's scale: past the merge mark now.
     page = admin.get("/console/alpha/duplicates/").content.decode()
     assert "merged automatically" in page.split('data-testid="score-words"', 1)[1].split("<")[0]
+
+
+def test_new_weights_send_what_they_find_among_recent_leads_to_review(world):
+    """Leads already processed under the defaults are matched again when the weights change:
+    a pair the defaults let pass is proposed for review (not merged: the leads are worked)."""
+    prepare_routing(world)
+    first = send(world, first_name="Jonas", last_name="Egger", street="Lindenweg 4", city="Linz")
+    later = send(world, first_name="Kurt", last_name="Egger", street="Lindenweg 4", city="Linz")
+    with tenant_scope(world.tenant):
+        assert not DuplicateCandidate.objects.filter(lead=later).exists()
+        # Weights a tenant of home addresses teaches: another first name counts for little.
+        m_u = {n: dict(levels) for n, levels in DEFAULT_WEIGHTS.m_u.items()}
+        m_u["first_name"] = {**m_u["first_name"], 5: (0.4, 0.96)}
+        DedupeWeights.objects.create(
+            tenant=world.tenant,
+            learned_at=first.created_at,
+            records=5000,
+            candidate_pairs=9000,
+            random_pairs=20000,
+            iterations=12,
+            converged=True,
+            match_share=0.2,
+            m_u={n: {str(lvl): list(mu) for lvl, mu in t.items()} for n, t in m_u.items()},
+            merge_at=30,
+            review_at=10,
+        )
+        proposed = dedupe_service.propose_after_learning(world.tenant, acting=LEARNING)
+        candidate = DuplicateCandidate.objects.get(lead=later, other_lead=first)
+        assert proposed == 1 and candidate.status == "pending" and candidate.score >= 10
+        later.refresh_from_db()
+        assert later.status != LeadStatus.MERGED
+        # Matching again proposes nothing twice.
+        assert dedupe_service.propose_after_learning(world.tenant, acting=LEARNING) == 0
