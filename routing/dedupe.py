@@ -961,8 +961,11 @@ def _block_keys(f: _Features) -> list[tuple[str, str]]:
     if f.company and (f.fn or f.ln):
         keys.append((f"c{f.company}|{initials}", f.postal + f.ph_ln))
     if f.street and (f.fn or f.ln):
-        # Split by the initials only when the address holds many people (an office).
-        keys.append((f"s{f.street}|{f.country}", initials))
+        # At a workplace the address holds colleagues: with the initials. At home, without
+        # (a retyped or replaced name still meets), split by them only when crowded.
+        keys.append((f"s{f.street}|{f.country}|{initials}", f.ph_ln))
+        if not f.employers:
+            keys.append((f"t{f.street}|{f.country}", initials))
     if not f.employers:
         keys.extend(_home_keys(f, postal, initials))
     keys.extend((f"x{full}|{f.country}", f.city) for full in _full_name_keys(f))
@@ -1214,18 +1217,17 @@ class DedupeIndex:
             return True  # two employers at one address: an office building
         for employer in {*f.employers, *fo.employers}:
             staff = self._companies.get(employer)
+            if staff is not None and len(staff.names) >= FILLER_PEOPLE:
+                if 2 * len(staff.places) < len(staff.names):
+                    return True  # many people at few places: a workplace
+                continue  # a filler value
             names = set(staff.names) if staff else set()
             mailboxes = set(staff.mailboxes) if staff else set()
             for x in (f, fo):
                 if employer in x.employers:
                     names.add(x.person[0])
                     mailboxes.update(x.person[1:])
-            filler = (
-                staff is not None
-                and len(staff.names) >= FILLER_PEOPLE
-                and 2 * len(staff.places) >= len(staff.names)
-            )
-            if (len(names) >= 2 or len(mailboxes) >= 2) and not filler:
+            if len(names) >= 2 or len(mailboxes) >= 2:
                 return True
         return False
 
