@@ -111,9 +111,10 @@ def people_count() -> int:
 
 
 def _newest_change() -> int:
-    """The newest change sequence of the tenant's contacts and leads (core/sync.py)."""
-    newest = [m.objects.aggregate(s=Max("sync_seq"))["s"] or 0 for m in (Contact, Lead)]
-    return max(newest)
+    """A number that grows whenever a contact or a lead of the tenant changes: the sum of the
+    two models' newest change sequences (core/sync.py). (Each model counts on its own, so the
+    larger of the two would miss a change of the other.)"""
+    return sum(m.objects.aggregate(s=Max("sync_seq"))["s"] or 0 for m in (Contact, Lead))
 
 
 def _sample(limit: int) -> list[PersonRecord]:
