@@ -26,6 +26,7 @@ __all__ = [
     "lines_of",
 ]
 
+FORM_LEAVES_OUT = ("end_customer", "purchasing_customer", "design_customer", "lines")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MAX_LINES = 50
 # The form fields each of the rulebook's required items is satisfied by.
@@ -57,24 +58,9 @@ class RegistrationForm(forms.ModelForm):
 
     class Meta:
         model = DealRegistration
-        fields = [
-            "title",
-            "end_customer_name",
-            "end_customer_country",
-            "end_customer_website",
-            "purchasing_customer_name",
-            "design_customer_name",
-            "contact_name",
-            "contact_email",
-            "estimated_amount",
-            "currency",
-            "expected_close_on",
-            "competitor",
-            "incumbent",
-            "how_found",
-            "budget_confirmed",
-            "notes",
-        ]
+        # What the registrant fills in (the service's list), less the accounts picked by id
+        # (the API's) and the lines (a formset of their own).
+        fields = [f for f in REGISTRANT_FIELDS if f not in FORM_LEAVES_OUT]
         labels = {
             "title": "What the deal is",
             "end_customer_name": "End customer",

@@ -31,14 +31,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from routing.dedupe import (
-    _CONTEXT,
     _M_U,
-    CONTEXT_CAP,
     DEFAULT_WEIGHTS,
     PersonRecord,
     Weights,
     _features,
     _levels,
+    _score,
     candidate_pairs,
 )
 
@@ -74,9 +73,7 @@ class Learned:
 
     def weights(self) -> dict[str, dict[int, float]]:
         """log2(m / u) per field and level."""
-        return {
-            f: {lvl: math.log2(m / u) for lvl, (m, u) in t.items()} for f, t in self.m_u.items()
-        }
+        return Weights(self.m_u).table()
 
     @property
     def prior_log2_odds(self) -> float:
@@ -205,9 +202,7 @@ def _fit(
     return _Fit(m, share, iterations, converged)
 
 
-def _share_of_matches(
-    patterns: Counter[Pattern], weights: dict[str, dict[int, float]], max_iterations: int
-) -> float:
+def _share_of_matches(patterns: Counter[Pattern], weights: Weights, max_iterations: int) -> float:
     """The share of duplicates among all candidate pairs, m and u now fixed (one number: a
     well-behaved estimate)."""
     total = sum(patterns.values())
@@ -228,13 +223,11 @@ def _share_of_matches(
     return share
 
 
-def _score_of(pattern: Pattern, weights: dict[str, dict[int, float]]) -> float:
-    """A pattern's score as the matcher sums it: the context fields capped when a company
-    agrees (a workplace, as far as a pattern can tell)."""
-    person = sum(weights[f][lvl] for f, lvl in pattern if f not in _CONTEXT)
-    context = sum(weights[f][lvl] for f, lvl in pattern if f in _CONTEXT)
+def _score_of(pattern: Pattern, weights: Weights) -> float:
+    """A pattern's score as the matcher sums it (`dedupe._score`), taken for a workplace's
+    when a company agrees (as far as a pattern can tell)."""
     workplace = dict(pattern).get("company") in AGREE | {3}
-    return person + (min(context, CONTEXT_CAP) if workplace else context)
+    return _score(list(pattern), False, weights, workplace)
 
 
 def learn_weights(
@@ -288,13 +281,12 @@ def learn_weights(
         learned[f] = (
             {lvl: (m[f][lvl], u[f][lvl]) for lvl in table} if f in learned_fields else dict(table)
         )
-    weights = {
-        f: {lvl: math.log2(mm / uu) for lvl, (mm, uu) in t.items()} for f, t in learned.items()
-    }
-    share = _share_of_matches(patterns, weights, max_iterations)
-    default = {f: {lvl: math.log2(mu[0] / mu[1]) for lvl, mu in t.items()} for f, t in _M_U.items()}
+    found = Weights(learned)
+    share = _share_of_matches(patterns, found, max_iterations)
+    default = DEFAULT_WEIGHTS.table()
     changes = {
-        f: {lvl: round(w - default[f][lvl], 2) for lvl, w in t.items()} for f, t in weights.items()
+        f: {lvl: round(w - default[f][lvl], 2) for lvl, w in t.items()}
+        for f, t in found.table().items()
     }
     return Learned(
         m_u=learned,

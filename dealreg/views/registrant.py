@@ -245,9 +245,11 @@ def registration_check(request: DoorRequest) -> HttpResponse:
         reg = rows_for(request.membership).filter(pk=int(data["registration"])).first()
         account = reg.end_customer if reg is not None else None
     try:
-        amount = Decimal(data.get("estimated_amount") or "0") or None
+        amount: Decimal | None = Decimal(data.get("estimated_amount") or "0")
     except InvalidOperation:
         amount = None
+    if amount is not None and (not amount.is_finite() or amount <= 0):
+        amount = None  # "NaN", "Infinity" and nothing typed: no amount to judge
     found = regs.check_before_filing(
         request.tenant,
         membership=request.membership,
