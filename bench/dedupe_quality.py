@@ -20,6 +20,12 @@ Two measurements, both pure Python in one process (no database):
 docs/benchmarks.md (section "Deduplication quality"); `--quick` runs smaller generated sets;
 `--outside-only` runs only the outside sets (and `--write` then replaces only their part of
 the section). `run()` returns the same figures as a dict (the outside ones under "outside").
+
+`--check` compares the quality figures (`quality_figures`: pair completeness, precision,
+recall and F1 of merges and of merges plus review, per set) with bench/dedupe_baseline.json and
+exits 1 naming each one that fell: a lead-ops change that lowers any of them is a regression.
+`--check --save-baseline` raises the baseline to the figures measured when none fell. The
+generated set's figures are keyed by its size, so `--quick` is checked against `--quick`.
 """
 
 from __future__ import annotations
@@ -54,12 +60,15 @@ from routing.dedupe_learn import learn_weights  # noqa: E402
 from routing.normalize import email_match_key  # noqa: E402
 
 __all__ = [
+    "check",
     "febrl_records",
     "incremental",
     "ours",
     "outside",
     "quality",
+    "quality_figures",
     "reference",
+    "regressions",
     "render",
     "run",
 ]
@@ -260,7 +269,7 @@ def ours(frame: Any, truth: AbstractSet[Pair], *, company: str = "", learned: bo
     the later one acts, with its score. Timed: normalising, indexing and matching. Pair
     completeness counts the pairs that share a block in that index (not timed).
 
-    `learned`: the weights the tenant's periodic learning (routing/dedupe_learn.py) takes from
+    `learned`: the weights the tenant's learning (routing/dedupe_learn.py) takes from
     these records once they are stored, instead of the defaults; learning is timed apart."""
     order = {key: i for i, key in enumerate(frame.index)}
     weights, learn_s = DEFAULT_WEIGHTS, 0.0
@@ -488,9 +497,13 @@ def render_outside(result: dict) -> str:
         f"stored, each batch of {INTAKE_BATCH} is matched against it with "
         "`find_duplicates(..., add=False)`, and the later record of a pair acts on it. With the "
         f"default weights merges at {th['auto_merge']:g}, review at {th['review']:g}; with the "
-        "weights the tenant's periodic learning takes from these records once stored "
-        "(`routing/dedupe_learn.py`: u from random pairs, m by EM on the candidate pairs), the "
-        "thresholds ask the same certainty given the learned prior. Pair completeness: the share of true "
+        "weights learned from these records once stored (`routing/dedupe_learn.py`: u from random "
+        "pairs, m by EM on the candidate pairs), the thresholds ask the same certainty given the "
+        "learned prior. The learned weights are what such an intake gets: a tenant's import of "
+        "100 leads or more that brings it to 500 people or more, or doubles the people its "
+        "weights were learned from, waits for the weights to be learned from it "
+        "(`routing.dedupe_weights.learning_due_before`); the defaults match a new tenant's "
+        "first few hundred leads. Pair completeness: the share of true "
         "pairs that share a block in that index. Time: normalising, indexing and matching, one "
         "process. *Reference*: recordlinkage's documented pipeline on the same set (its deduplication "
         "and linking guides with its unsupervised ECM classifier): blocks on given name, surname "
@@ -531,6 +544,64 @@ def render_outside(result: dict) -> str:
     return "\n".join(lines)
 
 
+# --------------------------------------------------------------------------------------------
+# Regressions: the quality figures against the last accepted ones
+
+BASELINE = ROOT / "bench" / "dedupe_baseline.json"
+# Less than this below the baseline is noise (a retyped tie-break), not a regression.
+TOLERANCE = 0.0005
+
+
+def quality_figures(result: dict) -> dict[str, float]:
+    """The figures a lead-ops change may not lower, flat ("febrl3/learned/Private/overall/f1"):
+    pair completeness, and precision, recall and F1 of merges and of merges plus review, on
+    every outside set (default and learned weights, each company) and on the generated set."""
+    figures: dict[str, float] = {}
+
+    def add(prefix: str, row: dict) -> None:
+        figures[f"{prefix}/pair_completeness"] = row["pair_completeness"]
+        for part in ("auto_merge", "overall"):
+            for name in ("precision", "recall", "f1"):
+                figures[f"{prefix}/{part}/{name}"] = row[part][name]
+
+    for name, sets in result["outside"]["sets"].items():
+        for kind in ("ours", "learned"):
+            for company, row in sets[kind].items():
+                add(f"{name}/{kind}/{company or 'blank'}", row)
+    if "quality" in result:  # by size: `--quick` figures are not the full set's
+        generated = f"generated-{result['quality']['records']}"
+        add(generated, result["quality"])
+        figures[f"{generated}/no_shared_key/f1"] = result["quality"]["no_shared_key"]["f1"]
+    return figures
+
+
+def regressions(figures: dict[str, float], baseline: dict[str, float]) -> list[str]:
+    """Each figure measured now that fell below its baseline, in words."""
+    return [
+        f"{key}: {figures[key]:.4f}, was {was:.4f}"
+        for key, was in sorted(baseline.items())
+        if key in figures and figures[key] < was - TOLERANCE
+    ]
+
+
+def check(result: dict, *, save: bool) -> int:
+    """Compare with BASELINE (and with `save`, make the figures the new baseline when none
+    fell): the exit status, 1 on a regression."""
+    import json
+
+    figures = quality_figures(result)
+    baseline = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
+    fell = regressions(figures, baseline)
+    for line in fell:
+        print(f"REGRESSION {line}")
+    if not fell:
+        print(f"No quality figure fell below {BASELINE.relative_to(ROOT)} ({len(baseline)}).")
+        if save:
+            BASELINE.write_text(json.dumps({**baseline, **figures}, indent=1, sort_keys=True))
+            print(f"Baseline updated: {len(figures)} figures.")
+    return 1 if fell else 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
@@ -538,9 +609,22 @@ def main() -> None:
     parser.add_argument(
         "--outside-only", action="store_true", help="only the outside (FEBRL) sets, about a minute"
     )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="fail when a quality figure fell below bench/dedupe_baseline.json",
+    )
+    parser.add_argument(
+        "--save-baseline",
+        action="store_true",
+        help="with --check: when none fell, the figures become the baseline",
+    )
     args = parser.parse_args()
-    markdown = render(run(quick=args.quick, outside_only=args.outside_only))
+    result = run(quick=args.quick, outside_only=args.outside_only)
+    markdown = render(result)
     print(markdown)
+    if args.check and check(result, save=args.save_baseline):
+        raise SystemExit(1)
     if args.write:
         from bench.report import OUTPUT, write_section
 

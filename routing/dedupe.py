@@ -994,12 +994,15 @@ def _home_keys(f: _Features, postal: str, initials: str) -> list[tuple[str, str]
     street_name = _letters(_street_name(f.street))[:6]
     if street_name and postal:
         keys.append((f"h{street_name}|{postal}", initials))
-    # The surname's sound on the same street.
-    if f.ph_ln and street_name:
-        keys.append((f"k{f.ph_ln}|{street_name}", postal))
-    # The surname's sound in the same town, and with the first initial in the same country.
-    if f.ph_ln and f.city:
-        keys.append((f"d{f.ph_ln}|{f.city}", f.fn[:1]))
+    # Either name's sound on the same street, and in the same town: one name mistyped past its
+    # sound, or the two swapped, still meets by the other.
+    sounds = {*f.ph_fn, f.ph_ln} - {""}
+    for sound in sounds:
+        if street_name:
+            keys.append((f"k{sound}|{street_name}", postal))
+        if f.city:
+            keys.append((f"d{sound}|{f.city}", initials))
+    # The surname's sound with the first initial in the same country.
     if f.ph_ln and f.fn:
         keys.append((f"f{f.ph_ln}|{f.fn[:1]}|{f.country}", f.postal[:2] or f.city[:3]))
     return keys

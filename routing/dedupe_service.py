@@ -328,12 +328,14 @@ def propose_after_learning(tenant: Tenant, *, acting: Acting) -> int:
     """New weights find pairs the old ones missed among leads already processed. The tenant's
     open leads of the last REMATCH_DAYS are matched again, and each pair nobody has decided yet
     goes to the review queue (at its new score). Nothing is merged: these leads are routed and
-    being worked, so a person decides. Returns how many pairs were proposed."""
+    being worked, so a person decides. Leads not processed yet are left to their processing,
+    which matches them with the new weights (and may merge). Returns how many pairs were
+    proposed."""
     since = timezone.now() - dt.timedelta(days=REMATCH_DAYS)
     leads = list(
-        Lead.objects.filter(status__in=DEDUPED_STATUSES, created_at__gte=since).order_by(
-            "-created_at", "-pk"
-        )[:REMATCH_LIMIT]
+        Lead.objects.filter(
+            status__in=DEDUPED_STATUSES, created_at__gte=since, processed_at__isnull=False
+        ).order_by("-created_at", "-pk")[:REMATCH_LIMIT]
     )
     if not leads:
         return 0
@@ -341,9 +343,18 @@ def propose_after_learning(tenant: Tenant, *, acting: Acting) -> int:
     by_id = {lead.pk: lead for lead in leads}
     distinct = _distinct_pairs(leads)
     proposals: dict[tuple, DuplicateCandidate] = {}
-    for dup in find_duplicates([lead_record(lead) for lead in leads], index, add=False):
+    found = find_duplicates([lead_record(lead) for lead in leads], index, add=False)
+    unprocessed = set(
+        Lead.objects.filter(
+            pk__in={o for _, kind, o in map(_keys, found) if kind == "lead" and o not in by_id},
+            processed_at__isnull=True,
+        ).values_list("pk", flat=True)
+    )
+    for dup in found:
         lead_id, kind, other = _keys(dup)
         if (lead_id, kind, other) in distinct or (kind == "lead" and other == lead_id):
+            continue
+        if kind == "lead" and other in unprocessed:
             continue
         lead = by_id[lead_id]
         if kind == "lead":

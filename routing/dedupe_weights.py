@@ -7,10 +7,15 @@ the background, and the defaults until a tenant has enough records.
   (routing.dedupe_learn) and stores a `DedupeWeights` row with the date and the sample. Below
   `dedupe_learn.MIN_RECORDS` records nothing is stored and the defaults stay.
 - `weights_for` is the tenant's weights in force: its newest row, else `DEFAULT_WEIGHTS`. One
-  query (the newest row's id); each process keeps the weights of the row it saw last.
+  query (the newest row's id and date); each process keeps the weights of the row it saw last.
 - `request_learning` queues the learning now (the console's "Learn now"); a daily sweep queues
   it for every tenant (routing.tasks.learn_all_dedupe_weights), and that run learns again only
   when the tenant's people changed since.
+- A big import learns first: `learning_due_before` tells routing.intake that the leads it just
+  stored would be matched with weights learned from far fewer people (or with the defaults),
+  so the learning runs before they are processed (`request_learning(then_process=...)`). The
+  first thousands of leads of a new tenant are then matched with its own weights, not the
+  defaults until the nightly run.
 
 The tenant's index (routing.dedupe_service) is given `weights_for(tenant)` on every refresh, so
 a new row takes effect with the next batch of leads.
@@ -25,6 +30,7 @@ from itertools import islice
 from operator import itemgetter
 
 from celery import current_app
+from django.core.cache import cache
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -33,7 +39,7 @@ from accounts.models import Contact
 from core.acting import action
 from pipeline.models import Lead
 from routing.dedupe import DEFAULT_WEIGHTS, PersonRecord, Weights
-from routing.dedupe_learn import learn_weights
+from routing.dedupe_learn import MIN_RECORDS, learn_weights
 from routing.dedupe_records import (
     CONTACT_FIELDS,
     DEDUPED_STATUSES,
@@ -51,6 +57,8 @@ __all__ = [
     "as_weights",
     "in_force",
     "learn_tenant_weights",
+    "learning_due_before",
+    "learning_finished",
     "people_count",
     "request_learning",
     "weights_for",
@@ -62,9 +70,20 @@ log = logging.getLogger(__name__)
 SAMPLE = 50_000
 LEARN_WEIGHTS = "routing.tasks.learn_dedupe_weights"
 
+# An import of at least this many leads asks whether to learn before it is matched; fewer leads
+# (a form, a CRM's trickle) wait for the daily run.
+BIG_IMPORT = 100
+# Learning before an import runs again each time the tenant's people have doubled since.
+GROWTH = 2
+# While one learning before an import is queued or running, other imports do not queue another
+# (they are matched with the weights in force). The flag lapses by itself if a worker dies.
+_LEARNING_FLAG = "routing:dedupe-learning:{}"
+LEARNING_FLAG_SECONDS = 15 * 60
+
 Build = Callable[[tuple], PersonRecord]
-# Per process: tenant id -> (id of the row in force when last asked, its weights).
-_IN_FORCE: dict[int, tuple[int, Weights]] = {}
+# Per process: tenant id -> ((id, date) of the row in force when last asked, its weights). The
+# date too: a database rolled back (tests) hands out an id again.
+_IN_FORCE: dict[int, tuple[tuple, Weights]] = {}
 
 
 def in_force(tenant: Tenant) -> DedupeWeights | None:
@@ -88,7 +107,7 @@ def weights_for(tenant: Tenant) -> Weights:
     newest = (
         DedupeWeights.objects.filter(tenant=tenant)
         .order_by("-learned_at", "-id")
-        .values_list("pk", flat=True)
+        .values_list("pk", "learned_at")
         .first()
     )
     if newest is None:
@@ -97,7 +116,7 @@ def weights_for(tenant: Tenant) -> Weights:
     cached = _IN_FORCE.get(tenant.pk)
     if cached is not None and cached[0] == newest:
         return cached[1]
-    weights = as_weights(DedupeWeights.objects.get(pk=newest))
+    weights = as_weights(DedupeWeights.objects.get(pk=newest[0]))
     _IN_FORCE[tenant.pk] = (newest, weights)
     return weights
 
@@ -176,13 +195,43 @@ def learn_tenant_weights(
     )
 
 
-def request_learning(tenant: Tenant) -> bool:
+def learning_due_before(tenant_id: int, incoming: int) -> bool:
+    """Whether an import of `incoming` leads, just stored (the scope's tenant), should wait for
+    the weights to be learned: it is big (BIG_IMPORT or more), the tenant now has MIN_RECORDS
+    people or more, and its weights are the defaults or were learned from fewer than 1/GROWTH
+    of them. True claims the tenant's learning flag (`learning_finished` gives it back), so
+    imports arriving meanwhile do not queue a learning of their own."""
+    if incoming < BIG_IMPORT:
+        return False
+    people = people_count()
+    if people < MIN_RECORDS:
+        return False
+    learned = (
+        DedupeWeights.objects.filter(tenant_id=tenant_id)
+        .order_by("-learned_at", "-id")
+        .values_list("records", flat=True)
+        .first()
+    )
+    if learned is not None and (learned >= SAMPLE or people < GROWTH * learned):
+        return False
+    return bool(cache.add(_LEARNING_FLAG.format(tenant_id), 1, LEARNING_FLAG_SECONDS))
+
+
+def learning_finished(tenant_id: int) -> None:
+    cache.delete(_LEARNING_FLAG.format(tenant_id))
+
+
+def request_learning(tenant_id: int, *, then_process: list[int] | None = None) -> bool:
     """Queue learning the tenant's weights now (routing.tasks.learn_dedupe_weights, by name: the
-    tasks module calls this one). False when it could not be queued (the broker is down); the
-    daily run will learn them. Without a broker the learning runs here, before this returns."""
+    tasks module calls this one), and with `then_process` the processing of those leads once
+    learned. False when it could not be queued (the broker is down); the daily run will learn
+    them. Without a broker the learning (and the processing) runs here, before this returns."""
+    kwargs: dict = {"tenant_id": tenant_id}
+    if then_process is not None:
+        kwargs["then_process"] = then_process
     try:
-        current_app.signature(LEARN_WEIGHTS, kwargs={"tenant_id": tenant.pk}).apply_async()
+        current_app.signature(LEARN_WEIGHTS, kwargs=kwargs).apply_async()
     except (OperationalError, OSError):
-        log.warning("could not queue learning the duplicate weights of tenant %s", tenant.pk)
+        log.warning("could not queue learning the duplicate weights of tenant %s", tenant_id)
         return False
     return True

@@ -27,11 +27,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import ProductLine
+from core.tenancy import tenant_scope
 from pipeline.choices import LeadSource
 from pipeline.models import Lead
+from routing import dedupe_weights
 from routing.enrich import normalise_lead
 from routing.queue import queue_processing
-from tenancy.models import Membership
+from tenancy.models import Membership, Tenant
 
 __all__ = [
     "ROUTING_FIELDS",
@@ -123,8 +125,9 @@ class _Queue:
     flush of a later, committed record still carries every id. Ids of rows that were rolled back
     cost nothing: processing skips ids it does not find."""
 
-    def __init__(self, tenant_id: int) -> None:
-        self.tenant_id = tenant_id
+    def __init__(self, tenant: Tenant) -> None:
+        self.tenant = tenant
+        self.tenant_id = tenant.pk
         self.ids: list[int] = []
 
     def add(self, lead_id: int) -> None:
@@ -133,15 +136,24 @@ class _Queue:
 
     def flush(self) -> None:
         ids, self.ids = self.ids, []
-        if ids:
-            queue_processing(self.tenant_id, ids)
+        if not ids:
+            return
+        # A big import that would be matched with weights learned from far fewer people (or
+        # the defaults) is processed once the weights are learned from it too.
+        with tenant_scope(self.tenant):  # a callback on commit may run outside the request's
+            due = dedupe_weights.learning_due_before(self.tenant_id, len(ids))
+        if due:
+            if dedupe_weights.request_learning(self.tenant_id, then_process=ids):
+                return
+            dedupe_weights.learning_finished(self.tenant_id)
+        queue_processing(self.tenant_id, ids)
 
 
 def queue_new_lead(context: dict[str, Any], lead: Lead) -> None:
     """Queue `lead` (just stored) for processing after the storing transaction commits."""
     queue = context.get("_new_leads")
     if queue is None or queue.tenant_id != lead.tenant_id:
-        queue = context["_new_leads"] = _Queue(lead.tenant_id)
+        queue = context["_new_leads"] = _Queue(lead.tenant)
     queue.add(lead.pk)
 
 

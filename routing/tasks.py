@@ -10,6 +10,7 @@ from core.acting import SystemActor
 from core.tasks import TenantTask
 from core.tenancy import current_tenant
 from routing import dedupe_service, dedupe_weights, enrich, notify, services
+from routing.queue import queue_processing
 
 __all__ = [
     "learn_all_dedupe_weights",
@@ -56,18 +57,27 @@ def sweep() -> int:
 @shared_task(
     base=TenantTask, name="routing.tasks.learn_dedupe_weights", ignore_result=True, acks_late=True
 )
-def learn_dedupe_weights(*, tenant_id: int, only_if_changed: bool = False) -> int | None:
+def learn_dedupe_weights(
+    *, tenant_id: int, only_if_changed: bool = False, then_process: list[int] | None = None
+) -> int | None:
     """Learn the tenant's duplicate-matcher weights; the new row's id, or None (too few records).
     Idempotent: the records decide the result (a fixed seed), and with `only_if_changed` a tenant
-    whose people did not change since is left as it is."""
+    whose people did not change since is left as it is. `then_process`: the leads of an import
+    that waited for these weights (routing.intake), queued for processing once learned, or if
+    learning failed."""
     tenant = current_tenant()
-    before = dedupe_weights.in_force(tenant)
-    row = dedupe_weights.learn_tenant_weights(
-        tenant, acting=LEARNING, only_if_changed=only_if_changed
-    )
-    if row is not None and (before is None or row.pk != before.pk):
-        # New weights: what they find among recent leads goes to the review queue.
-        dedupe_service.propose_after_learning(tenant, acting=LEARNING)
+    try:
+        before = dedupe_weights.in_force(tenant)
+        row = dedupe_weights.learn_tenant_weights(
+            tenant, acting=LEARNING, only_if_changed=only_if_changed
+        )
+        if row is not None and (before is None or row.pk != before.pk):
+            # New weights: what they find among recent leads goes to the review queue.
+            dedupe_service.propose_after_learning(tenant, acting=LEARNING)
+    finally:
+        if then_process is not None:
+            dedupe_weights.learning_finished(tenant_id)
+            queue_processing(tenant_id, then_process)
     return row.pk if row is not None else None
 
 

@@ -285,3 +285,39 @@ def test_scores_are_shown_on_a_scale_with_the_matchers_own_thresholds():
     assert words[AUTO_MERGE].startswith("The same person")
     for score in (0.0, 10.0, REVIEW, 19.0, AUTO_MERGE, 30.0):
         assert score_scale(score).verdict == classify(score)  # one source: the matcher's
+
+
+@pytest.mark.parametrize(
+    ("typed", "again"),
+    [
+        (("William", "Lovelock"), ("Wiloiam", "Loveolck")),  # one typo in each
+        (("Nathan", "Challenor"), ("Natahn", "Challmenor")),  # a transposition, an insertion
+        (("Maddison", "Schmidt"), ("Maddisvn", "Shcmidt")),
+        (("Eliza", "Mason"), ("Elixa", "Amson")),  # the first letters swapped
+        (("Sarah", "Kennedy"), ("Kennedy", "Sarsh")),  # swapped fields, and a typo
+    ],
+)
+def test_a_person_at_home_is_found_with_names_one_or_two_edits_apart(typed, again):
+    """No email, no phone, a generic company: the names survive typos and swaps, the address
+    (the street typed differently) confirms."""
+    home = dict(company="Private", city="Camperdown", postal_code="3725", country="AU")
+    a = person("a", first_name=typed[0], last_name=typed[1], street="11 Rosella Street", **home)
+    b = person("b", first_name=again[0], last_name=again[1], street="11 Roselal St", **home)
+    assert classify(score_pair(a, b)) != "distinct"
+    # Another family name at another house of the same street: not the same person.
+    c = person("c", first_name=typed[0], last_name="Hilton", street="16 Rosella Street", **home)
+    assert classify(score_pair(a, c)) == "distinct"
+
+
+def test_the_quality_check_names_each_figure_that_fell():
+    from bench.dedupe_quality import regressions
+
+    baseline = {
+        "febrl3/learned/Private/overall/f1": 0.9804,
+        "febrl1/ours/blank/pair_completeness": 1.0,
+    }
+    same = {"febrl3/learned/Private/overall/f1": 0.9802, "febrl1/ours/blank/pair_completeness": 1.0}
+    assert regressions(same, baseline) == []  # within the tolerance
+    fell = {**same, "febrl3/learned/Private/overall/f1": 0.97}
+    assert regressions(fell, baseline) == ["febrl3/learned/Private/overall/f1: 0.9700, was 0.9804"]
+    assert regressions({}, baseline) == []  # a set not measured (--quick) is not compared

@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from django.db.models import Min
 
 from core.tenancy import tenant_scope
 from pipeline.choices import LeadStatus
@@ -33,9 +34,9 @@ def messages_of(response) -> list[str]:
     return [str(m) for m in response.wsgi_request._messages]
 
 
-def add_people(tenant, n: int = 600, duplicates: int = 120, seed: int = 3) -> None:
-    """`n` people as open leads, the first `duplicates` of them twice (a first name retyped or
-    replaced, some streets mistyped), without email or phone: what a trade-show list looks like."""
+def people_rows(n: int = 600, duplicates: int = 120, seed: int = 3) -> list[dict]:
+    """`n` people, the first `duplicates` of them twice (a first name retyped or replaced, some
+    streets mistyped), without email or phone: what a trade-show list looks like."""
     rng = random.Random(seed)
     rows = []
     for _ in range(n):
@@ -56,8 +57,14 @@ def add_people(tenant, n: int = 600, duplicates: int = 120, seed: int = 3) -> No
         if j % 4 == 0:
             row["street"] = _typo(row["street"], rng)
         rows.append(row)
+    return rows
+
+
+def add_people(tenant, n: int = 600, duplicates: int = 120, seed: int = 3) -> None:
+    """`people_rows` stored as open leads, not processed."""
     Lead.objects.bulk_create(
-        Lead(tenant=tenant, source="import", status=LeadStatus.NEW, **row) for row in rows
+        Lead(tenant=tenant, source="import", status=LeadStatus.NEW, **row)
+        for row in people_rows(n, duplicates, seed)
     )
 
 
@@ -225,3 +232,85 @@ def test_new_weights_send_what_they_find_among_recent_leads_to_review(world):
         assert later.status != LeadStatus.MERGED
         # Matching again proposes nothing twice.
         assert dedupe_service.propose_after_learning(world.tenant, acting=LEARNING) == 0
+
+
+def import_leads(api_as, capture, rows: list[dict], first_id: int = 0) -> None:
+    # No email, no phone: the same generic company on every record makes them acceptable leads.
+    records = [
+        {"external_id": f"L{first_id + i}", "company": "Private", **row}
+        for i, row in enumerate(rows)
+    ]
+    with capture(execute=True):
+        response = api_as("admin").post("/api/v1/leads/bulk/", {"records": records}, format="json")
+    assert response.status_code == 200 and response.json()["summary"]["error"] == 0
+
+
+def matched_pairs(n: int) -> dict[str, tuple[int, int]]:
+    """How many pairs were merged and proposed for review, and how many of them are true (the
+    twins of `people_rows`: the k-th of the `n` records repeats the (k - 600)-th), by external
+    id modulo the import's size."""
+    twin = {pk: int(ext[1:]) % n for pk, ext in Lead.objects.values_list("pk", "external_id")}
+
+    def count(pairs) -> tuple[int, int]:
+        pairs = list(pairs)
+        return len(pairs), sum(abs(twin[a] - twin[b]) == 600 for a, b in pairs)
+
+    merged = Lead.objects.filter(status=LeadStatus.MERGED).values_list("pk", "duplicate_of")
+    reviewed = DuplicateCandidate.objects.filter(other_lead__isnull=False).values_list(
+        "lead", "other_lead"
+    )
+    return {"merged": count(merged), "reviewed": count(reviewed)}
+
+
+def test_a_big_first_import_is_matched_with_weights_learned_from_it_first(
+    world, api_as, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A new tenant's first thousand leads are not matched with the defaults until the nightly
+    run: the import waits for weights learned from it, then is processed with them."""
+    prepare_routing(world)
+    rows = people_rows(600, 120)
+    import_leads(api_as, django_capture_on_commit_callbacks, rows)
+    with tenant_scope(world.tenant):
+        learned = DedupeWeights.objects.get()
+        assert learned.records >= 720  # and the contacts the tenant had
+        assert not Lead.objects.filter(processed_at__isnull=True).exists()
+        first_processed = Lead.objects.aggregate(first=Min("processed_at"))["first"]
+        assert first_processed >= learned.learned_at
+        learned_pairs = matched_pairs(len(rows))
+        # The same import matched with the defaults, for comparison.
+        Lead.objects.all().delete()
+        DedupeWeights.objects.all().delete()
+        dedupe_service.forget_indexes()
+    monkeypatch.setattr(dedupe_weights, "BIG_IMPORT", 10**6)
+    import_leads(api_as, django_capture_on_commit_callbacks, rows, first_id=len(rows))
+    with tenant_scope(world.tenant):
+        assert not DedupeWeights.objects.exists()
+        default_pairs = matched_pairs(len(rows))
+    # More of the twins merged, fewer wrong pairs merged or put before a person.
+    assert learned_pairs["merged"][1] > default_pairs["merged"][1]
+    assert wrong(learned_pairs) < wrong(default_pairs)
+
+
+def wrong(pairs: dict[str, tuple[int, int]]) -> int:
+    return sum(found - true for found, true in pairs.values())
+
+
+def test_a_small_import_or_one_after_learning_waits_for_no_learning(
+    world, api_as, django_capture_on_commit_callbacks
+):
+    prepare_routing(world)
+    rows = people_rows(600, 120, seed=5)
+    # Fewer people than the matcher learns from: processed at once with the defaults.
+    import_leads(api_as, django_capture_on_commit_callbacks, rows[:400])
+    with tenant_scope(world.tenant):
+        assert not DedupeWeights.objects.exists()
+    # Now past the minimum: learned first.
+    import_leads(api_as, django_capture_on_commit_callbacks, rows[400:], first_id=400)
+    with tenant_scope(world.tenant):
+        assert DedupeWeights.objects.get().records >= 600
+    # A hundred more is not twice the people learned from: no new learning.
+    more = people_rows(100, 0, seed=9)
+    import_leads(api_as, django_capture_on_commit_callbacks, more, first_id=1000)
+    with tenant_scope(world.tenant):
+        assert DedupeWeights.objects.count() == 1
+        assert not Lead.objects.filter(processed_at__isnull=True).exists()

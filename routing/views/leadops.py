@@ -396,7 +396,7 @@ def dedupe_learn_now(request: DoorRequest) -> HttpResponse:
             f"Too few records to learn from: {people} contacts and open leads, the matcher "
             f"learns from {MIN_RECORDS}. The default weights stay.",
         )
-    elif dedupe_weights.request_learning(request.tenant):
+    elif dedupe_weights.request_learning(request.tenant.pk):
         messages.success(
             request,
             "Learning started: the matcher learns from your records in the background. "
