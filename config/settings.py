@@ -288,6 +288,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "routing.tasks.learn_all_dedupe_weights",
         "schedule": crontab(hour=3, minute=20),
     },
+    # Scorecards: rollups brought up to date from the change feeds (at most 5 minutes stale),
+    # and rebuilt at night (deleted touches leave no trace in the feeds: scorecards/rollup.py).
+    "scorecards-refresh": {
+        "task": "scorecards.tasks.refresh_all",
+        "schedule": timedelta(seconds=60),
+    },
+    "scorecards-rebuild": {
+        "task": "scorecards.tasks.rebuild_all",
+        "schedule": crontab(hour=3, minute=50),
+    },
     "idempotency-purge": {
         "task": "core.tasks.purge_idempotency_keys",
         "schedule": timedelta(hours=1),

@@ -7,7 +7,6 @@ opportunity list keeps each currency's total apart.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -19,20 +18,11 @@ from django.utils.http import urlencode
 
 from pipeline.choices import Outcome, Route
 from pipeline.models import WHOLE_TENANT_ROLES, Opportunity
-from tenancy.models import Tenant
+from tenancy.quarters import fiscal_quarter
 from tenancy.requests import DoorRequest
 from tenancy.worklist import Figure, register_figures
 
-__all__ = ["fiscal_quarter"]
-
-
-def fiscal_quarter(tenant: Tenant, today: dt.date) -> tuple[dt.date, dt.date]:
-    """The first day of the tenant's fiscal quarter holding `today`, and of the next one."""
-    months_in = (today.month - tenant.fiscal_year_start_month) % 3
-    index = today.year * 12 + today.month - 1 - months_in
-    start = dt.date(index // 12, index % 12 + 1, 1)
-    index += 3
-    return start, dt.date(index // 12, index % 12 + 1, 1)
+__all__: list[str] = []
 
 
 def _money(amount: Decimal | int | None, currency: str) -> str:

@@ -18,7 +18,7 @@ query (a median is not an SQL aggregate on SQLite). A territory is the end custo
 the rulebook's territory matcher (guardrails.engine.TerritoryMatcher: the most specific active
 territory containing the account's country, region and postal code): the report groups by
 location in SQL, then adds locations up by territory. Quarters are the tenant's fiscal quarters
-(pipeline.home.fiscal_quarter): the query groups by local month, the months add up.
+(tenancy.quarters.fiscal_quarter): the query groups by local month, the months add up.
 
 The console's conflict-rate page and its CSV call `conflict_rates()`; so can the scorecards.
 """
@@ -41,8 +41,8 @@ from dealreg.models import AdjudicationParty, DealRegistration, RegistrationConf
 from guardrails.engine import TerritoryMatcher
 from guardrails.models import Territory
 from pipeline.choices import Route
-from pipeline.home import fiscal_quarter
 from tenancy.models import Membership, Tenant
+from tenancy.quarters import fiscal_quarter, months_later, quarter_label
 
 __all__ = [
     "MAX_PERIOD_DAYS",
@@ -79,24 +79,10 @@ class Period:
         return first, after
 
 
-def _months_later(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def default_period(tenant: Tenant, today: dt.date) -> Period:
     """The last four fiscal quarters: the one holding `today` and the three before it."""
     start, following = fiscal_quarter(tenant, today)
-    return Period(_months_later(start, -9), following - dt.timedelta(days=1))
-
-
-def quarter_label(start: dt.date) -> str:
-    """The quarter as pages name it: months and year, joined by an en dash ("Jan to Mar 2027";
-    "Nov 2026 to Jan 2027" across a new year)."""
-    last = _months_later(start, 2)
-    if last.year == start.year:
-        return f"{start:%b}–{last:%b %Y}"
-    return f"{start:%b %Y}–{last:%b %Y}"
+    return Period(months_later(start, -9), following - dt.timedelta(days=1))
 
 
 def _check(by: str, period: Period) -> None:
@@ -255,7 +241,7 @@ def conflict_rates(membership: Membership, *, by: str, period: Period) -> Confli
         start = fiscal_quarter(tenant, period.start)[0]
         while start <= period.end:
             found[start] = RateRow(start, quarter_label(start))
-            start = _months_later(start, 3)
+            start = months_later(start, 3)
     counts = (
         rows.values(*fields)
         .annotate(

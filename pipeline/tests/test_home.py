@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from core.tenancy import tenant_scope
-from pipeline.home import fiscal_quarter
 from pipeline.models import Opportunity, Stage
 from pipeline.tests.factories import OpportunityFactory
+from tenancy.quarters import fiscal_quarter
 from tenancy.tests.factories import TenantFactory
 from tenancy.tests.home_helpers import figures_on, home_page
 

@@ -1,0 +1,97 @@
+"""The registry of scorecard metrics: every row of the one scorecard, whichever app measures it.
+
+An app registers its metrics from its own module (`register_metric(Metric(...))`, imported by
+its `apps.ready`), and the scorecards read the registry: a new app's figures become rows of
+every scorecard, its API and its CSV without an edit of theirs. docs/metrics.md defines each
+metric; `version` goes up when a definition changes, and pages show it beside the figure.
+
+A metric computes for many scopes at once (one query for a league table): `compute(query)`
+returns a value per scope; a scope with no data is left out (the page says "no data", never 0).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+__all__ = [
+    "Filters",
+    "Metric",
+    "MetricQuery",
+    "Scope",
+    "metric",
+    "metrics",
+    "register_metric",
+]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose figures: the whole tenant, a route ("direct", "partner"), a direct team, a user
+    (a rep), or a partner."""
+
+    kind: str  # tenant | route | team | user | partner
+    key: int | str | None = None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the figures are narrowed to; None is everything."""
+
+    territory: str | None = None
+    segment: int | None = None
+    product_line: int | None = None
+    route: str | None = None
+    partner: int | None = None
+    team: int | None = None
+
+
+@dataclass(frozen=True)
+class MetricQuery:
+    tenant: Any
+    start: dt.date  # the quarter's first day
+    following: dt.date  # the next quarter's first day
+    scopes: Sequence[Scope]
+    model: str = "w_shaped"
+    filters: Filters = field(default_factory=Filters)
+
+
+Compute = Callable[[MetricQuery], Mapping[Scope, Decimal]]
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    unit: str  # money | percent | count | days | hours
+    compute: Compute
+    version: int = 1
+    higher_is_better: bool = True
+    section: str = "pipeline"  # pipeline | conversion | service | integrity
+    # Which filters narrow it (the others do not apply, and the page says so).
+    filtered_by: frozenset[str] = frozenset()
+    # The attribution model changes it.
+    by_model: bool = False
+    help: str = ""
+    order: int = 100
+
+
+_REGISTRY: dict[str, Metric] = {}
+
+
+def register_metric(item: Metric) -> Metric:
+    """Add a metric (again on a reload: the key is the identity)."""
+    _REGISTRY[item.key] = item
+    return item
+
+
+def metrics() -> list[Metric]:
+    """Every registered metric, in the scorecard's order."""
+    return sorted(_REGISTRY.values(), key=lambda m: (m.order, m.key))
+
+
+def metric(key: str) -> Metric | None:
+    return _REGISTRY.get(key)

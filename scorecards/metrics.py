@@ -1,0 +1,553 @@
+"""The scorecard's metrics that read the rollups (scorecards.models): pipeline, conversion,
+service and integrity. Registered in core.metrics at import (scorecards.apps); docs/metrics.md
+defines each one, with the same key.
+
+Every metric is computed for many scopes at once. The scope decides which rows count:
+- "book" figures (win rate, velocity, co-sold, share partner-sourced, leakage) count the
+  opportunities a scope owns: the route's, the team's, the rep's, the partner's;
+- "sourced" counts those the scope sourced; "influenced" and "attributed" those it touched,
+  through the credits of the attribution models;
+- lead figures count the leads assigned to the scope; registration figures the registrations
+  it filed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+
+from core.metrics import Filters, Metric, MetricQuery, Scope, register_metric
+from dealreg.choices import ClockSide
+from dealreg.models import DealRegistration, RegistrationClock, RegistrationConflict
+from guardrails.models import DiscountLeakage
+from scorecards import rollup
+from scorecards.choices import INFLUENCE_MODEL
+from scorecards.models import Credit, FactProductLine, LeadFact, OpportunityFact
+
+__all__ = [
+    "BOOK",
+    "CREDIT",
+    "LEADS",
+    "SOURCED",
+    "book_facts",
+    "credits",
+    "facts",
+    "lead_facts",
+    "scope_q",
+]
+
+Values = dict[Scope, Decimal]
+
+# The field each scope kind narrows by, per kind of row.
+BOOK = {"route": "route", "team": "owner_team_id", "user": "owner_user_id", "partner": "partner_id"}
+SOURCED = {
+    "route": "sourced_route",
+    "team": "sourced_team_id",
+    "user": "sourced_user_id",
+    "partner": "sourced_partner_id",
+}
+CREDIT = {"route": "route", "team": "team_id", "user": "user_id", "partner": "partner_id"}
+LEADS = {"route": "route", "team": "team_id", "user": "user_id", "partner": "partner_id"}
+REGISTRATIONS = {
+    "route": "route",
+    "team": "registrant_team_id",
+    "user": "registrant_user_id",
+    "partner": "registrant_partner_id",
+}
+HUNDRED = Decimal(100)
+
+
+def scope_q(scope: Scope, fields: Mapping[str, str], prefix: str = "") -> Q:
+    """The rows of `scope` (everything for the tenant)."""
+    if scope.kind == "tenant":
+        return Q()
+    return Q(**{prefix + fields[scope.kind]: scope.key})
+
+
+def facts(filters: Filters, prefix: str = "") -> Q:
+    """The filters, on opportunity facts (through `prefix`, e.g. "fact__")."""
+    q = Q()
+    if filters.territory:
+        q &= Q(**{prefix + "territory": filters.territory})
+    if filters.segment:
+        q &= Q(**{prefix + "segment_id": filters.segment})
+    if filters.route:
+        q &= Q(**{prefix + "route": filters.route})
+    if filters.partner:
+        q &= Q(**{prefix + "partner_id": filters.partner})
+    if filters.team:
+        q &= Q(**{prefix + "owner_team_id": filters.team})
+    if filters.product_line:
+        lines = FactProductLine.objects.filter(
+            fact=OuterRef(prefix + "pk" if prefix else "pk"), product_line_id=filters.product_line
+        )
+        q &= Q(Exists(lines))
+    return q
+
+
+def book_facts(query: MetricQuery, *, closed: bool = False) -> QuerySet:
+    """Facts of the quarter (opened in it, or with `closed` closed in it), filtered."""
+    rows = OpportunityFact.objects.filter(facts(query.filters))
+    if closed:
+        return rows.filter(closed_quarter=query.start)
+    return rows.filter(created_quarter=query.start)
+
+
+def credits(query: MetricQuery, model: str) -> QuerySet:
+    return Credit.objects.filter(
+        facts(query.filters, "fact__"), model=model, created_quarter=query.start
+    )
+
+
+def lead_facts(query: MetricQuery) -> QuerySet:
+    rows = LeadFact.objects.filter(assigned_quarter=query.start)
+    if query.filters.territory:
+        rows = rows.filter(territory=query.filters.territory)
+    if query.filters.route:
+        rows = rows.filter(route=query.filters.route)
+    if query.filters.partner:
+        rows = rows.filter(partner_id=query.filters.partner)
+    if query.filters.team:
+        rows = rows.filter(team_id=query.filters.team)
+    return rows
+
+
+def _per_scope(
+    query: MetricQuery, rows: QuerySet, fields: Mapping[str, str], aggregate: dict
+) -> dict[Scope, dict]:
+    """`aggregate` over the rows of each scope: one query per kind of scope (grouped by its
+    field), one for the tenant."""
+    found: dict[Scope, dict] = {}
+    by_kind: dict[str, list[Scope]] = defaultdict(list)
+    for scope in query.scopes:
+        by_kind[scope.kind].append(scope)
+    for kind, scopes in by_kind.items():
+        if kind == "tenant":
+            found[scopes[0]] = rows.aggregate(**aggregate)
+            continue
+        field = fields[kind]
+        keys = {s.key: s for s in scopes}
+        grouped = rows.filter(**{f"{field}__in": list(keys)}).values(field).annotate(**aggregate)
+        for row in grouped.order_by():
+            found[keys[row[field]]] = row
+    return found
+
+
+def _ratio(part: Decimal | int | None, whole: Decimal | int | None) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part or 0) * HUNDRED / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+def _money(value: Decimal | int | None) -> Decimal:
+    """A sum of money to the cent (an empty sum is 0: callers leave out scopes without rows)."""
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
+# --- pipeline -------------------------------------------------------------------------------
+
+
+def sourced_pipeline(query: MetricQuery) -> Values:
+    rows = _per_scope(
+        query,
+        book_facts(query).filter(amount__isnull=False),
+        SOURCED,
+        {"total": Sum("amount"), "n": Count("id")},
+    )
+    return {s: _money(r["total"]) for s, r in rows.items() if r["n"]}
+
+
+def influenced_pipeline(query: MetricQuery) -> Values:
+    """The whole amount of every opportunity the scope touched: one party's several credit rows
+    on an opportunity (two reps of a team) count it once."""
+    found: Values = {}
+    rows = book_facts(query).filter(amount__isnull=False)
+    for scope in query.scopes:
+        touched = Credit.objects.filter(
+            scope_q(scope, CREDIT), fact=OuterRef("pk"), model=INFLUENCE_MODEL
+        )
+        total = rows.filter(Exists(touched)).aggregate(total=Sum("amount"), n=Count("id"))
+        if total["n"]:
+            found[scope] = _money(total["total"])
+    return found
+
+
+def attributed_pipeline(query: MetricQuery) -> Values:
+    rows = _per_scope(
+        query, credits(query, query.model), CREDIT, {"total": Sum("amount"), "n": Count("id")}
+    )
+    return {s: _money(r["total"]) for s, r in rows.items() if r["n"]}
+
+
+def partner_sourced_share(query: MetricQuery) -> Values:
+    rows = _per_scope(
+        query,
+        book_facts(query).filter(amount__isnull=False),
+        BOOK,
+        {
+            "total": Sum("amount"),
+            "partner": Sum("amount", filter=Q(sourced_route="partner")),
+        },
+    )
+    return {s: v for s, r in rows.items() if (v := _ratio(r["partner"], r["total"])) is not None}
+
+
+def co_sold_deals(query: MetricQuery) -> Values:
+    rows = _per_scope(
+        query,
+        book_facts(query),
+        BOOK,
+        {
+            "n": Count("id"),
+            "both": Count("id", filter=Q(touched_direct=True, touched_partner=True)),
+        },
+    )
+    return {s: Decimal(r["both"]) for s, r in rows.items() if r["n"]}
+
+
+# --- conversion ------------------------------------------------------------------------------
+
+CLOSED = {
+    "closed": Count("id"),
+    "won": Count("id", filter=Q(outcome="won")),
+    "closed_value": Sum("amount"),
+    "won_value": Sum("amount", filter=Q(outcome="won")),
+    "won_days": Sum("cycle_days", filter=Q(outcome="won")),
+}
+
+
+def _closed(query: MetricQuery) -> dict[Scope, dict]:
+    return _per_scope(query, book_facts(query, closed=True), BOOK, CLOSED)
+
+
+def won_revenue(query: MetricQuery) -> Values:
+    return {
+        s: _money(r["won_value"] or Decimal(0)) for s, r in _closed(query).items() if r["closed"]
+    }
+
+
+def win_rate_count(query: MetricQuery) -> Values:
+    return {
+        s: v for s, r in _closed(query).items() if (v := _ratio(r["won"], r["closed"])) is not None
+    }
+
+
+def win_rate_value(query: MetricQuery) -> Values:
+    return {
+        s: v
+        for s, r in _closed(query).items()
+        if (v := _ratio(r["won_value"], r["closed_value"])) is not None
+    }
+
+
+def pipeline_velocity(query: MetricQuery) -> Values:
+    """Closed opportunities times win rate times average won amount, divided by the average
+    days to win: what the scope turns into revenue per day. No closed opportunity: no figure;
+    none won: 0."""
+    found: Values = {}
+    for scope, r in _closed(query).items():
+        if not r["closed"]:
+            continue
+        if not r["won"]:
+            found[scope] = Decimal("0.00")
+            continue
+        rate = Decimal(r["won"]) / Decimal(r["closed"])
+        average_won = Decimal(r["won_value"] or 0) / r["won"]
+        average_days = max(Decimal(r["won_days"] or 0) / r["won"], Decimal(1))
+        found[scope] = _money(Decimal(r["closed"]) * rate * average_won / average_days)
+    return found
+
+
+# --- service: leads and registrations --------------------------------------------------------
+
+
+def _lead_values(query: MetricQuery) -> dict[Scope, list]:
+    by_scope: dict[Scope, list] = {}
+    rows = lead_facts(query)
+    for scope in query.scopes:
+        by_scope[scope] = list(
+            rows.filter(scope_q(scope, LEADS)).values_list("speed_hours", "sla_met")
+        )
+    return by_scope
+
+
+def _percentile(values: list[Decimal], share: float) -> Decimal:
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    position = share * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    value = ordered[low] + (ordered[high] - ordered[low]) * Decimal(position - low)
+    return value.quantize(Decimal("0.1"))
+
+
+def _speed(share: float) -> Callable[[MetricQuery], Values]:
+    def compute(query: MetricQuery) -> Values:
+        found: Values = {}
+        for scope, rows in _lead_values(query).items():
+            speeds = [speed for speed, _ in rows if speed is not None]
+            if speeds:
+                found[scope] = (
+                    Decimal(statistics.median(speeds)).quantize(Decimal("0.1"))
+                    if share == 0.5
+                    else _percentile(speeds, share)
+                )
+        return found
+
+    return compute
+
+
+def lead_sla_attainment(query: MetricQuery) -> Values:
+    found: Values = {}
+    for scope, rows in _lead_values(query).items():
+        decided = [met for _, met in rows if met is not None]
+        if decided:
+            found[scope] = _ratio(sum(decided), len(decided)) or Decimal(0)
+    return found
+
+
+def _bounds(query: MetricQuery) -> tuple[dt.datetime, dt.datetime]:
+    """The quarter as moments: from its first day's start to the next quarter's, local time."""
+    zone = query.tenant.zone
+    return (
+        dt.datetime.combine(query.start, dt.time(), tzinfo=zone),
+        dt.datetime.combine(query.following, dt.time(), tzinfo=zone),
+    )
+
+
+def _registrations(query: MetricQuery) -> QuerySet:
+    """Registrations submitted in the quarter (the tenant's days), by territory-free filters."""
+    start, end = _bounds(query)
+    rows = DealRegistration.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
+    if query.filters.route:
+        rows = rows.filter(route=query.filters.route)
+    if query.filters.partner:
+        rows = rows.filter(registrant_partner_id=query.filters.partner)
+    if query.filters.team:
+        rows = rows.filter(registrant_team_id=query.filters.team)
+    return rows
+
+
+def conflict_rate(query: MetricQuery) -> Values:
+    conflicted = RegistrationConflict.objects.filter(registration=OuterRef("pk"))
+    rows = _per_scope(
+        query,
+        _registrations(query).annotate(conflicted=Exists(conflicted)),
+        REGISTRATIONS,
+        {"n": Count("id"), "hit": Count("id", filter=Q(conflicted=True))},
+    )
+    return {s: v for s, r in rows.items() if (v := _ratio(r["hit"], r["n"])) is not None}
+
+
+def registration_sla_attainment(query: MetricQuery) -> Values:
+    """The manufacturer's side: its review clocks on the scope's registrations, stopped in the
+    quarter, that stopped in time."""
+    start, end = _bounds(query)
+    clocks = RegistrationClock.objects.filter(
+        side=ClockSide.VENDOR, stopped_at__gte=start, stopped_at__lt=end
+    )
+    if query.filters.route:
+        clocks = clocks.filter(registration__route=query.filters.route)
+    if query.filters.partner:
+        clocks = clocks.filter(registration__registrant_partner_id=query.filters.partner)
+    fields = {kind: f"registration__{field}" for kind, field in REGISTRATIONS.items()}
+    rows = _per_scope(
+        query,
+        clocks,
+        fields,
+        {"n": Count("id"), "late": Count("id", filter=Q(breached_at__isnull=False))},
+    )
+    return {s: v for s, r in rows.items() if (v := _ratio(r["n"] - r["late"], r["n"])) is not None}
+
+
+def discount_leakage(query: MetricQuery) -> Values:
+    """Revenue given away beyond the corridors on the scope's opportunities opened in the
+    quarter, converted to the tenant's currency like their amounts."""
+    convert = rollup.converter(query.tenant)
+    found: Values = {}
+    for scope in query.scopes:
+        mine = book_facts(query).filter(scope_q(scope, BOOK))
+        if not mine.exists():
+            continue
+        rows = DiscountLeakage.objects.filter(
+            opportunity_id__in=mine.values("opportunity_id")
+        ).values_list("amount", "currency", "opportunity__opened_on")
+        total = sum(
+            (convert(amount, currency, day) or Decimal(0) for amount, currency, day in rows),
+            Decimal(0),
+        )
+        found[scope] = _money(total)
+    return found
+
+
+def _register(metrics: Iterable[Metric]) -> None:
+    for item in metrics:
+        register_metric(item)
+
+
+OPPORTUNITY_FILTERS = frozenset(
+    {"territory", "segment", "product_line", "route", "partner", "team"}
+)
+LEAD_FILTERS = frozenset({"territory", "route", "partner", "team"})
+REGISTRATION_FILTERS = frozenset({"route", "partner", "team"})
+
+_register(
+    [
+        Metric(
+            "sourced_pipeline",
+            "Sourced pipeline",
+            "money",
+            sourced_pipeline,
+            order=10,
+            filtered_by=OPPORTUNITY_FILTERS,
+            help="Opened this quarter, sourced by them.",
+        ),
+        Metric(
+            "influenced_pipeline",
+            "Influenced pipeline",
+            "money",
+            influenced_pipeline,
+            order=20,
+            filtered_by=OPPORTUNITY_FILTERS,
+            help="Opened this quarter, touched by them within the lookback or while open.",
+        ),
+        Metric(
+            "attributed_pipeline",
+            "Attributed pipeline",
+            "money",
+            attributed_pipeline,
+            order=30,
+            by_model=True,
+            filtered_by=OPPORTUNITY_FILTERS,
+            help="Their share of the quarter's pipeline under the attribution model.",
+        ),
+        Metric(
+            "partner_sourced_share",
+            "Partner-sourced share",
+            "percent",
+            partner_sourced_share,
+            order=40,
+            filtered_by=OPPORTUNITY_FILTERS,
+            help="Of the pipeline they own, the share a partner sourced.",
+        ),
+        Metric(
+            "co_sold_deals",
+            "Co-sold deals",
+            "count",
+            co_sold_deals,
+            order=50,
+            filtered_by=OPPORTUNITY_FILTERS,
+            help="Their opportunities opened this quarter that both routes touched.",
+        ),
+        Metric(
+            "won_revenue",
+            "Won revenue",
+            "money",
+            won_revenue,
+            order=60,
+            section="conversion",
+            filtered_by=OPPORTUNITY_FILTERS,
+            help="Their opportunities won this quarter.",
+        ),
+        Metric(
+            "win_rate_count",
+            "Win rate (count)",
+            "percent",
+            win_rate_count,
+            order=70,
+            section="conversion",
+            filtered_by=OPPORTUNITY_FILTERS,
+            help="Won of those closed this quarter.",
+        ),
+        Metric(
+            "win_rate_value",
+            "Win rate (value)",
+            "percent",
+            win_rate_value,
+            order=80,
+            section="conversion",
+            filtered_by=OPPORTUNITY_FILTERS,
+            help="Won amount of the amount closed this quarter.",
+        ),
+        Metric(
+            "pipeline_velocity",
+            "Pipeline velocity",
+            "money_per_day",
+            pipeline_velocity,
+            order=90,
+            section="conversion",
+            filtered_by=OPPORTUNITY_FILTERS,
+            help="Closed × win rate × average won amount ÷ average days to win.",
+        ),
+        Metric(
+            "speed_to_lead_median",
+            "Speed to lead (median)",
+            "hours",
+            _speed(0.5),
+            order=100,
+            section="service",
+            higher_is_better=False,
+            filtered_by=LEAD_FILTERS,
+            help="Business hours from a lead's arrival to its first touch.",
+        ),
+        Metric(
+            "speed_to_lead_p90",
+            "Speed to lead (90th percentile)",
+            "hours",
+            _speed(0.9),
+            order=110,
+            section="service",
+            higher_is_better=False,
+            filtered_by=LEAD_FILTERS,
+            help="Nine in ten leads were touched within this many business hours.",
+        ),
+        Metric(
+            "lead_sla_attainment",
+            "Lead SLA attainment",
+            "percent",
+            lead_sla_attainment,
+            order=120,
+            section="service",
+            filtered_by=LEAD_FILTERS,
+            help="Leads assigned this quarter whose response SLA was met.",
+        ),
+        Metric(
+            "registration_sla_attainment",
+            "Manufacturer SLA on registrations",
+            "percent",
+            registration_sla_attainment,
+            order=130,
+            section="service",
+            filtered_by=REGISTRATION_FILTERS,
+            help="The manufacturer's review clocks on their registrations kept in time.",
+        ),
+        Metric(
+            "conflict_rate",
+            "Conflict rate",
+            "percent",
+            conflict_rate,
+            order=140,
+            section="integrity",
+            higher_is_better=False,
+            filtered_by=REGISTRATION_FILTERS,
+            help="Registrations filed this quarter that met a conflict.",
+        ),
+        Metric(
+            "discount_leakage",
+            "Discount leakage",
+            "money",
+            discount_leakage,
+            order=150,
+            section="integrity",
+            higher_is_better=False,
+            filtered_by=OPPORTUNITY_FILTERS,
+            help="Revenue given away beyond the pricing corridors.",
+        ),
+    ]
+)

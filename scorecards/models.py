@@ -1,0 +1,288 @@
+"""Channel-neutral measurement: the tenant's settings, exchange rates and partner-tier
+requirements, and the rollup tables the scorecards read (docs/metrics.md defines every figure).
+
+The rollups (`OpportunityFact` and the rows that hang off it) are derived data: one fact per
+opportunity, kept current from the change feed by scorecards.rollup and rebuilt from scratch by
+`manage.py rebuild_scorecards`. Pages and the API read only these, never the raw touches.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from core.models import TenantOwned
+from scorecards.choices import MODEL_CHOICES, PartyRoute, SourcedBy
+from tenancy.choices import PartnerTier
+
+__all__ = [
+    "Credit",
+    "ExchangeRate",
+    "FactProductLine",
+    "LeadFact",
+    "OpportunityFact",
+    "RefreshCursor",
+    "ScorecardSettings",
+    "StageDuration",
+    "TierRequirement",
+]
+
+
+class ScorecardSettings(TenantOwned):
+    """How the tenant measures: the influence window and the time-decay half-life."""
+
+    lookback_days = models.PositiveSmallIntegerField(
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(730)],
+        help_text="A touch this many days before an opportunity was created still influences it.",
+    )
+    half_life_days = models.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal(7),
+        validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal(365))],
+        help_text="Time decay: a touch this many days older earns half the credit.",
+    )
+    default_model = models.CharField(max_length=16, choices=MODEL_CHOICES, default="w_shaped")
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="scorecardsettings_tenant_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"Scorecard settings of tenant {self.tenant_id}"
+
+
+class ExchangeRate(TenantOwned):
+    """One unit of `currency` is worth `rate` units of the tenant's currency from `valid_from`
+    on (until the next rate of that currency)."""
+
+    currency = models.CharField(max_length=3)
+    valid_from = models.DateField()
+    rate = models.DecimalField(
+        max_digits=18, decimal_places=8, validators=[MinValueValidator(Decimal("0.00000001"))]
+    )
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        ordering = ["currency", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "currency", "valid_from"], name="exchangerate_tenant_day_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.currency} = {self.rate} from {self.valid_from}"
+
+
+class TierRequirement(TenantOwned):
+    """What a partner needs in a quarter for a tier: the metric at least `minimum`."""
+
+    tier = models.CharField(max_length=20, choices=PartnerTier.choices)
+    metric = models.CharField(max_length=40, help_text="A scorecard metric's key.")
+    minimum = models.DecimalField(max_digits=18, decimal_places=4)
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        ordering = ["tier", "metric"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "tier", "metric"], name="tierrequirement_tenant_tier_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tier}: {self.metric} ≥ {self.minimum}"
+
+
+class OpportunityFact(TenantOwned):
+    """One opportunity as the scorecards count it: its quarters, its amount in the tenant's
+    currency, who owns it, who sourced it (and on what basis), and which routes touched it."""
+
+    opportunity = models.ForeignKey(
+        "pipeline.Opportunity", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    opened_on = models.DateField()
+    closed_on = models.DateField(null=True)
+    created_quarter = models.DateField(help_text="First day of the fiscal quarter it was opened.")
+    closed_quarter = models.DateField(null=True)
+    outcome = models.CharField(max_length=4)
+    stage = models.ForeignKey("pipeline.Stage", on_delete=models.CASCADE, related_name="+")
+    # In the tenant's currency at the rate of the day it was opened; None: no rate for it.
+    amount = models.DecimalField(max_digits=18, decimal_places=2, null=True)
+    currency = models.CharField(max_length=3)
+    # Who owns it now.
+    route = models.CharField(max_length=10)
+    partner = models.ForeignKey(
+        "tenancy.Partner", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    owner_team = models.ForeignKey(
+        "tenancy.Team", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Who sourced it.
+    sourced_route = models.CharField(max_length=10, choices=PartyRoute.choices)
+    sourced_by = models.CharField(max_length=12, choices=SourcedBy.choices)
+    sourced_partner = models.ForeignKey(
+        "tenancy.Partner", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sourced_team = models.ForeignKey(
+        "tenancy.Team", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sourced_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    territory = models.CharField(max_length=50, blank=True)
+    segment = models.ForeignKey(
+        "accounts.Segment", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cycle_days = models.PositiveIntegerField(null=True)
+    touched_direct = models.BooleanField(default=False)
+    touched_partner = models.BooleanField(default=False)
+    touched_marketing = models.BooleanField(default=False)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        ordering = ["-opened_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "opportunity"], name="fact_opportunity_uniq")
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "created_quarter", "route"], name="fact_created"),
+            models.Index(fields=["tenant", "closed_quarter", "route"], name="fact_closed"),
+            models.Index(fields=["tenant", "partner", "created_quarter"], name="fact_partner"),
+            models.Index(
+                fields=["tenant", "sourced_partner", "created_quarter"], name="fact_sourced_partner"
+            ),
+            models.Index(fields=["tenant", "owner_team", "created_quarter"], name="fact_team"),
+            models.Index(fields=["tenant", "owner_user", "created_quarter"], name="fact_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Fact of opportunity {self.opportunity_id}"
+
+    @property
+    def co_sold(self) -> bool:
+        """Both routes touched it (marketing aside)."""
+        return self.touched_direct and self.touched_partner
+
+
+class FactProductLine(TenantOwned):
+    """A product line an opportunity's lines sell (the product-line filter)."""
+
+    fact = models.ForeignKey(OpportunityFact, on_delete=models.CASCADE, related_name="lines")
+    product_line = models.ForeignKey(
+        "accounts.ProductLine", on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        indexes = [
+            models.Index(fields=["tenant", "product_line", "fact"], name="factline_line"),
+            models.Index(fields=["tenant", "fact"], name="factline_fact"),
+        ]
+
+
+class Credit(TenantOwned):
+    """An attribution model's share of an opportunity for one party that touched it (a partner,
+    a direct rep or team, or marketing). One model's credits of an opportunity sum to its
+    amount; the "collaboration" model lists every party that touched it (influence)."""
+
+    fact = models.ForeignKey(OpportunityFact, on_delete=models.CASCADE, related_name="credits")
+    model = models.CharField(max_length=16, choices=MODEL_CHOICES)
+    route = models.CharField(max_length=10, choices=PartyRoute.choices)
+    partner = models.ForeignKey(
+        "tenancy.Partner", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team = models.ForeignKey("tenancy.Team", null=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    amount = models.DecimalField(max_digits=18, decimal_places=2)
+    touches = models.PositiveIntegerField(default=0)
+    # The fact's, copied so a quarter's credits are read without a join.
+    created_quarter = models.DateField()
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        indexes = [
+            models.Index(fields=["tenant", "model", "created_quarter"], name="credit_quarter"),
+            models.Index(
+                fields=["tenant", "partner", "model", "created_quarter"], name="credit_partner"
+            ),
+            models.Index(fields=["tenant", "fact"], name="credit_fact"),
+        ]
+
+
+class StageDuration(TenantOwned):
+    """Days an opportunity spent in a stage it has left (from its stage history)."""
+
+    fact = models.ForeignKey(OpportunityFact, on_delete=models.CASCADE, related_name="stages")
+    stage = models.ForeignKey("pipeline.Stage", on_delete=models.CASCADE, related_name="+")
+    days = models.DecimalField(max_digits=8, decimal_places=2)
+    left_quarter = models.DateField(help_text="The fiscal quarter it left the stage.")
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        indexes = [
+            models.Index(fields=["tenant", "left_quarter", "stage"], name="stageduration_quarter"),
+            models.Index(fields=["tenant", "fact"], name="stageduration_fact"),
+        ]
+
+
+class LeadFact(TenantOwned):
+    """A routed lead as the scorecards count it: who it was assigned to, in which quarter, how
+    many business hours until its first touch, and whether its SLA was met."""
+
+    lead = models.ForeignKey(
+        "pipeline.Lead", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    assigned_quarter = models.DateField()
+    route = models.CharField(max_length=10)
+    partner = models.ForeignKey(
+        "tenancy.Partner", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team = models.ForeignKey("tenancy.Team", null=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    territory = models.CharField(max_length=50, blank=True)
+    # Business hours (the tenant's calendar) from arrival to first touch; None: not touched.
+    speed_hours = models.DecimalField(max_digits=9, decimal_places=2, null=True)
+    sla_met = models.BooleanField(null=True)
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "lead"], name="leadfact_lead_uniq")
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "assigned_quarter", "route"], name="leadfact_quarter"),
+            models.Index(fields=["tenant", "partner", "assigned_quarter"], name="leadfact_partner"),
+        ]
+
+
+class RefreshCursor(TenantOwned):
+    """How far the rollups have read one model's change feed (core.sync), and when."""
+
+    source = models.CharField(max_length=60)
+    seq = models.BigIntegerField(default=0)
+    refreshed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "source"], name="refreshcursor_source_uniq")
+        ]
