@@ -36,7 +36,7 @@ from guardrails.engine import TerritoryMatcher
 from pipeline.models import Lead, Opportunity, OpportunityLine, StageChange, Touch
 from routing.calendar import WorkingTime, business_minutes_between
 from scorecards import attribution
-from scorecards.choices import INFLUENCE_MODEL, MODEL_KEYS, PartyRoute, SourcedBy
+from scorecards.choices import MODEL_KEYS, PartyRoute, SourcedBy
 from scorecards.models import (
     Credit,
     ExchangeRate,
@@ -374,7 +374,9 @@ def _fact(
 
 
 def _credits(ctx: _Context, fact: OpportunityFact, touches: list[_Touch]) -> list[Credit]:
-    """Every model's credits; with no touch, the sourcing party (if known) earns it all."""
+    """Every model's credits, a row for each party that touched (0.00 where the model gives it
+    nothing: it touched, and earned nothing under that model); with no touch, the sourcing
+    party (if known) earns it all."""
     if fact.amount is None:
         return []
     counts: dict[Party, int] = defaultdict(int)
@@ -417,7 +419,6 @@ def _credits(ctx: _Context, fact: OpportunityFact, touches: list[_Touch]) -> lis
         )
         for model, by_party in shares.items()
         for party, amount in by_party.items()
-        if amount or model == INFLUENCE_MODEL
     ]
 
 
