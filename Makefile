@@ -64,6 +64,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/crm_sync.py
 	$(BIN)/python bench/guardrails.py
 	$(BIN)/python bench/dedupe_quality.py --write --check
+	$(BIN)/python bench/dedupe_api.py --write
 	$(BIN)/python bench/leads.py
 	$(BIN)/python bench/dealreg.py
 

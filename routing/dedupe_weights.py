@@ -2,8 +2,8 @@
 the background, and the defaults until a tenant has enough records.
 
 - `learn_tenant_weights` reads a sample of the tenant's people (the most recently changed, up to
-  `SAMPLE`, of its contacts and the leads the matcher compares with, built as the index builds
-  them: routing.dedupe_records), learns m and u by expectation maximisation
+  `SAMPLE`, of its contacts and its leads, open or merged into another, built as the index
+  builds them: routing.dedupe_records), learns m and u by expectation maximisation
   (routing.dedupe_learn) and stores a `DedupeWeights` row with the date and the sample. Below
   `dedupe_learn.MIN_RECORDS` records nothing is stored and the defaults stay.
 - `weights_for` is the tenant's weights in force: its newest row, else `DEFAULT_WEIGHTS`. One
@@ -37,6 +37,7 @@ from kombu.exceptions import OperationalError
 
 from accounts.models import Contact
 from core.acting import action
+from pipeline.choices import LeadStatus
 from pipeline.models import Lead
 from routing.dedupe import DEFAULT_WEIGHTS, PersonRecord, Weights
 from routing.dedupe_learn import MIN_RECORDS, learn_weights
@@ -66,19 +67,24 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# The most records learned from: the most recently changed contacts and open leads.
+# The most records learned from: the most recently changed contacts and leads (open or merged).
 SAMPLE = 50_000
 LEARN_WEIGHTS = "routing.tasks.learn_dedupe_weights"
 
 # An import of at least this many leads asks whether to learn before it is matched; fewer leads
 # (a form, a CRM's trickle) wait for the daily run.
 BIG_IMPORT = 100
-# Learning before an import runs again each time the tenant's people have doubled since.
-GROWTH = 2
+# Learning before an import runs again each time the tenant's people have grown by half since.
+GROWTH = 1.5
 # While one learning before an import is queued or running, other imports do not queue another
 # (they are matched with the weights in force). The flag lapses by itself if a worker dies.
 _LEARNING_FLAG = "routing:dedupe-learning:{}"
 LEARNING_FLAG_SECONDS = 15 * 60
+
+# The leads learned from: the open ones the matcher compares with, and those merged into
+# another (found duplicates are what the m probabilities are about; leaving them out would
+# teach the matcher that duplicates are rarer and harder to see than they are).
+LEARNED_STATUSES = (*DEDUPED_STATUSES, LeadStatus.MERGED)
 
 Build = Callable[[tuple], PersonRecord]
 # Per process: tenant id -> ((id, date) of the row in force when last asked, its weights). The
@@ -122,10 +128,10 @@ def weights_for(tenant: Tenant) -> Weights:
 
 
 def people_count() -> int:
-    """How many records the matcher would learn from (the scope's tenant): its contacts and open
-    leads, up to `SAMPLE`."""
+    """How many records the matcher would learn from (the scope's tenant): its contacts and its
+    leads open or merged (LEARNED_STATUSES), up to `SAMPLE`."""
     contacts = Contact.objects.count()
-    leads = Lead.objects.filter(status__in=DEDUPED_STATUSES).count()
+    leads = Lead.objects.filter(status__in=LEARNED_STATUSES).count()
     return min(contacts + leads, SAMPLE)
 
 
@@ -137,11 +143,11 @@ def _newest_change() -> int:
 
 
 def _sample(limit: int) -> list[PersonRecord]:
-    """The `limit` most recently changed of the tenant's contacts and open leads, as the index
-    holds them."""
+    """The `limit` most recently changed of the tenant's contacts and leads (LEARNED_STATUSES),
+    as the index builds them."""
     contacts = Contact.objects.order_by("-sync_seq", "-id").values_list("sync_seq", *CONTACT_FIELDS)
     leads = (
-        Lead.objects.filter(status__in=DEDUPED_STATUSES)
+        Lead.objects.filter(status__in=LEARNED_STATUSES)
         .order_by("-sync_seq", "-id")
         .values_list("sync_seq", *INDEXED_FIELDS)
     )

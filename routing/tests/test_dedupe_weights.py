@@ -308,7 +308,7 @@ def test_a_small_import_or_one_after_learning_waits_for_no_learning(
     import_leads(api_as, django_capture_on_commit_callbacks, rows[400:], first_id=400)
     with tenant_scope(world.tenant):
         assert DedupeWeights.objects.get().records >= 600
-    # A hundred more is not twice the people learned from: no new learning.
+    # A hundred more is not half as many again as learned from: no new learning.
     more = people_rows(100, 0, seed=9)
     import_leads(api_as, django_capture_on_commit_callbacks, more, first_id=1000)
     with tenant_scope(world.tenant):
