@@ -97,6 +97,7 @@ def _raw_opportunity(tenant, opp: Opportunity, lookback: dt.timedelta, half_life
         .order_by("submitted_at", "id")
         .first()
     )
+    source: tuple
     if registration is not None:
         if registration.route == "partner":
             source = ("partner", registration.registrant_partner_id, None, None)
@@ -246,7 +247,8 @@ def raw_figures(tenant, opps: list[dict], scope: Scope, quarter: Quarter, model:
     leads = [
         lead
         for lead in Lead.objects.filter(assigned_at__isnull=False)
-        if fiscal_quarter(tenant, lead.assigned_at.astimezone(tenant.zone).date())[0]
+        if lead.assigned_at is not None
+        and fiscal_quarter(tenant, lead.assigned_at.astimezone(tenant.zone).date())[0]
         == quarter.start
         and _party_in(
             scope,
@@ -367,7 +369,7 @@ def test_a_refresh_after_changes_gives_what_a_rebuild_gives(generated):
     tenant, orgs, users = generated.tenant, generated.orgs, generated.users
     with tenant_scope(tenant):
         rollup.rebuild(tenant)
-        opportunity = Opportunity.objects.order_by("pk").first()
+        opportunity = Opportunity.objects.earliest("pk")
         # A partner touch on an account (no opportunity named), a won deal, an approved
         # registration and a lead answered: the four feeds.
         TouchFactory(
@@ -377,7 +379,7 @@ def test_a_refresh_after_changes_gives_what_a_rebuild_gives(generated):
             actor_partner=orgs["other_partner"],
             occurred_at=dt.datetime.combine(opportunity.opened_on, dt.time(9), tzinfo=dt.UTC),
         )
-        other = Opportunity.objects.order_by("-pk").first()
+        other = Opportunity.objects.latest("pk")
         other.amount = Decimal("12345.67")
         other.save()
         DealRegistration.objects.create(
@@ -392,7 +394,7 @@ def test_a_refresh_after_changes_gives_what_a_rebuild_gives(generated):
             submitted_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
             opportunity=Opportunity.objects.order_by("pk")[3],
         )
-        lead = Lead.objects.filter(first_touch_at__isnull=True).first()
+        lead = Lead.objects.filter(first_touch_at__isnull=True).earliest("pk")
         lead.first_touch_at = lead.created_at + dt.timedelta(hours=5)
         lead.sla_met = True
         lead.save()
