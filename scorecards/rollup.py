@@ -527,7 +527,9 @@ def _changed_since(ctx: _Context, horizon: int) -> tuple[set[int], set[int], dic
 
 
 def _touched(ctx: _Context, touches) -> Iterator[int]:
-    """Opportunities whose window may hold one of these touches."""
+    """Opportunities whose window may hold one of these touches: the one a touch names, else
+    its account's opportunities still open, or closed after the touch, or opened within the
+    lookback after it (one query for all the accounts)."""
     on_accounts: dict[int, dt.datetime] = {}
     for opportunity, account, at in touches.values_list(
         "opportunity_id", "account_id", "occurred_at"
@@ -536,16 +538,16 @@ def _touched(ctx: _Context, touches) -> Iterator[int]:
             yield opportunity
         elif account:
             on_accounts[account] = min(at, on_accounts.get(account, at))
-    if not on_accounts:
-        return
-    for account, first in on_accounts.items():
-        # Opened after the touch but within the lookback, or still open / closed after it.
-        first_day = (first - ctx.lookback).date()
-        yield from (
-            Opportunity.objects.filter(account_id=account)
-            .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=first_day))
-            .values_list("id", flat=True)
+    accounts = list(on_accounts)
+    for start in range(0, len(accounts), CHUNK):
+        chunk = accounts[start : start + CHUNK]
+        rows = Opportunity.objects.filter(account_id__in=chunk).values_list(
+            "id", "account_id", "closed_on"
         )
+        for pk, account, closed_on in rows.iterator(chunk_size=5000):
+            first = on_accounts[account].astimezone(ctx.tenant.zone).date()
+            if closed_on is None or closed_on >= first - dt.timedelta(days=1):
+                yield pk
 
 
 def refresh(tenant: Tenant) -> int:
