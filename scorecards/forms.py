@@ -20,6 +20,7 @@ from guardrails.models import Territory
 from scorecards import services
 from scorecards.choices import MODEL_CHOICES
 from scorecards.models import ExchangeRate, ScorecardSettings, TierRequirement
+from tenancy.choices import PartnerTier
 from tenancy.models import Membership, Partner, Team, Tenant
 from tenancy.quarters import Quarter
 
@@ -109,11 +110,7 @@ class FilterForm(forms.Form):
         self.today = today or timezone.now().astimezone(tenant.zone).date()
         current = Quarter.of(tenant, self.today)
         recent = [current.shifted(-n) for n in range(QUARTER_CHOICES)]
-        asked = str(self.data.get("quarter") or "")
-        quarter_choices = [(q.code, q.label) for q in recent]
-        if asked and asked not in {code for code, _ in quarter_choices}:
-            quarter_choices.append((asked, asked))
-        self.fields["quarter"].widget.choices = quarter_choices
+        self.fields["quarter"].widget.choices = [(q.code, q.label) for q in recent]
         self.fields["quarter"].initial = current.code
         self.fields["model"].initial = default_model
         self._labels: dict[str, dict[str, str]] = {}
@@ -197,6 +194,20 @@ class FilterForm(forms.Form):
             quarter=quarter, model=model, filters=Filters(**values), params=params, chosen=chosen
         )
 
+    def show(self, selection: Selection) -> None:
+        """Let the bar show what the figures are: the quarter chosen in the select (a typed
+        one added to it), and the model in force (the tenant's default unless one was picked)."""
+        data = dict(self.data.items())
+        data["quarter"] = selection.quarter.code
+        data["model"] = selection.model
+        data.pop("other_quarter", None)
+        self.data = data
+        select = self.fields["quarter"].widget
+        assert isinstance(select, forms.Select)
+        codes = {code for code, _ in select.choices}
+        if selection.quarter.code not in codes:
+            select.choices = [*select.choices, (selection.quarter.code, selection.quarter.label)]
+
     @property
     def filter_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in FILTER_FIELDS if name in self.fields]
@@ -246,3 +257,6 @@ class TierRequirementForm(forms.ModelForm):
         assert isinstance(metric, forms.ChoiceField)
         metric.choices = [("", "Choose a metric"), *((m.key, m.label) for m in metrics())]
         metric.error_messages["invalid_choice"] = "There is no metric “%(value)s”."
+        tier = self.fields["tier"]
+        assert isinstance(tier, forms.ChoiceField)
+        tier.choices = [("", "Choose a tier"), *PartnerTier.choices]

@@ -73,7 +73,9 @@ def read_selection(request: DoorRequest) -> tuple[FilterForm, Selection | None]:
     )
     if not form.is_valid():
         return form, None
-    return form, form.selection()
+    selection = form.selection()
+    form.show(selection)
+    return form, selection
 
 
 # --- scopes ---------------------------------------------------------------------------------
