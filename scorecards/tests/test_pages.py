@@ -206,7 +206,7 @@ def test_the_console_dashboard_draws_every_chart_and_table_with_links(world, log
     assert "charts.js" in page  # the assets in the head
     assert 'data-testid="refreshed-at"' in page and "Figures as of" in page
     assert "How these are counted" in page
-    # The tenant's scorecard: 80,000 sourced by the partner + 4 × 50,000 of the world.
+    # The tenant's scorecard: 80,000 sourced by the partner + 4 x 50,000 of the world.
     sourced = metric_row(page, "sourced_pipeline")
     assert "280,000 EUR" in sourced
     assert "scorecards/figures/sourced_pipeline/?" in sourced
@@ -328,6 +328,24 @@ def test_console_scope_pages_for_team_rep_and_route_and_unknown_ones(world, logi
         admin.get(url(world, "console:scorecard-user", world.users["admin"].pk)).status_code == 404
     )
     assert admin.get(url(world, "console:scorecard-team", 999999)).status_code == 404
+
+
+def test_a_partner_with_no_data_is_an_honest_empty_scorecard(world, login_as):
+    measure(world)
+    with tenant_scope(world.tenant):
+        quiet = PartnerFactory.create(tenant=world.tenant, name="Quiet Partner", tier="silver")
+
+    response = login_as("admin").get(url(world, "console:scorecard-partner", quiet.pk, quarter=Q4))
+
+    assert response.status_code == 200
+    page = html.unescape(response.content.decode())
+    assert (
+        'data-testid="empty-quarter"' in page and "Quiet Partner has no figures for 2026 Q4" in page
+    )
+    row = metric_row(page, "won_revenue")
+    assert "No opportunity of Quiet Partner was closed in 2026 Q4." in row
+    assert "0 EUR" not in page.split('data-testid="scorecard"', 1)[1]
+    assert 'data-testid="trend-empty"' in page
 
 
 # --- the portal and the sales door ---------------------------------------------------------
@@ -507,7 +525,7 @@ def test_every_table_downloads_as_csv(world, login_as):
 
     card = table("scorecard", scope="tenant")
     assert card[0][:5] == ["Metric", "Key", "Unit", "Definition version", Q4]
-    assert ["Sourced pipeline", "sourced_pipeline", "money", "1", "280000.00"] == card[1][:5]
+    assert card[1][:5] == ["Sourced pipeline", "sourced_pipeline", "money", "1", "280000.00"]
     league = table("league")
     assert league[0][:3] == ["Partner", "Tier", "Sourced pipeline"]
     assert league[1][:3] == ["Alpha Distribution zzfirstpartner", "Gold", "80000.00"]
@@ -606,7 +624,7 @@ def test_exchange_rates_are_checked_added_removed_and_rebuild_the_facts(
     with tenant_scope(world.tenant):
         rate = ExchangeRate.objects.get()
         assert rate.currency == "USD"
-        # Rebuilt: the dollar deal is converted now (10,000 × 0.9).
+        # Rebuilt: the dollar deal is converted now (10,000 x 0.9).
         dollars = OpportunityFact.objects.get(currency="USD")
         assert dollars.amount == Decimal("9000.00")
     again = admin.post(add, {"currency": "USD", "valid_from": "2026-01-01", "rate": "0.8"})
