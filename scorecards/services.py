@@ -25,7 +25,7 @@ from core.metrics import Filters, Metric, MetricQuery, Scope, metric, metrics
 from pipeline.models import Stage
 from scorecards import rollup
 from scorecards.choices import MODEL_CHOICES, MODEL_KEYS
-from scorecards.metrics import BOOK, CREDIT, LEADS, SOURCED, book_facts, facts
+from scorecards.metrics import BOOK, CREDIT, LEADS, SOURCED, book_facts, facts, lead_facts
 from scorecards.models import LeadFact, OpportunityFact, StageDuration, TierRequirement
 from tenancy.choices import PartnerTier, Role
 from tenancy.models import Membership, Partner, Team, Tenant, User
@@ -512,7 +512,7 @@ def drilldown(
         raise ValidationError({"metric": f"Unknown metric “{key}”."})
     query = _query(tenant, quarter, [scope], model, filters or Filters())
     if item.section == "service" and key.startswith(("speed", "lead")):
-        leads: QuerySet = LeadFact.objects.filter(assigned_quarter=quarter.start)
+        leads: QuerySet = lead_facts(query)
         if scope.kind != "tenant":
             leads = leads.filter(**{LEADS[scope.kind]: scope.key})
         return leads.select_related("lead").order_by("-lead__created_at")
@@ -529,6 +529,10 @@ def drilldown(
         rows = rows.filter(**touched).distinct()
     else:
         rows = rows.filter(**{BOOK[scope.kind]: scope.key})
+    if key == "co_sold_deals":
+        rows = rows.filter(touched_direct=True, touched_partner=True)
+    elif key == "won_revenue":
+        rows = rows.filter(outcome="won")
     return rows.select_related("opportunity", "account", "stage").order_by("-amount", "-pk")
 
 

@@ -41,6 +41,7 @@ GROUPS: tuple[NavGroup, ...] = (
     NavGroup("pipeline", "Pipeline"),  # accounts, contacts, opportunities
     NavGroup("leads", "Leads"),  # inboxes, submitted leads, SLA monitor, duplicates, lead ops
     NavGroup("engagement", "Rules of engagement"),  # rulebook, explain, territories, exceptions
+    NavGroup("measure", "Measure"),  # scorecards: sourced and influenced pipeline, tiers
     NavGroup("people", "Partners and people"),  # partners, teams, users
     NavGroup("settings", "Integrations and settings"),  # imports, API tokens, webhooks, audit
 )

@@ -49,6 +49,7 @@ from routing.models import (
     NotificationPreference,
     SlaPolicy,
 )
+from scorecards.models import ExchangeRate, ScorecardSettings, TierRequirement
 from tenancy.models import ApiToken, Membership, Partner, Team, Tenant
 from tenancy.services import issue_api_token
 
@@ -407,6 +408,31 @@ def _partner_of(world: Any, tenant: Tenant) -> Partner:
     return world.partner if tenant == world.tenant else world.orgs["b_partner"]
 
 
+def _direct_user(world: Any, tenant: Tenant) -> Any:
+    """A direct rep of the tenant: the URL of a rep's scorecard names the user."""
+    return _direct_membership(world, tenant).user
+
+
+def _exchange_rate(world: Any, tenant: Tenant) -> ExchangeRate:
+    """An exchange rate of the tenant, made on first use."""
+    existing = ExchangeRate.all_tenants.filter(tenant=tenant).order_by("pk").first()
+    if existing is not None:
+        return existing
+    return ExchangeRate.all_tenants.create(
+        tenant=tenant, currency="USD", valid_from=datetime.date(2026, 1, 1), rate="0.9"
+    )
+
+
+def _tier_requirement(world: Any, tenant: Tenant) -> TierRequirement:
+    """A tier requirement of the tenant, made on first use."""
+    existing = TierRequirement.all_tenants.filter(tenant=tenant).order_by("pk").first()
+    if existing is not None:
+        return existing
+    return TierRequirement.all_tenants.create(
+        tenant=tenant, tier="gold", metric="sourced_pipeline", minimum=100000
+    )
+
+
 def _lead_form(world: Any, tenant: Tenant) -> LeadForm:
     mark = "" if tenant == world.tenant else " zzbetaleak"
     existing = LeadForm.all_tenants.filter(tenant=tenant, name=f"Isolation form{mark}").first()
@@ -744,6 +770,48 @@ DOOR_PAGES: dict[str, PageSpec] = {
     "console:lead-form-new": PageSpec(),
     "console:lead-form": PageSpec(objects={"pk": _lead_form}),
     "console:dedupe-weights": PageSpec(),
+    # Scorecards: the console's dashboard, any scope's scorecard, settings (every write takes a
+    # valid form: 302), and the portal's and sales door's own scorecard. The rows behind a number,
+    # every table's CSV and the definitions in every door (each viewer's own scope by default; a
+    # scope the viewer may not read is 404, tested in scorecards/tests/test_pages.py).
+    "console:scorecards": PageSpec(),
+    "console:scorecard-partner": PageSpec(objects={"pk": _partner_of}, visible_model=Partner),
+    "console:scorecard-team": PageSpec(objects={"pk": _team_of}),
+    "console:scorecard-user": PageSpec(objects={"pk": _direct_user}),
+    "console:scorecard-route": PageSpec(args={"route": "direct"}),
+    "console:scorecard-settings": PageSpec(
+        method="post",
+        post_data={"lookback_days": "60", "half_life_days": "7", "default_model": "linear"},
+        model=ScorecardSettings,
+    ),
+    "console:scorecard-rate-add": PageSpec(
+        method="post",
+        post_data={"currency": "GBP", "valid_from": "2026-01-01", "rate": "1.17"},
+        model=ExchangeRate,
+    ),
+    "console:scorecard-rate-remove": PageSpec(
+        method="post", objects={"pk": _exchange_rate}, model=ExchangeRate
+    ),
+    "console:scorecard-tier-add": PageSpec(
+        method="post",
+        post_data={"tier": "silver", "metric": "won_revenue", "minimum": "1000"},
+        model=TierRequirement,
+    ),
+    "console:scorecard-tier-remove": PageSpec(
+        method="post", objects={"pk": _tier_requirement}, model=TierRequirement
+    ),
+    "console:scorecard-rebuild": PageSpec(method="post"),
+    **{f"{door}:scorecard": PageSpec() for door in ("sales", "portal")},
+    **{
+        f"{door}:{page}": PageSpec(args=args)
+        for door in ("console", "sales", "portal")
+        for page, args in (
+            ("scorecard-drilldown", {"key": "sourced_pipeline"}),
+            ("scorecard-drilldown-export", {"key": "influenced_pipeline"}),
+            ("scorecard-export", {"table": "scorecard"}),
+            ("scorecard-definitions", {}),
+        )
+    },
     # Learning needs MIN_RECORDS people; the world has fewer, so this says so and stores nothing.
     "console:dedupe-learn": PageSpec(method="post", model=DedupeWeights),
 }

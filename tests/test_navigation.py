@@ -60,7 +60,7 @@ def badges_on(nav: str) -> dict[str, tuple[str, int]]:
 
 def test_groups_are_declared_once_in_order_and_every_nav_page_has_one():
     keys = [g.key for g in GROUPS]
-    assert keys == ["start", "pipeline", "leads", "engagement", "people", "settings"]
+    assert keys == ["start", "pipeline", "leads", "engagement", "measure", "people", "settings"]
     for door in ("console", "sales", "portal"):
         shown = [group.key for group, _ in nav_groups(door)]
         assert shown == [k for k in keys if k in shown], door  # in the declared order
@@ -91,7 +91,7 @@ def test_every_door_has_the_same_shape(world, login_as, persona):
         pipeline += ["Conflict rate", "Conflicts to adjudicate"]
     assert groups[1][1] == pipeline
     if DOOR_OF[persona] == "console":
-        assert headings[4:] == ["Partners and people", "Integrations and settings"]
+        assert headings[4:] == ["Measure", "Partners and people", "Integrations and settings"]
         assert groups[2][1] == ["Leads", "SLA monitor", "Duplicates", "Lead-ops settings"]
         assert groups[3][1] == [
             "Rulebook",
@@ -100,9 +100,11 @@ def test_every_door_has_the_same_shape(world, login_as, persona):
             "Partner authorizations",
             "Exceptions",
         ]
-        assert groups[4][1] == ["Partners", "Teams", "Users"]
-        assert groups[5][1] == [
+        assert groups[4][1] == ["Scorecards"]
+        assert groups[5][1] == ["Partners", "Teams", "Users"]
+        assert groups[6][1] == [
             "Deal registration settings",
+            "Scorecard settings",
             "Imports",
             "API tokens",
             "Webhooks",
@@ -110,7 +112,8 @@ def test_every_door_has_the_same_shape(world, login_as, persona):
         ]
     else:
         # Groups the door has no page in are not shown at all, not even as an empty heading.
-        assert headings[4:] == []
+        assert headings[4:] == ["Measure"]
+        assert groups[4][1] == ["Our scorecard" if DOOR_OF[persona] == "portal" else "My scorecard"]
         assert groups[3][1] == ["Who serves whom", "Exceptions"]
 
 

@@ -1,0 +1,145 @@
+"""The pages' figures beyond one scorecard (scorecards.services): a table of many scopes (the
+console's teams), a scope's own trend by quarter (the scope pages' chart), and the rows behind
+the numbers that are not a metric's own (a stage of the funnel, the time in a stage) or that
+count registrations rather than opportunities. Read-only, from the rollups and the registry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from core.metrics import Filters, Metric, MetricQuery, Scope, metric, metrics
+from dealreg.choices import ClockSide
+from dealreg.models import DealRegistration, RegistrationClock
+from scorecards.metrics import BOOK, REGISTRATIONS, book_facts, facts
+from scorecards.models import OpportunityFact
+from tenancy.models import Tenant
+from tenancy.quarters import Quarter
+
+__all__ = [
+    "REGISTRATION_KEYS",
+    "TREND_KEYS",
+    "funnel_rows",
+    "registration_rows",
+    "scope_table",
+    "scope_trend",
+    "stage_rows",
+]
+
+TREND_QUARTERS = 8
+# The figures of a scope's own trend chart.
+TREND_KEYS = ("sourced_pipeline", "influenced_pipeline", "won_revenue")
+# Figures counted over deal registrations: their rows are registrations, not opportunities.
+REGISTRATION_KEYS = ("conflict_rate", "registration_sla_attainment")
+
+
+def _query(
+    tenant: Tenant, quarter: Quarter, scopes: Sequence[Scope], model: str, filters: Filters
+) -> MetricQuery:
+    return MetricQuery(tenant, quarter.start, quarter.following, list(scopes), model, filters)
+
+
+def scope_table(
+    tenant: Tenant,
+    quarter: Quarter,
+    scopes: Sequence[Scope],
+    *,
+    model: str,
+    filters: Filters,
+) -> tuple[list[Metric], dict[Scope, dict[str, Decimal | None]]]:
+    """Every registered metric for each of `scopes` (one computation per metric for all)."""
+    shown = metrics()
+    query = _query(tenant, quarter, scopes, model, filters)
+    values = {item.key: item.compute(query) for item in shown}
+    return shown, {
+        scope: {key: found.get(scope) for key, found in values.items()} for scope in scopes
+    }
+
+
+def scope_trend(
+    tenant: Tenant,
+    scope: Scope,
+    quarter: Quarter,
+    *,
+    model: str,
+    filters: Filters,
+    keys: Sequence[str] = TREND_KEYS,
+) -> tuple[list[Quarter], dict[str, list[Decimal | None]]]:
+    """`keys` for `scope` over the last TREND_QUARTERS quarters up to `quarter`."""
+    quarters = [quarter.shifted(-n) for n in range(TREND_QUARTERS - 1, -1, -1)]
+    found: dict[str, list[Decimal | None]] = {}
+    for key in keys:
+        item = metric(key)
+        if item is None:
+            continue
+        found[key] = [
+            item.compute(_query(tenant, q, [scope], model, filters)).get(scope) for q in quarters
+        ]
+    return quarters, found
+
+
+def _book(tenant: Tenant, quarter: Quarter, scope: Scope, filters: Filters) -> QuerySet:
+    rows = book_facts(_query(tenant, quarter, [scope], "w_shaped", filters))
+    if scope.kind != "tenant":
+        rows = rows.filter(**{BOOK[scope.kind]: scope.key})
+    return rows
+
+
+def funnel_rows(
+    tenant: Tenant, quarter: Quarter, scope: Scope, filters: Filters, stage_id: int
+) -> QuerySet:
+    """The opportunities of one bar of the funnel: opened in the quarter, in that stage now."""
+    return (
+        _book(tenant, quarter, scope, filters)
+        .filter(stage_id=stage_id)
+        .select_related("opportunity", "account", "stage")
+        .order_by("-amount", "-pk")
+    )
+
+
+def stage_rows(
+    tenant: Tenant, quarter: Quarter, scope: Scope, filters: Filters, stage_id: int
+) -> QuerySet:
+    """The opportunities behind a stage's median days: those that left the stage in the quarter
+    (whenever they were opened)."""
+    rows = OpportunityFact.objects.filter(
+        facts(filters), stages__stage_id=stage_id, stages__left_quarter=quarter.start
+    )
+    if scope.kind != "tenant":
+        rows = rows.filter(**{BOOK[scope.kind]: scope.key})
+    return rows.distinct().select_related("opportunity", "account", "stage").order_by("-pk")
+
+
+def _bounds(tenant: Tenant, quarter: Quarter) -> tuple[dt.datetime, dt.datetime]:
+    return (
+        dt.datetime.combine(quarter.start, dt.time(), tzinfo=tenant.zone),
+        dt.datetime.combine(quarter.following, dt.time(), tzinfo=tenant.zone),
+    )
+
+
+def registration_rows(
+    tenant: Tenant, key: str, quarter: Quarter, scope: Scope, filters: Filters
+) -> QuerySet:
+    """The registrations behind a registration figure: those submitted in the quarter (conflict
+    rate), or those whose manufacturer review clock stopped in it (the manufacturer's SLA)."""
+    start, end = _bounds(tenant, quarter)
+    if key == "registration_sla_attainment":
+        clocks = RegistrationClock.objects.filter(
+            side=ClockSide.VENDOR, stopped_at__gte=start, stopped_at__lt=end
+        )
+        rows = DealRegistration.objects.filter(pk__in=clocks.values("registration_id"))
+    else:
+        rows = DealRegistration.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
+    if filters.route:
+        rows = rows.filter(route=filters.route)
+    if filters.partner:
+        rows = rows.filter(registrant_partner_id=filters.partner)
+    if filters.team:
+        rows = rows.filter(registrant_team_id=filters.team)
+    if scope.kind != "tenant":
+        rows = rows.filter(**{REGISTRATIONS[scope.kind]: scope.key})
+    return rows.select_related("end_customer").order_by("-submitted_at", "-pk")

@@ -1,0 +1,262 @@
+"""The scorecards' forms: the filter bar every scorecard page reads (quarter, territory, segment,
+product line, route, partner, team, attribution model), and the console's settings (the
+measuring settings, exchange rates, tier requirements) as ModelForms, which run the models'
+field validators. Rules across rows (one rate a currency and day, a known metric) are the
+services' (scorecards.settings_services)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from accounts.models import ProductLine, Segment
+from core.metrics import Filters, metrics
+from guardrails.models import Territory
+from scorecards import services
+from scorecards.choices import MODEL_CHOICES
+from scorecards.models import ExchangeRate, ScorecardSettings, TierRequirement
+from tenancy.choices import PartnerTier
+from tenancy.models import Membership, Partner, Team, Tenant
+from tenancy.quarters import Quarter
+
+__all__ = [
+    "QUARTER_CHOICES",
+    "ExchangeRateForm",
+    "FilterForm",
+    "ScorecardSettingsForm",
+    "Selection",
+    "TierRequirementForm",
+]
+
+# How many recent quarters the quarter select offers (any other is typed).
+QUARTER_CHOICES = 8
+ROUTES = [("direct", "Direct"), ("partner", "Partner")]
+# The filter bar's fields that narrow the figures (core.metrics.Filters), in its order.
+FILTER_FIELDS = ("territory", "segment", "product_line", "route", "partner", "team")
+
+
+def _invalid(what: str) -> dict[str, str]:
+    return {"invalid_choice": f"There is no {what} “%(value)s” here: pick one from the list."}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the filter bar asked for, checked: the quarter, the model, the filters, the query
+    string that asks for the same again (`params`), and the filters in words (`chosen`)."""
+
+    quarter: Quarter
+    model: str
+    filters: Filters
+    params: dict[str, str] = field(default_factory=dict)
+    chosen: list[tuple[str, str]] = field(default_factory=list)  # (filter label, value label)
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.chosen)
+
+
+class FilterForm(forms.Form):
+    """The filter bar, bound to the query string. A partner user gets no partner or team filter
+    (their figures are their partner's only); every list offers what the viewer may see."""
+
+    quarter = forms.CharField(required=False, label="Quarter", widget=forms.Select)
+    other_quarter = forms.CharField(
+        required=False,
+        max_length=20,
+        label="Or type a quarter",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. 2024-Q3", "autocomplete": "off"}),
+    )
+    territory = forms.ChoiceField(
+        required=False, label="Territory", error_messages=_invalid("territory")
+    )
+    segment = forms.ChoiceField(required=False, label="Segment", error_messages=_invalid("segment"))
+    product_line = forms.ChoiceField(
+        required=False, label="Product line", error_messages=_invalid("product line")
+    )
+    route = forms.ChoiceField(
+        required=False,
+        label="Route",
+        choices=[("", "Both routes"), *ROUTES],
+        error_messages=_invalid("route"),
+    )
+    partner = forms.ChoiceField(required=False, label="Partner", error_messages=_invalid("partner"))
+    team = forms.ChoiceField(required=False, label="Team", error_messages=_invalid("team"))
+    model = forms.ChoiceField(
+        required=False,
+        label="Attribution model",
+        choices=MODEL_CHOICES,
+        error_messages={
+            "invalid_choice": "There is no attribution model “%(value)s”: pick one from the list."
+        },
+    )
+
+    def __init__(
+        self,
+        data: Any,
+        *,
+        membership: Membership,
+        tenant: Tenant,
+        default_model: str,
+        today: dt.date | None = None,
+    ) -> None:
+        super().__init__(data)
+        self.tenant = tenant
+        self.default_model = default_model
+        self.today = today or timezone.now().astimezone(tenant.zone).date()
+        current = Quarter.of(tenant, self.today)
+        recent = [current.shifted(-n) for n in range(QUARTER_CHOICES)]
+        self.fields["quarter"].widget.choices = [(q.code, q.label) for q in recent]
+        self.fields["quarter"].initial = current.code
+        self.fields["model"].initial = default_model
+        self._labels: dict[str, dict[str, str]] = {}
+        self._ids: dict[str, dict[str, int]] = {}
+        self._offer(
+            "territory",
+            "All territories",
+            [
+                (t.code, t.name, 0)
+                for t in Territory.objects.visible_to(membership).order_by("name")
+            ],
+        )
+        self._offer(
+            "segment",
+            "All segments",
+            [(s.key, s.name, s.pk) for s in Segment.objects.visible_to(membership)],
+        )
+        self._offer(
+            "product_line",
+            "All product lines",
+            [(p.code, p.name, p.pk) for p in ProductLine.objects.visible_to(membership)],
+        )
+        if membership.is_partner_user:
+            del self.fields["partner"], self.fields["team"]
+        else:
+            self._offer(
+                "partner",
+                "All partners",
+                [
+                    (str(p.pk), p.name, p.pk)
+                    for p in Partner.objects.visible_to(membership).order_by("name")
+                ],
+            )
+            self._offer(
+                "team",
+                "All teams",
+                [(str(t.pk), t.name, t.pk) for t in Team.objects.visible_to(membership)],
+            )
+        self._labels["route"] = dict(ROUTES)
+        self._labels["model"] = dict(MODEL_CHOICES)
+
+    def _offer(self, name: str, everything: str, rows: list[tuple[str, str, int]]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", everything), *((value, label) for value, label, _ in rows)]
+        self._labels[name] = {value: label for value, label, _ in rows}
+        self._ids[name] = {value: pk for value, _, pk in rows}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        typed = (data.get("other_quarter") or "").strip()
+        source = "other_quarter" if typed else "quarter"
+        try:
+            data["the_quarter"] = services.quarter_from(
+                self.tenant, typed or data.get("quarter") or None, today=self.today
+            )
+        except ValidationError as error:
+            self.add_error(source, error.message_dict.get("quarter", error.messages))
+        return data
+
+    def selection(self) -> Selection:
+        """The checked selection; call after `is_valid()` returned True."""
+        data = self.cleaned_data
+        quarter: Quarter = data["the_quarter"]
+        model = data.get("model") or self.default_model
+        values: dict[str, Any] = {}
+        params = {"quarter": quarter.code}
+        chosen = []
+        for name in FILTER_FIELDS:
+            value = data.get(name)
+            if not value:
+                continue
+            params[name] = value
+            chosen.append((str(self.fields[name].label), self._labels[name].get(value, value)))
+            values[name] = (
+                self._ids[name][value] if name in self._ids and name != "territory" else value
+            )
+        if model != self.default_model:
+            params["model"] = model
+        return Selection(
+            quarter=quarter, model=model, filters=Filters(**values), params=params, chosen=chosen
+        )
+
+    def show(self, selection: Selection) -> None:
+        """Let the bar show what the figures are: the quarter chosen in the select (a typed
+        one added to it), and the model in force (the tenant's default unless one was picked)."""
+        data = dict(self.data.items())
+        data["quarter"] = selection.quarter.code
+        data["model"] = selection.model
+        data.pop("other_quarter", None)
+        self.data = data
+        select = self.fields["quarter"].widget
+        assert isinstance(select, forms.Select)
+        codes = {code for code, _ in select.choices}
+        if selection.quarter.code not in codes:
+            select.choices = [*select.choices, (selection.quarter.code, selection.quarter.label)]
+
+    @property
+    def filter_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in FILTER_FIELDS if name in self.fields]
+
+
+class ScorecardSettingsForm(forms.ModelForm):
+    class Meta:
+        model = ScorecardSettings
+        fields = ["lookback_days", "half_life_days", "default_model"]
+        labels = {
+            "lookback_days": "Influence lookback (days)",
+            "half_life_days": "Time-decay half-life (days)",
+            "default_model": "Default attribution model",
+        }
+        help_texts = {"default_model": "What the scorecards show until someone picks another."}
+
+
+class ExchangeRateForm(forms.ModelForm):
+    class Meta:
+        model = ExchangeRate
+        fields = ["currency", "valid_from", "rate"]
+        labels = {"currency": "Currency", "valid_from": "Valid from", "rate": "Rate"}
+        help_texts = {
+            "currency": "Its ISO code, e.g. USD.",
+            "rate": "What one unit of it is worth in the tenant's currency.",
+        }
+        widgets = {"valid_from": forms.DateInput(attrs={"type": "date"})}
+
+    def clean_currency(self) -> str:
+        value = (self.cleaned_data.get("currency") or "").strip().upper()
+        if len(value) != 3 or not value.isalpha() or not value.isascii():
+            raise ValidationError("Use the currency's three-letter ISO code, e.g. USD.")
+        return value
+
+
+class TierRequirementForm(forms.ModelForm):
+    metric = forms.ChoiceField(label="Metric")
+
+    class Meta:
+        model = TierRequirement
+        fields = ["tier", "metric", "minimum"]
+        labels = {"tier": "Tier", "minimum": "At least"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        metric = self.fields["metric"]
+        assert isinstance(metric, forms.ChoiceField)
+        metric.choices = [("", "Choose a metric"), *((m.key, m.label) for m in metrics())]
+        metric.error_messages["invalid_choice"] = "There is no metric “%(value)s”."
+        tier = self.fields["tier"]
+        assert isinstance(tier, forms.ChoiceField)
+        tier.choices = [("", "Choose a tier"), *PartnerTier.choices]

@@ -1,0 +1,57 @@
+"""The scorecards' pages in the three front doors (imported by `TenancyConfig.ready()`), in the
+navigation's "Measure" group.
+
+The console has the dashboard (charts, the tenant's scorecard, the partner league table, the
+teams, the days per stage), a scorecard page for any partner, team, rep or route, and the
+settings (measuring, exchange rates, tier requirements). The portal has the partner's own
+scorecard ("Our scorecard"), the sales door the rep's or the manager's ("My scorecard"). Every
+door has the rows behind a number, the CSV of every table and how the figures are counted."""
+
+from scorecards.views import definitions, drilldown, exports, scope, settings
+from scorecards.views.dashboard import dashboard
+from tenancy.navigation import Page, register_pages
+
+register_pages(
+    "console",
+    Page("scorecards/", dashboard, "scorecards", nav="Scorecards", order=10, group="measure"),
+    Page("scorecards/partner/<int:pk>/", scope.partner_scorecard, "scorecard-partner"),
+    Page("scorecards/team/<int:pk>/", scope.team_scorecard, "scorecard-team"),
+    Page("scorecards/user/<int:pk>/", scope.user_scorecard, "scorecard-user"),
+    Page("scorecards/route/<slug:route>/", scope.route_scorecard, "scorecard-route"),
+    Page(
+        "scorecard-settings/",
+        settings.scorecard_settings,
+        "scorecard-settings",
+        nav="Scorecard settings",
+        order=65,
+        group="settings",
+    ),
+    Page("scorecard-settings/rates/", settings.rate_add, "scorecard-rate-add"),
+    Page(
+        "scorecard-settings/rates/<int:pk>/remove/", settings.rate_remove, "scorecard-rate-remove"
+    ),
+    Page("scorecard-settings/tiers/", settings.tier_add, "scorecard-tier-add"),
+    Page(
+        "scorecard-settings/tiers/<int:pk>/remove/", settings.tier_remove, "scorecard-tier-remove"
+    ),
+    Page("scorecard-settings/rebuild/", settings.rebuild, "scorecard-rebuild"),
+)
+
+for door, label in (("portal", "Our scorecard"), ("sales", "My scorecard")):
+    register_pages(
+        door,
+        Page("scorecard/", scope.my_scorecard, "scorecard", nav=label, order=10, group="measure"),
+    )
+
+for door, prefix in (("console", "scorecards"), ("sales", "scorecard"), ("portal", "scorecard")):
+    register_pages(
+        door,
+        Page(f"{prefix}/figures/<slug:key>/", drilldown.drilldown, "scorecard-drilldown"),
+        Page(
+            f"{prefix}/figures/<slug:key>/export/",
+            drilldown.drilldown_export,
+            "scorecard-drilldown-export",
+        ),
+        Page(f"{prefix}/export/<slug:table>/", exports.export, "scorecard-export"),
+        Page(f"{prefix}/definitions/", definitions.definitions, "scorecard-definitions"),
+    )
