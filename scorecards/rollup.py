@@ -36,7 +36,7 @@ from guardrails.engine import TerritoryMatcher
 from pipeline.models import Lead, Opportunity, OpportunityLine, StageChange, Touch
 from routing.calendar import WorkingTime, business_minutes_between
 from scorecards import attribution
-from scorecards.choices import MODEL_KEYS, PartyRoute, SourcedBy
+from scorecards.choices import INFLUENCE_MODEL, MODEL_KEYS, PartyRoute, SourcedBy
 from scorecards.models import (
     Credit,
     ExchangeRate,
@@ -376,20 +376,20 @@ def _fact(
 def _credits(ctx: _Context, fact: OpportunityFact, touches: list[_Touch]) -> list[Credit]:
     """Every model's credits, a row for each party that touched (0.00 where the model gives it
     nothing: it touched, and earned nothing under that model); with no touch, the sourcing
-    party (if known) earns it all."""
+    party (if known) earns it all. The collaboration model also counts the sourcing party."""
     if fact.amount is None:
         return []
     counts: dict[Party, int] = defaultdict(int)
     for touch in touches:
         counts[touch.party] += 1
     points = [attribution.TouchPoint(t.at, t.party, t.party[0]) for t in touches]
+    source: Party = (
+        fact.sourced_route,
+        fact.sourced_partner_id,
+        fact.sourced_team_id,
+        fact.sourced_user_id,
+    )
     if not points:
-        source: Party = (
-            fact.sourced_route,
-            fact.sourced_partner_id,
-            fact.sourced_team_id,
-            fact.sourced_user_id,
-        )
         if source[0] == PartyRoute.UNKNOWN:
             return []
         shares: dict[str, Mapping[Any, Decimal]] = {
@@ -405,6 +405,13 @@ def _credits(ctx: _Context, fact: OpportunityFact, touches: list[_Touch]) -> lis
             model: attribution.credit(model, deal, points, half_life_days=ctx.half_life)
             for model in MODEL_KEYS
         }
+        if source[0] != PartyRoute.UNKNOWN and source not in counts:
+            # Collaboration (influence) counts the party that sourced it among those who
+            # worked it, touches or not: sourced pipeline is always influenced pipeline too.
+            sourcing = attribution.TouchPoint(deal.created_at, source, source[0])
+            shares[INFLUENCE_MODEL] = attribution.credit(
+                INFLUENCE_MODEL, deal, [*points, sourcing], half_life_days=ctx.half_life
+            )
     return [
         Credit(
             tenant=ctx.tenant,

@@ -137,6 +137,11 @@ def _raw_opportunity(tenant, opp: Opportunity, lookback: dt.timedelta, half_life
             credits = {
                 m: attribution.credit(m, deal, points, half_life_days=half_life) for m in MODEL_KEYS
             }
+            if source[0] != "unknown" and source not in {p.party for p in points}:
+                with_source = [*points, attribution.TouchPoint(deal.created_at, source, source[0])]
+                credits["collaboration"] = attribution.credit(
+                    "collaboration", deal, with_source, half_life_days=half_life
+                )
         elif source[0] != "unknown":
             credits = {m: {source: amount} for m in MODEL_KEYS}
     routes = {t.route for t in touches}
