@@ -162,6 +162,7 @@ def measure(name: str) -> dict:
             for a, b in Lead.objects.filter(status=LeadStatus.MERGED).values_list(
                 "pk", "duplicate_of"
             )
+            if b is not None
         ]
         reviews = [
             (external[a], external[b])
