@@ -29,10 +29,8 @@ __all__ = ["attributed_facts", "own_credits", "own_facts"]
 NOTHING = Q(pk__in=[])
 
 
-def _team_reps(membership: Membership) -> QuerySet:
-    return Membership.objects.filter(team_id=membership.team_id, role=Role.DIRECT_REP).values(
-        "user_id"
-    )
+def _team_reps(team_id: int) -> QuerySet:
+    return Membership.objects.filter(team_id=team_id, role=Role.DIRECT_REP).values("user_id")
 
 
 def own_credits(membership: Membership) -> Q | None:
@@ -44,7 +42,7 @@ def own_credits(membership: Membership) -> Q | None:
     if membership.role == Role.DIRECT_REP:
         return Q(user_id=membership.user_id)
     if membership.role == Role.DIRECT_MANAGER and membership.team_id:
-        return Q(team_id=membership.team_id) | Q(user_id__in=_team_reps(membership))
+        return Q(team_id=membership.team_id) | Q(user_id__in=_team_reps(membership.team_id))
     return NOTHING
 
 
@@ -57,7 +55,8 @@ def own_facts(membership: Membership) -> Q | None:
     if membership.role == Role.DIRECT_REP:
         return Q(owner_user_id=membership.user_id)
     if membership.role == Role.DIRECT_MANAGER and membership.team_id:
-        return Q(owner_team_id=membership.team_id) | Q(owner_user_id__in=_team_reps(membership))
+        team = membership.team_id
+        return Q(owner_team_id=team) | Q(owner_user_id__in=_team_reps(team))
     return NOTHING
 
 

@@ -212,7 +212,9 @@ class MetricSerializer(serializers.Serializer):
     """A scorecard metric's definition (core.metrics.Metric); docs/metrics.md defines each."""
 
     key = serializers.CharField()
-    label = serializers.CharField()
+    # The key is "label", which shadows Field.label for the type checker only (declared fields
+    # are taken off the class).
+    label = serializers.CharField()  # type: ignore[assignment]
     unit = serializers.CharField(
         help_text="`money` (the tenant's currency), `money_per_day`, `percent`, `count`, "
         "`days` or `hours` (business hours)."
@@ -258,7 +260,7 @@ class ScorecardRowSerializer(serializers.Serializer):
 
 class ScorecardSerializer(serializers.Serializer):
     scope = serializers.SerializerMethodField(help_text="As the `scope` parameter names it.")
-    label = serializers.CharField(help_text="Whose figures, in words.")
+    label = serializers.CharField(help_text="Whose figures, in words.")  # type: ignore[assignment]
     quarter = QuarterSerializer()
     model = serializers.CharField(help_text="The attribution model.")
     refreshed_at = serializers.DateTimeField(

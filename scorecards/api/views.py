@@ -171,8 +171,8 @@ class TiersView(ScorecardsAPIView):
 
 class AttributionView(ScorecardsAPIView):
     """The quarter's opportunities with one attribution model's credits, in opportunity id
-    order (cursor pages): what the caller's party owns or touched, with its own party's credits (RevOps
-    admins: everything)."""
+    order (cursor pages): what the caller's party owns or touched, with its own party's credits
+    (RevOps admins: everything)."""
 
     paginator_class = OpportunityCursorPagination
 
