@@ -76,6 +76,15 @@ class QuarterQuerySerializer(serializers.Serializer):
         "later than January); default the current one. Not one that has not begun.",
     )
 
+    def to_internal_value(self, data: Any) -> Any:
+        # An empty parameter (`?territory=&team=`, as a BI tool's template sends) is not given.
+        given = {name: data[name] for name in self.fields if name in data and data[name] != ""}
+        self.check_given(given)
+        return super().to_internal_value(given)
+
+    def check_given(self, given: dict[str, Any]) -> None:
+        """Hook: refuse parameters the caller may not give at all."""
+
     def validate_quarter(self, value: str) -> Any:
         try:
             return quarter_from(self.context["tenant"], value)
@@ -99,13 +108,22 @@ class FiguresQuerySerializer(QuarterQuerySerializer):
         "tenant's (scorecard settings).",
     )
     territory = serializers.CharField(
-        required=False, max_length=50, help_text="Only opportunities in this territory (code)."
+        required=False,
+        allow_blank=True,
+        max_length=50,
+        help_text="Only opportunities in this territory (code).",
     )
     segment = serializers.CharField(
-        required=False, max_length=50, help_text="Only accounts of this segment (key)."
+        required=False,
+        allow_blank=True,
+        max_length=50,
+        help_text="Only accounts of this segment (key).",
     )
     product_line = serializers.CharField(
-        required=False, max_length=50, help_text="Only opportunities selling this line (code)."
+        required=False,
+        allow_blank=True,
+        max_length=50,
+        help_text="Only opportunities selling this line (code).",
     )
     route = serializers.ChoiceField(
         choices=Route.choices,
@@ -155,15 +173,14 @@ class FiguresQuerySerializer(QuarterQuerySerializer):
             raise serializers.ValidationError(f"No team with id {value} that you can see.")
         return value
 
-    def to_internal_value(self, data: Any) -> Any:
+    def check_given(self, given: dict[str, Any]) -> None:
         membership = context_membership(self.context)
         if membership is not None and membership.is_partner_user:
             refused = {
-                name: [PARTNER_FILTER_REFUSAL] for name in DIRECT_SIDE_FILTERS if name in data
+                name: [PARTNER_FILTER_REFUSAL] for name in DIRECT_SIDE_FILTERS if name in given
             }
             if refused:
                 raise serializers.ValidationError(refused)
-        return super().to_internal_value(data)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
@@ -179,7 +196,9 @@ class ScorecardQuerySerializer(FiguresQuerySerializer):
     """The figures' query and whose figures (`scope`, a core.metrics.Scope, or None: the
     caller's own)."""
 
-    scope = serializers.CharField(required=False, max_length=40, help_text=SCOPE_HELP)
+    scope = serializers.CharField(
+        required=False, allow_blank=True, max_length=40, help_text=SCOPE_HELP
+    )
 
     def validate_scope(self, value: str) -> Scope:
         found = SCOPE.match(value)

@@ -417,6 +417,16 @@ def test_bad_input_is_a_400_naming_the_parameter(
     assert body["code"] == "invalid" and list(body["fields"]) == [name]
 
 
+def test_empty_parameters_are_not_given(world: World, api_as: Any) -> None:
+    """As a BI tool's URL template sends them: every filter empty is no filter."""
+    empty = "scope=&quarter=&model=&territory=&segment=&product_line=&route=&partner=&team="
+    for persona in ("admin", "partner_rep"):
+        for endpoint in ("scorecard", "attribution"):
+            response = api_as(persona).get(f"{API}{endpoint}/?{empty}")
+            assert response.status_code == 200, (persona, endpoint, response.json())
+    assert api_as("admin").get(f"{API}league/?{empty}").status_code == 200
+
+
 def test_another_tenants_or_partners_ids_are_not_filters(world: World, api_as: Any) -> None:
     response = get(
         api_as,
