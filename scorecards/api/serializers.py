@@ -78,7 +78,7 @@ class QuarterQuerySerializer(serializers.Serializer):
 
     def to_internal_value(self, data: Any) -> Any:
         # An empty parameter (`?territory=&team=`, as a BI tool's template sends) is not given.
-        given = {name: data[name] for name in self.fields if name in data and data[name] != ""}
+        given = {name: data[name] for name, _ in self.fields.items() if data.get(name, "") != ""}
         self.check_given(given)
         return super().to_internal_value(given)
 

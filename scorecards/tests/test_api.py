@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 from django.core import signals
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
+from django.test.utils import CaptureQueriesContext
 
 from core.metrics import metrics
 from core.tenancy import tenant_scope
@@ -346,6 +347,19 @@ def test_attribution_pages_follow_the_cursor_in_opportunity_order(
     assert bad.status_code == 404 and bad.json()["code"] == "not_found"
     filtered = attribution(api_as, "admin", partner=scored.partner.pk, route="partner")
     assert set(filtered) == {opportunity(scored, "partner").pk}
+
+
+@pytest.mark.parametrize("persona", ["admin", "manager", "partner_rep"])
+def test_an_attribution_page_costs_the_same_queries_whatever_its_size(
+    scored: World, api_as: Any, persona: str
+) -> None:
+    client, counts = api_as(persona), []
+    for size in (1, 1000):
+        client.get(f"{API}attribution/?page_size={size}")  # warm the caches (token, settings)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"{API}attribution/?page_size={size}").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
 
 
 # --- what nobody sees ----------------------------------------------------------------------------
