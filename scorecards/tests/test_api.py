@@ -311,8 +311,9 @@ def test_a_partner_reads_what_it_owns_or_touched_with_its_own_credits_only(
                 "amount": "25000.00",
             }
         ]
-    # First touch gives the rep's opportunity to the rep: the partner sees it, with no credit.
-    assert attribution(api_as, "partner_rep", model="first_touch")[rep_deal]["credits"] == []
+    # First touch gives the rep's opportunity to the rep: the partner sees it, with nothing.
+    first = attribution(api_as, "partner_rep", model="first_touch")[rep_deal]["credits"]
+    assert [(c["partner"], c["amount"]) for c in first] == [(scored.partner.pk, "0.00")]
     rival = attribution(api_as, "rival_partner_admin", model="linear")
     assert set(rival) == {opportunity(scored, "other_partner").pk}
     assert {c["partner"] for c in rival[opportunity(scored, "other_partner").pk]["credits"]} == {
