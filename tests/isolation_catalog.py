@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from accounts.models import Account, Contact, Product, ProductLine, Segment, TargetList, Tier
 from core.acting import SystemActor
 from core.models import ImportJob, TenantOwned, WebhookDelivery, WebhookEndpoint
+from core.tenancy import tenant_scope
 from dealreg.models import (
     Adjudication,
     AdjudicationParty,
@@ -39,6 +40,7 @@ from guardrails.models import (
     TerritoryArea,
 )
 from pipeline.models import Lead, Opportunity, Stage, Touch
+from pipeline.tests.factories import TouchFactory
 from routing.models import (
     Assignee,
     DedupeWeights,
@@ -49,9 +51,17 @@ from routing.models import (
     NotificationPreference,
     SlaPolicy,
 )
-from scorecards.models import ExchangeRate, ScorecardSettings, TierRequirement
+from scorecards.models import (
+    Credit,
+    ExchangeRate,
+    OpportunityFact,
+    ScorecardSettings,
+    TierRequirement,
+)
+from scorecards.rollup import rebuild, settings_of
 from tenancy.models import ApiToken, Membership, Partner, Team, Tenant
 from tenancy.services import issue_api_token
+from tests.world import PERSONAS
 
 # Open to anyone; each is checked to answer anonymous users without a 5xx and to show no data.
 PUBLIC_ROUTES = {
@@ -1477,3 +1487,185 @@ API_VIEWS = {
     "corridor-check": {"get", "post"},
     "deal-registration-settings": {"get", "patch"},
 }
+
+
+# --- API reports: read-only figures (the scorecards) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApiReport:
+    """A read-only API report (no router resource: figures, not rows). `read_roles`: who may read
+    it (None: every member; the other roles get 403). `shows(body)` turns a 200 body into what it
+    shows (opportunities, credits by party, partners, scopes) and `visible(world, persona)` is
+    exactly what that persona may be shown. `probes(world)`: query strings naming something of a
+    tenant, each with the personas who may see it; everyone else gets 404, as if it did not
+    exist."""
+
+    read_roles: frozenset[str] | None = None
+    shows: Callable[[dict[str, Any]], set[Any]] | None = None
+    visible: Callable[[Any, str], set[Any]] | None = None
+    probes: Callable[[Any], list[tuple[str, frozenset[str]]]] | None = None
+    paginated: bool = False
+
+
+def report_world(world: Any) -> None:
+    """What the reports read: the first partner also touched the rep's opportunity (so it sees
+    that opportunity, with its own credit only), then the rollups of both tenants, built as the
+    nightly rebuild does. Once per world."""
+    if getattr(world, "reports_ready", False):
+        return
+    TouchFactory.create(
+        tenant=world.tenant,
+        account=world.customers["rep"],
+        opportunity=_row_of(Opportunity, "rep", "OPP")(world, world.tenant),
+        subject="Joint visit",
+        route="partner",
+        actor_partner=world.partner,
+        occurred_at=datetime.datetime(2026, 11, 3, 10, tzinfo=datetime.UTC),
+    )
+    for tenant in (world.tenant, world.other_tenant):
+        with tenant_scope(tenant):
+            rebuild(tenant)
+    world.reports_ready = True
+
+
+# Each insider's own party: which opportunities (by owner key) and credit rows are theirs.
+_REPORT_OPPORTUNITIES = {
+    "admin": {"rep", "other_team", "partner", "other_partner"},
+    "manager": {"rep"},
+    "rep": {"rep"},
+    "other_team_rep": {"other_team"},
+    "partner_admin": {"partner", "rep"},  # its own, and the rep's it touched
+    "partner_rep": {"partner", "rep"},
+    "rival_partner_admin": {"other_partner"},
+}
+
+
+def _own_credit(world: Any, persona: str, credit: Any) -> bool:
+    """Whether a credit row is the persona's party's (RevOps admins: every party's)."""
+    _, role, org = _persona(persona)
+    if role == "revops_admin":
+        return True
+    if org in ("partner", "other_partner", "b_partner"):
+        return bool(credit.partner_id == world.orgs[org].pk)
+    if role == "direct_rep":
+        return bool(credit.user_id == world.users[persona].pk)
+    team = world.orgs[org]
+    reps = set(
+        Membership.all_tenants.filter(team=team, role="direct_rep").values_list(
+            "user_id", flat=True
+        )
+    )
+    return bool(credit.team_id == team.pk or credit.user_id in reps)
+
+
+def _persona(persona: str) -> tuple[str, str, str | None]:
+    return PERSONAS[persona]
+
+
+def _attribution_visible(world: Any, persona: str) -> set[Any]:
+    tenant_key = _persona(persona)[0]
+    tenant = world.tenant if tenant_key == "a" else world.other_tenant
+    if tenant_key == "a":
+        opportunities = {
+            _row_of(Opportunity, key, "OPP")(world, tenant).pk
+            for key in _REPORT_OPPORTUNITIES[persona]
+        }
+    elif _persona(persona)[1] == "revops_admin":
+        opportunities = set(
+            Opportunity.all_tenants.filter(tenant=tenant).values_list("pk", flat=True)
+        )
+    else:
+        opportunities = set()  # tenant B's partner neither owns nor touched any
+    with tenant_scope(tenant):
+        model = settings_of(tenant).default_model
+    facts = OpportunityFact.all_tenants.filter(tenant=tenant, opportunity_id__in=opportunities)
+    credits = Credit.all_tenants.filter(fact__in=facts, model=model).select_related("fact")
+    return {("opportunity", pk) for pk in opportunities} | {
+        ("credit", c.fact.opportunity_id, c.route, c.partner_id, c.team_id, c.user_id)
+        for c in credits
+        if _own_credit(world, persona, c)
+    }
+
+
+def _attribution_shows(body: dict[str, Any]) -> set[Any]:
+    shown: set[Any] = set()
+    for row in body["results"]:
+        shown.add(("opportunity", row["opportunity"]))
+        shown |= {
+            ("credit", row["opportunity"], c["route"], c["partner"], c["team"], c["user"])
+            for c in row["credits"]
+        }
+    return shown
+
+
+def _partners_visible(world: Any, persona: str) -> set[Any]:
+    tenant_key, _, org = _persona(persona)
+    tenant = world.tenant if tenant_key == "a" else world.other_tenant
+    if org in ("partner", "other_partner", "b_partner"):
+        return {world.orgs[org].pk}
+    return set(Partner.all_tenants.filter(tenant=tenant).values_list("pk", flat=True))
+
+
+def _scorecard_probes(world: Any) -> list[tuple[str, frozenset[str]]]:
+    """Every scope of both tenants, and who may read it."""
+    users, orgs = world.users, world.orgs
+    admins = {"admin"}
+    return [
+        # Whoever's tenant it is: each tenant's RevOps admin reads their own.
+        ("scope=tenant", frozenset({*admins, "outsider_admin"})),
+        ("scope=route:direct", frozenset({*admins, "outsider_admin"})),
+        ("scope=route:partner", frozenset({*admins, "outsider_admin"})),
+        (
+            f"scope=partner:{orgs['partner'].pk}",
+            frozenset({*admins, "partner_admin", "partner_rep"}),
+        ),
+        (f"scope=partner:{orgs['other_partner'].pk}", frozenset({*admins, "rival_partner_admin"})),
+        (f"scope=team:{orgs['team'].pk}", frozenset({*admins, "manager"})),
+        (f"scope=team:{orgs['other_team'].pk}", frozenset(admins)),
+        (f"scope=user:{users['rep'].pk}", frozenset({*admins, "manager", "rep"})),
+        (f"scope=user:{users['other_team_rep'].pk}", frozenset({*admins, "other_team_rep"})),
+        # Not a rep: no scorecard of theirs, for anyone.
+        (f"scope=user:{users['partner_rep'].pk}", frozenset()),
+        (
+            f"scope=partner:{orgs['b_partner'].pk}",
+            frozenset({"outsider_admin", "outsider_partner"}),
+        ),
+        (f"scope=team:{orgs['b_team'].pk}", frozenset({"outsider_admin"})),
+    ]
+
+
+CONSOLE = frozenset({"revops_admin"})  # the league table: every partner's figures
+API_REPORTS: dict[str, ApiReport] = {
+    "scorecard-metrics": ApiReport(),
+    "scorecard": ApiReport(
+        shows=lambda body: {body["scope"]},
+        visible=lambda w, persona: {_default_scope(w, persona)},
+        probes=_scorecard_probes,
+    ),
+    "scorecard-league": ApiReport(
+        read_roles=CONSOLE,
+        shows=lambda body: {row["partner"] for row in body["results"]},
+        visible=_partners_visible,
+    ),
+    "scorecard-tiers": ApiReport(
+        read_roles=CONSOLE | {"partner_admin", "partner_rep"},
+        shows=lambda body: {row["partner"] for row in body["results"]},
+        visible=_partners_visible,
+    ),
+    "scorecard-attribution": ApiReport(
+        shows=_attribution_shows, visible=_attribution_visible, paginated=True
+    ),
+}
+
+
+def _default_scope(world: Any, persona: str) -> str:
+    """Whose scorecard a persona gets without asking: their own."""
+    _, role, org = _persona(persona)
+    if role == "revops_admin":
+        return "tenant"
+    if role == "direct_rep":
+        return f"user:{world.users[persona].pk}"
+    if role == "direct_manager":
+        return f"team:{world.orgs[org].pk}"
+    return f"partner:{world.orgs[org].pk}"

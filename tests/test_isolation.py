@@ -20,8 +20,21 @@ from config.api_router import router
 from core.tenancy import tenant_scope
 from tenancy.choices import DOOR_ROLES
 from tenancy.services import membership_for
-from tests.isolation_catalog import API_RESOURCES, API_VIEWS, DOOR_PAGES, PUBLIC_ROUTES
-from tests.world import PERSONAS
+from tests.isolation_catalog import (
+    API_REPORTS,
+    API_RESOURCES,
+    API_VIEWS,
+    DOOR_PAGES,
+    PUBLIC_ROUTES,
+    report_world,
+)
+from tests.world import (
+    DIRECT_ONLY_MARK,
+    FIRST_PARTNER_MARK,
+    OTHER_PARTNER_MARK,
+    PERSONAS,
+    TEAM_MARKS,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +87,8 @@ def classify(route: Route) -> str | None:
         return "api-sync"  # exercised by the bulk/sync tests below
     if route.name in API_VIEWS:
         return "api-view"
+    if route.name in API_REPORTS:
+        return "api-report"
     if route.name in API_ACTION_NAMES and basename in API_RESOURCES:
         return "api"
     return None
@@ -86,7 +101,7 @@ def test_every_route_is_classified():
 
 def test_the_catalog_names_no_route_that_is_gone():
     names = {r.name for r in ROUTES}
-    stale = (set(DOOR_PAGES) | PUBLIC_ROUTES | set(API_VIEWS)) - names
+    stale = (set(DOOR_PAGES) | PUBLIC_ROUTES | set(API_VIEWS) | set(API_REPORTS)) - names
     stale |= {b for b in API_RESOURCES if f"{b}-list" not in names}
     assert not stale, f"Remove from the catalog: {sorted(stale)}"
 
@@ -366,6 +381,64 @@ def test_api_views_answer_members_only_and_show_nothing_foreign(world, name):
         )
         for method in {"post", "put", "patch", "delete"} - API_VIEWS[name]:
             assert getattr(client, method)(url, {}, format="json").status_code == 405
+
+
+# --- read-only API reports (the scorecards) --------------------------------------------------
+
+# What users of the other tenant must never be shown of ours.
+FIRST_TENANT_MARKS = [
+    FIRST_PARTNER_MARK,
+    OTHER_PARTNER_MARK,
+    DIRECT_ONLY_MARK,
+    *TEAM_MARKS.values(),
+]
+
+
+def may_read_report(name: str, persona: str) -> bool:
+    roles = API_REPORTS[name].read_roles
+    return roles is None or PERSONAS[persona][1] in roles
+
+
+@pytest.mark.parametrize("name", sorted(API_REPORTS))
+def test_api_reports_show_each_persona_exactly_what_is_theirs(world, name):
+    """Anonymous: 401. A role the report is not for: 403. Everyone else: 200 with exactly what
+    their visibility allows (`ApiReport.visible`) and no leak marker; writes are 405."""
+    spec = API_REPORTS[name]
+    report_world(world)
+    url = reverse(name) + ("?page_size=1000" if spec.paginated else "")
+    assert api_client(world, None).get(url).status_code == 401
+    for persona in INSIDERS + OUTSIDERS:
+        client = api_client(world, persona)
+        response = client.get(url)
+        if not may_read_report(name, persona):
+            assert response.status_code == 403, persona
+            continue
+        assert response.status_code == 200, f"{persona} {url}: {response.content[:300]!r}"
+        marks = world.forbidden_marks(persona) if persona in INSIDERS else FIRST_TENANT_MARKS
+        assert_no_leak(response.content.decode(), marks, f"{persona} {url}")
+        if spec.shows is not None and spec.visible is not None:
+            assert spec.shows(response.json()) == spec.visible(world, persona), persona
+        for method in ("post", "put", "patch", "delete"):
+            assert getattr(client, method)(url, {}, format="json").status_code == 405
+
+
+@pytest.mark.parametrize("name", sorted(n for n, s in API_REPORTS.items() if s.probes))
+def test_api_reports_of_what_a_persona_may_not_see_are_404(world, name):
+    """Every scope of both tenants: 200 for who may read it, 404 for everyone else, so a
+    partner cannot even tell that another partner's figures exist."""
+    spec = API_REPORTS[name]
+    assert spec.probes is not None
+    report_world(world)
+    for query, allowed in spec.probes(world):
+        url = f"{reverse(name)}?{query}"
+        for persona in INSIDERS + OUTSIDERS:
+            if not may_read_report(name, persona):
+                continue
+            response = api_client(world, persona).get(url)
+            expected = 200 if persona in allowed else 404
+            assert response.status_code == expected, f"{persona} {url}: {response.status_code}"
+            if expected == 404:
+                assert response.json()["code"] == "not_found"
 
 
 # --- the platform admin ----------------------------------------------------------------------

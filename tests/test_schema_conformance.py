@@ -27,7 +27,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from config.wsgi import application
+from core.tenancy import tenant_scope
 from routing.tests.factories import LeadFactory, publish_rulebook
+from scorecards.rollup import rebuild
 from tests.world import World, build_world
 
 # Generated requests per operation: enough to reach the documented response shapes and the
@@ -72,15 +74,17 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application,
 
 @pytest.fixture(scope="module")
 def shared_world(django_db_setup: None, django_db_blocker) -> Iterator[World]:
-    """One world for the whole module, with an active rulebook (so leads and accounts have routes)
-    and a lead, inside a transaction rolled back at the end; each test runs in a savepoint inside
-    it (the `db` fixture), each request in one more."""
+    """One world for the whole module, with an active rulebook (so leads and accounts have routes),
+    a lead and the scorecards' rollups, inside a transaction rolled back at the end; each test
+    runs in a savepoint inside it (the `db` fixture), each request in one more."""
     with django_db_blocker.unblock(), transaction.atomic():
         world = build_world()
         publish_rulebook(
             world.tenant, admin=world.users["admin"], team=world.orgs["team"], partner=world.partner
         )
         LeadFactory(tenant=world.tenant, submitted_by_partner=world.partner, country="AT")
+        with tenant_scope(world.tenant):  # the scorecards' rollups, so they answer with figures
+            rebuild(world.tenant)
         yield world
         transaction.set_rollback(True)
 
