@@ -61,8 +61,10 @@ class Selection:
 
 
 class FilterForm(forms.Form):
-    """The filter bar, bound to the query string. A partner user gets no partner or team filter
-    (their figures are their partner's only); every list offers what the viewer may see."""
+    """The filter bar, bound to the query string. A partner user gets no route, partner or team
+    filter (their figures are their partner's only, and such a filter could narrow the tier
+    average to another party's slice; the API refuses them too); every list offers what the
+    viewer may see."""
 
     quarter = forms.CharField(required=False, label="Quarter", widget=forms.Select)
     other_quarter = forms.CharField(
@@ -134,7 +136,7 @@ class FilterForm(forms.Form):
             [(p.code, p.name, p.pk) for p in ProductLine.objects.visible_to(membership)],
         )
         if membership.is_partner_user:
-            del self.fields["partner"], self.fields["team"]
+            del self.fields["partner"], self.fields["team"], self.fields["route"]
         else:
             self._offer(
                 "partner",
