@@ -163,15 +163,33 @@ def sourced_pipeline(query: MetricQuery) -> Values:
 
 
 def influenced_pipeline(query: MetricQuery) -> Values:
-    """The whole amount of every opportunity the scope touched: one party's several credit rows
-    on an opportunity (two reps of a team) count it once."""
+    """The whole amount of every opportunity the scope touched or sourced. A partner or a rep
+    has one influence row per opportunity, so their figures are one grouped query; a team or a
+    route may have several (two reps of a team), so each counts an opportunity once through an
+    EXISTS."""
     found: Values = {}
-    rows = book_facts(query).filter(amount__isnull=False)
+    single = [s for s in query.scopes if s.kind in ("partner", "user")]
+    if single:
+        grouped = MetricQuery(
+            query.tenant, query.start, query.following, single, query.model, query.filters
+        )
+        rows = _per_scope(
+            grouped,
+            credits(grouped, INFLUENCE_MODEL).filter(fact__amount__isnull=False),
+            CREDIT,
+            {"total": Sum("fact__amount"), "n": Count("id")},
+        )
+        found.update({s: _money(r["total"]) for s, r in rows.items() if r["n"]})
+    facts_of_quarter = book_facts(query).filter(amount__isnull=False)
     for scope in query.scopes:
+        if scope.kind in ("partner", "user"):
+            continue
         touched = Credit.objects.filter(
             scope_q(scope, CREDIT), fact=OuterRef("pk"), model=INFLUENCE_MODEL
         )
-        total = rows.filter(Exists(touched)).aggregate(total=Sum("amount"), n=Count("id"))
+        total = facts_of_quarter.filter(Exists(touched)).aggregate(
+            total=Sum("amount"), n=Count("id")
+        )
         if total["n"]:
             found[scope] = _money(total["total"])
     return found
@@ -368,22 +386,32 @@ def registration_sla_attainment(query: MetricQuery) -> Values:
 
 def discount_leakage(query: MetricQuery) -> Values:
     """Revenue given away beyond the corridors on the scope's opportunities opened in the
-    quarter, converted to the tenant's currency like their amounts."""
+    quarter, converted to the tenant's currency like their amounts. Two queries: the scopes'
+    books, then their leakage rows."""
     convert = rollup.converter(query.tenant)
-    found: Values = {}
-    for scope in query.scopes:
-        mine = book_facts(query).filter(scope_q(scope, BOOK))
-        if not mine.exists():
-            continue
-        rows = DiscountLeakage.objects.filter(
-            opportunity_id__in=mine.values("opportunity_id")
-        ).values_list("amount", "currency", "opportunity__opened_on")
-        total = sum(
-            (convert(amount, currency, day) or Decimal(0) for amount, currency, day in rows),
-            Decimal(0),
-        )
-        found[scope] = _money(total)
-    return found
+    owned = _per_scope(query, book_facts(query), BOOK, {"n": Count("id")})
+    found: Values = {s: Decimal("0.00") for s, r in owned.items() if r["n"]}
+    if not found:
+        return found
+    fields = ("route", "owner_team_id", "owner_user_id", "partner_id")
+    leaks = DiscountLeakage.objects.filter(
+        opportunity_id__in=book_facts(query).values("opportunity_id")
+    )
+    book = {
+        row[0]: row[1:]
+        for row in book_facts(query)
+        .filter(opportunity_id__in=leaks.values("opportunity_id"))
+        .values_list("opportunity_id", *fields)
+    }
+    for opportunity, amount, currency, day in leaks.values_list(
+        "opportunity_id", "amount", "currency", "opportunity__opened_on"
+    ):
+        value = convert(amount, currency, day) or Decimal(0)
+        owner = dict(zip(fields, book[opportunity], strict=True))
+        for scope in found:
+            if scope.kind == "tenant" or owner[BOOK[scope.kind]] == scope.key:
+                found[scope] += value
+    return {s: _money(v) for s, v in found.items()}
 
 
 def _register(metrics: Iterable[Metric]) -> None:
