@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -49,6 +49,7 @@ __all__ = [
     "scorecard",
     "stage_medians",
     "tier_standing",
+    "tier_standings",
 ]
 
 # An average of fewer partners than this could give one of them away: it is not shown.
@@ -303,22 +304,39 @@ class TierStanding:
 def tier_standing(tenant: Tenant, partner: Partner, quarter: Quarter) -> TierStanding:
     """The partner's tier evaluated against the tenant's tier requirements from the same
     figures as its scorecard, and what it needs for the next tier."""
-    scope = Scope("partner", partner.pk)
+    return tier_standings(tenant, [partner], quarter)[partner.pk]
+
+
+def tier_standings(
+    tenant: Tenant, partners: Sequence[Partner], quarter: Quarter
+) -> dict[int, TierStanding]:
+    """`tier_standing` of many partners: each required metric computed once for all of them."""
     requirements: dict[str, list[tuple[Metric, Decimal]]] = defaultdict(list)
     for tier, key, minimum in TierRequirement.objects.values_list("tier", "metric", "minimum"):
         item = metric(key)
         if item is not None:
             requirements[tier].append((item, minimum))
-    cache: dict[str, Decimal | None] = {}
+    scopes = [Scope("partner", p.pk) for p in partners]
+    query = _query(tenant, quarter, scopes, "w_shaped", Filters())
+    needed = {item.key: item for rows in requirements.values() for item, _ in rows}
+    values = {key: item.compute(query) for key, item in needed.items()}
+    return {
+        partner.pk: _standing(partner, requirements, values, scope)
+        for partner, scope in zip(partners, scopes, strict=True)
+    }
 
-    def value(item: Metric) -> Decimal | None:
-        if item.key not in cache:
-            computed = item.compute(_query(tenant, quarter, [scope], "w_shaped", Filters()))
-            cache[item.key] = computed.get(scope)
-        return cache[item.key]
 
+def _standing(
+    partner: Partner,
+    requirements: dict[str, list[tuple[Metric, Decimal]]],
+    values: dict[str, Mapping[Scope, Decimal]],
+    scope: Scope,
+) -> TierStanding:
     by_tier: dict[str, list[Requirement]] = {
-        str(tier): [Requirement(item, minimum, value(item)) for item, minimum in requirements[tier]]
+        str(tier): [
+            Requirement(item, minimum, values[item.key].get(scope))
+            for item, minimum in requirements[tier]
+        ]
         for tier in TIER_ORDER
         if requirements.get(tier)
     }

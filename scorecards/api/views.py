@@ -39,7 +39,7 @@ from scorecards.services import (
     check_scope,
     league_table,
     scorecard,
-    tier_standing,
+    tier_standings,
 )
 from tenancy.choices import Role
 from tenancy.models import Partner
@@ -157,13 +157,13 @@ class TiersView(ScorecardsAPIView):
     )
     def get(self, request: TenantAPIRequest) -> Response:
         quarter = self.read_query(QuarterQuerySerializer)["quarter"]
-        partners = Partner.objects.visible_to(request.membership).order_by("name", "pk")
+        partners = list(Partner.objects.visible_to(request.membership).order_by("name", "pk"))
+        standings = tier_standings(request.tenant, partners, quarter)
         data = {
             "quarter": quarter,
             "refreshed_at": rollup.last_refreshed(request.tenant),
             "results": [
-                {"partner": partner, "standing": tier_standing(request.tenant, partner, quarter)}
-                for partner in partners
+                {"partner": partner, "standing": standings[partner.pk]} for partner in partners
             ],
         }
         return Response(TiersSerializer(data).data)
