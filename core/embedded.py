@@ -1,5 +1,6 @@
 """The embedded task runner: with no broker, tasks run eagerly in process, and this thread fires
-the beat schedule so periodic jobs (SLA sweeps, heartbeats) still run while `make run` is up."""
+the beat schedule so periodic jobs (SLA sweeps, heartbeats, the scorecards' refresh) still run
+while `make run` is up."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import UTC, datetime
 from typing import cast
 
 from celery import Celery
-from celery.schedules import BaseSchedule, maybe_schedule
+from celery.schedules import BaseSchedule, crontab, maybe_schedule
 from django.db import close_old_connections
 
 logger = logging.getLogger(__name__)
@@ -35,8 +36,15 @@ class EmbeddedScheduler(threading.Thread):
             name: cast(BaseSchedule, maybe_schedule(e["schedule"], app=app))
             for name, e in app.conf.beat_schedule.items()
         }
-        # Every job fires once at start-up, then on its own schedule.
-        last_run = dict.fromkeys(schedules, datetime(2000, 1, 1, tzinfo=UTC))
+        # Jobs on an interval (heartbeats, sweeps, the scorecards' refresh) fire once at start-up,
+        # then on their interval. Jobs at a time of day (the nightly rebuilds and learning) wait
+        # for it: a full scorecards rebuild at every start would empty the dashboards while it
+        # runs, right after the demo seeding built them.
+        never = datetime(2000, 1, 1, tzinfo=UTC)
+        last_run = {
+            name: schedule.now() if isinstance(schedule, crontab) else never
+            for name, schedule in schedules.items()
+        }
         while not self._stop_event.is_set():
             for name, schedule in schedules.items():
                 if schedule.is_due(last_run[name]).is_due:

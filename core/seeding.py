@@ -9,18 +9,19 @@ base volume without touching what exists.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from types import ModuleType
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from core.discovery import app_modules
 from core.sync import Synced, change_sequence
 
-__all__ = ["demo_logins", "demo_modules", "numbered", "seed_numbered"]
+__all__ = ["backdate", "demo_logins", "demo_modules", "numbered", "seed_numbered"]
 
 
 def demo_modules() -> list[ModuleType]:
@@ -70,6 +71,22 @@ def seed_numbered(
             model.objects.bulk_create(rows, batch_size=batch)
             created += len(rows)
     return created
+
+
+def backdate(model: Any, rows: Iterable[tuple[int, dt.datetime]]) -> None:
+    """Give rows written now the time they were created then (history a demo writes in bulk:
+    `auto_now_add` stamped them with the present): created_at and updated_at of each (pk, time).
+    One statement run for many rows; bulk_update's CASE per row costs seconds at demo sizes."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    created, updated = meta.get_field("created_at").column, meta.get_field("updated_at").column
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {quote(created)} = %s, {quote(updated)} = %s "
+        f"WHERE {quote(meta.pk.column)} = %s"
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(adapt(at), adapt(at), pk) for pk, at in rows])
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

@@ -22,6 +22,14 @@ grow with `--scale` above 1 (a fractional scale shortens it, down to a floor).
 
 Notifications carry the replayed time and count as emailed (seeding sends no email); those older
 than two days count as read.
+
+Before those ten days lie two years of leads already worked (DEMO-LH-0000001 on, `_History`): too
+many to replay, so they are written as the engine would have left them, after the replay (they
+do not take part in its dedupe). Each was routed to its account's owner or, for a newcomer, to
+the distributor of the place it wrote from (else a direct rep), touched first within its SLA
+or late (each distributor keeps its SLA differently, and changes over time: SLA_KEPT) or not at
+all, and then converted or disqualified; the first touch is a Touch row, speed-to-lead and
+`sla_met` follow from it, and the timeline has its events. They grow with `--scale`.
 """
 
 from __future__ import annotations
@@ -37,19 +45,24 @@ from zoneinfo import ZoneInfo
 
 import pycountry
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, F, Max
 from django.utils import timezone
 
 from accounts.models import Account, AccountDomain, Contact
 from core.acting import SystemActor
 from core.audit import audit_context
-from core.seeding import numbered
+from core.seeding import backdate, numbered
+from core.sync import change_sequence
 from core.tenancy import tenant_scope
-from pipeline.choices import Channel, LeadSource, LeadStatus, Priority
-from pipeline.models import Lead
+from guardrails.engine import TerritoryMatcher
+from pipeline.choices import Channel, LeadSource, LeadStatus, Priority, TouchRoute
+from pipeline.demo import HISTORY_DAYS, SEASON
+from pipeline.models import Lead, Touch
 from routing import services, sla
 from routing.calendar import add_business_minutes
 from routing.choices import EventKind
+from routing.enrich import normalise_lead
 from routing.models import (
     Assignee,
     BusinessCalendar,
@@ -59,6 +72,7 @@ from routing.models import (
     SlaPolicy,
     SlaTimer,
 )
+from routing.normalize import normalize_postal
 from tenancy.choices import Role
 from tenancy.models import Membership, Partner, Tenant
 
@@ -71,6 +85,26 @@ VOLUME = {"acme": (300, 40), "globex": (75, 20)}
 DAYS = 10
 TICK = dt.timedelta(minutes=30)  # how often the replay runs the SLA sweep
 OPEN = (LeadStatus.ROUTED, LeadStatus.ACCEPTED, LeadStatus.WORKING)
+HISTORY_PREFIX = "DEMO-LH"
+# Leads of the two years before the replay, per tenant at --scale 1.
+HISTORY = {"acme": 2400, "globex": 600}
+# Who kept the first-touch SLA on what share of their leads two years ago, and lately
+# (partner key, or "direct").
+SLA_KEPT: dict[str, dict[str, tuple[float, float]]] = {
+    "acme": {
+        "nordic": (0.88, 0.95),
+        "rhein": (0.8, 0.92),
+        "alpine": (0.82, 0.7),
+        "baltic": (0.6, 0.76),
+        "direct": (0.8, 0.9),
+    },
+    "globex": {
+        "greatlakes": (0.86, 0.94),
+        "gulfcoast": (0.84, 0.86),
+        "prairie": (0.68, 0.84),
+        "direct": (0.78, 0.88),
+    },
+}
 
 # --- who takes leads, and how fast ---------------------------------------------------------------
 
@@ -446,12 +480,13 @@ def seed(stdout: Any = None, scale: float = 1.0) -> None:
             with audit_context(actor=admin.user if admin else None, source="command"):
                 _configure(tenant)
                 made = _Replay(tenant, admin, count).run()
+                earlier = _History(tenant, admin, round(HISTORY[slug] * scale)).run()
         if stdout is not None:
             stdout.write(
                 f"routing: {slug}: {made['leads']} leads replayed ({made['routed']} routed, "
                 f"{made['merged']} merged, {made['accepted']} accepted, {made['declined']} "
                 f"declined, {made['touches']} touches, {made['breaches']} SLA breaches, "
-                f"{made['recalls']} recalls)"
+                f"{made['recalls']} recalls); {earlier} leads of the two years before created"
             )
 
 
@@ -1075,6 +1110,213 @@ class _Replay:
             breaches=kinds.get(EventKind.BREACHED, 0),
             recalls=kinds.get(EventKind.RECALLED, 0),
         )
+
+
+class _History:
+    """Two years of leads before the replay, written as the engine and the people would have left
+    them (see the module's docstring). Numbered oldest first; only missing numbers are made."""
+
+    def __init__(self, tenant: Tenant, admin: Membership | None, count: int) -> None:
+        self.tenant, self.count, self.slug = tenant, count, tenant.slug
+        self.replay = _Replay(tenant, admin, 0)  # its lead builders
+        self.now = self.replay.now
+        self.zone = self.replay.zone
+        self.end = self.now - dt.timedelta(days=DAYS + 1)
+
+    def run(self) -> int:
+        have = set(
+            Lead.objects.filter(external_id__startswith=f"{HISTORY_PREFIX}-").values_list(
+                "external_id", flat=True
+            )
+        )
+        missing = [n for n in range(1, self.count + 1) if numbered(HISTORY_PREFIX, n) not in have]
+        if not missing:
+            return 0
+        self._load()
+        made = 0
+        for start in range(0, len(missing), 1000):
+            made += self._write(missing[start : start + 1000])
+        return made
+
+    def _load(self) -> None:
+        replay = self.replay
+        replay._load_people()
+        self.hours = replay.hours
+        self.matcher = TerritoryMatcher.for_tenant()
+        self.by_email = {c.email.lower(): c for c in replay.contacts}
+        self.by_domain = {d.domain: d.account for d in replay.domains}
+        self.partner_keys = {p.pk: key for key, p in replay.partners.items()}
+        self.places = {place.city: place for place in PLACES[self.slug]}
+        self.direct = sorted(
+            (m for m in replay.members_by_user.values() if m.team_id and not m.partner_id),
+            key=lambda m: (m.role != Role.DIRECT_REP, m.user.email),
+        )
+        # Leads arrive in time order: their moments are drawn once, for every number.
+        rng = random.Random(f"routing-history:{self.slug}:{self.count}")
+        self.times = sorted(self._moment(rng) for _ in range(self.count))
+
+    def _moment(self, rng: random.Random) -> dt.datetime:
+        """More leads lately and by the season; mostly in working hours on working days."""
+        season = SEASON.get(self.slug, SEASON["acme"])
+        span = HISTORY_DAYS - DAYS - 1
+        while True:
+            back = rng.uniform(0, span)
+            day = (self.end - dt.timedelta(days=back)).astimezone(self.zone).date()
+            growth = 0.6 + 0.4 * (1 - back / span)
+            if rng.random() * max(season) > growth * season[day.month - 1]:
+                continue
+            if day.weekday() >= 5 and rng.random() < 0.8:
+                continue
+            hour = rng.choices(range(24), weights=[1] * 7 + [6] * 11 + [2] * 4 + [1] * 2)[0]
+            return dt.datetime.combine(day, dt.time(hour, rng.randint(0, 59)), tzinfo=self.zone)
+
+    # --- one lead -----------------------------------------------------------------------------
+
+    def _lead(self, number: int) -> tuple[Lead, dict[str, Any]]:
+        """The lead as the engine left it, and what happened to it."""
+        rng = random.Random(f"routing-history:{self.slug}:{number}")
+        at = self.times[number - 1]
+        kind = rng.choices(["contact", "colleague", "prospect", "partner"], [35, 20, 35, 10])[0]
+        fields = self.replay._fields(Spec(number, at, kind, {}), rng)
+        place = self.places.get(fields.get("city", ""))
+        lead = Lead(tenant=self.tenant, external_id=numbered(HISTORY_PREFIX, number), **fields)
+        normalise_lead(lead)
+        contact = self.by_email.get(lead.email_key)
+        account = contact.account if contact else self.by_domain.get(lead.domain)
+        lead.contact_id = contact.pk if contact else None
+        lead.account_id = account.pk if account else None
+        lead.territory = self.matcher.primary(
+            lead.country_code, lead.region_code, normalize_postal(lead.postal_code)
+        )
+        # Where the engine sent it: the partner who brought it, the account's owner, the
+        # place's distributor, else a direct rep.
+        partner_id = lead.submitted_by_partner_id or (account.owner_partner_id if account else None)
+        if partner_id is None and account is None and place and place.partner:
+            found = self.replay.partners.get(place.partner)
+            partner_id = found.pk if found else None
+        assigned = at + dt.timedelta(minutes=rng.randint(1, 6))
+        lead.status, lead.assigned_at, lead.processed_at = LeadStatus.WORKING, assigned, assigned
+        lead.enriched_at, lead.routing_attempts = assigned, 1
+        if partner_id:
+            lead.route, lead.assigned_partner_id = "partner", partner_id
+            who = self.partner_keys.get(partner_id, "")
+            why = "Sent to the distributor that brought it or covers the account"
+        else:
+            owner = account.owner_user_id if account and account.owner_user_id else None
+            rep = self.replay.members_by_user.get(owner) if owner else None
+            if rep is None and self.direct:
+                rep = self.direct[number % len(self.direct)]
+            lead.route = "direct"
+            lead.assigned_user_id = rep.user_id if rep else None
+            lead.assigned_team_id = rep.team_id if rep else None
+            who = "direct"
+            why = "Sent to the account's owner" if owner else "Sent to the direct team"
+        lead.decision = {"rationale": why, "outcome": lead.route}
+        return lead, self._worked(lead, at, who, rng)
+
+    def _worked(self, lead: Lead, at: dt.datetime, who: str, rng: random.Random) -> dict[str, Any]:
+        """The first touch, in time or late (as `who` keeps the SLA at that time), or none; then
+        the lead converted or disqualified (still being worked when recent)."""
+        policy = sla.policy_for(lead.route, lead.priority, self.replay.policies)
+        assigned = lead.assigned_at
+        assert assigned is not None
+        due = add_business_minutes(self.hours, assigned, policy.first_touch_minutes)
+        early, late = SLA_KEPT[self.slug].get(who, SLA_KEPT[self.slug]["direct"])
+        age = 1 - (self.end - at).total_seconds() / ((HISTORY_DAYS - DAYS) * 86400)
+        kept = early + (late - early) * max(0.0, min(1.0, age))
+        touch = None
+        if rng.random() < kept:
+            minutes = policy.first_touch_minutes * rng.uniform(0.05, 0.95)
+            touch = add_business_minutes(self.hours, assigned, minutes)
+        elif rng.random() < 0.85:
+            minutes = policy.first_touch_minutes * rng.uniform(1.15, 5)
+            touch = add_business_minutes(self.hours, assigned, minutes)
+        if touch is not None:
+            lead.first_touch_at = touch
+            lead.speed_to_lead_seconds = max(0, int((touch - at).total_seconds()))
+            lead.accepted_at = touch
+            lead.sla_met = touch <= due
+        else:
+            lead.sla_met = False
+        recent = self.end - at < dt.timedelta(days=45)
+        if touch is None:
+            lead.status = LeadStatus.DISQUALIFIED
+        elif not (recent and rng.random() < 0.5):
+            lead.status = LeadStatus.CONVERTED if rng.random() < 0.35 else LeadStatus.DISQUALIFIED
+        return {"at": at, "due": due, "touch": touch, "channel": rng.choice(TOUCHES)}
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def _write(self, numbers: list[int]) -> int:
+        with transaction.atomic():
+            sequence = change_sequence()
+            built = [self._lead(n) for n in numbers]
+            leads = [lead for lead, _ in built]
+            for lead in leads:
+                lead.sync_seq = sequence
+            Lead.objects.bulk_create(leads)
+            backdate(Lead, [(lead.pk, story["at"]) for lead, story in built])
+            touches, events = [], []
+            for lead, story in built:
+                touches.extend(self._touch(lead, story, sequence))
+                events.extend(self._events(lead, story))
+            Touch.objects.bulk_create(touches)
+            LeadEvent.objects.bulk_create(events)
+        return len(leads)
+
+    def _actor(self, lead: Lead) -> dict[str, Any]:
+        if lead.assigned_partner_id:
+            members = self.replay.partner_members.get(lead.assigned_partner_id) or []
+            user = members[0].user_id if members else None
+            return {"actor_partner_id": lead.assigned_partner_id, "actor_user_id": user}
+        return {"actor_user_id": lead.assigned_user_id, "actor_team_id": lead.assigned_team_id}
+
+    def _touch(self, lead: Lead, story: dict[str, Any], sequence: int) -> list[Touch]:
+        if story["touch"] is None:
+            return []
+        channel, subject = story["channel"]
+        ask = ASKS.get((lead.product_interest or [""])[0], ("your request",))[0]
+        return [
+            Touch(
+                tenant=self.tenant,
+                lead=lead,
+                account_id=lead.account_id,
+                contact_id=lead.contact_id,
+                channel=channel,
+                route=TouchRoute.PARTNER if lead.assigned_partner_id else TouchRoute.DIRECT,
+                occurred_at=story["touch"],
+                subject=subject.format(ask=ask)[:300],
+                sync_seq=sequence,
+                **self._actor(lead),
+            )
+        ]
+
+    def _events(self, lead: Lead, story: dict[str, Any]) -> list[LeadEvent]:
+        actor = self._actor(lead)
+        routed_to = {"actor_partner_id": lead.assigned_partner_id}
+        rows: list[tuple[str, dt.datetime | None, str, dict[str, Any]]] = [
+            (EventKind.RECEIVED, story["at"], f"From {lead.get_source_display().lower()}", {}),
+            (EventKind.ROUTED, lead.assigned_at, lead.decision["rationale"], routed_to),
+        ]
+        if not lead.sla_met:
+            rows.append((EventKind.BREACHED, story["due"], "Time to first touch missed", {}))
+        if story["touch"] is not None:
+            channel, subject = story["channel"]
+            rows.append((EventKind.TOUCHED, story["touch"], f"{channel.label}: {subject}", actor))
+        return [
+            LeadEvent(
+                tenant=self.tenant,
+                lead=lead,
+                kind=kind,
+                occurred_at=when,
+                route=lead.route,
+                actor_partner_id=who.get("actor_partner_id"),
+                actor_user_id=who.get("actor_user_id"),
+                detail=detail[:500],
+            )
+            for kind, when, detail, who in rows
+            if when is not None and when < self.now
+        ]
 
 
 # --- text helpers -------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from core.tenancy import tenant_scope
@@ -67,13 +68,17 @@ USERS: list[tuple[str, Role, str, str, Any]] = [
 @transaction.atomic
 def seed(stdout: Any = None, scale: float = 1.0) -> None:
     tenants = {spec["slug"]: _tenant(spec) for spec in TENANTS}
+    # Every demo login has the same password: hashed once (a hash takes a quarter of a second
+    # on purpose), not once per user.
+    hashed = ""
     for slug, role, email, full_name, org in USERS:
         tenant = tenants[slug]
         user = User.objects.filter(email=email).first()
         if user is None:
-            user = User.objects.create_user(
-                email=email, password=DEMO_PASSWORD, full_name=full_name
-            )
+            hashed = hashed or make_password(DEMO_PASSWORD)
+            user = User.objects.create_user(email=email, full_name=full_name)
+            user.password = hashed
+            user.save(update_fields=["password"])
         with tenant_scope(tenant):
             partner = Partner.objects.get(external_id=f"P-{org}") if isinstance(org, str) else None
             team = None

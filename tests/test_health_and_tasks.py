@@ -119,6 +119,24 @@ def test_the_embedded_scheduler_fires_periodic_jobs():
         runner.join(timeout=5)
 
 
+def test_the_embedded_scheduler_leaves_nightly_jobs_to_their_hour(monkeypatch):
+    """Interval jobs (the scorecards' refresh among them) fire at start-up; the nightly ones do
+    not: a scorecards rebuild at every `make run` would empty the dashboards while it runs."""
+    fired: list[str] = []
+    monkeypatch.setattr(
+        EmbeddedScheduler, "_fire", staticmethod(lambda app, name, entry: fired.append(name))
+    )
+    runner = EmbeddedScheduler()
+    runner.start()
+    try:
+        assert wait_for(lambda: "scorecards-refresh" in fired)
+    finally:
+        runner.stop()
+        runner.join(timeout=5)
+    assert {"scheduler-heartbeat", "routing-sweep", "scorecards-refresh"} <= set(fired)
+    assert not {"scorecards-rebuild", "dedupe-weights"} & set(fired)
+
+
 @pytest.fixture
 def celery_worker():
     if not settings.REDIS_URL:
