@@ -59,7 +59,7 @@ from guardrails.engine import TerritoryMatcher
 from pipeline.choices import Channel, LeadSource, LeadStatus, Priority, TouchRoute
 from pipeline.demo import HISTORY_DAYS, SEASON
 from pipeline.models import Lead, Touch
-from routing import services, sla
+from routing import dedupe_weights, services, sla
 from routing.calendar import add_business_minutes
 from routing.choices import EventKind
 from routing.enrich import normalise_lead
@@ -481,12 +481,17 @@ def seed(stdout: Any = None, scale: float = 1.0) -> None:
                 _configure(tenant)
                 made = _Replay(tenant, admin, count).run()
                 earlier = _History(tenant, admin, round(HISTORY[slug] * scale)).run()
+                # What the nightly run would have learned from these people by now.
+                learned = dedupe_weights.learn_tenant_weights(
+                    tenant, acting=SystemActor("demo"), only_if_changed=True
+                )
         if stdout is not None:
             stdout.write(
                 f"routing: {slug}: {made['leads']} leads replayed ({made['routed']} routed, "
                 f"{made['merged']} merged, {made['accepted']} accepted, {made['declined']} "
                 f"declined, {made['touches']} touches, {made['breaches']} SLA breaches, "
-                f"{made['recalls']} recalls); {earlier} leads of the two years before created"
+                f"{made['recalls']} recalls); {earlier} leads of the two years before created; "
+                f"duplicate weights {'learned' if learned else 'not learned (too few people)'}"
             )
 
 
