@@ -370,7 +370,11 @@ def _snapshot() -> tuple:
     return facts, credits, leads
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_refresh_after_changes_gives_what_a_rebuild_gives(generated):
+    """Committed changes, as in production: on PostgreSQL the change feed hands out only what
+    committed transactions wrote (core/sync.py), so the changes are not made inside the test's
+    own transaction."""
     tenant, orgs, users = generated.tenant, generated.orgs, generated.users
     with tenant_scope(tenant):
         rollup.rebuild(tenant)

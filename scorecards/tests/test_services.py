@@ -74,7 +74,7 @@ def test_a_tier_average_of_fewer_than_three_partners_is_not_shown(built):
             actor_partner=third,
             occurred_at=dt.datetime.combine(fact.opened_on, dt.time(12), tzinfo=dt.UTC),
         )
-        rollup.refresh(tenant)
+        rollup.rebuild(tenant)
         figures = [
             influenced(services.scorecard(tenant, Scope("partner", p.pk), quarter)).value
             for p in (partner, other, third)
