@@ -67,6 +67,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/dedupe_api.py --write
 	$(BIN)/python bench/leads.py
 	$(BIN)/python bench/dealreg.py
+	$(BIN)/python bench/scorecards.py
 
 clean:
 	rm -rf $(VENV) var
