@@ -185,7 +185,10 @@ def influenced_pipeline(query: MetricQuery) -> Values:
         if scope.kind in ("partner", "user"):
             continue
         touched = Credit.objects.filter(
-            scope_q(scope, CREDIT), fact=OuterRef("pk"), model=INFLUENCE_MODEL
+            scope_q(scope, CREDIT),
+            fact=OuterRef("pk"),
+            model=INFLUENCE_MODEL,
+            created_quarter=query.start,  # the credits' index: this quarter's only
         )
         total = facts_of_quarter.filter(Exists(touched)).aggregate(
             total=Sum("amount"), n=Count("id")
