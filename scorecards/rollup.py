@@ -576,7 +576,9 @@ def refresh(tenant: Tenant) -> int:
 
 
 def rebuild(tenant: Tenant) -> int:
-    """Every fact of the tenant from scratch; the cursors start from now."""
+    """Every fact of the tenant from scratch; the cursors start from now. Chunk by chunk, each
+    chunk's old rows replaced in its own transaction, so the pages keep showing figures while a
+    rebuild runs (the facts of deleted opportunities and leads went with them)."""
     ctx = _Context.load(tenant)
     horizon = safe_horizon()
     tops = {
@@ -584,12 +586,9 @@ def rebuild(tenant: Tenant) -> int:
         or 0
         for source, model in FEEDS.items()
     }
-    OpportunityFact.objects.all().delete()
-    LeadFact.objects.all().delete()
     written = build_facts(tenant, Opportunity.objects.values_list("id", flat=True), ctx)
-    written += build_lead_facts(
-        tenant, Lead.objects.filter(assigned_at__isnull=False).values_list("id", flat=True), ctx
-    )
+    # Every lead: one no longer assigned loses its fact in its chunk.
+    written += build_lead_facts(tenant, Lead.objects.values_list("id", flat=True), ctx)
     for source, top in tops.items():
         RefreshCursor.objects.update_or_create(
             tenant=tenant, source=source, defaults={"seq": top, "refreshed_at": ctx.now}
