@@ -731,9 +731,29 @@ def replicate(copies: int, log: Callable[[str], None] = print) -> dict[str, floa
         seconds["copy"] = time.perf_counter() - began
     seconds["indexes"] = time.perf_counter() - began - seconds["copy"]
     log(f"  indexes, keys and ANALYZE ({seconds['indexes']:.0f} s)")
+    _scale_cells(copies)
     for model in models:
         _set_sequence(model)
     return seconds
+
+
+def _scale_cells(copies: int) -> None:
+    """The copies share the base's territories, segments, partners, teams and reps, so each
+    copy adds exactly the base's sums to the same cells: every sum times `copies`, which is what
+    `scorecards.cells.rebuild` would write (the bench checks figures against the raw tables)."""
+    from django.db import connection, transaction
+
+    from scorecards.models import CreditCell, PipelineCell
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        for model in (PipelineCell, CreditCell):
+            sums = [
+                f.column for f in model._meta.fields if f.column.endswith(("_n", "_cents", "_days"))
+            ]
+            assignments = ", ".join(f"{c} = {c} * %s" for c in sums)
+            cursor.execute(f"UPDATE {model._meta.db_table} SET {assignments}", [copies] * len(sums))
+        cursor.execute("ANALYZE scorecards_pipelinecell")
+        cursor.execute("ANALYZE scorecards_creditcell")
 
 
 def new_touches(tenant: Tenant, count: int, *, seed: int = 99) -> list:

@@ -57,6 +57,14 @@ class MetricQuery:
     scopes: Sequence[Scope]
     model: str = "w_shaped"
     filters: Filters = field(default_factory=Filters)
+    # Work the metrics computed for the same query share (one read of the rollups for them all).
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def shared(self, key: str, compute: Callable[[], Any]) -> Any:
+        """`compute()` once per query: the metrics that call it with the same key share it."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
 
 Compute = Callable[[MetricQuery], Mapping[Scope, Decimal]]

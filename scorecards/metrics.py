@@ -26,8 +26,16 @@ from dealreg.choices import ClockSide
 from dealreg.models import DealRegistration, RegistrationClock, RegistrationConflict
 from guardrails.models import DiscountLeakage
 from scorecards import rollup
-from scorecards.choices import INFLUENCE_MODEL
-from scorecards.models import Credit, FactProductLine, LeadFact, OpportunityFact
+from scorecards.cells import PIPELINE_MEASURES
+from scorecards.models import (
+    Cell,
+    Credit,
+    CreditCell,
+    FactProductLine,
+    LeadFact,
+    OpportunityFact,
+    PipelineCell,
+)
 
 __all__ = [
     "BOOK",
@@ -138,6 +146,70 @@ def _per_scope(
     return found
 
 
+# --- the cells (scorecards.cells): what the opportunity metrics read ----------------------------
+
+
+def cells(query: MetricQuery, table: type[Cell], *, detailed: bool | None = None) -> QuerySet:
+    """The cells of the query's quarter narrowed by its filters: the totals' grain unless a filter
+    other than the product line asks for the detailed one (or `detailed` says which)."""
+    f = query.filters
+    narrowing = {
+        "territory": f.territory,
+        "segment": f.segment,
+        "owner_route": f.route,
+        "owner_partner": f.partner,
+        "owner_team": f.team,
+    }
+    narrowing = {column: value for column, value in narrowing.items() if value}
+    if detailed is None:
+        detailed = bool(narrowing)
+    return table.objects.filter(
+        quarter=query.start, product_line=f.product_line or 0, detailed=detailed, **narrowing
+    )
+
+
+def cell_key(scope: Scope) -> tuple[str, str]:
+    return scope.kind, "" if scope.kind == "tenant" else str(scope.key)
+
+
+def _cell_sums(query: MetricQuery, rows: QuerySet, measures: Iterable[str]) -> dict[Scope, dict]:
+    """Each scope's sums of `measures` over `rows` (cells), in one query; scopes without a cell
+    are left out."""
+    keys = {cell_key(scope): scope for scope in query.scopes}
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for kind, key in keys:
+        by_kind[kind].append(key)
+    wanted = Q()
+    for kind, names in by_kind.items():
+        wanted |= Q(scope_kind=kind, scope_key__in=names)
+    grouped = (
+        rows.filter(wanted)
+        .values("scope_kind", "scope_key")
+        .annotate(**{m: Sum(m) for m in measures})
+        .order_by()
+    )
+    return {keys[(row["scope_kind"], row["scope_key"])]: row for row in grouped}
+
+
+def pipeline_sums(query: MetricQuery) -> dict[Scope, dict]:
+    """Every pipeline measure of every scope of the query: one query shared by the metrics."""
+    return query.shared(
+        "pipeline",
+        lambda: _cell_sums(query, cells(query, PipelineCell), PIPELINE_MEASURES),
+    )
+
+
+def _credit_sums(query: MetricQuery) -> dict[Scope, dict]:
+    return query.shared(
+        f"credits:{query.model}",
+        lambda: _cell_sums(
+            query,
+            cells(query, CreditCell).filter(model=query.model),
+            ("credit_n", "credit_cents"),
+        ),
+    )
+
+
 def _ratio(part: Decimal | int | None, whole: Decimal | int | None) -> Decimal | None:
     if not whole:
         return None
@@ -149,112 +221,59 @@ def _money(value: Decimal | int | None) -> Decimal:
     return Decimal(value or 0).quantize(Decimal("0.01"))
 
 
+def money(cents: int | None) -> Decimal:
+    """Cents (the cells' money) as an amount."""
+    return (Decimal(cents or 0) / HUNDRED).quantize(Decimal("0.01"))
+
+
 # --- pipeline -------------------------------------------------------------------------------
 
 
 def sourced_pipeline(query: MetricQuery) -> Values:
-    rows = _per_scope(
-        query,
-        book_facts(query).filter(amount__isnull=False),
-        SOURCED,
-        {"total": Sum("amount"), "n": Count("id")},
-    )
-    return {s: _money(r["total"]) for s, r in rows.items() if r["n"]}
+    return {s: money(r["sourced_cents"]) for s, r in pipeline_sums(query).items() if r["sourced_n"]}
 
 
 def influenced_pipeline(query: MetricQuery) -> Values:
-    """The whole amount of every opportunity the scope touched or sourced. A partner or a rep
-    has one influence row per opportunity, so their figures are one grouped query; a team or a
-    route may have several (two reps of a team), so each counts an opportunity once through an
-    EXISTS."""
-    found: Values = {}
-    single = [s for s in query.scopes if s.kind in ("partner", "user")]
-    if single:
-        grouped = MetricQuery(
-            query.tenant, query.start, query.following, single, query.model, query.filters
-        )
-        rows = _per_scope(
-            grouped,
-            credits(grouped, INFLUENCE_MODEL).filter(fact__amount__isnull=False),
-            CREDIT,
-            {"total": Sum("fact__amount"), "n": Count("id")},
-        )
-        found.update({s: _money(r["total"]) for s, r in rows.items() if r["n"]})
-    facts_of_quarter = book_facts(query).filter(amount__isnull=False)
-    for scope in query.scopes:
-        if scope.kind in ("partner", "user"):
-            continue
-        touched = Credit.objects.filter(
-            scope_q(scope, CREDIT),
-            fact=OuterRef("pk"),
-            model=INFLUENCE_MODEL,
-            created_quarter=query.start,  # the credits' index: this quarter's only
-        )
-        total = facts_of_quarter.filter(Exists(touched)).aggregate(
-            total=Sum("amount"), n=Count("id")
-        )
-        if total["n"]:
-            found[scope] = _money(total["total"])
-    return found
+    """The whole amount of every opportunity the scope touched or sourced (each once)."""
+    return {
+        s: money(r["influenced_cents"])
+        for s, r in pipeline_sums(query).items()
+        if r["influenced_n"]
+    }
 
 
 def attributed_pipeline(query: MetricQuery) -> Values:
-    rows = _per_scope(
-        query, credits(query, query.model), CREDIT, {"total": Sum("amount"), "n": Count("id")}
-    )
-    return {s: _money(r["total"]) for s, r in rows.items() if r["n"]}
+    return {s: money(r["credit_cents"]) for s, r in _credit_sums(query).items() if r["credit_n"]}
 
 
 def partner_sourced_share(query: MetricQuery) -> Values:
-    rows = _per_scope(
-        query,
-        book_facts(query).filter(amount__isnull=False),
-        BOOK,
-        {
-            "total": Sum("amount"),
-            "partner": Sum("amount", filter=Q(sourced_route="partner")),
-        },
-    )
-    return {s: v for s, r in rows.items() if (v := _ratio(r["partner"], r["total"])) is not None}
+    return {
+        s: v
+        for s, r in pipeline_sums(query).items()
+        if (v := _ratio(r["partner_sourced_cents"], r["book_cents"])) is not None
+    }
 
 
 def co_sold_deals(query: MetricQuery) -> Values:
-    rows = _per_scope(
-        query,
-        book_facts(query),
-        BOOK,
-        {
-            "n": Count("id"),
-            "both": Count("id", filter=Q(touched_direct=True, touched_partner=True)),
-        },
-    )
-    return {s: Decimal(r["both"]) for s, r in rows.items() if r["n"]}
+    return {s: Decimal(r["co_sold_n"]) for s, r in pipeline_sums(query).items() if r["book_n"]}
 
 
 # --- conversion ------------------------------------------------------------------------------
 
-CLOSED = {
-    "closed": Count("id"),
-    "won": Count("id", filter=Q(outcome="won")),
-    "closed_value": Sum("amount"),
-    "won_value": Sum("amount", filter=Q(outcome="won")),
-    "won_days": Sum("cycle_days", filter=Q(outcome="won")),
-}
-
 
 def _closed(query: MetricQuery) -> dict[Scope, dict]:
-    return _per_scope(query, book_facts(query, closed=True), BOOK, CLOSED)
+    return {s: r for s, r in pipeline_sums(query).items() if r["closed_n"]}
 
 
 def won_revenue(query: MetricQuery) -> Values:
-    return {
-        s: _money(r["won_value"] or Decimal(0)) for s, r in _closed(query).items() if r["closed"]
-    }
+    return {s: money(r["won_cents"]) for s, r in _closed(query).items()}
 
 
 def win_rate_count(query: MetricQuery) -> Values:
     return {
-        s: v for s, r in _closed(query).items() if (v := _ratio(r["won"], r["closed"])) is not None
+        s: v
+        for s, r in _closed(query).items()
+        if (v := _ratio(r["won_n"], r["closed_n"])) is not None
     }
 
 
@@ -262,7 +281,7 @@ def win_rate_value(query: MetricQuery) -> Values:
     return {
         s: v
         for s, r in _closed(query).items()
-        if (v := _ratio(r["won_value"], r["closed_value"])) is not None
+        if (v := _ratio(r["won_cents"], r["closed_cents"])) is not None
     }
 
 
@@ -272,15 +291,13 @@ def pipeline_velocity(query: MetricQuery) -> Values:
     none won: 0."""
     found: Values = {}
     for scope, r in _closed(query).items():
-        if not r["closed"]:
-            continue
-        if not r["won"]:
+        if not r["won_n"]:
             found[scope] = Decimal("0.00")
             continue
-        rate = Decimal(r["won"]) / Decimal(r["closed"])
-        average_won = Decimal(r["won_value"] or 0) / r["won"]
-        average_days = max(Decimal(r["won_days"] or 0) / r["won"], Decimal(1))
-        found[scope] = _money(Decimal(r["closed"]) * rate * average_won / average_days)
+        rate = Decimal(r["won_n"]) / Decimal(r["closed_n"])
+        average_won = Decimal(r["won_cents"]) / HUNDRED / r["won_n"]
+        average_days = max(Decimal(r["won_days"]) / r["won_n"], Decimal(1))
+        found[scope] = _money(Decimal(r["closed_n"]) * rate * average_won / average_days)
     return found
 
 
@@ -288,13 +305,23 @@ def pipeline_velocity(query: MetricQuery) -> Values:
 
 
 def _lead_values(query: MetricQuery) -> dict[Scope, list]:
-    by_scope: dict[Scope, list] = {}
-    rows = lead_facts(query)
-    for scope in query.scopes:
-        by_scope[scope] = list(
-            rows.filter(scope_q(scope, LEADS)).values_list("speed_hours", "sla_met")
-        )
-    return by_scope
+    """(speed, SLA met) of each scope's leads of the quarter: one query for every scope."""
+
+    def read() -> dict[Scope, list]:
+        by_scope: dict[Scope, list] = {scope: [] for scope in query.scopes}
+        wanted = {cell_key(scope): scope for scope in query.scopes}
+        kinds = {kind for kind, _ in wanted}
+        names = ("route", "partner_id", "team_id", "user_id")
+        for *keys, speed, met in lead_facts(query).values_list(*names, "speed_hours", "sla_met"):
+            row = dict(zip(names, keys, strict=True))
+            for kind in kinds:
+                key = "" if kind == "tenant" else row[LEADS[kind]]
+                scope = wanted.get((kind, "" if key is None else str(key)))
+                if scope is not None and (kind == "tenant" or key is not None):
+                    by_scope[scope].append((speed, met))
+        return by_scope
+
+    return query.shared("leads", read)
 
 
 def _percentile(values: list[Decimal], share: float) -> Decimal:
@@ -389,31 +416,27 @@ def registration_sla_attainment(query: MetricQuery) -> Values:
 
 def discount_leakage(query: MetricQuery) -> Values:
     """Revenue given away beyond the corridors on the scope's opportunities opened in the
-    quarter, converted to the tenant's currency like their amounts. Two queries: the scopes'
-    books, then their leakage rows."""
-    convert = rollup.converter(query.tenant)
-    owned = _per_scope(query, book_facts(query), BOOK, {"n": Count("id")})
-    found: Values = {s: Decimal("0.00") for s, r in owned.items() if r["n"]}
+    quarter, converted to the tenant's currency like their amounts: 0 for a scope whose book
+    has opportunities and no leakage."""
+    found: Values = {s: Decimal(0) for s, r in pipeline_sums(query).items() if r["book_n"]}
     if not found:
         return found
     fields = ("route", "owner_team_id", "owner_user_id", "partner_id")
-    leaks = DiscountLeakage.objects.filter(
-        opportunity_id__in=book_facts(query).values("opportunity_id")
+    leaking = book_facts(query).filter(
+        opportunity_id__in=DiscountLeakage.objects.values("opportunity_id")
     )
-    book = {
-        row[0]: row[1:]
-        for row in book_facts(query)
-        .filter(opportunity_id__in=leaks.values("opportunity_id"))
-        .values_list("opportunity_id", *fields)
-    }
-    for opportunity, amount, currency, day in leaks.values_list(
-        "opportunity_id", "amount", "currency", "opportunity__opened_on"
-    ):
-        value = convert(amount, currency, day) or Decimal(0)
-        owner = dict(zip(fields, book[opportunity], strict=True))
-        for scope in found:
-            if scope.kind == "tenant" or owner[BOOK[scope.kind]] == scope.key:
-                found[scope] += value
+    book = {row[0]: row[1:] for row in leaking.values_list("opportunity_id", *fields)}
+    if book:
+        convert = rollup.converter(query.tenant)
+        leaks = DiscountLeakage.objects.filter(opportunity_id__in=leaking.values("opportunity_id"))
+        for opportunity, amount, currency, day in leaks.values_list(
+            "opportunity_id", "amount", "currency", "opportunity__opened_on"
+        ):
+            value = convert(amount, currency, day) or Decimal(0)
+            owner = dict(zip(fields, book[opportunity], strict=True))
+            for scope in found:
+                if scope.kind == "tenant" or owner[BOOK[scope.kind]] == scope.key:
+                    found[scope] += value
     return {s: _money(v) for s, v in found.items()}
 
 

@@ -19,11 +19,14 @@ from scorecards.choices import MODEL_CHOICES, PartyRoute, SourcedBy
 from tenancy.choices import PartnerTier
 
 __all__ = [
+    "Cell",
     "Credit",
+    "CreditCell",
     "ExchangeRate",
     "FactProductLine",
     "LeadFact",
     "OpportunityFact",
+    "PipelineCell",
     "RefreshCursor",
     "ScorecardSettings",
     "StageDuration",
@@ -298,3 +301,82 @@ class RefreshCursor(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "source"], name="refreshcursor_source_uniq")
         ]
+
+
+# --- the second level: sums of the facts, read by the pages ------------------------------------
+
+CELL_KEY = (
+    "tenant",
+    "quarter",
+    "product_line",
+    "detailed",
+    "scope_kind",
+    "scope_key",
+    "territory",
+    "segment",
+    "owner_route",
+    "owner_partner",
+    "owner_team",
+)
+
+
+class Cell(TenantOwned):
+    """Sums of the opportunity facts of one quarter and one scope (scorecards.cells keeps them).
+
+    Two grains: `detailed` False is one row per scope, quarter and product line (0: every line)
+    with the filter values blank, what an unfiltered page reads; `detailed` True splits it by
+    the filter values (territory, segment, the owning route, partner and team), summed by a
+    filtered page. Ids are plain integers (0: none) so that the key is unique without NULLs.
+    Money is in cents of the tenant's currency: sums stay exact on every database."""
+
+    quarter = models.DateField()
+    product_line = models.BigIntegerField(default=0)
+    detailed = models.BooleanField(default=False)
+    scope_kind = models.CharField(max_length=8)  # tenant | route | team | user | partner
+    scope_key = models.CharField(max_length=20, blank=True)  # a route, or an id as text
+    territory = models.CharField(max_length=50, blank=True)
+    segment = models.BigIntegerField(default=0)
+    owner_route = models.CharField(max_length=10, blank=True)
+    owner_partner = models.BigIntegerField(default=0)
+    owner_team = models.BigIntegerField(default=0)
+
+    audit_skip = True  # derived from the facts, in the transaction that writes them
+
+    class Meta:
+        abstract = True
+
+
+class PipelineCell(Cell):
+    """Per scope: what it sourced and influenced (opened in the quarter), its own book opened in
+    the quarter, and its own book closed in the quarter."""
+
+    sourced_n = models.BigIntegerField(default=0)
+    sourced_cents = models.BigIntegerField(default=0)
+    influenced_n = models.BigIntegerField(default=0)
+    influenced_cents = models.BigIntegerField(default=0)
+    book_n = models.BigIntegerField(default=0)  # with or without an amount
+    unconverted_n = models.BigIntegerField(default=0)  # no rate for the currency
+    book_cents = models.BigIntegerField(default=0)
+    partner_sourced_cents = models.BigIntegerField(default=0)
+    co_sold_n = models.BigIntegerField(default=0)
+    closed_n = models.BigIntegerField(default=0)
+    closed_cents = models.BigIntegerField(default=0)
+    won_n = models.BigIntegerField(default=0)
+    won_cents = models.BigIntegerField(default=0)
+    won_days = models.BigIntegerField(default=0)
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        constraints = [models.UniqueConstraint(fields=CELL_KEY, name="pipelinecell_key")]
+
+
+class CreditCell(Cell):
+    """Per scope and attribution model: the credits its parties earned, and how many."""
+
+    model = models.CharField(max_length=16, choices=MODEL_CHOICES)
+    credit_n = models.BigIntegerField(default=0)
+    credit_cents = models.BigIntegerField(default=0)
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        constraints = [models.UniqueConstraint(fields=[*CELL_KEY, "model"], name="creditcell_key")]

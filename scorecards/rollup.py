@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -35,7 +35,7 @@ from dealreg.models import DealRegistration
 from guardrails.engine import TerritoryMatcher
 from pipeline.models import Lead, Opportunity, OpportunityLine, StageChange, Touch
 from routing.calendar import WorkingTime, business_minutes_between
-from scorecards import attribution
+from scorecards import attribution, cells
 from scorecards.choices import INFLUENCE_MODEL, MODEL_KEYS, PartyRoute, SourcedBy
 from scorecards.models import (
     Credit,
@@ -52,6 +52,7 @@ from tenancy.quarters import fiscal_quarter
 
 __all__ = [
     "CHUNK",
+    "Rates",
     "build_facts",
     "build_lead_facts",
     "converter",
@@ -82,44 +83,27 @@ def settings_of(tenant: Tenant) -> ScorecardSettings:
 
 
 @dataclass(frozen=True)
-class _Context:
-    """What building facts needs besides the opportunities: loaded once per run."""
+class Rates:
+    """The tenant's exchange rates: amounts in its currency as the facts convert them."""
 
-    tenant: Tenant
-    lookback: dt.timedelta
-    half_life: float
-    rates: dict[str, list[tuple[dt.date, Decimal]]]
-    teams_of_users: dict[int, int]
-    territories: TerritoryMatcher
-    now: dt.datetime
+    currency: str
+    history: dict[str, list[tuple[dt.date, Decimal]]]
 
     @classmethod
-    def load(cls, tenant: Tenant) -> _Context:
-        settings = settings_of(tenant)
-        rates: dict[str, list[tuple[dt.date, Decimal]]] = defaultdict(list)
+    def load(cls, tenant: Tenant) -> Rates:
+        history: dict[str, list[tuple[dt.date, Decimal]]] = defaultdict(list)
         for currency, day, rate in ExchangeRate.objects.order_by("valid_from").values_list(
             "currency", "valid_from", "rate"
         ):
-            rates[currency].append((day, rate))
-        teams = dict(
-            Membership.objects.filter(team__isnull=False).values_list("user_id", "team_id")
-        )
-        return cls(
-            tenant=tenant,
-            lookback=dt.timedelta(days=settings.lookback_days),
-            half_life=float(settings.half_life_days),
-            rates=dict(rates),
-            teams_of_users=teams,
-            territories=TerritoryMatcher.for_tenant(),
-            now=timezone.now(),
-        )
+            history[currency].append((day, rate))
+        return cls(tenant.currency, dict(history))
 
     def convert(self, amount: Decimal, currency: str, day: dt.date) -> Decimal | None:
         """`amount` in the tenant's currency at the rate in force on `day` (the earliest rate
         when `day` is before every rate); None when the currency has no rate at all."""
-        if currency == self.tenant.currency:
+        if currency == self.currency:
             return amount
-        history = self.rates.get(currency)
+        history = self.history.get(currency)
         if not history:
             return None
         rate = history[0][1]
@@ -128,6 +112,38 @@ class _Context:
                 break
             rate = value
         return (amount * rate).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What building facts needs besides the opportunities: loaded once per run."""
+
+    tenant: Tenant
+    lookback: dt.timedelta
+    half_life: float
+    rates: Rates
+    teams_of_users: dict[int, int]
+    territories: TerritoryMatcher
+    now: dt.datetime
+
+    @classmethod
+    def load(cls, tenant: Tenant) -> _Context:
+        settings = settings_of(tenant)
+        teams = dict(
+            Membership.objects.filter(team__isnull=False).values_list("user_id", "team_id")
+        )
+        return cls(
+            tenant=tenant,
+            lookback=dt.timedelta(days=settings.lookback_days),
+            half_life=float(settings.half_life_days),
+            rates=Rates.load(tenant),
+            teams_of_users=teams,
+            territories=TerritoryMatcher.for_tenant(),
+            now=timezone.now(),
+        )
+
+    def convert(self, amount: Decimal, currency: str, day: dt.date) -> Decimal | None:
+        return self.rates.convert(amount, currency, day)
 
     def quarter(self, day: dt.date) -> dt.date:
         return fiscal_quarter(self.tenant, day)[0]
@@ -163,18 +179,25 @@ OPPORTUNITY_FIELDS = (
 )
 
 
-def build_facts(tenant: Tenant, opportunity_ids: Iterable[int], ctx: _Context | None = None) -> int:
-    """Replace the facts of these opportunities (those that no longer exist lose theirs).
-    Returns how many facts were written."""
+def build_facts(
+    tenant: Tenant,
+    opportunity_ids: Iterable[int],
+    ctx: _Context | None = None,
+    *,
+    keep_cells: bool = True,
+) -> int:
+    """Replace the facts of these opportunities (those that no longer exist lose theirs), and
+    with `keep_cells` their sums in the cells (scorecards.cells). Returns how many facts were
+    written."""
     ctx = ctx or _Context.load(tenant)
     written = 0
     ids = sorted(set(opportunity_ids))
     for start in range(0, len(ids), CHUNK):
-        written += _build_chunk(ctx, ids[start : start + CHUNK])
+        written += _build_chunk(ctx, ids[start : start + CHUNK], keep_cells)
     return written
 
 
-def _build_chunk(ctx: _Context, ids: list[int]) -> int:
+def _build_chunk(ctx: _Context, ids: list[int], keep_cells: bool) -> int:
     rows = list(Opportunity.objects.filter(pk__in=ids).values_list(*OPPORTUNITY_FIELDS))
     accounts = {
         pk: (country, region, postal, segment)
@@ -196,6 +219,8 @@ def _build_chunk(ctx: _Context, ids: list[int]) -> int:
             [FactProductLine(tenant=ctx.tenant, product_line_id=line) for line in lines[row[0]]]
         )
     with transaction.atomic():
+        if keep_cells:
+            cells.apply(ctx.tenant, ids, sign=-1)
         OpportunityFact.objects.filter(opportunity_id__in=ids).delete()
         OpportunityFact.objects.bulk_create(facts)
         for fact, own_credits, own_durations, own_lines in zip(
@@ -212,6 +237,8 @@ def _build_chunk(ctx: _Context, ids: list[int]) -> int:
         FactProductLine.objects.bulk_create(
             itertools.chain.from_iterable(fact_lines), batch_size=5000
         )
+        if keep_cells:
+            cells.apply(ctx.tenant, ids, sign=1)
     return len(facts)
 
 
@@ -577,8 +604,9 @@ def refresh(tenant: Tenant) -> int:
 
 def rebuild(tenant: Tenant) -> int:
     """Every fact of the tenant from scratch; the cursors start from now. Chunk by chunk, each
-    chunk's old rows replaced in its own transaction, so the pages keep showing figures while a
-    rebuild runs (the facts of deleted opportunities and leads went with them)."""
+    chunk's old rows replaced in its own transaction (the facts of deleted opportunities and
+    leads went with them); then the cells, in one transaction, so the pages show the old
+    figures until the new ones are whole (and a changed definition of a cell's sum takes)."""
     ctx = _Context.load(tenant)
     horizon = safe_horizon()
     tops = {
@@ -586,7 +614,10 @@ def rebuild(tenant: Tenant) -> int:
         or 0
         for source, model in FEEDS.items()
     }
-    written = build_facts(tenant, Opportunity.objects.values_list("id", flat=True), ctx)
+    ids = Opportunity.objects.values_list("id", flat=True)
+    written = build_facts(tenant, ids, ctx, keep_cells=False)
+    with transaction.atomic():
+        cells.rebuild(tenant)
     # Every lead: one no longer assigned loses its fact in its chunk.
     written += build_lead_facts(tenant, Lead.objects.values_list("id", flat=True), ctx)
     for source, top in tops.items():
@@ -596,9 +627,9 @@ def rebuild(tenant: Tenant) -> int:
     return written
 
 
-def converter(tenant: Tenant):
+def converter(tenant: Tenant) -> Callable[[Decimal, str, dt.date], Decimal | None]:
     """`convert(amount, currency, day)` with the tenant's rates, as the facts convert."""
-    return _Context.load(tenant).convert
+    return Rates.load(tenant).convert
 
 
 def last_refreshed(tenant: Tenant) -> dt.datetime | None:

@@ -21,12 +21,24 @@ from django.db import connection
 from django.db.models import Aggregate, Count, DecimalField, QuerySet, Sum
 from django.utils import timezone
 
+from accounts.models import Segment
 from core.metrics import Filters, Metric, MetricQuery, Scope, metric, metrics
 from pipeline.models import Stage
 from scorecards import rollup
 from scorecards.choices import MODEL_CHOICES, MODEL_KEYS
-from scorecards.metrics import BOOK, CREDIT, LEADS, SOURCED, book_facts, facts, lead_facts
-from scorecards.models import LeadFact, OpportunityFact, StageDuration, TierRequirement
+from scorecards.metrics import (
+    BOOK,
+    CREDIT,
+    LEADS,
+    SOURCED,
+    book_facts,
+    cell_key,
+    cells,
+    facts,
+    lead_facts,
+    pipeline_sums,
+)
+from scorecards.models import LeadFact, PipelineCell, StageDuration, TierRequirement
 from tenancy.choices import PartnerTier, Role
 from tenancy.models import Membership, Partner, Team, Tenant, User
 from tenancy.quarters import Quarter, parse_quarter
@@ -234,9 +246,10 @@ def scorecard(
     peers, peers_label = _peers(scope)
     scopes = list(dict.fromkeys([scope, *peers]))
     rows = []
+    now_query = _query(tenant, quarter, scopes, model, filters)
+    before_query = _query(tenant, quarter.previous, [scope], model, filters)
     for item in metrics():
-        now = item.compute(_query(tenant, quarter, scopes, model, filters))
-        before = item.compute(_query(tenant, quarter.previous, [scope], model, filters))
+        now, before = item.compute(now_query), item.compute(before_query)
         peer_values = [now[p] for p in peers if p in now]
         rows.append(
             Row(
@@ -256,7 +269,7 @@ def scorecard(
         filters=filters,
         rows=rows,
         refreshed_at=rollup.last_refreshed(tenant),
-        unconverted=_unconverted(quarter, scope),
+        unconverted=_unconverted(tenant, quarter, scope),
     )
 
 
@@ -265,11 +278,10 @@ def _applies(item: Metric, filters: Filters) -> bool:
     return used <= item.filtered_by
 
 
-def _unconverted(quarter: Quarter, scope: Scope) -> int:
-    rows = OpportunityFact.objects.filter(created_quarter=quarter.start, amount__isnull=True)
-    if scope.kind != "tenant":
-        rows = rows.filter(**{BOOK[scope.kind]: scope.key})
-    return rows.count()
+def _unconverted(tenant: Tenant, quarter: Quarter, scope: Scope) -> int:
+    """The scope's opportunities of the quarter left out for want of an exchange rate."""
+    sums = pipeline_sums(_query(tenant, quarter, [scope], "w_shaped", Filters()))
+    return int(sums[scope]["unconverted_n"]) if scope in sums else 0
 
 
 # --- partner tiers --------------------------------------------------------------------------------
@@ -461,21 +473,25 @@ def _funnel(tenant: Tenant, quarter: Quarter, filters: Filters, scope: Scope) ->
 
 def _overlap(tenant: Tenant, quarter: Quarter, filters: Filters, scope: Scope) -> dict:
     """Co-sold opportunities (both routes touched) opened in the quarter, by territory and
-    segment: where the routes meet."""
+    segment: where the routes meet (from the detailed cells)."""
     query = _query(tenant, quarter, [scope], "w_shaped", filters)
+    kind, key = cell_key(scope)
     rows = (
-        _scoped_facts(query, scope)
-        .filter(touched_direct=True, touched_partner=True)
-        .values("territory", "segment__name")
-        .annotate(n=Count("id"))
+        cells(query, PipelineCell, detailed=True)
+        .filter(scope_kind=kind, scope_key=key)
+        .values("territory", "segment")
+        .annotate(n=Sum("co_sold_n"))
+        .filter(n__gt=0)
         .order_by()
     )
-    cells = {
-        (r["territory"] or "No territory", r["segment__name"] or "No segment"): r["n"] for r in rows
+    names = dict(Segment.objects.values_list("pk", "name"))
+    cells_found = {
+        (r["territory"] or "No territory", names.get(r["segment"], "No segment")): r["n"]
+        for r in rows
     }
-    territories = sorted({t for t, _ in cells})
-    segments = sorted({s for _, s in cells})
-    return {"rows": territories, "columns": segments, "cells": cells}
+    territories = sorted({t for t, _ in cells_found})
+    segments = sorted({s for _, s in cells_found})
+    return {"rows": territories, "columns": segments, "cells": cells_found}
 
 
 class _Median(Aggregate):

@@ -14,15 +14,26 @@ from decimal import Decimal
 
 import pytest
 
-from core.metrics import Scope
+from accounts.models import Account
+from accounts.tests.factories import ProductFactory, ProductLineFactory
+from core.metrics import Filters, Scope
 from core.tenancy import tenant_scope
 from dealreg.models import DealRegistration
-from pipeline.models import Lead, Opportunity, Touch
+from guardrails.engine import TerritoryMatcher
+from guardrails.tests.factories import TerritoryAreaFactory, TerritoryFactory
+from pipeline.models import Lead, Opportunity, OpportunityLine, Touch
 from pipeline.tests.factories import TouchFactory
 from routing.calendar import WorkingTime, business_minutes_between
 from scorecards import attribution, rollup, services
 from scorecards.choices import MODEL_KEYS
-from scorecards.models import Credit, ExchangeRate, LeadFact, OpportunityFact
+from scorecards.models import (
+    Credit,
+    CreditCell,
+    ExchangeRate,
+    LeadFact,
+    OpportunityFact,
+    PipelineCell,
+)
 from scorecards.tests.generated import TODAY, generate
 from tenancy.models import Membership
 from tenancy.quarters import Quarter, fiscal_quarter
@@ -42,6 +53,8 @@ CHECKED = (
     "lead_sla_attainment",
     "speed_to_lead_median",
 )
+# The figures every filter narrows (the lead figures are narrowed by the leads' own fields).
+OPPORTUNITY_FIGURES = CHECKED[:9]
 
 
 # --- the figures straight from the raw tables ---------------------------------------------------
@@ -82,7 +95,9 @@ def _party(touch: Touch):
     return ("marketing", None, None, None)
 
 
-def _raw_opportunity(tenant, opp: Opportunity, lookback: dt.timedelta, half_life: float, now):
+def _raw_opportunity(
+    tenant, opp: Opportunity, lookback: dt.timedelta, half_life: float, now, territories
+):
     outcome = opp.stage.outcome
     closed = opp.closed_on if outcome != "open" else None
     start = _local(tenant, opp.opened_on) - lookback
@@ -160,6 +175,16 @@ def _raw_opportunity(tenant, opp: Opportunity, lookback: dt.timedelta, half_life
         ),
         "co_sold": "direct" in routes and "partner" in routes,
         "cycle": (closed - opp.opened_on).days if closed else None,
+        "where": {
+            "territory": territories.primary(
+                opp.account.country, opp.account.region, opp.account.postal_code
+            ),
+            "segment": opp.account.segment_id,
+            "route": opp.route,
+            "partner": opp.partner_id,
+            "team": opp.owner_team_id,
+            "product_lines": {line.product.product_line_id for line in opp.lines.all()},
+        },
     }
 
 
@@ -193,10 +218,28 @@ def raw_opportunities(tenant) -> list[dict]:
     settings = rollup.settings_of(tenant)
     lookback = dt.timedelta(days=settings.lookback_days)
     now = dt.datetime.now(dt.UTC)
+    territories = TerritoryMatcher.for_tenant()
     return [
-        _raw_opportunity(tenant, o, lookback, float(settings.half_life_days), now)
-        for o in Opportunity.objects.select_related("stage", "account")
+        _raw_opportunity(tenant, o, lookback, float(settings.half_life_days), now, territories)
+        for o in Opportunity.objects.select_related("stage", "account").prefetch_related(
+            "lines__product"
+        )
     ]
+
+
+def _passes(opportunity: dict, filters: Filters) -> bool:
+    """The opportunity is among those the filters narrow the figures to."""
+    where = opportunity["where"]
+    wanted = {
+        "territory": filters.territory,
+        "segment": filters.segment,
+        "route": filters.route,
+        "partner": filters.partner,
+        "team": filters.team,
+    }
+    if any(value and where[name] != value for name, value in wanted.items()):
+        return False
+    return not filters.product_line or filters.product_line in where["product_lines"]
 
 
 def raw_figures(tenant, opps: list[dict], scope: Scope, quarter: Quarter, model: str) -> dict:
@@ -302,8 +345,8 @@ def _scopes(world) -> list[Scope]:
     ]
 
 
-def _from_rollups(tenant, scope, quarter, model) -> dict:
-    card = services.scorecard(tenant, scope, quarter, model=model)
+def _from_rollups(tenant, scope, quarter, model, filters=None) -> dict:
+    card = services.scorecard(tenant, scope, quarter, model=model, filters=filters)
     return {
         row.metric.key: row.value
         for row in card.rows
@@ -338,6 +381,48 @@ def test_every_figure_equals_the_raw_tables_for_every_scope_and_model(generated)
     assert compared > 1000  # the generated tenant gives every figure something to count
 
 
+def test_filtered_figures_equal_the_raw_tables(generated):
+    """Every filter narrows the figures as it narrows the raw opportunities: territory, segment,
+    product line, route, partner, team, alone and together."""
+    tenant, orgs = generated.tenant, generated.orgs
+    with tenant_scope(tenant):
+        south = TerritoryFactory(tenant=tenant, code="south", name="South")
+        TerritoryAreaFactory(tenant=tenant, territory=south, country="DE", region="DE-BY")
+        accounts = sorted({o.account_id for o in Opportunity.objects.all()})
+        Account.objects.filter(pk__in=accounts[::2]).update(region="DE-BW")  # no territory
+        lines = [ProductLineFactory(tenant=tenant) for _ in range(2)]
+        products = [ProductFactory(tenant=tenant, product_line=line) for line in lines]
+        for n, opp in enumerate(Opportunity.objects.order_by("pk")):
+            for product in products[: n % 3]:  # none, the first line, or both
+                OpportunityLine.objects.create(
+                    tenant=tenant, opportunity=opp, product=product, quantity=1, list_price=100
+                )
+        rollup.rebuild(tenant)
+        opps = raw_opportunities(tenant)
+        segment = Opportunity.objects.earliest("pk").account.segment_id
+        choices = [
+            Filters(territory="south"),
+            Filters(segment=segment),
+            Filters(product_line=lines[0].pk),
+            Filters(product_line=lines[1].pk, route="direct"),
+            Filters(route="partner"),
+            Filters(partner=orgs["partner"].pk),
+            Filters(team=orgs["team"].pk, territory="south"),
+        ]
+        compared = 0
+        for quarter in [Quarter.of(tenant, TODAY).shifted(-n) for n in range(3)]:
+            for filters in choices:
+                kept = [o for o in opps if _passes(o, filters)]
+                for scope in _scopes(generated):
+                    expected = raw_figures(tenant, kept, scope, quarter, "w_shaped")
+                    expected = {k: v for k, v in expected.items() if k in OPPORTUNITY_FIGURES}
+                    found = _from_rollups(tenant, scope, quarter, "w_shaped", filters)
+                    found = {k: v for k, v in found.items() if k in OPPORTUNITY_FIGURES}
+                    assert found == expected, (scope, quarter.code, filters)
+                    compared += len(expected)
+    assert compared > 500
+
+
 def _rows(queryset, *fields) -> list[str]:
     return sorted(map(repr, queryset.values_list(*fields)))
 
@@ -367,7 +452,24 @@ def _snapshot() -> tuple:
         "amount",
     )
     leads = _rows(LeadFact.objects, "lead_id", "speed_hours", "sla_met", "partner_id")
-    return facts, credits, leads
+    return facts, credits, leads, _cells()
+
+
+def _cells() -> tuple:
+    """The cells that sum something (a refresh may leave emptied ones, which read as none)."""
+    key = ("quarter", "product_line", "detailed", "scope_kind", "scope_key", "territory")
+    key += ("segment", "owner_route", "owner_partner", "owner_team")
+    measures = [f.name for f in PipelineCell._meta.fields if f.name.endswith(("_n", "_cents"))]
+    measures.append("won_days")
+    pipeline = _rows(
+        PipelineCell.objects.exclude(book_n=0, sourced_n=0, influenced_n=0, closed_n=0),
+        *key,
+        *measures,
+    )
+    credits = _rows(
+        CreditCell.objects.exclude(credit_n=0), *key, "model", "credit_n", "credit_cents"
+    )
+    return pipeline, credits
 
 
 @pytest.mark.django_db(transaction=True)
