@@ -743,13 +743,11 @@ def _scale_cells(copies: int) -> None:
     `scorecards.cells.rebuild` would write (the bench checks figures against the raw tables)."""
     from django.db import connection, transaction
 
+    from scorecards.cells import CREDIT_MEASURES, PIPELINE_MEASURES
     from scorecards.models import CreditCell, PipelineCell
 
     with transaction.atomic(), connection.cursor() as cursor:
-        for model in (PipelineCell, CreditCell):
-            sums = [
-                f.column for f in model._meta.fields if f.column.endswith(("_n", "_cents", "_days"))
-            ]
+        for model, sums in ((PipelineCell, PIPELINE_MEASURES), (CreditCell, CREDIT_MEASURES)):
             assignments = ", ".join(f"{c} = {c} * %s" for c in sums)
             cursor.execute(f"UPDATE {model._meta.db_table} SET {assignments}", [copies] * len(sums))
         cursor.execute("ANALYZE scorecards_pipelinecell")

@@ -18,7 +18,7 @@ from django.utils import timezone
 from core.models import TenantOwned
 from core.sync import Synced, change_sequence
 
-__all__ = ["insert_rows", "new_row", "save_rows", "update_rows"]
+__all__ = ["delete_rows", "insert_rows", "new_row", "save_rows", "update_rows"]
 
 
 # Field types whose Python value is already what psycopg2 sends to PostgreSQL.
@@ -37,7 +37,7 @@ _DEFAULTS: dict[type, tuple[dict[str, Any], list[tuple[str, Any]]]] = {}
 M = TypeVar("M", bound=models.Model)
 
 
-def new_row(model: type[M], **values: Any) -> M:
+def new_row(model: type[M], /, **values: Any) -> M:
     """A new, unsaved row from attribute names (`lead_id`, not `lead`), built without
     `Model.__init__`'s per-field work: for rows made by the thousand and written by
     `insert_rows`. Fields not given take their defaults, as with the constructor."""
@@ -104,6 +104,14 @@ def insert_rows(model: type[TenantOwned], rows: Sequence[TenantOwned]) -> None:
     for row, (pk,) in zip(rows, ids, strict=True):
         row.pk = pk
         row._state.adding, row._state.db = False, connection.alias
+
+
+def delete_rows(rows: models.QuerySet) -> int:
+    """DELETE the rows in one statement, without loading them or sending signals: for derived
+    rows (rollups) that no receiver needs to hear of. `QuerySet.delete` would fetch every row
+    (and its cascaded rows) to send the audit, sync and webhook receivers' signals, which
+    listen to every model. Cascades are the caller's: delete the children first. How many went."""
+    return rows._raw_delete(rows.db)
 
 
 def _pk(model: type[models.Model]) -> models.Field:

@@ -7,7 +7,7 @@ facts of some opportunities are deleted their sums are subtracted (`apply(..., s
 the new ones are written theirs are added (`sign=1`). Additions commute, so two transactions
 touching the same cell serialise on its row and both count; the facts' unique constraint stops two
 builds of one opportunity from both landing. A cell emptied by subtraction stays (all zero, which
-reads as "no data") until `prune`, which the nightly rebuild runs.
+reads as "no data") until `rebuild` writes every cell afresh (the nightly rebuild ends with it).
 
 Written as SQL: an INSERT ... SELECT ... GROUP BY ... ON CONFLICT DO UPDATE that adds to the
 existing sums, which the ORM cannot express (its upsert overwrites). The statements are built
@@ -20,11 +20,12 @@ from collections.abc import Sequence
 
 from django.db import connection
 
+from core.rows import delete_rows
 from scorecards.choices import INFLUENCE_MODEL
 from scorecards.models import CreditCell, PipelineCell
 from tenancy.models import Tenant
 
-__all__ = ["KEY_COLUMNS", "PIPELINE_MEASURES", "apply", "prune", "rebuild"]
+__all__ = ["CREDIT_MEASURES", "KEY_COLUMNS", "PIPELINE_MEASURES", "apply", "rebuild"]
 
 FACTS = "scorecards_opportunityfact"
 CENTS = "CAST(ROUND(f.amount * 100) AS BIGINT)"
@@ -216,17 +217,8 @@ def apply(tenant: Tenant, opportunity_ids: Sequence[int] | None, *, sign: int) -
             cursor.execute(sql, params)
 
 
-def prune(tenant: Tenant) -> int:
-    """Delete the cells that sum nothing any more; how many went."""
-    pipeline, _ = PipelineCell.objects.filter(
-        tenant=tenant, sourced_n=0, influenced_n=0, book_n=0, closed_n=0
-    ).delete()
-    credits, _ = CreditCell.objects.filter(tenant=tenant, credit_n=0).delete()
-    return pipeline + credits
-
-
 def rebuild(tenant: Tenant) -> None:
     """Every cell of the tenant again from its facts (one transaction: call inside one)."""
-    PipelineCell.objects.filter(tenant=tenant).delete()
-    CreditCell.objects.filter(tenant=tenant).delete()
+    delete_rows(PipelineCell.objects.filter(tenant=tenant))
+    delete_rows(CreditCell.objects.filter(tenant=tenant))
     apply(tenant, None, sign=1)

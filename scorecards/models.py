@@ -19,6 +19,7 @@ from scorecards.choices import MODEL_CHOICES, PartyRoute, SourcedBy
 from tenancy.choices import PartnerTier
 
 __all__ = [
+    "CELL_KEY",
     "Cell",
     "Credit",
     "CreditCell",

@@ -29,6 +29,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.models import Account
+from core.rows import delete_rows, insert_rows, new_row
 from core.sync import safe_horizon
 from dealreg.choices import RegState
 from dealreg.models import DealRegistration
@@ -216,30 +217,39 @@ def _build_chunk(ctx: _Context, ids: list[int], keep_cells: bool) -> int:
         credits.append(_credits(ctx, fact, touches[row[0]]))
         durations.append(_durations(ctx, fact, stages.get(row[0], [])))
         fact_lines.append(
-            [FactProductLine(tenant=ctx.tenant, product_line_id=line) for line in lines[row[0]]]
+            [
+                new_row(FactProductLine, tenant_id=ctx.tenant.pk, product_line_id=line)
+                for line in lines[row[0]]
+            ]
         )
     with transaction.atomic():
         if keep_cells:
             cells.apply(ctx.tenant, ids, sign=-1)
-        OpportunityFact.objects.filter(opportunity_id__in=ids).delete()
-        OpportunityFact.objects.bulk_create(facts)
+        _delete_facts(ids)
+        insert_rows(OpportunityFact, facts)
         for fact, own_credits, own_durations, own_lines in zip(
             facts, credits, durations, fact_lines, strict=True
         ):
             for credit in own_credits:
-                credit.fact = fact
+                credit.fact_id = fact.pk
             for duration in own_durations:
-                duration.fact = fact
+                duration.fact_id = fact.pk
             for line in own_lines:
-                line.fact = fact
-        Credit.objects.bulk_create(itertools.chain.from_iterable(credits), batch_size=5000)
-        StageDuration.objects.bulk_create(itertools.chain.from_iterable(durations), batch_size=5000)
-        FactProductLine.objects.bulk_create(
-            itertools.chain.from_iterable(fact_lines), batch_size=5000
-        )
+                line.fact_id = fact.pk
+        insert_rows(Credit, list(itertools.chain.from_iterable(credits)))
+        insert_rows(StageDuration, list(itertools.chain.from_iterable(durations)))
+        insert_rows(FactProductLine, list(itertools.chain.from_iterable(fact_lines)))
         if keep_cells:
             cells.apply(ctx.tenant, ids, sign=1)
     return len(facts)
+
+
+def _delete_facts(ids: list[int]) -> None:
+    """The facts of these opportunities and the rows hanging off them, without loading them."""
+    facts = OpportunityFact.objects.filter(opportunity_id__in=ids)
+    for model in (Credit, StageDuration, FactProductLine):
+        delete_rows(model.objects.filter(fact__in=facts.values("pk")))
+    delete_rows(facts)
 
 
 def _claiming_registrations(ids: list[int]) -> dict[int, Party]:
@@ -369,8 +379,9 @@ def _fact(
     (s_route, s_partner, s_team, s_user), basis = _source(ctx, row, registration, touches)
     routes = {t.party[0] for t in touches}
     closed = closed_on if outcome != "open" else None
-    return OpportunityFact(
-        tenant=ctx.tenant,
+    return new_row(
+        OpportunityFact,
+        tenant_id=ctx.tenant.pk,
         opportunity_id=pk,
         account_id=account_id,
         opened_on=opened_on,
@@ -440,8 +451,9 @@ def _credits(ctx: _Context, fact: OpportunityFact, touches: list[_Touch]) -> lis
                 INFLUENCE_MODEL, deal, [*points, sourcing], half_life_days=ctx.half_life
             )
     return [
-        Credit(
-            tenant=ctx.tenant,
+        new_row(
+            Credit,
+            tenant_id=ctx.tenant.pk,
             model=model,
             route=party[0],
             partner_id=party[1],
@@ -464,8 +476,9 @@ def _durations(
     for (stage, entered), (_, left) in itertools.pairwise(history):
         days = Decimal((left - entered).total_seconds() / 86400).quantize(Decimal("0.01"))
         durations.append(
-            StageDuration(
-                tenant=ctx.tenant,
+            new_row(
+                StageDuration,
+                tenant_id=ctx.tenant.pk,
                 stage_id=stage,
                 days=max(days, Decimal(0)),
                 left_quarter=ctx.quarter(left.astimezone(ctx.tenant.zone).date()),
@@ -504,8 +517,8 @@ def build_lead_facts(tenant: Tenant, lead_ids: Iterable[int], ctx: _Context | No
         )
         facts = [_lead_fact(ctx, hours, row) for row in rows]
         with transaction.atomic():
-            LeadFact.objects.filter(lead_id__in=chunk).delete()
-            LeadFact.objects.bulk_create(facts)
+            delete_rows(LeadFact.objects.filter(lead_id__in=chunk))
+            insert_rows(LeadFact, facts)
         written += len(facts)
     return written
 
@@ -516,8 +529,9 @@ def _lead_fact(ctx: _Context, hours: WorkingTime, row: tuple) -> LeadFact:
     if first_touch is not None:
         minutes = business_minutes_between(hours, created, first_touch)
         speed = Decimal(minutes / 60).quantize(Decimal("0.01"))
-    return LeadFact(
-        tenant=ctx.tenant,
+    return new_row(
+        LeadFact,
+        tenant_id=ctx.tenant.pk,
         lead_id=pk,
         assigned_quarter=ctx.quarter(assigned.astimezone(ctx.tenant.zone).date()),
         route=route or "",

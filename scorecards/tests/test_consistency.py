@@ -27,6 +27,7 @@ from routing.calendar import WorkingTime, business_minutes_between
 from scorecards import attribution, rollup, services
 from scorecards.choices import MODEL_KEYS
 from scorecards.models import (
+    CELL_KEY,
     Credit,
     CreditCell,
     ExchangeRate,
@@ -457,8 +458,7 @@ def _snapshot() -> tuple:
 
 def _cells() -> tuple:
     """The cells that sum something (a refresh may leave emptied ones, which read as none)."""
-    key = ("quarter", "product_line", "detailed", "scope_kind", "scope_key", "territory")
-    key += ("segment", "owner_route", "owner_partner", "owner_team")
+    key = [f.name for f in PipelineCell._meta.fields if f.name in CELL_KEY]
     measures = [f.name for f in PipelineCell._meta.fields if f.name.endswith(("_n", "_cents"))]
     measures.append("won_days")
     pipeline = _rows(
