@@ -14,14 +14,20 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.models import ProductLine, Segment
 from core.metrics import Filters, metrics
-from guardrails.models import Territory
 from scorecards import services
 from scorecards.choices import MODEL_CHOICES
+from scorecards.filtering import (
+    FILTER_FIELDS,
+    ROUTES,
+    WHAT,
+    filter_options,
+    resolve_filters,
+    unknown,
+)
 from scorecards.models import ExchangeRate, ScorecardSettings, TierRequirement
 from tenancy.choices import PartnerTier
-from tenancy.models import Membership, Partner, Team, Tenant
+from tenancy.models import Membership, Tenant
 from tenancy.quarters import Quarter
 
 __all__ = [
@@ -35,13 +41,10 @@ __all__ = [
 
 # How many recent quarters the quarter select offers (any other is typed).
 QUARTER_CHOICES = 8
-ROUTES = [("direct", "Direct"), ("partner", "Partner")]
-# The filter bar's fields that narrow the figures (core.metrics.Filters), in its order.
-FILTER_FIELDS = ("territory", "segment", "product_line", "route", "partner", "team")
 
 
 def _invalid(what: str) -> dict[str, str]:
-    return {"invalid_choice": f"There is no {what} “%(value)s” here: pick one from the list."}
+    return {"invalid_choice": unknown(what, "%(value)s")}
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ class FilterForm(forms.Form):
     )
     segment = forms.ChoiceField(required=False, label="Segment", error_messages=_invalid("segment"))
     product_line = forms.ChoiceField(
-        required=False, label="Product line", error_messages=_invalid("product line")
+        required=False, label="Product line", error_messages=_invalid("product_line")
     )
     route = forms.ChoiceField(
         required=False,
@@ -115,51 +118,19 @@ class FilterForm(forms.Form):
         self.fields["quarter"].widget.choices = [(q.code, q.label) for q in recent]
         self.fields["quarter"].initial = current.code
         self.fields["model"].initial = default_model
-        self._labels: dict[str, dict[str, str]] = {}
-        self._ids: dict[str, dict[str, int]] = {}
-        self._offer(
-            "territory",
-            "All territories",
-            [
-                (t.code, t.name, 0)
-                for t in Territory.objects.visible_to(membership).order_by("name")
-            ],
-        )
-        self._offer(
-            "segment",
-            "All segments",
-            [(s.key, s.name, s.pk) for s in Segment.objects.visible_to(membership)],
-        )
-        self._offer(
-            "product_line",
-            "All product lines",
-            [(p.code, p.name, p.pk) for p in ProductLine.objects.visible_to(membership)],
-        )
-        if membership.is_partner_user:
-            del self.fields["partner"], self.fields["team"], self.fields["route"]
-        else:
-            self._offer(
-                "partner",
-                "All partners",
-                [
-                    (str(p.pk), p.name, p.pk)
-                    for p in Partner.objects.visible_to(membership).order_by("name")
-                ],
-            )
-            self._offer(
-                "team",
-                "All teams",
-                [(str(t.pk), t.name, t.pk) for t in Team.objects.visible_to(membership)],
-            )
-        self._labels["route"] = dict(ROUTES)
-        self._labels["model"] = dict(MODEL_CHOICES)
-
-    def _offer(self, name: str, everything: str, rows: list[tuple[str, str, int]]) -> None:
-        field = self.fields[name]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", everything), *((value, label) for value, label, _ in rows)]
-        self._labels[name] = {value: label for value, label, _ in rows}
-        self._ids[name] = {value: pk for value, _, pk in rows}
+        self.membership = membership
+        self.options = filter_options(membership)
+        for name in FILTER_FIELDS:
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            if name not in self.options:
+                del self.fields[name]
+            elif name != "route":
+                everything = f"All {WHAT[name]}s" if name != "territory" else "All territories"
+                field.choices = [
+                    ("", everything),
+                    *((o.value, o.label) for o in self.options[name]),
+                ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -178,22 +149,18 @@ class FilterForm(forms.Form):
         data = self.cleaned_data
         quarter: Quarter = data["the_quarter"]
         model = data.get("model") or self.default_model
-        values: dict[str, Any] = {}
-        params = {"quarter": quarter.code}
-        chosen = []
-        for name in FILTER_FIELDS:
-            value = data.get(name)
-            if not value:
-                continue
-            params[name] = value
-            chosen.append((str(self.fields[name].label), self._labels[name].get(value, value)))
-            values[name] = (
-                self._ids[name][value] if name in self._ids and name != "territory" else value
-            )
+        given = {name: data[name] for name in FILTER_FIELDS if data.get(name)}
+        filters = resolve_filters(self.membership, given, self.options)
+        params = {"quarter": quarter.code, **given}
+        labels = {name: {o.value: o.label for o in self.options[name]} for name in given}
+        chosen = [
+            (str(self.fields[name].label), labels[name].get(value, value))
+            for name, value in given.items()
+        ]
         if model != self.default_model:
             params["model"] = model
         return Selection(
-            quarter=quarter, model=model, filters=Filters(**values), params=params, chosen=chosen
+            quarter=quarter, model=model, filters=filters, params=params, chosen=chosen
         )
 
     def show(self, selection: Selection) -> None:

@@ -17,17 +17,15 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from accounts.models import ProductLine, Segment
 from core.api.fields import context_membership
-from core.metrics import Filters, Scope
+from core.metrics import Scope
 from core.validators import MAX_ID
-from guardrails.models import Territory
 from pipeline.choices import Route
 from scorecards.choices import MODEL_CHOICES, PartyRoute
+from scorecards.filtering import FILTER_FIELDS, resolve_filters
 from scorecards.rollup import settings_of
 from scorecards.services import quarter_from
 from tenancy.choices import PartnerTier
-from tenancy.models import Partner, Team
 from tenancy.quarters import Quarter
 
 __all__ = [
@@ -48,12 +46,6 @@ SCOPE_HELP = (
     "`user:<id>` (a direct rep's user id). Default: the caller's own (a partner user's partner, a "
     "rep themselves, a manager's team, everyone for RevOps admins). One the caller may not see "
     "is a 404."
-)
-# Filters that would narrow the figures to another party's slice: the direct side's only.
-DIRECT_SIDE_FILTERS = ("route", "partner", "team")
-PARTNER_FILTER_REFUSAL = (
-    "Partner users' figures are their own partner's: filter them by territory, segment or "
-    "product line."
 )
 
 
@@ -79,11 +71,7 @@ class QuarterQuerySerializer(serializers.Serializer):
     def to_internal_value(self, data: Any) -> Any:
         # An empty parameter (`?territory=&team=`, as a BI tool's template sends) is not given.
         given = {name: data[name] for name, _ in self.fields.items() if data.get(name, "") != ""}
-        self.check_given(given)
         return super().to_internal_value(given)
-
-    def check_given(self, given: dict[str, Any]) -> None:
-        """Hook: refuse parameters the caller may not give at all."""
 
     def validate_quarter(self, value: str) -> Any:
         try:
@@ -143,52 +131,15 @@ class FiguresQuerySerializer(QuarterQuerySerializer):
         help_text="Only opportunities this direct team owns (id; not for partner users).",
     )
 
-    def _visible(self, model: Any) -> Any:
-        return model.objects.visible_to(context_membership(self.context))
-
-    def validate_territory(self, value: str) -> str:
-        if not self._visible(Territory).filter(code=value).exists():
-            raise serializers.ValidationError(f"No territory with code {value!r} that you can see.")
-        return value
-
-    def validate_segment(self, value: str) -> int:
-        found = self._visible(Segment).filter(key=value).values_list("pk", flat=True).first()
-        if found is None:
-            raise serializers.ValidationError(f"No segment with key {value!r}.")
-        return found
-
-    def validate_product_line(self, value: str) -> int:
-        found = self._visible(ProductLine).filter(code=value).values_list("pk", flat=True).first()
-        if found is None:
-            raise serializers.ValidationError(f"No product line with code {value!r}.")
-        return found
-
-    def validate_partner(self, value: int) -> int:
-        if not self._visible(Partner).filter(pk=value).exists():
-            raise serializers.ValidationError(f"No partner with id {value} that you can see.")
-        return value
-
-    def validate_team(self, value: int) -> int:
-        if not self._visible(Team).filter(pk=value).exists():
-            raise serializers.ValidationError(f"No team with id {value} that you can see.")
-        return value
-
-    def check_given(self, given: dict[str, Any]) -> None:
-        membership = context_membership(self.context)
-        if membership is not None and membership.is_partner_user:
-            refused = {
-                name: [PARTNER_FILTER_REFUSAL] for name in DIRECT_SIDE_FILTERS if name in given
-            }
-            if refused:
-                raise serializers.ValidationError(refused)
-
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
         if "model" not in attrs:
             attrs["model"] = settings_of(self.context["tenant"]).default_model
-        attrs["filters"] = Filters(
-            **{name: attrs.pop(name) for name in Filters.__dataclass_fields__ if name in attrs}
-        )
+        given = {name: attrs.pop(name) for name in FILTER_FIELDS if name in attrs}
+        try:
+            attrs["filters"] = resolve_filters(context_membership(self.context), given)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from None
         return attrs
 
 
