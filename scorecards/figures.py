@@ -6,16 +6,21 @@ count registrations rather than opportunities. Read-only, from the rollups and t
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db.models import QuerySet
 
 from core.metrics import Filters, Metric, MetricQuery, Scope, metric, metrics
-from dealreg.choices import ClockSide
-from dealreg.models import DealRegistration, RegistrationClock
-from scorecards.metrics import BOOK, REGISTRATIONS, book_facts, facts
+from dealreg.models import DealRegistration
+from scorecards.metrics import (
+    BOOK,
+    REGISTRATIONS,
+    book_facts,
+    facts,
+    reviewed_clocks,
+    submitted_registrations,
+)
 from scorecards.models import OpportunityFact
 from tenancy.models import Tenant
 from tenancy.quarters import Quarter
@@ -71,14 +76,12 @@ def scope_trend(
 ) -> tuple[list[Quarter], dict[str, list[Decimal | None]]]:
     """`keys` for `scope` over the last TREND_QUARTERS quarters up to `quarter`."""
     quarters = [quarter.shifted(-n) for n in range(TREND_QUARTERS - 1, -1, -1)]
-    found: dict[str, list[Decimal | None]] = {}
-    for key in keys:
-        item = metric(key)
-        if item is None:
-            continue
-        found[key] = [
-            item.compute(_query(tenant, q, [scope], model, filters)).get(scope) for q in quarters
-        ]
+    shown = [item for key in keys if (item := metric(key)) is not None]
+    found: dict[str, list[Decimal | None]] = {item.key: [] for item in shown}
+    for q in quarters:
+        query = _query(tenant, q, [scope], model, filters)  # one read of the rollups per quarter
+        for item in shown:
+            found[item.key].append(item.compute(query).get(scope))
     return quarters, found
 
 
@@ -114,32 +117,18 @@ def stage_rows(
     return rows.distinct().select_related("opportunity", "account", "stage").order_by("-pk")
 
 
-def _bounds(tenant: Tenant, quarter: Quarter) -> tuple[dt.datetime, dt.datetime]:
-    return (
-        dt.datetime.combine(quarter.start, dt.time(), tzinfo=tenant.zone),
-        dt.datetime.combine(quarter.following, dt.time(), tzinfo=tenant.zone),
-    )
-
-
 def registration_rows(
     tenant: Tenant, key: str, quarter: Quarter, scope: Scope, filters: Filters
 ) -> QuerySet:
     """The registrations behind a registration figure: those submitted in the quarter (conflict
     rate), or those whose manufacturer review clock stopped in it (the manufacturer's SLA)."""
-    start, end = _bounds(tenant, quarter)
+    query = _query(tenant, quarter, [scope], "w_shaped", filters)
+    rows: QuerySet
     if key == "registration_sla_attainment":
-        clocks = RegistrationClock.objects.filter(
-            side=ClockSide.VENDOR, stopped_at__gte=start, stopped_at__lt=end
-        )
+        clocks = reviewed_clocks(query)
         rows = DealRegistration.objects.filter(pk__in=clocks.values("registration_id"))
     else:
-        rows = DealRegistration.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
-    if filters.route:
-        rows = rows.filter(route=filters.route)
-    if filters.partner:
-        rows = rows.filter(registrant_partner_id=filters.partner)
-    if filters.team:
-        rows = rows.filter(registrant_team_id=filters.team)
+        rows = submitted_registrations(query)
     if scope.kind != "tenant":
         rows = rows.filter(**{REGISTRATIONS[scope.kind]: scope.key})
     return rows.select_related("end_customer").order_by("-submitted_at", "-pk")

@@ -46,7 +46,9 @@ __all__ = [
     "credits",
     "facts",
     "lead_facts",
+    "reviewed_clocks",
     "scope_q",
+    "submitted_registrations",
 ]
 
 Values = dict[Scope, Decimal]
@@ -369,24 +371,43 @@ def _bounds(query: MetricQuery) -> tuple[dt.datetime, dt.datetime]:
     )
 
 
-def _registrations(query: MetricQuery) -> QuerySet:
-    """Registrations submitted in the quarter (the tenant's days), by territory-free filters."""
+def _by_registration(filters: Filters, prefix: str = "") -> Q:
+    """The filters that registrations have (no territory, segment or product line)."""
+    q = Q()
+    if filters.route:
+        q &= Q(**{prefix + "route": filters.route})
+    if filters.partner:
+        q &= Q(**{prefix + "registrant_partner_id": filters.partner})
+    if filters.team:
+        q &= Q(**{prefix + "registrant_team_id": filters.team})
+    return q
+
+
+def submitted_registrations(query: MetricQuery) -> QuerySet:
+    """Registrations submitted in the quarter (the tenant's days), filtered: the conflict rate's."""
     start, end = _bounds(query)
-    rows = DealRegistration.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
-    if query.filters.route:
-        rows = rows.filter(route=query.filters.route)
-    if query.filters.partner:
-        rows = rows.filter(registrant_partner_id=query.filters.partner)
-    if query.filters.team:
-        rows = rows.filter(registrant_team_id=query.filters.team)
-    return rows
+    return DealRegistration.objects.filter(
+        _by_registration(query.filters), submitted_at__gte=start, submitted_at__lt=end
+    )
+
+
+def reviewed_clocks(query: MetricQuery) -> QuerySet:
+    """The manufacturer's review clocks stopped in the quarter, on filtered registrations: the
+    manufacturer's SLA's."""
+    start, end = _bounds(query)
+    return RegistrationClock.objects.filter(
+        _by_registration(query.filters, "registration__"),
+        side=ClockSide.VENDOR,
+        stopped_at__gte=start,
+        stopped_at__lt=end,
+    )
 
 
 def conflict_rate(query: MetricQuery) -> Values:
     conflicted = RegistrationConflict.objects.filter(registration=OuterRef("pk"))
     rows = _per_scope(
         query,
-        _registrations(query).annotate(conflicted=Exists(conflicted)),
+        submitted_registrations(query).annotate(conflicted=Exists(conflicted)),
         REGISTRATIONS,
         {"n": Count("id"), "hit": Count("id", filter=Q(conflicted=True))},
     )
@@ -396,18 +417,10 @@ def conflict_rate(query: MetricQuery) -> Values:
 def registration_sla_attainment(query: MetricQuery) -> Values:
     """The manufacturer's side: its review clocks on the scope's registrations, stopped in the
     quarter, that stopped in time."""
-    start, end = _bounds(query)
-    clocks = RegistrationClock.objects.filter(
-        side=ClockSide.VENDOR, stopped_at__gte=start, stopped_at__lt=end
-    )
-    if query.filters.route:
-        clocks = clocks.filter(registration__route=query.filters.route)
-    if query.filters.partner:
-        clocks = clocks.filter(registration__registrant_partner_id=query.filters.partner)
     fields = {kind: f"registration__{field}" for kind, field in REGISTRATIONS.items()}
     rows = _per_scope(
         query,
-        clocks,
+        reviewed_clocks(query),
         fields,
         {"n": Count("id"), "late": Count("id", filter=Q(breached_at__isnull=False))},
     )
