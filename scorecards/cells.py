@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from django.db import connection
 
 from core.rows import delete_rows
-from scorecards.choices import INFLUENCE_MODEL
+from scorecards.choices import INFLUENCE_MODEL, MODEL_KEYS
 from scorecards.models import CreditCell, PipelineCell
 from tenancy.models import Tenant
 
@@ -72,9 +72,14 @@ PIPELINE_MEASURES = {
     "won_cents": ("closed", f"CASE WHEN f.outcome = 'won' THEN COALESCE({CENTS}, 0) ELSE 0 END"),
     "won_days": ("closed", "CASE WHEN f.outcome = 'won' THEN COALESCE(f.cycle_days, 0) ELSE 0 END"),
 }
-CREDIT_MEASURES = {"credit_n": "1", "credit_cents": "CAST(ROUND(m.amount * 100) AS BIGINT)"}
+# Each measure of a credit cell: per model, how many credits and their cents.
+CREDIT_MEASURES = {
+    f"{model}_{what}": (model, value)
+    for model in MODEL_KEYS
+    for what, value in (("n", "1"), ("cents", "CAST(ROUND(c.amount * 100) AS BIGINT)"))
+}
 
-# The key, as the unique constraints list it; the filter values are blank in the totals' grain.
+# The key, as the unique constraints list it (the grain and the filter values after the scope).
 KEY_COLUMNS = (
     "tenant_id",
     "quarter",
@@ -88,18 +93,18 @@ KEY_COLUMNS = (
     "owner_partner",
     "owner_team",
 )
-KEY_VALUES = (
-    "f.tenant_id",
-    "{quarter}",
-    "l.product_line",
-    "g.detailed",
-    "m.kind",
-    "m.scope_key",
-    "CASE WHEN g.detailed THEN f.territory ELSE '' END",
-    "CASE WHEN g.detailed THEN COALESCE(f.segment_id, 0) ELSE 0 END",
-    "CASE WHEN g.detailed THEN f.route ELSE '' END",
-    "CASE WHEN g.detailed THEN COALESCE(f.partner_id, 0) ELSE 0 END",
-    "CASE WHEN g.detailed THEN COALESCE(f.owner_team_id, 0) ELSE 0 END",
+# The filter values of the detailed grain, from the fact; blank in the totals' grain.
+FILTER_VALUES = {
+    "territory": ("f.territory", "''"),
+    "segment": ("COALESCE(f.segment_id, 0)", "0"),
+    "owner_route": ("f.route", "''"),
+    "owner_partner": ("COALESCE(f.partner_id, 0)", "0"),
+    "owner_team": ("COALESCE(f.owner_team_id, 0)", "0"),
+}
+FACT_COLUMNS = (
+    "id, created_quarter, closed_quarter, outcome, amount, cycle_days, route, partner_id,"
+    " owner_team_id, owner_user_id, sourced_route, sourced_partner_id, sourced_team_id,"
+    " sourced_user_id, territory, segment_id, touched_direct, touched_partner"
 )
 
 
@@ -114,7 +119,8 @@ def _fact_members() -> str:
     parts = []
     for role, columns in (("book", "book"), ("closed", "book"), ("sourced", "sourced")):
         parts.append(
-            f"SELECT f.id AS fact_id, '{role}' AS role, 'tenant' AS kind, '' AS scope_key FROM facts f"
+            f"SELECT f.id AS fact_id, '{role}' AS role, 'tenant' AS kind, '' AS scope_key"
+            " FROM facts f"
         )
         for kind, column in SCOPE_COLUMNS[columns].items():
             parts.append(
@@ -135,68 +141,97 @@ def _fact_members() -> str:
 
 
 def _credit_members() -> str:
-    """(fact, model, kind, key, amount) for every scope a credit counts for."""
-    base = "FROM scorecards_credit c JOIN facts f ON f.id = c.fact_id"
-    parts = [f"SELECT c.fact_id, c.model, 'tenant' AS kind, '' AS scope_key, c.amount {base}"]
+    """(fact, kind, key, per model: credits and cents) for every scope a credited party counts
+    for: the party's credits of a fact first summed into one row for all the models."""
+    sums = ", ".join(
+        f"SUM(CASE WHEN c.model = '{model}' THEN {value} ELSE 0 END) AS {name}"
+        for name, (model, value) in CREDIT_MEASURES.items()
+    )
+    party = "c.fact_id, c.route, c.partner_id, c.team_id, c.user_id"
+    parties = (
+        f"SELECT {party}, {sums} FROM scorecards_credit c JOIN facts f ON f.id = c.fact_id"
+        f" GROUP BY {party}"
+    )
+    measures = ", ".join(CREDIT_MEASURES)
+    parts = [f"SELECT p.fact_id, 'tenant' AS kind, '' AS scope_key, {measures} FROM parties p"]
     for kind, column in CREDIT_SCOPE_COLUMNS.items():
         parts.append(
-            f"SELECT c.fact_id, c.model, '{kind}', {_as_key(column, 'c')}, c.amount {base}"
-            f" WHERE c.{column} IS NOT NULL"
+            f"SELECT p.fact_id, '{kind}', {_as_key(column, 'p')}, {measures} FROM parties p"
+            f" WHERE p.{column} IS NOT NULL"
         )
-    return "\nUNION ALL ".join(parts)
+    return f"parties AS ({parties}), members AS ({' UNION ALL '.join(parts)})"
 
 
-def _common(where: str) -> str:
-    """The facts in question, each once for every line (0: all lines) and both grains."""
-    return (
-        f"WITH facts AS (SELECT * FROM {FACTS} WHERE {where}),"
+def _statement(
+    table: str,
+    members: str,
+    quarter: str,
+    sums: dict[str, str],
+    where: str,
+    *,
+    counted: str = "TRUE",
+) -> str:
+    """The upsert of `table`'s cells for the facts `where` picks: `members` (a CTE list ending
+    in `members`: one row per fact and scope it counts for; those `counted` says) summed by
+    `sums` per quarter, scope, product line and filter values (the detailed grain), then those
+    summed again without the filter values (the totals)."""
+    keys = {
+        "quarter": quarter,
+        "product_line": "l.product_line",
+        "scope_kind": "m.kind",
+        "scope_key": "m.scope_key",
+        **{name: value for name, (value, _) in FILTER_VALUES.items()},
+    }
+    detailed = (
+        f"SELECT {', '.join(f'{value} AS {name}' for name, value in keys.items())},"
+        f" {', '.join(f'{total} AS {name}' for name, total in sums.items())}"
+        " FROM members m JOIN facts f ON f.id = m.fact_id JOIN lines l ON l.fact_id = f.id"
+        f" WHERE {counted} GROUP BY {', '.join(keys.values())}"
+    )
+    stamps = "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP"
+    signed = ", ".join(f"%(sign)s * d.{name}" for name in sums)
+    totals = ", ".join(f"%(sign)s * SUM(d.{name})" for name in sums)
+    blanks = ", ".join(blank for _, blank in FILTER_VALUES.values())
+    scope = "d.quarter, d.product_line"
+    select = (
+        f"WITH facts AS (SELECT {FACT_COLUMNS} FROM {FACTS} WHERE {where}),"
         " lines AS (SELECT f.id AS fact_id, 0 AS product_line FROM facts f"
         " UNION ALL SELECT pl.fact_id, pl.product_line_id FROM scorecards_factproductline pl"
-        " JOIN facts f ON f.id = pl.fact_id),"
-        " grains AS (SELECT (1 = 0) AS detailed UNION ALL SELECT (1 = 1))"
+        f" JOIN facts f ON f.id = pl.fact_id), {members}, detailed AS ({detailed})"
+        f" SELECT %(tenant)s, {scope}, (1 = 1), d.scope_kind, d.scope_key,"
+        f" {', '.join(f'd.{name}' for name in FILTER_VALUES)}, {signed}, {stamps} FROM detailed d"
+        f" UNION ALL SELECT %(tenant)s, {scope}, (1 = 0), d.scope_kind, d.scope_key, {blanks},"
+        f" {totals}, {stamps} FROM detailed d"
+        f" GROUP BY d.quarter, d.product_line, d.scope_kind, d.scope_key"
     )
-
-
-def _upsert(table: str, key: Sequence[str], measures: Sequence[str], select: str) -> str:
-    columns = [*key, *measures, "created_at", "updated_at"]
-    added = ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in measures)
+    columns = [*KEY_COLUMNS, *sums, "created_at", "updated_at"]
+    added = ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in sums)
     return (
         f"INSERT INTO {table} ({', '.join(columns)}) {select}"
-        f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {added}, updated_at = excluded.updated_at"
+        f" ON CONFLICT ({', '.join(KEY_COLUMNS)})"
+        f" DO UPDATE SET {added}, updated_at = excluded.updated_at"
     )
 
 
 def _pipeline_sql(where: str) -> str:
-    quarter = "CASE WHEN m.role = 'closed' THEN f.closed_quarter ELSE f.created_quarter END"
-    keys = [v.format(quarter=quarter) for v in KEY_VALUES]
-    sums = [
-        f"%(sign)s * SUM(CASE WHEN m.role = '{role}' THEN {value} ELSE 0 END)"
-        for role, value in PIPELINE_MEASURES.values()
-    ]
-    select = (
-        f"{_common(where)}, members AS ({_fact_members()})"
-        f" SELECT {', '.join(keys)}, {', '.join(sums)}, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP"
-        " FROM members m JOIN facts f ON f.id = m.fact_id"
-        " JOIN lines l ON l.fact_id = f.id CROSS JOIN grains g"
-        " WHERE m.role <> 'closed' OR f.closed_quarter IS NOT NULL"
-        f" GROUP BY {', '.join(keys)}"
+    sums = {
+        name: f"SUM(CASE WHEN m.role = '{role}' THEN {value} ELSE 0 END)"
+        for name, (role, value) in PIPELINE_MEASURES.items()
+    }
+    return _statement(
+        PipelineCell._meta.db_table,
+        f"members AS ({_fact_members()})",
+        "CASE WHEN m.role = 'closed' THEN f.closed_quarter ELSE f.created_quarter END",
+        sums,
+        where,
+        counted="m.role <> 'closed' OR f.closed_quarter IS NOT NULL",
     )
-    return _upsert(PipelineCell._meta.db_table, KEY_COLUMNS, list(PIPELINE_MEASURES), select)
 
 
 def _credit_sql(where: str) -> str:
-    keys = [*(v.format(quarter="f.created_quarter") for v in KEY_VALUES), "m.model"]
-    sums = [f"%(sign)s * SUM({value})" for value in CREDIT_MEASURES.values()]
-    select = (
-        f"{_common(where)}, members AS ({_credit_members()})"
-        f" SELECT {', '.join(keys)}, {', '.join(sums)}, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP"
-        " FROM members m JOIN facts f ON f.id = m.fact_id"
-        " JOIN lines l ON l.fact_id = f.id CROSS JOIN grains g"
-        " WHERE TRUE"
-        f" GROUP BY {', '.join(keys)}"
-    )
-    return _upsert(
-        CreditCell._meta.db_table, [*KEY_COLUMNS, "model"], list(CREDIT_MEASURES), select
+    sums = {name: f"SUM(m.{name})" for name in CREDIT_MEASURES}
+    return _statement(
+        CreditCell._meta.db_table, _credit_members(), "f.created_quarter", sums, where
     )
 
 

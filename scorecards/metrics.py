@@ -26,7 +26,7 @@ from dealreg.choices import ClockSide
 from dealreg.models import DealRegistration, RegistrationClock, RegistrationConflict
 from guardrails.models import DiscountLeakage
 from scorecards import rollup
-from scorecards.cells import PIPELINE_MEASURES
+from scorecards.cells import CREDIT_MEASURES, PIPELINE_MEASURES
 from scorecards.models import (
     Cell,
     Credit,
@@ -202,14 +202,12 @@ def pipeline_sums(query: MetricQuery) -> dict[Scope, dict]:
 
 
 def _credit_sums(query: MetricQuery) -> dict[Scope, dict]:
-    return query.shared(
-        f"credits:{query.model}",
-        lambda: _cell_sums(
-            query,
-            cells(query, CreditCell).filter(model=query.model),
-            ("credit_n", "credit_cents"),
-        ),
+    """Each scope's credits under the query's model: `n` and `cents`."""
+    n, cents = f"{query.model}_n", f"{query.model}_cents"
+    sums = query.shared(
+        "credits", lambda: _cell_sums(query, cells(query, CreditCell), CREDIT_MEASURES)
     )
+    return {scope: {"n": row[n], "cents": row[cents]} for scope, row in sums.items()}
 
 
 def _ratio(part: Decimal | int | None, whole: Decimal | int | None) -> Decimal | None:
@@ -245,7 +243,7 @@ def influenced_pipeline(query: MetricQuery) -> Values:
 
 
 def attributed_pipeline(query: MetricQuery) -> Values:
-    return {s: money(r["credit_cents"]) for s, r in _credit_sums(query).items() if r["credit_n"]}
+    return {s: money(r["cents"]) for s, r in _credit_sums(query).items() if r["n"]}
 
 
 def partner_sourced_share(query: MetricQuery) -> Values:

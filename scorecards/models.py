@@ -372,12 +372,26 @@ class PipelineCell(Cell):
 
 
 class CreditCell(Cell):
-    """Per scope and attribution model: the credits its parties earned, and how many."""
+    """Per scope: the credits its parties earned under each attribution model (`<model>_cents`)
+    and how many credits that is (`<model>_n`; a party credited 0.00 still counts: it touched).
+    One row for all the models: a fact's parties are the same under each, so the cells are
+    summed once per party rather than once per party and model."""
 
-    model = models.CharField(max_length=16, choices=MODEL_CHOICES)
-    credit_n = models.BigIntegerField(default=0)
-    credit_cents = models.BigIntegerField(default=0)
+    first_touch_n = models.BigIntegerField(default=0)
+    first_touch_cents = models.BigIntegerField(default=0)
+    last_touch_n = models.BigIntegerField(default=0)
+    last_touch_cents = models.BigIntegerField(default=0)
+    linear_n = models.BigIntegerField(default=0)
+    linear_cents = models.BigIntegerField(default=0)
+    u_shaped_n = models.BigIntegerField(default=0)
+    u_shaped_cents = models.BigIntegerField(default=0)
+    w_shaped_n = models.BigIntegerField(default=0)
+    w_shaped_cents = models.BigIntegerField(default=0)
+    time_decay_n = models.BigIntegerField(default=0)
+    time_decay_cents = models.BigIntegerField(default=0)
+    collaboration_n = models.BigIntegerField(default=0)
+    collaboration_cents = models.BigIntegerField(default=0)
 
     class Meta:
         base_manager_name = "all_tenants"
-        constraints = [models.UniqueConstraint(fields=[*CELL_KEY, "model"], name="creditcell_key")]
+        constraints = [models.UniqueConstraint(fields=CELL_KEY, name="creditcell_key")]

@@ -25,6 +25,7 @@ from pipeline.models import Lead, Opportunity, OpportunityLine, Touch
 from pipeline.tests.factories import TouchFactory
 from routing.calendar import WorkingTime, business_minutes_between
 from scorecards import attribution, rollup, services
+from scorecards.cells import CREDIT_MEASURES
 from scorecards.choices import MODEL_KEYS
 from scorecards.models import (
     CELL_KEY,
@@ -466,9 +467,7 @@ def _cells() -> tuple:
         *key,
         *measures,
     )
-    credits = _rows(
-        CreditCell.objects.exclude(credit_n=0), *key, "model", "credit_n", "credit_cents"
-    )
+    credits = _rows(CreditCell.objects.exclude(collaboration_n=0), *key, *CREDIT_MEASURES)
     return pipeline, credits
 
 
