@@ -41,6 +41,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +167,38 @@ def console(tenant, quarter) -> dict:
         "league": services.league_table(tenant, quarter),
         "stages": services.stage_medians(tenant, quarter),
     }
+
+
+def page_clients(tenant, partner: int) -> tuple[Any, Any]:
+    """Signed-in clients of the console (a RevOps admin) and of the partner's portal (an admin
+    of that partner, added when it has none), as a browser sends requests."""
+    from django.test import Client
+
+    from tenancy.choices import Role
+    from tenancy.models import Membership, User
+
+    admin = Membership.objects.filter(role=Role.REVOPS_ADMIN).first()
+    assert admin is not None, "no RevOps admin"
+    member = Membership.objects.filter(partner_id=partner, role=Role.PARTNER_ADMIN).first()
+    if member is None:
+        user = User.objects.create_user(
+            email=f"bench-partner-{partner}@acme.example", password=None, full_name="Bench"
+        )
+        member = Membership.objects.create(
+            tenant=tenant, user=user, role=Role.PARTNER_ADMIN, partner_id=partner
+        )
+    clients = []
+    for who in (admin, member):
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(who.user)
+        clients.append(client)
+    return clients[0], clients[1]
+
+
+def get_page(client, path: str) -> int:
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(response.content)
 
 
 def partner_card(tenant, quarter, partner: int):
@@ -544,6 +577,8 @@ def table_sizes() -> dict[str, tuple[int, str]]:
         "scorecards_credit",
         "scorecards_stageduration",
         "scorecards_factproductline",
+        "scorecards_pipelinecell",
+        "scorecards_creditcell",
     ]
     with connection.cursor() as cursor:
         cursor.execute(
@@ -632,6 +667,17 @@ def render(r: dict) -> str:
             f"p95 < {TARGET_PARTNER:.0f} ms: {verdict(p['p95'] < TARGET_PARTNER)}",
         ),
         row("… the same figures' part on the raw tables (plain SQL)", rp),
+        row(
+            "Console dashboard page (GET: view, template, charts)",
+            r["console_page"],
+            f"p95 < {TARGET_CONSOLE:.0f} ms: {verdict(r['console_page']['p95'] < TARGET_CONSOLE)}",
+        ),
+        row("… the same page filtered to the partner route", r["console_page_filtered"]),
+        row(
+            "Partner's scorecard page (portal GET)",
+            r["portal_page"],
+            f"p95 < {TARGET_PARTNER:.0f} ms: {verdict(r['portal_page']['p95'] < TARGET_PARTNER)}",
+        ),
         "",
         f"The targets are p95 under {TARGET_CONSOLE:.0f} ms for the console and under"
         f" {TARGET_PARTNER:.0f} ms for a partner's scorecard: the console's is"
@@ -735,6 +781,22 @@ def measure(tenant, r: dict) -> None:
             with tenant_scope(tenant):
                 return partner_card(tenant, quarter, partner)
 
+        from django.urls import reverse
+
+        console_client, portal_client = page_clients(tenant, partner)
+        pages = {
+            "console_page": (console_client, reverse("console:scorecards", args=[tenant.slug])),
+            "portal_page": (portal_client, reverse("portal:scorecard", args=[tenant.slug])),
+            "console_page_filtered": (
+                console_client,
+                reverse("console:scorecards", args=[tenant.slug]) + "?route=partner",
+            ),
+        }
+        for name, (client, path) in pages.items():
+            log(f"page {path}")
+            times, _ = sample(partial(get_page, client, path), REQUESTS, WARMUP, READ_BUDGET)
+            r[name] = stats(times)
+            log(f"  p50 {r[name]['p50']:.0f} ms, p95 {r[name]['p95']:.0f} ms")
         log("console dashboard")
         times, cards = sample(console_call, REQUESTS, WARMUP, READ_BUDGET)
         r["console"] = stats(times)
