@@ -109,6 +109,8 @@ class Series:
     name: str
     values: Sequence[Number]
     key: str = ""
+    # Where each value leads (the rows behind it): one URL per value, "" for none; or none.
+    links: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,11 @@ class Chart:
                     f"Series {series.name!r} has {len(series.values)} values for "
                     f"{len(self.labels)} labels"
                 )
+            if series.links and len(series.links) != len(self.labels):
+                raise ValueError(
+                    f"Series {series.name!r} has {len(series.links)} links for "
+                    f"{len(self.labels)} labels"
+                )
 
     @property
     def value_axis_title(self) -> str:
@@ -159,6 +166,20 @@ class Chart:
         ]
 
     @property
+    def linked_rows(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The table's rows with each figure's link ("" for none): (label, [(figure, url)])."""
+        return [
+            (
+                label,
+                [
+                    (format_number(s.values[i], unit=self.unit), s.links[i] if s.links else "")
+                    for s in self.series
+                ],
+            )
+            for i, label in enumerate(self.labels)
+        ]
+
+    @property
     def json(self) -> SafeString:
         """The spec as a `<script type="application/json">` element (see `chart_json`)."""
         return chart_json(self)
@@ -172,7 +193,12 @@ def chart_spec(chart: Chart) -> dict[str, Any]:
         "title": chart.title,
         "labels": [str(label) for label in chart.labels],
         "series": [
-            {"name": s.name, "key": s.key, "values": [_number(v) for v in s.values]}
+            {
+                "name": s.name,
+                "key": s.key,
+                "values": [_number(v) for v in s.values],
+                "links": list(s.links),
+            }
             for s in chart.series
         ],
         "unit": chart.unit,

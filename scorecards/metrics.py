@@ -46,6 +46,8 @@ __all__ = [
     "credits",
     "facts",
     "lead_facts",
+    "money",
+    "money_of",
     "reviewed_clocks",
     "scope_q",
     "submitted_registrations",
@@ -216,7 +218,7 @@ def _ratio(part: Decimal | int | None, whole: Decimal | int | None) -> Decimal |
     return (Decimal(part or 0) * HUNDRED / Decimal(whole)).quantize(Decimal("0.1"))
 
 
-def _money(value: Decimal | int | None) -> Decimal:
+def money_of(value: Decimal | int | None) -> Decimal:
     """A sum of money to the cent (an empty sum is 0: callers leave out scopes without rows)."""
     return Decimal(value or 0).quantize(Decimal("0.01"))
 
@@ -297,7 +299,7 @@ def pipeline_velocity(query: MetricQuery) -> Values:
         rate = Decimal(r["won_n"]) / Decimal(r["closed_n"])
         average_won = Decimal(r["won_cents"]) / HUNDRED / r["won_n"]
         average_days = max(Decimal(r["won_days"]) / r["won_n"], Decimal(1))
-        found[scope] = _money(Decimal(r["closed_n"]) * rate * average_won / average_days)
+        found[scope] = money_of(Decimal(r["closed_n"]) * rate * average_won / average_days)
     return found
 
 
@@ -448,7 +450,7 @@ def discount_leakage(query: MetricQuery) -> Values:
             for scope in found:
                 if scope.kind == "tenant" or owner[BOOK[scope.kind]] == scope.key:
                     found[scope] += value
-    return {s: _money(v) for s, v in found.items()}
+    return {s: money_of(v) for s, v in found.items()}
 
 
 def _register(metrics: Iterable[Metric]) -> None:

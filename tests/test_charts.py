@@ -52,8 +52,13 @@ def test_the_spec_is_plain_json_with_floats_and_nulls():
         "title": "Pipeline by quarter",
         "labels": ["2026 Q1", "2026 Q2", "2026 Q3"],
         "series": [
-            {"name": "Direct", "key": "direct", "values": [1200000.0, None, 1234.5]},
-            {"name": "Partner", "key": "partner", "values": [350000.0, 410000.0, None]},
+            {"name": "Direct", "key": "direct", "values": [1200000.0, None, 1234.5], "links": []},
+            {
+                "name": "Partner",
+                "key": "partner",
+                "values": [350000.0, 410000.0, None],
+                "links": [],
+            },
         ],
         "unit": "",
         "currency": "EUR",
@@ -72,6 +77,8 @@ def test_the_value_axis_title_names_the_currency_or_unit():
 def test_a_chart_refuses_what_it_could_not_draw():
     with pytest.raises(ValueError, match="3 labels"):
         trend(series=[Series("Direct", [1, 2])])
+    with pytest.raises(ValueError, match="2 links for 3 labels"):
+        trend(series=[Series("Direct", [1, 2, 3], links=["/a", "/b"])])
     with pytest.raises(ValueError, match="not one of"):
         trend(type="pie")
     with pytest.raises(ValueError, match="HTML id"):
@@ -80,6 +87,14 @@ def test_a_chart_refuses_what_it_could_not_draw():
         Heatmap(
             "overlap", "Overlap", rows=["North", "South"], columns=["SMB", "ENT"], cells=[[1, 2]]
         )
+
+
+def test_linked_figures_link_in_the_spec_and_the_table():
+    chart = trend(series=[Series("Direct", [1, None, 3], key="direct", links=["/a", "", "/c"])])
+    assert chart_spec(chart)["series"][0]["links"] == ["/a", "", "/c"]
+    page = render_to_string("charts/chart.html", {"chart": chart})
+    assert '<a href="/a">1</a>' in page and '<a href="/c">3</a>' in page
+    assert '<td class="num">–</td>' in page  # no figure, no link
 
 
 def test_numbers_are_written_in_full():

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import html
 import io
+import json
 import re
 from decimal import Decimal
 from typing import Any
@@ -226,6 +227,18 @@ def test_the_console_dashboard_draws_every_chart_and_table_with_links(world, log
     assert "Germany" in overlap and "Mining" in overlap
     assert "figures/co_sold_deals/?" in html.unescape(overlap)
     assert "territory=germany" in html.unescape(overlap)
+    # Every chart's figures open the rows behind them: the trend's partner figure of Q4 its
+    # sourced pipeline that quarter, the funnel's bars their stage, in the picture and the table.
+    trend = html.unescape(page.split('id="sourced-trend"', 1)[1].split("</figure>", 1)[0])
+    assert "figures/sourced_pipeline/?" in trend and "scope=route-partner" in trend
+    assert f"quarter={Q4}" in trend and "quarter=2026-Q3" in trend
+    spec = json.loads(trend.split('type="application/json">', 1)[1].split("</script>", 1)[0])
+    partner = next(s for s in spec["series"] if s["key"] == "partner")
+    assert [bool(link) for link in partner["links"]] == [v is not None for v in partner["values"]]
+    funnel = html.unescape(page.split('id="funnel"', 1)[1].split("</figure>", 1)[0])
+    assert "figures/funnel/?" in funnel and "stage=" in funnel
+    for table in ("funnel", "routes", "overlap"):
+        assert f'data-testid="export-{table}"' in page
 
 
 def test_figures_not_yet_built_are_said_so_with_how(world, login_as):
@@ -535,6 +548,18 @@ def test_every_table_downloads_as_csv(world, login_as):
     assert trend[-1] == [Q4, "", "80000.00"] and trend[-2] == ["2026-Q3", "", "40000.00"]
     partner_trend = table("trend", scope=f"partner-{world.partner.pk}")
     assert partner_trend[0] == ["Quarter", "sourced_pipeline", "influenced_pipeline", "won_revenue"]
+    funnel = table("funnel", scope="tenant")
+    assert funnel[0] == ["Stage now", "Opportunities opened in the quarter", "Their amount"]
+    assert funnel[1:] == [["Propose", "5", "200000.00"], ["Negotiate", "1", "80000.00"]]
+    assert table("routes", scope="tenant")[1:] == [
+        ["direct", "", "180000.00"],
+        ["partner", "80000.00", "230000.00"],
+    ]
+    assert table("overlap", scope="tenant") == [
+        ["Territory", "Segment", "Co-sold opportunities"],
+        ["Germany", "Mining", "1"],
+        ["Germany", "No segment", "1"],
+    ]
     assert admin.get(url(world, "console:scorecard-export", "nothing")).status_code == 404
 
 

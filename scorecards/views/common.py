@@ -10,6 +10,7 @@ saying why.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -360,16 +361,28 @@ def trend_chart(
     *,
     kind: str = "line",
     value_title: str = "",
+    link: Callable[[str, Quarter], str] | None = None,
 ) -> Chart | None:
-    """A chart by quarter; None when no series has a single figure (the page says so)."""
+    """A chart by quarter; None when no series has a single figure (the page says so). With
+    `link`, each figure leads to `link(series key, quarter)`: the rows behind it."""
     if not any(v is not None for _, values, _ in series for v in values):
         return None
+
+    def links(key: str, values: list[Decimal | None]) -> list[str]:
+        if link is None:
+            return []
+        return [
+            link(key, q) if v is not None else "" for q, v in zip(quarters, values, strict=True)
+        ]
+
     return Chart(
         id=chart_id,
         type=kind,  # type: ignore[arg-type]
         title=title,
         labels=[quarter_name(q) for q in quarters],
-        series=[Series(name, values, key=key) for name, values, key in series],
+        series=[
+            Series(name, values, key=key, links=links(key, values)) for name, values, key in series
+        ],
         currency=currency,
         label_title="Quarter",
         value_title=value_title,

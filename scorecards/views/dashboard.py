@@ -21,6 +21,7 @@ from core.metrics import Metric, Scope
 from guardrails.models import Territory
 from scorecards import figures, services
 from scorecards.forms import Selection
+from scorecards.views import exports
 from scorecards.views.common import (
     card_view,
     drill_url,
@@ -33,6 +34,7 @@ from scorecards.views.common import (
     why_empty,
 )
 from tenancy.models import Partner, Team
+from tenancy.quarters import Quarter
 from tenancy.requests import DoorRequest
 
 __all__ = ["dashboard"]
@@ -85,6 +87,12 @@ def _charts(request: DoorRequest, data: dict[str, Any], selection: Selection) ->
         (ROUTE_NAMES[route], data["trend"].get(route, [None] * len(quarters)), route)
         for route in ROUTE_NAMES
     ]
+
+    def sourced(route: str, quarter: Quarter) -> str:
+        return drill_url(
+            request, "sourced_pipeline", Scope("route", route), selection, quarter=quarter
+        )
+
     line = trend_chart(
         "sourced-trend",
         "Sourced pipeline by route, last eight quarters",
@@ -92,6 +100,7 @@ def _charts(request: DoorRequest, data: dict[str, Any], selection: Selection) ->
         trend,
         currency,
         value_title="Sourced pipeline",
+        link=sourced,
     )
     stacked = trend_chart(
         "sourced-stacked",
@@ -101,6 +110,7 @@ def _charts(request: DoorRequest, data: dict[str, Any], selection: Selection) ->
         currency,
         kind="stacked-bar",
         value_title="Sourced pipeline",
+        link=sourced,
     )
     funnel_rows = data["funnel"]
     funnel = None
@@ -110,7 +120,16 @@ def _charts(request: DoorRequest, data: dict[str, Any], selection: Selection) ->
             type="bar",
             title=f"Opportunities opened in {quarter_name(selection.quarter)}, by their stage now",
             labels=[stage.name for stage, _, _ in funnel_rows],
-            series=[Series("Opportunities", [n for _, n, _ in funnel_rows], key="")],
+            series=[
+                Series(
+                    "Opportunities",
+                    [n for _, n, _ in funnel_rows],
+                    links=[
+                        drill_url(request, "funnel", Scope("tenant"), selection, stage=stage.pk)
+                        for stage, _, _ in funnel_rows
+                    ],
+                )
+            ],
             unit="opportunities",
             label_title="Stage",
             value_title="Opportunities",
@@ -124,8 +143,19 @@ def _charts(request: DoorRequest, data: dict[str, Any], selection: Selection) ->
             title=f"Sourced and influenced pipeline by route, {quarter_name(selection.quarter)}",
             labels=[ROUTE_NAMES[r] for r in ROUTE_NAMES],
             series=[
-                Series("Sourced", [pairs.get(r, (None, None))[0] for r in ROUTE_NAMES]),
-                Series("Influenced", [pairs.get(r, (None, None))[1] for r in ROUTE_NAMES]),
+                Series(
+                    name,
+                    [pairs.get(r, (None, None))[n] for r in ROUTE_NAMES],
+                    links=[
+                        drill_url(request, key, Scope("route", r), selection)
+                        if pairs.get(r, (None, None))[n] is not None
+                        else ""
+                        for r in ROUTE_NAMES
+                    ],
+                )
+                for n, (name, key) in enumerate(
+                    (("Sourced", "sourced_pipeline"), ("Influenced", "influenced_pipeline"))
+                )
             ],
             currency=currency,
             label_title="Route",
@@ -260,7 +290,7 @@ def dashboard(request: DoorRequest) -> HttpResponse:
         ],
         "exports": {
             table: export_url(request, table, selection, scope="tenant")
-            for table in ("scorecard", "league", "teams", "stages", "trend")
+            for table in ("scorecard", "league", "teams", "stages", "trend", *exports.DASHBOARD)
         },
         **_charts(request, data, selection),
     }

@@ -1,7 +1,8 @@
 """Every scorecard table as CSV, with the numbers as numbers (no units, no thousands
 separators): `scorecard` (one scope's rows, `scope=`), `trend` (a scope's figures by quarter;
-the whole tenant's by route), `stages` (median days per stage) and, for those who see the whole
-tenant, `league` (partners) and `teams`. The query string is the page's, so the file holds what
+the whole tenant's by route), `stages` (median days per stage), the dashboard's `funnel` (by
+stage), `routes` (sourced against influenced) and `overlap` (co-sold by territory and segment)
+and, for those who see the whole tenant, `league` (partners) and `teams`. The query string is the page's, so the file holds what
 the page showed; a bad one is 400, a scope the viewer may not read 404."""
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from django.shortcuts import render
 
 from core.csvexport import table_response
 from core.metrics import Scope
+from guardrails.models import Territory
 from scorecards import figures, services
+from scorecards.metrics import money_of
 from scorecards.views.common import read_selection, resolve_scope, scope_token
 from tenancy.choices import Role
 from tenancy.models import Team
@@ -21,7 +24,8 @@ from tenancy.requests import DoorRequest
 
 __all__ = ["TABLES", "export"]
 
-TABLES = ("scorecard", "trend", "stages", "league", "teams")
+TABLES = ("scorecard", "trend", "stages", "funnel", "routes", "overlap", "league", "teams")
+DASHBOARD = ("funnel", "routes", "overlap")
 WHOLE_TENANT = ("league", "teams")
 
 
@@ -94,6 +98,10 @@ def export(request: DoorRequest, table: str) -> HttpResponse:
             rows,
             f"stage-days-{scope_token(scope)}-{name}.csv",
         )
+    if table in DASHBOARD:
+        data = services.dashboard(tenant, quarter, scope=scope, **options)
+        header, rows = _dashboard_table(table, data)
+        return table_response(header, rows, f"{table}-{scope_token(scope)}-{name}.csv")
     if table == "league":
         shown, league = services.league_table(tenant, quarter, **options)
         rows = [
@@ -109,3 +117,23 @@ def export(request: DoorRequest, table: str) -> HttpResponse:
         [t.name, *(values[s].get(m.key) for m in shown)] for t, s in zip(teams, scopes, strict=True)
     ]
     return table_response(("Team", *(m.label for m in shown)), rows, f"teams-{name}.csv")
+
+
+def _dashboard_table(table: str, data: dict[str, Any]) -> tuple[tuple[str, ...], list[list[Any]]]:
+    """A chart of the dashboard (services.dashboard) as a table."""
+    if table == "funnel":
+        rows = [[stage.name, n, money_of(total)] for stage, n, total in data["funnel"]]
+        return ("Stage now", "Opportunities opened in the quarter", "Their amount"), rows
+    if table == "routes":
+        pairs = data["sourced_vs_influenced"]
+        rows = [[route, *pairs[route]] for route in pairs]
+        return ("Route", "Sourced pipeline", "Influenced pipeline"), rows
+    overlap = data["overlap"]
+    names = dict(Territory.objects.values_list("code", "name"))
+    rows = [
+        [names.get(territory, territory), segment, overlap["cells"][(territory, segment)]]
+        for territory in overlap["rows"]
+        for segment in overlap["columns"]
+        if (territory, segment) in overlap["cells"]
+    ]
+    return ("Territory", "Segment", "Co-sold opportunities"), rows

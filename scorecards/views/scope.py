@@ -26,6 +26,7 @@ from scorecards.forms import Selection
 from scorecards.views.common import (
     allowed,
     card_view,
+    drill_url,
     export_url,
     figure,
     page_context,
@@ -130,9 +131,10 @@ def _render(
         "scope-trend",
         f"{card.label}: pipeline and won revenue, last eight quarters",
         quarters,
-        [(TREND_NAMES[key], values, "") for key, values in trend.items()],
+        [(TREND_NAMES[key], values, key) for key, values in trend.items()],
         tenant.currency,
         value_title="Amount",
+        link=lambda key, quarter: drill_url(request, key, scope, selection, quarter=quarter),
     )
     context: dict[str, Any] = {
         **base,

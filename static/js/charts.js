@@ -2,7 +2,10 @@
    (static/vendor/chartjs/chart.umd.min.js, loaded just before this file).
 
    Each figure carries its spec as <script type="application/json"> (core.charts.chart_spec):
-     {type, title, labels, series: [{name, key, values}], unit, currency, label_title, value_title}
+     {type, title, labels, series: [{name, key, values, links}], unit, currency, label_title,
+      value_title}
+   A series' `links` (one URL per value, "" for none) make its bars and points open the rows
+   behind them when clicked; the table's figures link to the same pages.
    Types: "line" (a trend, several series), "stacked-bar" (vertical, stacked), "bar" (horizontal,
    bars in the order given: a funnel by stage) and "grouped-bar" (vertical, side by side).
 
@@ -126,6 +129,10 @@
         maintainAspectRatio: false, // the height comes from the CSS (.chart-canvas)
         animation: reduceMotion ? false : { duration: 400 },
         interaction: { mode: "index", intersect: false },
+        onClick: function (event, elements, chart) { follow(chart, event, spec); },
+        onHover: function (event, elements, chart) {
+          chart.canvas.style.cursor = linkAt(chart, event, spec) ? "pointer" : "";
+        },
         scales: horizontal ? { x: valueAxis, y: labelAxis } : { x: labelAxis, y: valueAxis },
         plugins: {
           legend: {
@@ -148,6 +155,19 @@
         }
       }
     };
+  }
+
+  // The link of the bar or point under the pointer (that one exactly, not its whole column).
+  function linkAt(chart, event, spec) {
+    var hit = chart.getElementsAtEventForMode(event, "nearest", { intersect: true }, false)[0];
+    if (!hit) return "";
+    var links = spec.series[hit.datasetIndex].links || [];
+    return links[hit.index] || "";
+  }
+
+  function follow(chart, event, spec) {
+    var link = linkAt(chart, event, spec);
+    if (link) window.location.assign(link);
   }
 
   function draw(figure) {

@@ -9,6 +9,7 @@ server or database is needed; the real dashboards are tested on their own pages.
 from __future__ import annotations
 
 import mimetypes
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -63,7 +64,13 @@ CHARTS = [
         type="bar",
         title="Funnel by stage",
         labels=["Lead", "Qualified", "Proposal", "Negotiation", "Won"],
-        series=[Series("Deals", [1200, 640, 310, 150, 72])],
+        series=[
+            Series(
+                "Deals",
+                [1200, 640, 310, 150, 72],
+                links=["/rows/lead", "/rows/qualified", "", "/rows/negotiation", "/rows/won"],
+            )
+        ],
         unit="deals",
         value_title="Deals",
     ),
@@ -137,6 +144,9 @@ def serve(route: Route) -> None:
             body=PAGE.render(Context({"charts": CHARTS, "heatmap": HEATMAP})),
             content_type="text/html",
         )
+        return
+    if path.startswith("/rows/"):
+        route.fulfill(body=f"<h1>Rows behind {path}</h1>", content_type="text/html")
         return
     found = path.startswith("/static/") and finders.find(path.removeprefix("/static/"))
     if not found:
@@ -258,3 +268,32 @@ def test_without_javascript_or_chart_js_the_table_stands_in(browser: Browser):
         expect(figure.locator(".chart-canvas")).to_be_hidden()
     finally:
         context.close()
+
+
+# The middle of bar `index` of the chart's first series, in the page's coordinates.
+BAR_JS = """([id, index]) => {
+  const canvas = document.querySelector(`#${id} canvas`);
+  const bar = Chart.getChart(canvas).getDatasetMeta(0).data[index];
+  const box = canvas.getBoundingClientRect();
+  return {x: box.left + (bar.x + bar.base) / 2, y: box.top + bar.y};
+}"""
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
+def test_a_linked_bar_opens_the_rows_behind_it(browser: Browser, viewport: ViewportSize):
+    with open_page(browser, viewport) as (page, problems):
+        funnel = page.get_by_test_id("chart-funnel")
+        expect(funnel).to_have_class(re.compile("is-drawn"))
+        funnel.scroll_into_view_if_needed()
+        unlinked = page.evaluate(BAR_JS, ["funnel", 2])
+        page.mouse.click(unlinked["x"], unlinked["y"])  # no link: nothing happens
+        assert page.url == f"{ORIGIN}/"
+        bar = page.evaluate(BAR_JS, ["funnel", 1])
+        page.mouse.click(bar["x"], bar["y"])
+        expect(page).to_have_url(f"{ORIGIN}/rows/qualified")
+        page.go_back()
+        # The table's figures link to the same rows.
+        funnel = page.get_by_test_id("chart-funnel")
+        funnel.get_by_text("Show the numbers").click()
+        expect(funnel.get_by_role("link", name="1,200")).to_have_attribute("href", "/rows/lead")
+        assert problems == []
