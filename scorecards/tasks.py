@@ -1,26 +1,61 @@
 """Keeping the scorecards' rollups current: a refresh from the change feeds every minute, a
-rebuild at night (scorecards/rollup.py)."""
+rebuild at night (scorecards/rollup.py).
+
+One writer per tenant at a time (a cache flag): two refreshes of the same changes would build
+the same facts twice (one fails on the facts' unique constraint) and race for the same cells. A
+refresh that finds the flag taken does nothing (the one running, or the next minute's, reads the
+changes); a rebuild waits for a running refresh, up to WAIT_SECONDS."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from celery import shared_task
+from django.core.cache import cache
 
 from core.tasks import TenantTask
 from core.tenancy import current_tenant
 from scorecards import rollup
 
-__all__ = ["rebuild_all", "rebuild_tenant", "refresh_all", "refresh_tenant"]
+__all__ = ["rebuild_all", "rebuild_tenant", "refresh_all", "refresh_tenant", "writing"]
+
+# How long a writer may hold the flag before it is presumed dead (a lost worker frees it then).
+REFRESH_SECONDS, REBUILD_SECONDS = 30 * 60, 6 * 3600
+WAIT_SECONDS = 15 * 60
+
+
+@contextmanager
+def writing(tenant_id: int, seconds: int, *, wait: float = 0) -> Iterator[bool]:
+    """Claim the tenant's rollup writer flag for at most `seconds` (waiting up to `wait` for it);
+    yields whether it was claimed, and gives it back after."""
+    key = f"scorecards:writing:{tenant_id}"
+    deadline = time.monotonic() + wait
+    claimed = bool(cache.add(key, 1, seconds))
+    while not claimed and time.monotonic() < deadline:
+        time.sleep(2)
+        claimed = bool(cache.add(key, 1, seconds))
+    try:
+        yield claimed
+    finally:
+        if claimed:
+            cache.delete(key)
 
 
 @shared_task(base=TenantTask, name="scorecards.tasks.refresh_tenant", ignore_result=True)
 def refresh_tenant(*, tenant_id: int) -> int:
-    """Idempotent: reads the feeds from the stored cursors; a retry reads them again."""
-    return rollup.refresh(current_tenant())
+    """Idempotent: reads the feeds from the stored cursors; a retry reads them again. Nothing
+    while another refresh or a rebuild of the tenant runs."""
+    with writing(tenant_id, REFRESH_SECONDS) as claimed:
+        return rollup.refresh(current_tenant()) if claimed else 0
 
 
 @shared_task(base=TenantTask, name="scorecards.tasks.rebuild_tenant", ignore_result=True)
 def rebuild_tenant(*, tenant_id: int) -> int:
-    return rollup.rebuild(current_tenant())
+    """After a running refresh (waited for up to WAIT_SECONDS, then regardless)."""
+    with writing(tenant_id, REBUILD_SECONDS, wait=WAIT_SECONDS):
+        return rollup.rebuild(current_tenant())
 
 
 def _each_tenant(task) -> int:

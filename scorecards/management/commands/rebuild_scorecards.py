@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.tenancy import tenant_scope
 from scorecards import rollup
+from scorecards.tasks import REBUILD_SECONDS, WAIT_SECONDS, writing
 from tenancy.models import Tenant
 
 
@@ -27,7 +28,8 @@ class Command(BaseCommand):
                 raise CommandError(f"No tenant with the slug “{options['tenant']}”.")
         for tenant in tenants:
             started = time.perf_counter()
-            with tenant_scope(tenant):
+            # After a running refresh of the tenant, and none while this runs (scorecards.tasks).
+            with tenant_scope(tenant), writing(tenant.pk, REBUILD_SECONDS, wait=WAIT_SECONDS):
                 written = rollup.rebuild(tenant)
             self.stdout.write(
                 f"{tenant.slug}: {written:,} facts in {time.perf_counter() - started:.1f} s"
