@@ -91,10 +91,11 @@ def setup(url: str, var_dir: str) -> None:
 
     logging.getLogger("celery").setLevel(logging.WARNING)
     logging.getLogger("kombu").setLevel(logging.ERROR)
-    if not REUSE:
-        from django.core.management import call_command
+    from django.core.management import call_command
 
+    if not REUSE:
         call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # the pages name their assets
 
 
 def log(text: str) -> None:

@@ -17,13 +17,16 @@ takes it out.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar, cast
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -57,13 +60,18 @@ __all__ = [
     "build_facts",
     "build_lead_facts",
     "converter",
+    "generation",
     "last_refreshed",
     "rebuild",
     "refresh",
+    "remembered",
     "settings_of",
 ]
 
 CHUNK = 2000
+_GENERATION = "scorecards:generation:{}"
+REMEMBERED_SECONDS = 3600
+T = TypeVar("T")
 # Registrations that say who found the deal: approved, and what approval leads to.
 CLAIMING_STATES = (RegState.APPROVED, RegState.WON, RegState.LOST)
 FEEDS: dict[str, Any] = {
@@ -241,6 +249,7 @@ def _build_chunk(ctx: _Context, ids: list[int], keep_cells: bool) -> int:
         insert_rows(FactProductLine, list(itertools.chain.from_iterable(fact_lines)))
         if keep_cells:
             cells.apply(ctx.tenant, ids, sign=1)
+        _changed(ctx.tenant)
     return len(facts)
 
 
@@ -519,6 +528,7 @@ def build_lead_facts(tenant: Tenant, lead_ids: Iterable[int], ctx: _Context | No
         with transaction.atomic():
             delete_rows(LeadFact.objects.filter(lead_id__in=chunk))
             insert_rows(LeadFact, facts)
+            _changed(ctx.tenant)
         written += len(facts)
     return written
 
@@ -632,6 +642,7 @@ def rebuild(tenant: Tenant) -> int:
     written = build_facts(tenant, ids, ctx, keep_cells=False)
     with transaction.atomic():
         cells.rebuild(tenant)
+        _changed(tenant)
     # Every lead: one no longer assigned loses its fact in its chunk.
     written += build_lead_facts(tenant, Lead.objects.values_list("id", flat=True), ctx)
     for source, top in tops.items():
@@ -639,6 +650,32 @@ def rebuild(tenant: Tenant) -> int:
             tenant=tenant, source=source, defaults={"seq": top, "refreshed_at": ctx.now}
         )
     return written
+
+
+def generation(tenant: Tenant) -> str:
+    """A token that changes whenever the tenant's rollups do (after the writing transaction
+    commits): what is computed from them can be kept under it (`remembered`)."""
+    return str(cache.get(_GENERATION.format(tenant.pk)) or "0")
+
+
+def remembered(tenant: Tenant, name: str, parts: tuple, compute: Callable[[], T]) -> T:
+    """`compute()`, kept until the rollups change: for the figures that cannot be summed from
+    the cells (medians, the funnel's current stages) and would otherwise read a quarter's
+    facts on every page view."""
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
+    key = f"scorecards:{tenant.pk}:{generation(tenant)}:{name}:{digest}"
+    return cast(T, cache.get_or_set(key, compute, REMEMBERED_SECONDS))
+
+
+def _changed(tenant: Tenant) -> None:
+    """The rollups changed: a new generation now (this transaction reads its own writes) and
+    another once it commits (what others computed meanwhile, from the old rows, is left behind)."""
+
+    def bump() -> None:
+        cache.set(_GENERATION.format(tenant.pk), uuid.uuid4().hex, None)
+
+    bump()
+    transaction.on_commit(bump)
 
 
 def converter(tenant: Tenant) -> Callable[[Decimal, str, dt.date], Decimal | None]:

@@ -456,19 +456,30 @@ def _scoped_facts(query: MetricQuery, scope: Scope) -> QuerySet:
 
 def _funnel(tenant: Tenant, quarter: Quarter, filters: Filters, scope: Scope) -> list[tuple]:
     """The quarter's opportunities by their stage now: (stage, count, amount), in stage order."""
+    counts = rollup.remembered(
+        tenant,
+        "funnel",
+        (quarter.start, filters, scope),
+        lambda: _count_funnel(tenant, quarter, filters, scope),
+    )
+    return [
+        (stage, *counts[stage.pk])
+        for stage in Stage.objects.order_by("order")
+        if stage.pk in counts
+    ]
+
+
+def _count_funnel(
+    tenant: Tenant, quarter: Quarter, filters: Filters, scope: Scope
+) -> dict[int, tuple[int, Decimal]]:
     query = _query(tenant, quarter, [scope], "w_shaped", filters)
-    counts = {
-        row["stage_id"]: row
+    return {
+        row["stage_id"]: (row["n"], row["total"] or Decimal(0))
         for row in _scoped_facts(query, scope)
         .values("stage_id")
         .annotate(n=Count("id"), total=Sum("amount"))
         .order_by()
     }
-    return [
-        (stage, counts[stage.pk]["n"], counts[stage.pk]["total"] or Decimal(0))
-        for stage in Stage.objects.order_by("order")
-        if stage.pk in counts
-    ]
 
 
 def _overlap(tenant: Tenant, quarter: Quarter, filters: Filters, scope: Scope) -> dict:
@@ -507,11 +518,25 @@ def stage_medians(
 ) -> list[tuple[Stage, Decimal, int]]:
     """Median days in each stage, over the stages left in the quarter: (stage, days, count)."""
     filters = filters or Filters()
+    medians = rollup.remembered(
+        tenant,
+        "stage-medians",
+        (quarter.start, scope, filters),
+        lambda: _stage_medians(quarter, scope, filters),
+    )
+    return [
+        (stage, *medians[stage.pk])
+        for stage in Stage.objects.order_by("order")
+        if stage.pk in medians
+    ]
+
+
+def _stage_medians(
+    quarter: Quarter, scope: Scope | None, filters: Filters
+) -> dict[int, tuple[Decimal, int]]:
     rows = StageDuration.objects.filter(facts(filters, "fact__"), left_quarter=quarter.start)
     if scope and scope.kind != "tenant":
         rows = rows.filter(**{"fact__" + BOOK[scope.kind]: scope.key})
-    stages = {s.pk: s for s in Stage.objects.all()}
-    found: list[tuple[Stage, Decimal, int]] = []
     if connection.vendor == "postgresql":
         grouped = rows.values("stage_id").annotate(median=_Median("days"), n=Count("id")).order_by()
         medians = {r["stage_id"]: (Decimal(r["median"]), r["n"]) for r in grouped}
@@ -520,10 +545,7 @@ def stage_medians(
         for stage, days in rows.values_list("stage_id", "days"):
             values[stage].append(days)
         medians = {s: (Decimal(statistics.median(v)), len(v)) for s, v in values.items()}
-    for pk, (days, n) in medians.items():
-        found.append((stages[pk], days.quantize(Decimal("0.1")), n))
-    found.sort(key=lambda r: r[0].order)
-    return found
+    return {pk: (days.quantize(Decimal("0.1")), n) for pk, (days, n) in medians.items()}
 
 
 # --- behind a number -----------------------------------------------------------------------------

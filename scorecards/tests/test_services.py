@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from core.metrics import Scope
 from core.tenancy import tenant_scope
+from pipeline.models import Stage
 from pipeline.tests.factories import TouchFactory
 from scorecards import rollup, services
 from scorecards.models import OpportunityFact, TierRequirement
@@ -114,3 +115,24 @@ def test_a_quarter_not_begun_or_not_a_quarter_is_refused(built):
         services.quarter_from(tenant, "next", today=today)
     with tenant_scope(tenant), pytest.raises(ValidationError, match="Unknown attribution model"):
         services.scorecard(tenant, Scope("tenant"), Quarter.of(tenant, today), model="magic")
+
+
+def test_the_funnel_and_stage_medians_follow_a_refresh(built):
+    """Both are kept between page views (they cannot be summed from the cells), until the
+    rollups change."""
+    tenant = built.tenant
+    quarter = Quarter.of(tenant, TODAY)
+    with tenant_scope(tenant):
+        before = {stage.key: n for stage, n, _ in services.dashboard(tenant, quarter)["funnel"]}
+        medians = services.stage_medians(tenant, quarter)
+        fact = OpportunityFact.objects.filter(created_quarter=quarter.start).earliest("pk")
+        opportunity = fact.opportunity
+        moved_from = opportunity.stage.key
+        target = Stage.objects.exclude(pk=opportunity.stage_id).order_by("order").first()
+        assert services.stage_medians(tenant, quarter) == medians  # kept, and the same
+        opportunity.stage = target
+        opportunity.save()
+        assert rollup.refresh(tenant) > 0
+        after = {stage.key: n for stage, n, _ in services.dashboard(tenant, quarter)["funnel"]}
+    assert after.get(target.key, 0) == before.get(target.key, 0) + 1
+    assert after.get(moved_from, 0) == before[moved_from] - 1
