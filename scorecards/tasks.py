@@ -17,7 +17,7 @@ from django.core.cache import cache
 
 from core.tasks import TenantTask
 from core.tenancy import current_tenant
-from scorecards import rollup
+from scorecards import rollup, services
 
 __all__ = ["rebuild_all", "rebuild_tenant", "refresh_all", "refresh_tenant", "writing"]
 
@@ -48,14 +48,19 @@ def refresh_tenant(*, tenant_id: int) -> int:
     """Idempotent: reads the feeds from the stored cursors; a retry reads them again. Nothing
     while another refresh or a rebuild of the tenant runs."""
     with writing(tenant_id, REFRESH_SECONDS) as claimed:
-        return rollup.refresh(current_tenant()) if claimed else 0
+        written = rollup.refresh(current_tenant()) if claimed else 0
+    if written:
+        services.warm(current_tenant())
+    return written
 
 
 @shared_task(base=TenantTask, name="scorecards.tasks.rebuild_tenant", ignore_result=True)
 def rebuild_tenant(*, tenant_id: int) -> int:
     """After a running refresh (waited for up to WAIT_SECONDS, then regardless)."""
     with writing(tenant_id, REBUILD_SECONDS, wait=WAIT_SECONDS):
-        return rollup.rebuild(current_tenant())
+        written = rollup.rebuild(current_tenant())
+    services.warm(current_tenant())
+    return written
 
 
 def _each_tenant(task) -> int:

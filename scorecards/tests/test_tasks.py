@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from core.metrics import Filters
 from core.tenancy import tenant_scope
 from pipeline.models import Opportunity
-from scorecards import tasks
+from scorecards import services, tasks
 from scorecards.models import OpportunityFact, PipelineCell, RefreshCursor
 from scorecards.tests.generated import generate
 
@@ -25,6 +28,10 @@ def test_a_refresh_waits_its_turn_and_then_builds_everything(world):
         assert not OpportunityFact.objects.exists() and not RefreshCursor.objects.exists()
     # The flag given back, the next minute's refresh reads every change since the start.
     assert tasks.refresh_tenant(tenant_id=tenant.pk) > 0
+    with tenant_scope(tenant), CaptureQueriesContext(connection) as read:
+        # What the console opens with was computed by the task: its first view reads no facts.
+        services.stage_medians(tenant, services.quarter_from(tenant, None), filters=Filters())
+    assert not [q for q in read.captured_queries if "scorecards_stageduration" in q["sql"]]
     with tenant_scope(tenant):
         opportunities = Opportunity.objects.count()
         assert OpportunityFact.objects.count() == opportunities
