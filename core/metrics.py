@@ -21,10 +21,13 @@ __all__ = [
     "Filters",
     "Metric",
     "MetricQuery",
+    "Obligation",
     "Scope",
     "metric",
     "metrics",
+    "obligations",
     "register_metric",
+    "register_obligation",
 ]
 
 
@@ -103,3 +106,31 @@ def metrics() -> list[Metric]:
 
 def metric(key: str) -> Metric | None:
     return _REGISTRY.get(key)
+
+
+# --- the manufacturer's obligations towards a partner ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """A line of the manufacturer's side on a partner's scorecard (its review SLA, the leads it
+    sent, its MDF decisions): `describe(tenant, partner, quarter)` says it in words, or None
+    when the app has nothing to say for that partner and quarter."""
+
+    key: str
+    label: str
+    describe: Callable[[Any, Any, Any], str | None]
+    order: int = 100
+
+
+_OBLIGATIONS: dict[str, Obligation] = {}
+
+
+def register_obligation(item: Obligation) -> Obligation:
+    """Add a line (again on a reload: the key is the identity), from the app that measures it."""
+    _OBLIGATIONS[item.key] = item
+    return item
+
+
+def obligations() -> list[Obligation]:
+    return sorted(_OBLIGATIONS.values(), key=lambda o: (o.order, o.key))

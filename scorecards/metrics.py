@@ -21,7 +21,15 @@ from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
-from core.metrics import Filters, Metric, MetricQuery, Scope, register_metric
+from core.metrics import (
+    Filters,
+    Metric,
+    MetricQuery,
+    Obligation,
+    Scope,
+    register_metric,
+    register_obligation,
+)
 from dealreg.choices import ClockSide
 from dealreg.models import DealRegistration, RegistrationClock, RegistrationConflict
 from guardrails.models import DiscountLeakage
@@ -36,6 +44,8 @@ from scorecards.models import (
     OpportunityFact,
     PipelineCell,
 )
+from tenancy.models import Partner, Tenant
+from tenancy.quarters import Quarter
 
 __all__ = [
     "BOOK",
@@ -618,3 +628,29 @@ _register(
         ),
     ]
 )
+
+
+# --- the manufacturer's obligations on a partner's scorecard -----------------------------------
+
+
+def _review_sla(tenant: Tenant, partner: Partner, quarter: Quarter) -> str:
+    scope = Scope("partner", partner.pk)
+    query = MetricQuery(tenant, quarter.start, quarter.following, [scope])
+    kept = registration_sla_attainment(query).get(scope)
+    return f"{kept}% kept" if kept is not None else "No registration decided this quarter"
+
+
+def _leads_sent(tenant: Tenant, partner: Partner, quarter: Quarter) -> str:
+    leads = LeadFact.objects.filter(assigned_quarter=quarter.start, partner_id=partner.pk).count()
+    return f"{leads:,}"
+
+
+register_obligation(
+    Obligation(
+        "registration_review_sla",
+        "Manufacturer's review SLA on your registrations",
+        _review_sla,
+        order=10,
+    )
+)
+register_obligation(Obligation("leads_sent", "Leads sent to you", _leads_sent, order=20))

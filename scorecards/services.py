@@ -22,7 +22,15 @@ from django.db.models import Aggregate, Count, DecimalField, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import Segment
-from core.metrics import Filters, Metric, MetricQuery, Scope, metric, metrics
+from core.metrics import (
+    Filters,
+    Metric,
+    MetricQuery,
+    Scope,
+    metric,
+    metrics,
+)
+from core.metrics import obligations as registered_obligations
 from pipeline.models import Stage
 from scorecards import rollup
 from scorecards.choices import MODEL_CHOICES, MODEL_KEYS
@@ -38,7 +46,7 @@ from scorecards.metrics import (
     lead_facts,
     pipeline_sums,
 )
-from scorecards.models import LeadFact, PipelineCell, StageDuration, TierRequirement
+from scorecards.models import PipelineCell, StageDuration, TierRequirement
 from tenancy.choices import PartnerTier, Role
 from tenancy.models import Membership, Partner, Team, Tenant, User
 from tenancy.quarters import Quarter, parse_quarter
@@ -370,20 +378,14 @@ def _standing(
 
 
 def obligations(tenant: Tenant, partner: Partner, quarter: Quarter) -> list[tuple[str, str]]:
-    """The manufacturer's side towards a partner, in words: its review SLA on the partner's
-    registrations, and the leads it sent the partner."""
-    scope = Scope("partner", partner.pk)
-    query = _query(tenant, quarter, [scope], "w_shaped", Filters())
-    sla = metric("registration_sla_attainment")
-    kept = sla.compute(query).get(scope) if sla else None
-    leads = LeadFact.objects.filter(assigned_quarter=quarter.start, partner_id=partner.pk).count()
-    return [
-        (
-            "Manufacturer's review SLA on your registrations",
-            f"{kept}% kept" if kept is not None else "No registration decided this quarter",
-        ),
-        ("Leads sent to you", f"{leads:,}"),
-    ]
+    """The manufacturer's side towards a partner, in words: every registered obligation (this
+    app's review SLA and leads; a later app's, such as MDF decisions, through the registry)."""
+    found = []
+    for item in registered_obligations():
+        text = item.describe(tenant, partner, quarter)
+        if text is not None:
+            found.append((item.label, text))
+    return found
 
 
 # --- league table and dashboard ----------------------------------------------------------------

@@ -20,6 +20,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Account, Segment
+from core import metrics as core_metrics
+from core.metrics import Obligation
 from core.tenancy import tenant_scope
 from guardrails.tests.factories import (
     PartnerAuthorizationFactory,
@@ -321,6 +323,24 @@ def test_a_partners_scorecard_shows_tier_standing_obligations_and_trend(world, l
     assert "▲" in sourced and "better" in sourced
     # Only two Gold partners: the tier average is hidden, with the reason.
     assert 'data-testid="peers-hidden"' in page
+
+
+def test_a_later_apps_obligation_joins_the_partners_page(world, login_as, monkeypatch):
+    """An app adds its line of the manufacturer's side through the registry (as MDF will its
+    decisions), without an edit of the scorecards; a line with nothing to say is left out."""
+    measure(world)
+    lines = {
+        "funds": Obligation("funds", "Fund requests decided in time", lambda t, p, q: "3 of 4"),
+        "silent": Obligation("silent", "Nothing to say", lambda t, p, q: None),
+    }
+    for key, line in lines.items():
+        monkeypatch.setitem(core_metrics._OBLIGATIONS, key, line)
+    page = html.unescape(
+        login_as("partner_admin").get(url(world, "portal:scorecard", quarter=Q4)).content.decode()
+    )
+    obligations = page.split('data-testid="obligations"', 1)[1].split("</dl>", 1)[0]
+    assert "Fund requests decided in time" in obligations and "3 of 4" in obligations
+    assert "Leads sent to you" in obligations and "Nothing to say" not in obligations
 
 
 def test_console_scope_pages_for_team_rep_and_route_and_unknown_ones(world, login_as):
