@@ -306,8 +306,7 @@ SELECT o.*,
          WHEN o.source IN ('direct', 'marketing') THEN ARRAY[o.source, NULL] END,
     (SELECT ARRAY[t.route, t.actor_partner_id::text] FROM pipeline_touch t
       WHERE {IN_WINDOW} AND t.occurred_at < o.opening_end ORDER BY t.occurred_at, t.id LIMIT 1),
-    ARRAY['unknown', NULL]) AS sourced,
-  EXISTS (SELECT 1 FROM pipeline_touch t WHERE {IN_WINDOW}) AS touched
+    ARRAY['unknown', NULL]) AS sourced
 FROM ({OPPORTUNITIES_SQL}) o
 """
 
@@ -344,19 +343,15 @@ def raw_console(tenant, quarter, quarters) -> dict:
         WHERE amount IS NOT NULL AND sourced[1] IN ('direct', 'partner') GROUP BY 1, 2""",
         params,
     )
+    # Influenced: touched by the route inside the window, or sourced by it (docs/metrics.md:
+    # the party that sourced an opportunity influenced it, touches or not).
     influenced = _rows(
         f"""SELECT r.route, SUM(o.amount) FROM (
-          {OPPORTUNITIES_SQL.format(where="o.opened_on >= %(start)s AND o.opened_on < %(following)s")}
+          {SOURCED_SQL.format(where="o.opened_on >= %(start)s AND o.opened_on < %(following)s")}
         ) o CROSS JOIN (VALUES ('direct'), ('partner')) r(route)
-        WHERE o.amount IS NOT NULL AND EXISTS (
-          SELECT 1 FROM pipeline_touch t WHERE {IN_WINDOW} AND t.route = r.route)
+        WHERE o.amount IS NOT NULL AND (o.sourced[1] = r.route OR EXISTS (
+          SELECT 1 FROM pipeline_touch t WHERE {IN_WINDOW} AND t.route = r.route))
         GROUP BY r.route""",
-        params,
-    )
-    untouched = _rows(
-        f"""SELECT sourced[1], SUM(amount) FROM
-          ({SOURCED_SQL.format(where="o.opened_on >= %(start)s AND o.opened_on < %(following)s")}) x
-        WHERE amount IS NOT NULL AND NOT touched GROUP BY 1""",
         params,
     )
     won = _rows(
@@ -366,18 +361,13 @@ def raw_console(tenant, quarter, quarters) -> dict:
         WHERE outcome <> 'open' GROUP BY route""",
         params,
     )
-    return _raw_figures(sourced, influenced, untouched, won)
+    return _raw_figures(sourced, influenced, won)
 
 
-def _raw_figures(sourced, influenced, untouched, won) -> dict:
+def _raw_figures(sourced, influenced, won) -> dict:
     from decimal import Decimal
 
     influence: dict = {route: total for route, total in influenced}
-    # An opportunity nobody touched credits its source in full (docs/metrics.md): it counts as
-    # influenced by it, as the collaboration credits say.
-    for route, total in untouched:
-        if route in ("direct", "partner"):
-            influence[route] = influence.get(route, Decimal(0)) + total
     rates = {}
     for route, closed, n_won, closed_value, won_value in won:
         rates[route] = (
@@ -410,7 +400,7 @@ def raw_partner(tenant, quarter, partner: int) -> dict:
             WHERE o.amount IS NOT NULL AND (EXISTS (
               SELECT 1 FROM pipeline_touch t WHERE {IN_WINDOW} AND t.route = 'partner'
                 AND t.actor_partner_id = %(partner)s)
-              OR (NOT o.touched AND o.sourced[2] = %(partner)s::text))""",
+              OR (o.sourced[1] = 'partner' AND o.sourced[2] = %(partner)s::text))""",
             params,
         )
         won = _rows(
@@ -420,7 +410,7 @@ def raw_partner(tenant, quarter, partner: int) -> dict:
             WHERE outcome <> 'open' GROUP BY route""",
             params,
         )
-        found[q.code] = _raw_figures([], [], [], won) | {
+        found[q.code] = _raw_figures([], [], won) | {
             "sourced": _cents(sourced[0][0]),
             "influenced": _cents(influenced[0][0]),
         }
