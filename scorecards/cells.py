@@ -128,7 +128,7 @@ def _fact_members() -> str:
                 f" WHERE f.{column} IS NOT NULL"
             )
     influence = (
-        "FROM scorecards_credit c JOIN facts f ON f.id = c.fact_id"
+        "FROM scorecards_credit c JOIN facts f ON f.id = c.fact_id AND c.tenant_id = %(tenant)s"
         f" WHERE c.model = '{INFLUENCE_MODEL}'"
     )
     parts.append(f"SELECT DISTINCT c.fact_id, 'influenced', 'tenant', '' {influence}")
@@ -149,7 +149,8 @@ def _credit_members() -> str:
     )
     party = "c.fact_id, c.route, c.partner_id, c.team_id, c.user_id"
     parties = (
-        f"SELECT {party}, {sums} FROM scorecards_credit c JOIN facts f ON f.id = c.fact_id"
+        f"SELECT {party}, {sums} FROM scorecards_credit c"
+        " JOIN facts f ON f.id = c.fact_id AND c.tenant_id = %(tenant)s"
         f" GROUP BY {party}"
     )
     measures = ", ".join(CREDIT_MEASURES)
@@ -197,7 +198,8 @@ def _statement(
         f"WITH facts AS (SELECT {FACT_COLUMNS} FROM {FACTS} WHERE {where}),"
         " lines AS (SELECT f.id AS fact_id, 0 AS product_line FROM facts f"
         " UNION ALL SELECT pl.fact_id, pl.product_line_id FROM scorecards_factproductline pl"
-        f" JOIN facts f ON f.id = pl.fact_id), {members}, detailed AS ({detailed})"
+        " JOIN facts f ON f.id = pl.fact_id AND pl.tenant_id = %(tenant)s),"
+        f" {members}, detailed AS ({detailed})"
         f" SELECT %(tenant)s, {scope}, (1 = 1), d.scope_kind, d.scope_key,"
         f" {', '.join(f'd.{name}' for name in FILTER_VALUES)}, {signed}, {stamps} FROM detailed d"
         f" UNION ALL SELECT %(tenant)s, {scope}, (1 = 0), d.scope_kind, d.scope_key, {blanks},"
