@@ -22,7 +22,7 @@ from django.db import connection
 
 from core.rows import delete_rows
 from scorecards.choices import INFLUENCE_MODEL, MODEL_KEYS
-from scorecards.models import CreditCell, PipelineCell
+from scorecards.models import CELL_KEY, CreditCell, PipelineCell
 from tenancy.models import Tenant
 
 __all__ = ["CREDIT_MEASURES", "KEY_COLUMNS", "PIPELINE_MEASURES", "apply", "rebuild"]
@@ -79,20 +79,8 @@ CREDIT_MEASURES = {
     for what, value in (("n", "1"), ("cents", "CAST(ROUND(c.amount * 100) AS BIGINT)"))
 }
 
-# The key, as the unique constraints list it (the grain and the filter values after the scope).
-KEY_COLUMNS = (
-    "tenant_id",
-    "quarter",
-    "product_line",
-    "detailed",
-    "scope_kind",
-    "scope_key",
-    "territory",
-    "segment",
-    "owner_route",
-    "owner_partner",
-    "owner_team",
-)
+# The key's columns, as the unique constraints list them.
+KEY_COLUMNS = tuple(f"{name}_id" if name == "tenant" else name for name in CELL_KEY)
 # The filter values of the detailed grain, from the fact; blank in the totals' grain.
 FILTER_VALUES = {
     "territory": ("f.territory", "''"),

@@ -25,9 +25,11 @@ __all__ = [
     "FILTER_FIELDS",
     "PARTNER_FILTER_REFUSAL",
     "ROUTES",
+    "WHAT",
     "Option",
     "filter_options",
     "resolve_filters",
+    "unknown",
 ]
 
 # The filters, in the filter bar's order (the fields of core.metrics.Filters).

@@ -23,6 +23,7 @@ from django.utils.http import urlencode
 from core.charts import Chart, Series
 from core.metrics import Filters, Metric, Scope
 from scorecards import rollup, services
+from scorecards.filtering import WHAT
 from scorecards.forms import FilterForm, Selection
 from scorecards.services import MIN_PEERS, Row, Scorecard
 from tenancy.choices import Role
@@ -48,14 +49,7 @@ __all__ = [
 ]
 
 DASH = "—"
-FILTER_NAMES = {
-    "territory": "territory",
-    "segment": "segment",
-    "product_line": "product line",
-    "route": "route",
-    "partner": "partner",
-    "team": "team",
-}
+FILTER_NAMES = WHAT  # each filter in words
 
 
 # --- the filter bar -------------------------------------------------------------------------
