@@ -764,6 +764,7 @@ def new_touches(tenant: Tenant, count: int, *, seed: int = 99) -> list:
     from tenancy.models import Membership
 
     rng = random.Random(seed)
+    stamp = int(time.time())  # a kept world measured again gets new touches, not the same ids
     open_ones = list(
         Opportunity.objects.filter(closed_on__isnull=True)
         .order_by("?")
@@ -789,7 +790,7 @@ def new_touches(tenant: Tenant, count: int, *, seed: int = 99) -> list:
         touches.append(
             Touch(
                 tenant=tenant,
-                external_id=f"BN-{seed}-{n}",
+                external_id=f"BN-{seed}-{stamp}-{n}",
                 account_id=account,
                 opportunity_id=pk if rng.random() < ON_OPPORTUNITY else None,
                 channel=rng.choice(CHANNELS[route]),
