@@ -639,10 +639,14 @@ def rebuild(tenant: Tenant) -> int:
         for source, model in FEEDS.items()
     }
     ids = Opportunity.objects.values_list("id", flat=True)
-    written = build_facts(tenant, ids, ctx, keep_cells=False)
-    with transaction.atomic():
-        cells.rebuild(tenant)
-        _changed(tenant)
+    try:
+        written = build_facts(tenant, ids, ctx, keep_cells=False)
+    finally:
+        # Also when a chunk failed: the cells must sum the facts as they now are, or the next
+        # refresh's deltas would start from sums of facts that are gone.
+        with transaction.atomic():
+            cells.rebuild(tenant)
+            _changed(tenant)
     # Every lead: one no longer assigned loses its fact in its chunk.
     written += build_lead_facts(tenant, Lead.objects.values_list("id", flat=True), ctx)
     for source, top in tops.items():

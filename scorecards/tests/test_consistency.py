@@ -13,6 +13,7 @@ import statistics
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 
 from accounts.models import Account
 from accounts.tests.factories import ProductFactory, ProductLineFactory
@@ -24,7 +25,7 @@ from guardrails.tests.factories import TerritoryAreaFactory, TerritoryFactory
 from pipeline.models import Lead, Opportunity, OpportunityLine, Touch
 from pipeline.tests.factories import TouchFactory
 from routing.calendar import WorkingTime, business_minutes_between
-from scorecards import attribution, rollup, services
+from scorecards import attribution, cells, rollup, services
 from scorecards.cells import CREDIT_MEASURES
 from scorecards.choices import MODEL_KEYS
 from scorecards.models import (
@@ -35,6 +36,7 @@ from scorecards.models import (
     LeadFact,
     OpportunityFact,
     PipelineCell,
+    ScorecardSettings,
 )
 from scorecards.tests.generated import TODAY, generate
 from tenancy.models import Membership
@@ -516,3 +518,30 @@ def test_a_refresh_after_changes_gives_what_a_rebuild_gives(generated):
         assert _snapshot() == refreshed
         # Nothing changed since: a refresh writes nothing.
         assert rollup.refresh(tenant) == 0
+
+
+def test_a_rebuild_that_fails_halfway_leaves_cells_that_sum_the_facts(generated, monkeypatch):
+    """The facts rebuilt before the failure are new (a shorter lookback here): the cells the
+    pages read must sum those, not the old ones, or every later refresh would start from sums
+    of facts that are gone."""
+    tenant = generated.tenant
+    with tenant_scope(tenant):
+        rollup.rebuild(tenant)
+        ScorecardSettings.objects.filter(tenant=tenant).update(lookback_days=1)
+        built = rollup._build_chunk
+        calls = []
+
+        def fails_third(ctx, ids, keep_cells):
+            calls.append(ids)
+            if len(calls) == 3:
+                raise RuntimeError("the database went away")
+            return built(ctx, ids, keep_cells)
+
+        monkeypatch.setattr(rollup, "CHUNK", 10)
+        monkeypatch.setattr(rollup, "_build_chunk", fails_third)
+        with pytest.raises(RuntimeError):
+            rollup.rebuild(tenant)
+        after_failure = _cells()
+        with transaction.atomic():
+            cells.rebuild(tenant)
+        assert _cells() == after_failure
