@@ -117,9 +117,10 @@ def test_a_quarter_not_begun_or_not_a_quarter_is_refused(built):
         services.scorecard(tenant, Scope("tenant"), Quarter.of(tenant, today), model="magic")
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_funnel_and_stage_medians_follow_a_refresh(built):
     """Both are kept between page views (they cannot be summed from the cells), until the
-    rollups change."""
+    rollups change. Committed changes: on PostgreSQL the change feed hands out only those."""
     tenant = built.tenant
     quarter = Quarter.of(tenant, TODAY)
     with tenant_scope(tenant):

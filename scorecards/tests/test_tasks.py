@@ -16,6 +16,7 @@ from scorecards.tests.generated import generate
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.django_db(transaction=True)  # the change feed hands out committed changes only
 def test_a_refresh_waits_its_turn_and_then_builds_everything(world):
     tenant = world.tenant
     with tenant_scope(tenant):
