@@ -1303,18 +1303,24 @@ def _dealreg(basename: str) -> Callable[[Any], dict[str, list[Any]]]:
 
 def _campaign_rows(world: Any) -> dict[str, dict[str, list[Any]]]:
     """Offers, campaigns and co-branding profiles of both tenants, made once per world. In our
-    tenant: an offer for direct sales only and a draft (marked direct-only), one for Gold
-    partners (the first partner's tier, marked as the first partner's), one for everyone; a
-    direct campaign, one for the first partner by name and one for Gold partners (marked), one for
-    everyone and a draft; each partner's own co-branding (marked as that partner's)."""
+    tenant: an offer for direct sales only, one for Platinum partners (no one's tier) and a draft
+    (marked direct-only), one for Gold partners (both partners' tier) and one for everyone; a
+    direct campaign and a draft (marked direct-only), one for the first partner by name (marked
+    as the first partner's), one for Gold partners and one for everyone; each partner's own
+    co-branding (marked as that partner's)."""
     cached = getattr(world, "campaign_rows", None)
     if cached is not None:
         return cached
     a, b = world.tenant, world.other_tenant
     offer_specs = [
         ("OFF-direct", "Direct kit zzdirectonly", {"routes": ["direct"]}),
-        ("OFF-gold", "Gold kit zzfirstpartner", {"routes": ["partner"], "partner_tiers": ["gold"]}),
+        ("OFF-gold", "Gold kit", {"routes": ["partner"], "partner_tiers": ["gold"]}),
         ("OFF-shared", "Shared kit", {"routes": ["direct", "partner"]}),
+        (
+            "OFF-platinum",
+            "Platinum kit zzdirectonly",
+            {"routes": ["partner"], "partner_tiers": ["platinum"]},
+        ),
         ("OFF-draft", "Draft kit zzdirectonly", {"status": "draft"}),
     ]
     offers = {
@@ -1345,7 +1351,7 @@ def _campaign_rows(world: Any) -> dict[str, dict[str, list[Any]]]:
         ("CAM-named", "Partner push zzfirstpartner", {"direct": False, "partner_mode": "named"}),
         (
             "CAM-gold",
-            "Gold event zzfirstpartner",
+            "Gold event",
             {"direct": False, "partner_mode": "tiers", "partner_tiers": ["gold"]},
         ),
         ("CAM-all", "Everyone webinar", {"partner_mode": "all", "target_list": north}),
