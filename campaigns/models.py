@@ -365,6 +365,7 @@ class CampaignQuerySet(TenantQuerySet):
         if not membership.is_partner_user:
             return running.filter(direct=True)
         partner = membership.partner
+        assert partner is not None  # a partner user's membership names its partner
         named = CampaignPartner.objects.filter(partner_id=partner.pk).values("campaign_id")
         return running.filter(
             Q(partner_mode=PartnerMode.ALL)

@@ -1312,7 +1312,7 @@ def _campaign_rows(world: Any) -> dict[str, dict[str, list[Any]]]:
     if cached is not None:
         return cached
     a, b = world.tenant, world.other_tenant
-    offer_specs = [
+    offer_specs: list[tuple[str, str, dict[str, Any]]] = [
         ("OFF-direct", "Direct kit zzdirectonly", {"routes": ["direct"]}),
         ("OFF-gold", "Gold kit", {"routes": ["partner"], "partner_tiers": ["gold"]}),
         ("OFF-shared", "Shared kit", {"routes": ["direct", "partner"]}),
@@ -1346,7 +1346,7 @@ def _campaign_rows(world: Any) -> dict[str, dict[str, list[Any]]]:
     }
     north = TargetList.all_tenants.filter(tenant=a).earliest("pk")
     dates = {"starts_on": datetime.date(2026, 1, 1), "ends_on": datetime.date(2026, 12, 31)}
-    campaign_specs = [
+    campaign_specs: list[tuple[str, str, dict[str, Any]]] = [
         ("CAM-direct", "Direct ABM zzdirectonly", {"target_list": north, "budget": 98765}),
         ("CAM-named", "Partner push zzfirstpartner", {"direct": False, "partner_mode": "named"}),
         (

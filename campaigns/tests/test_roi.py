@@ -2,13 +2,14 @@
 names what is wrong. Nothing the admin types is ever run as code."""
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from campaigns.roi import check_formula, check_inputs, evaluate_roi
 
-INPUTS = [
+INPUTS: list[dict[str, Any]] = [
     {"key": "hours", "label": "Downtime hours avoided", "unit": "h", "default": 40},
     {"key": "rate", "label": "Cost per hour", "unit": "EUR", "default": "1500.50"},
     {"key": "price", "label": "Price", "unit": "EUR", "default": 12000},
@@ -26,7 +27,7 @@ def test_a_formula_computes_with_defaults_and_given_values():
 
 
 def test_decimal_arithmetic_keeps_cents_exact():
-    inputs = [{"key": "a", "label": "A", "unit": "", "default": "0.1"}]
+    inputs: list[dict[str, Any]] = [{"key": "a", "label": "A", "unit": "", "default": "0.1"}]
     assert evaluate_roi("a + a + a", inputs, {}) == Decimal("0.30")
 
 
@@ -85,7 +86,7 @@ def test_values_must_be_numbers_and_known_inputs():
 
 
 def test_a_runaway_result_is_refused():
-    inputs = [{"key": "x", "label": "X", "unit": "", "default": "1e40"}]
+    inputs: list[dict[str, Any]] = [{"key": "x", "label": "X", "unit": "", "default": "1e40"}]
     with pytest.raises(ValidationError, match="too large"):
         evaluate_roi("x * x * x", inputs, {})
 

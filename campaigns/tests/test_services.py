@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,7 +28,7 @@ from core.tenancy import tenant_scope
 
 pytestmark = pytest.mark.django_db
 
-ROI = {
+ROI: dict[str, Any] = {
     "kind": "roi_calculator",
     "roi_inputs": [
         {"key": "hours", "label": "Downtime hours avoided", "unit": "h", "default": 40},
@@ -166,8 +167,9 @@ def test_a_real_pdf_and_png_are_kept_by_their_content(a):
     )
     assert (pdf.content_type, pdf.filename, pdf.size) == ("application/pdf", "b.bin", len(PDF))
     assert png.content_type == "image/png" and png.file.read() == PNG
-    assert "hero" not in png.file.name  # stored under a random name, per tenant
-    assert png.file.name.startswith(f"campaigns/{a.tenant.pk}/assets/")
+    stored = str(png.file.name)
+    assert "hero" not in stored  # stored under a random name, per tenant
+    assert stored.startswith(f"campaigns/{a.tenant.pk}/assets/")
 
 
 @pytest.mark.parametrize(
