@@ -14,6 +14,13 @@ from typing import Any
 from django.core.files.base import ContentFile
 
 from accounts.models import Account, Contact, Product, ProductLine, Segment, TargetList, Tier
+from campaigns.models import (
+    Campaign,
+    CampaignOffer,
+    CampaignPartner,
+    CoBrandProfile,
+    Offer,
+)
 from core.acting import SystemActor
 from core.models import ImportJob, TenantOwned, WebhookDelivery, WebhookEndpoint
 from core.tenancy import tenant_scope
@@ -1294,6 +1301,109 @@ def _dealreg(basename: str) -> Callable[[Any], dict[str, list[Any]]]:
     return lambda w: _dealreg_rows(w)[basename]
 
 
+def _campaign_rows(world: Any) -> dict[str, dict[str, list[Any]]]:
+    """Offers, campaigns and co-branding profiles of both tenants, made once per world. In our
+    tenant: an offer for direct sales only, one for Platinum partners (no one's tier) and a draft
+    (marked direct-only), one for Gold partners (both partners' tier) and one for everyone; a
+    direct campaign and a draft (marked direct-only), one for the first partner by name (marked
+    as the first partner's), one for Gold partners and one for everyone; each partner's own
+    co-branding (marked as that partner's)."""
+    cached = getattr(world, "campaign_rows", None)
+    if cached is not None:
+        return cached
+    a, b = world.tenant, world.other_tenant
+    offer_specs: list[tuple[str, str, dict[str, Any]]] = [
+        ("OFF-direct", "Direct kit zzdirectonly", {"routes": ["direct"]}),
+        ("OFF-gold", "Gold kit", {"routes": ["partner"], "partner_tiers": ["gold"]}),
+        ("OFF-shared", "Shared kit", {"routes": ["direct", "partner"]}),
+        (
+            "OFF-platinum",
+            "Platinum kit zzdirectonly",
+            {"routes": ["partner"], "partner_tiers": ["platinum"]},
+        ),
+        ("OFF-draft", "Draft kit zzdirectonly", {"status": "draft"}),
+    ]
+    offers = {
+        "a": [
+            Offer.all_tenants.create(
+                tenant=a,
+                external_id=key,
+                name=name,
+                kind="assessment",
+                **{"status": "published", **extra},
+            )
+            for key, name, extra in offer_specs
+        ],
+        "b": [
+            Offer.all_tenants.create(
+                tenant=b,
+                external_id="OFF-direct",
+                name="Beta kit zzbetaleak",
+                kind="pilot",
+                status="published",
+            )
+        ],
+    }
+    north = TargetList.all_tenants.filter(tenant=a).earliest("pk")
+    dates = {"starts_on": datetime.date(2026, 1, 1), "ends_on": datetime.date(2026, 12, 31)}
+    campaign_specs: list[tuple[str, str, dict[str, Any]]] = [
+        ("CAM-direct", "Direct ABM zzdirectonly", {"target_list": north, "budget": 98765}),
+        ("CAM-named", "Partner push zzfirstpartner", {"direct": False, "partner_mode": "named"}),
+        (
+            "CAM-gold",
+            "Gold event",
+            {"direct": False, "partner_mode": "tiers", "partner_tiers": ["gold"]},
+        ),
+        ("CAM-all", "Everyone webinar", {"partner_mode": "all", "target_list": north}),
+        ("CAM-draft", "Draft zzdirectonly", {"status": "draft", "partner_mode": "all"}),
+    ]
+    campaigns = {
+        "a": [
+            Campaign.all_tenants.create(
+                tenant=a,
+                external_id=key,
+                name=name,
+                kind="abm",
+                **{"status": "active", **dates, **extra},
+            )
+            for key, name, extra in campaign_specs
+        ],
+        "b": [
+            Campaign.all_tenants.create(
+                tenant=b,
+                external_id="CAM-direct",
+                name="Beta campaign zzbetaleak",
+                kind="email",
+                **dates,
+            )
+        ],
+    }
+    named = campaigns["a"][1]
+    CampaignPartner.all_tenants.create(tenant=a, campaign=named, partner=world.partner)
+    CampaignOffer.all_tenants.create(tenant=a, campaign=named, offer=offers["a"][1])
+    profiles = {
+        "a": [
+            CoBrandProfile.all_tenants.create(
+                tenant=a, partner=world.partner, contact_name="Pat zzfirstpartner"
+            ),
+            CoBrandProfile.all_tenants.create(
+                tenant=a, partner=world.other_partner, contact_name="Rita zzrivalleak"
+            ),
+        ],
+        "b": [
+            CoBrandProfile.all_tenants.create(
+                tenant=b, partner=world.orgs["b_partner"], contact_name="Beta zzbetaleak"
+            )
+        ],
+    }
+    world.campaign_rows = {"offer": offers, "campaign": campaigns, "cobrandprofile": profiles}
+    return world.campaign_rows
+
+
+def _campaigns(basename: str) -> Callable[[Any], dict[str, list[Any]]]:
+    return lambda w: _campaign_rows(w)[basename]
+
+
 API_RESOURCES: dict[str, ApiResource] = {
     "partner": ApiResource(
         model=Partner,
@@ -1345,6 +1455,29 @@ API_RESOURCES: dict[str, ApiResource] = {
         model=TargetList,
         create=lambda w: {"name": "Isolation list"},
         update=lambda w: {"description": "Changed"},
+    ),
+    "offer": ApiResource(
+        model=Offer,
+        objects=_campaigns("offer"),
+        create=lambda w: {"name": "Isolation offer", "kind": "pilot"},
+        update=lambda w: {"summary": "Changed"},
+    ),
+    "campaign": ApiResource(
+        model=Campaign,
+        objects=_campaigns("campaign"),
+        create=lambda w: {
+            "name": "Isolation campaign",
+            "kind": "event",
+            "starts_on": "2026-03-01",
+            "ends_on": "2026-03-02",
+        },
+        update=lambda w: {"description": "Changed"},
+    ),
+    "cobrandprofile": ApiResource(
+        model=CoBrandProfile,
+        objects=_campaigns("cobrandprofile"),
+        create=lambda w: {"partner": w.partner.pk, "contact_name": "Isolation"},
+        update=lambda w: {"contact_name": "Changed"},
     ),
     "stage": ApiResource(
         model=Stage,
