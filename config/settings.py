@@ -230,6 +230,8 @@ SPECTACULAR_SETTINGS = {
         "KindEnum": "guardrails.choices.ExceptionKind",
         "ConflictKindEnum": "dealreg.choices.ConflictKind",
         "RouteEnum": "pipeline.choices.Route",
+        # A partner's tier, also in lists (offers' and campaigns' `partner_tiers`): one name.
+        "TierEnum": "tenancy.choices.PartnerTier",
     },
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

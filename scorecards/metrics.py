@@ -9,6 +9,10 @@ Every metric is computed for many scopes at once. The scope decides which rows c
   through the credits of the attribution models;
 - lead figures count the leads assigned to the scope; registration figures the registrations
   it filed.
+
+The opportunity figures sum the cells (scorecards.cells): one query per quarter and set of
+scopes, shared by every metric computed for the same MetricQuery. The facts themselves are read
+only by the drill-downs (`book_facts`) and by leakage, for the opportunities that leak.
 """
 
 from __future__ import annotations
@@ -37,7 +41,6 @@ from scorecards import rollup
 from scorecards.cells import CREDIT_MEASURES, PIPELINE_MEASURES
 from scorecards.models import (
     Cell,
-    Credit,
     CreditCell,
     FactProductLine,
     LeadFact,
@@ -53,13 +56,11 @@ __all__ = [
     "LEADS",
     "SOURCED",
     "book_facts",
-    "credits",
     "facts",
     "lead_facts",
     "money",
     "money_of",
     "reviewed_clocks",
-    "scope_q",
     "submitted_registrations",
 ]
 
@@ -82,13 +83,6 @@ REGISTRATIONS = {
     "partner": "registrant_partner_id",
 }
 HUNDRED = Decimal(100)
-
-
-def scope_q(scope: Scope, fields: Mapping[str, str], prefix: str = "") -> Q:
-    """The rows of `scope` (everything for the tenant)."""
-    if scope.kind == "tenant":
-        return Q()
-    return Q(**{prefix + fields[scope.kind]: scope.key})
 
 
 def facts(filters: Filters, prefix: str = "") -> Q:
@@ -118,12 +112,6 @@ def book_facts(query: MetricQuery, *, closed: bool = False) -> QuerySet:
     if closed:
         return rows.filter(closed_quarter=query.start)
     return rows.filter(created_quarter=query.start)
-
-
-def credits(query: MetricQuery, model: str) -> QuerySet:
-    return Credit.objects.filter(
-        facts(query.filters, "fact__"), model=model, created_quarter=query.start
-    )
 
 
 def lead_facts(query: MetricQuery) -> QuerySet:
