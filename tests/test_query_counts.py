@@ -22,6 +22,8 @@ from accounts.tests.factories import (
     TargetListFactory,
     TierFactory,
 )
+from campaigns.models import CampaignOffer, CampaignPartner, OfferProductLine
+from campaigns.tests.factories import CampaignFactory, CoBrandProfileFactory, OfferFactory
 from config.api_router import router
 from core.models import WebhookDelivery, WebhookEndpoint
 from guardrails.models import (
@@ -330,6 +332,24 @@ def _conflict_to_adjudicate(world: Any, i: int) -> None:
         )
 
 
+def _offer(world: Any, i: int) -> Any:
+    """An offer selling a product line (its nested `product_lines`)."""
+    offer = OfferFactory.create(tenant=world.tenant)
+    line = ProductLineFactory.create(tenant=world.tenant)
+    OfferProductLine.all_tenants.create(tenant=world.tenant, offer=offer, product_line=line)
+    return offer
+
+
+def _campaign(world: Any, i: int) -> Any:
+    """A campaign using an offer, run by a named partner (its nested `offers` and `partners`)."""
+    campaign = CampaignFactory.create(tenant=world.tenant, partner_mode="named")
+    CampaignOffer.all_tenants.create(tenant=world.tenant, campaign=campaign, offer=_offer(world, i))
+    CampaignPartner.all_tenants.create(
+        tenant=world.tenant, campaign=campaign, partner=PartnerFactory.create(tenant=world.tenant)
+    )
+    return campaign
+
+
 MAKERS: dict[str, Callable[[Any, int], Any]] = {
     "partner": lambda w, i: PartnerFactory.create(tenant=w.tenant),
     "team": lambda w, i: TeamFactory.create(tenant=w.tenant),
@@ -373,6 +393,9 @@ MAKERS: dict[str, Callable[[Any, int], Any]] = {
     "dealregistration": _registration,
     "registrationconflict": _registration_conflict,
     "adjudication": _adjudication,
+    "offer": _offer,
+    "campaign": _campaign,
+    "cobrandprofile": lambda w, i: CoBrandProfileFactory.create(tenant=w.tenant),
 }
 LISTED = sorted(b for _, v, b in router.registry if hasattr(v, "list"))
 
