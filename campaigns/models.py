@@ -9,6 +9,7 @@ purpose, as a queryset filter (`OfferQuerySet.available_to`) and as a check with
 from __future__ import annotations
 
 import datetime
+import secrets
 import uuid
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -45,6 +46,7 @@ __all__ = [
     "Offer",
     "OfferAsset",
     "OfferProductLine",
+    "OfferPublication",
     "check_campaign_partners",
     "tenant_today",
 ]
@@ -352,6 +354,67 @@ class CoBrandProfile(TenantOwned):
             "legal_line": bool(self.legal_line.strip()),
         }
         return [words for key, words in self.REQUIRED if not present[key]]
+
+
+# --- Publications: an offer's public landing page, per partner or for direct sales ------------
+
+
+def _public_key() -> str:
+    # In the public URL: random, so a page cannot be found by counting.
+    return secrets.token_urlsafe(12)
+
+
+class OfferPublicationQuerySet(TenantQuerySet):
+    def visible_to(self, membership: Membership) -> OfferPublicationQuerySet:
+        # A partner's pages are its own; direct users see the manufacturer's pages.
+        if membership.is_admin:
+            return self
+        if membership.is_partner_user:
+            return self.filter(partner_id=membership.partner_id)
+        return self.filter(partner__isnull=True)
+
+    def live(self) -> OfferPublicationQuerySet:
+        return self.filter(is_active=True)
+
+
+class OfferPublication(TenantOwned):
+    """An offer published as a public landing page (and PDF): co-branded for one partner, or with
+    the manufacturer's branding for direct sales (partner None). Publishing checks that the offer
+    is available to that route and tier and that the partner's co-branding profile is complete
+    (campaigns.services.publish_offer); the page itself checks availability again on every view,
+    so an offer that ends or is retired stops showing without anyone unpublishing it."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="publications")
+    partner = models.ForeignKey(
+        Partner, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(max_length=32, default=_public_key, help_text="In the public URL.")
+    is_active = models.BooleanField(default=True)
+    published_at = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar = TenantManager.from_queryset(OfferPublicationQuerySet)()
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "key"], name="offerpublication_key"),
+            models.UniqueConstraint(
+                fields=["tenant", "offer", "partner"],
+                condition=Q(partner__isnull=False),
+                name="offerpublication_partner_uniq",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "offer"],
+                condition=Q(partner__isnull=True),
+                name="offerpublication_direct_uniq",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "partner", "offer"], name="offerpublication_partner"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Offer {self.offer_id} for {self.partner_id or 'direct sales'}"
 
 
 # --- Campaigns ----------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from campaigns.models import (
     Offer,
     OfferAsset,
     OfferProductLine,
+    OfferPublication,
     check_campaign_partners,
     tenant_today,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "add_asset",
     "cobrand_missing",
     "offer_available_to",
+    "publish_offer",
     "publish_readiness",
     "save_campaign",
     "save_cobrand_profile",
@@ -46,6 +48,7 @@ __all__ = [
     "set_campaign_offers",
     "set_campaign_partners",
     "set_offer_product_lines",
+    "unpublish_offer",
 ]
 
 ASSET_FILE_TYPES = {AssetKind.DOCUMENT: DOCUMENT_TYPES, AssetKind.IMAGE: IMAGE_TYPES}
@@ -224,6 +227,49 @@ def publish_readiness(
     if missing:
         problems.append("Your co-branding profile still needs " + _joined(missing) + ".")
     return problems
+
+
+def _may_publish(partner: Partner | None, acting: Acting) -> None:
+    if partner is not None:
+        _may_brand(partner, acting)
+    elif isinstance(acting, Membership) and acting.is_partner_user:
+        raise PermissionDenied("Partners publish their own co-branded pages only.")
+
+
+@action
+def publish_offer(
+    offer: Offer, partner: Partner | None, *, acting: Acting, on: datetime.date | None = None
+) -> OfferPublication:
+    """Publish the offer's landing page for `partner` (co-branded; its partner admins or RevOps
+    admins) or for direct sales (partner None, the manufacturer's branding). Refused, with every
+    reason at once, while the offer is not available to that route and tier or the partner's
+    co-branding profile is incomplete. Publishing again re-activates the same page and URL."""
+    _may_publish(partner, acting)
+    if partner is None:
+        available, reason = offer_available_to(offer, None, on=on)
+        problems = [] if available else [reason]
+    else:
+        problems = publish_readiness(offer, partner, on=on)
+    if problems:
+        raise ValidationError({"offer": problems})
+    with transaction.atomic():
+        row, created = OfferPublication.objects.select_for_update().get_or_create(
+            tenant_id=offer.tenant_id, offer=offer, partner=partner
+        )
+        if not created and not row.is_active:
+            row.is_active = True
+            row.save(update_fields=["is_active", "updated_at"])
+    return row
+
+
+@action
+def unpublish_offer(publication: OfferPublication, *, acting: Acting) -> OfferPublication:
+    """Take a landing page down; its URL answers 404 until the offer is published again."""
+    _may_publish(publication.partner, acting)
+    if publication.is_active:
+        publication.is_active = False
+        publication.save(update_fields=["is_active", "updated_at"])
+    return publication
 
 
 def _joined(words: list[str]) -> str:

@@ -14,7 +14,7 @@ from django.test import override_settings
 
 from accounts.models import ProductLine, TargetList
 from campaigns import services
-from campaigns.models import Campaign, CoBrandProfile, Offer, OfferAsset
+from campaigns.models import Campaign, CoBrandProfile, Offer, OfferAsset, OfferPublication
 from campaigns.tests.factories import (
     GIF,
     PDF,
@@ -293,6 +293,53 @@ def test_publishing_tells_the_partner_everything_that_stands_in_the_way(a):
         "Your co-branding profile still needs a logo and "
         "a legal line (company name and registration).",
     ]
+
+
+def _complete_profile(a) -> CoBrandProfile:
+    return services.save_cobrand_profile(
+        a.partner,
+        acting=a.membership("partner_admin"),
+        logo=SimpleUploadedFile("logo.png", PNG),
+        primary_colour="#1A73E8",
+        contact_name="Pat Partner",
+        contact_email="pat@alpha.example",
+        service_area="Bavaria",
+        legal_line="Alpha Distribution GmbH",
+    )
+
+
+def test_a_partner_admin_publishes_once_its_profile_is_complete(a):
+    offer = OfferFactory(tenant=a.tenant)
+    with pytest.raises(ValidationError) as refused:
+        services.publish_offer(offer, a.partner, acting=a.membership("partner_admin"), on=DAY)
+    assert "Your co-branding profile still needs a logo" in errors(refused)["offer"][0]
+    assert not OfferPublication.objects.exists()
+    _complete_profile(a)
+    page = services.publish_offer(offer, a.partner, acting=a.membership("partner_admin"), on=DAY)
+    again = services.publish_offer(offer, a.partner, acting=a.membership("admin"), on=DAY)
+    assert again.pk == page.pk and again.key == page.key and len(page.key) >= 16
+
+
+def test_only_the_partners_admins_publish_its_page_and_partners_never_the_direct_one(a):
+    offer = OfferFactory(tenant=a.tenant)
+    _complete_profile(a)
+    for persona in ("partner_rep", "rival_partner_admin"):
+        with pytest.raises(PermissionDenied):
+            services.publish_offer(offer, a.partner, acting=a.membership(persona), on=DAY)
+    with pytest.raises(PermissionDenied):
+        services.publish_offer(offer, None, acting=a.membership("partner_admin"), on=DAY)
+
+
+def test_an_unpublished_page_is_published_again_under_the_same_url(a):
+    offer = OfferFactory(tenant=a.tenant, routes=["direct"])
+    with pytest.raises(ValidationError) as refused:
+        services.publish_offer(offer, a.partner, acting=a.membership("admin"), on=DAY)
+    assert "This offer is for direct sales only." in errors(refused)["offer"]
+    page = services.publish_offer(offer, None, acting=a.membership("admin"), on=DAY)
+    services.unpublish_offer(page, acting=a.membership("admin"))
+    assert not OfferPublication.objects.live().exists()
+    again = services.publish_offer(offer, None, acting=a.membership("admin"), on=DAY)
+    assert again.key == page.key and again.is_active
 
 
 # --- Campaigns -----------------------------------------------------------------------------------
