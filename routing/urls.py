@@ -2,6 +2,7 @@
 
 from django.urls import re_path
 
+from routing.landing import offer_page
 from routing.public import lead_form
 
 urlpatterns = [
@@ -11,5 +12,11 @@ urlpatterns = [
         r"^f/(?:(?P<tenant_slug>[-a-zA-Z0-9_]+)/(?P<key>[-a-zA-Z0-9_]+)/)?$",
         lead_form,
         name="public-lead-form",
+    ),
+    # Offers' public landing pages (routing.landing), co-branded per partner; the bare /o/ is 404.
+    re_path(
+        r"^o/(?:(?P<tenant_slug>[-a-zA-Z0-9_]+)/(?P<key>[-a-zA-Z0-9_]+)/)?$",
+        offer_page,
+        name="public-offer-page",
     ),
 ]

@@ -88,6 +88,10 @@ PUBLIC_ROUTES = {
     "logout",
     # Public web-to-lead forms (routing.public); the bare /f/ is probed here, forms in their tests.
     "public-lead-form",
+    # Offers' public landing pages and PDFs (routing.landing, campaigns.public); the bare /o/ and
+    # /o/pdf/ are probed here, published pages in their tests.
+    "public-offer-page",
+    "public-offer-pdf",
 }
 
 
