@@ -42,6 +42,8 @@ import hashlib
 import json
 import secrets
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core import signing
@@ -62,15 +64,25 @@ from routing.forms import PublicLeadForm
 from routing.models import LeadForm
 from routing.validators import plain_origin
 from tenancy.choices import PartnerStatus
-from tenancy.models import Tenant
+from tenancy.models import Partner, Tenant
 
 __all__ = [
     "HONEYPOT",
     "MIN_FILL_SECONDS",
     "RATE_LIMIT",
     "TOKEN_FIELD",
+    "Channel",
+    "Submission",
+    "decorate",
+    "form_errors",
     "issue_token",
+    "lead_data",
     "lead_form",
+    "not_allowed",
+    "preflight",
+    "public_message",
+    "submit",
+    "wants_json",
 ]
 
 HONEYPOT = "website"
@@ -88,25 +100,61 @@ JSON_TYPE = "application/json"
 PUBLIC_FORM = SystemActor("web-to-lead form")
 
 
+# --- what the rules apply to ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A public form the rules below apply to: a web-to-lead form, or an offer's landing page
+    (routing.landing). `salt` keeps one form's tokens from being used on another; `origins` are
+    the sites that may frame it and post to it from a browser."""
+
+    tenant: Tenant
+    partner: Partner | None
+    salt: str
+    limit_key: str
+    origins: tuple[str, ...]
+    thank_you: str
+
+    @classmethod
+    def of(cls, form: LeadForm) -> Channel:
+        return cls(
+            tenant=form.tenant,
+            partner=form.partner,
+            salt=f"routing.public:{form.tenant_id}:{form.key}",
+            limit_key=f"{form.tenant_id}|{form.pk}",
+            origins=tuple(_origins(form)),
+            thank_you=form.thank_you,
+        )
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a channel does around the shared rules: show its form again (with the values, the
+    errors, the token to reuse and the status) and store an accepted submission (raising
+    django's ValidationError with a message per field of the form)."""
+
+    show: Callable[[dict[str, Any], dict[str, list[str]], str, int], HttpResponse]
+    store: Callable[[dict[str, Any]], None]
+    accepted: Callable[[], HttpResponse]
+
+
 # --- tokens, URLs and the embed snippet -----------------------------------------------------
 
 
-def _salt(form: LeadForm) -> str:
-    return f"routing.public:{form.tenant_id}:{form.key}"
-
-
-def issue_token(form: LeadForm, *, issued_at: float | None = None) -> str:
+def issue_token(form: LeadForm | Channel, *, issued_at: float | None = None) -> str:
     """A signed token for one filling of `form`, stamped with when the page was served."""
+    channel = form if isinstance(form, Channel) else Channel.of(form)
     issued = time.time() if issued_at is None else issued_at
-    return signing.dumps({"n": secrets.token_urlsafe(8), "t": issued}, salt=_salt(form))
+    return signing.dumps({"n": secrets.token_urlsafe(8), "t": issued}, salt=channel.salt)
 
 
-def _token_age(form: LeadForm, token: str) -> float | None:
+def _token_age(channel: Channel, token: str) -> float | None:
     """Seconds since the token was issued, or None if it is missing, forged or expired."""
     if not token or len(token) > 500:
         return None
     try:
-        payload = signing.loads(token, salt=_salt(form), max_age=TOKEN_MAX_AGE)
+        payload = signing.loads(token, salt=channel.salt, max_age=TOKEN_MAX_AGE)
         age = time.time() - float(payload["t"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         return None
@@ -142,7 +190,7 @@ def _find(tenant_slug: str | None, key: str | None) -> LeadForm | None:
     return form
 
 
-def _wants_json(request: HttpRequest) -> bool:
+def wants_json(request: HttpRequest) -> bool:
     if request.content_type == JSON_TYPE:
         return True
     accept = request.headers.get("Accept", "")
@@ -160,15 +208,15 @@ def _own_origin(request: HttpRequest) -> str:
     return f"{request.scheme}://{request.get_host()}".lower()
 
 
-def _origin_allowed(request: HttpRequest, form: LeadForm) -> bool:
+def _origin_allowed(request: HttpRequest, channel: Channel) -> bool:
     origin = request.headers.get("Origin")
     if not origin or origin == "null":
         return True  # no claim to check (server-side posts, privacy-sensitive browsers)
     origin = origin.lower()
-    return origin == _own_origin(request) or origin in _origins(form)
+    return origin == _own_origin(request) or origin in channel.origins
 
 
-def _message(
+def public_message(
     request: HttpRequest, as_json: bool, status: int, code: str, text: str
 ) -> HttpResponse:
     if as_json:
@@ -176,32 +224,41 @@ def _message(
     return render(request, "routing/public/message.html", {"message": text}, status=status)
 
 
+def not_allowed(request: HttpRequest, as_json: bool) -> HttpResponse | None:
+    """The answer to a method no public form takes, or None."""
+    if request.method in ("GET", "HEAD", "POST", "OPTIONS"):
+        return None
+    response = public_message(request, as_json, 405, "method_not_allowed", "Method not allowed.")
+    response["Allow"] = "GET, POST, OPTIONS"
+    return response
+
+
 @csrf_exempt
 def lead_form(
     request: HttpRequest, tenant_slug: str | None = None, key: str | None = None
 ) -> HttpResponse:
     """GET: the form (HTML, or a token as JSON). POST: a submission. OPTIONS: CORS preflight."""
-    as_json = _wants_json(request)
-    if request.method not in ("GET", "HEAD", "POST", "OPTIONS"):
-        response = _message(request, as_json, 405, "method_not_allowed", "Method not allowed.")
-        response["Allow"] = "GET, POST, OPTIONS"
-        return response
+    as_json = wants_json(request)
+    refused = not_allowed(request, as_json)
+    if refused is not None:
+        return refused
     form = _find(tenant_slug, key)
     if form is None:
-        return _message(request, as_json, 404, "not_found", "This form is not available.")
+        return public_message(request, as_json, 404, "not_found", "This form is not available.")
+    channel = Channel.of(form)
     with tenant_scope(form.tenant):
         if request.method == "OPTIONS":
-            response = _preflight(request, form)
+            response = preflight(request, channel)
         elif request.method == "POST":
-            response = _submit(request, form, as_json)
+            response = submit(request, channel, as_json, _form_submission(request, form, as_json))
         else:
             response = _show(request, form, as_json)
-    return _decorate(request, response, form)
+    return decorate(request, response, channel)
 
 
-def _preflight(request: HttpRequest, form: LeadForm) -> HttpResponse:
+def preflight(request: HttpRequest, channel: Channel) -> HttpResponse:
     origin = (request.headers.get("Origin") or "").lower()
-    if origin not in _origins(form):
+    if origin not in channel.origins:
         return HttpResponse(status=403)
     response = HttpResponse(status=204)
     response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
@@ -256,7 +313,33 @@ def _show(
     return render(request, "routing/public/form.html", context, status=status)
 
 
-def _data(request: HttpRequest, as_json: bool) -> dict[str, Any] | None:
+def _form_submission(request: HttpRequest, form: LeadForm, as_json: bool) -> Submission:
+    def show(
+        values: dict[str, Any], errors: dict[str, list[str]], token: str, status: int
+    ) -> HttpResponse:
+        return _show(
+            request, form, as_json, values=values, errors=errors, token=token, status=status
+        )
+
+    def store(data: dict[str, Any]) -> None:
+        submit_lead(
+            form.tenant,
+            {**lead_data(data), "priority": form.priority},
+            acting=PUBLIC_FORM,
+            source=LeadSource.WEB_FORM,
+            partner=form.partner,
+            source_detail=form.source_detail or form.name,
+        )
+
+    def accepted() -> HttpResponse:
+        if as_json:
+            return JsonResponse({"status": "received", "message": form.thank_you}, status=201)
+        return render(request, "routing/public/thanks.html", {"form": form, "tenant": form.tenant})
+
+    return Submission(show=show, store=store, accepted=accepted)
+
+
+def _data(request: HttpRequest, extra_fields: tuple[str, ...] = ()) -> dict[str, Any] | None:
     """The submitted values (None: a JSON body that is not an object)."""
     if request.content_type == JSON_TYPE:
         try:
@@ -264,14 +347,13 @@ def _data(request: HttpRequest, as_json: bool) -> dict[str, Any] | None:
         except (ValueError, UnicodeDecodeError):
             return None
         return body if isinstance(body, dict) else None
-    data: dict[str, Any] = {name: request.POST.get(name, "") for name in TEXT_FIELDS}
+    names = (*TEXT_FIELDS, *extra_fields, HONEYPOT, TOKEN_FIELD)
+    data: dict[str, Any] = {name: request.POST.get(name, "") for name in names}
     data["product_interest"] = request.POST.getlist("product_interest")
-    data[HONEYPOT] = request.POST.get(HONEYPOT, "")
-    data[TOKEN_FIELD] = request.POST.get(TOKEN_FIELD, "")
     return data
 
 
-def _lead_data(data: dict[str, Any]) -> dict[str, Any]:
+def lead_data(data: dict[str, Any]) -> dict[str, Any]:
     """The submission in the API's shape."""
     lead = {
         name: data[name]
@@ -298,27 +380,32 @@ def _lead_data(data: dict[str, Any]) -> dict[str, Any]:
     return lead
 
 
-def _form_errors(exc: ValidationError) -> dict[str, list[str]]:
+def form_errors(
+    exc: ValidationError, fields: tuple[str, ...] = (*TEXT_FIELDS, "product_interest")
+) -> dict[str, list[str]]:
+    """A refusal's messages by the form's fields (anything else goes to the top of the form)."""
     errors: dict[str, list[str]] = {}
     for key, messages in exc.message_dict.items():
         field = FIELD_OF_ERROR.get(key, key.split(".")[0])
-        if field not in (*TEXT_FIELDS, "product_interest"):
+        if field not in fields:
             field = "__all__"
         errors.setdefault(field, []).extend(m for m in messages if m not in errors.get(field, []))
     return errors
 
 
-def _accepted(request: HttpRequest, form: LeadForm, as_json: bool) -> HttpResponse:
-    """What a stored submission gets, and what a bot gets instead (it must not tell them apart)."""
-    if as_json:
-        return JsonResponse({"status": "received", "message": form.thank_you}, status=201)
-    return render(request, "routing/public/thanks.html", {"form": form, "tenant": form.tenant})
-
-
-def _submit(request: HttpRequest, form: LeadForm, as_json: bool) -> HttpResponse:
-    subject = f"{client_ip(request) or 'unknown'}|{form.tenant_id}|{form.pk}"
+def submit(
+    request: HttpRequest,
+    channel: Channel,
+    as_json: bool,
+    submission: Submission,
+    *,
+    extra_fields: tuple[str, ...] = (),
+) -> HttpResponse:
+    """One submission through every rule: rate limit, origin, honeypot, token; then the channel
+    stores it. A bot's submission gets the same answer as a person's and is stored nowhere."""
+    subject = f"{client_ip(request) or 'unknown'}|{channel.limit_key}"
     if SUBMISSIONS.is_blocked(subject):
-        response = _message(
+        response = public_message(
             request,
             as_json,
             429,
@@ -328,50 +415,43 @@ def _submit(request: HttpRequest, form: LeadForm, as_json: bool) -> HttpResponse
         response["Retry-After"] = str(RATE_WINDOW)
         return response
     SUBMISSIONS.add_failure(subject)
-    if not _origin_allowed(request, form):
-        return _message(
+    if not _origin_allowed(request, channel):
+        return public_message(
             request, as_json, 403, "origin_not_allowed", "This site may not post to this form."
         )
-    data = _data(request, as_json)
+    data = _data(request, extra_fields)
     if data is None:
-        return _message(request, True, 400, "invalid", "Send a JSON object.")
+        return public_message(request, True, 400, "invalid", "Send a JSON object.")
     if data.get(HONEYPOT):
-        return _accepted(request, form, as_json)
+        return submission.accepted()
     token = data.get(TOKEN_FIELD)
-    age = _token_age(form, token) if isinstance(token, str) else None
+    age = _token_age(channel, token) if isinstance(token, str) else None
     if age is None or not isinstance(token, str):
         text = "The form was open too long or is incomplete. Please check it and send it again."
         if as_json:
-            return _message(request, True, 400, "form_token", text)
-        return _show(request, form, False, values=data, errors={"__all__": [text]}, status=400)
+            return public_message(request, True, 400, "form_token", text)
+        return submission.show(data, {"__all__": [text]}, issue_token(channel), 400)
     if age < MIN_FILL_SECONDS or not _claim_token(token):
-        return _accepted(request, form, as_json)  # too fast for a person, or sent twice
+        return submission.accepted()  # too fast for a person, or sent twice
     try:
-        submit_lead(
-            form.tenant,
-            {**_lead_data(data), "priority": form.priority},
-            acting=PUBLIC_FORM,
-            source=LeadSource.WEB_FORM,
-            partner=form.partner,
-            source_detail=form.source_detail or form.name,
-        )
+        submission.store(data)
     except ValidationError as exc:
         cache.delete(_token_key(token))  # the corrected form may use it again
-        errors = _form_errors(exc)
+        errors = form_errors(exc, (*TEXT_FIELDS, "product_interest", *extra_fields))
         if as_json:
             body = {"code": "invalid", "detail": "Some input is not valid.", "fields": errors}
             return JsonResponse(body, status=400)
-        return _show(request, form, False, values=data, errors=errors, token=token, status=400)
-    return _accepted(request, form, as_json)
+        return submission.show(data, errors, token, 400)
+    return submission.accepted()
 
 
-def _decorate(request: HttpRequest, response: HttpResponse, form: LeadForm) -> HttpResponse:
+def decorate(request: HttpRequest, response: HttpResponse, channel: Channel) -> HttpResponse:
     """Framing, CORS and caching headers of every answer of a found form."""
-    origins = _origins(form)
+    origins = channel.origins
     ancestors = " ".join(origins) if origins else "'none'"
     response["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; "
-        f"frame-ancestors {ancestors}"
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
+        f"base-uri 'none'; frame-ancestors {ancestors}"
     )
     if origins:
         response.xframe_options_exempt = True  # CSP names the sites; XFO cannot
