@@ -8,6 +8,7 @@ class CampaignsConfig(AppConfig):
     verbose_name = "Campaigns and offers"
 
     def ready(self) -> None:
+        from campaigns import signals
         from campaigns.api.serializers import CampaignSerializer, OfferSerializer
         from campaigns.models import Campaign, Offer
         from core.webhooks.registry import register_resource
@@ -20,3 +21,4 @@ class CampaignsConfig(AppConfig):
             CampaignSerializer,
             prefetch_related=("offer_links", "partner_links"),
         )
+        signals.connect()

@@ -47,6 +47,7 @@ __all__ = [
     "OfferAsset",
     "OfferProductLine",
     "OfferPublication",
+    "PageViews",
     "check_campaign_partners",
     "tenant_today",
 ]
@@ -417,6 +418,36 @@ class OfferPublication(TenantOwned):
         return f"Offer {self.offer_id} for {self.partner_id or 'direct sales'}"
 
 
+class PageViewsQuerySet(TenantQuerySet):
+    def visible_to(self, membership: Membership) -> PageViewsQuerySet:
+        return self.filter(publication__in=OfferPublication.objects.visible_to(membership))
+
+
+class PageViews(TenantOwned):
+    """How often a landing page was viewed on a day: the first step of an offer's conversion.
+    One row per page and day, counted up in the database (campaigns.services.count_view)."""
+
+    publication = models.ForeignKey(
+        OfferPublication, on_delete=models.CASCADE, related_name="view_days"
+    )
+    day = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+
+    objects: ClassVar = TenantManager.from_queryset(PageViewsQuerySet)()
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "publication", "day"], name="pageviews_publication_day"
+            )
+        ]
+        indexes = [models.Index(fields=["tenant", "day"], name="pageviews_day")]
+
+    def __str__(self) -> str:
+        return f"{self.views} views of publication {self.publication_id} on {self.day}"
+
+
 # --- Campaigns ----------------------------------------------------------------------------------
 
 
@@ -424,17 +455,23 @@ class CampaignQuerySet(TenantQuerySet):
     def visible_to(self, membership: Membership) -> CampaignQuerySet:
         if membership.is_admin:
             return self
-        running = self.exclude(status=CampaignStatus.DRAFT)
-        if not membership.is_partner_user:
-            return running.filter(direct=True)
-        partner = membership.partner
-        assert partner is not None  # a partner user's membership names its partner
+        partner = membership.partner if membership.is_partner_user else None
+        return self.exclude(status=CampaignStatus.DRAFT).run_by(partner)
+
+    def run_by(self, partner: Partner | None) -> CampaignQuerySet:
+        """Campaigns direct sales run (partner None), or this partner takes part in: named, by
+        its tier, or all partners."""
+        if partner is None:
+            return self.filter(direct=True)
         named = CampaignPartner.objects.filter(partner_id=partner.pk).values("campaign_id")
-        return running.filter(
+        return self.filter(
             Q(partner_mode=PartnerMode.ALL)
             | (Q(partner_mode=PartnerMode.TIERS) & _json_has("partner_tiers", partner.tier))
             | Q(partner_mode=PartnerMode.NAMED, pk__in=named)
         )
+
+    def running_on(self, day: datetime.date) -> CampaignQuerySet:
+        return self.filter(status=CampaignStatus.ACTIVE, starts_on__lte=day, ends_on__gte=day)
 
 
 class Campaign(Synced):

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from accounts.models import ProductLine
 from campaigns.choices import AssetKind
@@ -26,6 +27,7 @@ from campaigns.models import (
     OfferAsset,
     OfferProductLine,
     OfferPublication,
+    PageViews,
     check_campaign_partners,
     tenant_today,
 )
@@ -39,6 +41,7 @@ from tenancy.models import Membership, Partner, Tenant
 __all__ = [
     "add_asset",
     "cobrand_missing",
+    "count_view",
     "offer_available_to",
     "publish_offer",
     "publish_readiness",
@@ -270,6 +273,22 @@ def unpublish_offer(publication: OfferPublication, *, acting: Acting) -> OfferPu
         publication.is_active = False
         publication.save(update_fields=["is_active", "updated_at"])
     return publication
+
+
+def count_view(publication_id: int, *, tenant_id: int, on: datetime.date) -> None:
+    """One more view of a landing page on `on`, counted in the database (an UPDATE ... + 1, so
+    concurrent views are all counted; the first view of a day creates the row). Takes ids: the
+    page may come from the cache, without its rows."""
+    days = PageViews.objects.filter(publication_id=publication_id, day=on)
+    if days.update(views=F("views") + 1):
+        return
+    try:
+        with transaction.atomic():
+            PageViews.objects.create(
+                tenant_id=tenant_id, publication_id=publication_id, day=on, views=1
+            )
+    except IntegrityError:  # another view created it first
+        days.update(views=F("views") + 1)
 
 
 def _joined(words: list[str]) -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.models import Account
+from core import generations
 from core.rows import delete_rows, insert_rows, new_row
 from core.sync import safe_horizon
 from dealreg.choices import RegState
@@ -69,7 +69,6 @@ __all__ = [
 ]
 
 CHUNK = 2000
-_GENERATION = "scorecards:generation:{}"
 REMEMBERED_SECONDS = 3600
 T = TypeVar("T")
 # Registrations that say who found the deal: approved, and what approval leads to.
@@ -659,7 +658,7 @@ def rebuild(tenant: Tenant) -> int:
 def generation(tenant: Tenant) -> str:
     """A token that changes whenever the tenant's rollups do (after the writing transaction
     commits): what is computed from them can be kept under it (`remembered`)."""
-    return str(cache.get(_GENERATION.format(tenant.pk)) or "0")
+    return generations.generation("scorecards", tenant.pk)
 
 
 def remembered(tenant: Tenant, name: str, parts: tuple, compute: Callable[[], T]) -> T:
@@ -672,14 +671,8 @@ def remembered(tenant: Tenant, name: str, parts: tuple, compute: Callable[[], T]
 
 
 def _changed(tenant: Tenant) -> None:
-    """The rollups changed: a new generation now (this transaction reads its own writes) and
-    another once it commits (what others computed meanwhile, from the old rows, is left behind)."""
-
-    def bump() -> None:
-        cache.set(_GENERATION.format(tenant.pk), uuid.uuid4().hex, None)
-
-    bump()
-    transaction.on_commit(bump)
+    """The rollups changed: what was remembered from them is stale (core.generations)."""
+    generations.changed("scorecards", tenant.pk)
 
 
 def converter(tenant: Tenant) -> Callable[[Decimal, str, dt.date], Decimal | None]:
