@@ -11,8 +11,9 @@ from pipeline.services import opportunity_defaults, touch_defaults
 
 __all__ = ["CAMPAIGN_COLUMNS", "OPPORTUNITY_IMPORT", "TOUCH_IMPORT"]
 
-# The campaign and the offer a row came from (a "campaign" header means the campaign itself,
-# not the free-text source detail).
+# The campaign and the offer a row came from, by external id. They follow the source detail: a
+# bare "Campaign" header keeps meaning the free-text source detail (a trade show's name, as
+# files have long had it); "Campaign ID" or "Campaign external id" is the campaign itself.
 CAMPAIGN_COLUMNS = (
     C("campaign", "Campaign external id", "ref:external_id", aliases=("campaign id",)),
     C("offer", "Offer external id", "ref:external_id", aliases=("offer id",)),
@@ -38,7 +39,7 @@ OPPORTUNITY_IMPORT = ImportSpec(
         C("owner_user", "Owner email", "ref:email", aliases=("owner",)),
         C("partner", "Partner external id", "ref:external_id", aliases=("partner",)),
         C("source", "Source"),
-        C("source_detail", "Source detail"),
+        C("source_detail", "Source detail", aliases=("campaign",)),
         *CAMPAIGN_COLUMNS,
         C("close_reason", "Close reason", aliases=("win loss reason", "reason")),
     ),

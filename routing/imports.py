@@ -43,7 +43,7 @@ LEAD_IMPORT = ImportSpec(
         C("estimated_amount", "Estimated amount", aliases=("amount", "budget", "value")),
         C("priority", "Priority"),
         C("source", "Source", aliases=("lead source", "channel")),
-        C("source_detail", "Source detail", aliases=("event", "list")),
+        C("source_detail", "Source detail", aliases=("campaign", "event", "list")),
         *CAMPAIGN_COLUMNS,
         C("message", "Message", aliases=("notes", "comment", "comments", "description")),
     ),

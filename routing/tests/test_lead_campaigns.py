@@ -99,21 +99,21 @@ def run_file(client, job: ImportJob, capture) -> None:
 
 FILES = {
     "leads": (
-        "External id,First name,Email,Company,Campaign,Offer\n"
+        "External id,First name,Email,Company,Campaign ID,Offer\n"
         "L-1,Anna,anna@huber.example,Huber,CAM-1,OFF-1\n"
         "L-2,Ben,ben@huber.example,Huber,NO-SUCH,\n"
         "L-3,Cleo,cleo@huber.example,Huber,CAM-1,OFF-2\n"
         "L-4,Dan,dan@huber.example,Huber,CAM-9,\n"
     ),
     "opportunities": (
-        "External id,Account,Name,Amount,Stage,Campaign,Offer\n"
+        "External id,Account,Name,Amount,Stage,Campaign ID,Offer\n"
         "O-1,ACC-rep,Fleet renewal,1000,propose,CAM-1,OFF-1\n"
         "O-2,ACC-rep,Ghost,10,propose,NO-SUCH,\n"
         "O-3,ACC-rep,Mismatch,10,propose,CAM-1,OFF-2\n"
         "O-4,ACC-rep,Foreign,10,propose,CAM-9,\n"
     ),
     "touches": (
-        "External id,Account,Channel,Route,Occurred at,Campaign,Offer\n"
+        "External id,Account,Channel,Route,Occurred at,Campaign ID,Offer\n"
         "T-1,ACC-rep,email,marketing,2026-11-02T09:00:00Z,CAM-1,OFF-1\n"
         "T-2,ACC-rep,email,marketing,2026-11-02T09:00:00Z,NO-SUCH,\n"
         "T-3,ACC-rep,email,marketing,2026-11-02T09:00:00Z,CAM-1,OFF-2\n"
@@ -129,12 +129,12 @@ def test_imports_take_campaign_and_offer_columns_with_errors_by_row_and_column(
 ):
     admin = login_as("admin")
     job = check_file(admin, resource, FILES[resource])
-    assert job.mapping["Campaign"] == "campaign" and job.mapping["Offer"] == "offer"
+    assert job.mapping["Campaign ID"] == "campaign" and job.mapping["Offer"] == "offer"
     assert job.counts == {"created": 1, "updated": 0, "unchanged": 0, "error": 3}, job.errors
     assert job.errors == [
         {
             "row": 3,
-            "column": "Campaign",
+            "column": "Campaign ID",
             "message": "No campaign with external_id 'NO-SUCH' that you can see.",
         },
         {
@@ -145,7 +145,7 @@ def test_imports_take_campaign_and_offer_columns_with_errors_by_row_and_column(
         },
         {
             "row": 5,
-            "column": "Campaign",
+            "column": "Campaign ID",
             "message": "No campaign with external_id 'CAM-9' that you can see.",
         },
     ]
