@@ -95,8 +95,13 @@ def _leave_tombstone(sender: type, instance: Any, **kwargs: Any) -> None:
 def _restamp_orphaned(sender: type, instance: Any, **kwargs: Any) -> None:
     """Rows whose reference to `instance` the database is about to null (on_delete=SET_NULL)
     change too: give them a new version and change sequence, so the sync feed hands them out again.
-    Runs inside the deletion's transaction, like the tombstones."""
-    for relation in instance._meta.related_objects:
+    Runs inside the deletion's transaction, like the tombstones. Hidden relations too (a foreign
+    key with related_name="+", such as a touch's campaign), which `related_objects` leaves out
+    but the deletion nulls all the same."""
+    for relation in instance._meta.get_fields(include_hidden=True):
+        reverse = relation.auto_created and not relation.concrete
+        if not reverse or not (relation.one_to_many or relation.one_to_one):
+            continue
         model = relation.related_model
         if relation.on_delete is not models.SET_NULL or not issubclass(model, Synced):
             continue

@@ -9,8 +9,12 @@ class PipelineConfig(AppConfig):
 
     def ready(self) -> None:
         from core.webhooks.registry import register_resource
-        from pipeline.api.serializers import OpportunitySerializer, TouchSerializer
-        from pipeline.models import Opportunity, Touch
+        from pipeline.api.serializers import (
+            CampaignResponseSerializer,
+            OpportunitySerializer,
+            TouchSerializer,
+        )
+        from pipeline.models import CampaignResponse, Opportunity, Touch
 
         # Outbound webhook events (<name>.created|updated|deleted), rendered as the API shows them.
         register_resource(
@@ -21,8 +25,10 @@ class PipelineConfig(AppConfig):
             prefetch_related=("lines", "stage_changes__from_stage", "stage_changes__to_stage"),
         )
         register_resource(Touch, "touch", TouchSerializer)
+        register_resource(CampaignResponse, "campaign_response", CampaignResponseSerializer)
 
         from core.imports import register_import
-        from pipeline.imports import OPPORTUNITY_IMPORT
+        from pipeline.imports import OPPORTUNITY_IMPORT, TOUCH_IMPORT
 
         register_import(OPPORTUNITY_IMPORT)
+        register_import(TOUCH_IMPORT)

@@ -6,6 +6,7 @@ __all__ = [
     "LeadStatus",
     "Outcome",
     "Priority",
+    "ResponseKind",
     "Route",
     "Source",
     "TouchRoute",
@@ -71,3 +72,15 @@ class Priority(models.TextChoices):
     HIGH = "high", "High"
     NORMAL = "normal", "Normal"
     LOW = "low", "Low"
+
+
+class ResponseKind(models.TextChoices):
+    """How a person answered a campaign or an offer."""
+
+    LANDING_PAGE = "landing_page", "Landing page"
+    FORM = "form", "Form"
+    EVENT = "event", "Event attendance"
+    WEBINAR = "webinar", "Webinar registration"
+    EMAIL = "email", "Email reply"
+    AD_CLICK = "ad_click", "Ad click"
+    OTHER = "other", "Other"

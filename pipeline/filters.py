@@ -1,5 +1,5 @@
-"""Every filter set of pipeline: the opportunity list page, and the API's opportunity and touch
-lists. See accounts/filters.py for how page filter sets work:
+"""Every filter set of pipeline: the opportunity list page, and the API's opportunity, touch and
+campaign response lists. See accounts/filters.py for how page filter sets work:
 built per request from the viewer's `visible_to()` rows, relation filters as plain ids, and
 invalid values answered with a 400 page rather than ignored."""
 
@@ -19,10 +19,15 @@ from accounts.filters import (
 )
 from core.api.filters import IdFilter, SafeDateTimeFilter, TenantFilterSet
 from pipeline.choices import Outcome, Route
-from pipeline.models import Opportunity, Stage, Touch
+from pipeline.models import CampaignResponse, Opportunity, Stage, Touch
 from tenancy.models import Membership, Partner
 
-__all__ = ["OpportunityFilter", "OpportunityFilterSet", "TouchFilterSet"]
+__all__ = [
+    "CampaignResponseFilterSet",
+    "OpportunityFilter",
+    "OpportunityFilterSet",
+    "TouchFilterSet",
+]
 
 
 class OpportunityFilter(PageFilterSet):
@@ -70,6 +75,8 @@ class OpportunityFilterSet(TenantFilterSet):
     partner = IdFilter("partner")
     owner_user = IdFilter("owner_user")
     owner_team = IdFilter("owner_team")
+    campaign = IdFilter("campaign")
+    offer = IdFilter("offer")
     stage = django_filters.CharFilter(field_name="stage__key", label="Stage key")
     outcome = django_filters.ChoiceFilter(
         field_name="stage__outcome", choices=[("open", "open"), ("won", "won"), ("lost", "lost")]
@@ -92,8 +99,26 @@ class TouchFilterSet(TenantFilterSet):
     contact = IdFilter("contact")
     opportunity = IdFilter("opportunity")
     actor_partner = IdFilter("actor_partner")
+    campaign = IdFilter("campaign")
+    offer = IdFilter("offer")
     occurred_since = SafeDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
 
     class Meta:
         model = Touch
         fields = {"channel": ["exact"], "route": ["exact"], "external_id": ["exact"]}
+
+
+class CampaignResponseFilterSet(TenantFilterSet):
+    campaign = IdFilter("campaign")
+    offer = IdFilter("offer")
+    partner = IdFilter("partner")
+    lead = IdFilter("lead")
+    occurred_since = SafeDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = SafeDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    direct = django_filters.BooleanFilter(
+        field_name="partner", lookup_expr="isnull", label="The manufacturer's own (no partner)"
+    )
+
+    class Meta:
+        model = CampaignResponse
+        fields = {"kind": ["exact"], "external_id": ["exact"]}

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models import Account, Contact, Product
+from campaigns.models import Campaign, CampaignOffer, Offer
 from core.models import TenantOwned
 from core.requirements import AllOf, RequiredOneOf
 from core.sync import Synced
@@ -23,25 +25,108 @@ from pipeline.choices import (
     LeadStatus,
     Outcome,
     Priority,
+    ResponseKind,
     Route,
     Source,
     TouchRoute,
 )
+from tenancy.models import Membership
 
 __all__ = [
     "LEAD_ENRICHED_FIELDS",
     "LEAD_PERSON_FIELDS",
     "LEAD_REACHABLE",
+    "CampaignLinked",
+    "CampaignResponse",
     "Lead",
     "Opportunity",
     "OpportunityLine",
     "Stage",
     "StageChange",
     "Touch",
+    "campaign_offer_ids",
+    "check_campaign_offer",
     "check_opportunity_account",
 ]
 
 WHOLE_TENANT_ROLES = ("revops_admin", "direct_manager")
+
+
+# --- The campaign and offer a row came from --------------------------------------------------
+
+
+def campaign_offer_ids(campaign: Campaign) -> frozenset[int]:
+    """The ids of the campaign's offers, looked up once per campaign object: a bulk write shares
+    one object per referenced campaign, so a thousand touches of one campaign cost one query."""
+    ids: frozenset[int] | None = getattr(campaign, "_pipeline_offer_ids", None)
+    if ids is None:
+        links = CampaignOffer.objects.filter(campaign_id=campaign.pk)
+        ids = frozenset(links.values_list("offer_id", flat=True))
+        setattr(campaign, "_pipeline_offer_ids", ids)  # noqa: B010 - not a field of Campaign
+    return ids
+
+
+def check_campaign_offer(campaign: Campaign | None, offer: Offer | None) -> None:
+    """A row naming both a campaign and an offer names one of the campaign's offers: the one copy
+    of the rule, for touches, leads, opportunities and campaign responses alike. Raises a
+    ValidationError on `offer`. Nothing to check when either is missing."""
+    if campaign is None or offer is None or offer.pk in campaign_offer_ids(campaign):
+        return
+    raise ValidationError(
+        {"offer": f"The offer “{offer}” is not one of the offers of the campaign “{campaign}”."}
+    )
+
+
+class CampaignPairChecked(models.Model):
+    """Runs `check_campaign_offer` when a row's campaign and offer are set or changed, not when a
+    row is saved again with the pair it was stored with: an offer later taken out of a campaign
+    leaves the touches, leads and deals that used it editable, and a bulk update of stored rows
+    does not look their campaigns up row by row. Models with `campaign` and `offer` fields."""
+
+    class Meta:
+        abstract = True
+
+    def _campaign_pair(self) -> tuple[Any, Any]:
+        return self.__dict__.get("campaign_id"), self.__dict__.get("offer_id")
+
+    @classmethod
+    def from_db(
+        cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kwargs: Any
+    ) -> Self:
+        row = super().from_db(db, field_names, values, **kwargs)
+        row._stored_campaign_pair = row._campaign_pair()
+        return row
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        self._stored_campaign_pair = self._campaign_pair()
+
+    def check_campaign_pair(self) -> None:
+        pair = self._campaign_pair()
+        if None in pair or pair == getattr(self, "_stored_campaign_pair", None):
+            return
+        check_campaign_offer(getattr(self, "campaign"), getattr(self, "offer"))  # noqa: B009
+
+
+class CampaignLinked(CampaignPairChecked):
+    """The campaign and the offer a touch, lead or opportunity came from (both optional), so a
+    campaign's responses, leads, opportunities and won revenue can be counted by route and
+    partner. Each model indexes (tenant, campaign) itself: index names are per table."""
+
+    campaign = models.ForeignKey(
+        Campaign,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # the model's (tenant, campaign) index serves it
+    )
+    offer = models.ForeignKey(
+        Offer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
 
 
 class Stage(TenantOwned):
@@ -75,7 +160,7 @@ class OpportunityQuerySet(TenantQuerySet):
         )
 
 
-class Opportunity(Synced):
+class Opportunity(Synced, CampaignLinked):
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="opportunities")
     name = models.CharField(max_length=200)
     amount = models.DecimalField(
@@ -126,10 +211,14 @@ class Opportunity(Synced):
             models.Index(fields=["tenant", "owner_team"], name="opportunity_tenant_team"),
             models.Index(fields=["tenant", "stage"], name="opportunity_tenant_stage"),
             models.Index(fields=["tenant", "updated_at"], name="opportunity_tenant_updated"),
+            models.Index(fields=["tenant", "campaign"], name="opportunity_tenant_campaign"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        self.check_campaign_pair()
 
     @property
     def outcome(self) -> str:
@@ -273,7 +362,7 @@ LEAD_ROUTING_FIELDS = (
 )
 
 
-class Lead(Synced):
+class Lead(Synced, CampaignLinked):
     """A person who raised a hand, from intake until someone works it.
 
     The fields as received stay as received (the email only trimmed, its domain lower-cased); the
@@ -395,6 +484,7 @@ class Lead(Synced):
             models.Index(fields=["tenant", "assigned_user", "status"], name="lead_user"),
             models.Index(fields=["tenant", "assigned_team", "status"], name="lead_team"),
             models.Index(fields=["tenant", "account"], name="lead_account"),
+            models.Index(fields=["tenant", "campaign"], name="lead_tenant_campaign"),
         ]
 
     def __str__(self) -> str:
@@ -402,8 +492,10 @@ class Lead(Synced):
         return person or self.email or self.company or f"Lead {self.pk}"
 
     def clean(self) -> None:
-        """Someone must be able to get back to the lead, whichever way it came."""
+        """Someone must be able to get back to the lead, whichever way it came; its offer is one
+        of its campaign's."""
         LEAD_REACHABLE.check(self)
+        self.check_campaign_pair()
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # As received, but without the stray spaces and capitals of a domain, so what the API
@@ -433,7 +525,7 @@ def check_opportunity_account(opportunity: Opportunity | None, account: Account 
         raise ValidationError({"opportunity": "This opportunity belongs to another account."})
 
 
-class Touch(Synced):
+class Touch(Synced, CampaignLinked):
     """One interaction with a contact or account, by a person, a partner, a team or marketing."""
 
     account = models.ForeignKey(
@@ -495,7 +587,133 @@ class Touch(Synced):
                 fields=["tenant", "actor_partner", "occurred_at"], name="touch_partner_time"
             ),
             models.Index(fields=["tenant", "updated_at"], name="touch_tenant_updated"),
+            models.Index(fields=["tenant", "campaign"], name="touch_tenant_campaign"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.occurred_at:%Y-%m-%d}"
+
+    def clean(self) -> None:
+        self.check_campaign_pair()
+
+
+# --- Campaign responses ----------------------------------------------------------------------
+
+MAX_ROI_INPUTS = 20
+
+
+def validate_roi_inputs(value: Any) -> None:
+    """What a visitor typed into an offer's ROI calculator: input keys to numbers."""
+    if not isinstance(value, dict):
+        raise ValidationError('Give the ROI inputs as an object of numbers, e.g. {"hours": 40}.')
+    if len(value) > MAX_ROI_INPUTS:
+        raise ValidationError(f"At most {MAX_ROI_INPUTS} ROI inputs.")
+    for key, number in value.items():
+        if not isinstance(key, str) or not 0 < len(key) <= 40:
+            raise ValidationError("Name each ROI input with at most 40 characters.")
+        if isinstance(number, bool) or not isinstance(number, int | float | Decimal):
+            raise ValidationError(f"The ROI input “{key}” must be a number.")
+
+
+class CampaignResponseQuerySet(TenantQuerySet):
+    def visible_to(self, membership: Membership) -> CampaignResponseQuerySet:
+        """RevOps admins: all. Partner users: their own partner's responses (its co-branded
+        pages, its events). Direct users: the manufacturer's own (no partner)."""
+        if membership.is_admin:
+            return self
+        if membership.is_partner_user:
+            return self.filter(partner_id=membership.partner_id)
+        return self.filter(partner__isnull=True)
+
+
+class CampaignResponse(Synced, CampaignPairChecked):
+    """A person's response to a campaign or an offer: a landing-page form, an event attendance, a
+    webinar registration, an email reply... `partner` is whose co-branded page or whose activity
+    it was (none: the manufacturer's own). The lead, touch, account and contact it led to or
+    came from are optional; `roi_inputs`/`roi_result` keep what an ROI calculator was given and
+    answered."""
+
+    campaign = models.ForeignKey(
+        Campaign,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,  # a measured response is not dropped with its campaign
+        related_name="+",
+        db_index=False,  # campaignresponse_campaign leads with the tenant
+    )
+    offer = models.ForeignKey(
+        Offer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    partner = models.ForeignKey(
+        "tenancy.Partner",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # campaignresponse_partner leads with the tenant
+    )
+    kind = models.CharField(max_length=20, choices=ResponseKind.choices)
+    occurred_at = models.DateTimeField()
+    lead = models.ForeignKey(
+        Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="campaign_responses"
+    )
+    touch = models.ForeignKey(
+        Touch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    email = models.CharField(max_length=254, blank=True)
+    roi_inputs = models.JSONField(default=dict, blank=True, validators=[validate_roi_inputs])
+    roi_result = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+
+    objects: ClassVar = TenantManager.from_queryset(CampaignResponseQuerySet)()
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "external_id"],
+                condition=~Q(external_id=""),
+                name="campaignresponse_tenant_external_id_uniq",
+            ),
+            models.CheckConstraint(
+                name="campaignresponse_has_campaign_or_offer",
+                condition=Q(campaign__isnull=False) | Q(offer__isnull=False),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "sync_seq", "id"], name="campaignresponse_sync_feed"),
+            models.Index(
+                fields=["tenant", "campaign", "occurred_at"], name="campaignresponse_campaign"
+            ),
+            models.Index(
+                fields=["tenant", "partner", "occurred_at"], name="campaignresponse_partner"
+            ),
+            models.Index(fields=["tenant", "occurred_at"], name="campaignresponse_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+
+    def clean(self) -> None:
+        if self.campaign_id is None and self.offer_id is None:
+            raise ValidationError(
+                {"campaign": "Name the campaign or the offer this response answers."}
+            )
+        self.check_campaign_pair()
+        contact = self.contact if self.contact_id is not None else None
+        if (
+            contact is not None
+            and self.account_id is not None
+            and contact.account_id not in (None, self.account_id)
+        ):
+            raise ValidationError({"contact": "This contact belongs to another account."})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.email = tidy_email(self.email)
+        super().save(*args, **kwargs)

@@ -33,6 +33,8 @@ class LeadFilterSet(TenantFilterSet):
     assigned_team = IdFilter("assigned_team")
     account = IdFilter("account")
     duplicate_of = IdFilter("duplicate_of")
+    campaign = IdFilter("campaign")
+    offer = IdFilter("offer")
     created_since = SafeDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = SafeDateTimeFilter(field_name="created_at", lookup_expr="lt")
     processed = django_filters.BooleanFilter(

@@ -9,6 +9,7 @@ re-importing the same file adds its rows again, and deduplication merges them in
 
 from core.imports import ImportColumn as C
 from core.imports import ImportSpec, register_import
+from pipeline.imports import CAMPAIGN_COLUMNS
 from routing.api.serializers import LeadSerializer
 from routing.api.views import LeadViewSet
 from routing.intake import import_defaults
@@ -43,6 +44,7 @@ LEAD_IMPORT = ImportSpec(
         C("priority", "Priority"),
         C("source", "Source", aliases=("lead source", "channel")),
         C("source_detail", "Source detail", aliases=("campaign", "event", "list")),
+        *CAMPAIGN_COLUMNS,
         C("message", "Message", aliases=("notes", "comment", "comments", "description")),
     ),
 )

@@ -46,7 +46,7 @@ from guardrails.models import (
     Territory,
     TerritoryArea,
 )
-from pipeline.models import Lead, Opportunity, Stage, Touch
+from pipeline.models import CampaignResponse, Lead, Opportunity, Stage, Touch
 from pipeline.tests.factories import TouchFactory
 from routing.models import (
     Assignee,
@@ -1408,6 +1408,62 @@ def _campaigns(basename: str) -> Callable[[Any], dict[str, list[Any]]]:
     return lambda w: _campaign_rows(w)[basename]
 
 
+def _campaign_responses(world: Any) -> dict[str, list[Any]]:
+    """Responses to each tenant's campaigns, made once per world: in our tenant one on each
+    partner's co-branded page (its email marked as that partner's) and one of the
+    manufacturer's own (marked direct-only); one of the other tenant's partner."""
+    cached = getattr(world, "campaign_responses", None)
+    if cached is not None:
+        return cached
+    campaigns = _campaign_rows(world)["campaign"]
+    everyone = campaigns["a"][3]
+    when = datetime.datetime(2026, 11, 4, 9, tzinfo=datetime.UTC)
+    owners = [
+        ("CR-partner", world.partner, "zzfirstpartner"),
+        ("CR-rival", world.other_partner, "zzrivalleak"),
+        ("CR-direct", None, "zzdirectonly"),
+    ]
+    rows: dict[str, list[Any]] = {
+        "a": [
+            CampaignResponse.all_tenants.create(
+                tenant=world.tenant,
+                external_id=key,
+                campaign=everyone,
+                partner=partner,
+                kind="landing_page",
+                occurred_at=when,
+                email=f"visitor@{mark}.example",
+            )
+            for key, partner, mark in owners
+        ],
+        "b": [
+            CampaignResponse.all_tenants.create(
+                tenant=world.other_tenant,
+                external_id="CR-partner",
+                campaign=campaigns["b"][0],
+                partner=world.orgs["b_partner"],
+                kind="event",
+                occurred_at=when,
+                email="visitor@zzbetaleak.example",
+            )
+        ],
+    }
+    world.campaign_responses = rows
+    return rows
+
+
+def _response_partner(world: Any) -> int:
+    """A partner only RevOps admins may name. Makes the responses first: the suite takes its
+    snapshot of the rows after asking for this value and before it lists the rows."""
+    _campaign_responses(world)
+    return int(world.other_partner.pk)
+
+
+def _everyone_campaign(world: Any) -> int:
+    """The running campaign every route of our tenant takes part in."""
+    return int(_campaign_rows(world)["campaign"]["a"][3].pk)
+
+
 API_RESOURCES: dict[str, ApiResource] = {
     "partner": ApiResource(
         model=Partner,
@@ -1519,6 +1575,17 @@ API_RESOURCES: dict[str, ApiResource] = {
             "actor_team": lambda w: w.orgs["team"].pk,
             "actor_user": lambda w: w.users["rep"].pk,
         },
+    ),
+    "campaignresponse": ApiResource(
+        model=CampaignResponse,
+        objects=_campaign_responses,
+        create=lambda w: {
+            "campaign": _everyone_campaign(w),
+            "kind": "webinar",
+            "occurred_at": "2026-11-05T15:00:00Z",
+        },
+        update=lambda w: {"kind": "event"},
+        field_values={"partner": _response_partner},
     ),
     "webhook": ApiResource(
         model=WebhookEndpoint,

@@ -42,7 +42,12 @@ from guardrails.tests.factories import (
     TerritoryFactory,
 )
 from pipeline.models import OpportunityLine, Stage, StageChange
-from pipeline.tests.factories import OpportunityFactory, StageFactory, TouchFactory
+from pipeline.tests.factories import (
+    CampaignResponseFactory,
+    OpportunityFactory,
+    StageFactory,
+    TouchFactory,
+)
 from routing.models import (
     Assignee,
     DuplicateCandidate,
@@ -350,6 +355,22 @@ def _campaign(world: Any, i: int) -> Any:
     return campaign
 
 
+def _campaign_response(world: Any, i: int) -> Any:
+    """A partner's response with a lead, a touch, an account and a contact: every reference."""
+    lead = _lead(world, i)
+    touch = TouchFactory.create(tenant=world.tenant, account=world.customers["rep"])
+    return CampaignResponseFactory.create(
+        tenant=world.tenant,
+        partner=world.partner,
+        offer=OfferFactory.create(tenant=world.tenant),
+        lead=lead,
+        touch=touch,
+        account=world.customers["rep"],
+        contact=ContactFactory.create(tenant=world.tenant, account=world.customers["rep"]),
+        roi_inputs={"hours": 40},
+    )
+
+
 MAKERS: dict[str, Callable[[Any, int], Any]] = {
     "partner": lambda w, i: PartnerFactory.create(tenant=w.tenant),
     "team": lambda w, i: TeamFactory.create(tenant=w.tenant),
@@ -396,6 +417,7 @@ MAKERS: dict[str, Callable[[Any, int], Any]] = {
     "offer": _offer,
     "campaign": _campaign,
     "cobrandprofile": lambda w, i: CoBrandProfileFactory.create(tenant=w.tenant),
+    "campaignresponse": _campaign_response,
 }
 LISTED = sorted(b for _, v, b in router.registry if hasattr(v, "list"))
 

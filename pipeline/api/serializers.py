@@ -8,11 +8,15 @@ from rest_framework import serializers
 
 from accounts.api.serializers import EXTERNAL, TermKey
 from accounts.models import Account, Contact, Product
+from campaigns.models import Campaign, Offer
 from core.api.fields import InTenant
 from core.api.serializers import SyncedModelSerializer, TenantModelSerializer
+from core.validators import tidy_email
 from pipeline import services
 from pipeline.choices import Route
 from pipeline.models import (
+    CampaignResponse,
+    Lead,
     Opportunity,
     OpportunityLine,
     Stage,
@@ -68,6 +72,8 @@ class OpportunitySerializer(SyncedModelSerializer[Opportunity]):
     owner_user = TenantMember(roles=DIRECT_PEOPLE, required=False, allow_null=True)
     owner_team = InTenant(Team, natural_keys=EXTERNAL, required=False, allow_null=True)
     partner = InTenant(Partner, natural_keys=EXTERNAL, required=False, allow_null=True)
+    campaign = InTenant(Campaign, natural_keys=EXTERNAL, required=False, allow_null=True)
+    offer = InTenant(Offer, natural_keys=EXTERNAL, required=False, allow_null=True)
     lines = OpportunityLineSerializer(many=True, required=False)
     stage_history = StageChangeSerializer(source="stage_changes", many=True, read_only=True)
     outcome = serializers.CharField(source="stage.outcome", read_only=True)
@@ -93,6 +99,8 @@ class OpportunitySerializer(SyncedModelSerializer[Opportunity]):
             "partner",
             "source",
             "source_detail",
+            "campaign",
+            "offer",
             "close_reason",
             "lines",
             "stage_history",
@@ -172,6 +180,8 @@ class TouchSerializer(SyncedModelSerializer[Touch]):
     actor_user = TenantMember(required=False, allow_null=True)
     actor_partner = InTenant(Partner, natural_keys=EXTERNAL, required=False, allow_null=True)
     actor_team = InTenant(Team, natural_keys=EXTERNAL, required=False, allow_null=True)
+    campaign = InTenant(Campaign, natural_keys=EXTERNAL, required=False, allow_null=True)
+    offer = InTenant(Offer, natural_keys=EXTERNAL, required=False, allow_null=True)
 
     class Meta:
         model = Touch
@@ -189,6 +199,8 @@ class TouchSerializer(SyncedModelSerializer[Touch]):
             "actor_team",
             "occurred_at",
             "subject",
+            "campaign",
+            "offer",
             "created_at",
             "updated_at",
         ]
@@ -217,3 +229,50 @@ class TouchSerializer(SyncedModelSerializer[Touch]):
             )
         check_opportunity_account(opportunity, account)
         return attrs
+
+
+class CampaignResponseSerializer(SyncedModelSerializer[CampaignResponse]):
+    campaign = InTenant(Campaign, natural_keys=EXTERNAL, required=False, allow_null=True)
+    offer = InTenant(Offer, natural_keys=EXTERNAL, required=False, allow_null=True)
+    partner = InTenant(
+        Partner,
+        natural_keys=EXTERNAL,
+        required=False,
+        allow_null=True,
+        help_text="Whose co-branded page or activity it was; null: the manufacturer's own. "
+        "A partner admin's responses are always their own partner's.",
+    )
+    lead = InTenant(Lead, natural_keys=EXTERNAL, required=False, allow_null=True)
+    touch = InTenant(Touch, natural_keys=EXTERNAL, required=False, allow_null=True)
+    account = InTenant(Account, natural_keys=EXTERNAL, required=False, allow_null=True)
+    contact = InTenant(Contact, natural_keys=EXTERNAL, required=False, allow_null=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    roi_inputs = serializers.JSONField(
+        required=False, help_text='What an ROI calculator was given, e.g. {"hours": 40}.'
+    )
+
+    class Meta:
+        model = CampaignResponse
+        fields = [
+            "id",
+            "external_id",
+            "version",
+            "campaign",
+            "offer",
+            "partner",
+            "kind",
+            "occurred_at",
+            "lead",
+            "touch",
+            "account",
+            "contact",
+            "email",
+            "roi_inputs",
+            "roi_result",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate_email(self, value: str) -> str:
+        return tidy_email(value)

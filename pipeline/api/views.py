@@ -7,9 +7,14 @@ from django.db.models import Prefetch, QuerySet
 from core.api.sync import SyncActionsMixin
 from core.api.views import ScopedRequest, TenantModelViewSet
 from pipeline import services
-from pipeline.api.serializers import OpportunitySerializer, StageSerializer, TouchSerializer
-from pipeline.filters import OpportunityFilterSet, TouchFilterSet
-from pipeline.models import Opportunity, Stage, StageChange, Touch
+from pipeline.api.serializers import (
+    CampaignResponseSerializer,
+    OpportunitySerializer,
+    StageSerializer,
+    TouchSerializer,
+)
+from pipeline.filters import CampaignResponseFilterSet, OpportunityFilterSet, TouchFilterSet
+from pipeline.models import CampaignResponse, Opportunity, Stage, StageChange, Touch
 from tenancy.choices import Role
 from tenancy.models import Membership
 from tenancy.requests import TenantAPIRequest
@@ -17,6 +22,7 @@ from tenancy.requests import TenantAPIRequest
 ADMINS = frozenset({Role.REVOPS_ADMIN})
 EVERYONE = frozenset(Role.values)
 DIRECT_LEADS = frozenset({Role.REVOPS_ADMIN, Role.DIRECT_MANAGER})
+RESPONDERS = frozenset({Role.REVOPS_ADMIN, Role.PARTNER_ADMIN})
 
 
 def _member(request: ScopedRequest) -> Membership:
@@ -79,3 +85,20 @@ class TouchViewSet(SyncActionsMixin, TenantModelViewSet):
 
     def creation_defaults(self, validated: dict) -> dict:
         return services.touch_defaults(_member(self.request), validated)
+
+
+class CampaignResponseViewSet(SyncActionsMixin, TenantModelViewSet):
+    """Responses to campaigns and offers. RevOps admins see and write all; partner admins write
+    their own partner's (the partner is theirs, whatever they send), partner users read them;
+    direct users read the manufacturer's own (no partner)."""
+
+    model = CampaignResponse
+    sync_roles = ADMINS  # the CRM or marketing tool's feed
+    queryset = CampaignResponse.objects.none()
+    serializer_class = CampaignResponseSerializer
+    filterset_class = CampaignResponseFilterSet
+    write_roles = RESPONDERS
+    field_roles = {"partner": ADMINS}
+
+    def creation_defaults(self, validated: dict) -> dict:
+        return services.response_defaults(_member(self.request), validated)

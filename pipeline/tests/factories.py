@@ -3,7 +3,8 @@ import datetime
 import factory
 
 from accounts.tests.factories import AccountFactory
-from pipeline.models import Opportunity, Stage, Touch
+from campaigns.tests.factories import CampaignFactory
+from pipeline.models import CampaignResponse, Opportunity, Stage, Touch
 from tenancy.tests.factories import TenantFactory
 
 
@@ -42,3 +43,19 @@ class TouchFactory(factory.django.DjangoModelFactory[Touch]):
     occurred_at = factory.LazyFunction(
         lambda: datetime.datetime(2026, 11, 1, 10, tzinfo=datetime.UTC)
     )
+
+
+class CampaignResponseFactory(factory.django.DjangoModelFactory[CampaignResponse]):
+    """A landing-page response to a campaign of the manufacturer's own (pass `partner=` for a
+    partner's co-branded page)."""
+
+    class Meta:
+        model = CampaignResponse
+
+    tenant = factory.SubFactory(TenantFactory)
+    campaign = factory.SubFactory(CampaignFactory, tenant=factory.SelfAttribute("..tenant"))
+    kind = "landing_page"
+    occurred_at = factory.LazyFunction(
+        lambda: datetime.datetime(2026, 11, 2, 10, tzinfo=datetime.UTC)
+    )
+    email = factory.Sequence(lambda n: f"visitor{n}@customer.example")

@@ -22,7 +22,9 @@ from django.core.validators import RegexValidator
 from django.db.models import Model
 from rest_framework import serializers
 
+from accounts.api.serializers import EXTERNAL
 from accounts.choices import EmployeeBand, ServiceNeed
+from campaigns.models import Campaign, Offer
 from core.api.fields import InTenant, context_partner_user
 from core.api.serializers import SyncedModelSerializer, TenantModelSerializer
 from core.validators import tidy_email
@@ -167,6 +169,20 @@ class LeadSerializer(SyncedModelSerializer):
     )
     source_detail = _text(200, help_text="Form, campaign, event or file the lead came from.")
     priority = serializers.ChoiceField(Priority.choices, required=False)
+    campaign = InTenant(
+        Campaign,
+        natural_keys=EXTERNAL,
+        required=False,
+        allow_null=True,
+        help_text='The campaign the lead answered: an id or {"external_id": ...}.',
+    )
+    offer = InTenant(
+        Offer,
+        natural_keys=EXTERNAL,
+        required=False,
+        allow_null=True,
+        help_text="The offer the lead asked for; with a campaign, one of its offers.",
+    )
     first_name = _text(100)
     last_name = _text(100)
     email = serializers.EmailField(
@@ -233,6 +249,8 @@ class LeadSerializer(SyncedModelSerializer):
             "source",
             "source_detail",
             "priority",
+            "campaign",
+            "offer",
             *LEAD_PERSON_FIELDS,
             *SET_BY_LEAD_OPS,
             "created_at",
