@@ -69,8 +69,10 @@ from tenancy.models import Partner, Tenant
 __all__ = [
     "HONEYPOT",
     "MIN_FILL_SECONDS",
+    "PUBLIC_FORM",
     "RATE_LIMIT",
     "TOKEN_FIELD",
+    "TOKEN_MAX_AGE",
     "Channel",
     "Submission",
     "decorate",

@@ -2,7 +2,7 @@
 
 from django.urls import re_path
 
-from routing.landing import offer_page
+from routing.landing import offer_file, offer_logo, offer_page
 from routing.public import lead_form
 
 urlpatterns = [
@@ -18,5 +18,15 @@ urlpatterns = [
         r"^o/(?:(?P<tenant_slug>[-a-zA-Z0-9_]+)/(?P<key>[-a-zA-Z0-9_]+)/)?$",
         offer_page,
         name="public-offer-page",
+    ),
+    re_path(
+        r"^o/(?:(?P<tenant_slug>[-a-zA-Z0-9_]+)/(?P<key>[-a-zA-Z0-9_]+)/)?logo/$",
+        offer_logo,
+        name="public-offer-logo",
+    ),
+    re_path(
+        r"^o/(?:(?P<tenant_slug>[-a-zA-Z0-9_]+)/(?P<key>[-a-zA-Z0-9_]+)/)?files/(?:(?P<asset_id>[0-9]+)/)?$",
+        offer_file,
+        name="public-offer-file",
     ),
 ]

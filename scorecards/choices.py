@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from django.db import models
 
-__all__ = ["INFLUENCE_MODEL", "MODEL_CHOICES", "MODEL_KEYS", "PartyRoute", "SourcedBy"]
+__all__ = [
+    "INFLUENCE_MODEL",
+    "MODEL_CHOICES",
+    "MODEL_KEYS",
+    "OverlapKind",
+    "OverlapStatus",
+    "PartyRoute",
+    "SourcedBy",
+]
 
 # The attribution models (scorecards.attribution.MODELS describes them), in the pages' order.
 MODEL_CHOICES = [
@@ -35,3 +43,15 @@ class SourcedBy(models.TextChoices):
     OPPORTUNITY = "opportunity", "The opportunity's source"
     TOUCH = "touch", "First touch before it was opened"
     UNKNOWN = "unknown", "Unknown"
+
+
+class OverlapKind(models.TextChoices):
+    """Who works the same account in the same campaign."""
+
+    ROUTES = "routes", "Direct sales and a partner"
+    PARTNERS = "partners", "Several partners"
+
+
+class OverlapStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    SETTLED = "settled", "Settled"

@@ -9,13 +9,15 @@ opportunity, kept current from the change feed by scorecards.rollup and rebuilt 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from core.models import TenantOwned
-from scorecards.choices import MODEL_CHOICES, PartyRoute, SourcedBy
+from core.tenancy import TenantManager, TenantQuerySet
+from scorecards.choices import MODEL_CHOICES, OverlapKind, OverlapStatus, PartyRoute, SourcedBy
 from tenancy.choices import PartnerTier
 
 __all__ = [
@@ -27,6 +29,8 @@ __all__ = [
     "FactProductLine",
     "LeadFact",
     "OpportunityFact",
+    "OverlapFlag",
+    "OverlapParty",
     "PipelineCell",
     "RefreshCursor",
     "ScorecardSettings",
@@ -395,3 +399,87 @@ class CreditCell(Cell):
     class Meta:
         base_manager_name = "all_tenants"
         constraints = [models.UniqueConstraint(fields=CELL_KEY, name="creditcell_key")]
+
+
+# --- overlap: one account worked by several parties in one campaign ---------------------------
+
+
+class OverlapFlagQuerySet(TenantQuerySet):
+    def visible_to(self, membership: Any) -> OverlapFlagQuerySet:
+        # Who works an account beside whom is for RevOps to settle; a party learns only that
+        # someone else works it too (scorecards.overlap.others_working), never who.
+        return self if membership.is_admin else self.none()
+
+
+class OverlapFlag(TenantOwned):
+    """An account worked in one campaign by direct sales and a partner, or by several partners:
+    flagged so it is settled in the governance review before it becomes a conflict. Kept by
+    scorecards.overlap from the touches that name a campaign."""
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=OverlapKind.choices)
+    on_target_list = models.BooleanField(
+        default=False, help_text="The account is on the campaign's target list."
+    )
+    first_seen_at = models.DateTimeField(help_text="When the second party's first touch was.")
+    last_touch_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=10, choices=OverlapStatus.choices, default=OverlapStatus.OPEN
+    )
+    settled_at = models.DateTimeField(null=True, blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision = models.TextField(blank=True)
+
+    objects: ClassVar = TenantManager.from_queryset(OverlapFlagQuerySet)()
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        ordering = ["-last_touch_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "campaign", "account"], name="overlapflag_campaign_account"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "status", "last_touch_at"], name="overlapflag_status"),
+            models.Index(fields=["tenant", "account"], name="overlapflag_account"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Overlap on account {self.account_id} in campaign {self.campaign_id}"
+
+
+class OverlapParty(TenantOwned):
+    """One party working a flagged account: direct sales (partner None), or a partner; with
+    when, how often and what its latest touch was."""
+
+    flag = models.ForeignKey(OverlapFlag, on_delete=models.CASCADE, related_name="parties")
+    route = models.CharField(max_length=10, choices=PartyRoute.choices)
+    partner = models.ForeignKey(
+        "tenancy.Partner", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    team = models.ForeignKey(
+        "tenancy.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    touches = models.PositiveIntegerField(default=0)
+    first_touch_at = models.DateTimeField()
+    last_touch_at = models.DateTimeField()
+    last_channel = models.CharField(max_length=10, blank=True)
+    last_subject = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        ordering = ["first_touch_at", "id"]
+        indexes = [
+            models.Index(fields=["tenant", "flag"], name="overlapparty_flag"),
+            models.Index(fields=["tenant", "partner"], name="overlapparty_partner"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.route} party of overlap {self.flag_id}"

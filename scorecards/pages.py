@@ -7,7 +7,8 @@ settings (measuring, exchange rates, tier requirements). The portal has the part
 scorecard ("Our scorecard"), the sales door the rep's or the manager's ("My scorecard"). Every
 door has the rows behind a number, the CSV of every table and how the figures are counted."""
 
-from scorecards.views import definitions, drilldown, exports, scope, settings
+from accounts.views import AccountSection, register_account_section
+from scorecards.views import definitions, drilldown, exports, overlap, scope, settings
 from scorecards.views.dashboard import dashboard
 from tenancy.navigation import Page, register_pages
 
@@ -35,6 +36,16 @@ register_pages(
         "scorecard-settings/tiers/<int:pk>/remove/", settings.tier_remove, "scorecard-tier-remove"
     ),
     Page("scorecard-settings/rebuild/", settings.rebuild, "scorecard-rebuild"),
+    Page(
+        "campaign-overlap/",
+        overlap.overlap_flags,
+        "overlap",
+        nav="Campaign overlap",
+        order=30,
+        group="measure",
+    ),
+    Page("campaign-overlap/export/", overlap.overlap_export, "overlap-export"),
+    Page("campaign-overlap/<int:pk>/settle/", overlap.overlap_settle, "overlap-settle"),
 )
 
 for door, label in (("portal", "Our scorecard"), ("sales", "My scorecard")):
@@ -55,3 +66,7 @@ for door, prefix in (("console", "scorecards"), ("sales", "scorecard"), ("portal
         Page(f"{prefix}/export/<slug:table>/", exports.export, "scorecard-export"),
         Page(f"{prefix}/definitions/", definitions.definitions, "scorecard-definitions"),
     )
+
+register_account_section(
+    AccountSection("campaign-overlap", overlap.account_overlap_section, order=4)
+)

@@ -1,5 +1,6 @@
 """Keeping the scorecards' rollups current: a refresh from the change feeds every minute, a
-rebuild at night (scorecards/rollup.py).
+rebuild at night (scorecards/rollup.py); the campaigns' overlap flags with them
+(scorecards/overlap.py).
 
 One writer per tenant at a time (a cache flag): two refreshes of the same changes would build
 the same facts twice (one fails on the facts' unique constraint) and race for the same cells. A
@@ -17,9 +18,17 @@ from django.core.cache import cache
 
 from core.tasks import TenantTask
 from core.tenancy import current_tenant
-from scorecards import rollup, services
+from scorecards import overlap, rollup, services
+from tenancy.models import Tenant
 
-__all__ = ["rebuild_all", "rebuild_tenant", "refresh_all", "refresh_tenant", "writing"]
+__all__ = [
+    "rebuild_all",
+    "rebuild_now",
+    "rebuild_tenant",
+    "refresh_all",
+    "refresh_tenant",
+    "writing",
+]
 
 # How long a writer may hold the flag before it is presumed dead (a lost worker frees it then).
 REFRESH_SECONDS, REBUILD_SECONDS = 30 * 60, 6 * 3600
@@ -49,23 +58,30 @@ def refresh_tenant(*, tenant_id: int) -> int:
     while another refresh or a rebuild of the tenant runs."""
     with writing(tenant_id, REFRESH_SECONDS) as claimed:
         written = rollup.refresh(current_tenant()) if claimed else 0
+        if claimed:
+            overlap.refresh(current_tenant())
     if written:
         services.warm(current_tenant())
     return written
 
 
+def rebuild_now(tenant: Tenant) -> int:
+    """Every rollup and overlap flag of the tenant from scratch, after a running refresh (waited
+    for up to WAIT_SECONDS, then regardless); the number of facts written."""
+    with writing(tenant.pk, REBUILD_SECONDS, wait=WAIT_SECONDS):
+        written = rollup.rebuild(tenant)
+        overlap.rebuild(tenant)
+    return written
+
+
 @shared_task(base=TenantTask, name="scorecards.tasks.rebuild_tenant", ignore_result=True)
 def rebuild_tenant(*, tenant_id: int) -> int:
-    """After a running refresh (waited for up to WAIT_SECONDS, then regardless)."""
-    with writing(tenant_id, REBUILD_SECONDS, wait=WAIT_SECONDS):
-        written = rollup.rebuild(current_tenant())
+    written = rebuild_now(current_tenant())
     services.warm(current_tenant())
     return written
 
 
 def _each_tenant(task) -> int:
-    from tenancy.models import Tenant
-
     tenant_ids = list(Tenant.objects.values_list("id", flat=True))
     for tenant_id in tenant_ids:
         task.delay(tenant_id=tenant_id)

@@ -62,6 +62,8 @@ from scorecards.models import (
     Credit,
     ExchangeRate,
     OpportunityFact,
+    OverlapFlag,
+    OverlapParty,
     ScorecardSettings,
     TierRequirement,
 )
@@ -92,6 +94,8 @@ PUBLIC_ROUTES = {
     # /o/pdf/ are probed here, published pages in their tests.
     "public-offer-page",
     "public-offer-pdf",
+    "public-offer-logo",
+    "public-offer-file",
 }
 
 
@@ -442,6 +446,40 @@ def _exchange_rate(world: Any, tenant: Tenant) -> ExchangeRate:
     return ExchangeRate.all_tenants.create(
         tenant=tenant, currency="USD", valid_from=datetime.date(2026, 1, 1), rate="0.9"
     )
+
+
+def _overlap_flag(world: Any, tenant: Tenant) -> OverlapFlag:
+    """An overlap flag of the tenant (direct sales and the first partner), made on first use."""
+    existing = OverlapFlag.all_tenants.filter(tenant=tenant).order_by("pk").first()
+    if existing is not None:
+        return existing
+    mark = "zzfirstpartner" if tenant == world.tenant else "zzbetaleak"
+    campaign = Campaign.all_tenants.create(
+        tenant=tenant,
+        name=f"Overlap campaign {mark}",
+        kind="abm",
+        starts_on=datetime.date(2026, 1, 1),
+        ends_on=datetime.date(2026, 12, 31),
+    )
+    when = datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC)
+    flag = OverlapFlag.all_tenants.create(
+        tenant=tenant,
+        campaign=campaign,
+        account=Account.all_tenants.filter(tenant=tenant).earliest("pk"),
+        kind="routes",
+        first_seen_at=when,
+        last_touch_at=when,
+    )
+    OverlapParty.all_tenants.create(
+        tenant=tenant,
+        flag=flag,
+        route="partner",
+        partner=world.partner if tenant == world.tenant else None,
+        first_touch_at=when,
+        last_touch_at=when,
+        last_subject=f"Quote {mark}",
+    )
+    return flag
 
 
 def _tier_requirement(world: Any, tenant: Tenant) -> TierRequirement:
@@ -822,6 +860,14 @@ DOOR_PAGES: dict[str, PageSpec] = {
         method="post", objects={"pk": _tier_requirement}, model=TierRequirement
     ),
     "console:scorecard-rebuild": PageSpec(method="post"),
+    "console:overlap": PageSpec(),
+    "console:overlap-export": PageSpec(),
+    "console:overlap-settle": PageSpec(
+        method="post",
+        objects={"pk": _overlap_flag},
+        post_data={"decision": "Partner keeps it"},
+        model=OverlapFlag,
+    ),
     **{f"{door}:scorecard": PageSpec() for door in ("sales", "portal")},
     **{
         f"{door}:{page}": PageSpec(args=args)

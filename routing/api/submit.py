@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from campaigns.models import Campaign, Offer
 from core.acting import action
 from core.api.errors import flatten_errors
 from core.tenancy import tenant_scope
@@ -38,11 +39,14 @@ def submit_lead(
     source: str,
     partner: Partner | None = None,
     source_detail: str = "",
+    campaign: Campaign | None = None,
+    offer: Offer | None = None,
 ) -> Lead:
     """Validate and store one lead from a channel that is not the API (a form, a page), and queue
     it for processing. `data` is in the API's shape (`first_name`, `email`, `product_interest`
     as a list of codes...). The lead counts as submitted by the acting person (nobody for a public
-    form, which acts as the system) and `partner`. Raises django's ValidationError with a message
+    form, which acts as the system) and `partner`; a channel that knows the campaign and the
+    offer answered (an offer's landing page) records them. Raises django's ValidationError with a message
     per field."""
     if source not in LeadSource.values:
         raise ValueError(f"unknown lead source {source!r}")
@@ -59,6 +63,8 @@ def submit_lead(
                 source=source,
                 submitted_by_user=acting.audit_user,
                 submitted_by_partner=partner,
+                **({"campaign": campaign} if campaign is not None else {}),
+                **({"offer": offer} if offer is not None else {}),
             )
             return lead
 

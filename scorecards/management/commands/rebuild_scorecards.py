@@ -1,5 +1,5 @@
-"""`manage.py rebuild_scorecards [--tenant SLUG]`: every rollup from scratch, after a change of
-definition (docs/metrics.md) or of a tenant's settings or exchange rates."""
+"""`manage.py rebuild_scorecards [--tenant SLUG]`: every rollup (and the campaigns' overlap
+flags) from scratch, after a change of definition (docs/metrics.md) or of a tenant's settings or exchange rates."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from core.tenancy import tenant_scope
-from scorecards import rollup
-from scorecards.tasks import REBUILD_SECONDS, WAIT_SECONDS, writing
+from scorecards.tasks import rebuild_now
 from tenancy.models import Tenant
 
 
@@ -29,8 +28,8 @@ class Command(BaseCommand):
         for tenant in tenants:
             started = time.perf_counter()
             # After a running refresh of the tenant, and none while this runs (scorecards.tasks).
-            with tenant_scope(tenant), writing(tenant.pk, REBUILD_SECONDS, wait=WAIT_SECONDS):
-                written = rollup.rebuild(tenant)
+            with tenant_scope(tenant):
+                written = rebuild_now(tenant)
             self.stdout.write(
                 f"{tenant.slug}: {written:,} facts in {time.perf_counter() - started:.1f} s"
             )

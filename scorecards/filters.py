@@ -1,0 +1,52 @@
+"""Filter sets of the scorecards' list pages (accounts.filters.PageFilterSet: invalid values
+answer 400 with the errors, never the unfiltered list)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+
+from accounts.filters import ANY, PageFilterSet, search_input, search_terms
+from campaigns.models import Campaign
+from core.api.filters import IdFilter
+from scorecards.choices import OverlapKind, OverlapStatus
+from scorecards.models import OverlapFlag
+from tenancy.models import Membership, Partner
+
+__all__ = ["OverlapFilter"]
+
+
+class OverlapFilter(PageFilterSet):
+    q = django_filters.CharFilter(method="search", label="Search", widget=search_input("Account"))
+    status = django_filters.ChoiceFilter(
+        choices=OverlapStatus.choices, label="Status", empty_label=ANY
+    )
+    kind = django_filters.ChoiceFilter(choices=OverlapKind.choices, label="Who", empty_label=ANY)
+    campaign = IdFilter("campaign", label="Campaign")
+    partner = IdFilter("parties__partner", label="Partner", distinct=True)
+    on_target_list = django_filters.BooleanFilter(label="On the target list")
+
+    class Meta:
+        model = OverlapFlag
+        fields: list[str] = []
+
+    def __init__(self, data: Any, queryset: QuerySet, *, membership: Membership) -> None:
+        if data is not None and "status" not in data:
+            data = data.copy()
+            data["status"] = OverlapStatus.OPEN  # what is still to settle, unless asked
+        super().__init__(data, queryset, membership=membership)
+
+    def configure(self, queryset: QuerySet, membership: Membership) -> None:
+        self.set_choices(
+            "campaign", lambda: Campaign.objects.order_by("name").values_list("pk", "name")
+        )
+        self.set_choices(
+            "partner", lambda: Partner.objects.order_by("name").values_list("pk", "name")
+        )
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        for term in search_terms(value):
+            queryset = queryset.filter(Q(account__name__icontains=term))
+        return queryset
