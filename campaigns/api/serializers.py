@@ -11,7 +11,13 @@ from rest_framework import serializers
 from accounts.models import ProductLine, TargetList
 from campaigns import services
 from campaigns.choices import Route
-from campaigns.models import Campaign, CoBrandProfile, Offer, check_campaign_partners
+from campaigns.models import (
+    Campaign,
+    CoBrandProfile,
+    Offer,
+    check_campaign_offers,
+    check_campaign_partners,
+)
 from core.api.fields import InTenant
 from core.api.serializers import SyncedModelSerializer, TenantModelSerializer
 from tenancy.choices import PartnerTier
@@ -182,9 +188,36 @@ class CampaignSerializer(SyncedModelSerializer[Campaign]):
             partners = list(instance.partner_links.all()) if instance else []
         try:
             check_campaign_partners(mode, partners)
+            check_campaign_offers(
+                direct=attrs.get("direct", instance.direct if instance else True),
+                partner_mode=mode,
+                partner_tiers=attrs.get(
+                    "partner_tiers", instance.partner_tiers if instance else []
+                ),
+                offers=self._offers(attrs, instance),
+                partners=self._partners(attrs, instance),
+            )
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.message_dict) from None
         return attrs
+
+    @staticmethod
+    def _offers(attrs: dict[str, Any], instance: Campaign | None) -> list[Offer]:
+        if "offers" in attrs:
+            return list(attrs["offers"])
+        if instance is None:
+            return []
+        ids = [link.offer_id for link in instance.offer_links.all()]
+        return list(Offer.objects.filter(pk__in=ids))
+
+    @staticmethod
+    def _partners(attrs: dict[str, Any], instance: Campaign | None) -> list[Partner]:
+        if "partners" in attrs:
+            return list(attrs["partners"])
+        if instance is None:
+            return []
+        ids = [link.partner_id for link in instance.partner_links.all()]
+        return list(Partner.objects.filter(pk__in=ids))
 
     def nested_differs(self, instance: Campaign, nested: dict[str, Any]) -> bool:
         current = {
