@@ -35,6 +35,7 @@ from campaigns.models import (
 from campaigns.validators import DOCUMENT_TYPES, IMAGE_TYPES, LANGUAGE, check_upload
 from core.acting import action
 from core.storage import deleted_on_failure
+from core.tenancy import tenant_scope
 from tenancy.acting import Acting
 from tenancy.choices import PartnerStatus, Role
 from tenancy.models import Membership, Partner, Tenant
@@ -43,6 +44,7 @@ __all__ = [
     "add_asset",
     "cobrand_missing",
     "count_view",
+    "find_live_publication",
     "offer_available_to",
     "publish_offer",
     "publish_readiness",
@@ -306,6 +308,28 @@ def count_view(publication_id: int, *, tenant_id: int, on: datetime.date) -> Non
             )
     except IntegrityError:  # another view created it first
         days.update(views=F("views") + 1)
+
+
+def find_live_publication(tenant_slug: str | None, key: str | None) -> OfferPublication | None:
+    """The publication a public URL names, while it may be shown: published (not taken down),
+    its offer still available to its partner (or to direct sales) today, the partner active.
+    None for anything else, so a public page answers one 404 whatever part was wrong. The row
+    comes with its tenant, offer and partner; query further inside `tenant_scope(row.tenant)`."""
+    if not tenant_slug or not key or len(key) > 32 or len(tenant_slug) > 50:
+        return None
+    tenant = Tenant.objects.filter(slug=tenant_slug).first()
+    if tenant is None:
+        return None
+    with tenant_scope(tenant):
+        row = (
+            OfferPublication.objects.live()
+            .select_related("tenant", "offer__tenant", "partner")
+            .filter(key=key)
+            .first()
+        )
+        if row is None or not offer_available_to(row.offer, row.partner)[0]:
+            return None
+    return row
 
 
 def _joined(words: list[str]) -> str:

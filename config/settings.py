@@ -232,6 +232,8 @@ SPECTACULAR_SETTINGS = {
         "RouteEnum": "pipeline.choices.Route",
         # A partner's tier, also in lists (offers' and campaigns' `partner_tiers`): one name.
         "TierEnum": "tenancy.choices.PartnerTier",
+        # An offer asset's kind, listed and uploaded (campaigns' asset actions).
+        "AssetKindEnum": "campaigns.choices.AssetKind",
     },
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -329,3 +331,7 @@ MEMBERSHIP_RESOLVER = "tenancy.services.membership_for"
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 TENANT_MODEL = "tenancy.Tenant"
+# Campaigns: the largest offer asset or logo accepted, and how long a co-branded PDF stays in the
+# cache (its key changes with anything it draws, so this only bounds how long unused ones stay).
+CAMPAIGNS_MAX_FILE_BYTES = env_int("CAMPAIGNS_MAX_FILE_BYTES", 10 * 1024 * 1024)
+CAMPAIGNS_PDF_CACHE_SECONDS = env_int("CAMPAIGNS_PDF_CACHE_SECONDS", 24 * 3600)
