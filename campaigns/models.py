@@ -560,8 +560,11 @@ def _route_problems(
         return [*problems, f"{name} is not open to partners, who run this campaign."]
     allowed = set(offer.partner_tiers or PartnerTier.values)
     if mode == PartnerMode.ALL and allowed != set(PartnerTier.values):
-        labels = ", ".join(PartnerTier(t).label for t in PartnerTier.values if t in allowed)
-        problems.append(f"{name} is open to {labels} partners only, and all partners run it.")
+        labels = [PartnerTier(t).label for t in PartnerTier.values if t in allowed]
+        said = ", ".join(labels[:-1]) + " and " + labels[-1] if len(labels) > 1 else labels[0]
+        problems.append(
+            f"{name} is open to {said} partners only, and all partners run this campaign."
+        )
     elif mode == PartnerMode.TIERS:
         problems += [
             f"{name} is not open to {PartnerTier(tier).label} partners, who run this campaign."

@@ -33,8 +33,8 @@ __all__ = [
     "LogoUploadSerializer",
     "OfferAssetSerializer",
     "OfferPublicationSerializer",
-    "OfferSerializer",
     "OfferPublishSerializer",
+    "OfferSerializer",
 ]
 
 EXTERNAL = ("external_id",)
@@ -341,11 +341,21 @@ class AssetUploadSerializer(serializers.Serializer):
     file = serializers.FileField(
         required=False, help_text="Documents and images: PDF, PNG, JPEG, GIF or WebP."
     )
+    # Checked by the service (add_asset), which names every problem of a copy block at once.
     language = serializers.CharField(
-        max_length=5, required=False, default="", help_text="Copy blocks: en, de, de-AT..."
+        max_length=35,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Copy blocks: en, de, de-AT...",
     )
     text = serializers.CharField(
-        max_length=20_000, required=False, default="", help_text="Copy blocks: the text."
+        max_length=20_000,
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        help_text="Copy blocks: the text.",
     )
 
 

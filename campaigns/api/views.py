@@ -31,8 +31,8 @@ from campaigns.api.serializers import (
     LogoUploadSerializer,
     OfferAssetSerializer,
     OfferPublicationSerializer,
-    OfferSerializer,
     OfferPublishSerializer,
+    OfferSerializer,
 )
 from campaigns.filters import CampaignFilterSet, CoBrandProfileFilterSet, OfferFilterSet
 from campaigns.models import Campaign, CoBrandProfile, Offer, OfferAsset, OfferPublication
