@@ -4,6 +4,7 @@ environment; with nothing set the portal runs embedded (SQLite under var/, tasks
 See docs/operations.md for every variable.
 """
 
+import json
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -188,8 +189,16 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (offer assets, logos, evidence) go through the default storage and are served
+# only by permission-checked views, never from a media URL. Local files under VAR_DIR by default;
+# an S3-compatible store by configuration, e.g. FILE_STORAGE_BACKEND=storages.backends.s3.S3Storage
+# and FILE_STORAGE_OPTIONS='{"bucket_name": "...", "endpoint_url": "..."}' (with django-storages).
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": env_str("FILE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(env_str("FILE_STORAGE_OPTIONS", "{}")),
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
