@@ -24,6 +24,8 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from PIL import Image
 from reportlab.lib import colors
@@ -47,7 +49,7 @@ from campaigns.choices import OfferKind
 from campaigns.models import CoBrandProfile, Offer
 from tenancy.models import Partner
 
-__all__ = ["RENDER_VERSION", "cached_offer_pdf", "offer_pdf", "pdf_filename"]
+__all__ = ["RENDER_VERSION", "cached_offer_pdf", "offer_pdf", "pdf_filename", "pdf_response"]
 
 logger = logging.getLogger(__name__)
 
@@ -373,3 +375,15 @@ def pdf_filename(offer: Offer, partner: Partner | None) -> str:
     if partner is not None:
         parts.append(slugify(partner.name)[:40])
     return "-".join(p for p in parts if p) + ".pdf"
+
+
+def pdf_response(
+    offer: Offer, partner: Partner | None, pdf: bytes, *, cache_control: str
+) -> HttpResponse:
+    """The PDF shown in the browser (inline) under its download name; its type never sniffed."""
+    response = HttpResponse(pdf, content_type="application/pdf")
+    disposition = content_disposition_header(False, pdf_filename(offer, partner))
+    response["Content-Disposition"] = disposition or "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = cache_control
+    return response

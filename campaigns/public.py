@@ -9,10 +9,9 @@ page taken down stops serving within that time."""
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
-from campaigns.pdf import cached_offer_pdf, pdf_filename
+from campaigns.pdf import cached_offer_pdf, pdf_response
 from campaigns.services import find_live_publication
 from core.tenancy import tenant_scope
 
@@ -31,10 +30,4 @@ def offer_pdf(
     offer, partner = publication.offer, publication.partner
     with tenant_scope(publication.tenant):
         pdf = cached_offer_pdf(offer, partner)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        False, pdf_filename(offer, partner)
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
-    return response
+    return pdf_response(offer, partner, pdf, cache_control=f"public, max-age={PUBLIC_MAX_AGE}")

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
@@ -36,7 +35,7 @@ from campaigns.api.serializers import (
 )
 from campaigns.filters import CampaignFilterSet, CoBrandProfileFilterSet, OfferFilterSet
 from campaigns.models import Campaign, CoBrandProfile, Offer, OfferAsset, OfferPublication
-from campaigns.pdf import cached_offer_pdf, pdf_filename
+from campaigns.pdf import cached_offer_pdf, pdf_response
 from core.api.errors import Conflict
 from core.api.fields import is_id
 from core.api.sync import SyncActionsMixin
@@ -145,13 +144,8 @@ class OfferViewSet(SyncActionsMixin, TenantModelViewSet):
         available, reason = services.offer_available_to(offer, partner)
         if not available:
             raise Conflict(reason)
-        response = HttpResponse(cached_offer_pdf(offer, partner), content_type="application/pdf")
-        response["Content-Disposition"] = content_disposition_header(
-            False, pdf_filename(offer, partner)
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-cache"
-        return response
+        pdf = cached_offer_pdf(offer, partner)
+        return pdf_response(offer, partner, pdf, cache_control="private, no-cache")
 
     @staticmethod
     def _pdf_partner(request: TenantAPIRequest) -> Partner | None:

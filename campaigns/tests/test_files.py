@@ -127,7 +127,8 @@ def test_only_admins_add_and_remove_assets_and_a_removed_file_leaves_storage(
     url = f"{OFFERS}{offer.pk}/assets/{asset['id']}/"
     assert api_as("partner_admin").delete(url).status_code == 403
     with tenant_scope(world.tenant):
-        stored = OfferAsset.objects.get(pk=asset["id"]).file.name
+        stored = OfferAsset.objects.get(pk=asset["id"]).file.name or ""
+    assert default_storage.exists(stored)
     with django_capture_on_commit_callbacks(execute=True):
         assert api_as("admin").delete(url).status_code == 204
     assert not default_storage.exists(stored)

@@ -5,6 +5,7 @@ PDF URL that answers only while the publication is live."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
@@ -97,9 +98,14 @@ def test_a_logo_that_no_longer_decodes_leaves_it_out_but_the_pdf_is_made(a):
 
 
 def test_the_cached_pdf_is_drawn_again_when_the_profile_or_the_offer_changes(a, monkeypatch):
-    drawn = []
+    drawn: list[int] = []
     render = pdf_module._render
-    monkeypatch.setattr(pdf_module, "_render", lambda *args: drawn.append(1) or render(*args))
+
+    def counted(*args: Any) -> bytes:
+        drawn.append(1)
+        return render(*args)
+
+    monkeypatch.setattr(pdf_module, "_render", counted)
     complete_profile(a)
     offer = OfferFactory(tenant=a.tenant, name="Pump audit")
     first = cached_offer_pdf(offer, a.partner)
