@@ -68,6 +68,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/leads.py
 	$(BIN)/python bench/dealreg.py
 	$(BIN)/python bench/scorecards.py
+	$(BIN)/python bench/campaigns_pdf.py
 
 clean:
 	rm -rf $(VENV) var

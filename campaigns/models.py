@@ -48,6 +48,7 @@ __all__ = [
     "OfferProductLine",
     "OfferPublication",
     "PageViews",
+    "check_campaign_offers",
     "check_campaign_partners",
     "tenant_today",
 ]
@@ -544,6 +545,60 @@ def check_campaign_partners(mode: str, partners: list[Partner]) -> None:
         raise ValidationError({"partners": "Name at least one partner, or choose another mode."})
     if mode != PartnerMode.NAMED and partners:
         raise ValidationError({"partners": "Partners are named only when partner_mode is named."})
+
+
+def _route_problems(
+    offer: Offer, direct: bool, mode: str, tiers: list[str], partners: list[Partner]
+) -> list[str]:
+    name = f"Offer \u201c{offer.name}\u201d"
+    problems = []
+    if direct and Route.DIRECT not in offer.routes:
+        problems.append(f"{name} is not open to direct sales, which run this campaign.")
+    if mode == PartnerMode.NONE:
+        return problems
+    if Route.PARTNER not in offer.routes:
+        return [*problems, f"{name} is not open to partners, who run this campaign."]
+    allowed = set(offer.partner_tiers or PartnerTier.values)
+    if mode == PartnerMode.ALL and allowed != set(PartnerTier.values):
+        labels = [PartnerTier(t).label for t in PartnerTier.values if t in allowed]
+        said = ", ".join(labels[:-1]) + " and " + labels[-1] if len(labels) > 1 else labels[0]
+        problems.append(
+            f"{name} is open to {said} partners only, and all partners run this campaign."
+        )
+    elif mode == PartnerMode.TIERS:
+        problems += [
+            f"{name} is not open to {PartnerTier(tier).label} partners, who run this campaign."
+            for tier in tiers
+            if tier not in allowed
+        ]
+    elif mode == PartnerMode.NAMED:
+        problems += [
+            f"{name} is not open to {p.name} ({p.get_tier_display()}), who runs this campaign."
+            for p in partners
+            if p.tier not in allowed
+        ]
+    return problems
+
+
+def check_campaign_offers(
+    *,
+    direct: bool,
+    partner_mode: str,
+    partner_tiers: list[str],
+    offers: list[Offer],
+    partners: list[Partner],
+) -> None:
+    """Every offer of a campaign is usable on each route that runs it: open to direct sales when
+    they run it, to partners when partners do, and to each tier (or named partner's tier) that
+    runs it. All problems at once, each naming the offer and the route or tier."""
+    tiers = partner_tiers if isinstance(partner_tiers, list) else []
+    problems = [
+        problem
+        for offer in offers
+        for problem in _route_problems(offer, direct, partner_mode, tiers, partners)
+    ]
+    if problems:
+        raise ValidationError({"offers": problems})
 
 
 class CampaignOffer(TenantOwned):

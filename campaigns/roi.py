@@ -22,6 +22,7 @@ __all__ = [
     "MAX_INPUTS",
     "check_formula",
     "check_inputs",
+    "describe_formula",
     "evaluate_roi",
     "input_keys",
 ]
@@ -187,3 +188,44 @@ def evaluate_roi(
     except RecursionError:
         raise ValidationError("The formula is nested too deeply.") from None
     return result.quantize(Decimal("0.01"), context=_CONTEXT)
+
+
+_WORDS = {ast.Add: "plus", ast.Sub: "minus", ast.Mult: "times", ast.Div: "divided by"}
+_PRECEDENCE = {ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.Div: 2}
+
+
+def _say(node: ast.expr, labels: Mapping[str, str]) -> tuple[str, int]:
+    """(words, precedence) of a checked formula's node; 3 binds tightest (a name, a number)."""
+    if isinstance(node, ast.BinOp):
+        rank = _PRECEDENCE[type(node.op)]
+        left, left_rank = _say(node.left, labels)
+        right, right_rank = _say(node.right, labels)
+        if left_rank < rank:
+            left = f"({left})"
+        # a - (b - c) and a / (b * c) need their brackets; a + (b + c) does not, but says so.
+        if right_rank < rank or (right_rank == rank and not isinstance(node.op, ast.Add)):
+            right = f"({right})"
+        return f"{left} {_WORDS[type(node.op)]} {right}", rank
+    if isinstance(node, ast.UnaryOp):
+        operand, rank = _say(node.operand, labels)
+        if rank < 3:
+            operand = f"({operand})"
+        return (f"minus {operand}" if isinstance(node.op, ast.USub) else operand), 3
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        return f"{node.value:,}", 3
+    assert isinstance(node, ast.Name)  # _walk accepted nothing else
+    return labels.get(node.id, node.id), 3
+
+
+def describe_formula(formula: str, inputs: Sequence[Mapping[str, Any]]) -> str:
+    """The formula in words, inputs by their labels ("Downtime hours avoided times Cost per
+    hour minus Price"), for a PDF or a page that explains how the result is reached."""
+    keys = input_keys(inputs)
+    tree = _parse(formula)
+    _walk(tree, set(keys))
+    labels = {
+        str(item["key"]): str(item.get("label") or item["key"])
+        for item in inputs
+        if isinstance(item, Mapping) and "key" in item
+    }
+    return _say(tree, labels)[0]

@@ -28,23 +28,27 @@ from campaigns.models import (
     OfferProductLine,
     OfferPublication,
     PageViews,
+    check_campaign_offers,
     check_campaign_partners,
     tenant_today,
 )
 from campaigns.validators import DOCUMENT_TYPES, IMAGE_TYPES, LANGUAGE, check_upload
 from core.acting import action
 from core.storage import deleted_on_failure
+from core.tenancy import tenant_scope
 from tenancy.acting import Acting
-from tenancy.choices import Role
+from tenancy.choices import PartnerStatus, Role
 from tenancy.models import Membership, Partner, Tenant
 
 __all__ = [
     "add_asset",
     "cobrand_missing",
     "count_view",
+    "find_live_publication",
     "offer_available_to",
     "publish_offer",
     "publish_readiness",
+    "remove_asset",
     "save_campaign",
     "save_cobrand_profile",
     "save_offer",
@@ -119,7 +123,10 @@ def offer_available_to(
 ) -> tuple[bool, str]:
     """Whether the direct route (partner None) or `partner` may use the offer on `on` (default:
     today in the tenant's zone): published, inside its validity, its route and tier allowed. The
-    reason says which, for the page or the API to show."""
+    reason says which, for the page or the API to show. A suspended or inactive partner may use
+    no offer."""
+    if partner is not None and partner.status != PartnerStatus.ACTIVE:
+        return False, f"{partner.name} is {partner.get_status_display().lower()}."
     return offer.availability(partner, on or tenant_today(offer.tenant))
 
 
@@ -154,6 +161,18 @@ def add_asset(
             written(asset.file)
         asset.save()
     return asset
+
+
+@action
+def remove_asset(asset: OfferAsset, *, acting: Acting) -> None:
+    """Delete an asset; its stored file goes once the deletion is committed (a rolled-back
+    deletion keeps the row and the file it points to)."""
+    _require_admin(acting, "remove offer assets")
+    name, storage = asset.file.name, asset.file.storage
+    with transaction.atomic():
+        asset.delete()
+        if name:
+            transaction.on_commit(lambda: storage.delete(name))
 
 
 def _copy_block(asset: OfferAsset, language: str, text: str, upload: Any) -> None:
@@ -291,6 +310,28 @@ def count_view(publication_id: int, *, tenant_id: int, on: datetime.date) -> Non
         days.update(views=F("views") + 1)
 
 
+def find_live_publication(tenant_slug: str | None, key: str | None) -> OfferPublication | None:
+    """The publication a public URL names, while it may be shown: published (not taken down),
+    its offer still available to its partner (or to direct sales) today, the partner active.
+    None for anything else, so a public page answers one 404 whatever part was wrong. The row
+    comes with its tenant, offer and partner; query further inside `tenant_scope(row.tenant)`."""
+    if not tenant_slug or not key or len(key) > 32 or len(tenant_slug) > 50:
+        return None
+    tenant = Tenant.objects.filter(slug=tenant_slug).first()
+    if tenant is None:
+        return None
+    with tenant_scope(tenant):
+        row = (
+            OfferPublication.objects.live()
+            .select_related("tenant", "offer__tenant", "partner")
+            .filter(key=key)
+            .first()
+        )
+        if row is None or not offer_available_to(row.offer, row.partner)[0]:
+            return None
+    return row
+
+
 def _joined(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
@@ -333,7 +374,8 @@ def save_campaign(
     **fields: Any,
 ) -> Campaign:
     """Create (campaign None) or change a campaign with its offers and named partners, checked
-    whole (dates, routes, partner mode against the partners named) before anything is written."""
+    whole (dates, routes, partner mode against the partners named, each offer open to every
+    route and tier that runs the campaign) before anything is written."""
     _require_admin(acting, "manage campaigns")
     row = campaign if campaign is not None else Campaign(tenant=tenant)
     _assign(row, fields)
@@ -346,6 +388,14 @@ def save_campaign(
         else list(Partner.objects.filter(pk__in=_named_ids(row)))
     )
     check_campaign_partners(row.partner_mode, named)
+    offers = list(offers) if offers is not None else None  # read twice below
+    check_campaign_offers(
+        direct=row.direct,
+        partner_mode=row.partner_mode,
+        partner_tiers=row.partner_tiers,
+        offers=offers if offers is not None else _linked_offers(row),
+        partners=named,
+    )
     with transaction.atomic():
         row.save()
         if offers is not None:
@@ -353,6 +403,12 @@ def save_campaign(
         if partners is not None:
             set_campaign_partners(row, named, acting=acting)
     return row
+
+
+def _linked_offers(campaign: Campaign) -> list[Offer]:
+    if campaign.pk is None:
+        return []
+    return list(Offer.objects.filter(campaign_links__campaign=campaign))
 
 
 def _named_ids(campaign: Campaign) -> list[int]:

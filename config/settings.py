@@ -4,6 +4,7 @@ environment; with nothing set the portal runs embedded (SQLite under var/, tasks
 See docs/operations.md for every variable.
 """
 
+import json
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -188,8 +189,16 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (offer assets, logos, evidence) go through the default storage and are served
+# only by permission-checked views, never from a media URL. Local files under VAR_DIR by default;
+# an S3-compatible store by configuration, e.g. FILE_STORAGE_BACKEND=storages.backends.s3.S3Storage
+# and FILE_STORAGE_OPTIONS='{"bucket_name": "...", "endpoint_url": "..."}' (with django-storages).
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": env_str("FILE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(env_str("FILE_STORAGE_OPTIONS", "{}")),
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -232,6 +241,8 @@ SPECTACULAR_SETTINGS = {
         "RouteEnum": "pipeline.choices.Route",
         # A partner's tier, also in lists (offers' and campaigns' `partner_tiers`): one name.
         "TierEnum": "tenancy.choices.PartnerTier",
+        # An offer asset's kind, listed and uploaded (campaigns' asset actions).
+        "AssetKindEnum": "campaigns.choices.AssetKind",
     },
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -329,3 +340,7 @@ MEMBERSHIP_RESOLVER = "tenancy.services.membership_for"
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 TENANT_MODEL = "tenancy.Tenant"
+# Campaigns: the largest offer asset or logo accepted, and how long a co-branded PDF stays in the
+# cache (its key changes with anything it draws, so this only bounds how long unused ones stay).
+CAMPAIGNS_MAX_FILE_BYTES = env_int("CAMPAIGNS_MAX_FILE_BYTES", 10 * 1024 * 1024)
+CAMPAIGNS_PDF_CACHE_SECONDS = env_int("CAMPAIGNS_PDF_CACHE_SECONDS", 24 * 3600)

@@ -1562,6 +1562,9 @@ API_RESOURCES: dict[str, ApiResource] = {
         create=lambda w: {"name": "Isolation list"},
         update=lambda w: {"description": "Changed"},
     ),
+    # Offers' extra actions (assets/, assets/{id}/, pdf/, publications/, publish/, unpublish/)
+    # and the profiles' logo/ run through the viewsets' roles and visible rows; who gets which
+    # file or PDF, and the rival partner's 404s, are in campaigns/tests/test_files.py.
     "offer": ApiResource(
         model=Offer,
         objects=_campaigns("offer"),

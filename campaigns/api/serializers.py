@@ -6,18 +6,36 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from rest_framework import serializers
 
 from accounts.models import ProductLine, TargetList
 from campaigns import services
-from campaigns.choices import Route
-from campaigns.models import Campaign, CoBrandProfile, Offer, check_campaign_partners
+from campaigns.choices import AssetKind, Route
+from campaigns.models import (
+    Campaign,
+    CoBrandProfile,
+    Offer,
+    OfferAsset,
+    OfferPublication,
+    check_campaign_offers,
+    check_campaign_partners,
+)
 from core.api.fields import InTenant
 from core.api.serializers import SyncedModelSerializer, TenantModelSerializer
 from tenancy.choices import PartnerTier
 from tenancy.models import Partner
 
-__all__ = ["CampaignSerializer", "CoBrandProfileSerializer", "OfferSerializer"]
+__all__ = [
+    "AssetUploadSerializer",
+    "CampaignSerializer",
+    "CoBrandProfileSerializer",
+    "LogoUploadSerializer",
+    "OfferAssetSerializer",
+    "OfferPublicationSerializer",
+    "OfferPublishSerializer",
+    "OfferSerializer",
+]
 
 EXTERNAL = ("external_id",)
 
@@ -182,9 +200,36 @@ class CampaignSerializer(SyncedModelSerializer[Campaign]):
             partners = list(instance.partner_links.all()) if instance else []
         try:
             check_campaign_partners(mode, partners)
+            check_campaign_offers(
+                direct=attrs.get("direct", instance.direct if instance else True),
+                partner_mode=mode,
+                partner_tiers=attrs.get(
+                    "partner_tiers", instance.partner_tiers if instance else []
+                ),
+                offers=self._offers(attrs, instance),
+                partners=self._partners(attrs, instance),
+            )
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.message_dict) from None
         return attrs
+
+    @staticmethod
+    def _offers(attrs: dict[str, Any], instance: Campaign | None) -> list[Offer]:
+        if "offers" in attrs:
+            return list(attrs["offers"])
+        if instance is None:
+            return []
+        ids = [link.offer_id for link in instance.offer_links.all()]
+        return list(Offer.objects.filter(pk__in=ids))
+
+    @staticmethod
+    def _partners(attrs: dict[str, Any], instance: Campaign | None) -> list[Partner]:
+        if "partners" in attrs:
+            return list(attrs["partners"])
+        if instance is None:
+            return []
+        ids = [link.partner_id for link in instance.partner_links.all()]
+        return list(Partner.objects.filter(pk__in=ids))
 
     def nested_differs(self, instance: Campaign, nested: dict[str, Any]) -> bool:
         current = {
@@ -252,3 +297,102 @@ class CoBrandProfileSerializer(TenantModelSerializer):
         elif "partner" not in attrs:
             raise serializers.ValidationError({"partner": ["Name the partner."]})
         return super().validate(attrs)
+
+
+# --- Files, PDFs and publications: the shapes of the offers' and profiles' extra actions ------
+
+
+class OfferAssetSerializer(serializers.ModelSerializer):
+    """An asset as listed: files by name, type and size with their download URL; copy blocks
+    with their text (they have no file)."""
+
+    download = serializers.SerializerMethodField(
+        help_text="Where to download the file; null for a copy block."
+    )
+
+    class Meta:
+        model = OfferAsset
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "filename",
+            "content_type",
+            "size",
+            "language",
+            "text",
+            "created_at",
+            "download",
+        ]
+        read_only_fields = fields
+
+    def get_download(self, obj: OfferAsset) -> str | None:
+        if not obj.file:
+            return None
+        return reverse("offer-asset", kwargs={"pk": obj.offer_id, "asset_id": obj.pk})
+
+
+class AssetUploadSerializer(serializers.Serializer):
+    """A new asset (multipart/form-data): a document (PDF or image) or an image with `file`, or
+    a copy block with `language` and `text`."""
+
+    kind = serializers.ChoiceField(AssetKind.choices)
+    title = serializers.CharField(max_length=200)
+    file = serializers.FileField(
+        required=False, help_text="Documents and images: PDF, PNG, JPEG, GIF or WebP."
+    )
+    # Checked by the service (add_asset), which names every problem of a copy block at once.
+    language = serializers.CharField(
+        max_length=35,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Copy blocks: en, de, de-AT...",
+    )
+    text = serializers.CharField(
+        max_length=20_000,
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        help_text="Copy blocks: the text.",
+    )
+
+
+class LogoUploadSerializer(serializers.Serializer):
+    logo = serializers.FileField(help_text="PNG, JPEG, GIF or WebP (no SVG).")
+
+
+class OfferPublishSerializer(serializers.Serializer):
+    partner = InTenant(
+        Partner,
+        natural_keys=EXTERNAL,
+        required=False,
+        allow_null=True,
+        help_text="The partner whose co-branded page it is (partner admins: their own, the "
+        "default); null: the manufacturer's page for direct sales.",
+    )
+
+
+class OfferPublicationSerializer(serializers.ModelSerializer):
+    """A published landing page with its public URLs (anyone holding them may open them)."""
+
+    page_url = serializers.SerializerMethodField(help_text="The public landing page.")
+    pdf_url = serializers.SerializerMethodField(help_text="The public co-branded PDF.")
+
+    class Meta:
+        model = OfferPublication
+        fields = ["id", "offer", "partner", "is_active", "published_at", "page_url", "pdf_url"]
+        read_only_fields = fields
+
+    def _url(self, name: str, obj: OfferPublication) -> str:
+        tenant = self.context.get("tenant") or obj.tenant
+        path = reverse(name, kwargs={"tenant_slug": tenant.slug, "key": obj.key})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+    def get_page_url(self, obj: OfferPublication) -> str:
+        return self._url("public-offer-page", obj)
+
+    def get_pdf_url(self, obj: OfferPublication) -> str:
+        return self._url("public-offer-pdf", obj)

@@ -194,3 +194,29 @@ def test_a_partner_admin_creates_only_its_own_profile(world, api_as):
     assert again.status_code == 400  # one profile per partner, never a 500
     with tenant_scope(world.tenant):
         assert CoBrandProfile.objects.count() == 1
+
+
+def test_a_campaigns_offers_must_suit_who_runs_it_through_the_api_too(world, api_as):
+    with tenant_scope(world.tenant):
+        offer = Offer.objects.create(
+            tenant=world.tenant, name="Pump audit", kind="assessment", routes=["partner"]
+        )
+    body = {
+        "name": "Spring push",
+        "kind": "event",
+        "starts_on": "2026-03-01",
+        "ends_on": "2026-03-02",
+        "offers": [offer.pk],
+    }
+    response = api_as("admin").post(CAMPAIGNS, body, format="json")
+    assert response.status_code == 400
+    assert response.json()["fields"]["offers"] == [
+        "Offer “Pump audit” is not open to direct sales, which run this campaign."
+    ]
+    partners_run_it = {**body, "direct": False, "partner_mode": "all"}
+    ok = api_as("admin").post(CAMPAIGNS, partners_run_it, format="json")
+    assert ok.status_code == 201, ok.json()
+    url = f"{CAMPAIGNS}{ok.json()['id']}/"
+    changed = api_as("admin").patch(url, {"direct": True}, format="json")
+    assert changed.status_code == 400
+    assert "not open to direct sales" in str(changed.json()["fields"]["offers"])

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 
-from campaigns.roi import check_formula, check_inputs, evaluate_roi
+from campaigns.roi import check_formula, check_inputs, describe_formula, evaluate_roi
 
 INPUTS: list[dict[str, Any]] = [
     {"key": "hours", "label": "Downtime hours avoided", "unit": "h", "default": 40},
@@ -106,3 +106,21 @@ def test_inputs_are_checked_and_named():
         check_inputs([{**INPUTS[0], "default": "forty"}])
     with pytest.raises(ValidationError, match="as a list"):
         check_inputs({"hours": 1})
+
+
+@pytest.mark.parametrize(
+    "formula, words",
+    [
+        ("hours * rate - price", "Hours saved times Rate minus Price"),
+        ("hours * (rate - price)", "Hours saved times (Rate minus Price)"),
+        ("price - (hours - rate)", "Price minus (Hours saved minus Rate)"),
+        ("hours / 2 + 1500", "Hours saved divided by 2 plus 1,500"),
+    ],
+)
+def test_a_formula_is_said_in_words_with_the_inputs_labels(formula, words):
+    inputs = [
+        {"key": "hours", "label": "Hours saved"},
+        {"key": "rate", "label": "Rate"},
+        {"key": "price", "label": "Price"},
+    ]
+    assert describe_formula(formula, inputs) == words

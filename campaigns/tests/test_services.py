@@ -401,3 +401,83 @@ def test_a_target_list_of_another_tenant_is_refused(a):
     assert errors(exc) == {"target_list": ["No such target list."]}
     campaign.refresh_from_db()
     assert campaign.target_list_id is None
+
+
+# --- A campaign's offers against the routes that run it ------------------------------------------
+
+
+def campaign_with(a, offers, **fields):
+    base = {
+        "name": "Spring push",
+        "kind": "event",
+        "starts_on": datetime.date(2026, 3, 1),
+        "ends_on": datetime.date(2026, 3, 2),
+    }
+    return services.save_campaign(
+        None, tenant=a.tenant, acting=a.membership("admin"), offers=offers, **{**base, **fields}
+    )
+
+
+@pytest.mark.parametrize(
+    "offer_fields, campaign_fields, message",
+    [
+        (
+            {"routes": ["partner"]},
+            {},
+            "Offer “Pump audit” is not open to direct sales, which run this campaign.",
+        ),
+        (
+            {"routes": ["direct"]},
+            {"direct": False, "partner_mode": "all"},
+            "Offer “Pump audit” is not open to partners, who run this campaign.",
+        ),
+        (
+            {"partner_tiers": ["platinum"]},
+            {"partner_mode": "tiers", "partner_tiers": ["gold", "platinum"]},
+            "Offer “Pump audit” is not open to Gold partners, who run this campaign.",
+        ),
+        (
+            {"partner_tiers": ["platinum"]},
+            {"partner_mode": "named", "partners": "first"},
+            "Offer “Pump audit” is not open to Alpha Distribution zzfirstpartner (Gold), who "
+            "runs this campaign.",
+        ),
+        (
+            {"partner_tiers": ["gold", "platinum"]},
+            {"partner_mode": "all"},
+            "Offer “Pump audit” is open to Platinum and Gold partners only, and all partners "
+            "run this campaign.",
+        ),
+    ],
+)
+def test_each_offer_must_be_open_to_every_route_and_tier_that_runs_the_campaign(
+    a, offer_fields, campaign_fields, message
+):
+    offer = OfferFactory(tenant=a.tenant, name="Pump audit", **offer_fields)
+    if campaign_fields.get("partners") == "first":
+        campaign_fields = {**campaign_fields, "partners": [a.partner]}
+    with pytest.raises(ValidationError) as exc:
+        campaign_with(a, [offer], **campaign_fields)
+    assert errors(exc) == {"offers": [message]}
+    assert not Campaign.objects.exists()
+
+
+def test_offers_open_to_the_routes_and_tiers_that_run_it_are_accepted(a):
+    gold = OfferFactory(tenant=a.tenant, partner_tiers=["gold"])
+    named = campaign_with(a, [gold], partner_mode="named", partners=[a.partner])
+    tiers = campaign_with(a, [gold], partner_mode="tiers", partner_tiers=["gold"], name="T")
+    assert named.offer_links.count() == tiers.offer_links.count() == 1
+
+
+def test_changing_who_runs_a_campaign_is_checked_against_its_offers(a):
+    direct_only = OfferFactory(tenant=a.tenant, name="Pump audit", routes=["direct"])
+    campaign = campaign_with(a, [direct_only])
+    with pytest.raises(ValidationError) as exc:
+        services.save_campaign(
+            campaign, tenant=a.tenant, acting=a.membership("admin"), partner_mode="all"
+        )
+    assert errors(exc)["offers"] == [
+        "Offer “Pump audit” is not open to partners, who run this campaign."
+    ]
+    campaign.refresh_from_db()
+    assert campaign.partner_mode == "none"
