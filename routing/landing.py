@@ -50,7 +50,7 @@ from campaigns.models import (
     OfferPublication,
     tenant_today,
 )
-from campaigns.services import count_view
+from campaigns.services import count_view, find_live_publication
 from campaigns.signals import PUBLIC_PAGES
 from core.generations import generation
 from core.tenancy import tenant_scope
@@ -77,7 +77,6 @@ from routing.public import (
     wants_json,
 )
 from routing.validators import plain_origin
-from tenancy.choices import PartnerStatus
 from tenancy.models import Partner, Tenant
 
 __all__ = ["Landing", "live_page", "offer_file", "offer_logo", "offer_page"]
@@ -151,28 +150,18 @@ def live_page(tenant_slug: str | None, key: str | None) -> Landing | None:
 
 
 def _load(tenant_slug: str, key: str) -> Landing | None:
-    """The page from the database; None for anything that is not a live page (unknown tenant or
-    key, unpublished, the offer no longer available to the partner, an inactive partner), all
-    answered with the same 404."""
+    """The page from the database; None for anything that is not a live page
+    (campaigns.services.find_live_publication), all answered with the same 404."""
     tenant = Tenant.objects.filter(slug=tenant_slug).first()
     if tenant is None:
         return None
+    stamp = generation(PUBLIC_PAGES, tenant.pk)  # before reading: a change meanwhile shows
+    publication = find_live_publication(tenant_slug, key)
+    if publication is None:
+        return None
+    offer, partner = publication.offer, publication.partner
     with tenant_scope(tenant):
-        stamp = generation(PUBLIC_PAGES, tenant.pk)  # before reading: a change meanwhile shows
-        publication = (
-            OfferPublication.objects.live()
-            .select_related("offer", "partner")
-            .filter(key=key)
-            .first()
-        )
-        if publication is None:
-            return None
-        offer, partner = publication.offer, publication.partner
-        if partner is not None and partner.status != PartnerStatus.ACTIVE:
-            return None
         today = tenant_today(tenant)
-        if not offer.availability(partner, today)[0]:
-            return None
         profile = CoBrandProfile.objects.filter(partner=partner).first() if partner else None
         campaigns = _campaigns(offer, partner, today)
         return Landing(
