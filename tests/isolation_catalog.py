@@ -556,13 +556,13 @@ def _publication(world: Any, tenant: Tenant) -> OfferPublication:
 
 
 def _profile_with_logo(world: Any, tenant: Tenant) -> CoBrandProfile:
-    """The first partner's co-branding profile (the other tenant's partner's), with a logo."""
+    """The first partner's co-branding profile (the other tenant's partner's), with a logo. Its
+    bytes are text (a GIF's header only), since the suite reads every page as text."""
     profile = _campaign_rows(world)["cobrandprofile"]["a" if tenant == world.tenant else "b"][0]
     if not profile.logo:
-        profile.logo.save("logo", ContentFile(b"\x89PNG\r\n\x1a\nisolation"), save=False)
-        profile.logo_content_type = "image/png"
+        profile.logo.save("logo", ContentFile(b"GIF89a isolation"), save=False)
         CoBrandProfile.all_tenants.filter(pk=profile.pk).update(
-            logo=profile.logo.name, logo_content_type="image/png"
+            logo=profile.logo.name, logo_content_type="image/gif"
         )
     return profile
 

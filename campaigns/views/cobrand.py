@@ -49,7 +49,8 @@ def my_cobranding(request: DoorRequest) -> HttpResponse:
             return redirect("portal:cobrand", request.tenant.slug)
     context: dict[str, Any] = {
         "form": form,
-        "profile": profile,
+        # An empty profile until the first save, so the page reads the same either way.
+        "profile": profile or CoBrandProfile(tenant=request.tenant, partner=partner),
         "partner": partner,
         "may_change": may_change,
         "missing": services.cobrand_missing(partner),
