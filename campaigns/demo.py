@@ -56,7 +56,13 @@ OFFERS: list[tuple[int, str, str, str, dict[str, Any]]] = [
         "One machine on site for three months.",
         {"routes": ["partner"], "partner_tiers": ["platinum", "gold"]},
     ),
-    (4, "Operator training days", OfferKind.TRAINING, "Hands-on training.", {"routes": ["partner"]}),
+    (
+        4,
+        "Operator training days",
+        OfferKind.TRAINING,
+        "Hands-on training.",
+        {"routes": ["partner"]},
+    ),
     (
         5,
         "Service contract starter",

@@ -126,7 +126,9 @@ def test_every_door_has_the_same_shape(world, login_as, persona):
         assert groups[5][1] == ["Our scorecard" if DOOR_OF[persona] == "portal" else "My scorecard"]
         assert groups[4][1] == ["Who serves whom", "Exceptions"]
         marketing = ["Offers", "Campaigns"]
-        assert groups[3][1] == marketing + (["My co-branding"] if DOOR_OF[persona] == "portal" else [])
+        assert groups[3][1] == marketing + (
+            ["My co-branding"] if DOOR_OF[persona] == "portal" else []
+        )
 
 
 def test_the_sidebar_groups_are_labelled_lists(world, login_as):

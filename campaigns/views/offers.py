@@ -194,7 +194,7 @@ def asset_add(request: DoorRequest, pk: int) -> HttpResponse:
     form = AssetForm(request.POST, request.FILES)
     if not form.is_valid():
         problems = "; ".join(
-            f"{form.fields[name].label or name.capitalize()}: {' '.join(texts)}"
+            f"{form.fields[name].label or name.capitalize()}: {' '.join(map(str, texts))}"
             for name, texts in form.errors.items()
         )
         messages.error(request, f"Nothing was added: {problems}")
