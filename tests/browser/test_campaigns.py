@@ -79,6 +79,13 @@ def test_a_partner_completes_its_co_branding_and_publishes_an_offer(
         )
         expect(card.get_by_test_id("embed")).to_have_value(re.compile(r"^<iframe src="))
         assert overflow(page) is None, overflow(page)
+        with page.expect_navigation():
+            card.get_by_role("link", name="Fleet health assessment").click()
+        expect(page.get_by_test_id("published")).to_be_visible()
+        assert overflow(page) is None, overflow(page)
+        page.goto("/portal/acme/campaigns/")
+        expect(page.get_by_test_id("campaign-row").first).to_be_visible()
+        assert overflow(page) is None, overflow(page)
     finally:
         context.close()
 
@@ -116,6 +123,16 @@ def test_revops_creates_an_roi_offer_and_a_bad_formula_is_named(
         expect(page.get_by_text("Offer “Compressor savings” is saved")).to_be_visible()
         expect(page.get_by_role("heading", name="Compressor savings")).to_be_visible()
         expect(page.get_by_text("kwh * price")).to_be_visible()
+        assert overflow(page) is None, overflow(page)
+
+        # The other console pages of the group fit the window too.
+        for path in ("/console/acme/campaigns/", "/console/acme/co-branding/"):
+            page.goto(path)
+            assert overflow(page) is None, (path, overflow(page))
+        page.goto("/console/acme/campaigns/")
+        with page.expect_navigation():
+            page.get_by_test_id("campaign-row").first.get_by_role("link").click()
+        expect(page.get_by_test_id("campaign-offers")).to_be_visible()
         assert overflow(page) is None, overflow(page)
     finally:
         context.close()
