@@ -1,18 +1,33 @@
-"""Every FilterSet of campaigns (the API's list filters). Filters narrow the caller's visible rows
-only, so no filter reveals an offer, campaign or profile the caller may not see."""
+"""Every FilterSet of campaigns: the API's list filters and the list pages' (`OfferFilter`,
+`CampaignFilter`, on accounts' `PageFilterSet`). Filters narrow the caller's visible rows only, so
+no filter reveals an offer, campaign or profile the caller may not see."""
 
 from __future__ import annotations
 
 import datetime
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from campaigns.choices import CampaignKind, CampaignStatus, OfferKind, OfferStatus, PartnerMode
+from accounts.filters import ANY, PageFilterSet, search_input, search_terms
+from campaigns.choices import (
+    CampaignKind,
+    CampaignStatus,
+    OfferKind,
+    OfferStatus,
+    PartnerMode,
+    Route,
+)
 from campaigns.models import Campaign, CoBrandProfile, Offer
 from core.api.filters import IdFilter, TenantFilterSet
 
-__all__ = ["CampaignFilterSet", "CoBrandProfileFilterSet", "OfferFilterSet"]
+__all__ = [
+    "CampaignFilter",
+    "CampaignFilterSet",
+    "CoBrandProfileFilterSet",
+    "OfferFilter",
+    "OfferFilterSet",
+]
 
 
 class OfferFilterSet(TenantFilterSet):
@@ -50,3 +65,50 @@ class CoBrandProfileFilterSet(TenantFilterSet):
     class Meta:
         model = CoBrandProfile
         fields: list[str] = []
+
+
+# --- the list pages' filters ---------------------------------------------------------------------
+
+
+class OfferFilter(PageFilterSet):
+    q = django_filters.CharFilter(
+        method="search", label="Search", widget=search_input("Name or summary")
+    )
+    kind = django_filters.ChoiceFilter(choices=OfferKind.choices, label="Kind", empty_label=ANY)
+    status = django_filters.ChoiceFilter(
+        choices=OfferStatus.choices, label="Status", empty_label=ANY
+    )
+    route = django_filters.ChoiceFilter(
+        choices=Route.choices, label="Route", empty_label=ANY, method="open_to"
+    )
+
+    class Meta:
+        model = Offer
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        for term in search_terms(value):
+            queryset = queryset.filter(Q(name__icontains=term) | Q(summary__icontains=term))
+        return queryset
+
+    def open_to(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # The routes are a JSON list of plain keys: its text holds the quoted key (as
+        # OfferQuerySet.available_to tests it, on SQLite and PostgreSQL alike).
+        return queryset.filter(routes__icontains=f'"{value}"')
+
+
+class CampaignFilter(PageFilterSet):
+    q = django_filters.CharFilter(method="search", label="Search", widget=search_input("Name"))
+    kind = django_filters.ChoiceFilter(choices=CampaignKind.choices, label="Type", empty_label=ANY)
+    status = django_filters.ChoiceFilter(
+        choices=CampaignStatus.choices, label="Status", empty_label=ANY
+    )
+
+    class Meta:
+        model = Campaign
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        for term in search_terms(value):
+            queryset = queryset.filter(name__icontains=term)
+        return queryset

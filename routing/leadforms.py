@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html
 
+from core.embed import iframe_snippet
 from routing.models import LeadForm
 
 __all__ = ["embed_snippet", "form_path", "iframe_snippet"]
@@ -16,17 +16,6 @@ def form_path(form: LeadForm, tenant_slug: str | None = None) -> str:
     """The public form's path (/f/<tenant slug>/<key>/); give the slug if you have it at hand."""
     slug = tenant_slug or form.tenant.slug
     return reverse("public-lead-form", kwargs={"tenant_slug": slug, "key": form.key})
-
-
-def iframe_snippet(url: str, title: str) -> str:
-    return str(
-        format_html(
-            '<iframe src="{}" title="{}" loading="lazy" '
-            'style="width:100%;max-width:640px;height:820px;border:0"></iframe>',
-            url,
-            title,
-        )
-    )
 
 
 def embed_snippet(request: HttpRequest, form: LeadForm) -> str:

@@ -40,6 +40,7 @@ GROUPS: tuple[NavGroup, ...] = (
     NavGroup("start", ""),  # Home and notifications: where every visit starts
     NavGroup("pipeline", "Pipeline"),  # accounts, contacts, opportunities
     NavGroup("leads", "Leads"),  # inboxes, submitted leads, SLA monitor, duplicates, lead ops
+    NavGroup("marketing", "Campaigns and offers"),  # offers, campaigns, co-branding
     NavGroup("engagement", "Rules of engagement"),  # rulebook, explain, territories, exceptions
     NavGroup("measure", "Measure"),  # scorecards: sourced and influenced pipeline, tiers
     NavGroup("people", "Partners and people"),  # partners, teams, users

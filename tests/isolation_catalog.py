@@ -20,6 +20,8 @@ from campaigns.models import (
     CampaignPartner,
     CoBrandProfile,
     Offer,
+    OfferAsset,
+    OfferPublication,
 )
 from core.acting import SystemActor
 from core.models import ImportJob, TenantOwned, WebhookDelivery, WebhookEndpoint
@@ -546,6 +548,65 @@ def _evidence_of(persona: str) -> Callable[[Any, Any], Any]:
     return get
 
 
+def _campaign_row(basename: str, key: str) -> Callable[[Any, Any], Any]:
+    """For a campaigns page: our tenant's offer or campaign with external id `key` (some of the
+    door's personas may see it, the others must get 404); the other tenant's own row."""
+
+    def get(world: Any, tenant: Tenant) -> Any:
+        rows = _campaign_rows(world)[basename]
+        if tenant != world.tenant:
+            return rows["b"][0]
+        return next(r for r in rows["a"] if r.external_id == key)
+
+    return get
+
+
+def _offer_asset(key: str) -> Callable[[Any, Any], Any]:
+    """A document of the offer `key` (`_campaign_row`), made on first use (and again after the
+    console's delete page removed it)."""
+
+    def get(world: Any, tenant: Tenant) -> OfferAsset:
+        offer = _campaign_row("offer", key)(world, tenant)
+        existing = OfferAsset.all_tenants.filter(offer=offer).order_by("pk").first()
+        if existing is not None:
+            return existing
+        return OfferAsset.all_tenants.create(
+            tenant=tenant,
+            offer=offer,
+            kind="document",
+            title="Brochure",
+            file=ContentFile(b"%PDF-1.4 isolation", name="asset"),
+            filename="brochure.pdf",
+            content_type="application/pdf",
+            size=18,
+        )
+
+    return get
+
+
+def _publication(world: Any, tenant: Tenant) -> OfferPublication:
+    """The first partner's co-branded page of the Gold kit (the rival may not see it); the other
+    tenant's partner's page of its own offer. Made live on first use."""
+    offer = _campaign_row("offer", "OFF-gold")(world, tenant)
+    partner = world.partner if tenant == world.tenant else world.orgs["b_partner"]
+    row, _ = OfferPublication.all_tenants.get_or_create(tenant=tenant, offer=offer, partner=partner)
+    return row
+
+
+def _profile_with_logo(world: Any, tenant: Tenant) -> CoBrandProfile:
+    """The first partner's co-branding profile (the other tenant's partner's), with a logo. Its
+    bytes are text (a GIF's header only), since the suite reads every page as text."""
+    profile = _campaign_rows(world)["cobrandprofile"]["a" if tenant == world.tenant else "b"][0]
+    if not profile.logo:
+        profile.logo.save("logo", ContentFile(b"GIF89a isolation"), save=False)
+        CoBrandProfile.all_tenants.filter(pk=profile.pk).update(
+            logo=profile.logo.name, logo_content_type="image/gif"
+        )
+    return profile
+
+
+DOORS = ("console", "portal", "sales")
+
 CUSTOMER_PAGES = (
     "accounts",
     "accounts-export",
@@ -759,6 +820,87 @@ DOOR_PAGES: dict[str, PageSpec] = {
         model=DealRegistration,
         visible_model=DealRegistration,
     ),
+    # Campaigns: offers and campaigns in every door, each door's rows its own (the portal's
+    # campaign is the first partner's by name, so the rival gets 404); publishing and
+    # unpublishing (the first partner's page: the rival gets 404; an empty POST or a refusal is a
+    # message, 302 back); the console's forms, assets and partners' co-branding; the portal's
+    # own co-branding and logo (the rival's is never shown).
+    **{f"{door}:{page}": PageSpec() for door in DOORS for page in ("offers", "campaigns")},
+    "console:offer": PageSpec(
+        objects={"pk": _campaign_row("offer", "OFF-platinum")}, visible_model=Offer
+    ),
+    "portal:offer": PageSpec(
+        objects={"pk": _campaign_row("offer", "OFF-gold")}, visible_model=Offer
+    ),
+    "sales:offer": PageSpec(
+        objects={"pk": _campaign_row("offer", "OFF-direct")}, visible_model=Offer
+    ),
+    **{
+        f"{door}:offer-asset": PageSpec(
+            objects={
+                "pk": _campaign_row("offer", "OFF-shared"),
+                "asset_id": _offer_asset("OFF-shared"),
+            },
+            visible_model=Offer,
+        )
+        for door in DOORS
+    },
+    "console:campaign": PageSpec(
+        objects={"pk": _campaign_row("campaign", "CAM-draft")}, visible_model=Campaign
+    ),
+    "portal:campaign": PageSpec(
+        objects={"pk": _campaign_row("campaign", "CAM-named")}, visible_model=Campaign
+    ),
+    "sales:campaign": PageSpec(
+        objects={"pk": _campaign_row("campaign", "CAM-direct")}, visible_model=Campaign
+    ),
+    **{
+        f"{door}:offer-publish": PageSpec(
+            method="post",
+            objects={"pk": _campaign_row("offer", "OFF-shared")},
+            model=OfferPublication if door == "portal" else None,
+            visible_model=Offer,
+        )
+        for door in ("console", "portal")
+    },
+    **{
+        f"{door}:publication-unpublish": PageSpec(
+            method="post",
+            objects={"pk": _publication},
+            visible_model=OfferPublication,
+        )
+        for door in ("console", "portal")
+    },
+    **{
+        f"{door}:cobrand-logo": PageSpec(
+            objects={"pk": _profile_with_logo}, visible_model=CoBrandProfile
+        )
+        for door in ("console", "portal")
+    },
+    "console:offer-new": PageSpec(),
+    "console:offer-edit": PageSpec(
+        objects={"pk": _campaign_row("offer", "OFF-draft")}, visible_model=Offer
+    ),
+    "console:offer-asset-add": PageSpec(
+        method="post",
+        objects={"pk": _campaign_row("offer", "OFF-draft")},
+        model=OfferAsset,
+        visible_model=Offer,
+    ),
+    "console:offer-asset-delete": PageSpec(
+        method="post",
+        objects={
+            "pk": _campaign_row("offer", "OFF-shared"),
+            "asset_id": _offer_asset("OFF-shared"),
+        },
+        visible_model=Offer,
+    ),
+    "console:campaign-new": PageSpec(),
+    "console:campaign-edit": PageSpec(
+        objects={"pk": _campaign_row("campaign", "CAM-named")}, visible_model=Campaign
+    ),
+    "console:cobrand-profiles": PageSpec(),
+    "portal:cobrand": PageSpec(),
     "console:exception": PageSpec(objects={"pk": _exception_of("partner_rep")}),
     **{f"{door}:{page}": PageSpec() for door in ("sales", "portal") for page in PEOPLE_PAGES},
     "sales:exception-withdraw": PageSpec(

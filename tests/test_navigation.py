@@ -60,7 +60,16 @@ def badges_on(nav: str) -> dict[str, tuple[str, int]]:
 
 def test_groups_are_declared_once_in_order_and_every_nav_page_has_one():
     keys = [g.key for g in GROUPS]
-    assert keys == ["start", "pipeline", "leads", "engagement", "measure", "people", "settings"]
+    assert keys == [
+        "start",
+        "pipeline",
+        "leads",
+        "marketing",
+        "engagement",
+        "measure",
+        "people",
+        "settings",
+    ]
     for door in ("console", "sales", "portal"):
         shown = [group.key for group, _ in nav_groups(door)]
         assert shown == [k for k in keys if k in shown], door  # in the declared order
@@ -85,24 +94,25 @@ def test_every_door_has_the_same_shape(world, login_as, persona):
 
     # Home first, with the notifications, then the jobs in one order in every door.
     assert groups[0] == ("", ["Home", "Notifications"])
-    assert headings[1:4] == ["Pipeline", "Leads", "Rules of engagement"]
+    assert headings[1:5] == ["Pipeline", "Leads", "Campaigns and offers", "Rules of engagement"]
     pipeline = ["Accounts", "Contacts", "Opportunities", "Deal registrations"]
     if DOOR_OF[persona] == "console":
         pipeline += ["Conflict rate", "Conflicts to adjudicate"]
     assert groups[1][1] == pipeline
     if DOOR_OF[persona] == "console":
-        assert headings[4:] == ["Measure", "Partners and people", "Integrations and settings"]
+        assert headings[5:] == ["Measure", "Partners and people", "Integrations and settings"]
         assert groups[2][1] == ["Leads", "SLA monitor", "Duplicates", "Lead-ops settings"]
-        assert groups[3][1] == [
+        assert groups[3][1] == ["Offers", "Campaigns", "Co-branding"]
+        assert groups[4][1] == [
             "Rulebook",
             "Explain",
             "Territories",
             "Partner authorizations",
             "Exceptions",
         ]
-        assert groups[4][1] == ["Scorecards"]
-        assert groups[5][1] == ["Partners", "Teams", "Users"]
-        assert groups[6][1] == [
+        assert groups[5][1] == ["Scorecards"]
+        assert groups[6][1] == ["Partners", "Teams", "Users"]
+        assert groups[7][1] == [
             "Deal registration settings",
             "Scorecard settings",
             "Imports",
@@ -112,9 +122,13 @@ def test_every_door_has_the_same_shape(world, login_as, persona):
         ]
     else:
         # Groups the door has no page in are not shown at all, not even as an empty heading.
-        assert headings[4:] == ["Measure"]
-        assert groups[4][1] == ["Our scorecard" if DOOR_OF[persona] == "portal" else "My scorecard"]
-        assert groups[3][1] == ["Who serves whom", "Exceptions"]
+        assert headings[5:] == ["Measure"]
+        assert groups[5][1] == ["Our scorecard" if DOOR_OF[persona] == "portal" else "My scorecard"]
+        assert groups[4][1] == ["Who serves whom", "Exceptions"]
+        marketing = ["Offers", "Campaigns"]
+        assert groups[3][1] == marketing + (
+            ["My co-branding"] if DOOR_OF[persona] == "portal" else []
+        )
 
 
 def test_the_sidebar_groups_are_labelled_lists(world, login_as):
