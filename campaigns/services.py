@@ -415,20 +415,3 @@ def _named_ids(campaign: Campaign) -> list[int]:
     if campaign.pk is None:
         return []
     return list(campaign.partner_links.values_list("partner_id", flat=True))
-
-
-# --- Added for the console's offer page --------------------------------------------------------
-
-
-@action
-def delete_asset(asset: OfferAsset, *, acting: Acting) -> None:
-    """Remove an offer's asset, and its stored file once the removal is committed (a rollback
-    keeps both)."""
-    _require_admin(acting, "delete offer assets")
-    stored, storage = asset.file.name, asset.file.storage
-    asset.delete()
-    if stored:
-        transaction.on_commit(lambda: storage.delete(stored))
-
-
-__all__ += ["delete_asset"]

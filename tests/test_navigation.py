@@ -102,7 +102,7 @@ def test_every_door_has_the_same_shape(world, login_as, persona):
     if DOOR_OF[persona] == "console":
         assert headings[5:] == ["Measure", "Partners and people", "Integrations and settings"]
         assert groups[2][1] == ["Leads", "SLA monitor", "Duplicates", "Lead-ops settings"]
-        assert groups[3][1] == ["Offers", "Campaigns", "Co-branding"]
+        assert groups[3][1] == ["Offers", "Campaigns", "Co-branding", "Overlap"]
         assert groups[4][1] == [
             "Rulebook",
             "Explain",

@@ -222,7 +222,7 @@ def asset_delete(request: DoorRequest, pk: int, asset_id: int) -> HttpResponse:
     row = row_or_404(offer_rows(request), pk, "No such offer.")
     asset = row_or_404(OfferAsset.objects.filter(offer=row), asset_id, "No such asset.")
     try:
-        services.delete_asset(asset, acting=request.membership)
+        services.remove_asset(asset, acting=request.membership)
     except REFUSALS as error:
         messages.error(request, f"Not deleted: {refusal(error)}")
     else:
