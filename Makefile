@@ -69,6 +69,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/dealreg.py
 	$(BIN)/python bench/scorecards.py
 	$(BIN)/python bench/campaigns_pdf.py
+	$(BIN)/python bench/campaigns_landing.py
 
 clean:
 	rm -rf $(VENV) var

@@ -103,7 +103,7 @@ CAMPAIGNS: list[tuple[int, str, str, dict[str, Any], list[int]]] = [
     (4, "Local ads with partners", CampaignKind.PARTNER_AD, {"direct": False}, [1, 4]),
     (5, "Spring newsletter", CampaignKind.EMAIL, {"direct": True, "partner_mode": "all"}, [1]),
     (6, "Webinar: predictive maintenance", CampaignKind.WEBINAR, {"direct": True}, [2, 5]),
-    (7, "Trade show booth", CampaignKind.TRADE_SHOW, {"direct": True}, [1, 3]),
+    (7, "Trade show booth", CampaignKind.TRADE_SHOW, {"direct": True}, [1, 2]),
 ]
 
 

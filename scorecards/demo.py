@@ -24,8 +24,16 @@ from django.utils import timezone
 
 from core.tenancy import tenant_scope
 from pipeline.demo import FOREIGN, OPENED_DAYS
-from scorecards import rollup
-from scorecards.models import ExchangeRate, RefreshCursor, ScorecardSettings, TierRequirement
+from scorecards import overlap, rollup
+from scorecards.campaign_demo import seed_campaign_activity
+from scorecards.choices import OverlapStatus
+from scorecards.models import (
+    ExchangeRate,
+    OverlapFlag,
+    RefreshCursor,
+    ScorecardSettings,
+    TierRequirement,
+)
 from tenancy.choices import PartnerTier
 from tenancy.models import Tenant
 from tenancy.quarters import months_later
@@ -76,16 +84,21 @@ def seed(stdout: Any = None, scale: float = 1.0) -> None:
             )
             rates = _rates(tenant)
             requirements = _requirements(tenant, scale)
+            activity = seed_campaign_activity(tenant)
             # Never built, or built under other settings or rates: from scratch. Otherwise the
             # change feeds hold whatever the other demos added this time.
             if new_settings or rates or not RefreshCursor.objects.exists():
                 facts, how = rollup.rebuild(tenant), "rebuilt"
             else:
                 facts, how = rollup.refresh(tenant), "refreshed"
+            overlap.refresh(tenant) if how == "refreshed" else overlap.rebuild(tenant)
+            flags = OverlapFlag.objects.filter(status=OverlapStatus.OPEN).count()
         if stdout is not None:
             stdout.write(
                 f"scorecards: {slug}: {rates} exchange rates, {requirements} tier requirements "
-                f"created; rollups {how} ({facts} facts)"
+                f"created; rollups {how} ({facts} facts); campaign activity: "
+                + ", ".join(f"{count} {what}" for what, count in activity.items())
+                + f"; {flags} open overlap flags"
             )
 
 

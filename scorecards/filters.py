@@ -8,7 +8,7 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 
-from accounts.filters import ANY, PageFilterSet, search_input, search_terms
+from accounts.filters import ANY, PageFilterSet, search_input, search_terms, yes_no_any
 from campaigns.models import Campaign
 from core.api.filters import IdFilter
 from scorecards.choices import OverlapKind, OverlapStatus
@@ -26,7 +26,7 @@ class OverlapFilter(PageFilterSet):
     kind = django_filters.ChoiceFilter(choices=OverlapKind.choices, label="Who", empty_label=ANY)
     campaign = IdFilter("campaign", label="Campaign")
     partner = IdFilter("parties__partner", label="Partner", distinct=True)
-    on_target_list = django_filters.BooleanFilter(label="On the target list")
+    on_target_list = django_filters.BooleanFilter(label="On the target list", widget=yes_no_any())
 
     class Meta:
         model = OverlapFlag

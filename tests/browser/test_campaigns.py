@@ -136,3 +136,55 @@ def test_revops_creates_an_roi_offer_and_a_bad_formula_is_named(
         assert overflow(page) is None, overflow(page)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
+def test_a_visitor_works_out_the_roi_on_a_co_branded_page_and_asks_for_the_offer(
+    browser: Browser, live_server, demo_data, viewport: ViewportSize
+):
+    from campaigns.models import OfferPublication
+    from core.tenancy import tenant_scope
+    from pipeline.models import CampaignResponse, Lead
+    from routing.public import MIN_FILL_SECONDS
+    from tenancy.models import Tenant
+
+    context = _context(browser, live_server, viewport)
+    tenant = Tenant.objects.get(slug="acme")
+    with tenant_scope(tenant):
+        page_row = (
+            OfferPublication.objects.live()
+            .filter(offer__kind="roi_calculator", partner__isnull=False)
+            .select_related("offer", "partner")
+            .first()
+        )
+        assert page_row is not None, "the demo publishes the ROI calculator for a partner"
+        legal_line = page_row.partner and page_row.partner.name
+    try:
+        page = context.new_page()  # no sign-in: the page is public
+        page.goto(f"/o/acme/{page_row.key}/")
+        expect(page.get_by_role("heading", name=page_row.offer.name)).to_be_visible()
+        expect(page.get_by_test_id("brand-name")).to_have_text(legal_line or "")
+        assert overflow(page) is None, overflow(page)
+
+        page.get_by_label("Downtime hours avoided a year").fill("120")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Calculate").click()
+        expect(page.get_by_test_id("roi-result")).to_contain_text("192,000.00")  # 120*1800-24000
+        assert overflow(page) is None, overflow(page)
+
+        page.get_by_label("Name").fill("Eva Maria Berger")
+        page.get_by_label("Email").fill("eva.berger@berger-bau.example")
+        page.get_by_label("Company").fill("Berger Bau")
+        page.wait_for_timeout(MIN_FILL_SECONDS * 1000 + 200)  # people take a moment; bots don't
+        with page.expect_navigation():
+            page.get_by_role("button", name="Send").click()
+        expect(page.get_by_test_id("thank-you")).to_be_visible()
+        assert overflow(page) is None, overflow(page)
+    finally:
+        context.close()
+    with tenant_scope(tenant):
+        lead = Lead.objects.get(email="eva.berger@berger-bau.example")
+        assert lead.offer_id == page_row.offer_id
+        assert lead.submitted_by_partner_id == page_row.partner_id
+        assert "192,000.00" in lead.message
+        assert CampaignResponse.objects.filter(lead=lead, kind="landing_page").exists()
