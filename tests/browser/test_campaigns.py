@@ -188,3 +188,73 @@ def test_a_visitor_works_out_the_roi_on_a_co_branded_page_and_asks_for_the_offer
         assert lead.submitted_by_partner_id == page_row.partner_id
         assert "192,000.00" in lead.message
         assert CampaignResponse.objects.filter(lead=lead, kind="landing_page").exists()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
+def test_revops_settles_an_overlap_and_the_partner_only_learns_someone_else_works_it(
+    browser: Browser, live_server, demo_data, sign_in, viewport: ViewportSize
+):
+    import datetime as dt
+
+    from accounts.models import Account
+    from campaigns.models import Campaign
+    from core.tenancy import tenant_scope
+    from pipeline.models import Touch
+    from scorecards import overlap
+    from tenancy.models import Membership, Tenant
+
+    context = _context(browser, live_server, viewport)
+    tenant = Tenant.objects.get(slug="acme")
+    with tenant_scope(tenant):
+        partner_admin = Membership.objects.select_related("partner").get(
+            user__email="admin@nordic.example"
+        )
+        campaign = Campaign.objects.filter(status="active", partner_mode="all").first()
+        account = Account.objects.create(
+            tenant=tenant, name="Kiesport Entreprenad AB", owner_partner=partner_admin.partner
+        )
+        when = dt.datetime(2026, 11, 3, 10, tzinfo=dt.UTC)
+        Touch.objects.create(
+            tenant=tenant,
+            account=account,
+            campaign=campaign,
+            channel="call",
+            route="direct",
+            occurred_at=when,
+            subject="Fleet review call",
+        )
+        Touch.objects.create(
+            tenant=tenant,
+            account=account,
+            campaign=campaign,
+            channel="meeting",
+            route="partner",
+            actor_partner=partner_admin.partner,
+            occurred_at=when + dt.timedelta(days=2),
+            subject="Quote for service plan",
+        )
+        overlap.refresh(tenant)
+    try:
+        page = context.new_page()
+        sign_in(page, "portal", "admin@nordic.example")
+        page.goto(f"/portal/acme/accounts/{account.pk}/")
+        notice = page.get_by_test_id("account-overlap")
+        expect(notice).to_contain_text("Someone else also works this account")
+        expect(notice).not_to_contain_text("Direct")
+        assert overflow(page) is None, overflow(page)
+        page.context.clear_cookies()
+
+        sign_in(page, "console", "admin@acme.example")
+        page.goto("/console/acme/campaign-overlap/")
+        row = page.get_by_test_id("overlap-row").filter(has_text=account.name)
+        expect(row).to_contain_text(partner_admin.partner.name)
+        expect(row).to_contain_text("Quote for service plan")
+        assert overflow(page) is None, overflow(page)
+        row.get_by_label(f"Decision for {account.name}").fill("Partner leads; the rep assists.")
+        with page.expect_navigation():
+            row.get_by_role("button", name="Settle").click()
+        expect(page.get_by_text(f"The overlap on {account.name} is settled.")).to_be_visible()
+        expect(page.get_by_test_id("overlap-row").filter(has_text=account.name)).to_have_count(0)
+        assert overflow(page) is None, overflow(page)
+    finally:
+        context.close()
