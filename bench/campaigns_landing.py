@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import os
 import random
-import statistics
 import sys
 import tempfile
-import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -32,7 +30,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
 sys.path.insert(0, str(ROOT))
-from bench.report import write_section  # noqa: E402
+from bench.report import latency_row, percentile, timed_ms, write_section  # noqa: E402
 from bench.scratch import drop_database, scratch_database  # noqa: E402
 
 DATABASE = "channel_bench_landing"
@@ -152,16 +150,6 @@ def build() -> tuple:
     return tenant, pages
 
 
-def timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return (time.perf_counter() - start) * 1000
-
-
-def percentile(samples: list[float], pct: int) -> float:
-    return statistics.quantiles(samples, n=100, method="inclusive")[pct - 1]
-
-
 def measure(tenant, pages) -> dict[str, list[float]]:
     from django.core.cache import cache
     from django.test import Client
@@ -176,16 +164,16 @@ def measure(tenant, pages) -> dict[str, list[float]]:
     cache.clear()
     for url in urls:  # keep them; check they answer
         assert client.get(url).status_code == 200, url
-    cached = [timed(lambda: client.get(rng.choice(urls))) for _ in range(SAMPLES)]
+    cached = [timed_ms(lambda: client.get(rng.choice(urls))) for _ in range(SAMPLES)]
     cold = []
     for i in range(SAMPLES // 3):
         changed(PUBLIC_PAGES, tenant.pk)  # what an edit of an offer or a profile does
-        cold.append(timed(lambda i=i: client.get(urls[i % len(urls)])))
+        cold.append(timed_ms(lambda i=i: client.get(urls[i % len(urls)])))
     roi_urls = [
         f"/o/{tenant.slug}/{page.key}/" for page in sample if page.offer.kind == "roi_calculator"
     ] or urls[:1]
     calculate = [
-        timed(
+        timed_ms(
             lambda: client.post(
                 rng.choice(roi_urls), {"action": "calculate", "roi_hours": "5000", "roi_kw": "3"}
             )
@@ -193,13 +181,6 @@ def measure(tenant, pages) -> dict[str, list[float]]:
         for _ in range(SAMPLES // 3)
     ]
     return {"cached": cached, "cold": cold, "calculate": calculate}
-
-
-def row(name: str, samples: list[float]) -> str:
-    return (
-        f"| {name} | {len(samples)} | {statistics.median(samples):.1f} ms | "
-        f"{percentile(samples, 95):.1f} ms | {max(samples):.1f} ms |"
-    )
 
 
 def render(results: dict[str, list[float]], cache: str, pages: int) -> str:
@@ -216,9 +197,9 @@ def render(results: dict[str, list[float]], cache: str, pages: int) -> str:
             "",
             "| Request | Samples | p50 | p95 | max |",
             "| --- | --- | --- | --- | --- |",
-            row("GET a page, kept (the usual view)", results["cached"]),
-            row("GET a page after a change (read, rendered, kept again)", results["cold"]),
-            row("POST the ROI calculator's Calculate (never kept)", results["calculate"]),
+            latency_row("GET a page, kept (the usual view)", results["cached"]),
+            latency_row("GET a page after a change (read, rendered, kept again)", results["cold"]),
+            latency_row("POST the ROI calculator's Calculate (never kept)", results["calculate"]),
             "",
             f"Target: a co-branded landing page at p95 under 50 ms: {verdict} ({p95:.1f} ms).",
         ]

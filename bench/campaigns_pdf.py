@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import io
 import os
-import statistics
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,7 +27,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
 sys.path.insert(0, str(ROOT))
-from bench.report import write_section  # noqa: E402
+from bench.report import latency_row, percentile, timed_ms, write_section  # noqa: E402
 
 OFFERS = 30
 CACHED_SAMPLES = 200
@@ -123,23 +121,6 @@ def build() -> tuple:
     return tenant, partner, offers, page
 
 
-def timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return (time.perf_counter() - start) * 1000
-
-
-def percentile(samples: list[float], pct: int) -> float:
-    return statistics.quantiles(samples, n=100, method="inclusive")[pct - 1]
-
-
-def row(name: str, samples: list[float]) -> str:
-    return (
-        f"| {name} | {len(samples)} | {statistics.median(samples):.1f} ms | "
-        f"{percentile(samples, 95):.1f} ms | {max(samples):.1f} ms |"
-    )
-
-
 def measure(tenant, partner, offers, page) -> dict[str, list[float]]:
     from django.core.cache import cache
     from django.test import Client
@@ -150,19 +131,19 @@ def measure(tenant, partner, offers, page) -> dict[str, list[float]]:
 
     with tenant_scope(tenant):
         offer_pdf(offers[0], partner)  # imports, font metrics: not what a visitor waits for
-        cold = [timed(lambda o=o: offer_pdf(o, partner)) for o in offers]
-        direct = [timed(lambda o=o: offer_pdf(o, None)) for o in offers]
+        cold = [timed_ms(lambda o=o: offer_pdf(o, partner)) for o in offers]
+        direct = [timed_ms(lambda o=o: offer_pdf(o, None)) for o in offers]
         cache.clear()
-        first = [timed(lambda o=o: cached_offer_pdf(o, partner)) for o in offers]
+        first = [timed_ms(lambda o=o: cached_offer_pdf(o, partner)) for o in offers]
         cached = [
-            timed(lambda i=i: cached_offer_pdf(offers[i % OFFERS], partner))
+            timed_ms(lambda i=i: cached_offer_pdf(offers[i % OFFERS], partner))
             for i in range(CACHED_SAMPLES)
         ]
         size = len(offer_pdf(offers[0], partner))
     client = Client(HTTP_HOST="127.0.0.1")
     url = reverse("public-offer-pdf", kwargs={"tenant_slug": tenant.slug, "key": page.key})
     assert client.get(url).status_code == 200
-    public = [timed(lambda: client.get(url)) for _ in range(CACHED_SAMPLES)]
+    public = [timed_ms(lambda: client.get(url)) for _ in range(CACHED_SAMPLES)]
     return {
         "cold": cold,
         "direct": direct,
@@ -188,11 +169,15 @@ def render(results: dict[str, list[float]]) -> str:
             "",
             "| Step | Samples | p50 | p95 | max |",
             "| --- | --- | --- | --- | --- |",
-            row("Cold: `offer_pdf`, co-branded (logo read, scaled, embedded)", results["cold"]),
-            row("Cold: `offer_pdf`, direct sales (no logo)", results["direct"]),
-            row("`cached_offer_pdf`, first call (drawn and stored)", results["first"]),
-            row("`cached_offer_pdf`, cached", results["cached"]),
-            row("Public URL `/o/<tenant>/<key>/pdf/`, cached (whole stack)", results["public"]),
+            latency_row(
+                "Cold: `offer_pdf`, co-branded (logo read, scaled, embedded)", results["cold"]
+            ),
+            latency_row("Cold: `offer_pdf`, direct sales (no logo)", results["direct"]),
+            latency_row("`cached_offer_pdf`, first call (drawn and stored)", results["first"]),
+            latency_row("`cached_offer_pdf`, cached", results["cached"]),
+            latency_row(
+                "Public URL `/o/<tenant>/<key>/pdf/`, cached (whole stack)", results["public"]
+            ),
             "",
             f"Target: a co-branded PDF generated in under 1 s (p95, cold): {verdict} "
             f"({cold_p95:.0f} ms).",

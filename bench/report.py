@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import re
+import statistics
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 HEADER = (
@@ -25,3 +29,24 @@ def write_section(key: str, markdown: str) -> None:
         else f"{text.rstrip()}\n\n{block}\n"
     )
     OUTPUT.write_text(text)
+
+
+def timed_ms(fn: Callable[[], Any]) -> float:
+    """Milliseconds `fn()` took, by the wall clock."""
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+def percentile(samples: list[float], pct: int) -> float:
+    if len(samples) == 1:
+        return samples[0]
+    return statistics.quantiles(samples, n=100, method="inclusive")[pct - 1]
+
+
+def latency_row(name: str, samples: list[float]) -> str:
+    """A table row: what, samples, p50, p95, max (milliseconds)."""
+    return (
+        f"| {name} | {len(samples)} | {statistics.median(samples):.1f} ms | "
+        f"{percentile(samples, 95):.1f} ms | {max(samples):.1f} ms |"
+    )

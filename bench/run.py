@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "docs" / "benchmarks.md"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from report import write_section  # noqa: E402
+from report import percentile, write_section  # noqa: E402
 
 if TYPE_CHECKING:
     from tenancy.models import ApiToken
@@ -46,10 +46,6 @@ def configure(var_dir: str) -> None:
     os.environ.pop("REDIS_URL", None)
     os.environ.pop("REDIS_URL_FILE", None)
     sys.path.insert(0, str(ROOT))
-
-
-def percentile(samples: list[float], pct: int) -> float:
-    return statistics.quantiles(samples, n=100, method="inclusive")[pct - 1]
 
 
 def measure(client, path: str, headers: dict[str, str]) -> dict:

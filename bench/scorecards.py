@@ -51,7 +51,7 @@ ROOT = BENCH.parent
 # scorecards` would find it instead of the app.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
 sys.path.insert(0, str(ROOT))
-from bench.report import write_section  # noqa: E402
+from bench.report import percentile, write_section  # noqa: E402
 from bench.scratch import drop_database, scratch_database  # noqa: E402
 
 OPPORTUNITIES = int(os.environ.get("BENCH_OPPORTUNITIES", 1_000_000))
@@ -107,12 +107,6 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float, float]:
     began, cpu = time.perf_counter(), time.process_time()
     result = fn()
     return result, time.perf_counter() - began, time.process_time() - cpu
-
-
-def percentile(samples: list[float], pct: int) -> float:
-    if len(samples) == 1:
-        return samples[0]
-    return statistics.quantiles(samples, n=100, method="inclusive")[pct - 1]
 
 
 def sample(fn: Callable[[], Any], requests: int, warmup: int, budget: float | None = None):

@@ -9,7 +9,8 @@ those themselves. On databases other than PostgreSQL they fall back to `bulk_cre
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Any, TypeVar, cast
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
@@ -18,7 +19,17 @@ from django.utils import timezone
 from core.models import TenantOwned
 from core.sync import Synced, change_sequence
 
-__all__ = ["delete_rows", "insert_rows", "new_row", "save_rows", "update_rows"]
+__all__ = ["chunked", "delete_rows", "insert_rows", "new_row", "save_rows", "update_rows"]
+
+
+T = TypeVar("T")
+
+
+def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """`items` in lists of `size` (the last one shorter): batches of ids or rows to write."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 # Field types whose Python value is already what psycopg2 sends to PostgreSQL.

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
+from collections.abc import Callable, Iterable
 from types import ModuleType
 from typing import Any
 
 from django.db import connection, transaction
 
 from core.discovery import app_modules
+from core.rows import chunked
 from core.sync import Synced, change_sequence
 
 __all__ = ["backdate", "demo_logins", "demo_modules", "numbered", "seed_numbered"]
@@ -60,7 +60,7 @@ def seed_numbered(
     )
     missing = (i for i in range(1, count + 1) if numbered(prefix, i) not in have)
     created = 0
-    for chunk in _chunks(missing, batch):
+    for chunk in chunked(missing, batch):
         with transaction.atomic():
             sequence = change_sequence()
             rows = [
@@ -87,9 +87,3 @@ def backdate(model: Any, rows: Iterable[tuple[int, dt.datetime]]) -> None:
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         cursor.executemany(sql, [(adapt(at), adapt(at), pk) for pk, at in rows])
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk

@@ -17,7 +17,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,6 +27,7 @@ from django.utils import timezone
 from accounts.models import TargetListMember
 from campaigns.models import Campaign
 from core.acting import action
+from core.rows import chunked
 from core.sync import safe_horizon
 from pipeline.choices import TouchRoute
 from pipeline.models import Touch
@@ -201,12 +201,6 @@ def _party_row(tenant: Tenant, flag: OverlapFlag, party: _Party) -> OverlapParty
     )
 
 
-def _chunks(pairs: Iterable[Pair]) -> Iterable[list[Pair]]:
-    iterator = iter(sorted(pairs))
-    while chunk := list(islice(iterator, CHUNK)):
-        yield chunk
-
-
 def _campaign_touches() -> Q:
     return Q(campaign__isnull=False, account__isnull=False)
 
@@ -222,7 +216,7 @@ def refresh(tenant: Tenant) -> int:
     if top is None:
         return 0
     pairs = set(feed.filter(_campaign_touches()).values_list("campaign_id", "account_id"))
-    written = sum(_write(tenant, chunk) for chunk in _chunks(pairs))
+    written = sum(_write(tenant, chunk) for chunk in chunked(sorted(pairs), CHUNK))
     RefreshCursor.objects.update_or_create(
         tenant=tenant, source=CURSOR, defaults={"seq": top, "refreshed_at": timezone.now()}
     )
@@ -238,7 +232,7 @@ def rebuild(tenant: Tenant) -> int:
         "campaign_id", "account_id"
     )
     pairs |= set(stale)
-    written = sum(_write(tenant, chunk) for chunk in _chunks(pairs))
+    written = sum(_write(tenant, chunk) for chunk in chunked(sorted(pairs), CHUNK))
     RefreshCursor.objects.update_or_create(
         tenant=tenant, source=CURSOR, defaults={"seq": top, "refreshed_at": timezone.now()}
     )
