@@ -23,7 +23,7 @@ WORKDIR /app
 # Dependencies first, so a code change does not reinstall them. The project installs no packages
 # of its own ([tool.setuptools] packages = []): `pip install .` brings its dependencies.
 COPY pyproject.toml ./
-RUN pip install .
+RUN pip install ".[s3]"
 
 COPY --from=source /src /app
 

@@ -73,3 +73,23 @@ def test_the_embedded_default_generates_and_keeps_a_secret_key(tmp_path):
     assert len(key) >= 50
     assert manage("check", VAR_DIR=str(tmp_path)).returncode == 0
     assert (tmp_path / "secret_key").read_text() == key
+
+
+def test_uploads_go_to_an_s3_compatible_store_by_configuration(tmp_path):
+    """Offer files, logos and evidence are written through Django's storage API: an S3-compatible
+    store is a setting, no code change (django-storages, the `s3` extra)."""
+    result = manage(
+        "shell",
+        "-c",
+        "from django.core.files.storage import storages; s = storages['default']; "
+        "print(type(s).__name__, s.bucket_name, s.endpoint_url)",
+        VAR_DIR=str(tmp_path),
+        FILE_STORAGE_BACKEND="storages.backends.s3.S3Storage",
+        FILE_STORAGE_OPTIONS='{"bucket_name": "channel-files", "endpoint_url": "https://s3.example"}',
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == [
+        "S3Storage",
+        "channel-files",
+        "https://s3.example",
+    ]
