@@ -24,6 +24,7 @@ import random
 import sys
 import tempfile
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -168,7 +169,7 @@ def measure(tenant, pages) -> dict[str, list[float]]:
     cold = []
     for i in range(SAMPLES // 3):
         changed(PUBLIC_PAGES, tenant.pk)  # what an edit of an offer or a profile does
-        cold.append(timed_ms(lambda i=i: client.get(urls[i % len(urls)])))
+        cold.append(timed_ms(partial(client.get, urls[i % len(urls)])))
     roi_urls = [
         f"/o/{tenant.slug}/{page.key}/" for page in sample if page.offer.kind == "roi_calculator"
     ] or urls[:1]

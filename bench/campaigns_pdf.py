@@ -21,6 +21,7 @@ import os
 import sys
 import tempfile
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -131,12 +132,12 @@ def measure(tenant, partner, offers, page) -> dict[str, list[float]]:
 
     with tenant_scope(tenant):
         offer_pdf(offers[0], partner)  # imports, font metrics: not what a visitor waits for
-        cold = [timed_ms(lambda o=o: offer_pdf(o, partner)) for o in offers]
-        direct = [timed_ms(lambda o=o: offer_pdf(o, None)) for o in offers]
+        cold = [timed_ms(partial(offer_pdf, o, partner)) for o in offers]
+        direct = [timed_ms(partial(offer_pdf, o, None)) for o in offers]
         cache.clear()
-        first = [timed_ms(lambda o=o: cached_offer_pdf(o, partner)) for o in offers]
+        first = [timed_ms(partial(cached_offer_pdf, o, partner)) for o in offers]
         cached = [
-            timed_ms(lambda i=i: cached_offer_pdf(offers[i % OFFERS], partner))
+            timed_ms(partial(cached_offer_pdf, offers[i % OFFERS], partner))
             for i in range(CACHED_SAMPLES)
         ]
         size = len(offer_pdf(offers[0], partner))

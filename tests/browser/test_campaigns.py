@@ -210,8 +210,10 @@ def test_revops_settles_an_overlap_and_the_partner_only_learns_someone_else_work
             user__email="admin@nordic.example"
         )
         campaign = Campaign.objects.filter(status="active", partner_mode="all").first()
+        partner = partner_admin.partner
+        assert partner is not None
         account = Account.objects.create(
-            tenant=tenant, name="Kiesport Entreprenad AB", owner_partner=partner_admin.partner
+            tenant=tenant, name="Kiesport Entreprenad AB", owner_partner=partner
         )
         when = dt.datetime(2026, 11, 3, 10, tzinfo=dt.UTC)
         Touch.objects.create(
@@ -229,7 +231,7 @@ def test_revops_settles_an_overlap_and_the_partner_only_learns_someone_else_work
             campaign=campaign,
             channel="meeting",
             route="partner",
-            actor_partner=partner_admin.partner,
+            actor_partner=partner,
             occurred_at=when + dt.timedelta(days=2),
             subject="Quote for service plan",
         )
@@ -247,7 +249,7 @@ def test_revops_settles_an_overlap_and_the_partner_only_learns_someone_else_work
         sign_in(page, "console", "admin@acme.example")
         page.goto("/console/acme/campaign-overlap/")
         row = page.get_by_test_id("overlap-row").filter(has_text=account.name)
-        expect(row).to_contain_text(partner_admin.partner.name)
+        expect(row).to_contain_text(partner.name)
         expect(row).to_contain_text("Quote for service plan")
         assert overflow(page) is None, overflow(page)
         row.get_by_label(f"Decision for {account.name}").fill("Partner leads; the rep assists.")
