@@ -62,8 +62,11 @@ __all__ = [
     "lead_facts",
     "money",
     "money_of",
+    "quarter_responses",
+    "response_scope",
     "reviewed_clocks",
     "submitted_registrations",
+    "within",
 ]
 
 Values = dict[Scope, Decimal]
@@ -282,7 +285,7 @@ def campaign_influenced_pipeline(query: MetricQuery) -> Values:
     }
 
 
-def _within(query: MetricQuery, names: frozenset[str]) -> MetricQuery:
+def within(query: MetricQuery, names: frozenset[str]) -> MetricQuery:
     """The query with only the filters in `names` (a metric's `filtered_by`: the others do not
     apply to it, and the page says so); the query itself when those are all it has, so that its
     shared reads stay shared."""
@@ -303,20 +306,41 @@ def _by_response(filters: Filters) -> Q:
     return q
 
 
+def quarter_responses(query: MetricQuery) -> QuerySet:
+    """Campaign responses of the quarter (the tenant's days), filtered."""
+    start, end = _bounds(query)
+    return CampaignResponse.objects.filter(
+        _by_response(query.filters), occurred_at__gte=start, occurred_at__lt=end
+    )
+
+
+def response_scope(scope: Scope) -> Q:
+    """The responses that count for a scope (`_response_counts` says which, row by row)."""
+    if scope.kind == "route":
+        return Q(partner__isnull=scope.key != "partner")
+    if scope.kind == "partner":
+        return Q(partner_id=scope.key)
+    if scope.kind == "user":
+        return Q(lead__assigned_user_id=scope.key)
+    if scope.kind == "team":
+        reps = Membership.objects.filter(team_id=scope.key).values("user_id")
+        return Q(lead__assigned_team_id=scope.key) | Q(
+            lead__assigned_team__isnull=True, lead__assigned_user_id__in=reps
+        )
+    return Q()
+
+
 def _response_counts(query: MetricQuery) -> dict[Scope, int]:
-    """Each scope's campaign responses in the quarter (the tenant's days), scopes without any
-    left out: one query grouped by the response's partner and the team and rep its lead was
-    assigned to, shared by the metrics. A response counts for its partner and the partner route,
-    or without a partner for the direct route; for the team its lead was assigned to (or the
-    assigned rep's team) and for the rep, as the lead figures count leads."""
+    """Each scope's campaign responses in the quarter, scopes without any left out: one query
+    grouped by the response's partner and the team and rep its lead was assigned to, shared by
+    the metrics. A response counts for its partner and the partner route, or without a partner
+    for the direct route; for the team its lead was assigned to (or the assigned rep's team) and
+    for the rep, as the lead figures count leads."""
 
     def read() -> dict[Scope, int]:
-        start, end = _bounds(query)
-        rows = CampaignResponse.objects.filter(
-            _by_response(query.filters), occurred_at__gte=start, occurred_at__lt=end
-        )
         grouped = list(
-            rows.values_list("partner_id", "lead__assigned_team_id", "lead__assigned_user_id")
+            quarter_responses(query)
+            .values_list("partner_id", "lead__assigned_team_id", "lead__assigned_user_id")
             .annotate(n=Count("id"))
             .order_by()
         )
@@ -351,7 +375,7 @@ def offer_conversion(query: MetricQuery) -> Values:
     """Opportunities of the scope's book opened in the quarter with an offer set, per 100 of its
     campaign responses in the quarter; no response: no figure. The opportunities are read from
     the cells under the same filters as the responses."""
-    book = pipeline_sums(_within(query, RESPONSE_FILTERS))
+    book = pipeline_sums(within(query, RESPONSE_FILTERS))
     return {
         s: v
         for s, n in _response_counts(query).items()

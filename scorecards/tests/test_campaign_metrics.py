@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from campaigns.models import CampaignOffer
 from campaigns.tests.factories import CampaignFactory, OfferFactory
@@ -249,3 +250,42 @@ def test_a_touch_that_gains_a_campaign_moves_the_campaign_influenced_figure(smal
     assert after["direct route"]["campaign_influenced_pipeline"] == Decimal("60000.00")
     assert after["rep"]["campaign_influenced_pipeline"] == Decimal("60000.00")
     assert after["partner"]["campaign_influenced_pipeline"] == Decimal("20000.00")
+
+
+def test_the_rows_behind_the_campaign_and_offer_figures(small):
+    from_campaign, touched, _ = small.opportunities
+    quarter = Quarter.of(small.tenant, OPENED)
+    partner = Scope("partner", small.orgs["partner"].pk)
+
+    def behind(key: str, scope: Scope, filters: Filters | None = None) -> set[int]:
+        rows = services.drilldown(small.tenant, key, scope, quarter, filters=filters)
+        return set(rows.values_list("opportunity_id", flat=True))
+
+    with tenant_scope(small.tenant):
+        assert behind("campaign_sourced_pipeline", Scope("tenant")) == {from_campaign.pk}
+        assert behind("campaign_sourced_pipeline", Scope("route", "direct")) == set()
+        assert behind("campaign_influenced_pipeline", partner) == {touched.pk}
+        assert behind("offer_conversion", Scope("tenant")) == {from_campaign.pk}
+        # A territory narrows neither the offer figures nor the rows behind them.
+        nowhere = Filters(territory="nowhere")
+        assert behind("offer_conversion", Scope("tenant"), nowhere) == {from_campaign.pk}
+
+
+def _drill(world, door: str, scope: str) -> str:
+    path = reverse(f"{door}:scorecard-drilldown", args=[world.tenant.slug, "offer_responses"])
+    return f"{path}?scope={scope}&quarter={Quarter.of(world.tenant, OPENED).code}"
+
+
+def test_the_responses_behind_the_figure_in_every_door(small, login_as):
+    partner = small.orgs["partner"]
+    console = login_as("admin").get(_drill(small, "console", f"partner-{partner.pk}"))
+    assert console.status_code == 200
+    page = console.content.decode()
+    assert page.count('data-testid="row"') == 2
+    assert small.campaign.name in page and small.offer.name in page
+    portal = login_as("partner_admin").get(_drill(small, "portal", f"partner-{partner.pk}"))
+    assert portal.content.decode().count('data-testid="row"') == 2
+    # The rep's: the manufacturer's own response whose lead went to them.
+    rep = login_as("rep").get(_drill(small, "sales", f"user-{small.users['rep'].pk}"))
+    page = rep.content.decode()
+    assert page.count('data-testid="row"') == 1 and "The manufacturer’s" in page
