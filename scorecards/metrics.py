@@ -323,6 +323,7 @@ def response_scope(scope: Scope) -> Q:
     if scope.kind == "user":
         return Q(lead__assigned_user_id=scope.key)
     if scope.kind == "team":
+        assert isinstance(scope.key, int), scope
         reps = Membership.objects.filter(team_id=scope.key).values("user_id")
         return Q(lead__assigned_team_id=scope.key) | Q(
             lead__assigned_team__isnull=True, lead__assigned_user_id__in=reps
@@ -375,10 +376,13 @@ def offer_conversion(query: MetricQuery) -> Values:
     """Opportunities of the scope's book opened in the quarter with an offer set, per 100 of its
     campaign responses in the quarter; no response: no figure. The opportunities are read from
     the cells under the same filters as the responses."""
+    responses = _response_counts(query)
+    if not responses:
+        return {}
     book = pipeline_sums(within(query, RESPONSE_FILTERS))
     return {
         s: v
-        for s, n in _response_counts(query).items()
+        for s, n in responses.items()
         if (v := _ratio(book[s]["offer_n"] if s in book else 0, n)) is not None
     }
 
