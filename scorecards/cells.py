@@ -66,6 +66,25 @@ PIPELINE_MEASURES = {
         f"CASE WHEN f.sourced_route = 'partner' THEN COALESCE({CENTS}, 0) ELSE 0 END",
     ),
     "co_sold_n": ("book", "CASE WHEN f.touched_direct AND f.touched_partner THEN 1 ELSE 0 END"),
+    "offer_n": ("book", "CASE WHEN f.offer_id IS NOT NULL THEN 1 ELSE 0 END"),
+    # The part of "sourced" and "influenced" that came from a campaign, or that a touch naming
+    # a campaign influenced (within the same window as every influence).
+    "campaign_sourced_n": (
+        "sourced",
+        "CASE WHEN f.campaign_id IS NOT NULL AND f.amount IS NOT NULL THEN 1 ELSE 0 END",
+    ),
+    "campaign_sourced_cents": (
+        "sourced",
+        f"CASE WHEN f.campaign_id IS NOT NULL THEN COALESCE({CENTS}, 0) ELSE 0 END",
+    ),
+    "campaign_influenced_n": (
+        "influenced",
+        "CASE WHEN f.campaign_touched AND f.amount IS NOT NULL THEN 1 ELSE 0 END",
+    ),
+    "campaign_influenced_cents": (
+        "influenced",
+        f"CASE WHEN f.campaign_touched THEN COALESCE({CENTS}, 0) ELSE 0 END",
+    ),
     "closed_n": ("closed", "1"),
     "closed_cents": ("closed", f"COALESCE({CENTS}, 0)"),
     "won_n": ("closed", "CASE WHEN f.outcome = 'won' THEN 1 ELSE 0 END"),
@@ -92,7 +111,8 @@ FILTER_VALUES = {
 FACT_COLUMNS = (
     "id, created_quarter, closed_quarter, outcome, amount, cycle_days, route, partner_id,"
     " owner_team_id, owner_user_id, sourced_route, sourced_partner_id, sourced_team_id,"
-    " sourced_user_id, territory, segment_id, touched_direct, touched_partner"
+    " sourced_user_id, territory, segment_id, touched_direct, touched_partner, campaign_id,"
+    " offer_id, campaign_touched"
 )
 
 

@@ -18,6 +18,8 @@ from scorecards.metrics import (
     REGISTRATIONS,
     book_facts,
     facts,
+    quarter_responses,
+    response_scope,
     reviewed_clocks,
     submitted_registrations,
 )
@@ -27,9 +29,11 @@ from tenancy.quarters import Quarter
 
 __all__ = [
     "REGISTRATION_KEYS",
+    "RESPONSE_KEYS",
     "TREND_KEYS",
     "funnel_rows",
     "registration_rows",
+    "response_rows",
     "scope_table",
     "scope_trend",
     "stage_rows",
@@ -40,6 +44,8 @@ TREND_QUARTERS = 8
 TREND_KEYS = ("sourced_pipeline", "influenced_pipeline", "won_revenue")
 # Figures counted over deal registrations: their rows are registrations, not opportunities.
 REGISTRATION_KEYS = ("conflict_rate", "registration_sla_attainment")
+# Figures counted over campaign responses.
+RESPONSE_KEYS = ("offer_responses",)
 
 
 def _query(
@@ -132,3 +138,14 @@ def registration_rows(
     if scope.kind != "tenant":
         rows = rows.filter(**{REGISTRATIONS[scope.kind]: scope.key})
     return rows.select_related("end_customer").order_by("-submitted_at", "-pk")
+
+
+def response_rows(tenant: Tenant, quarter: Quarter, scope: Scope, filters: Filters) -> QuerySet:
+    """The campaign responses behind the offer responses figure: those of the quarter that count
+    for the scope."""
+    rows = quarter_responses(_query(tenant, quarter, [scope], "w_shaped", filters))
+    return (
+        rows.filter(response_scope(scope))
+        .select_related("campaign", "offer", "partner")
+        .order_by("-occurred_at", "-pk")
+    )

@@ -21,6 +21,7 @@ import datetime as dt
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
@@ -37,6 +38,7 @@ from core.metrics import (
 from dealreg.choices import ClockSide
 from dealreg.models import DealRegistration, RegistrationClock, RegistrationConflict
 from guardrails.models import DiscountLeakage
+from pipeline.models import CampaignResponse
 from scorecards import rollup
 from scorecards.cells import CREDIT_MEASURES, PIPELINE_MEASURES
 from scorecards.models import (
@@ -47,7 +49,7 @@ from scorecards.models import (
     OpportunityFact,
     PipelineCell,
 )
-from tenancy.models import Partner, Tenant
+from tenancy.models import Membership, Partner, Tenant
 from tenancy.quarters import Quarter
 
 __all__ = [
@@ -60,8 +62,11 @@ __all__ = [
     "lead_facts",
     "money",
     "money_of",
+    "quarter_responses",
+    "response_scope",
     "reviewed_clocks",
     "submitted_registrations",
+    "within",
 ]
 
 Values = dict[Scope, Decimal]
@@ -256,6 +261,130 @@ def partner_sourced_share(query: MetricQuery) -> Values:
 
 def co_sold_deals(query: MetricQuery) -> Values:
     return {s: Decimal(r["co_sold_n"]) for s, r in pipeline_sums(query).items() if r["book_n"]}
+
+
+# --- campaigns and offers --------------------------------------------------------------------
+
+
+def campaign_sourced_pipeline(query: MetricQuery) -> Values:
+    """Of the scope's sourced pipeline, what came from a campaign: 0 for a scope that sourced
+    pipeline and none of it from a campaign."""
+    return {
+        s: money(r["campaign_sourced_cents"])
+        for s, r in pipeline_sums(query).items()
+        if r["sourced_n"]
+    }
+
+
+def campaign_influenced_pipeline(query: MetricQuery) -> Values:
+    """Of the scope's influenced pipeline, what a touch naming a campaign influenced too."""
+    return {
+        s: money(r["campaign_influenced_cents"])
+        for s, r in pipeline_sums(query).items()
+        if r["influenced_n"]
+    }
+
+
+def within(query: MetricQuery, names: frozenset[str]) -> MetricQuery:
+    """The query with only the filters in `names` (a metric's `filtered_by`: the others do not
+    apply to it, and the page says so); the query itself when those are all it has, so that its
+    shared reads stay shared."""
+    kept = Filters(**{name: getattr(query.filters, name) for name in names})
+    if kept == query.filters:
+        return query
+    return query.shared(f"within:{sorted(names)}", lambda: replace(query, filters=kept, memo={}))
+
+
+def _by_response(filters: Filters) -> Q:
+    """The filters that campaign responses have: the route (a partner's response or the
+    manufacturer's own) and the partner."""
+    q = Q()
+    if filters.route:
+        q &= Q(partner__isnull=filters.route != "partner")
+    if filters.partner:
+        q &= Q(partner_id=filters.partner)
+    return q
+
+
+def quarter_responses(query: MetricQuery) -> QuerySet:
+    """Campaign responses of the quarter (the tenant's days), filtered."""
+    start, end = _bounds(query)
+    return CampaignResponse.objects.filter(
+        _by_response(query.filters), occurred_at__gte=start, occurred_at__lt=end
+    )
+
+
+def response_scope(scope: Scope) -> Q:
+    """The responses that count for a scope (`_response_counts` says which, row by row)."""
+    if scope.kind == "route":
+        return Q(partner__isnull=scope.key != "partner")
+    if scope.kind == "partner":
+        return Q(partner_id=scope.key)
+    if scope.kind == "user":
+        return Q(lead__assigned_user_id=scope.key)
+    if scope.kind == "team":
+        assert isinstance(scope.key, int), scope
+        reps = Membership.objects.filter(team_id=scope.key).values("user_id")
+        return Q(lead__assigned_team_id=scope.key) | Q(
+            lead__assigned_team__isnull=True, lead__assigned_user_id__in=reps
+        )
+    return Q()
+
+
+def _response_counts(query: MetricQuery) -> dict[Scope, int]:
+    """Each scope's campaign responses in the quarter, scopes without any left out: one query
+    grouped by the response's partner and the team and rep its lead was assigned to, shared by
+    the metrics. A response counts for its partner and the partner route, or without a partner
+    for the direct route; for the team its lead was assigned to (or the assigned rep's team) and
+    for the rep, as the lead figures count leads."""
+
+    def read() -> dict[Scope, int]:
+        grouped = list(
+            quarter_responses(query)
+            .values_list("partner_id", "lead__assigned_team_id", "lead__assigned_user_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        wanted = {cell_key(scope): scope for scope in query.scopes}
+        teams: dict[int, int] = {}
+        if any(kind == "team" for kind, _ in wanted):
+            reps = Membership.objects.filter(team__isnull=False)
+            teams = dict(reps.values_list("user_id", "team_id"))
+        found: dict[Scope, int] = defaultdict(int)
+        for partner, team, user, n in grouped:
+            keys = {
+                "tenant": "",
+                "route": "partner" if partner else "direct",
+                "partner": partner,
+                "team": team or (teams.get(user) if user else None),
+                "user": user,
+            }
+            for kind, key in keys.items():
+                scope = wanted.get((kind, str(key))) if key is not None else None
+                if scope is not None:
+                    found[scope] += n
+        return dict(found)
+
+    return query.shared("responses", read)
+
+
+def offer_responses(query: MetricQuery) -> Values:
+    return {s: Decimal(n) for s, n in _response_counts(query).items()}
+
+
+def offer_conversion(query: MetricQuery) -> Values:
+    """Opportunities of the scope's book opened in the quarter with an offer set, per 100 of its
+    campaign responses in the quarter; no response: no figure. The opportunities are read from
+    the cells under the same filters as the responses."""
+    responses = _response_counts(query)
+    if not responses:
+        return {}
+    book = pipeline_sums(within(query, RESPONSE_FILTERS))
+    return {
+        s: v
+        for s, n in responses.items()
+        if (v := _ratio(book[s]["offer_n"] if s in book else 0, n)) is not None
+    }
 
 
 # --- conversion ------------------------------------------------------------------------------
@@ -461,6 +590,7 @@ OPPORTUNITY_FILTERS = frozenset(
 )
 LEAD_FILTERS = frozenset({"territory", "route", "partner", "team"})
 REGISTRATION_FILTERS = frozenset({"route", "partner", "team"})
+RESPONSE_FILTERS = frozenset({"route", "partner"})
 
 _register(
     [
@@ -481,6 +611,24 @@ _register(
             order=20,
             filtered_by=OPPORTUNITY_FILTERS,
             help="Opened this quarter, touched by them within the lookback or while open.",
+        ),
+        Metric(
+            "campaign_sourced_pipeline",
+            "Campaign-sourced pipeline",
+            "money",
+            campaign_sourced_pipeline,
+            order=22,
+            filtered_by=OPPORTUNITY_FILTERS,
+            help="Their sourced pipeline of this quarter that came from a campaign.",
+        ),
+        Metric(
+            "campaign_influenced_pipeline",
+            "Campaign-influenced pipeline",
+            "money",
+            campaign_influenced_pipeline,
+            order=24,
+            filtered_by=OPPORTUNITY_FILTERS,
+            help="Their influenced pipeline of this quarter that a campaign's touch influenced.",
         ),
         Metric(
             "attributed_pipeline",
@@ -509,6 +657,27 @@ _register(
             order=50,
             filtered_by=OPPORTUNITY_FILTERS,
             help="Their opportunities opened this quarter that both routes touched.",
+        ),
+        Metric(
+            "offer_responses",
+            "Offer responses",
+            "count",
+            offer_responses,
+            order=56,
+            section="conversion",
+            filtered_by=RESPONSE_FILTERS,
+            help="Responses to campaigns and offers this quarter: on their pages, or whose lead "
+            "went to them.",
+        ),
+        Metric(
+            "offer_conversion",
+            "Offer conversion",
+            "percent",
+            offer_conversion,
+            order=58,
+            section="conversion",
+            filtered_by=RESPONSE_FILTERS,
+            help="Their opportunities opened this quarter with an offer, per 100 responses.",
         ),
         Metric(
             "won_revenue",

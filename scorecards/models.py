@@ -159,6 +159,15 @@ class OpportunityFact(TenantOwned):
     touched_direct = models.BooleanField(default=False)
     touched_partner = models.BooleanField(default=False)
     touched_marketing = models.BooleanField(default=False)
+    # The campaign and offer it came from (the opportunity's own: a lead records no opportunity
+    # it became), and whether a touch naming a campaign influenced it (docs/metrics.md).
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    offer = models.ForeignKey(
+        "campaigns.Offer", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    campaign_touched = models.BooleanField(default=False)
     refreshed_at = models.DateTimeField()
 
     audit_skip = True  # derived from audited rows: every refresh and rebuild rewrites it
@@ -352,8 +361,9 @@ class Cell(TenantOwned):
 
 
 class PipelineCell(Cell):
-    """Per scope: what it sourced and influenced (opened in the quarter), its own book opened in
-    the quarter, and its own book closed in the quarter."""
+    """Per scope: what it sourced and influenced (opened in the quarter; the part of each that
+    came from a campaign, or that a campaign touch influenced), its own book opened in the
+    quarter, and its own book closed in the quarter."""
 
     sourced_n = models.BigIntegerField(default=0)
     sourced_cents = models.BigIntegerField(default=0)
@@ -364,6 +374,11 @@ class PipelineCell(Cell):
     book_cents = models.BigIntegerField(default=0)
     partner_sourced_cents = models.BigIntegerField(default=0)
     co_sold_n = models.BigIntegerField(default=0)
+    offer_n = models.BigIntegerField(default=0)  # its book with an offer set
+    campaign_sourced_n = models.BigIntegerField(default=0)
+    campaign_sourced_cents = models.BigIntegerField(default=0)
+    campaign_influenced_n = models.BigIntegerField(default=0)
+    campaign_influenced_cents = models.BigIntegerField(default=0)
     closed_n = models.BigIntegerField(default=0)
     closed_cents = models.BigIntegerField(default=0)
     won_n = models.BigIntegerField(default=0)

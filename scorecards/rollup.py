@@ -184,6 +184,8 @@ OPPORTUNITY_FIELDS = (
     "owner_team_id",
     "owner_user_id",
     "source",
+    "campaign_id",
+    "offer_id",
 )
 
 
@@ -287,6 +289,7 @@ class _Touch:
     at: dt.datetime
     party: Party
     pk: int
+    campaign: int | None = None
 
 
 def _window(ctx: _Context, opened_on: dt.date, closed_on: dt.date | None) -> tuple:
@@ -314,13 +317,16 @@ def _touches_of(ctx: _Context, rows: list[tuple]) -> dict[int, list[_Touch]]:
         "actor_partner_id",
         "actor_team_id",
         "actor_user_id",
+        "campaign_id",
     )
     found = Touch.objects.filter(
         Q(opportunity_id__in=list(windows))
         | Q(opportunity__isnull=True, account_id__in=list(by_account), occurred_at__gte=earliest)
     ).values_list(*fields)
-    for pk, opportunity, account, at, route, partner, team, user in found.iterator(chunk_size=5000):
-        touch = _Touch(at, _touch_party(ctx, route, partner, team, user), pk)
+    for pk, opportunity, account, at, route, partner, team, user, campaign in found.iterator(
+        chunk_size=5000
+    ):
+        touch = _Touch(at, _touch_party(ctx, route, partner, team, user), pk, campaign)
         targets = [opportunity] if opportunity else by_account.get(account, [])
         for target in targets:
             low, high = windows[target]
@@ -356,7 +362,7 @@ def _source(
     ctx: _Context, row: tuple, registration: Party | None, touches: list[_Touch]
 ) -> tuple[Party, str]:
     """Who sourced the opportunity, and on what basis (docs/metrics.md, "Sourced pipeline")."""
-    _, _, opened_on, _, _, _, _, _, _, partner, team, user, source = row
+    _, _, opened_on, _, _, _, _, _, _, partner, team, user, source = row[:13]
     if registration is not None:
         return registration, SourcedBy.REGISTRATION
     if source == "partner" and partner:
@@ -383,6 +389,7 @@ def _fact(
 ) -> OpportunityFact:
     pk, account_id, opened_on, closed_on, stage, outcome, amount, currency = row[:8]
     route, partner, team, user = row[8:12]
+    campaign, offer = row[13:15]
     country, region, postal, segment = account
     (s_route, s_partner, s_team, s_user), basis = _source(ctx, row, registration, touches)
     routes = {t.party[0] for t in touches}
@@ -415,6 +422,9 @@ def _fact(
         touched_direct=PartyRoute.DIRECT in routes,
         touched_partner=PartyRoute.PARTNER in routes,
         touched_marketing=PartyRoute.MARKETING in routes,
+        campaign_id=campaign,
+        offer_id=offer,
+        campaign_touched=any(t.campaign is not None for t in touches),
         refreshed_at=ctx.now,
     )
 

@@ -45,6 +45,7 @@ from scorecards.metrics import (
     facts,
     lead_facts,
     pipeline_sums,
+    within,
 )
 from scorecards.models import PipelineCell, StageDuration, TierRequirement
 from tenancy.choices import PartnerTier, Role
@@ -578,19 +579,20 @@ def drilldown(
     item = metric(key)
     if item is None:
         raise ValidationError({"metric": f"Unknown metric “{key}”."})
-    query = _query(tenant, quarter, [scope], model, filters or Filters())
+    # Only the filters that narrow the figure narrow its rows.
+    query = within(_query(tenant, quarter, [scope], model, filters or Filters()), item.filtered_by)
     if item.section == "service" and key.startswith(("speed", "lead")):
         leads: QuerySet = lead_facts(query)
         if scope.kind != "tenant":
             leads = leads.filter(**{LEADS[scope.kind]: scope.key})
         return leads.select_related("lead").order_by("-lead__created_at")
-    closed = item.section == "conversion"
+    closed = item.section == "conversion" and key != "offer_conversion"
     rows = book_facts(query, closed=closed)
     if scope.kind == "tenant":
         pass
-    elif key == "sourced_pipeline":
+    elif key in ("sourced_pipeline", "campaign_sourced_pipeline"):
         rows = rows.filter(**{SOURCED[scope.kind]: scope.key})
-    elif key in ("influenced_pipeline", "attributed_pipeline"):
+    elif key in ("influenced_pipeline", "attributed_pipeline", "campaign_influenced_pipeline"):
         touched = {"credits__" + CREDIT[scope.kind]: scope.key}
         if key == "attributed_pipeline":
             touched["credits__model"] = model
@@ -601,6 +603,12 @@ def drilldown(
         rows = rows.filter(touched_direct=True, touched_partner=True)
     elif key == "won_revenue":
         rows = rows.filter(outcome="won")
+    elif key == "campaign_sourced_pipeline":
+        rows = rows.filter(campaign__isnull=False)
+    elif key == "campaign_influenced_pipeline":
+        rows = rows.filter(campaign_touched=True)
+    elif key == "offer_conversion":  # the opportunities it counts (the responses: their own)
+        rows = rows.filter(offer__isnull=False)
     return rows.select_related("opportunity", "account", "stage").order_by("-amount", "-pk")
 
 

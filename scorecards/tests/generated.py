@@ -1,7 +1,9 @@
 """A generated tenant for the scorecard tests: opportunities over three quarters in two
 currencies, every kind of source (an approved registration, the opportunity's own source, a
 first touch, none), touches by every route on opportunities and on their accounts (some before
-the lookback, some after closing), stage histories, and routed leads."""
+the lookback, some after closing), stage histories, and routed leads; then campaigns and their
+offers named by some opportunities and touches, and campaign responses (a partner's, or the
+manufacturer's own; some with a lead)."""
 
 from __future__ import annotations
 
@@ -10,9 +12,11 @@ import random
 from decimal import Decimal
 
 from accounts.tests.factories import AccountFactory, SegmentFactory
+from campaigns.models import CampaignOffer
+from campaigns.tests.factories import CampaignFactory, OfferFactory
 from dealreg.models import DealRegistration
-from pipeline.models import Lead, Opportunity, Stage, StageChange
-from pipeline.tests.factories import OpportunityFactory, TouchFactory
+from pipeline.models import Lead, Opportunity, Stage, StageChange, Touch
+from pipeline.tests.factories import CampaignResponseFactory, OpportunityFactory, TouchFactory
 from scorecards.models import ExchangeRate, ScorecardSettings
 
 __all__ = ["TODAY", "generate"]
@@ -74,6 +78,8 @@ def generate(world, *, seed: int = 5, opportunities: int = 60) -> None:
         if n % 7 == 0:
             _registration(rng, world, opportunity)
     _leads(rng, world)
+    # Their own random numbers: the rows above stay what they were before campaigns came.
+    _campaigns(random.Random(seed + 1), world)
 
 
 def _stage_history(rng, opportunity: Opportunity, open_stages, opened, closed) -> None:
@@ -161,4 +167,38 @@ def _leads(rng, world) -> None:
             processed_at=created,
             first_touch_at=created + dt.timedelta(hours=rng.randint(1, 60)) if touched else None,
             sla_met=rng.choice((True, False)) if touched else None,
+        )
+
+
+def _campaigns(rng, world) -> None:
+    """Two campaigns with an offer each; a campaign (and its offer, or none) on about a third of
+    the opportunities and of the touches; responses over the quarters, a partner's or the
+    manufacturer's own, some with one of the leads."""
+    tenant, orgs = world.tenant, world.orgs
+    pairs = []
+    for _ in range(2):
+        campaign = CampaignFactory(tenant=tenant)
+        offer = OfferFactory(tenant=tenant)
+        CampaignOffer.objects.create(tenant=tenant, campaign=campaign, offer=offer)
+        pairs.append((campaign, offer))
+    for opportunity in Opportunity.objects.order_by("pk"):
+        if rng.random() < 0.35:
+            campaign, offer = rng.choice(pairs)
+            opportunity.campaign = campaign
+            opportunity.offer = offer if rng.random() < 0.7 else None
+            opportunity.save()
+    for touch in Touch.objects.order_by("pk"):
+        if rng.random() < 0.3:
+            touch.campaign = rng.choice(pairs)[0]
+            touch.save()
+    leads = list(Lead.objects.order_by("pk"))
+    for _ in range(50):
+        campaign, offer = rng.choice(pairs)
+        CampaignResponseFactory(
+            tenant=tenant,
+            campaign=campaign,
+            offer=offer if rng.random() < 0.6 else None,
+            partner=rng.choice([orgs["partner"], orgs["other_partner"], None]),
+            lead=rng.choice(leads) if rng.random() < 0.6 else None,
+            occurred_at=_moment(TODAY - dt.timedelta(days=rng.randint(0, 250)), rng.randint(0, 23)),
         )

@@ -17,12 +17,13 @@ from django.db import transaction
 
 from accounts.models import Account
 from accounts.tests.factories import ProductFactory, ProductLineFactory
+from campaigns.models import Campaign
 from core.metrics import Filters, Scope
 from core.tenancy import tenant_scope
 from dealreg.models import DealRegistration
 from guardrails.engine import TerritoryMatcher
 from guardrails.tests.factories import TerritoryAreaFactory, TerritoryFactory
-from pipeline.models import Lead, Opportunity, OpportunityLine, Touch
+from pipeline.models import CampaignResponse, Lead, Opportunity, OpportunityLine, Touch
 from pipeline.tests.factories import TouchFactory
 from routing.calendar import WorkingTime, business_minutes_between
 from scorecards import attribution, cells, rollup, services
@@ -44,9 +45,13 @@ from tenancy.quarters import Quarter, fiscal_quarter
 
 pytestmark = pytest.mark.django_db
 
-CHECKED = (
+# The figures every filter narrows (the lead figures are narrowed by the leads' own fields, the
+# offer figures by the route and the partner only).
+OPPORTUNITY_FIGURES = (
     "sourced_pipeline",
     "influenced_pipeline",
+    "campaign_sourced_pipeline",
+    "campaign_influenced_pipeline",
     "attributed_pipeline",
     "partner_sourced_share",
     "co_sold_deals",
@@ -54,11 +59,14 @@ CHECKED = (
     "win_rate_count",
     "win_rate_value",
     "pipeline_velocity",
+)
+OFFER_FIGURES = ("offer_responses", "offer_conversion")
+CHECKED = (
+    *OPPORTUNITY_FIGURES,
+    *OFFER_FIGURES,
     "lead_sla_attainment",
     "speed_to_lead_median",
 )
-# The figures every filter narrows (the lead figures are narrowed by the leads' own fields).
-OPPORTUNITY_FIGURES = CHECKED[:9]
 
 
 # --- the figures straight from the raw tables ---------------------------------------------------
@@ -165,6 +173,9 @@ def _raw_opportunity(
             credits = {m: {source: amount} for m in MODEL_KEYS}
     routes = {t.route for t in touches}
     return {
+        "campaign": opp.campaign_id,
+        "offer": opp.offer_id,
+        "campaign_touched": any(t.campaign_id is not None for t in touches),
         "created": fiscal_quarter(tenant, opp.opened_on)[0],
         "closed": fiscal_quarter(tenant, closed)[0] if closed else None,
         "outcome": outcome,
@@ -246,7 +257,34 @@ def _passes(opportunity: dict, filters: Filters) -> bool:
     return not filters.product_line or filters.product_line in where["product_lines"]
 
 
-def raw_figures(tenant, opps: list[dict], scope: Scope, quarter: Quarter, model: str) -> dict:
+def _raw_responses(tenant, scope: Scope, quarter: Quarter, filters: Filters) -> int:
+    """The scope's campaign responses in the quarter: its partner's (route: partner or not), or
+    those whose lead went to its team (or a rep of it) or rep."""
+    counted = 0
+    for response in CampaignResponse.objects.select_related("lead"):
+        day = response.occurred_at.astimezone(tenant.zone).date()
+        if fiscal_quarter(tenant, day)[0] != quarter.start:
+            continue
+        route = "partner" if response.partner_id else "direct"
+        if filters.route and route != filters.route:
+            continue
+        if filters.partner and response.partner_id != filters.partner:
+            continue
+        lead = response.lead
+        team = (lead.assigned_team_id or _team_of(lead.assigned_user_id)) if lead else None
+        user = lead.assigned_user_id if lead else None
+        counted += _party_in(scope, (route, response.partner_id, team, user))
+    return counted
+
+
+def raw_figures(
+    tenant,
+    opps: list[dict],
+    scope: Scope,
+    quarter: Quarter,
+    model: str,
+    filters: Filters | None = None,
+) -> dict:
     created = [o for o in opps if o["created"] == quarter.start]
     priced = [o for o in created if o["amount"] is not None]
     closed = [o for o in opps if o["closed"] == quarter.start and _book_in(scope, o["book"])]
@@ -260,6 +298,16 @@ def raw_figures(tenant, opps: list[dict], scope: Scope, quarter: Quarter, model:
     ]
     if touched:
         figures["influenced_pipeline"] = sum(o["amount"] for o in touched)
+    if sourced:
+        figures["campaign_sourced_pipeline"] = sum(o["amount"] for o in sourced if o["campaign"])
+    if touched:
+        figures["campaign_influenced_pipeline"] = sum(
+            o["amount"] for o in touched if o["campaign_touched"]
+        )
+    responses = _raw_responses(tenant, scope, quarter, filters or Filters())
+    if responses:
+        figures["offer_responses"] = Decimal(responses)
+        figures["offer_conversion"] = _pct(sum(1 for o in book if o["offer"]), responses)
     shares = [
         amount
         for o in priced
@@ -371,6 +419,7 @@ def test_every_figure_equals_the_raw_tables_for_every_scope_and_model(generated)
         rollup.rebuild(tenant)
         quarters = [Quarter.of(tenant, TODAY).shifted(-n) for n in range(3)]
         compared = 0
+        counted: set[tuple[str, str]] = set()  # (figure, scope kind) with a figure above 0
         opps = raw_opportunities(tenant)
         for quarter in quarters:
             for scope in _scopes(generated):
@@ -382,7 +431,12 @@ def test_every_figure_equals_the_raw_tables_for_every_scope_and_model(generated)
                         model,
                     )
                     compared += len(expected)
+                    counted |= {(key, scope.kind) for key, value in expected.items() if value}
     assert compared > 1000  # the generated tenant gives every figure something to count
+    # The campaign and offer figures come to something for every kind of scope.
+    kinds = ("tenant", "route", "team", "user", "partner")
+    campaigns = ("campaign_sourced_pipeline", "campaign_influenced_pipeline", *OFFER_FIGURES)
+    assert {(key, kind) for key in campaigns for kind in kinds} <= counted
 
 
 def test_filtered_figures_equal_the_raw_tables(generated):
@@ -417,11 +471,21 @@ def test_filtered_figures_equal_the_raw_tables(generated):
         for quarter in [Quarter.of(tenant, TODAY).shifted(-n) for n in range(3)]:
             for filters in choices:
                 kept = [o for o in opps if _passes(o, filters)]
+                response_filters = Filters(route=filters.route, partner=filters.partner)
+                by_responses = [o for o in opps if _passes(o, response_filters)]
                 for scope in _scopes(generated):
                     expected = raw_figures(tenant, kept, scope, quarter, "w_shaped")
                     expected = {k: v for k, v in expected.items() if k in OPPORTUNITY_FIGURES}
+                    # The offer figures: narrowed by the route and the partner only.
+                    offered = raw_figures(
+                        tenant, by_responses, scope, quarter, "w_shaped", response_filters
+                    )
+                    expected |= {k: v for k, v in offered.items() if k in OFFER_FIGURES}
                     found = _from_rollups(tenant, scope, quarter, "w_shaped", filters)
-                    found = {k: v for k, v in found.items() if k in OPPORTUNITY_FIGURES}
+                    assert found.keys() - {"lead_sla_attainment", "speed_to_lead_median"} == (
+                        expected.keys()
+                    ), (scope, quarter.code, filters)
+                    found = {k: v for k, v in found.items() if k in expected}
                     assert found == expected, (scope, quarter.code, filters)
                     compared += len(expected)
     assert compared > 500
@@ -444,6 +508,9 @@ def _snapshot() -> tuple:
         "closed_quarter",
         "touched_direct",
         "touched_partner",
+        "campaign_id",
+        "offer_id",
+        "campaign_touched",
     )
     credits = _rows(
         Credit.objects,
@@ -506,6 +573,15 @@ def test_a_refresh_after_changes_gives_what_a_rebuild_gives(generated):
             submitted_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
             opportunity=Opportunity.objects.order_by("pk")[3],
         )
+        # A touch gains a campaign, an opportunity loses its own.
+        touch = Touch.objects.filter(campaign__isnull=True, opportunity__isnull=False).earliest(
+            "pk"
+        )
+        touch.campaign = Campaign.objects.earliest("pk")
+        touch.save()
+        campaigned = Opportunity.objects.filter(campaign__isnull=False).earliest("pk")
+        campaigned.campaign, campaigned.offer = None, None
+        campaigned.save()
         lead = Lead.objects.filter(first_touch_at__isnull=True).earliest("pk")
         lead.first_touch_at = lead.created_at + dt.timedelta(hours=5)
         lead.sla_met = True

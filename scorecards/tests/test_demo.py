@@ -52,6 +52,7 @@ def test_seed_demo_gives_two_years_of_scorecards(monkeypatch):
             check_partners_stand_on_different_tiers_and_one_is_short(tenant)
             check_stage_histories_walk_the_stages_in_order(tenant)
             check_leads_were_worked_over_the_two_years(tenant)
+            check_campaigns_have_figures(tenant)
     with tenant_scope(seeded["acme"]):
         check_foreign_deals_are_converted_with_rates_of_their_day()
 
@@ -70,6 +71,22 @@ def check_sourced_pipeline_of_both_routes(tenant):
             row = next(r for r in card.rows if r.metric.key == "sourced_pipeline")
             assert row.value and row.value > 0, (tenant.slug, quarter.code, scope)
             assert card.unconverted == 0
+
+
+def check_campaigns_have_figures(tenant):
+    """The demo's campaign activity shows on the scorecard: responses, their conversion, and
+    pipeline from and influenced by campaigns."""
+    keys = (
+        "campaign_sourced_pipeline",
+        "campaign_influenced_pipeline",
+        "offer_responses",
+        "offer_conversion",
+    )
+    found: set[str] = set()
+    for quarter in _quarters(tenant):
+        card = services.scorecard(tenant, Scope("tenant"), quarter)
+        found |= {row.metric.key for row in card.rows if row.metric.key in keys and row.value}
+    assert found == set(keys), (tenant.slug, found)
 
 
 def check_every_chart_has_values_in_most_quarters(tenant):

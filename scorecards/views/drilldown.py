@@ -1,4 +1,5 @@
-"""The rows behind a number: the opportunities (or leads, or registrations) a figure counts, 50 to
+"""The rows behind a number: the opportunities (or leads, registrations or campaign responses) a
+figure counts, 50 to
 a page and as CSV. `key` is a metric's key, or "funnel" (a bar of the funnel: `stage=`) or
 "stage-time" (the opportunities that left a stage in the quarter: `stage=`); the scope, quarter,
 filters and model come from the query string, as on the page the number was on.
@@ -28,7 +29,7 @@ from django.utils.formats import date_format
 from core.csvexport import csv_response
 from core.metrics import Scope, metric
 from dealreg.models import DealRegistration
-from pipeline.models import Lead, Opportunity, Stage
+from pipeline.models import CampaignResponse, Lead, Opportunity, Stage
 from scorecards import figures, services
 from scorecards.forms import Selection
 from scorecards.models import LeadFact
@@ -65,7 +66,7 @@ class Behind:
     title: str
     explanation: str
     rows: QuerySet
-    kind: str  # opportunities | leads | registrations
+    kind: str  # opportunities | leads | registrations | responses
     filename: str
 
 
@@ -109,6 +110,9 @@ def _behind(request: DoorRequest, key: str, scope: Scope, selection: Selection) 
     if key in figures.REGISTRATION_KEYS:
         rows = figures.registration_rows(tenant, key, quarter, scope, selection.filters)
         kind = "registrations"
+    elif key in figures.RESPONSE_KEYS:
+        rows = figures.response_rows(tenant, quarter, scope, selection.filters)
+        kind = "responses"
     else:
         rows = services.drilldown(
             tenant, key, scope, quarter, model=selection.model, filters=selection.filters
@@ -132,6 +136,12 @@ def _visible(request: DoorRequest, behind: Behind, ids: list[int]) -> set[int] |
             .filter(pk__in=ids)
             .values_list("pk", flat=True)
         )
+    if behind.kind == "responses":
+        return set(
+            CampaignResponse.objects.visible_to(membership)
+            .filter(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
     return set(
         Opportunity.objects.visible_to(membership).filter(pk__in=ids).values_list("pk", flat=True)
     )
@@ -140,7 +150,7 @@ def _visible(request: DoorRequest, behind: Behind, ids: list[int]) -> set[int] |
 def _target(behind: Behind, row: Any) -> int:
     if behind.kind == "leads":
         return row.lead_id
-    if behind.kind == "registrations":
+    if behind.kind in ("registrations", "responses"):
         return row.pk
     return row.opportunity_id
 
@@ -164,6 +174,21 @@ def _columns(request: DoorRequest, behind: Behind, visible: set[int] | None) -> 
             Column(
                 "SLA met",
                 lambda r: {True: "Yes", False: "No", None: "Not yet"}[r.sla_met],
+            ),
+        ]
+    if behind.kind == "responses":
+        # A response has no page of its own: one the viewer may not see is listed without
+        # what it answered and whose it was.
+        return [
+            Column("Response", lambda r: r.get_kind_display() if shown(r) else HIDDEN),
+            Column("Received", lambda r: r.occurred_at),
+            Column("Campaign", lambda r: str(r.campaign or "") if shown(r) else ""),
+            Column("Offer", lambda r: str(r.offer or "") if shown(r) else ""),
+            Column(
+                "Whose",
+                lambda r: (
+                    (str(r.partner) if r.partner else "The manufacturer’s") if shown(r) else ""
+                ),
             ),
         ]
     if behind.kind == "registrations":
@@ -296,5 +321,7 @@ def drilldown_export(request: DoorRequest, key: str) -> HttpResponseBase:
 
 
 def _target_ids(behind: Behind) -> list[int]:
-    field = {"leads": "lead_id", "registrations": "pk"}.get(behind.kind, "opportunity_id")
+    field = {"leads": "lead_id", "registrations": "pk", "responses": "pk"}.get(
+        behind.kind, "opportunity_id"
+    )
     return list(behind.rows.values_list(field, flat=True))
