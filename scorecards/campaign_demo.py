@@ -22,10 +22,11 @@ from accounts.models import TargetListMember
 from campaigns.models import Campaign, OfferPublication, PageViews
 from campaigns.roi import evaluate_roi
 from core.acting import SystemActor
-from pipeline.choices import LeadSource, TouchRoute
+from pipeline.choices import LeadSource, LeadStatus, TouchRoute
 from pipeline.models import CampaignResponse, Lead, Opportunity, Touch
 from pipeline.services import record_response
 from routing import services as lead_ops
+from routing.models import Notification, SlaTimer
 from tenancy.choices import Role
 from tenancy.models import Membership, Partner, Tenant
 
@@ -149,6 +150,11 @@ def _respond(
     Lead.objects.filter(pk=lead.pk).update(created_at=at, updated_at=at)
     lead_ops.process_batch(tenant, [lead.pk], acting=SEEDING, now=at)
     lead.refresh_from_db()
+    _work(lead, at + dt.timedelta(minutes=rng.randint(20, 90)))
+    # Notifications carry the response's time; seeding emails nobody.
+    Notification.objects.filter(lead=lead, emailed_at__isnull=True).update(
+        created_at=at, emailed_at=at
+    )
     record_response(
         tenant=tenant,
         acting=SEEDING,
@@ -163,6 +169,39 @@ def _respond(
         roi_result=result,
     )
     CampaignResponse.objects.filter(lead=lead, external_id="").update(external_id=key)
+
+
+def _assignee(lead: Lead) -> Membership | None:
+    members = Membership.objects.filter(is_active=True).select_related("user")
+    if lead.assigned_partner_id:
+        members = members.filter(partner_id=lead.assigned_partner_id)
+    elif lead.assigned_user_id:
+        members = members.filter(user_id=lead.assigned_user_id)
+    elif lead.assigned_team_id:
+        members = members.filter(team_id=lead.assigned_team_id)
+    else:
+        return None
+    return members.order_by("role", "user__email").first()
+
+
+def _work(lead: Lead, at: dt.datetime) -> None:
+    """Whoever the response was routed to accepts it and calls back soon after, as the SLA asks
+    (the lead-ops demo plays the slow and the declining ones)."""
+    member = _assignee(lead) if lead.status == LeadStatus.ROUTED else None
+    if member is None:
+        return
+    lead_ops.accept_lead(lead, acting=member, now=at)
+    lead_ops.log_touch(
+        lead,
+        acting=member,
+        channel="call",
+        subject=f"Called back about {lead.offer.name if lead.offer else 'the offer'}",
+        occurred_at=at + dt.timedelta(minutes=15),
+    )
+    # The clocks stopped when the touch happened, not when the demo was seeded.
+    SlaTimer.objects.filter(lead=lead, stopped_at__gt=at).update(
+        stopped_at=at + dt.timedelta(minutes=15)
+    )
 
 
 def _workers(tenant: Tenant) -> list[Any]:
