@@ -1021,6 +1021,12 @@ DOOR_PAGES: dict[str, PageSpec] = {
             ("scorecard-definitions", {}),
         )
     },
+    # Offer conversion: every door, each viewer's own party's rows (scorecards.conversion).
+    **{
+        f"{door}:{page}": PageSpec()
+        for door in ("console", "sales", "portal")
+        for page in ("conversion", "conversion-export")
+    },
     # Learning needs MIN_RECORDS people; the world has fewer, so this says so and stores nothing.
     "console:dedupe-learn": PageSpec(method="post", model=DedupeWeights),
 }

@@ -7,6 +7,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from campaigns.models import CampaignOffer, OfferPublication, PageViews
 from campaigns.tests.factories import CampaignFactory, OfferFactory
@@ -180,3 +182,72 @@ def test_another_period_counts_nothing_of_this_one(a, funnel):
 def test_grouping_by_nothing_is_refused(a):
     with pytest.raises(ValueError):
         conversion.funnel(a.membership("admin"), period=Q4, by=())
+
+
+# --- the pages ---------------------------------------------------------------------------------
+
+
+def page_url(world, name, **query):
+    path = reverse(name, args=[world.tenant.slug])
+    return path + ("?" + urlencode(query) if query else "")
+
+
+def test_the_console_page_and_csv_show_every_party(world, login_as, funnel):
+    admin = login_as("admin")
+    page = admin.get(
+        page_url(world, "console:conversion", quarter="2026-Q4", group="offer-partner")
+    )
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Uptime assessment" in text and "Rival Supply" in text and "Direct sales" in text
+    csv = admin.get(
+        page_url(world, "console:conversion-export", quarter="2026-Q4", group="campaign-partner")
+    )
+    lines = csv.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Campaign,Route,Partner,Views,Responses")
+    assert any(line.startswith("Press line push,Partner,Alpha Distribution") for line in lines)
+
+
+def test_the_portal_shows_the_partners_own_results_only(world, login_as, funnel):
+    client = login_as("partner_admin")
+    for name in ("portal:conversion", "portal:conversion-export"):
+        response = client.get(page_url(world, name, quarter="2026-Q4"))
+        assert response.status_code == 200
+        text = response.content.decode("utf-8-sig")
+        assert "zzrivalleak" not in text and "99999" not in text and "99,999" not in text
+    page = client.get(page_url(world, "portal:conversion", quarter="2026-Q4")).content.decode()
+    assert "Uptime assessment" in page and 'name="partner"' not in page
+    # A partner user cannot ask for a split by partner.
+    refused = client.get(page_url(world, "portal:conversion", group="partner"))
+    assert refused.status_code == 400 and "no grouping" in refused.content.decode()
+
+
+def test_the_sales_door_shows_direct_results(world, login_as, funnel):
+    page = login_as("rep").get(page_url(world, "sales:conversion", quarter="2026-Q4"))
+    text = page.content.decode()
+    assert page.status_code == 200 and "zzfirstpartner" not in text and "zzrivalleak" not in text
+
+
+def test_bad_filters_are_400_with_the_problem_named(world, login_as):
+    admin = login_as("admin")
+    for query, message in (
+        ({"quarter": "next year"}, "is not a quarter"),
+        ({"partner": "999999"}, "There is no partner"),
+        ({"route": "air"}, "There is no route"),
+    ):
+        response = admin.get(page_url(world, "console:conversion", **query))
+        assert response.status_code == 400 and message in response.content.decode()
+
+
+def test_campaign_and_offer_pages_show_the_viewers_results(world, login_as, funnel):
+    admin = login_as("admin").get(
+        reverse("console:campaign", args=[world.tenant.slug, funnel.campaign.pk])
+    )
+    text = admin.content.decode()
+    assert 'data-testid="campaign-results"' in text and "By route" in text
+    partner = login_as("partner_admin").get(
+        reverse("portal:offer", args=[world.tenant.slug, funnel.offer.pk])
+    )
+    text = partner.content.decode()
+    assert 'data-testid="offer-results"' in text and "By route" not in text
+    assert "zzrivalleak" not in text
