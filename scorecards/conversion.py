@@ -60,6 +60,7 @@ __all__ = [
     "Period",
     "current_period",
     "funnel",
+    "of_party",
     "rate",
     "totals",
 ]
@@ -166,6 +167,19 @@ def _visible(rows: QuerySet, membership: Membership) -> QuerySet:
     if membership.is_partner_user:
         return rows.filter(conv_partner=membership.partner_id)
     return rows.filter(conv_partner__isnull=True)
+
+
+PARTIES: dict[type, Any] = {
+    CampaignResponse: lambda: F("partner_id"),
+    Lead: lambda: Coalesce("submitted_by_partner_id", "assigned_partner_id"),
+    Opportunity: lambda: _opportunity_party(),
+}
+
+
+def of_party(rows: QuerySet, membership: Membership) -> QuerySet:
+    """Campaign responses, leads or opportunities of `membership`'s party, by the same party rule
+    and the same visibility as the funnel (`conv_partner` annotated: the party's partner id)."""
+    return _visible(rows.annotate(conv_partner=PARTIES[rows.model]()), membership)
 
 
 @dataclass(frozen=True)
