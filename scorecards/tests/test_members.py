@@ -3,17 +3,24 @@ and what each role is told about it."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import cast
+
 import pytest
 from django.db import connection
+from django.http import HttpRequest
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import AccountFactory
 from campaigns.tests.factories import CampaignFactory
 from core.tenancy import tenant_scope
 from pipeline.tests.factories import CampaignResponseFactory, TouchFactory
-from scorecards import overlap
+from scorecards import home, overlap
+from tenancy.choices import Door
+from tenancy.requests import DoorRequest
 from tests.isolation_catalog import _members_campaign
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +130,48 @@ def test_a_page_costs_the_same_queries_whatever_its_size(world, campaign):
         return len(queries)
 
     assert count(1) == count(100)
+
+
+# --- the home-page queues ------------------------------------------------------------------------
+
+
+def door_request(world, persona, door):
+    request = cast(DoorRequest, HttpRequest())
+    request.tenant, request.membership, request.door = (
+        world.tenant,
+        world.membership(persona),
+        Door(door),
+    )
+    return request
+
+
+def queue(world, persona, door):
+    fn = home.console_queue if door == Door.CONSOLE else home.party_queue
+    with tenant_scope(world.tenant):
+        return {i.label: (i.count, i.url) for i in fn(door_request(world, persona, door))}
+
+
+def test_the_queues_show_new_responses_and_overlaps_to_each_party(world, campaign):
+    with tenant_scope(world.tenant):
+        CampaignResponseFactory(tenant=world.tenant, campaign=campaign, occurred_at=timezone.now())
+        CampaignResponseFactory(
+            tenant=world.tenant,
+            campaign=campaign,
+            partner=world.partner,
+            occurred_at=timezone.now() - dt.timedelta(days=1),
+        )
+    slug = world.tenant.slug
+    assert queue(world, "admin", Door.CONSOLE) == {
+        "Overlaps to settle": (1, f"/console/{slug}/campaign-overlap/?status=open"),
+        "New campaign responses": (2, f"/console/{slug}/offer-conversion/"),
+    }
+    assert queue(world, "partner_rep", Door.PORTAL) == {
+        "New responses to your offer pages": (1, f"/portal/{slug}/offer-conversion/"),
+        "Accounts someone else also works": (1, f"/portal/{slug}/accounts/"),
+    }
+    assert queue(world, "rep", Door.SALES) == {
+        "New responses to direct sales' offer pages": (1, f"/sales/{slug}/offer-conversion/"),
+        "Accounts someone else also works": (1, f"/sales/{slug}/accounts/"),
+    }
+    # The rival neither got a new response nor shares an account.
+    assert queue(world, "rival_partner_admin", Door.PORTAL) == {}
