@@ -85,7 +85,7 @@ for door, label in (
             conversion.conversion_page,
             "conversion",
             nav=label,
-            order=85,
+            order=95,
             group="marketing",
         ),
         Page("offer-conversion/export/", conversion.conversion_export, "conversion-export"),
