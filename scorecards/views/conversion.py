@@ -134,15 +134,24 @@ def _dimension(row: FunnelRow, dimension: str) -> str:
 # --- the results block on the campaign and offer pages -----------------------------------------
 
 
-def _results(request: DoorRequest, key: str, title: str, **narrow: int) -> str:
+def _results(
+    request: DoorRequest,
+    key: str,
+    title: str,
+    *,
+    campaign: int | None = None,
+    offer: int | None = None,
+) -> str:
     """What the viewer may see of one campaign's or offer's funnel this quarter; RevOps admins
     also by route."""
     membership = request.membership
     period = conversion.current_period(request.tenant)
-    rows = conversion.funnel(membership, period=period, by=("route",), **narrow)
+    rows = conversion.funnel(
+        membership, period=period, by=("route",), campaign=campaign, offer=offer
+    )
     total = conversion.totals(rows)
     link = reverse(f"{request.door}:conversion", args=[request.tenant.slug])
-    group = "campaign" if "campaign" in narrow else "offer"
+    group = "campaign" if campaign is not None else "offer"
     context = {
         "key": key,
         "title": title,
