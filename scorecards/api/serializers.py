@@ -361,9 +361,7 @@ class AttributionPageSerializer(serializers.Serializer):
 class CampaignMembersQuerySerializer(serializers.Serializer):
     """`?campaign=`: the campaign whose members are listed (required; one the caller can see)."""
 
-    campaign = serializers.IntegerField(
-        required=False, help_text="The campaign's id (required): one you can see."
-    )
+    campaign = serializers.IntegerField(help_text="The campaign's id: one you can see.")
 
 
 class CampaignMemberSerializer(serializers.Serializer):
