@@ -31,7 +31,9 @@ from tenancy.models import Membership, Tenant
 from tenancy.quarters import Quarter
 
 __all__ = [
+    "GROUPINGS",
     "QUARTER_CHOICES",
+    "ConversionForm",
     "ExchangeRateForm",
     "FilterForm",
     "ScorecardSettingsForm",
@@ -229,3 +231,106 @@ class TierRequirementForm(forms.ModelForm):
         tier = self.fields["tier"]
         assert isinstance(tier, forms.ChoiceField)
         tier.choices = [("", "Choose a tier"), *PartnerTier.choices]
+
+
+# The offer conversion page's groupings: what a choice is called and the dimensions it groups by
+# (scorecards.conversion.DIMENSIONS). Partner users and direct users see their own party only,
+# so a split by route or partner is the console's.
+GROUPINGS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "offer": ("Offer", ("offer",)),
+    "campaign": ("Campaign", ("campaign",)),
+    "offer-partner": ("Offer and partner", ("offer", "route", "partner")),
+    "campaign-partner": ("Campaign and partner", ("campaign", "route", "partner")),
+    "route": ("Route", ("route",)),
+    "partner": ("Partner", ("route", "partner")),
+}
+OWN_PARTY_GROUPINGS = ("offer", "campaign")
+
+
+class ConversionForm(forms.Form):
+    """The offer conversion page's filter bar, bound to the query string: the quarter, how to
+    group, and in the console a route and a partner. Every list offers what the viewer may see;
+    a partner user or a direct user gets no route or partner filter (their rows are their own
+    party's already)."""
+
+    quarter = forms.CharField(required=False, label="Quarter", widget=forms.Select)
+    other_quarter = forms.CharField(
+        required=False,
+        max_length=20,
+        label="Or type a quarter",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. 2024-Q3", "autocomplete": "off"}),
+    )
+    group = forms.ChoiceField(
+        required=False,
+        label="Group by",
+        error_messages={
+            "invalid_choice": "There is no grouping “%(value)s”: pick one from the list."
+        },
+    )
+    route = forms.ChoiceField(
+        required=False,
+        label="Route",
+        choices=[("", "Both routes"), *ROUTES],
+        error_messages=_invalid("route"),
+    )
+    partner = forms.ChoiceField(required=False, label="Partner", error_messages=_invalid("partner"))
+
+    def __init__(
+        self, data: Any, *, membership: Membership, tenant: Tenant, today: dt.date | None = None
+    ) -> None:
+        super().__init__(data)
+        self.tenant = tenant
+        self.today = today or timezone.now().astimezone(tenant.zone).date()
+        current = Quarter.of(tenant, self.today)
+        recent = [current.shifted(-n) for n in range(QUARTER_CHOICES)]
+        self.fields["quarter"].widget.choices = [(q.code, q.label) for q in recent]
+        self.fields["quarter"].initial = current.code
+        names = list(GROUPINGS) if membership.is_admin else list(OWN_PARTY_GROUPINGS)
+        group = self.fields["group"]
+        assert isinstance(group, forms.ChoiceField)
+        group.choices = [(name, GROUPINGS[name][0]) for name in names]
+        if not membership.is_admin:
+            del self.fields["route"], self.fields["partner"]
+            return
+        options = filter_options(membership)
+        partner = self.fields["partner"]
+        assert isinstance(partner, forms.ChoiceField)
+        partner.choices = [("", "All partners"), *((o.value, o.label) for o in options["partner"])]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        typed = (data.get("other_quarter") or "").strip()
+        source = "other_quarter" if typed else "quarter"
+        try:
+            data["the_quarter"] = services.quarter_from(
+                self.tenant, typed or data.get("quarter") or None, today=self.today
+            )
+        except ValidationError as error:
+            self.add_error(source, error.message_dict.get("quarter", error.messages))
+        data["group"] = data.get("group") or "offer"
+        data["partner"] = int(data["partner"]) if data.get("partner") else None
+        data["route"] = data.get("route") or None
+        return data
+
+    def show(self) -> None:
+        """Let the bar show the quarter chosen (a typed one added to the select)."""
+        quarter: Quarter = self.cleaned_data["the_quarter"]
+        data = dict(self.data.items())
+        data["quarter"] = quarter.code
+        data.pop("other_quarter", None)
+        self.data = data
+        select = self.fields["quarter"].widget
+        assert isinstance(select, forms.Select)
+        if quarter.code not in {code for code, _ in select.choices}:
+            select.choices = [*select.choices, (quarter.code, quarter.label)]
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        return GROUPINGS[self.cleaned_data["group"]][1]
+
+    @property
+    def narrowing(self) -> dict[str, Any]:
+        return {
+            "route": self.cleaned_data.get("route"),
+            "partner": self.cleaned_data.get("partner"),
+        }

@@ -36,7 +36,7 @@ from scorecards.models import OverlapFlag, OverlapParty, RefreshCursor
 from tenancy.acting import Acting
 from tenancy.models import Membership, Tenant
 
-__all__ = ["CURSOR", "others_working", "rebuild", "refresh", "settle"]
+__all__ = ["CURSOR", "accounts_others_work", "others_working", "rebuild", "refresh", "settle"]
 
 CURSOR = "overlap:touch"
 CHUNK = 500
@@ -257,23 +257,37 @@ def settle(flag: OverlapFlag, *, acting: Acting, decision: str) -> OverlapFlag:
     return flag
 
 
-def others_working(membership: Membership, account_ids: Iterable[int]) -> dict[int, list[str]]:
-    """For the accounts the viewer's party works: the campaigns in which someone else works the
-    same account too (open flags), by account; never who the others are."""
+def others_working(
+    membership: Membership, account_ids: Iterable[int], *, campaign_id: int | None = None
+) -> dict[int, list[str]]:
+    """For the accounts the viewer's party works: the campaigns (only `campaign_id`, if given)
+    in which someone else works the same account too (open flags), by account; never who the
+    others are."""
     if membership.is_admin:
         return {}
-    if membership.is_partner_user:
-        mine = Q(parties__route=PartyRoute.PARTNER, parties__partner_id=membership.partner_id)
-    else:
-        mine = Q(parties__route=PartyRoute.DIRECT)
-    flags = (
-        OverlapFlag.objects.filter(
-            mine, status=OverlapStatus.OPEN, account_id__in=list(account_ids)
-        )
-        .values_list("account_id", "campaign__name")
-        .distinct()
+    flags = OverlapFlag.objects.filter(
+        _party_of(membership), status=OverlapStatus.OPEN, account_id__in=list(account_ids)
     )
+    if campaign_id is not None:
+        flags = flags.filter(campaign_id=campaign_id)
     found: dict[int, list[str]] = defaultdict(list)
-    for account_id, campaign in flags:
+    for account_id, campaign in flags.values_list("account_id", "campaign__name").distinct():
         found[account_id].append(campaign)
     return dict(found)
+
+
+def _party_of(membership: Membership) -> Q:
+    """Flags in which the viewer's party (its partner, or direct sales) is one of the parties."""
+    if membership.is_partner_user:
+        return Q(parties__route=PartyRoute.PARTNER, parties__partner_id=membership.partner_id)
+    return Q(parties__route=PartyRoute.DIRECT)
+
+
+def accounts_others_work(membership: Membership) -> int:
+    """How many accounts the viewer's party works in a campaign someone else works them in too
+    (open flags): one COUNT, for the home page; never who. RevOps admins: 0 (they settle them
+    on the overlap page)."""
+    if membership.is_admin:
+        return 0
+    flags = OverlapFlag.objects.filter(_party_of(membership), status=OverlapStatus.OPEN)
+    return flags.values("account_id").distinct().count()

@@ -5,12 +5,18 @@ The console has the dashboard (charts, the tenant's scorecard, the partner leagu
 teams, the days per stage), a scorecard page for any partner, team, rep or route, and the
 settings (measuring, exchange rates, tier requirements). The portal has the partner's own
 scorecard ("Our scorecard"), the sales door the rep's or the manager's ("My scorecard"). Every
-door has the rows behind a number, the CSV of every table and how the figures are counted."""
+door has the rows behind a number, the CSV of every table and how the figures are counted.
+
+Under "Campaigns and offers": the console's overlap page and "Offer conversion", the portal's
+and the sales door's "Offer results" (their own party's conversion), and a results block on
+every door's campaign and offer pages."""
 
 from accounts.views import AccountSection, register_account_section
-from scorecards.views import definitions, drilldown, exports, overlap, scope, settings
+from campaigns.views import register_campaign_section, register_offer_section
+from scorecards.views import conversion, definitions, drilldown, exports, overlap, scope, settings
 from scorecards.views.dashboard import dashboard
 from tenancy.navigation import Page, register_pages
+from tenancy.sections import Section
 
 register_pages(
     "console",
@@ -66,6 +72,27 @@ for door, prefix in (("console", "scorecards"), ("sales", "scorecard"), ("portal
         Page(f"{prefix}/export/<slug:table>/", exports.export, "scorecard-export"),
         Page(f"{prefix}/definitions/", definitions.definitions, "scorecard-definitions"),
     )
+
+for door, label in (
+    ("console", "Offer conversion"),
+    ("portal", "Offer results"),
+    ("sales", "Offer results"),
+):
+    register_pages(
+        door,
+        Page(
+            "offer-conversion/",
+            conversion.conversion_page,
+            "conversion",
+            nav=label,
+            order=95,
+            group="marketing",
+        ),
+        Page("offer-conversion/export/", conversion.conversion_export, "conversion-export"),
+    )
+
+register_campaign_section(Section("conversion", conversion.campaign_results, order=20))
+register_offer_section(Section("conversion", conversion.offer_results, order=20))
 
 register_account_section(
     AccountSection("campaign-overlap", overlap.account_overlap_section, order=4)

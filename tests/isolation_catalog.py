@@ -1021,6 +1021,12 @@ DOOR_PAGES: dict[str, PageSpec] = {
             ("scorecard-definitions", {}),
         )
     },
+    # Offer conversion: every door, each viewer's own party's rows (scorecards.conversion).
+    **{
+        f"{door}:{page}": PageSpec()
+        for door in ("console", "sales", "portal")
+        for page in ("conversion", "conversion-export")
+    },
     # Learning needs MIN_RECORDS people; the world has fewer, so this says so and stores nothing.
     "console:dedupe-learn": PageSpec(method="post", model=DedupeWeights),
 }
@@ -1901,6 +1907,8 @@ class ApiReport:
     visible: Callable[[Any, str], set[Any]] | None = None
     probes: Callable[[Any], list[tuple[str, frozenset[str]]]] | None = None
     paginated: bool = False
+    # A report that needs a parameter: the query string each persona asks with.
+    query: Callable[[Any, str], str] | None = None
 
 
 def report_world(world: Any) -> None:
@@ -2030,6 +2038,65 @@ def _scorecard_probes(world: Any) -> list[tuple[str, frozenset[str]]]:
     ]
 
 
+def _members_campaign(world: Any, tenant: Tenant) -> Campaign:
+    """A campaign of the tenant that every route runs, made on first use: in tenant A direct
+    sales worked the rep's and the other team's accounts, each partner its own account, and
+    the rep's account is on its target list."""
+    made = world.__dict__.setdefault("members_campaigns", {})
+    if tenant.pk in made:
+        return made[tenant.pk]
+    campaign = Campaign.all_tenants.create(
+        tenant=tenant,
+        name="Members push",
+        kind="abm",
+        status="active",
+        starts_on=datetime.date(2026, 10, 1),
+        ends_on=datetime.date(2026, 12, 31),
+        partner_mode="all",
+    )
+    if tenant == world.tenant:
+        campaign.target_list = TargetList.all_tenants.get(
+            tenant=tenant, name__startswith="ABM North"
+        )
+        campaign.save()
+        for key, partner in (
+            ("rep", None),
+            ("other_team", None),
+            ("partner", world.partner),
+            ("other_partner", world.other_partner),
+        ):
+            TouchFactory.create(
+                tenant=tenant,
+                account=world.customers[key],
+                campaign=campaign,
+                route="partner" if partner else "direct",
+                actor_partner=partner,
+                subject="Campaign call",
+            )
+    made[tenant.pk] = campaign
+    return campaign
+
+
+_MEMBERS = {
+    "admin": {"rep", "other_team", "partner", "other_partner"},
+    "manager": {"rep", "other_team"},
+    "rep": {"rep"},
+    "other_team_rep": {"other_team"},
+    "partner_admin": {"partner"},
+    "partner_rep": {"partner"},
+    "rival_partner_admin": {"other_partner"},
+}
+
+
+def _members_query(world: Any, persona: str) -> str:
+    tenant = world.tenant if _persona(persona)[0] == "a" else world.other_tenant
+    return f"campaign={_members_campaign(world, tenant).pk}"
+
+
+def _members_visible(world: Any, persona: str) -> set[Any]:
+    return {world.customers[key].pk for key in _MEMBERS.get(persona, set())}
+
+
 CONSOLE = frozenset({"revops_admin"})  # the league table: every partner's figures
 API_REPORTS: dict[str, ApiReport] = {
     "scorecard-metrics": ApiReport(),
@@ -2050,6 +2117,12 @@ API_REPORTS: dict[str, ApiReport] = {
     ),
     "scorecard-attribution": ApiReport(
         shows=_attribution_shows, visible=_attribution_visible, paginated=True
+    ),
+    "campaign-members": ApiReport(
+        shows=lambda body: {row["account"] for row in body["results"]},
+        visible=_members_visible,
+        paginated=True,
+        query=_members_query,
     ),
 }
 

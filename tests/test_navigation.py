@@ -102,7 +102,13 @@ def test_every_door_has_the_same_shape(world, login_as, persona):
     if DOOR_OF[persona] == "console":
         assert headings[5:] == ["Measure", "Partners and people", "Integrations and settings"]
         assert groups[2][1] == ["Leads", "SLA monitor", "Duplicates", "Lead-ops settings"]
-        assert groups[3][1] == ["Offers", "Campaigns", "Co-branding", "Overlap"]
+        assert groups[3][1] == [
+            "Offers",
+            "Campaigns",
+            "Co-branding",
+            "Overlap",
+            "Offer conversion",
+        ]
         assert groups[4][1] == [
             "Rulebook",
             "Explain",
@@ -128,7 +134,7 @@ def test_every_door_has_the_same_shape(world, login_as, persona):
         marketing = ["Offers", "Campaigns"]
         assert groups[3][1] == marketing + (
             ["My co-branding"] if DOOR_OF[persona] == "portal" else []
-        )
+        ) + ["Offer results"]
 
 
 def test_the_sidebar_groups_are_labelled_lists(world, login_as):

@@ -353,3 +353,48 @@ class AttributionPageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = AttributedOpportunitySerializer(many=True)
+
+
+# --- campaign members ----------------------------------------------------------------------------
+
+
+class CampaignMembersQuerySerializer(serializers.Serializer):
+    """`?campaign=`: the campaign whose members are listed (required; one the caller can see)."""
+
+    campaign = serializers.IntegerField(help_text="The campaign's id: one you can see.")
+
+
+class CampaignMemberSerializer(serializers.Serializer):
+    account = serializers.IntegerField(help_text="The account's id.")
+    name = serializers.CharField(help_text="The account's name.")
+    on_target_list = serializers.BooleanField(
+        allow_null=True,
+        help_text="On the campaign's target list; null for partner users, who do not see "
+        "target lists.",
+    )
+    responded = serializers.BooleanField(help_text="Responded to the campaign (your responses).")
+    responses = serializers.IntegerField(help_text="Your party's responses from the account.")
+    leads = serializers.IntegerField(help_text="Your party's leads of the campaign for it.")
+    opportunities = serializers.IntegerField(
+        help_text="Your party's opportunities of the campaign on it."
+    )
+    worked_by_direct = serializers.BooleanField(
+        allow_null=True,
+        help_text="Direct sales touched it in the campaign; null for partner users.",
+    )
+    worked_by_partner = serializers.BooleanField(
+        allow_null=True,
+        help_text="A partner (for a partner user: yours) touched it in the campaign; null for "
+        "direct users other than RevOps admins.",
+    )
+    someone_else_working = serializers.BooleanField(
+        allow_null=True,
+        help_text="Another party also works it in the campaign (an open overlap), never who; "
+        "null for RevOps admins, who see who on the overlap page.",
+    )
+
+
+class CampaignMembersPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = CampaignMemberSerializer(many=True)

@@ -1,9 +1,17 @@
 """The scorecards' API endpoints, under /api/v1/scorecards/ (collected by config/api_router.py;
-see core/api/routes.py). Read-only reports: plain views, no router resources."""
+see core/api/routes.py), and a campaign's members at /api/v1/campaign-members/. Read-only
+reports: plain views, no router resources."""
 
 from django.urls import path
 
-from scorecards.api.views import AttributionView, LeagueView, MetricsView, ScorecardView, TiersView
+from scorecards.api.views import (
+    AttributionView,
+    CampaignMembersView,
+    LeagueView,
+    MetricsView,
+    ScorecardView,
+    TiersView,
+)
 
 urlpatterns = [
     path("scorecards/metrics/", MetricsView.as_view(), name="scorecard-metrics"),
@@ -11,4 +19,5 @@ urlpatterns = [
     path("scorecards/league/", LeagueView.as_view(), name="scorecard-league"),
     path("scorecards/tiers/", TiersView.as_view(), name="scorecard-tiers"),
     path("scorecards/attribution/", AttributionView.as_view(), name="scorecard-attribution"),
+    path("campaign-members/", CampaignMembersView.as_view(), name="campaign-members"),
 ]

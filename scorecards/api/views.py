@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
@@ -21,10 +22,13 @@ from core.api.pagination import StableCursorPagination
 from core.api.schema import ErrorSerializer
 from core.api.views import TenantAPIView
 from core.metrics import metrics
-from scorecards import rollup
+from scorecards import members, rollup
 from scorecards.api.serializers import (
     AttributedOpportunitySerializer,
     AttributionPageSerializer,
+    CampaignMemberSerializer,
+    CampaignMembersPageSerializer,
+    CampaignMembersQuerySerializer,
     FiguresQuerySerializer,
     LeagueSerializer,
     MetricSerializer,
@@ -45,7 +49,14 @@ from tenancy.choices import Role
 from tenancy.models import Partner
 from tenancy.requests import TenantAPIRequest
 
-__all__ = ["AttributionView", "LeagueView", "MetricsView", "ScorecardView", "TiersView"]
+__all__ = [
+    "AttributionView",
+    "CampaignMembersView",
+    "LeagueView",
+    "MetricsView",
+    "ScorecardView",
+    "TiersView",
+]
 
 ADMINS = frozenset({Role.REVOPS_ADMIN})
 TIER_READERS = ADMINS | Role.partner_roles()
@@ -190,4 +201,36 @@ class AttributionView(ScorecardsAPIView):
         page = paginator.paginate_queryset(rows, request, view=self)
         context = {"tenant": request.tenant}
         data = AttributedOpportunitySerializer(page, many=True, context=context).data
+        return paginator.get_paginated_response(data)
+
+
+class AccountCursorPagination(StableCursorPagination):
+    ordering = ("pk",)
+
+
+class CampaignMembersView(ScorecardsAPIView):
+    """A campaign's members as the caller may see them (scorecards/members.py): the accounts on
+    its target list (not for partner users) and those that responded or were worked in it, with
+    the caller's party's responses, leads and opportunities; non-admins learn only whether
+    someone else also works an account. In account id order (cursor pages)."""
+
+    paginator_class = AccountCursorPagination
+
+    @extend_schema(
+        parameters=[CampaignMembersQuerySerializer, *PAGE_PARAMETERS],
+        responses={200: CampaignMembersPageSerializer, 404: NO_SUCH_PAGE},
+        operation_id="campaign_members_list",
+    )
+    def get(self, request: TenantAPIRequest) -> Response:
+        try:
+            campaign = members.campaign_for_members(
+                request.membership, request.query_params.get("campaign")
+            )
+        except DjangoValidationError as error:
+            raise exceptions.ValidationError(error.message_dict) from None
+        paginator = self.paginator_class()
+        accounts = members.member_accounts(request.membership, campaign)
+        page = paginator.paginate_queryset(accounts, request, view=self)
+        rows = members.members(request.membership, campaign, page or [])
+        data = CampaignMemberSerializer(rows, many=True).data
         return paginator.get_paginated_response(data)
