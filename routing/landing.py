@@ -37,6 +37,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import ProductLine
@@ -79,7 +80,7 @@ from routing.public import (
 from routing.validators import plain_origin
 from tenancy.models import Partner, Tenant
 
-__all__ = ["Landing", "live_page", "offer_file", "offer_logo", "offer_page"]
+__all__ = ["Landing", "copy_language", "live_page", "offer_file", "offer_logo", "offer_page"]
 
 CACHE_SECONDS = 24 * 3600
 # Stand-ins in the kept HTML for what differs per visitor (long and unguessable, so no offer's
@@ -106,7 +107,8 @@ class Landing:
     product_codes: list[str] = field(default_factory=list)
     campaigns: dict[str, int] = field(default_factory=dict)
     default_campaign: int | None = None
-    html: str = ""
+    # The kept HTML by the language of the copy it shows (a page is rendered once per language).
+    html: dict[str, str] = field(default_factory=dict)
 
     def campaign_for(self, asked: Any) -> int | None:
         return self.campaigns.get(str(asked)) if asked else self.default_campaign
@@ -143,10 +145,17 @@ def live_page(tenant_slug: str | None, key: str | None) -> Landing | None:
         return kept
     page = _load(tenant_slug, key)
     if page is not None:
-        with tenant_scope(page.tenant):
-            page.html = _render_kept(page)
         cache.set(_cache_key(tenant_slug, key), page, CACHE_SECONDS)
     return page
+
+
+def _kept_html(page: Landing, language: str) -> str:
+    """The page's HTML in `language`, rendered and kept the first time it is asked for."""
+    if language not in page.html:
+        with tenant_scope(page.tenant):
+            page.html[language] = _render_kept(page, language)
+        cache.set(_cache_key(page.tenant.slug, page.key), page, CACHE_SECONDS)
+    return page.html[language]
 
 
 def _load(tenant_slug: str, key: str) -> Landing | None:
@@ -243,15 +252,22 @@ def _url(name: str, page: Landing, **more: Any) -> str:
     return reverse(name, kwargs={"tenant_slug": page.tenant.slug, "key": page.key, **more})
 
 
-def _copy(offer: Offer, request_language: str) -> str:
-    copy = offer.copy if isinstance(offer.copy, dict) else {}
-    for language in (request_language, request_language.split("-")[0], "en"):
-        if language in copy:
-            return str(copy[language])
-    return str(next(iter(copy.values()), ""))
+def copy_language(copy: Any, accept_language: str) -> str:
+    """Which of the offer's copy blocks a visitor reads: the first of their browser's languages
+    the offer has (exactly, or its base language: de-AT reads de), else English, else the first
+    there is; "" when the offer has no copy."""
+    blocks = copy if isinstance(copy, dict) else {}
+    if not blocks:
+        return ""
+    for language, _ in parse_accept_lang_header(accept_language[:200]):
+        for candidate in (language, language.split("-")[0]):
+            found = next((key for key in blocks if key.lower() == candidate.lower()), None)
+            if found:
+                return found
+    return "en" if "en" in blocks else next(iter(blocks))
 
 
-def _context(page: Landing) -> dict[str, Any]:
+def _context(page: Landing, language: str) -> dict[str, Any]:
     offer = page.offer
     assets = list(OfferAsset.objects.filter(offer=offer).exclude(kind=AssetKind.COPY))
     lines = list(
@@ -264,7 +280,8 @@ def _context(page: Landing) -> dict[str, Any]:
         "offer": offer,
         "brand": _brand(page),
         "profile": page.profile,
-        "copy": _copy(offer, "en"),
+        "copy": str(offer.copy.get(language, "")) if language else "",
+        "language": (language or "en").split("-")[0],
         "images": _files(page, assets, AssetKind.IMAGE),
         "documents": _files(page, assets, AssetKind.DOCUMENT),
         "product_lines": lines,
@@ -284,10 +301,10 @@ def _files(page: Landing, assets: list[OfferAsset], kind: str) -> list[tuple[str
     ]
 
 
-def _render_kept(page: Landing) -> str:
+def _render_kept(page: Landing, language: str) -> str:
     """The page as every visitor first sees it, with stand-ins for the token and the campaign."""
     context = {
-        **_context(page),
+        **_context(page, language),
         "token": TOKEN_SLOT,
         "campaign": CAMPAIGN_SLOT,
         "values": {},
@@ -307,8 +324,9 @@ def _show(
     roi_result: Decimal | None = None,
 ) -> HttpResponse:
     """The page with what the visitor entered: errors, or the ROI calculator's result."""
+    language = copy_language(page.offer.copy, request.headers.get("Accept-Language", ""))
     context = {
-        **_context(page),
+        **_context(page, language),
         "token": token,
         "campaign": page.campaign_for(values.get("campaign")) or "",
         "values": values,
@@ -369,8 +387,9 @@ def _view(request: HttpRequest, page: Landing, as_json: bool) -> HttpResponse:
             }
         )
     campaign = page.campaign_for(request.GET.get("campaign"))
-    html = page.html.replace(TOKEN_SLOT, token).replace(CAMPAIGN_SLOT, str(campaign or ""))
-    return HttpResponse(html)
+    language = copy_language(page.offer.copy, request.headers.get("Accept-Language", ""))
+    html = _kept_html(page, language)
+    return HttpResponse(html.replace(TOKEN_SLOT, token).replace(CAMPAIGN_SLOT, str(campaign or "")))
 
 
 def _roi_values(page: Landing, data: dict[str, Any]) -> dict[str, Decimal]:

@@ -462,6 +462,6 @@ def decorate(request: HttpRequest, response: HttpResponse, channel: Channel) -> 
     origin = (request.headers.get("Origin") or "").lower()
     if origin in origins:
         response["Access-Control-Allow-Origin"] = origin
-    response["Vary"] = "Origin, Accept, Content-Type"
+    response["Vary"] = "Origin, Accept, Accept-Language, Content-Type"
     response["Cache-Control"] = "no-store"
     return response

@@ -213,3 +213,23 @@ def test_a_bad_response_keeps_what_was_typed_and_stores_nothing(a, browser):
     html = response.content.decode()
     assert "Berger Bau" in html and 'aria-invalid="true"' in html
     assert not Lead.objects.exists() and not CampaignResponse.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("accept", "shown"),
+    [
+        ("de-AT,de;q=0.9,en;q=0.5", "Jetzt Termin buchen."),
+        ("fr-FR", "Book a visit."),
+        ("", "Book a visit."),
+    ],
+)
+def test_a_visitor_reads_the_copy_in_their_language(a, browser, accept, shown):
+    offer = OfferFactory(
+        tenant=a.tenant, copy={"en": "Book a visit.", "de": "Jetzt Termin buchen."}
+    )
+    page = published(a, offer, partner=None)
+    browser.get(url_of(a, page), HTTP_ACCEPT_LANGUAGE="de")  # kept in German first
+    html = browser.get(url_of(a, page), HTTP_ACCEPT_LANGUAGE=accept).content.decode()
+    assert shown in html
+    other = {"Book a visit.", "Jetzt Termin buchen."} - {shown}
+    assert other.pop() not in html
