@@ -79,7 +79,9 @@ def test_tenant_tasks_run_inside_their_tenants_scope(world, django_capture_on_co
         )
         own.refresh_from_db()
         assert own.name != "Renamed by task"  # nothing runs before the commit
-    assert len(published) == 2
+    # Both tasks were published on commit (a rename also moves cache generations on commit).
+    tasks = [c for c in published if getattr(c, "func", None) == rename_partner.delay]
+    assert len(tasks) == 2
     own.refresh_from_db()
     foreign.refresh_from_db()
     assert own.name == "Renamed by task"

@@ -205,6 +205,7 @@ def test_bulk_upserts_resolve_campaigns_by_external_id_once_per_batch(
     assert Touch.all_tenants.filter(campaign=kit["campaign"], offer=kit["offer"]).count() == 30
 
 
+@pytest.mark.django_db(transaction=True)  # the sync feed hands out committed rows only
 def test_the_sync_feed_and_webhooks_carry_the_campaign_and_offer(world, api_as, kit):
     touch = TouchFactory.create(
         tenant=world.tenant,

@@ -158,6 +158,7 @@ def test_filters_by_campaign_partner_kind_and_time(world, api_as, kit):
     assert api.get(f"{RESPONSES}?kind=visit").status_code == 400
 
 
+@pytest.mark.django_db(transaction=True)  # the sync feed hands out committed rows only
 def test_responses_fire_webhooks_and_reach_the_sync_feed(world, api_as, kit):
     feed = api_as("admin").get(f"{RESPONSES}sync/").json()["results"]
     assert {r["id"] for r in feed} == {kit[o].pk for o in ("partner", "rival", "direct")}

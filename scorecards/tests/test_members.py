@@ -56,7 +56,7 @@ def campaign(world):
             route="partner",
             actor_partner=world.partner,
         )
-        overlap.refresh(world.tenant)
+        overlap.rebuild(world.tenant)  # from every touch: uncommitted ones too
     return found
 
 

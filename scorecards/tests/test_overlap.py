@@ -16,7 +16,8 @@ from pipeline.tests.factories import TouchFactory
 from scorecards import overlap
 from scorecards.models import OverlapFlag
 
-pytestmark = pytest.mark.django_db
+# The flags are kept from the change feed, which hands out committed touches only.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 DAY = dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC)
 
