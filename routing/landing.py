@@ -83,6 +83,7 @@ from tenancy.models import Partner, Tenant
 __all__ = ["Landing", "copy_language", "live_page", "offer_file", "offer_logo", "offer_page"]
 
 CACHE_SECONDS = 24 * 3600
+KEPT_VERSION = 2
 # Stand-ins in the kept HTML for what differs per visitor (long and unguessable, so no offer's
 # text can contain them by accident).
 TOKEN_SLOT = "\x00landing-token-8f3a2c\x00"
@@ -128,7 +129,8 @@ class Landing:
 
 
 def _cache_key(tenant_slug: str, key: str) -> str:
-    return f"landing:{tenant_slug}:{key}"
+    # KEPT_VERSION goes up when `Landing` changes shape: a release never reads an older one's.
+    return f"landing:v{KEPT_VERSION}:{tenant_slug}:{key}"
 
 
 def _fresh(page: Landing) -> bool:
@@ -207,8 +209,8 @@ def _channel(
     """The public-form rules for this page. A partner's page may be framed by, and posted to
     from, the partner's own web site (its profile's); the manufacturer's page by the sites its
     direct web-to-lead forms allow."""
-    if profile is not None:
-        origins = [plain_origin(profile.website)] if profile.website else []
+    if publication.partner is not None:
+        origins = [plain_origin(profile.website)] if profile and profile.website else []
     else:
         forms = LeadForm.objects.filter(partner__isnull=True, is_active=True)
         origins = [
@@ -457,7 +459,12 @@ def _submission(request: HttpRequest, page: Landing, as_json: bool) -> Submissio
             return JsonResponse(
                 {"status": "received", "message": page.channel.thank_you}, status=201
             )
-        context = {"tenant": page.tenant, "offer": page.offer, "brand": _brand(page)}
+        context = {
+            "tenant": page.tenant,
+            "offer": page.offer,
+            "brand": _brand(page),
+            "thank_you": page.channel.thank_you,
+        }
         return render(request, "routing/public/offer_thanks.html", context)
 
     return Submission(show=show, store=lambda data: _store(page, data), accepted=accepted)
