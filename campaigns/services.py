@@ -240,12 +240,17 @@ def cobrand_missing(partner: Partner) -> list[str]:
 
 
 def publish_readiness(
-    offer: Offer, partner: Partner, *, on: datetime.date | None = None
+    offer: Offer,
+    partner: Partner,
+    *,
+    on: datetime.date | None = None,
+    missing: list[str] | None = None,
 ) -> list[str]:
-    """Why the partner cannot publish its co-branded version of the offer yet; empty: it can."""
+    """Why the partner cannot publish its co-branded version of the offer yet; empty: it can.
+    A list of offers passes the partner's `cobrand_missing` once as `missing`."""
     available, reason = offer_available_to(offer, partner, on=on)
     problems = [] if available else [reason]
-    missing = cobrand_missing(partner)
+    missing = cobrand_missing(partner) if missing is None else missing
     if missing:
         problems.append("Your co-branding profile still needs " + _joined(missing) + ".")
     return problems

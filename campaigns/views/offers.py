@@ -63,9 +63,15 @@ def _may_publish(request: DoorRequest) -> bool:
     return request.door == Door.PORTAL and request.membership.role == Role.PARTNER_ADMIN
 
 
-def _state(request: DoorRequest, offer: Offer, publication: OfferPublication | None) -> dict:
+def _state(
+    request: DoorRequest,
+    offer: Offer,
+    publication: OfferPublication | None,
+    missing: list[str] | None = None,
+) -> dict:
     """An offer's landing page for the viewer's side: its links when live, else what stands in
-    the way of publishing it (nothing: it can be published)."""
+    the way of publishing it (nothing: it can be published). `missing`: what the viewer's
+    partner's co-branding lacks, when the caller has it already."""
     if publication is not None and publication.is_active:
         return {
             "live": True,
@@ -74,7 +80,7 @@ def _state(request: DoorRequest, offer: Offer, publication: OfferPublication | N
         }
     partner = viewer_partner(request)
     if partner is not None:
-        problems = services.publish_readiness(offer, partner, on=today(request))
+        problems = services.publish_readiness(offer, partner, on=today(request), missing=missing)
     else:
         available, reason = services.offer_available_to(offer, None, on=today(request))
         problems = [] if available else [reason]
@@ -96,7 +102,9 @@ def offer_list(request: DoorRequest) -> HttpResponse:
     page = paginate(request, rows.order_by("name", "pk"))
     offers = list(page)
     published = publications_of(request, offers)
-    cards = [(o, _state(request, o, published.get(o.pk))) for o in offers]
+    partner = viewer_partner(request)
+    missing = services.cobrand_missing(partner) if partner is not None else None
+    cards = [(o, _state(request, o, published.get(o.pk), missing)) for o in offers]
     context = {
         "page": page,
         "cards": cards,
