@@ -22,7 +22,7 @@ from accounts.models import TargetListMember
 from campaigns.models import Campaign, OfferPublication, PageViews
 from campaigns.roi import evaluate_roi
 from core.acting import SystemActor
-from pipeline.choices import LeadSource, LeadStatus, TouchRoute
+from pipeline.choices import LeadSource, LeadStatus, Route, TouchRoute
 from pipeline.models import CampaignResponse, Lead, Opportunity, Touch
 from pipeline.services import record_response
 from routing import services as lead_ops
@@ -57,7 +57,7 @@ def seed_campaign_activity(tenant: Tenant) -> dict[str, int]:
         "views": _views(today),
         "responses": _responses(tenant),
         "touches": _touches(tenant),
-        "opportunities": _opportunities(),
+        "opportunities": _opportunities(today),
     }
 
 
@@ -262,8 +262,11 @@ def _touches(tenant: Tenant) -> int:
     return len(rows)
 
 
-def _opportunities() -> int:
-    """A third of the open opportunities on accounts a campaign worked come from that campaign."""
+def _opportunities(today: dt.date) -> int:
+    """Opportunities from campaigns: a third of those on accounts a campaign worked come from
+    that campaign, and a quarter of those opened during the campaigns' six weeks from a running
+    campaign their route runs (so the current quarter has offer conversion to show). Chosen by
+    their order of opening and external id, the same on every database."""
     worked = (
         Touch.objects.filter(external_id__startswith="DEMO-CT-")
         .values_list("account_id", "campaign_id", "offer_id")
@@ -271,14 +274,32 @@ def _opportunities() -> int:
         .distinct()
     )
     by_account = {account: (campaign, offer) for account, campaign, offer in worked}
+    # Counted over every opportunity, marked or not, so seeding again picks the same ones.
+    ordered = Opportunity.objects.order_by("opened_on", "external_id", "pk")
     made = 0
-    rows = Opportunity.objects.filter(
-        account_id__in=list(by_account), campaign__isnull=True
-    ).order_by("pk")
-    for opportunity in rows:
-        if opportunity.pk % 3:
-            continue
-        opportunity.campaign_id, opportunity.offer_id = by_account[opportunity.account_id]
-        opportunity.save(update_fields=["campaign", "offer"])
-        made += 1
+    for index, opportunity in enumerate(ordered.filter(account_id__in=list(by_account))):
+        if index % 3 == 0 and opportunity.campaign_id is None:
+            made += _mark(opportunity, *by_account[opportunity.account_id])
+    running = list(Campaign.objects.running_on(today).order_by("pk"))
+    recent = ordered.filter(opened_on__gte=today - dt.timedelta(days=DAYS))
+    for index, opportunity in enumerate(recent.select_related("partner")):
+        if index % 4 == 0 and opportunity.campaign_id is None:
+            made += _mark_from_running(opportunity, running)
     return made
+
+
+def _mark(opportunity: Opportunity, campaign_id: int | None, offer_id: int | None) -> int:
+    opportunity.campaign_id, opportunity.offer_id = campaign_id, offer_id
+    opportunity.save(update_fields=["campaign", "offer"])
+    return 1
+
+
+def _mark_from_running(opportunity: Opportunity, running: list[Campaign]) -> int:
+    """The first running campaign the opportunity's route runs, with the campaign's first offer."""
+    party = opportunity.partner if opportunity.route == Route.PARTNER else None
+    runs = Campaign.objects.filter(pk__in=[c.pk for c in running]).run_by(party)
+    for campaign in runs.order_by("pk"):
+        offer_id = campaign.offer_links.order_by("pk").values_list("offer_id", flat=True).first()
+        if offer_id is not None:
+            return _mark(opportunity, campaign.pk, offer_id)
+    return 0
