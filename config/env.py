@@ -4,12 +4,14 @@ Each reader raises ImproperlyConfigured on a malformed value instead of guessing
 deployment fails at start-up rather than silently running with a default.
 """
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-__all__ = ["env_bool", "env_int", "env_list", "env_secret", "env_str"]
+__all__ = ["env_bool", "env_int", "env_json_object", "env_list", "env_secret", "env_str"]
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -39,6 +41,20 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from None
+
+
+def env_json_object(name: str) -> dict[str, Any]:
+    """A JSON object (FILE_STORAGE_OPTIONS); unset or empty: {}."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f'{name} must be a JSON object, like {{"bucket_name": "..."}}')
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -4,7 +4,6 @@ environment; with nothing set the portal runs embedded (SQLite under var/, tasks
 See docs/operations.md for every variable.
 """
 
-import json
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -13,7 +12,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_secret, env_str
+from config.env import env_bool, env_int, env_json_object, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -197,7 +196,7 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
     "default": {
         "BACKEND": env_str("FILE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
-        "OPTIONS": json.loads(env_str("FILE_STORAGE_OPTIONS", "{}")),
+        "OPTIONS": env_json_object("FILE_STORAGE_OPTIONS"),
     },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list
+from config.env import env_bool, env_int, env_json_object, env_list
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,6 +28,12 @@ def test_env_readers_parse_and_refuse(monkeypatch):
         env_bool("X_BOOL")
     with pytest.raises(ImproperlyConfigured, match="X_INT"):
         env_int("X_INT", 0)
+    monkeypatch.setenv("X_JSON", '{"bucket_name": "files"}')
+    assert env_json_object("X_JSON") == {"bucket_name": "files"}
+    for bad, words in (("{bucket", "not valid JSON"), ('["a"]', "must be a JSON object")):
+        monkeypatch.setenv("X_JSON", bad)
+        with pytest.raises(ImproperlyConfigured, match=words):
+            env_json_object("X_JSON")
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
