@@ -294,6 +294,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dealreg.tasks.sweep",
         "schedule": timedelta(seconds=60),
     },
+    # MDF: due clocks, claim windows, quarter ends; accruals hourly (mdf/services/sweep.py).
+    "mdf-sweep": {
+        "task": "mdf.tasks.sweep",
+        "schedule": timedelta(seconds=60),
+    },
     # Lead ops: each tenant's duplicate-matcher weights learned again from its own people, at
     # night, for tenants whose contacts or leads changed since (routing/dedupe_weights.py).
     "dedupe-weights": {
