@@ -8,4 +8,5 @@ class MdfConfig(AppConfig):
     verbose_name = "MDF"
 
     def ready(self) -> None:
-        from mdf import signals, tasks  # noqa: F401  (accruals on won revenue; the sweep)
+        # Accruals on won revenue; the sweep; the scorecard's MDF rows.
+        from mdf import metrics, signals, tasks  # noqa: F401
