@@ -48,6 +48,7 @@ from guardrails.models import (
     Territory,
     TerritoryArea,
 )
+from mdf.models import Reallocation, ReallocationLine
 from pipeline.models import CampaignResponse, Lead, Opportunity, Stage, Touch
 from pipeline.tests.factories import TouchFactory
 from routing.models import (
@@ -435,6 +436,28 @@ def _partner_of(world: Any, tenant: Tenant) -> Partner:
     return world.partner if tenant == world.tenant else world.orgs["b_partner"]
 
 
+def _reallocation_line(world: Any, tenant: Tenant) -> ReallocationLine:
+    """A proposed MDF reallocation line of the tenant (its first partner to itself will do: the
+    pages' access is what is probed), made on first use."""
+    existing = ReallocationLine.all_tenants.filter(tenant=tenant).order_by("pk").first()
+    if existing is not None:
+        return existing
+    partner = _partner_of(world, tenant)
+    made = Reallocation.all_tenants.create(tenant=tenant, quarter_start=datetime.date(2026, 10, 1))
+    return ReallocationLine.all_tenants.create(
+        tenant=tenant,
+        reallocation=made,
+        from_partner=partner,
+        to_partner=partner,
+        proposed_amount=100,
+        reason="Isolation probe",
+    )
+
+
+def _reallocation(world: Any, tenant: Tenant) -> Reallocation:
+    return _reallocation_line(world, tenant).reallocation
+
+
 def _direct_user(world: Any, tenant: Tenant) -> Any:
     """A direct rep of the tenant: the URL of a rep's scorecard names the user."""
     return _direct_membership(world, tenant).user
@@ -776,6 +799,25 @@ DOOR_PAGES: dict[str, PageSpec] = {
     "console:dealreg-conflict-rate": PageSpec(),
     "console:dealreg-conflict-rate-export": PageSpec(),
     "console:dealreg-settings": PageSpec(),
+    # MDF return (table and CSV) and reallocation (console, RevOps only): an empty POST is
+    # refused with a message (302 back); a line of another tenant is a 404.
+    "console:mdf-roi": PageSpec(),
+    "console:mdf-roi-export": PageSpec(),
+    "console:mdf-reallocations": PageSpec(),
+    "console:mdf-reallocation-recommend": PageSpec(method="post", model=Reallocation),
+    "console:mdf-reallocation": PageSpec(objects={"pk": _reallocation}, visible_model=Reallocation),
+    "console:mdf-reallocation-line-accept": PageSpec(
+        method="post",
+        objects={"pk": _reallocation_line},
+        model=ReallocationLine,
+        visible_model=ReallocationLine,
+    ),
+    "console:mdf-reallocation-line-reject": PageSpec(
+        method="post",
+        objects={"pk": _reallocation_line},
+        model=ReallocationLine,
+        visible_model=ReallocationLine,
+    ),
     **{f"{door}:dealregs": PageSpec() for door in ("sales", "portal")},
     **{
         f"{door}:{page}": PageSpec(
