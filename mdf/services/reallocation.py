@@ -133,11 +133,11 @@ def partner_figures(tenant: Tenant, quarter: Quarter) -> dict[int, PartnerFigure
         .annotate(total=Sum("amount_requested"))
         .order_by()
     )
-    for row in open_sums:
-        found[row["partner_id"]].open_requests = row["total"] or ZERO
+    for asked in open_sums:
+        found[asked["partner_id"]].open_requests = asked["total"] or ZERO
     trailing = partner_roi(tenant, quarter.shifted(1 - TRAILING_QUARTERS), quarter)
-    for partner_id, row in trailing.items():
-        found[partner_id].roi = row
+    for partner_id, roi_row in trailing.items():
+        found[partner_id].roi = roi_row
     return found
 
 
@@ -191,22 +191,21 @@ def recommend(tenant: Tenant, quarter: Quarter, *, acting: Acting) -> Reallocati
     figures = partner_figures(tenant, quarter)
     overall = _tenant_roi(figures)
     low = overall * LOW_ROI_SHARE if overall is not None else None
-    sources = [
-        f
-        for f in figures.values()
-        if f.spare > 0
-        and (not f.requests or (low is not None and (_roi(f) is None or _roi(f) < low)))
-    ]
-    targets = [
-        f
-        for f in figures.values()
-        if overall is not None
-        and _roi(f) is not None
-        and _roi(f) > 0
-        and _roi(f) >= overall
-        and (f.shortfall > 0 or (f.utilisation or 0) >= HIGH_UTILISATION)
-        and _need(f) > 0
-    ]
+
+    def low_return(f: PartnerFigures) -> bool:
+        mine = _roi(f)
+        return low is not None and (mine is None or mine < low)
+
+    def high_return(f: PartnerFigures) -> bool:
+        mine = _roi(f)
+        return overall is not None and mine is not None and mine > 0 and mine >= overall
+
+    def needs_more(f: PartnerFigures) -> bool:
+        used = f.utilisation or Decimal(0)
+        return (f.shortfall > 0 or used >= HIGH_UTILISATION) and _need(f) > 0
+
+    sources = [f for f in figures.values() if f.spare > 0 and (not f.requests or low_return(f))]
+    targets = [f for f in figures.values() if high_return(f) and needs_more(f)]
     sources.sort(key=lambda f: (bool(f.requests), _roi(f) or ZERO, -f.spare, f.name))
     targets.sort(key=lambda f: (-(_roi(f) or ZERO), f.name))
     name = quarter_name(tenant, quarter.start)

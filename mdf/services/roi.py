@@ -124,11 +124,6 @@ def _holding(day: str) -> Q:
     return Q(starts_on__lte=OuterRef(day), window_end__gte=OuterRef(day))
 
 
-def _date(value: Any) -> dt.date:
-    """A date read back from the database (SQLite's date() gives text)."""
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-
-
 def _first(rows: QuerySet) -> Subquery:
     return Subquery(rows.order_by("starts_on", "pk").values("pk")[:1])
 
@@ -195,7 +190,7 @@ def activity_results(
             "quarter_start",
             "claim__approved_amount",
             "starts_on",
-            "window_end",
+            "ends_on",
         )
     )
     if not rows:
@@ -213,7 +208,7 @@ def activity_results(
         for row in rows
     }
     since = min(row["starts_on"] for row in rows)
-    until = max(_date(row["window_end"]) for row in rows)
+    until = max(row["ends_on"] for row in rows) + dt.timedelta(days=TAIL_DAYS)
     partners = {r.partner_id for r in results.values()}
     campaigns = {r.campaign_id for r in results.values() if r.campaign_id}
     offers = {r.offer_id for r in results.values() if r.offer_id and not r.campaign_id}
@@ -289,8 +284,8 @@ def activity_results(
         .annotate(n=Count("id"))
         .order_by()
     )
-    for row in leads:
-        results[row["activity"]].leads = row["n"]
+    for counted in leads:
+        results[counted["activity"]].leads = counted["n"]
     return sorted(results.values(), key=lambda r: (r.quarter_start, r.request_id))
 
 

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from campaigns.tests.factories import CampaignFactory
-from core.metrics import Filters, MetricQuery, Scope, metric, metrics, obligations
+from core.metrics import Filters, Metric, MetricQuery, Scope, metric, metrics, obligations
 from core.tenancy import tenant_scope
 from mdf.services import claims, requests
 from mdf.services.sweep import sweep_tenant
@@ -26,6 +26,12 @@ def query(world, quarter: Quarter, *scopes: Scope, filters: Filters | None = Non
     return MetricQuery(
         world.tenant, quarter.start, quarter.following, list(scopes), filters=filters or Filters()
     )
+
+
+def row(key: str) -> Metric:
+    found = metric(key)
+    assert found is not None, key
+    return found
 
 
 PARTNER_ROUTE, DIRECT, TENANT = Scope("route", "partner"), Scope("route", "direct"), Scope("tenant")
@@ -62,7 +68,7 @@ def test_mdf_return_per_partner_route_and_tenant(world):
                 )
         quarter = Quarter.of(world.tenant, timezone.localdate())
         mine, rival = Scope("partner", world.partner.pk), Scope("partner", world.other_partner.pk)
-        values = metric("mdf_roi").compute(
+        values = row("mdf_roi").compute(
             query(world, quarter, mine, rival, PARTNER_ROUTE, DIRECT, TENANT, Scope("team", 1))
         )
         assert values == {
@@ -71,18 +77,16 @@ def test_mdf_return_per_partner_route_and_tenant(world):
             PARTNER_ROUTE: Decimal("150.0"),
             TENANT: Decimal("150.0"),
         }
-        narrowed = metric("mdf_roi").compute(
+        narrowed = row("mdf_roi").compute(
             query(world, quarter, TENANT, filters=Filters(partner=world.other_partner.pk))
         )
         assert narrowed == {TENANT: Decimal("0.0")}
         assert (
-            metric("mdf_roi").compute(
-                query(world, quarter, TENANT, filters=Filters(route="direct"))
-            )
+            row("mdf_roi").compute(query(world, quarter, TENANT, filters=Filters(route="direct")))
             == {}
         )
         # The previous quarter had nothing paid: no figure rather than 0.
-        assert metric("mdf_roi").compute(query(world, quarter.previous, mine)) == {}
+        assert row("mdf_roi").compute(query(world, quarter.previous, mine)) == {}
 
 
 def test_decision_and_payment_times_in_business_hours(world):
@@ -117,8 +121,8 @@ def test_decision_and_payment_times_in_business_hours(world):
         )
         quarter = Quarter.of(world.tenant, timezone.localdate(base + dt.timedelta(hours=18)))
         mine = Scope("partner", world.partner.pk)
-        decisions = metric("mdf_decision_hours").compute(query(world, quarter, mine, DIRECT))
-        payments = metric("mdf_payment_hours").compute(query(world, quarter, mine, TENANT))
+        decisions = row("mdf_decision_hours").compute(query(world, quarter, mine, DIRECT))
+        payments = row("mdf_payment_hours").compute(query(world, quarter, mine, TENANT))
         assert decisions == {mine: Decimal("3.0")}  # median of 4 h (request) and 2 h (claim)
         assert payments == {mine: Decimal("10.0"), TENANT: Decimal("10.0")}
         lines = {o.key: o for o in obligations()}
@@ -149,11 +153,13 @@ def test_claim_punctuality_counts_windows_that_ended(world):
             )
             for _ in range(3)
         ]
+        due = made[0].claim_due_at
+        assert due is not None
         claimed = claims.create_claim(
             made[0],
             {"actual_cost": Decimal(1000), "amount_claimed": Decimal(1000)},
             acting=ADMIN,
-            now=made[0].claim_due_at - dt.timedelta(days=2),
+            now=due - dt.timedelta(days=2),
         )
         for proof in claims.required_proof(made[0]):
             from mdf.tests.factories import PDF, PNG, upload
@@ -162,13 +168,11 @@ def test_claim_punctuality_counts_windows_that_ended(world):
             if proof == "attendee_list":
                 content, name = b"name\nAda\n", "a.csv"
             claims.add_proof(claimed, proof, upload(name, content), acting=ADMIN)
-        claims.submit_claim(claimed, acting=ADMIN, now=made[0].claim_due_at - dt.timedelta(days=1))
-        requests.withdraw_request(
-            made[2], acting=ADMIN, now=made[2].claim_due_at - dt.timedelta(days=3)
-        )
+        claims.submit_claim(claimed, acting=ADMIN, now=due - dt.timedelta(days=1))
+        requests.withdraw_request(made[2], acting=ADMIN, now=due - dt.timedelta(days=3))
         # The sweep closes the unclaimed one's window: it expires.
-        sweep_tenant(world.tenant, acting=ADMIN, now=made[1].claim_due_at + dt.timedelta(minutes=1))
+        sweep_tenant(world.tenant, acting=ADMIN, now=due + dt.timedelta(minutes=1))
         quarter = Quarter.of(world.tenant, due_day)
         mine = Scope("partner", world.partner.pk)
-        values = metric("mdf_claim_punctuality").compute(query(world, quarter, mine, PARTNER_ROUTE))
+        values = row("mdf_claim_punctuality").compute(query(world, quarter, mine, PARTNER_ROUTE))
         assert values == {mine: Decimal("50.0"), PARTNER_ROUTE: Decimal("50.0")}
