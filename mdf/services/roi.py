@@ -19,8 +19,10 @@ figures of adjacent quarters add up. Amounts are summed in the tenant's currency
 in another currency are counted apart (`other_currency`), never converted here (MDF sits below
 the scorecards, which hold the exchange rates).
 
-Every figure comes from a few grouped queries (one per measure, each opportunity or lead placed
-with a correlated subquery), never from a loop over opportunities.
+Every figure comes from four queries whatever the number of activities: the funded activities,
+then one grouped query per measure (sourced, influenced, leads), grouped by partner, campaign,
+offer and day (and account, for influence). Every row of a group falls in the same activity, so
+the groups (never single opportunities) are placed on their activity in Python.
 """
 
 from __future__ import annotations
@@ -32,19 +34,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
-    Case,
     Count,
-    DateField,
-    Exists,
-    F,
-    Func,
-    IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
-    When,
 )
 from django.db.models.functions import TruncDate
 
@@ -77,55 +70,72 @@ BY_CHOICES = {
 }
 
 
-class PlusDays(Func):
-    """A date column plus a fixed number of days, as a date on both databases."""
-
-    output_field = DateField()
-
-    def __init__(self, expression: Any, days: int) -> None:
-        super().__init__(expression)
-        self.days = int(days)
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(
-            compiler, connection, template=f"date(%(expressions)s, '+{self.days} days')", **extra
-        )
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        # date + integer is a date in PostgreSQL
-        return self.as_sql(
-            compiler, connection, template=f"(%(expressions)s + {self.days})", **extra
-        )
-
-
 def funded(*, include_approved: bool = False) -> QuerySet[FundRequest]:
-    """The funded activities: requests whose claim is paid (or, with `include_approved`, approved),
-    with their window's last day (`window_end`) and what links results to them."""
+    """The funded activities: requests whose claim is paid (or, with `include_approved`,
+    approved and not yet paid too)."""
     states = [ClaimState.PAID, *([ClaimState.APPROVED] if include_approved else [])]
-    return FundRequest.objects.filter(claim__state__in=states).annotate(
-        window_end=PlusDays(F("ends_on"), TAIL_DAYS),
-        # The campaign links; the offer only for a request without a campaign (NULL never matches).
-        link_campaign=F("campaign_id"),
-        link_offer=Case(
-            When(campaign__isnull=True, then=F("offer_id")),
-            default=None,
-            output_field=IntegerField(),
-        ),
-    )
+    return FundRequest.objects.filter(claim__state__in=states)
 
 
-def _linked(row: str = "") -> Q:
-    """Requests (the inner query) whose campaign or offer is the outer row's."""
-    return Q(link_campaign=OuterRef(f"{row}campaign_id")) | Q(link_offer=OuterRef(f"{row}offer_id"))
+@dataclass(frozen=True)
+class _Window:
+    """A funded activity as the assignment reads it."""
+
+    request_id: int
+    partner_id: int
+    starts_on: dt.date
+    window_end: dt.date
+
+    def holds(self, day: dt.date) -> bool:
+        return self.starts_on <= day <= self.window_end
 
 
-def _holding(day: str) -> Q:
-    """Requests whose window holds the outer row's `day` (a date)."""
-    return Q(starts_on__lte=OuterRef(day), window_end__gte=OuterRef(day))
+class _Activities:
+    """Every funded activity of the tenant by partner and link (campaign, or offer without a
+    campaign), to place a group of rows (partner, campaign, offer, day) on the earliest one whose
+    window holds the day: the same for every quarter asked, so figures add up."""
 
+    def __init__(self, rows: Iterable[dict[str, Any]]) -> None:
+        self.by_link: dict[tuple[str, int | None], list[_Window]] = {}
+        for row in rows:
+            key = ("c", row["campaign_id"]) if row["campaign_id"] else ("o", row["offer_id"])
+            if key[1] is None:
+                continue  # linked to nothing: it sources nothing
+            window = _Window(
+                row["pk"],
+                row["partner_id"],
+                row["starts_on"],
+                row["ends_on"] + dt.timedelta(days=TAIL_DAYS),
+            )
+            self.by_link.setdefault(key, []).append(window)
+        for windows in self.by_link.values():
+            windows.sort(key=lambda w: (w.starts_on, w.request_id))
 
-def _first(rows: QuerySet) -> Subquery:
-    return Subquery(rows.order_by("starts_on", "pk").values("pk")[:1])
+    def matching(
+        self, campaign_id: int | None, offer_id: int | None, day: dt.date
+    ) -> list[_Window]:
+        """The activities a row naming this campaign and offer on `day` falls in, earliest first."""
+        found = [
+            w
+            for key in (("c", campaign_id), ("o", offer_id))
+            if key[1] is not None
+            for w in self.by_link.get(key, ())
+            if w.holds(day)
+        ]
+        return sorted(found, key=lambda w: (w.starts_on, w.request_id))
+
+    def of_partner(
+        self, partner_id: int | None, campaign_id: int | None, offer_id: int | None, day: dt.date
+    ) -> int | None:
+        """The earliest activity of the partner the row falls in."""
+        return next(
+            (
+                w.request_id
+                for w in self.matching(campaign_id, offer_id, day)
+                if w.partner_id == partner_id
+            ),
+            None,
+        )
 
 
 @dataclass
@@ -149,21 +159,37 @@ class ActivityResult:
     other_currency: int = 0
 
 
-def _sums(rows: QuerySet, currency: str) -> dict[int, dict[str, Any]]:
-    """Per activity: opportunities, their amount and the won amount (tenant's currency), and
-    how many are in another currency."""
+def _sums(currency: str) -> dict[str, Any]:
+    """Opportunities, their amount and the won amount (the tenant's currency), and how many are
+    in another currency."""
     mine = Q(currency=currency)
-    grouped = (
-        rows.values("activity")
-        .annotate(
-            n=Count("id", filter=mine),
-            pipeline=Sum("amount", filter=mine),
-            won=Sum("amount", filter=mine & Q(stage__outcome=Outcome.WON)),
-            other=Count("id", filter=~mine),
-        )
-        .order_by()
-    )
-    return {row["activity"]: row for row in grouped}
+    return {
+        "n": Count("id", filter=mine),
+        "pipeline": Sum("amount", filter=mine),
+        "won": Sum("amount", filter=mine & Q(stage__outcome=Outcome.WON)),
+        "other": Count("id", filter=~mine),
+    }
+
+
+def _day_bounds(tenant: Tenant, since: dt.date, until: dt.date) -> dict[str, dt.datetime]:
+    zone = tenant.zone
+    return {
+        "gte": dt.datetime.combine(since, dt.time(), tzinfo=zone),
+        "lt": dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tzinfo=zone),
+    }
+
+
+FIELDS = (
+    "pk",
+    "partner_id",
+    "activity_type",
+    "campaign_id",
+    "offer_id",
+    "quarter_start",
+    "claim__approved_amount",
+    "starts_on",
+    "ends_on",
+)
 
 
 def activity_results(
@@ -175,26 +201,12 @@ def activity_results(
     include_approved: bool = False,
 ) -> list[ActivityResult]:
     """The funded activities of the quarters `first` to `last` (their requests' budget quarter)
-    with what each brought in. Four grouped queries whatever the number of activities."""
-    everything = funded(include_approved=include_approved)
-    chosen = everything.filter(quarter_start__gte=first.start, quarter_start__lt=last.following)
-    if partner_ids is not None:
-        chosen = chosen.filter(partner_id__in=list(partner_ids))
-    rows = list(
-        chosen.values(
-            "pk",
-            "partner_id",
-            "activity_type",
-            "campaign_id",
-            "offer_id",
-            "quarter_start",
-            "claim__approved_amount",
-            "starts_on",
-            "ends_on",
-        )
-    )
-    if not rows:
-        return []
+    with what each brought in: the funded activities, then one grouped query each for sourced
+    opportunities, influenced opportunities and leads (grouped by partner, campaign, offer and
+    day: every row of a group falls in the same activity, so a group is placed at once)."""
+    rows = list(funded(include_approved=include_approved).values(*FIELDS))
+    activities = _Activities(rows)
+    wanted = None if partner_ids is None else set(partner_ids)
     results = {
         row["pk"]: ActivityResult(
             request_id=row["pk"],
@@ -206,86 +218,99 @@ def activity_results(
             paid=row["claim__approved_amount"] or ZERO,
         )
         for row in rows
+        if first.start <= row["quarter_start"] < last.following
+        and (wanted is None or row["partner_id"] in wanted)
     }
-    since = min(row["starts_on"] for row in rows)
-    until = max(row["ends_on"] for row in rows) + dt.timedelta(days=TAIL_DAYS)
+    if not results:
+        return []
+    chosen = [row for row in rows if row["pk"] in results]
+    since = min(row["starts_on"] for row in chosen)
+    until = max(row["ends_on"] for row in chosen) + dt.timedelta(days=TAIL_DAYS)
     partners = {r.partner_id for r in results.values()}
     campaigns = {r.campaign_id for r in results.values() if r.campaign_id}
     offers = {r.offer_id for r in results.values() if r.offer_id and not r.campaign_id}
     through = Q(campaign_id__in=campaigns) | Q(offer_id__in=offers)
-    zone = tenant.zone
-    currency = tenant.currency
+    currency, zone = tenant.currency, tenant.zone
+    window = {"opened_on__gte": since, "opened_on__lte": until}
 
     # Sourced: the partner's own opportunities naming the activity's campaign (or offer).
-    sourcing = _first(
-        everything.filter(_linked(), _holding("opened_on"), partner_id=OuterRef("partner_id"))
+    key = ("partner_id", "campaign_id", "offer_id", "opened_on")
+    sourced = (
+        Opportunity.objects.filter(through, partner_id__in=partners, **window)
+        .values(*key)
+        .annotate(**_sums(currency))
+        .order_by()
     )
-    sourced = Opportunity.objects.filter(
-        through, partner_id__in=partners, opened_on__gte=since, opened_on__lte=until
-    ).annotate(activity=sourcing)
-    for key, row in _sums(sourced.filter(activity__in=list(results)), currency).items():
-        result = results[key]
-        result.sourced_n, result.other_currency = row["n"], row["other"]
-        result.sourced_pipeline = row["pipeline"] or ZERO
-        result.sourced_won = row["won"] or ZERO
+    for group in sourced:
+        found = results.get(activities.of_partner(*(group[k] for k in key)) or 0)
+        if found is not None:
+            found.sourced_n += group["n"]
+            found.other_currency += group["other"]
+            found.sourced_pipeline += group["pipeline"] or ZERO
+            found.sourced_won += group["won"] or ZERO
 
-    # Influenced: opportunities on accounts the partner touched with the campaign in the window,
-    # unless a funded activity sourced them.
-    touches = Touch.objects.annotate(day=TruncDate("occurred_at", tzinfo=zone))
-    touched = touches.filter(
-        Q(campaign_id=OuterRef("link_campaign")) | Q(offer_id=OuterRef("link_offer")),
-        account_id=OuterRef(OuterRef("account_id")),
-        actor_partner_id=OuterRef("partner_id"),
-        day__gte=OuterRef("starts_on"),
-        day__lte=OuterRef("window_end"),
-    )
-    accounts = Touch.objects.filter(
+    # Influenced: opportunities on accounts a partner touched with the campaign in an activity's
+    # window, opened in that window, unless a funded activity sourced them.
+    bounds = _day_bounds(tenant, since, until)
+    touches = Touch.objects.filter(
         through,
-        actor_partner_id__in=partners,
+        actor_partner__isnull=False,
         account__isnull=False,
-        occurred_at__gte=dt.datetime.combine(since, dt.time(), tzinfo=zone),
-        occurred_at__lt=dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tzinfo=zone),
-    ).values("account_id")
-    influenced = (
-        Opportunity.objects.filter(
-            account_id__in=accounts, opened_on__gte=since, opened_on__lte=until
-        )
-        .annotate(sourced_by=sourcing)
-        .filter(sourced_by__isnull=True)
-        .annotate(activity=_first(everything.filter(_holding("opened_on"), Exists(touched))))
+        occurred_at__gte=bounds["gte"],
+        occurred_at__lt=bounds["lt"],
     )
-    for key, row in _sums(influenced.filter(activity__in=list(results)), currency).items():
-        result = results[key]
-        result.influenced_n = row["n"]
-        result.other_currency += row["other"]
-        result.influenced_pipeline = row["pipeline"] or ZERO
-        result.influenced_won = row["won"] or ZERO
+    touched: dict[int, set[_Window]] = {}
+    touch_key = ("account_id", "actor_partner_id", "campaign_id", "offer_id", "day")
+    for account, partner, campaign, offer, day in (
+        touches.annotate(day=TruncDate("occurred_at", tzinfo=zone))
+        .values_list(*touch_key)
+        .distinct()
+        .order_by()
+    ):
+        for w in activities.matching(campaign, offer, day):
+            if w.partner_id == partner:
+                touched.setdefault(account, set()).add(w)
+    if touched:
+        on_account = ("account_id", "partner_id", "campaign_id", "offer_id", "opened_on")
+        influenced = (
+            Opportunity.objects.filter(account_id__in=touches.values("account_id"), **window)
+            .values(*on_account)
+            .annotate(**_sums(currency))
+            .order_by()
+        )
+        for group in influenced:
+            if activities.of_partner(*(group[k] for k in on_account[1:])) is not None:
+                continue  # sourced by a funded activity
+            day = group["opened_on"]
+            holding = [w for w in touched.get(group["account_id"], ()) if w.holds(day)]
+            if not holding:
+                continue
+            first_one = min(holding, key=lambda w: (w.starts_on, w.request_id))
+            found = results.get(first_one.request_id)
+            if found is not None:
+                found.influenced_n += group["n"]
+                found.other_currency += group["other"]
+                found.influenced_pipeline += group["pipeline"] or ZERO
+                found.influenced_won += group["won"] or ZERO
 
     # Leads the partner submitted through the campaign (or offer) in the window.
+    lead_key = ("submitted_by_partner_id", "campaign_id", "offer_id", "day")
     leads = (
         Lead.objects.filter(
             through,
             submitted_by_partner_id__in=partners,
-            created_at__gte=dt.datetime.combine(since, dt.time(), tzinfo=zone),
-            created_at__lt=dt.datetime.combine(
-                until + dt.timedelta(days=1), dt.time(), tzinfo=zone
-            ),
+            created_at__gte=bounds["gte"],
+            created_at__lt=bounds["lt"],
         )
         .annotate(day=TruncDate("created_at", tzinfo=zone))
-        .annotate(
-            activity=_first(
-                everything.filter(
-                    _linked(), _holding("day"), partner_id=OuterRef("submitted_by_partner_id")
-                )
-            )
-        )
-        .filter(activity__in=list(results))
-        .values("activity")
+        .values(*lead_key)
         .annotate(n=Count("id"))
         .order_by()
     )
-    for counted in leads:
-        results[counted["activity"]].leads = counted["n"]
+    for group in leads:
+        found = results.get(activities.of_partner(*(group[k] for k in lead_key)) or 0)
+        if found is not None:
+            found.leads += group["n"]
     return sorted(results.values(), key=lambda r: (r.quarter_start, r.request_id))
 
 
