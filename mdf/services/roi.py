@@ -96,10 +96,10 @@ class _Activities:
     window holds the day: the same for every quarter asked, so figures add up."""
 
     def __init__(self, rows: Iterable[dict[str, Any]]) -> None:
-        self.by_link: dict[tuple[str, int | None], list[_Window]] = {}
+        self.by_link: dict[tuple[int, str, int | None], list[_Window]] = {}
         for row in rows:
-            key = ("c", row["campaign_id"]) if row["campaign_id"] else ("o", row["offer_id"])
-            if key[1] is None:
+            link = ("c", row["campaign_id"]) if row["campaign_id"] else ("o", row["offer_id"])
+            if link[1] is None:
                 continue  # linked to nothing: it sources nothing
             window = _Window(
                 row["pk"],
@@ -107,35 +107,33 @@ class _Activities:
                 row["starts_on"],
                 row["ends_on"] + dt.timedelta(days=TAIL_DAYS),
             )
-            self.by_link.setdefault(key, []).append(window)
+            self.by_link.setdefault((row["partner_id"], *link), []).append(window)
         for windows in self.by_link.values():
             windows.sort(key=lambda w: (w.starts_on, w.request_id))
 
-    def matching(
-        self, campaign_id: int | None, offer_id: int | None, day: dt.date
+    def holding(
+        self, partner_id: int | None, campaign_id: int | None, offer_id: int | None, day: dt.date
     ) -> list[_Window]:
-        """The activities a row naming this campaign and offer on `day` falls in, earliest first."""
-        found = [
-            w
-            for key in (("c", campaign_id), ("o", offer_id))
-            if key[1] is not None
-            for w in self.by_link.get(key, ())
-            if w.holds(day)
-        ]
-        return sorted(found, key=lambda w: (w.starts_on, w.request_id))
+        """The partner's activities a row naming this campaign and offer on `day` falls in."""
+        found = []
+        if campaign_id is not None:
+            found += [
+                w for w in self.by_link.get((partner_id or 0, "c", campaign_id), ()) if w.holds(day)
+            ]
+        if offer_id is not None:
+            found += [
+                w for w in self.by_link.get((partner_id or 0, "o", offer_id), ()) if w.holds(day)
+            ]
+        return found
 
     def of_partner(
         self, partner_id: int | None, campaign_id: int | None, offer_id: int | None, day: dt.date
     ) -> int | None:
-        """The earliest activity of the partner the row falls in."""
-        return next(
-            (
-                w.request_id
-                for w in self.matching(campaign_id, offer_id, day)
-                if w.partner_id == partner_id
-            ),
-            None,
-        )
+        """The earliest of the partner's activities the row falls in."""
+        found = self.holding(partner_id, campaign_id, offer_id, day)
+        if not found:
+            return None
+        return min(found, key=lambda w: (w.starts_on, w.request_id)).request_id
 
 
 @dataclass
@@ -267,9 +265,8 @@ def activity_results(
         .distinct()
         .order_by()
     ):
-        for w in activities.matching(campaign, offer, day):
-            if w.partner_id == partner:
-                touched.setdefault(account, set()).add(w)
+        for w in activities.holding(partner, campaign, offer, day):
+            touched.setdefault(account, set()).add(w)
     if touched:
         on_account = ("account_id", "partner_id", "campaign_id", "offer_id", "opened_on")
         influenced = (
