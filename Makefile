@@ -57,7 +57,7 @@ up: $(STAMP)
 	$(BIN)/python manage.py collectstatic --no-input -v 0
 	$(BIN)/honcho start -f Procfile
 
-# Benchmarks write docs/benchmarks.md; the CRM-sync and guardrails ones need PostgreSQL
+# Benchmarks write docs/benchmarks.md; the CRM-sync and guardrails ones need PostgreSQL (MDF: DATABASE_URL or SQLite)
 # (BENCH_DATABASE_URL or the local one); the dedupe one installs the "bench" extra.
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py
@@ -70,6 +70,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/scorecards.py
 	$(BIN)/python bench/campaigns_pdf.py
 	$(BIN)/python bench/campaigns_landing.py
+	$(BIN)/python bench/mdf.py
 
 clean:
 	rm -rf $(VENV) var
