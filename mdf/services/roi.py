@@ -41,11 +41,12 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate
 
+from campaigns.models import Campaign, Offer
 from mdf.choices import ClaimState
 from mdf.models import FundRequest, MdfSettings
 from pipeline.choices import Outcome
 from pipeline.models import Lead, Opportunity, Touch
-from tenancy.models import Tenant
+from tenancy.models import Partner, Tenant
 from tenancy.quarters import Quarter
 
 __all__ = [
@@ -409,9 +410,6 @@ class RoiReport:
 
 
 def _labels(tenant: Tenant, by: str, results: list[ActivityResult]) -> dict[Any, str]:
-    from campaigns.models import Campaign, Offer
-    from tenancy.models import Partner
-
     if by == "partner":
         ids = {r.partner_id for r in results}
         return dict(Partner.objects.filter(pk__in=ids).values_list("pk", "name"))
