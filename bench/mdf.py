@@ -96,7 +96,7 @@ def setup(url: str, var_dir: str) -> None:
 
         trigger = importlib.import_module("mdf.migrations.0002_ledger_append_only")
         if "%%" not in trigger.CREATE:
-            trigger.CREATE = trigger.CREATE.replace("%", "%%")
+            trigger.CREATE = trigger.CREATE.replace("%", "%%")  # type: ignore[attr-defined]
     call_command("migrate", verbosity=0)
 
 
