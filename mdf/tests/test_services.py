@@ -325,3 +325,92 @@ def test_allocations_never_exceed_the_budget(world):
         fund(world.tenant, world.other_partner, 50_000, budget=100_000)
     assert "40,000.00" in str(refused.value)
     assert ClaimState.PAID  # the enum imports
+
+
+def test_winning_a_partner_opportunity_recomputes_its_accrual(
+    world, django_capture_on_commit_callbacks
+):
+    today = timezone.localdate()
+    quarter = Quarter.of(world.tenant, today)
+    with tenant_scope(world.tenant):
+        budget = budgets.set_budget(world.tenant, quarter, Decimal(50_000), acting=ADMIN)
+        allocation = budgets.set_accrual(
+            budget,
+            world.partner,
+            rate=Decimal("2.5"),
+            period_start=quarter.start,
+            period_end=quarter.last_day,
+            cap=Decimal(1_500),
+            acting=ADMIN,
+        )
+        assert allocation.accrued == 0
+        with django_capture_on_commit_callbacks(execute=True):
+            OpportunityFactory(
+                tenant=world.tenant,
+                account=world.customers["rep"],
+                partner=world.partner,
+                route="partner",
+                amount=Decimal(100_000),
+                currency=world.tenant.currency,
+                closed_on=today,
+                stage=StageFactory(tenant=world.tenant, outcome="won"),
+            )
+        allocation.refresh_from_db()
+        # 2.5% of 100,000 is 2,500, capped at 1,500; the entry says so.
+        assert allocation.accrued == Decimal(1_500)
+        assert "capped" in LedgerEntry.objects.get(allocation=allocation).reason
+
+
+def test_direct_sales_read_activity_of_partners_in_their_territory_only(world):
+    from guardrails.models import PartnerAuthorization, Territory, TerritoryArea
+
+    fund(world.tenant, world.partner, 5_000)
+    fund(world.tenant, world.other_partner, 5_000)
+    mine = request_in(world.tenant, world.partner, "submitted")
+    request_in(world.tenant, world.other_partner, "submitted")
+    manager = world.membership("manager")
+    with tenant_scope(world.tenant):
+        account = world.customers["rep"]
+        account.country = "DE"
+        account.owner_team = manager.team
+        account.owner_user = None
+        account.owner_partner = None
+        account.save()
+        territory = Territory.objects.create(tenant=world.tenant, code="dach", name="DACH")
+        TerritoryArea.objects.create(tenant=world.tenant, territory=territory, country="DE")
+        PartnerAuthorization.objects.create(
+            tenant=world.tenant,
+            partner=world.partner,
+            territory=territory,
+            valid_from=timezone.localdate(),
+        )
+        from mdf.models import FundRequest
+
+        assert list(FundRequest.objects.visible_to(manager)) == [mine]
+        assert not FundBalance.objects.visible_to(manager).exists()
+        settings = settings_for(world.tenant)
+        settings.sales_see_activity = False
+        settings.save()
+        assert not FundRequest.objects.visible_to(manager).exists()
+        assert list(FundRequest.objects.visible_to(world.membership("rival_partner_admin"))) != [
+            mine
+        ]
+
+
+def test_partners_are_warned_before_unused_funds_expire(world):
+    from routing.models import Notification
+
+    with tenant_scope(world.tenant):
+        settings = settings_for(world.tenant)
+        settings.unused_funds = UnusedFunds.EXPIRE
+        settings.save()
+    fund(world.tenant, world.partner, 3_000)
+    with tenant_scope(world.tenant):
+        row = balance(world)
+        ends = quarter_ends_at(world.tenant, row.quarter_start)
+        week_before = ends - dt.timedelta(days=7)
+        if row.next_action_at is not None and row.next_action_at <= week_before:
+            sweep_tenant(world.tenant, acting=ADMIN, now=week_before + dt.timedelta(minutes=1))
+            assert Notification.objects.filter(title__startswith="MDF expires in").exists()
+        row.refresh_from_db()
+        assert row.closed_at is None and row.next_action_at == ends
