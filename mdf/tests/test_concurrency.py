@@ -5,14 +5,11 @@ unique payment entry, the append-only trigger) are tested directly too."""
 
 from __future__ import annotations
 
-import os
-import threading
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.utils import InternalError
 from django.utils import timezone
 
@@ -21,37 +18,9 @@ from mdf.choices import ClaimState, EntryKind, RequestState
 from mdf.models import FundBalance, FundClaim, FundRequest, LedgerEntry
 from mdf.services import claims, ledger, requests
 from mdf.tests.factories import ADMIN, claim_in, fund, request_in
+from tests.concurrency import race, require_postgres
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def require_postgres() -> None:
-    if connection.vendor != "postgresql":
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI runs this on PostgreSQL")
-        pytest.skip("Concurrent transactions need PostgreSQL")
-
-
-def race(tenant: Any, work: Any, n: int) -> list[Any]:
-    """Run `work(i)` in n threads, each with its own connection and transaction, all at once."""
-    barrier, results = threading.Barrier(n), list[Any]([None] * n)
-
-    def run(i: int) -> None:
-        try:
-            with tenant_scope(tenant):
-                barrier.wait(30)
-                results[i] = work(i)
-        except Exception as exc:  # reported to the test below
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return results
 
 
 def test_twenty_approvals_racing_for_the_funds_of_ten_commit_exactly_ten(world):
