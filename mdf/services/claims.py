@@ -197,6 +197,13 @@ def submit_claim(claim: FundClaim, *, acting: Acting, now: dt.datetime | None = 
         target = check_allowed(claim, "submit")
         before = claim.state
         if before == ClaimState.DRAFT:
+            if request.state != RequestState.APPROVED:
+                raise ValidationError(
+                    {
+                        "request": f"Request #{request.pk} is {request.get_state_display().lower()}; "
+                        "only an approved request is claimed."
+                    }
+                )
             _late(request, now)
         missing = missing_proof(claim)
         if missing:

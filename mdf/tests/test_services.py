@@ -414,3 +414,15 @@ def test_partners_are_warned_before_unused_funds_expire(world):
             assert Notification.objects.filter(title__startswith="MDF expires in").exists()
         row.refresh_from_db()
         assert row.closed_at is None and row.next_action_at == ends
+
+
+def test_a_draft_claim_of_a_withdrawn_request_cannot_be_submitted(world):
+    fund(world.tenant, world.partner, 5_000)
+    request = request_in(world.tenant, world.partner, "approved", amount=1_000)
+    claim = claim_in(request, "draft")
+    with tenant_scope(world.tenant):
+        requests.withdraw_request(request, acting=ADMIN)
+        with pytest.raises(ValidationError) as refused:
+            claims.submit_claim(claim, acting=ADMIN)
+        assert "withdrawn" in str(refused.value)
+        assert balance(world).available == Decimal(5000)
