@@ -423,21 +423,21 @@ class FundRequestSerializer(_ServiceWritten):
         return super().validate(attrs)
 
     @staticmethod
-    def _data(validated: dict[str, Any]) -> dict[str, Any]:
+    def _fields_for_service(validated: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in validated.items() if k in requests.EDITABLE}
 
     def create(self, validated: dict[str, Any]) -> FundRequest:
         tenant = validated.pop("tenant", None) or _tenant(self.context)
         with transaction.atomic():
             row = requests.create_request(
-                tenant, validated["partner"], self._data(validated), acting=self.acting
+                tenant, validated["partner"], self._fields_for_service(validated), acting=self.acting
             )
             self.keep_external_id(row, validated.get("external_id"))
         return row
 
     def update(self, instance: FundRequest, validated: dict[str, Any]) -> FundRequest:
         with transaction.atomic():
-            data = self._data(validated)
+            data = self._fields_for_service(validated)
             row = requests.update_request(instance, data, acting=self.acting) if data else instance
             self.keep_external_id(row, validated.get("external_id"))
         return row
@@ -505,20 +505,20 @@ class FundClaimSerializer(_ServiceWritten):
         return super().validate(attrs)
 
     @staticmethod
-    def _data(validated: dict[str, Any]) -> dict[str, Any]:
+    def _fields_for_service(validated: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in validated.items() if k in claims.CLAIM_FIELDS}
 
     def create(self, validated: dict[str, Any]) -> FundClaim:
         with transaction.atomic():
             row = claims.create_claim(
-                validated["request"], self._data(validated), acting=self.acting
+                validated["request"], self._fields_for_service(validated), acting=self.acting
             )
             self.keep_external_id(row, validated.get("external_id"))
         return row
 
     def update(self, instance: FundClaim, validated: dict[str, Any]) -> FundClaim:
         with transaction.atomic():
-            data = self._data(validated)
+            data = self._fields_for_service(validated)
             row = claims.update_claim(instance, data, acting=self.acting) if data else instance
             self.keep_external_id(row, validated.get("external_id"))
         return row

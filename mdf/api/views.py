@@ -218,7 +218,8 @@ class FundRequestViewSet(
     filterset_class = FundRequestFilterSet
     write_roles = FILERS
     sync_roles = ADMINS
-    field_roles = {"partner": ADMINS}
+    # No field roles: `partner` resolves among the partners the caller sees, so a partner user
+    # can only name its own (and need not: it is the default).
     action_roles = {"approve": ADMINS, "reject": ADMINS, "return_request": ADMINS}
     action_refusals = {"approve": DECISIONS, "reject": DECISIONS, "return_request": DECISIONS}
 
