@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.core.files.base import ContentFile
 
@@ -1692,7 +1692,7 @@ def _mdf_rows(world: Any) -> dict[str, dict[str, list[Any]]]:
         ("mdfledgerentry", LedgerEntry),
         ("mdfbalance", FundBalance),
     ):
-        every = model.all_tenants.order_by("pk")
+        every = cast(Any, model).all_tenants.order_by("pk")
         rows[basename] = {
             "a": list(every.filter(tenant=a)),
             "b": list(every.filter(tenant=b)),
@@ -1701,7 +1701,7 @@ def _mdf_rows(world: Any) -> dict[str, dict[str, list[Any]]]:
             for key, found in rows[basename].items():
                 for i, row in enumerate(found):
                     row.external_id = f"MDF-{key}-{basename}-{i}"
-                    model.all_tenants.filter(pk=row.pk).update(external_id=row.external_id)
+                    every.filter(pk=row.pk).update(external_id=row.external_id)
     assert claims_a and claims_b
     world.mdf_rows = rows
     world.mdf_unclaimed = ours[3]

@@ -118,7 +118,8 @@ class ServiceBulkMixin(_ViewSetBase):
 
     def _upsert(self, key: str, record: dict[str, Any], result: RecordResult) -> None:
         record = {**record, "external_id": key}
-        existing = self.model.objects.filter(external_id=key).order_by("pk").first()
+        model: Any = self.model  # a Synced model: it has external ids
+        existing = model.objects.filter(external_id=key).order_by("pk").first()
         if existing is not None and not self.get_queryset().filter(pk=existing.pk).exists():
             message = "A record with this external id exists but you may not change it."
             result.errors = {"external_id": [message]}

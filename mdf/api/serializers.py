@@ -6,8 +6,9 @@ quarters are read and written as codes ("2026-Q4", "FY2027-Q1") or by their firs
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import models, transaction
 from drf_spectacular.utils import extend_schema_field
@@ -49,18 +50,32 @@ __all__ = [
 
 EXTERNAL = ("external_id",)
 NEGATIVE = "The amount cannot be negative."
+DIGITS = int(MONEY["max_digits"])
 
 
 def money_field(**kwargs: Any) -> serializers.DecimalField:
     """An amount: a decimal string with at most two decimals, never negative."""
-    kwargs.setdefault("error_messages", {})
-    kwargs["error_messages"].setdefault("min_value", NEGATIVE)
-    kwargs["error_messages"].setdefault("invalid", 'Send the amount as a number, e.g. "1250.00".')
-    return serializers.DecimalField(min_value=Decimal(0), **MONEY, **kwargs)
+    messages = {
+        "min_value": NEGATIVE,
+        "invalid": 'Send the amount as a number, e.g. "1250.00".',
+        **kwargs.pop("error_messages", {}),
+    }
+    return serializers.DecimalField(
+        max_digits=DIGITS,
+        decimal_places=2,
+        min_value=Decimal(0),
+        error_messages=messages,
+        **kwargs,
+    )
 
 
-def _tenant(context: dict[str, Any]) -> Tenant:
-    return context["tenant"]
+def amount_shown(**kwargs: Any) -> serializers.DecimalField:
+    """An amount the API shows and never takes."""
+    return serializers.DecimalField(max_digits=DIGITS, decimal_places=2, read_only=True, **kwargs)
+
+
+def _tenant(context: Mapping[str, Any]) -> Tenant:
+    return cast(Tenant, context["tenant"])
 
 
 @extend_schema_field({"type": "string", "example": "2026-Q4"})
@@ -99,11 +114,12 @@ class _ServiceWritten(SyncedModelSerializer[Any]):
             return
         if self.context.get("skip_unique_checks"):
             return
-        taken = self.Meta.model.objects.filter(external_id=key)
+        model: Any = self.Meta.model
+        taken = model.objects.filter(external_id=key)
         if self.instance is not None:
             taken = taken.exclude(pk=self.instance.pk)
         if taken.exists():
-            label = self.Meta.model._meta.verbose_name
+            label = model._meta.verbose_name
             raise serializers.ValidationError(
                 {"external_id": [f"Another {label} has the external id {key!r}."]}
             )
@@ -120,7 +136,7 @@ class _ServiceWritten(SyncedModelSerializer[Any]):
     @staticmethod
     def keep_external_id(row: models.Model, key: str | None) -> None:
         if key is not None and key != row.external_id:  # type: ignore[attr-defined]
-            type(row).objects.filter(pk=row.pk).update(external_id=key)
+            cast(Any, type(row)).objects.filter(pk=row.pk).update(external_id=key)
             row.external_id = key  # type: ignore[attr-defined]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -151,8 +167,8 @@ class MdfBudgetSerializer(_ServiceWritten):
         required=False,
         help_text="Optional: the tenant's currency; another one is refused.",
     )
-    allocated_total = serializers.DecimalField(**MONEY, read_only=True)
-    unallocated = serializers.DecimalField(**MONEY, read_only=True)
+    allocated_total = amount_shown()
+    unallocated = amount_shown()
 
     class Meta:
         model = MdfBudget
@@ -233,8 +249,8 @@ class AllocationSerializer(_ServiceWritten):
         help_text="Accrual: percent of the partner's won revenue in the period.",
     )
     cap = money_field(required=False, allow_null=True, help_text="Accrual: at most this much.")
-    revenue = serializers.DecimalField(**MONEY, read_only=True)
-    accrued = serializers.DecimalField(**MONEY, read_only=True)
+    revenue = amount_shown()
+    accrued = amount_shown()
 
     class Meta:
         model = Allocation
@@ -349,7 +365,7 @@ class FundRequestSerializer(_ServiceWritten):
     partner_share = money_field(required=False)
     amount_requested = money_field()
     expected_pipeline = money_field(required=False)
-    approved_amount = serializers.DecimalField(**MONEY, read_only=True, allow_null=True)
+    approved_amount = amount_shown(allow_null=True)
     allowed_actions = serializers.SerializerMethodField()
     claim = serializers.SerializerMethodField(help_text="The claim's id, once there is one.")
 
@@ -430,7 +446,10 @@ class FundRequestSerializer(_ServiceWritten):
         tenant = validated.pop("tenant", None) or _tenant(self.context)
         with transaction.atomic():
             row = requests.create_request(
-                tenant, validated["partner"], self._fields_for_service(validated), acting=self.acting
+                tenant,
+                validated["partner"],
+                self._fields_for_service(validated),
+                acting=self.acting,
             )
             self.keep_external_id(row, validated.get("external_id"))
         return row
@@ -449,7 +468,7 @@ class FundClaimSerializer(_ServiceWritten):
     request = InTenant(FundRequest, natural_keys=EXTERNAL, help_text="The approved request.")
     actual_cost = money_field()
     amount_claimed = money_field()
-    approved_amount = serializers.DecimalField(**MONEY, read_only=True, allow_null=True)
+    approved_amount = amount_shown(allow_null=True)
     allowed_actions = serializers.SerializerMethodField()
 
     class Meta:
@@ -604,8 +623,8 @@ class LedgerEntrySerializer(SyncedModelSerializer[LedgerEntry]):
 
 class FundBalanceSerializer(serializers.ModelSerializer):
     quarter = QuarterCodeField(source="quarter_start", read_only=True)
-    funded = serializers.DecimalField(**MONEY, read_only=True)
-    outstanding = serializers.DecimalField(**MONEY, read_only=True)
+    funded = amount_shown()
+    outstanding = amount_shown()
 
     class Meta:
         model = FundBalance

@@ -13,7 +13,7 @@ is 400 naming each field; a role that may not act is 403 with the service's reas
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
@@ -227,7 +227,7 @@ class FundRequestViewSet(
         return queryset.select_related("claim")
 
     def creation_defaults(self, validated: dict[str, Any]) -> dict[str, Any]:
-        membership = self.request.membership
+        membership = cast(TenantAPIRequest, self.request).membership
         if membership.is_partner_user and "partner" not in validated:
             return {"partner": membership.partner}
         return {}
