@@ -196,6 +196,7 @@ def test_request_input_is_refused_naming_the_field(world, api_as):
         ({"amount_requested": "3500.00"}, "amount_requested", "more than the total cost"),
         ({"quarter": "next year"}, "quarter", "not a quarter"),
         ({"partner": world.other_partner.pk}, "partner", "that you can see"),
+        ({"ends_on": "9999-12-31"}, "ends_on", "between 2000 and 2999"),
     ]
     for extra, field, words in cases:
         response = partner.post(REQUESTS, draft_body(**extra), format="json")
