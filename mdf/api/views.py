@@ -46,6 +46,7 @@ from mdf.api.serializers import (
 from mdf.filters import (
     AllocationFilterSet,
     BudgetFilterSet,
+    FundBalanceFilterSet,
     FundClaimFilterSet,
     FundRequestFilterSet,
     LedgerEntryFilterSet,
@@ -194,7 +195,7 @@ class FundBalanceViewSet(TenantReadOnlyViewSet):
     model = FundBalance
     queryset = FundBalance.objects.none()
     serializer_class = FundBalanceSerializer
-    filterset_class = None
+    filterset_class = FundBalanceFilterSet
     read_roles = FUND_READERS
 
 

@@ -120,6 +120,10 @@ def test_allocations_post_to_the_ledger_and_each_partner_reads_only_its_own(worl
     balances = partner.get("/api/v1/mdf-balances/").json()["results"]
     assert [(b["partner"], b["available"]) for b in balances] == [(world.partner.pk, "10000.00")]
     assert "zzrivalleak" not in partner.get("/api/v1/mdf-ledger/").content.decode()
+    code = Quarter.of(world.tenant, timezone.localdate()).code
+    rival = admin.get(f"/api/v1/mdf-balances/?partner={world.other_partner.pk}&quarter={code}")
+    assert [b["available"] for b in rival.json()["results"]] == ["4000.00"]
+    assert admin.get("/api/v1/mdf-balances/?quarter=soon").status_code == 400
     assert api_as("rep").get("/api/v1/mdf-balances/").status_code == 403
     assert (
         partner.post(
