@@ -87,16 +87,7 @@ def setup(url: str, var_dir: str) -> None:
 
     logging.getLogger("celery").setLevel(logging.WARNING)
     from django.core.management import call_command
-    from django.db import connection
 
-    if connection.vendor == "postgresql":
-        # mdf migration 0002 passes its trigger's "%" to the driver unescaped, which fails on
-        # PostgreSQL (reported; migrations are not edited): run it with the "%" escaped.
-        import importlib
-
-        trigger = importlib.import_module("mdf.migrations.0002_ledger_append_only")
-        if "%%" not in trigger.CREATE:
-            trigger.CREATE = trigger.CREATE.replace("%", "%%")  # type: ignore[attr-defined]
     call_command("migrate", verbosity=0)
 
 

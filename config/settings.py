@@ -242,6 +242,9 @@ SPECTACULAR_SETTINGS = {
         "TierEnum": "tenancy.choices.PartnerTier",
         # An offer asset's kind, listed and uploaded (campaigns' asset actions).
         "AssetKindEnum": "campaigns.choices.AssetKind",
+        # MDF: a fund request's and a claim's states (two machines, both on `state`).
+        "FundRequestStateEnum": "mdf.choices.RequestState",
+        "FundClaimStateEnum": "mdf.choices.ClaimState",
     },
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

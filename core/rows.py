@@ -19,10 +19,19 @@ from django.utils import timezone
 from core.models import TenantOwned
 from core.sync import Synced, change_sequence
 
-__all__ = ["chunked", "delete_rows", "insert_rows", "new_row", "save_rows", "update_rows"]
+__all__ = [
+    "chunked",
+    "delete_rows",
+    "insert_rows",
+    "lock_row",
+    "new_row",
+    "save_rows",
+    "update_rows",
+]
 
 
 T = TypeVar("T")
+M = TypeVar("M", bound=models.Model)
 
 
 def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -30,6 +39,17 @@ def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
+
+
+def lock_row(row: M) -> M:
+    """The row, locked (SELECT ... FOR UPDATE) for the rest of the caller's transaction and read
+    fresh into the caller's instance: two people acting on it at once take turns, and the second
+    sees what the first one wrote."""
+    type(row)._default_manager.select_for_update().filter(pk=row.pk).values_list(
+        "pk", flat=True
+    ).get()
+    row.refresh_from_db()
+    return row
 
 
 # Field types whose Python value is already what psycopg2 sends to PostgreSQL.
@@ -45,7 +65,6 @@ _RAW_FIELDS = (
 
 
 _DEFAULTS: dict[type, tuple[dict[str, Any], list[tuple[str, Any]]]] = {}
-M = TypeVar("M", bound=models.Model)
 
 
 def new_row(model: type[M], /, **values: Any) -> M:

@@ -11,12 +11,13 @@ from django import forms
 from core.api.filters import IdFilter, TenantFilterSet
 from core.tenancy import current_tenant
 from mdf.choices import AllocationKind, ClaimState, EntryKind, RequestState
-from mdf.models import Allocation, FundClaim, FundRequest, LedgerEntry, MdfBudget
+from mdf.models import Allocation, FundBalance, FundClaim, FundRequest, LedgerEntry, MdfBudget
 from tenancy.quarters import parse_quarter
 
 __all__ = [
     "AllocationFilterSet",
     "BudgetFilterSet",
+    "FundBalanceFilterSet",
     "FundClaimFilterSet",
     "FundRequestFilterSet",
     "LedgerEntryFilterSet",
@@ -97,4 +98,13 @@ class LedgerEntryFilterSet(TenantFilterSet):
 
     class Meta:
         model = LedgerEntry
+        fields: list[str] = []
+
+
+class FundBalanceFilterSet(TenantFilterSet):
+    partner = IdFilter("partner")
+    quarter = QuarterFilter()
+
+    class Meta:
+        model = FundBalance
         fields: list[str] = []

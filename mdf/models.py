@@ -27,10 +27,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from accounts.models import Account
 from campaigns.models import Campaign, Offer
 from core.models import TenantOwned
 from core.sync import Synced
 from core.tenancy import TenantManager, TenantQuerySet
+from guardrails.models import PartnerAuthorization, TerritoryArea
 from mdf.choices import (
     DEFAULT_ACTIVITY_TYPES,
     AllocationKind,
@@ -44,6 +46,7 @@ from mdf.choices import (
     RequestState,
     UnusedFunds,
 )
+from pipeline.models import check_campaign_offer
 from tenancy.choices import Role
 
 __all__ = [
@@ -59,10 +62,10 @@ __all__ = [
     "ProofFile",
     "Reallocation",
     "ReallocationLine",
+    "partners_in_territory",
     "sees_all_funds",
 ]
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
 ZERO = Decimal("0.00")
 NOT_NEGATIVE = [MinValueValidator(ZERO, "The amount cannot be negative.")]
 PERCENT = [
@@ -188,15 +191,40 @@ def _activity_types_error(types: Any) -> str:
     return ""
 
 
+def partners_in_territory(membership: Any) -> Any:
+    """Partner ids (a subquery) whose MDF activity a direct member may read: the partners
+    authorized in a territory covering a country where the member's team owns accounts (teams
+    have no territory of their own, so the accounts they own stand for it); none when the
+    tenant keeps MDF activity from direct sales or the member has no team."""
+    team_id = getattr(membership, "team_id", None)
+    allowed = (
+        MdfSettings.objects.filter(tenant_id=membership.tenant_id)
+        .values_list("sales_see_activity", flat=True)
+        .first()
+    )
+    if team_id is None or allowed is False:
+        return PartnerAuthorization.objects.none().values("partner_id")
+    countries = Account.objects.filter(owner_team_id=team_id).exclude(country="").values("country")
+    territories = TerritoryArea.objects.filter(country__in=countries).values("territory_id")
+    today = dt.date.today()
+    return (
+        PartnerAuthorization.objects.filter(territory_id__in=territories, valid_from__lte=today)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .values("partner_id")
+    )
+
+
 class MdfBudget(Synced):
     """The funds of one fiscal quarter, in the tenant's currency, allocated to partners."""
 
     quarter_start = models.DateField(help_text="The fiscal quarter's first day.")
-    amount = models.DecimalField(**MONEY, validators=NOT_NEGATIVE)
+    amount = models.DecimalField(max_digits=14, decimal_places=2, validators=NOT_NEGATIVE)
     currency = models.CharField(max_length=3)
     notes = models.CharField(max_length=500, blank=True)
     # Fixed allocations plus accruals posted: what the budget has handed out.
-    allocated_total = models.DecimalField(**MONEY, default=ZERO, editable=False)
+    allocated_total = models.DecimalField(
+        max_digits=14, decimal_places=2, default=ZERO, editable=False
+    )
 
     objects: ClassVar = TenantManager.from_queryset(TenantQuerySet)()
 
@@ -234,7 +262,11 @@ class Allocation(Synced):
     partner = models.ForeignKey("tenancy.Partner", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=8, choices=AllocationKind.choices)
     amount = models.DecimalField(
-        **MONEY, default=ZERO, validators=NOT_NEGATIVE, help_text="Fixed: the amount allocated."
+        max_digits=14,
+        decimal_places=2,
+        default=ZERO,
+        validators=NOT_NEGATIVE,
+        help_text="Fixed: the amount allocated.",
     )
     rate = models.DecimalField(
         max_digits=5,
@@ -247,11 +279,16 @@ class Allocation(Synced):
     period_start = models.DateField(null=True, blank=True, help_text="Accrual: revenue from.")
     period_end = models.DateField(null=True, blank=True, help_text="Accrual: revenue to (incl.).")
     cap = models.DecimalField(
-        **MONEY, null=True, blank=True, validators=NOT_NEGATIVE, help_text="Accrual: at most."
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=NOT_NEGATIVE,
+        help_text="Accrual: at most.",
     )
     # Accrual: the won revenue last counted and what has been posted for it.
-    revenue = models.DecimalField(**MONEY, default=ZERO, editable=False)
-    accrued = models.DecimalField(**MONEY, default=ZERO, editable=False)
+    revenue = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO, editable=False)
+    accrued = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO, editable=False)
     computed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects: ClassVar = TenantManager.from_queryset(AllocationQuerySet)()
@@ -286,9 +323,8 @@ class Allocation(Synced):
                 errors["period_start"] = "An accrual needs the revenue period (from and to)."
             elif self.period_end < self.period_start:
                 errors["period_end"] = "The period ends before it starts."
-        elif self.kind == AllocationKind.FIXED:
-            if self.rate is not None or self.cap is not None:
-                errors["rate"] = "A fixed allocation has an amount, not a rate or cap."
+        elif self.kind == AllocationKind.FIXED and (self.rate is not None or self.cap is not None):
+            errors["rate"] = "A fixed allocation has an amount, not a rate or cap."
         if errors:
             raise ValidationError(errors)
 
@@ -318,15 +354,15 @@ class FundBalance(TenantOwned):
 
     partner = models.ForeignKey("tenancy.Partner", on_delete=models.PROTECT, related_name="+")
     quarter_start = models.DateField()
-    allocated = models.DecimalField(**MONEY, default=ZERO)
-    accrued = models.DecimalField(**MONEY, default=ZERO)
-    carried = models.DecimalField(**MONEY, default=ZERO)
-    moved = models.DecimalField(**MONEY, default=ZERO)
-    committed = models.DecimalField(**MONEY, default=ZERO)
-    claimed = models.DecimalField(**MONEY, default=ZERO)
-    paid = models.DecimalField(**MONEY, default=ZERO)
-    expired = models.DecimalField(**MONEY, default=ZERO)
-    available = models.DecimalField(**MONEY, default=ZERO)
+    allocated = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    accrued = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    carried = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    moved = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    committed = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    claimed = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    paid = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    expired = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    available = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
     closed_at = models.DateTimeField(
         null=True, blank=True, help_text="The quarter ended: unused funds carried over or expired."
     )
@@ -348,9 +384,7 @@ class FundBalance(TenantOwned):
             models.CheckConstraint(
                 name="fundbalance_never_negative", condition=Q(available__gte=0)
             ),
-            models.CheckConstraint(
-                name="fundbalance_sum", condition=Q(available=BALANCE_FORMULA)
-            ),
+            models.CheckConstraint(name="fundbalance_sum", condition=Q(available=BALANCE_FORMULA)),
             models.CheckConstraint(
                 name="fundbalance_buckets_not_negative",
                 condition=Q(committed__gte=0, claimed__gte=0, paid__gte=0, expired__gte=0),
@@ -385,8 +419,6 @@ class FundRequestQuerySet(TenantQuerySet):
             return self
         if membership.is_partner_user:
             return self.filter(partner_id=membership.partner_id)
-        from mdf.territory import partners_in_territory
-
         return self.filter(partner_id__in=partners_in_territory(membership))
 
 
@@ -411,15 +443,21 @@ class FundRequest(Synced):
     )
     starts_on = models.DateField()
     ends_on = models.DateField()
-    total_cost = models.DecimalField(**MONEY, validators=NOT_NEGATIVE)
-    partner_share = models.DecimalField(**MONEY, default=ZERO, validators=NOT_NEGATIVE)
-    amount_requested = models.DecimalField(**MONEY, validators=NOT_NEGATIVE)
+    total_cost = models.DecimalField(max_digits=14, decimal_places=2, validators=NOT_NEGATIVE)
+    partner_share = models.DecimalField(
+        max_digits=14, decimal_places=2, default=ZERO, validators=NOT_NEGATIVE
+    )
+    amount_requested = models.DecimalField(max_digits=14, decimal_places=2, validators=NOT_NEGATIVE)
     expected_leads = models.PositiveIntegerField(default=0)
-    expected_pipeline = models.DecimalField(**MONEY, default=ZERO, validators=NOT_NEGATIVE)
+    expected_pipeline = models.DecimalField(
+        max_digits=14, decimal_places=2, default=ZERO, validators=NOT_NEGATIVE
+    )
     state = models.CharField(
         max_length=10, choices=RequestState.choices, default=RequestState.DRAFT
     )
-    approved_amount = models.DecimalField(**MONEY, null=True, blank=True, editable=False)
+    approved_amount = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, editable=False
+    )
     decision_reason = models.TextField(blank=True, max_length=2000)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -477,9 +515,10 @@ class FundRequest(Synced):
                 )
         if self.amount_requested is not None and self.amount_requested <= 0:
             errors["amount_requested"] = "Request an amount above zero."
-        if self.offer_id and self.campaign_id and self.campaign is not None:
-            if not self.campaign.offers.filter(pk=self.offer_id).exists():
-                errors["offer"] = "The offer is not one of the campaign's offers."
+        try:
+            check_campaign_offer(self.campaign, self.offer)
+        except ValidationError as refused:
+            errors.update({k: v[0] for k, v in refused.message_dict.items()})
         if errors:
             raise ValidationError(errors)
 
@@ -498,15 +537,17 @@ class FundClaim(Synced):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    actual_cost = models.DecimalField(**MONEY, validators=NOT_NEGATIVE)
-    amount_claimed = models.DecimalField(**MONEY, validators=NOT_NEGATIVE)
+    actual_cost = models.DecimalField(max_digits=14, decimal_places=2, validators=NOT_NEGATIVE)
+    amount_claimed = models.DecimalField(max_digits=14, decimal_places=2, validators=NOT_NEGATIVE)
     leads_delivered = models.PositiveIntegerField(
         default=0, help_text="Leads the partner reports; those through the campaign count too."
     )
     linked_leads = models.PositiveIntegerField(default=0, editable=False)
     results = models.TextField(blank=True, max_length=5000)
     state = models.CharField(max_length=10, choices=ClaimState.choices, default=ClaimState.DRAFT)
-    approved_amount = models.DecimalField(**MONEY, null=True, blank=True, editable=False)
+    approved_amount = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, editable=False
+    )
     decision_reason = models.TextField(blank=True, max_length=2000)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -606,8 +647,8 @@ class LedgerEntry(Synced):
     partner = models.ForeignKey("tenancy.Partner", on_delete=models.PROTECT, related_name="+")
     quarter_start = models.DateField()
     kind = models.CharField(max_length=12, choices=EntryKind.choices)
-    amount = models.DecimalField(**MONEY)
-    available_after = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    available_after = models.DecimalField(max_digits=14, decimal_places=2)
     allocation = models.ForeignKey(
         Allocation, null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
     )
@@ -621,7 +662,11 @@ class LedgerEntry(Synced):
         "ReallocationLine", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     revenue = models.DecimalField(
-        **MONEY, null=True, blank=True, help_text="Accrual: the won revenue behind it."
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Accrual: the won revenue behind it.",
     )
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -801,9 +846,13 @@ class ReallocationLine(TenantOwned):
     reallocation = models.ForeignKey(Reallocation, on_delete=models.CASCADE, related_name="lines")
     from_partner = models.ForeignKey("tenancy.Partner", on_delete=models.PROTECT, related_name="+")
     to_partner = models.ForeignKey("tenancy.Partner", on_delete=models.PROTECT, related_name="+")
-    proposed_amount = models.DecimalField(**MONEY, validators=NOT_NEGATIVE)
+    proposed_amount = models.DecimalField(max_digits=14, decimal_places=2, validators=NOT_NEGATIVE)
     amount = models.DecimalField(
-        **MONEY, null=True, blank=True, help_text="What the admin accepted (edited or as proposed)."
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="What the admin accepted (edited or as proposed).",
     )
     reason = models.CharField(max_length=500)
     figures = models.JSONField(default=dict)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.core.files.base import ContentFile
 
@@ -48,7 +48,16 @@ from guardrails.models import (
     Territory,
     TerritoryArea,
 )
-from mdf.models import Reallocation, ReallocationLine
+from mdf.models import (
+    Allocation,
+    FundBalance,
+    FundClaim,
+    FundRequest,
+    LedgerEntry,
+    MdfBudget,
+    Reallocation,
+    ReallocationLine,
+)
 from pipeline.models import CampaignResponse, Lead, Opportunity, Stage, Touch
 from pipeline.tests.factories import TouchFactory
 from routing.models import (
@@ -1700,6 +1709,68 @@ def _everyone_campaign(world: Any) -> int:
     return int(_campaign_rows(world)["campaign"]["a"][3].pk)
 
 
+def _mdf_rows(world: Any) -> dict[str, dict[str, list[Any]]]:
+    """MDF's rows of both tenants, made once per world through the services: a budget funding
+    both partners of our tenant, each partner's requests (titles carrying its mark) and claims,
+    one approved request of the first partner left unclaimed (for a claim to be filed on), and
+    a funded partner with a claimed request in the other tenant. Every synced row has an
+    external id, so the bulk suite can aim at it."""
+    cached = getattr(world, "mdf_rows", None)
+    if cached is not None:
+        return cached
+    from mdf.tests.factories import claim_in, fund, request_in
+
+    a, b = world.tenant, world.other_tenant
+    fund(a, world.partner, 10_000)
+    fund(a, world.other_partner, 10_000)
+    fund(b, world.orgs["b_partner"], 10_000)
+    ours = [
+        request_in(a, world.partner, "draft", title="Open house zzfirstpartner"),
+        request_in(a, world.partner, "approved", title="Roadshow zzfirstpartner"),
+        request_in(a, world.other_partner, "approved", title="Fair zzrivalleak"),
+        request_in(a, world.partner, "approved", title="Webinar zzfirstpartner"),
+    ]
+    theirs = [request_in(b, world.orgs["b_partner"], "approved", title="Beta zzbetaleak")]
+    claims_a = [claim_in(ours[1], "draft"), claim_in(ours[2], "submitted")]
+    claims_b = [claim_in(theirs[0], "draft")]
+    rows: dict[str, dict[str, list[Any]]] = {}
+    for basename, model in (
+        ("mdfbudget", MdfBudget),
+        ("mdfallocation", Allocation),
+        ("fundrequest", FundRequest),
+        ("fundclaim", FundClaim),
+        ("mdfledgerentry", LedgerEntry),
+        ("mdfbalance", FundBalance),
+    ):
+        every = cast(Any, model).all_tenants.order_by("pk")
+        rows[basename] = {
+            "a": list(every.filter(tenant=a)),
+            "b": list(every.filter(tenant=b)),
+        }
+        if basename in ("mdfbudget", "mdfallocation", "fundrequest", "fundclaim"):
+            for key, found in rows[basename].items():
+                for i, row in enumerate(found):
+                    row.external_id = f"MDF-{key}-{basename}-{i}"
+                    every.filter(pk=row.pk).update(external_id=row.external_id)
+    assert claims_a and claims_b
+    world.mdf_rows = rows
+    world.mdf_unclaimed = ours[3]
+    return rows
+
+
+def _mdf(basename: str) -> Callable[[Any], dict[str, list[Any]]]:
+    return lambda w: _mdf_rows(w)[basename]
+
+
+def _mdf_budget(world: Any) -> int:
+    return int(_mdf_rows(world)["mdfbudget"]["a"][0].pk)
+
+
+def _mdf_unclaimed(world: Any) -> int:
+    _mdf_rows(world)
+    return int(world.mdf_unclaimed.pk)
+
+
 API_RESOURCES: dict[str, ApiResource] = {
     "partner": ApiResource(
         model=Partner,
@@ -1920,6 +1991,53 @@ API_RESOURCES: dict[str, ApiResource] = {
     ),
     # Created by RevOps admins deciding conflicts (dealreg's own API tests).
     "adjudication": ApiResource(model=Adjudication, objects=_dealreg("adjudication")),
+    # MDF: the transitions, proof files (upload, download, delete) and who gets which are in
+    # mdf/tests/test_api.py; here the roles and visible rows of each resource.
+    "mdfbudget": ApiResource(
+        model=MdfBudget,
+        objects=_mdf("mdfbudget"),
+        create=lambda w: {"quarter_start": "2030-01-01", "amount": "1000.00"},
+        update=lambda w: {"notes": "Changed"},
+    ),
+    "mdfallocation": ApiResource(
+        model=Allocation,
+        objects=_mdf("mdfallocation"),
+        create=lambda w: {
+            "budget": _mdf_budget(w),
+            "partner": w.partner.pk,
+            "kind": "accrual",
+            "rate": "2.50",
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+        },
+        update=lambda w: {"amount": "9000.00"},
+    ),
+    "fundrequest": ApiResource(
+        model=FundRequest,
+        objects=_mdf("fundrequest"),
+        create=lambda w: {
+            "partner": w.partner.pk,
+            "activity_type": "event",
+            "title": "Isolation request",
+            "starts_on": datetime.date.today().isoformat(),
+            "ends_on": datetime.date.today().isoformat(),
+            "total_cost": "1000.00",
+            "amount_requested": "500.00",
+        },
+        update=lambda w: {"title": "Changed"},
+    ),
+    "fundclaim": ApiResource(
+        model=FundClaim,
+        objects=_mdf("fundclaim"),
+        create=lambda w: {
+            "request": _mdf_unclaimed(w),
+            "actual_cost": "800.00",
+            "amount_claimed": "500.00",
+        },
+        update=lambda w: {"results": "Changed"},
+    ),
+    "mdfledgerentry": ApiResource(model=LedgerEntry, objects=_mdf("mdfledgerentry")),
+    "mdfbalance": ApiResource(model=FundBalance, objects=_mdf("mdfbalance")),
 }
 
 # Non-router API views: name -> methods they answer.

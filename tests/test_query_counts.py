@@ -337,6 +337,32 @@ def _conflict_to_adjudicate(world: Any, i: int) -> None:
         )
 
 
+def _mdf_budget(world: Any, i: int) -> None:
+    """A budget of a quarter of its own."""
+    from decimal import Decimal
+
+    from mdf.models import MdfBudget
+    from tenancy.quarters import Quarter
+
+    day = dt.date(2030, 1, 15) + dt.timedelta(days=92 * i)
+    MdfBudget.all_tenants.create(
+        tenant=world.tenant,
+        quarter_start=Quarter.of(world.tenant, day).start,
+        amount=Decimal(1000),
+        currency=world.tenant.currency,
+    )
+
+
+def _mdf_claim(world: Any, i: int) -> None:
+    """A funded partner of its own with an approved request and its claim (with proof): an
+    allocation, a balance, ledger entries, a request and a claim, through the services."""
+    from mdf.tests.factories import claim_in, fund, request_in
+
+    partner = PartnerFactory.create(tenant=world.tenant)
+    fund(world.tenant, partner, 1_000)
+    claim_in(request_in(world.tenant, partner, "approved", amount=500), "draft")
+
+
 def _offer(world: Any, i: int) -> Any:
     """An offer selling a product line (its nested `product_lines`)."""
     offer = OfferFactory.create(tenant=world.tenant)
@@ -418,6 +444,12 @@ MAKERS: dict[str, Callable[[Any, int], Any]] = {
     "campaign": _campaign,
     "cobrandprofile": lambda w, i: CoBrandProfileFactory.create(tenant=w.tenant),
     "campaignresponse": _campaign_response,
+    "mdfbudget": _mdf_budget,
+    "mdfallocation": _mdf_claim,
+    "fundrequest": _mdf_claim,
+    "fundclaim": _mdf_claim,
+    "mdfledgerentry": _mdf_claim,
+    "mdfbalance": _mdf_claim,
 }
 LISTED = sorted(b for _, v, b in router.registry if hasattr(v, "list"))
 

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 else:
     _ViewSetBase = object
 
-__all__ = ["SyncActionsMixin"]
+__all__ = ["SyncActionsMixin", "SyncFeedMixin"]
 
 DEFAULT_PAGE, MAX_PAGE = 500, 1000
 ROW, DELETION = 0, 1
@@ -150,83 +150,21 @@ def sync_page_schema(resource: str, serializer_class: Any) -> serializers.Serial
     )
 
 
-class SyncActionsMixin(_ViewSetBase):
-    """Adds `bulk` and `sync` to a TenantModelViewSet of a `Synced` model. Bulk writes need the
-    viewset's `write_roles`; the sync feed needs one of `sync_roles` (empty: nobody)."""
+class SyncFeedMixin(_ViewSetBase):
+    """Adds `sync` to a viewset of a `Synced` model; it needs one of `sync_roles` (empty:
+    nobody). Read-only resources (an append-only ledger) have the feed without `bulk`."""
 
     sync_roles: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Describe the bodies in the resource's own shapes, so a generated client can build the
-        records it sends and read the rows it gets."""
+        """Describe the feed's rows in the resource's own shape."""
         super().__init_subclass__(**kwargs)
+        if getattr(cls, "model", None) is None:
+            return  # a mixin built on this one: its viewsets are described
         resource = cls.model.__name__
         extend_schema_view(
-            bulk=extend_schema(
-                request=bulk_request_schema(resource, cls.serializer_class),
-                responses={200: BulkResultSerializer, 413: ErrorSerializer},
-            ),
             sync=extend_schema(responses={200: sync_page_schema(resource, cls.serializer_class)}),
         )(cls)
-
-    @extend_schema(
-        examples=[
-            OpenApiExample(
-                "Two records, one bad",
-                request_only=True,
-                value={
-                    "records": [
-                        {"external_id": "SF-1", "name": "Ok"},
-                        {"external_id": "SF-2", "name": ""},
-                    ]
-                },
-            ),
-            OpenApiExample(
-                "Per-record results",
-                response_only=True,
-                value={
-                    "summary": {"created": 1, "updated": 0, "unchanged": 0, "error": 1},
-                    "results": [
-                        {"index": 0, "external_id": "SF-1", "status": "created", "id": 41},
-                        {
-                            "index": 1,
-                            "external_id": "SF-2",
-                            "status": "error",
-                            "id": None,
-                            "errors": {"name": ["This field may not be blank."]},
-                        },
-                    ],
-                },
-            ),
-        ],
-        description=f"Create or update up to {MAX_RECORDS} records keyed by `external_id`. Each record gets its "
-        "own result; a bad record never blocks or half-writes the others. References may be given by "
-        'external id, e.g. `"account": {"external_id": "SF-0042"}`.',
-    )
-    @action(detail=False, methods=["post"], url_path="bulk")
-    def bulk(self, request: Any) -> Response:
-        records = request.data.get("records") if isinstance(request.data, dict) else request.data
-        if not isinstance(records, list):
-            raise exceptions.ValidationError(
-                {"records": ['Send a JSON list of records, or {"records": [...]}.']}
-            )
-        if len(records) > MAX_RECORDS:
-            raise TooManyRecords(
-                f"At most {MAX_RECORDS} records per request; this one has {len(records)}."
-            )
-        # A synced resource's serializer (the mixin's contract): bulk writes go through its hooks.
-        serializer_class = cast(type[SyncedModelSerializer[Any]], self.get_serializer_class())
-        results = BulkUpsert(
-            serializer_class,
-            tenant=request.tenant,
-            membership=request.membership,
-            field_roles=self.field_roles,
-            creation_defaults=self.creation_defaults,
-        ).run(records)
-        summary = dict.fromkeys((CREATED, UPDATED, UNCHANGED, ERROR), 0)
-        for result in results:
-            summary[result.status] += 1
-        return Response({"summary": summary, "results": [r.as_dict() for r in results]})
 
     @extend_schema(
         parameters=[
@@ -328,3 +266,81 @@ class SyncActionsMixin(_ViewSetBase):
         if not 1 <= size <= MAX_PAGE:
             raise exceptions.ValidationError({"page_size": [f"Use 1 to {MAX_PAGE}."]})
         return size
+
+
+class SyncActionsMixin(SyncFeedMixin):
+    """Adds `bulk` and `sync` to a TenantModelViewSet of a `Synced` model. Bulk writes need the
+    viewset's `write_roles`; the sync feed needs one of `sync_roles` (empty: nobody)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Describe the bodies in the resource's own shapes, so a generated client can build the
+        records it sends and read the rows it gets."""
+        super().__init_subclass__(**kwargs)
+        if getattr(cls, "model", None) is None:
+            return  # a mixin built on this one: its viewsets are described
+        resource = cls.model.__name__
+        extend_schema_view(
+            bulk=extend_schema(
+                request=bulk_request_schema(resource, cls.serializer_class),
+                responses={200: BulkResultSerializer, 413: ErrorSerializer},
+            ),
+        )(cls)
+
+    @extend_schema(
+        examples=[
+            OpenApiExample(
+                "Two records, one bad",
+                request_only=True,
+                value={
+                    "records": [
+                        {"external_id": "SF-1", "name": "Ok"},
+                        {"external_id": "SF-2", "name": ""},
+                    ]
+                },
+            ),
+            OpenApiExample(
+                "Per-record results",
+                response_only=True,
+                value={
+                    "summary": {"created": 1, "updated": 0, "unchanged": 0, "error": 1},
+                    "results": [
+                        {"index": 0, "external_id": "SF-1", "status": "created", "id": 41},
+                        {
+                            "index": 1,
+                            "external_id": "SF-2",
+                            "status": "error",
+                            "id": None,
+                            "errors": {"name": ["This field may not be blank."]},
+                        },
+                    ],
+                },
+            ),
+        ],
+        description=f"Create or update up to {MAX_RECORDS} records keyed by `external_id`. Each record gets its "
+        "own result; a bad record never blocks or half-writes the others. References may be given by "
+        'external id, e.g. `"account": {"external_id": "SF-0042"}`.',
+    )
+    @action(detail=False, methods=["post"], url_path="bulk")
+    def bulk(self, request: Any) -> Response:
+        records = request.data.get("records") if isinstance(request.data, dict) else request.data
+        if not isinstance(records, list):
+            raise exceptions.ValidationError(
+                {"records": ['Send a JSON list of records, or {"records": [...]}.']}
+            )
+        if len(records) > MAX_RECORDS:
+            raise TooManyRecords(
+                f"At most {MAX_RECORDS} records per request; this one has {len(records)}."
+            )
+        # A synced resource's serializer (the mixin's contract): bulk writes go through its hooks.
+        serializer_class = cast(type[SyncedModelSerializer[Any]], self.get_serializer_class())
+        results = BulkUpsert(
+            serializer_class,
+            tenant=request.tenant,
+            membership=request.membership,
+            field_roles=self.field_roles,
+            creation_defaults=self.creation_defaults,
+        ).run(records)
+        summary = dict.fromkeys((CREATED, UPDATED, UNCHANGED, ERROR), 0)
+        for result in results:
+            summary[result.status] += 1
+        return Response({"summary": summary, "results": [r.as_dict() for r in results]})

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.acting import Actor
+from core.rows import lock_row
 from dealreg.choices import TRANSITIONS, allowed_actions
 from dealreg.models import DealRegistration, DealRegSettings, RegistrationEvent
 from tenancy.models import Tenant
@@ -62,14 +63,9 @@ def check_allowed(registration: DealRegistration, action: str) -> str:
 
 
 def lock(registration: DealRegistration) -> DealRegistration:
-    """The registration's row, locked for the rest of the transaction and read fresh into the
-    caller's instance, so two reviewers acting at once take turns and the second sees the first
-    one's state."""
-    DealRegistration.objects.select_for_update().filter(pk=registration.pk).values_list(
-        "pk", flat=True
-    ).get()
-    registration.refresh_from_db()
-    return registration
+    """The registration's row, locked for the rest of the transaction and read fresh: two
+    reviewers acting at once take turns and the second sees the first one's state."""
+    return lock_row(registration)
 
 
 def log_event(

@@ -5,13 +5,9 @@ claims and never an error."""
 
 from __future__ import annotations
 
-import os
-import threading
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from django.db import connection
 
 from accounts.tests.factories import AccountFactory, ProductLineFactory
 from core.tenancy import tenant_scope
@@ -22,39 +18,11 @@ from dealreg.services.state import settings_for
 from tenancy.choices import Role
 from tenancy.services import membership_for
 from tenancy.tests.factories import PartnerFactory, TeamFactory, TenantFactory, member
+from tests.concurrency import race, require_postgres
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 RACERS = 20
-
-
-def require_postgres() -> None:
-    if connection.vendor != "postgresql":
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI runs this on PostgreSQL")
-        pytest.skip("Concurrent transactions need PostgreSQL")
-
-
-def race(tenant: Any, work: Any, n: int) -> list:
-    """Run `work(i)` in n threads, each in its own transaction and connection, all at once."""
-    barrier, results = threading.Barrier(n), list[Any]([None] * n)
-
-    def run(i: int) -> None:
-        try:
-            with tenant_scope(tenant):
-                barrier.wait(30)
-                results[i] = work(i)
-        except Exception as exc:  # reported to the test below
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return results
 
 
 def test_twenty_simultaneous_submissions_leave_one_claim_and_nineteen_conflicts():

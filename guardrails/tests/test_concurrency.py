@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import threading
-from typing import Any
-
 import pytest
-from django.db import connection
 
 from core.tenancy import tenant_scope
 from guardrails.choices import VersionStatus
@@ -17,37 +12,9 @@ from guardrails.services.versions import active_version, create_draft
 from tenancy.choices import Role
 from tenancy.services import membership_for
 from tenancy.tests.factories import TenantFactory, member
+from tests.concurrency import race, require_postgres
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def require_postgres() -> None:
-    if connection.vendor != "postgresql":
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI runs this on PostgreSQL")
-        pytest.skip("Concurrent transactions need PostgreSQL")
-
-
-def race(tenant, work, n: int = 2) -> list:
-    """Run `work(i)` in n threads, each in its own transaction and connection, all at once."""
-    barrier, results = threading.Barrier(n), list[Any]([None] * n)
-
-    def run(i: int) -> None:
-        try:
-            with tenant_scope(tenant):
-                barrier.wait(10)
-                results[i] = work(i)
-        except Exception as exc:  # reported to the test below
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 def test_concurrent_publishes_leave_exactly_one_active_version():

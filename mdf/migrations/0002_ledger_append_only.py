@@ -7,7 +7,7 @@ from django.db import migrations
 CREATE = """
 CREATE OR REPLACE FUNCTION mdf_ledger_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'MDF ledger entries are append-only (% refused)', TG_OP;
+    RAISE EXCEPTION USING MESSAGE = 'MDF ledger entries are append-only (' || TG_OP || ' refused)';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER mdf_ledgerentry_append_only

@@ -96,7 +96,9 @@ def set_budget(
 
 def _check_partner(partner: Partner) -> None:
     if partner.status != "active":
-        raise ValidationError({"partner": f"{partner.name} is {partner.status}; no funds go to it."})
+        raise ValidationError(
+            {"partner": f"{partner.name} is {partner.status}; no funds go to it."}
+        )
 
 
 @action
@@ -204,7 +206,9 @@ def recompute_accrual(allocation: Allocation, *, acting: Acting) -> Decimal:
     the amount posted (negative for a reduction)."""
     tenant = allocation.tenant
     assert allocation.period_start and allocation.period_end and allocation.rate is not None
-    revenue = won_revenue(allocation.partner_id, tenant, allocation.period_start, allocation.period_end)
+    revenue = won_revenue(
+        allocation.partner_id, tenant, allocation.period_start, allocation.period_end
+    )
     due = (revenue * allocation.rate / 100).quantize(CENT, rounding=ROUND_HALF_UP)
     notes = []
     if allocation.cap is not None and due > allocation.cap:
@@ -238,7 +242,10 @@ def recompute_accrual(allocation: Allocation, *, acting: Acting) -> Decimal:
             budget.save(update_fields=["allocated_total", "updated_at", "version", "sync_seq"])
             settle_closed(balance, acting=acting, now=now)
         Allocation.objects.filter(pk=allocation.pk).update(
-            revenue=revenue, accrued=allocation.accrued + difference, computed_at=now, updated_at=now
+            revenue=revenue,
+            accrued=allocation.accrued + difference,
+            computed_at=now,
+            updated_at=now,
         )
         allocation.revenue, allocation.accrued = revenue, allocation.accrued + difference
     return difference

@@ -67,7 +67,9 @@ ACCEPTED: dict[str, tuple[set[str], str]] = {
     ProofType.ATTENDEE_LIST: ({PDF} | SHEETS, "PDF, CSV or Excel (.xlsx)"),
     ProofType.AD_SCREENSHOTS: ({PDF} | IMAGES, "PNG, JPEG or PDF"),
     ProofType.OTHER: (
-        {PDF} | IMAGES | SHEETS
+        {PDF}
+        | IMAGES
+        | SHEETS
         | {"application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
         "PDF, PNG, JPEG, CSV, Excel or Word",
     ),
@@ -80,8 +82,10 @@ def _late(request: FundRequest, now: dt.datetime) -> None:
     if due is not None and now >= due:
         last = timezone.localtime(due - dt.timedelta(seconds=1)).date()
         raise ValidationError(
-            {"request": f"The claim was due by {last:%Y-%m-%d} (the claim window closed "
-             f"{(now - due).days} days ago); a late claim is not accepted."}
+            {
+                "request": f"The claim was due by {last:%Y-%m-%d} (the claim window closed "
+                f"{(now - due).days} days ago); a late claim is not accepted."
+            }
         )
 
 
@@ -89,8 +93,10 @@ def _check_amounts(claim: FundClaim, request: FundRequest) -> None:
     approved = request.approved_amount or Decimal(0)
     if claim.amount_claimed is not None and claim.amount_claimed > approved:
         raise ValidationError(
-            {"amount_claimed": f"{money(claim.amount_claimed, request.tenant)} is more than the "
-             f"{money(approved, request.tenant)} approved for request #{request.pk}."}
+            {
+                "amount_claimed": f"{money(claim.amount_claimed, request.tenant)} is more than the "
+                f"{money(approved, request.tenant)} approved for request #{request.pk}."
+            }
         )
     claim.full_clean(exclude=["request", "partner", "submitted_by", "decided_by"])
 
@@ -114,14 +120,20 @@ def create_claim(
         lock(request)
         if request.state != RequestState.APPROVED:
             raise ValidationError(
-                {"request": f"Request #{request.pk} is {request.get_state_display().lower()}; "
-                 "a claim is made against an approved request."}
+                {
+                    "request": f"Request #{request.pk} is {request.get_state_display().lower()}; "
+                    "a claim is made against an approved request."
+                }
             )
         if FundClaim.objects.filter(request=request).exists():
             raise ValidationError({"request": f"Request #{request.pk} already has a claim."})
         _late(request, now)
-        claim = FundClaim(tenant_id=request.tenant_id, request=request,
-                          partner_id=request.partner_id, submitted_by=acting.audit_user)
+        claim = FundClaim(
+            tenant_id=request.tenant_id,
+            request=request,
+            partner_id=request.partner_id,
+            submitted_by=acting.audit_user,
+        )
         _apply(claim, data)
         _check_amounts(claim, request)
         claim.save()
@@ -161,8 +173,8 @@ def linked_leads(request: FundRequest, until: dt.datetime) -> int:
     campaign (or its offer, without one) created from the activity's start until `until`."""
     if request.campaign_id is None and request.offer_id is None:
         return 0
-    through = Q(campaign_id=request.campaign_id) if request.campaign_id else Q(
-        offer_id=request.offer_id
+    through = (
+        Q(campaign_id=request.campaign_id) if request.campaign_id else Q(offer_id=request.offer_id)
     )
     start = dt.datetime.combine(request.starts_on, dt.time(), tzinfo=dt.UTC)
     return Lead.objects.filter(
@@ -185,13 +197,23 @@ def submit_claim(claim: FundClaim, *, acting: Acting, now: dt.datetime | None = 
         target = check_allowed(claim, "submit")
         before = claim.state
         if before == ClaimState.DRAFT:
+            if request.state != RequestState.APPROVED:
+                raise ValidationError(
+                    {
+                        "request": f"Request #{request.pk} is {request.get_state_display().lower()}; "
+                        "only an approved request is claimed."
+                    }
+                )
             _late(request, now)
         missing = missing_proof(claim)
         if missing:
             label = settings_for(claim.tenant_id).activity_label(request.activity_type)
             raise ValidationError(
-                {"proofs": "Proof missing: " + ", ".join(PROOF_LABELS[p].lower() for p in missing)
-                 + f" (required for {label})."}
+                {
+                    "proofs": "Proof missing: "
+                    + ", ".join(PROOF_LABELS[p].lower() for p in missing)
+                    + f" (required for {label})."
+                }
             )
         claim.linked_leads = linked_leads(request, now)
         claim.state = target
@@ -203,8 +225,15 @@ def submit_claim(claim: FundClaim, *, acting: Acting, now: dt.datetime | None = 
             stop_clocks(request, (ClockKind.CLAIM_WINDOW,), now=now)
         stop_clocks(request, (ClockKind.ANSWER,), now=now)
         start_clock(request, ClockKind.DECIDE_CLAIM, now=now, claim=claim)
-        log_event(request, "claim_submit" if before == ClaimState.DRAFT else "claim_resubmit",
-                  acting=acting, claim=claim, from_state=before, to_state=target, at=now)
+        log_event(
+            request,
+            "claim_submit" if before == ClaimState.DRAFT else "claim_resubmit",
+            acting=acting,
+            claim=claim,
+            from_state=before,
+            to_state=target,
+            at=now,
+        )
     return claim
 
 
@@ -231,17 +260,33 @@ def approve_claim(
             raise ValidationError({"amount": "Approve an amount above zero, or reject the claim."})
         if amount > claim.amount_claimed:
             raise ValidationError(
-                {"amount": f"{money(amount, tenant)} is more than the "
-                 f"{money(claim.amount_claimed, tenant)} claimed."}
+                {
+                    "amount": f"{money(amount, tenant)} is more than the "
+                    f"{money(claim.amount_claimed, tenant)} claimed."
+                }
             )
         if amount < claim.amount_claimed and not reason.strip():
             raise ValidationError({"reason": "Say why only part of the claim is approved."})
         committed = request.approved_amount or Decimal(0)
         balance = locked_balance(tenant, request.partner_id, request.quarter_start)
-        post(balance, EntryKind.CLAIMED, amount, acting=acting, request=request, claim=claim,
-             reason=f"Claim on request #{request.pk} approved for {money(amount, tenant)}.", at=now)
-        release_request(request, committed - amount, acting=acting, now=now, claim=claim,
-                        reason=f"Unclaimed rest of request #{request.pk} released.")
+        post(
+            balance,
+            EntryKind.CLAIMED,
+            amount,
+            acting=acting,
+            request=request,
+            claim=claim,
+            reason=f"Claim on request #{request.pk} approved for {money(amount, tenant)}.",
+            at=now,
+        )
+        release_request(
+            request,
+            committed - amount,
+            acting=acting,
+            now=now,
+            claim=claim,
+            reason=f"Unclaimed rest of request #{request.pk} released.",
+        )
         before = claim.state
         claim.state = target
         claim.approved_amount = amount
@@ -251,8 +296,16 @@ def approve_claim(
         claim.save()
         stop_clocks(request, (ClockKind.DECIDE_CLAIM,), now=now)
         start_clock(request, ClockKind.PAY_CLAIM, now=now, claim=claim)
-        log_event(request, "claim_approve", acting=acting, claim=claim, from_state=before,
-                  to_state=target, reason=reason, at=now)
+        log_event(
+            request,
+            "claim_approve",
+            acting=acting,
+            claim=claim,
+            from_state=before,
+            to_state=target,
+            reason=reason,
+            at=now,
+        )
     return claim
 
 
@@ -269,8 +322,14 @@ def reject_claim(
         lock(claim)
         request = lock(claim.request)
         target = check_allowed(claim, "reject")
-        release_request(request, request.approved_amount or Decimal(0), acting=acting, now=now,
-                        claim=claim, reason=f"Claim on request #{request.pk} rejected.")
+        release_request(
+            request,
+            request.approved_amount or Decimal(0),
+            acting=acting,
+            now=now,
+            claim=claim,
+            reason=f"Claim on request #{request.pk} rejected.",
+        )
         before = claim.state
         claim.state = target
         claim.decision_reason = reason
@@ -278,8 +337,16 @@ def reject_claim(
         claim.decided_at = now
         claim.save()
         stop_clocks(request, (ClockKind.DECIDE_CLAIM,), now=now)
-        log_event(request, "claim_reject", acting=acting, claim=claim, from_state=before,
-                  to_state=target, reason=reason, at=now)
+        log_event(
+            request,
+            "claim_reject",
+            acting=acting,
+            claim=claim,
+            from_state=before,
+            to_state=target,
+            reason=reason,
+            at=now,
+        )
     return claim
 
 
@@ -300,8 +367,16 @@ def return_claim(
         claim.save()
         stop_clocks(claim.request, (ClockKind.DECIDE_CLAIM,), now=now)
         start_clock(claim.request, ClockKind.ANSWER, now=now, claim=claim)
-        log_event(claim.request, "claim_return", acting=acting, claim=claim, from_state=before,
-                  to_state=target, reason=reason, at=now)
+        log_event(
+            claim.request,
+            "claim_return",
+            acting=acting,
+            claim=claim,
+            from_state=before,
+            to_state=target,
+            reason=reason,
+            at=now,
+        )
     return claim
 
 
@@ -331,19 +406,30 @@ def pay_claim(
         lock(claim)
         if claim.state == ClaimState.PAID:
             raise ValidationError(
-                {"claim": f"This claim was already paid on {claim.paid_on:%Y-%m-%d} "
-                 f"(reference {claim.payment_reference}); it is not paid twice."}
+                {
+                    "claim": f"This claim was already paid on {claim.paid_on:%Y-%m-%d} "
+                    f"(reference {claim.payment_reference}); it is not paid twice."
+                }
             )
         if claim.state != ClaimState.APPROVED:
             raise ValidationError(
-                {"claim": f"Only an approved claim is paid; this claim is "
-                 f"{claim.get_state_display().lower()}."}
+                {
+                    "claim": f"Only an approved claim is paid; this claim is "
+                    f"{claim.get_state_display().lower()}."
+                }
             )
         request = claim.request
         balance = locked_balance(tenant, request.partner_id, request.quarter_start)
-        post(balance, EntryKind.PAID, claim.approved_amount or Decimal(0), acting=acting,
-             request=request, claim=claim, at=now,
-             reason=f"Claim on request #{request.pk} paid, reference {reference}.")
+        post(
+            balance,
+            EntryKind.PAID,
+            claim.approved_amount or Decimal(0),
+            acting=acting,
+            request=request,
+            claim=claim,
+            at=now,
+            reason=f"Claim on request #{request.pk} paid, reference {reference}.",
+        )
         before = claim.state
         claim.state = ClaimState.PAID
         claim.payment_reference = reference
@@ -351,16 +437,25 @@ def pay_claim(
         claim.paid_at = now
         claim.save()
         stop_clocks(request, (ClockKind.PAY_CLAIM,), now=now)
-        log_event(request, "claim_pay", acting=acting, claim=claim, from_state=before,
-                  to_state=claim.state, reason=f"Reference {reference}, paid {paid_on:%Y-%m-%d}.",
-                  at=now)
+        log_event(
+            request,
+            "claim_pay",
+            acting=acting,
+            claim=claim,
+            from_state=before,
+            to_state=claim.state,
+            reason=f"Reference {reference}, paid {paid_on:%Y-%m-%d}.",
+            at=now,
+        )
     return claim
 
 
 def _check_proof(upload: Any, proof_type: str) -> tuple[str, str]:
     if proof_type not in ProofType.values:
         raise ValidationError(
-            {"proof_type": f"“{proof_type}” is not a proof type; use {', '.join(ProofType.values)}."}
+            {
+                "proof_type": f"“{proof_type}” is not a proof type; use {', '.join(ProofType.values)}."
+            }
         )
     if not isinstance(upload, UploadedFile):
         raise ValidationError({"file": "Send the file as multipart/form-data in the field 'file'."})
@@ -389,21 +484,34 @@ def add_proof(claim: FundClaim, proof_type: str, upload: Any, *, acting: Acting)
     may_file(claim.partner_id, acting)
     if claim.state not in (ClaimState.DRAFT, ClaimState.RETURNED):
         raise ValidationError(
-            {"file": f"The claim is {claim.get_state_display().lower()}; proof is added to drafts "
-             "and claims returned for information."}
+            {
+                "file": f"The claim is {claim.get_state_display().lower()}; proof is added to drafts "
+                "and claims returned for information."
+            }
         )
     name, content_type = _check_proof(upload, proof_type)
     if ProofFile.objects.filter(claim=claim).count() >= MAX_PROOFS:
         raise ValidationError({"file": f"At most {MAX_PROOFS} files per claim."})
     with deleted_on_failure() as written, transaction.atomic():
-        proof = ProofFile(tenant_id=claim.tenant_id, claim=claim, proof_type=proof_type,
-                          filename=name, content_type=content_type, size=upload.size,
-                          uploaded_by=acting.audit_user)
+        proof = ProofFile(
+            tenant_id=claim.tenant_id,
+            claim=claim,
+            proof_type=proof_type,
+            filename=name,
+            content_type=content_type,
+            size=upload.size,
+            uploaded_by=acting.audit_user,
+        )
         proof.file.save("proof", upload, save=False)
         written(proof.file)
         proof.save()
-        log_event(claim.request, "proof_add", acting=acting, claim=claim,
-                  reason=f"{PROOF_LABELS[proof_type]}: {name}.")
+        log_event(
+            claim.request,
+            "proof_add",
+            acting=acting,
+            claim=claim,
+            reason=f"{PROOF_LABELS[proof_type]}: {name}.",
+        )
     return proof
 
 
@@ -414,8 +522,14 @@ def remove_proof(proof: ProofFile, *, acting: Acting) -> None:
     if claim.state not in (ClaimState.DRAFT, ClaimState.RETURNED):
         raise PermissionDenied("Proof of a submitted claim stays as it was submitted.")
     with transaction.atomic():
-        log_event(claim.request, "proof_remove", acting=acting, claim=claim,
-                  reason=f"{proof.get_proof_type_display()}: {proof.filename} removed.")
-        stored = proof.file
+        log_event(
+            claim.request,
+            "proof_remove",
+            acting=acting,
+            claim=claim,
+            reason=f"{proof.get_proof_type_display()}: {proof.filename} removed.",
+        )
+        stored, name = proof.file.storage, proof.file.name or ""
         proof.delete()
-        transaction.on_commit(lambda: stored.storage.delete(stored.name))
+        if name:
+            transaction.on_commit(lambda: stored.delete(name))

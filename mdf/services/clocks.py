@@ -22,7 +22,7 @@ from routing.sla import working_time
 __all__ = ["CLAIM_REMINDER_DAYS", "next_reminder", "start_clock", "stop_clocks"]
 
 CLAIM_REMINDER_DAYS = (14, 3)
-VENDOR_KINDS = {
+VENDOR_KINDS: dict[str, str] = {
     ClockKind.DECIDE_REQUEST: "decide_request_hours",
     ClockKind.DECIDE_CLAIM: "decide_claim_hours",
     ClockKind.PAY_CLAIM: "pay_claim_hours",

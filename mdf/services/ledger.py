@@ -22,6 +22,7 @@ from django.utils import timezone
 from core.acting import Actor
 from mdf.choices import EntryKind
 from mdf.models import ZERO, FundBalance, LedgerEntry
+from mdf.services.quarters import first_timer
 from mdf.services.state import money, quarter_name
 from tenancy.models import Partner, Tenant
 
@@ -84,8 +85,6 @@ def available_of(buckets: dict[str, Decimal]) -> Decimal:
 
 def balance_of(tenant: Tenant, partner: Partner | int, quarter_start: dt.date) -> FundBalance:
     """The partner's balance row for the quarter (made, empty, on first use; not locked)."""
-    from mdf.services.quarter_end import first_timer
-
     partner_id = partner if isinstance(partner, int) else partner.pk
     found = FundBalance.objects.filter(partner_id=partner_id, quarter_start=quarter_start).first()
     if found is not None:

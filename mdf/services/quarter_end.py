@@ -9,40 +9,19 @@ same rule at once (`settle_closed`)."""
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
 from django.db import transaction
-from django.utils import timezone
 
 from core.acting import Actor
 from mdf.choices import EntryKind, UnusedFunds
 from mdf.models import FundBalance
+from mdf.services.ledger import locked_balance, post
+from mdf.services.quarters import notice_times, quarter_ends_at
 from mdf.services.settings import settings_for
 from mdf.services.state import money, quarter_name
-from tenancy.models import Tenant
 from tenancy.quarters import Quarter
 
-__all__ = ["close_balance", "first_timer", "quarter_ends_at", "settle_closed", "step_balance"]
-
-
-def quarter_ends_at(tenant: Tenant, quarter_start: dt.date) -> dt.datetime:
-    """Midnight at the start of the next quarter, in the tenant's time zone."""
-    following = Quarter.of(tenant, quarter_start).following
-    return dt.datetime.combine(following, dt.time(), tzinfo=zoneinfo.ZoneInfo(tenant.timezone))
-
-
-def _notice_times(tenant: Tenant, quarter_start: dt.date) -> list[dt.datetime]:
-    if settings_for(tenant).unused_funds != UnusedFunds.EXPIRE:
-        return []
-    ends = quarter_ends_at(tenant, quarter_start)
-    days = settings_for(tenant).expiry_notice_days
-    return sorted(ends - dt.timedelta(days=d) for d in days)
-
-
-def first_timer(tenant: Tenant, quarter_start: dt.date, now: dt.datetime) -> dt.datetime:
-    """The balance's next step from `now`: the next notice still ahead, else the quarter end."""
-    ahead = [t for t in _notice_times(tenant, quarter_start) if t > now]
-    return ahead[0] if ahead else quarter_ends_at(tenant, quarter_start)
+__all__ = ["close_balance", "settle_closed", "step_balance"]
 
 
 def step_balance(balance: FundBalance, *, acting: Actor, now: dt.datetime) -> bool:
@@ -57,7 +36,7 @@ def step_balance(balance: FundBalance, *, acting: Actor, now: dt.datetime) -> bo
         if locked is None or locked.next_action_at != balance.next_action_at:
             return False
         if now < ends:
-            following = [t for t in _notice_times(tenant, locked.quarter_start) if t > now]
+            following = [t for t in notice_times(tenant, locked.quarter_start) if t > now]
             FundBalance.objects.filter(pk=locked.pk).update(
                 next_action_at=following[0] if following else ends,
                 notices_sent=locked.notices_sent + 1,
@@ -92,8 +71,6 @@ def close_balance(balance: FundBalance, *, acting: Actor, now: dt.datetime) -> N
 
 def settle_closed(balance: FundBalance, *, acting: Actor, now: dt.datetime | None = None) -> None:
     """Carry over or expire what is available in a closed quarter (the balance is locked)."""
-    from mdf.services.ledger import locked_balance, post
-
     if balance.closed_at is None or balance.available <= 0:
         return
     tenant = balance.tenant

@@ -126,7 +126,9 @@ def _available(request: FundRequest) -> FundBalance | None:
 
 
 @action
-def submit_request(request: FundRequest, *, acting: Acting, now: dt.datetime | None = None) -> FundRequest:
+def submit_request(
+    request: FundRequest, *, acting: Acting, now: dt.datetime | None = None
+) -> FundRequest:
     """Submit (or resubmit after a return): refused when more is asked than is available now,
     or when the quarter has already ended."""
     may_file(request.partner_id, acting)
@@ -138,7 +140,9 @@ def submit_request(request: FundRequest, *, acting: Acting, now: dt.datetime | N
         balance = _available(request)
         name = quarter_name(tenant, request.quarter_start)
         if balance is not None and balance.closed_at is not None:
-            raise ValidationError({"quarter_start": f"{name} has ended; request from a later quarter."})
+            raise ValidationError(
+                {"quarter_start": f"{name} has ended; request from a later quarter."}
+            )
         available = balance.available if balance else Decimal(0)
         if request.amount_requested > available:
             raise ValidationError(
@@ -192,7 +196,9 @@ def approve_request(
         target = check_allowed(request, "approve")
         amount = request.amount_requested if amount is None else Decimal(amount)
         if amount <= 0:
-            raise ValidationError({"amount": "Approve an amount above zero, or reject the request."})
+            raise ValidationError(
+                {"amount": "Approve an amount above zero, or reject the request."}
+            )
         if amount > request.amount_requested:
             raise ValidationError(
                 {
@@ -205,8 +211,10 @@ def approve_request(
         balance = locked_balance(tenant, request.partner_id, request.quarter_start)
         if balance.closed_at is not None:
             raise ValidationError(
-                {"amount": f"{quarter_name(tenant, balance.quarter_start)} has ended; its funds "
-                 "are closed."}
+                {
+                    "amount": f"{quarter_name(tenant, balance.quarter_start)} has ended; its funds "
+                    "are closed."
+                }
             )
         post(
             balance,
@@ -214,8 +222,11 @@ def approve_request(
             amount,
             acting=acting,
             reason=f"Request #{request.pk} approved"
-            + (f" in part ({money(amount, tenant)} of {money(request.amount_requested, tenant)})"
-               if amount < request.amount_requested else "")
+            + (
+                f" in part ({money(amount, tenant)} of {money(request.amount_requested, tenant)})"
+                if amount < request.amount_requested
+                else ""
+            )
             + ".",
             what=f"Approving request #{request.pk}",
             request=request,
@@ -231,8 +242,15 @@ def approve_request(
         request.save()
         stop_clocks(request, (ClockKind.DECIDE_REQUEST,), now=now)
         start_clock(request, ClockKind.CLAIM_WINDOW, now=now, due=request.claim_due_at)
-        log_event(request, "approve", acting=acting, from_state=before, to_state=target,
-                  reason=reason, at=now)
+        log_event(
+            request,
+            "approve",
+            acting=acting,
+            from_state=before,
+            to_state=target,
+            reason=reason,
+            at=now,
+        )
     return request
 
 
@@ -253,8 +271,15 @@ def _decide_without_money(
         stop_clocks(request, (ClockKind.DECIDE_REQUEST,), now=now)
         if target == RequestState.RETURNED:
             start_clock(request, ClockKind.ANSWER, now=now)
-        log_event(request, action_name, acting=acting, from_state=before, to_state=target,
-                  reason=reason, at=now)
+        log_event(
+            request,
+            action_name,
+            acting=acting,
+            from_state=before,
+            to_state=target,
+            reason=reason,
+            at=now,
+        )
     return request
 
 
@@ -263,8 +288,9 @@ def reject_request(
     request: FundRequest, *, acting: Acting, reason: str, now: dt.datetime | None = None
 ) -> FundRequest:
     may_decide(acting)
-    return _decide_without_money(request, "reject", acting=acting, reason=reason,
-                                 now=now or timezone.now())
+    return _decide_without_money(
+        request, "reject", acting=acting, reason=reason, now=now or timezone.now()
+    )
 
 
 @action
@@ -273,12 +299,18 @@ def return_request(
 ) -> FundRequest:
     """Return for information: the partner changes and resubmits within the answer days."""
     may_decide(acting)
-    return _decide_without_money(request, "return", acting=acting, reason=reason,
-                                 now=now or timezone.now())
+    return _decide_without_money(
+        request, "return", acting=acting, reason=reason, now=now or timezone.now()
+    )
 
 
 def release_request(
-    request: FundRequest, amount: Decimal, *, acting: Actor, reason: str, now: dt.datetime,
+    request: FundRequest,
+    amount: Decimal,
+    *,
+    acting: Actor,
+    reason: str,
+    now: dt.datetime,
     claim: Any = None,
 ) -> None:
     """Give `amount` of the request's commitment back to the partner's balance (and, when its
@@ -286,8 +318,16 @@ def release_request(
     if amount <= 0:
         return
     balance = locked_balance(request.tenant, request.partner_id, request.quarter_start)
-    post(balance, EntryKind.RELEASED, amount, acting=acting, reason=reason, request=request,
-         claim=claim, at=now)
+    post(
+        balance,
+        EntryKind.RELEASED,
+        amount,
+        acting=acting,
+        reason=reason,
+        request=request,
+        claim=claim,
+        at=now,
+    )
     settle_closed(balance, acting=acting, now=now)
 
 
@@ -303,14 +343,30 @@ def withdraw_request(
         target = check_allowed(request, "withdraw")
         before = request.state
         if before == RequestState.APPROVED and request.approved_amount:
-            release_request(request, request.approved_amount, acting=acting, now=now,
-                            reason=f"Request #{request.pk} withdrawn.")
+            release_request(
+                request,
+                request.approved_amount,
+                acting=acting,
+                now=now,
+                reason=f"Request #{request.pk} withdrawn.",
+            )
         request.state = target
         request.save()
-        stop_clocks(request, (ClockKind.DECIDE_REQUEST, ClockKind.ANSWER, ClockKind.CLAIM_WINDOW),
-                    now=now, state=ClockState.CANCELLED)
-        log_event(request, "withdraw", acting=acting, from_state=before, to_state=target,
-                  reason=reason, at=now)
+        stop_clocks(
+            request,
+            (ClockKind.DECIDE_REQUEST, ClockKind.ANSWER, ClockKind.CLAIM_WINDOW),
+            now=now,
+            state=ClockState.CANCELLED,
+        )
+        log_event(
+            request,
+            "withdraw",
+            acting=acting,
+            from_state=before,
+            to_state=target,
+            reason=reason,
+            at=now,
+        )
     return request
 
 
@@ -324,11 +380,23 @@ def expire_request(request: FundRequest, *, acting: Acting, now: dt.datetime | N
             return False
         target = check_allowed(request, "expire")
         due = request.claim_due_at
-        release_request(request, request.approved_amount or Decimal(0), acting=acting, now=now,
-                        reason=f"Request #{request.pk} not claimed by {due:%Y-%m-%d}: expired.")
+        release_request(
+            request,
+            request.approved_amount or Decimal(0),
+            acting=acting,
+            now=now,
+            reason=f"Request #{request.pk} not claimed by {due:%Y-%m-%d}: expired.",
+        )
         before = request.state
         request.state = target
         request.save()
-        log_event(request, "expire", acting=acting, from_state=before, to_state=target,
-                  reason=f"No claim was submitted by {due:%Y-%m-%d}.", at=now)
+        log_event(
+            request,
+            "expire",
+            acting=acting,
+            from_state=before,
+            to_state=target,
+            reason=f"No claim was submitted by {due:%Y-%m-%d}.",
+            at=now,
+        )
     return True

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model
 from django.utils import timezone
 
 from core.acting import Actor
+from core.rows import lock_row
 from mdf.choices import CLAIM_TRANSITIONS, REQUEST_TRANSITIONS
 from mdf.models import FundClaim, FundRequest, MdfEvent
 from tenancy.choices import Role
@@ -64,14 +63,7 @@ def check_allowed(row: FundRequest | FundClaim, action: str) -> str:
     return target
 
 
-def lock(row: Model) -> Any:
-    """The row, locked for the rest of the transaction and read fresh into the caller's
-    instance: two people acting at once take turns and the second sees the first one's state."""
-    type(row)._default_manager.select_for_update().filter(pk=row.pk).values_list(
-        "pk", flat=True
-    ).get()
-    row.refresh_from_db()
-    return row
+lock = lock_row
 
 
 def log_event(

@@ -87,38 +87,70 @@ def _step(clock: MdfClock, acting: Acting, now: dt.datetime) -> bool:
     tenant = request.tenant
     title = f"#{request.pk} {request.title}"
     if clock.side == ClockSide.VENDOR:
-        if not _claim(clock, state=ClockState.BREACHED, breached_at=now, escalated_at=now,
-                      next_action_at=None):
+        if not _claim(
+            clock, state=ClockState.BREACHED, breached_at=now, escalated_at=now, next_action_at=None
+        ):
             return False
         what = clock.get_kind_display().lower()
-        log_event(request, "escalate", acting=acting, claim=clock.claim, at=now,
-                  reason=f"The manufacturer's clock to {what} ran out and was escalated.")
-        notify(admins_of(), tenant=tenant, kind=EventKind.ESCALATED,
-               title=f"MDF overdue ({what}): {title}")
+        log_event(
+            request,
+            "escalate",
+            acting=acting,
+            claim=clock.claim,
+            at=now,
+            reason=f"The manufacturer's clock to {what} ran out and was escalated.",
+        )
+        notify(
+            admins_of(),
+            tenant=tenant,
+            kind=EventKind.ESCALATED,
+            title=f"MDF overdue ({what}): {title}",
+        )
         return True
     if clock.kind == ClockKind.CLAIM_WINDOW and clock.remind_at and clock.due_at > now:
         upcoming = next_reminder(clock.due_at, CLAIM_REMINDER_DAYS, now)
-        if not _claim(clock, reminded_at=now, remind_at=upcoming,
-                      next_action_at=upcoming or clock.due_at):
+        if not _claim(
+            clock, reminded_at=now, remind_at=upcoming, next_action_at=upcoming or clock.due_at
+        ):
             return False
         days = max(1, (clock.due_at - now).days)
-        notify(partner_admins_of(request.partner_id), tenant=tenant, kind=EventKind.REMINDED,
-               title=f"Claim due in {days} days: {title}",
-               body=f"Submit the claim with its proof by {clock.due_at - dt.timedelta(seconds=1):%Y-%m-%d}.")
-        log_event(request, "remind", acting=acting, at=now,
-                  reason=f"The claim is due in {days} days.")
+        notify(
+            partner_admins_of(request.partner_id),
+            tenant=tenant,
+            kind=EventKind.REMINDED,
+            title=f"Claim due in {days} days: {title}",
+            body=f"Submit the claim with its proof by {clock.due_at - dt.timedelta(seconds=1):%Y-%m-%d}.",
+        )
+        log_event(
+            request, "remind", acting=acting, at=now, reason=f"The claim is due in {days} days."
+        )
         return True
-    if not _claim(clock, state=ClockState.BREACHED, breached_at=now, stopped_at=now,
-                  next_action_at=None):
+    if not _claim(
+        clock, state=ClockState.BREACHED, breached_at=now, stopped_at=now, next_action_at=None
+    ):
         return False
     if clock.kind == ClockKind.CLAIM_WINDOW:
         expire_request(request, acting=acting, now=now)
-        notify(partner_admins_of(request.partner_id), tenant=tenant, kind=EventKind.BREACHED,
-               title=f"Claim window closed: {title}",
-               body="No claim was submitted in time; the approved funds were released.")
+        notify(
+            partner_admins_of(request.partner_id),
+            tenant=tenant,
+            kind=EventKind.BREACHED,
+            title=f"Claim window closed: {title}",
+            body="No claim was submitted in time; the approved funds were released.",
+        )
         return True
-    log_event(request, "breach", acting=acting, claim=clock.claim, at=now,
-              reason="The answer to the return for information is overdue.")
-    notify(partner_admins_of(request.partner_id), tenant=tenant, kind=EventKind.BREACHED,
-           title=f"Answer overdue: {title}")
+    log_event(
+        request,
+        "breach",
+        acting=acting,
+        claim=clock.claim,
+        at=now,
+        reason="The answer to the return for information is overdue.",
+    )
+    notify(
+        partner_admins_of(request.partner_id),
+        tenant=tenant,
+        kind=EventKind.BREACHED,
+        title=f"Answer overdue: {title}",
+    )
     return True

@@ -20,10 +20,10 @@ from tenancy.models import Partner, Tenant
 from tenancy.quarters import Quarter
 
 __all__ = [
-    "BudgetFactory",
     "ADMIN",
     "PDF",
     "PNG",
+    "BudgetFactory",
     "claim_in",
     "fund",
     "request_in",
@@ -52,7 +52,11 @@ def around_the_clock(tenant: Tenant) -> None:
 
 
 def fund(
-    tenant: Tenant, partner: Partner, amount: Decimal | int = 10_000, *, budget: int = 100_000,
+    tenant: Tenant,
+    partner: Partner,
+    amount: Decimal | int = 10_000,
+    *,
+    budget: int = 100_000,
     day: dt.date | None = None,
 ) -> MdfBudget:
     """A budget for the quarter holding `day` (today) and a fixed allocation to the partner."""
@@ -96,21 +100,28 @@ def request_in(
             requests.submit_request(found, acting=acting)
         if state == "approved":
             requests.approve_request(
-                found, acting=ADMIN, amount=None if approve is None else Decimal(approve),
+                found,
+                acting=ADMIN,
+                amount=None if approve is None else Decimal(approve),
                 reason="" if approve is None else "Part only",
             )
         return found
 
 
-def claim_in(request: FundRequest, state: str = "draft", *, amount: Decimal | None = None) -> FundClaim:
+def claim_in(
+    request: FundRequest, state: str = "draft", *, amount: Decimal | None = None
+) -> FundClaim:
     """A claim on an approved request with its proof, moved to `state` (draft, submitted,
     approved, paid)."""
     amount = amount if amount is not None else request.approved_amount
     with tenant_scope(request.tenant):
         found = claims.create_claim(
             request,
-            {"actual_cost": (amount or Decimal(0)) * 2, "amount_claimed": amount,
-             "leads_delivered": 5},
+            {
+                "actual_cost": (amount or Decimal(0)) * 2,
+                "amount_claimed": amount,
+                "leads_delivered": 5,
+            },
             acting=ADMIN,
         )
         for proof in claims.required_proof(request):
@@ -133,6 +144,8 @@ class BudgetFactory(factory.django.DjangoModelFactory[MdfBudget]):
     class Meta:
         model = MdfBudget
 
-    quarter_start = factory.LazyAttribute(lambda o: Quarter.of(o.tenant, timezone.localdate()).start)
+    quarter_start = factory.LazyAttribute(
+        lambda o: Quarter.of(o.tenant, timezone.localdate()).start
+    )
     amount = Decimal("50000.00")
     currency = factory.LazyAttribute(lambda o: o.tenant.currency)
