@@ -34,6 +34,7 @@ import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -45,7 +46,7 @@ from django.utils.dateparse import parse_datetime
 
 from campaigns.demo import png_of
 from campaigns.models import Campaign, Offer
-from core.acting import Actor, SystemActor
+from core.acting import SystemActor
 from core.audit import audit_context
 from core.tenancy import tenant_scope
 from mdf.choices import ClockState, UnusedFunds
@@ -65,6 +66,7 @@ from mdf.services.state import TransitionRefused
 from mdf.services.sweep import sweep_balances, sweep_clocks
 from mdf.tasks import SWEEP
 from routing.models import Notification
+from tenancy.acting import Acting
 from tenancy.choices import Role
 from tenancy.models import Membership, Partner, Tenant
 from tenancy.quarters import Quarter
@@ -670,8 +672,9 @@ ATTENDEES = [
 ]
 
 
-def proof_file(proof_type: str, request: FundRequest, number: int) -> SimpleUploadedFile:
-    """A small, valid file of the kind a partner would send as this proof."""
+def proof_file(proof_type: str, claim: FundClaim, number: int) -> SimpleUploadedFile:
+    """A small, valid file of the kind a partner would send as this proof of the claim."""
+    request = claim.request
     partner = request.partner.name
     if proof_type in ("photos", "ad_screenshots"):
         colour = "#0B5CAD" if proof_type == "photos" else "#F79009"
@@ -684,7 +687,7 @@ def proof_file(proof_type: str, request: FundRequest, number: int) -> SimpleUplo
         f"{title} {request.starts_on:%Y}-{number:04d}",
         f"To: {partner}",
         f"For: {request.title}, {request.starts_on:%Y-%m-%d}",
-        f"Amount: {request.total_cost:,.2f} {request.tenant.currency}",
+        f"Amount: {claim.actual_cost:,.2f} {request.tenant.currency}",
     )
     return SimpleUploadedFile(f"{proof_type}-{number}.pdf", content)
 
@@ -698,10 +701,10 @@ def seed(stdout: Any = None, scale: float = 1.0) -> None:
         if tenant is None:
             continue
         with tenant_scope(tenant), audit_context(source="command"):
-            if FundRequest.objects.filter(external_id__startswith=f"{PREFIX}-").exists():
-                made = {}  # seeded before: the year is made once, as a whole
-                seeder = None
-            else:
+            made: dict[str, int] = {}
+            seeder = None
+            if not FundRequest.objects.filter(external_id__startswith=f"{PREFIX}-").exists():
+                # Not seeded before: the year is made once, as a whole.
                 seeder = _Seeder(tenant, plan)
                 with transaction.atomic():
                     made = seeder.run()
@@ -718,7 +721,7 @@ class _Run:
     key: str
     story: Story
     partner: Partner
-    filer: Actor
+    filer: Acting
     data: dict[str, Any]
     request: FundRequest | None = None
     claim: FundClaim | None = None
@@ -746,10 +749,10 @@ class _Seeder:
         }
         members = Membership.objects.filter(is_active=True).select_related("user", "partner")
         members = members.order_by("user__email")
-        self.admin: Actor = members.filter(role=Role.REVOPS_ADMIN).first() or SEEDING
-        self.filers: dict[int, Actor] = {}
-        for member in members.filter(role=Role.PARTNER_ADMIN):
-            self.filers.setdefault(member.partner_id, member)
+        self.admin: Acting = members.filter(role=Role.REVOPS_ADMIN).first() or SEEDING
+        self.filers: dict[int, Acting] = {}
+        for member in members.filter(role=Role.PARTNER_ADMIN, partner__isnull=False):
+            self.filers.setdefault(member.partner_id or 0, member)
         self.campaigns = {
             int(c.external_id.rsplit("-", 1)[1]): c
             for c in Campaign.objects.filter(external_id__startswith="DEMO-CAM-")
@@ -763,7 +766,7 @@ class _Seeder:
         self.scheduled = 0
         self.runs: list[_Run] = []
         self.skipped: list[str] = []
-        self.stamps: dict[tuple[type, int], list[dt.datetime]] = {}
+        self.stamps: dict[tuple[Any, int], list[dt.datetime]] = {}
 
     # --- time ------------------------------------------------------------------------------
 
@@ -813,10 +816,10 @@ class _Seeder:
         previous quarter's won revenue) once that quarter has ended."""
         ahead = self._at(quarter.start, (-21, 9), order)
         if ahead < self.now:
-            self._schedule(ahead, lambda at, q=quarter: self._budget(q, at))
+            self._schedule(ahead, partial(self._budget, quarter))
         earned = self._at(quarter.start, (3, 10), order)
         if earned < self.now:
-            self._schedule(earned, lambda at, q=quarter: self._accruals(q, at))
+            self._schedule(earned, partial(self._accruals, quarter))
 
     def _budget(self, quarter: Quarter, at: dt.datetime) -> None:
         budget = budgets.set_budget(
@@ -895,7 +898,7 @@ class _Seeder:
         for (action, _, options), at in zip(story.steps, times, strict=True):
             if at >= self.now:
                 break  # the rest of this story has not happened yet
-            self._schedule(at, lambda when, r=run, a=action, o=options: self._act(r, a, o, when))
+            self._schedule(at, partial(self._act, run, action, options))
 
     def _request_data(
         self, story: Story, part: str, anchor: dt.date, quarter: Quarter, partner: Partner
@@ -1005,7 +1008,7 @@ class _Seeder:
         for minutes, proof_type in enumerate(proof_types, start=1):
             run.proofs += 1
             when = at + dt.timedelta(minutes=minutes)
-            upload = proof_file(proof_type, run.request, run.request.pk * 10 + run.proofs)
+            upload = proof_file(proof_type, run.claim, run.request.pk * 10 + run.proofs)
             proof = claims.add_proof(run.claim, proof_type, upload, acting=run.filer, now=when)
             self._stamp(proof, when)
 
@@ -1065,10 +1068,11 @@ class _Seeder:
         with connection.cursor() as cursor:
             cursor.execute(sql, [self.tenant.pk, ClockState.RUNNING, self.tenant.pk])
             found = [value for (value,) in cursor.fetchall() if value is not None]
-        times = []
+        times: list[dt.datetime] = []
         for value in found:
             at = parse_datetime(value) if isinstance(value, str) else value  # SQLite: text
-            times.append(timezone.make_aware(at, dt.UTC) if timezone.is_naive(at) else at)
+            if isinstance(at, dt.datetime):
+                times.append(timezone.make_aware(at, dt.UTC) if timezone.is_naive(at) else at)
         return min(times, default=None)
 
     # --- finishing -------------------------------------------------------------------------
