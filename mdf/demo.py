@@ -338,8 +338,8 @@ PARTIAL = Story(
     "Trade fair: AgriTech North",
     "trade_show",
     (18, 20),
-    20_000,
-    8_000,
+    16_000,
+    6_000,
     (
         s("create", -15, 9),
         s("submit", -14, 9),
@@ -542,7 +542,7 @@ PLANS: dict[str, Plan] = {
     # The partner demo login's manufacturer: the full year, every state for its main partner.
     "acme": Plan(
         budget=40_000,
-        fixed={"nordic": 16_000, "rhein": 4_000, "alpine": 3_000},
+        fixed={"nordic": 20_000, "rhein": 4_000, "alpine": 3_000},
         accruals={"rhein": ("1.00", 6_000), "baltic": ("2.00", 5_000)},
         cast=("nordic", "rhein", "alpine"),
         unused=UnusedFunds.CARRY_OVER,
@@ -879,14 +879,10 @@ class _Seeder:
                 at = times[-1] + dt.timedelta(minutes=20)  # a weekend folded two steps together
             times.append(at)
         if quarter is None:
-            # The current stories draw on the quarter of their approval, or else the current one.
-            approved = [
-                at
-                for (action, _, _), at in zip(story.steps, times, strict=True)
-                if action == "approve"
-            ]
-            day = timezone.localtime(approved[0], self.zone).date() if approved else self.today
-            quarter = Quarter.of(self.tenant, day)
+            # The current stories draw on the funds of the quarter their activity starts in, or
+            # the current quarter's for one starting after it (no budget is set that far ahead).
+            starts = anchor + dt.timedelta(days=story.runs[0])
+            quarter = Quarter.of(self.tenant, min(starts, self.today))
         run = _Run(
             key=f"{PREFIX}-{number}",
             story=story,
