@@ -30,6 +30,7 @@ from tenancy.requests import DoorRequest
 
 __all__ = [
     "REFUSALS",
+    "applied",
     "claim_of",
     "filtered",
     "label_activities",
@@ -103,11 +104,23 @@ def with_clocks(rows: QuerySet[FundRequest]) -> QuerySet[FundRequest]:
 
 def filtered(request: DoorRequest, rows: QuerySet[FundRequest]) -> tuple[Any, QuerySet, int]:
     filters = FundRequestFilterSet(request.GET or None, queryset=rows)
+    found, status = applied(filters, rows)
+    return filters, found, status
+
+
+def applied(filters: Any, rows: QuerySet) -> tuple[QuerySet, int]:
+    """The filtered rows and the status: a bad filter shows nothing and answers 400. A quarter
+    is checked when the filter runs (it needs the tenant), so its refusal is caught here and
+    shown at its field."""
     if not filters.is_bound:
-        return filters, rows, 200
+        return rows, 200
     if not filters.is_valid():
-        return filters, rows.none(), 400
-    return filters, filters.qs, 200
+        return rows.none(), 400
+    try:
+        return filters.qs, 200
+    except ValidationError as error:
+        filters.form.add_error("quarter" if "quarter" in filters.form.fields else None, error)
+        return rows.none(), 400
 
 
 def quarter_asked(request: DoorRequest) -> tuple[Quarter, str]:

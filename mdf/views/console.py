@@ -24,6 +24,7 @@ from mdf.models import FundClaim, FundRequest, MdfClock
 from mdf.services import claims, requests
 from mdf.views.common import (
     REFUSALS,
+    applied,
     claim_of,
     label_activities,
     refusal,
@@ -54,11 +55,7 @@ def approvals(request: DoorRequest) -> HttpResponse:
         {"partner": request.GET.get("partner", "")} if request.GET.get("partner") else None,
         queryset=request_rows(request.membership),
     )
-    status = 200
-    if filters.is_bound and not filters.is_valid():
-        status, asked = 400, FundRequest.objects.none()
-    else:
-        asked = filters.qs if filters.is_bound else request_rows(request.membership)
+    asked, status = applied(filters, request_rows(request.membership))
     clocks = (
         MdfClock.objects.visible_to(request.membership)
         .filter(
@@ -94,10 +91,7 @@ def payments(request: DoorRequest) -> HttpResponse:
         {"partner": request.GET["partner"]} if request.GET.get("partner") else None,
         queryset=rows,
     )
-    status = 200
-    if filters.is_bound:
-        rows = filters.qs if filters.is_valid() else rows.none()
-        status = 200 if filters.is_valid() else 400
+    rows, status = applied(filters, rows)
     rows = rows.annotate(
         pay_due=Subquery(due.filter(claim=OuterRef("pk")).values("due_at")[:1],
                          output_field=DateTimeField())

@@ -20,7 +20,7 @@ from mdf.forms import AccrualForm, AllocationForm, BudgetForm, SettingsForm
 from mdf.models import Allocation, FundBalance, LedgerEntry, MdfBudget
 from mdf.services import budgets
 from mdf.services.settings import settings_for, update_settings
-from mdf.views.common import REFUSALS, quarter_asked, refusal
+from mdf.views.common import REFUSALS, applied, quarter_asked, refusal
 from tenancy.choices import PartnerStatus
 from tenancy.models import Partner
 from tenancy.quarters import Quarter
@@ -44,11 +44,8 @@ def ledger(request: DoorRequest) -> HttpResponse:
     )
     filters = LedgerEntryFilterSet(request.GET or None, queryset=rows)
     status = 400 if problem else 200
-    if filters.is_bound:
-        if filters.is_valid():
-            rows = filters.qs
-        else:
-            rows, status = rows.none(), 400
+    rows, found = applied(filters, rows)
+    status = max(status, found)
     page = Paginator(rows.order_by("-at", "-pk"), PER_PAGE).get_page(request.GET.get("page"))
     balances = FundBalance.objects.visible_to(request.membership).filter(
         quarter_start=quarter.start
