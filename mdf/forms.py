@@ -37,13 +37,15 @@ __all__ = [
 ]
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal(0)}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal(0)}
 
 
 def _money(label: str, **kwargs: Any) -> forms.DecimalField:
     return forms.DecimalField(
-        label=label, widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
-        **MONEY, **kwargs,
+        label=label,
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+        **MONEY,
+        **kwargs,
     )
 
 
@@ -78,7 +80,9 @@ class RequestForm(forms.Form):
     activity_type = forms.ChoiceField(label="Activity type")
     title = forms.CharField(max_length=200)
     description = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        required=False,
         help_text="What you will do, for whom, and why it will bring business.",
     )
     campaign = forms.ModelChoiceField(
@@ -131,8 +135,11 @@ class ClaimForm(forms.Form):
     amount_claimed = _money("Amount claimed", help_text="At most the amount approved.")
     leads_delivered = forms.IntegerField(min_value=0, initial=0, label="Leads delivered")
     results = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), max_length=5000, required=False,
-        label="Results", help_text="What the activity brought: attendees, meetings, opportunities.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        required=False,
+        label="Results",
+        help_text="What the activity brought: attendees, meetings, opportunities.",
     )
 
 
@@ -151,13 +158,13 @@ class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
         choices=[("approve", "Approve"), ("reject", "Reject"), ("return", "Return")]
     )
-    amount = _money(
-        "Amount to approve", required=False, help_text="Empty: the whole amount asked."
-    )
+    amount = _money("Amount to approve", required=False, help_text="Empty: the whole amount asked.")
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False,
-        label="Reason", help_text="Needed to reject, to return, and to approve only a part; "
-        "the partner reads it.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+        label="Reason",
+        help_text="Needed to reject, to return, and to approve only a part; the partner reads it.",
     )
 
 
@@ -173,7 +180,9 @@ class BudgetForm(forms.Form):
 
 class AllocationForm(forms.Form):
     partner = forms.ModelChoiceField(queryset=Partner.objects.none(), label="Partner")
-    amount = _money("Fixed allocation", help_text="The partner's whole fixed amount, not an addition.")
+    amount = _money(
+        "Fixed allocation", help_text="The partner's whole fixed amount, not an addition."
+    )
     reason = forms.CharField(max_length=500, required=False)
 
     def __init__(self, *args: Any, partners: QuerySet[Partner], **kwargs: Any) -> None:
@@ -184,8 +193,12 @@ class AllocationForm(forms.Form):
 class AccrualForm(forms.Form):
     partner = forms.ModelChoiceField(queryset=Partner.objects.none(), label="Partner")
     rate = forms.DecimalField(
-        max_digits=5, decimal_places=2, min_value=Decimal(0), max_value=Decimal(100),
-        label="Rate (%)", help_text="Percent of the partner's won revenue.",
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        label="Rate (%)",
+        help_text="Percent of the partner's won revenue.",
     )
     period_start = forms.DateField(widget=DATE, label="Revenue from")
     period_end = forms.DateField(widget=DATE, label="Revenue to")
@@ -206,7 +219,9 @@ class SettingsForm(forms.Form):
         + ", ".join(ProofType.values)
         + "). Example: event | Event | invoice, photos, attendee_list",
     )
-    unused_funds = forms.ChoiceField(choices=UnusedFunds.choices, label="Unused funds at quarter end")
+    unused_funds = forms.ChoiceField(
+        choices=UnusedFunds.choices, label="Unused funds at quarter end"
+    )
     decide_request_hours = forms.IntegerField(label="Hours to decide a request", min_value=1)
     decide_claim_hours = forms.IntegerField(label="Hours to decide a claim", min_value=1)
     pay_claim_hours = forms.IntegerField(label="Hours to pay a claim", min_value=1)

@@ -52,10 +52,20 @@ def console_queue(request: DoorRequest) -> Iterable[QueueItem]:
     found = {row["kind"]: row for row in clocks}
     items = []
     for kind, label, page, query, order in (
-        (ClockKind.DECIDE_REQUEST, "Fund requests to decide", "console:mdf-approvals",
-         "?kind=requests", 30),
-        (ClockKind.DECIDE_CLAIM, "MDF claims to decide", "console:mdf-approvals",
-         "?kind=claims", 31),
+        (
+            ClockKind.DECIDE_REQUEST,
+            "Fund requests to decide",
+            "console:mdf-approvals",
+            "?kind=requests",
+            30,
+        ),
+        (
+            ClockKind.DECIDE_CLAIM,
+            "MDF claims to decide",
+            "console:mdf-approvals",
+            "?kind=claims",
+            31,
+        ),
         (ClockKind.PAY_CLAIM, "MDF claims to pay", "console:mdf-payments", "", 32),
     ):
         row = found.get(kind)
@@ -94,9 +104,7 @@ def portal_queue(request: DoorRequest) -> Iterable[QueueItem]:
             ),
         ),
     )
-    claims_back = FundClaim.objects.visible_to(membership).filter(
-        state=ClaimState.RETURNED
-    ).count()
+    claims_back = FundClaim.objects.visible_to(membership).filter(state=ClaimState.RETURNED).count()
     page = "portal:mdf-requests"
     items = []
     if asked["returned"]:
@@ -140,9 +148,11 @@ def portal_queue(request: DoorRequest) -> Iterable[QueueItem]:
 def portal_figures(request: DoorRequest) -> Iterable[Figure]:
     """The partner's funds available in the current quarter (one aggregate)."""
     quarter = Quarter.of(request.tenant, timezone.localdate())
-    total = FundBalance.objects.visible_to(request.membership).filter(
-        quarter_start=quarter.start
-    ).aggregate(available=Sum("available"))["available"]
+    total = (
+        FundBalance.objects.visible_to(request.membership)
+        .filter(quarter_start=quarter.start)
+        .aggregate(available=Sum("available"))["available"]
+    )
     return [
         Figure(
             label="MDF available",

@@ -17,8 +17,14 @@ GROUP = "funds"
 register_pages(
     "portal",
     Page("mdf/", portal.my_mdf, "mdf", nav="My MDF", order=10, group=GROUP),
-    Page("mdf/requests/", portal.request_list, "mdf-requests", nav="Fund requests", order=20,
-         group=GROUP),
+    Page(
+        "mdf/requests/",
+        portal.request_list,
+        "mdf-requests",
+        nav="Fund requests",
+        order=20,
+        group=GROUP,
+    ),
     Page("mdf/requests/new/", portal.request_new, "mdf-request-new"),
     Page("mdf/requests/<int:pk>/", portal.request_detail, "mdf-request"),
     Page("mdf/requests/<int:pk>/edit/", portal.request_edit, "mdf-request-edit"),
@@ -35,23 +41,43 @@ register_pages(
 
 register_pages(
     "console",
-    Page("mdf/approvals/", console.approvals, "mdf-approvals", nav="MDF approvals", order=10,
-         group=GROUP),
+    Page(
+        "mdf/approvals/",
+        console.approvals,
+        "mdf-approvals",
+        nav="MDF approvals",
+        order=10,
+        group=GROUP,
+    ),
     Page("mdf/requests/<int:pk>/", console.request_review, "mdf-request"),
     Page("mdf/requests/<int:pk>/proofs/<int:proof_id>/", proof_file, "mdf-proof"),
-    Page("mdf/payments/", console.payments, "mdf-payments", nav="MDF payments", order=20,
-         group=GROUP),
+    Page(
+        "mdf/payments/", console.payments, "mdf-payments", nav="MDF payments", order=20, group=GROUP
+    ),
     Page("mdf/ledger/", funds.ledger, "mdf-ledger", nav="MDF ledger", order=30, group=GROUP),
-    Page("mdf/budgets/", funds.budget_page, "mdf-budgets", nav="MDF budgets", order=40,
-         group=GROUP),
-    Page("mdf/settings/", funds.mdf_settings, "mdf-settings", nav="MDF settings", order=62,
-         group="settings"),
+    Page(
+        "mdf/budgets/", funds.budget_page, "mdf-budgets", nav="MDF budgets", order=40, group=GROUP
+    ),
+    Page(
+        "mdf/settings/",
+        funds.mdf_settings,
+        "mdf-settings",
+        nav="MDF settings",
+        order=62,
+        group="settings",
+    ),
 )
 
 register_pages(
     "sales",
-    Page("mdf/activity/", sales.activity, "mdf-activity", nav="Partner MDF activity", order=10,
-         group=GROUP),
+    Page(
+        "mdf/activity/",
+        sales.activity,
+        "mdf-activity",
+        nav="Partner MDF activity",
+        order=10,
+        group=GROUP,
+    ),
 )
 
 # ROI and reallocation (console) follow below.

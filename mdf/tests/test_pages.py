@@ -52,15 +52,15 @@ def _balance(world, partner=None) -> FundBalance:
         return FundBalance.objects.get(partner=partner or world.partner, quarter_start=start)
 
 
-def test_a_request_and_its_claim_go_from_the_portal_through_the_console_to_payment(
-    world, login_as
-):
+def test_a_request_and_its_claim_go_from_the_portal_through_the_console_to_payment(world, login_as):
     fund(world.tenant, world.partner, 5_000)
     partner, admin = login_as("partner_admin"), login_as("admin")
 
     # Asking for more than is available is refused beside the amount; the draft is kept.
-    refused = partner.post(_url(world, "portal:mdf-request-new"),
-                           _request_data(total_cost="12000", amount_requested="9000"))
+    refused = partner.post(
+        _url(world, "portal:mdf-request-new"),
+        _request_data(total_cost="12000", amount_requested="9000"),
+    )
     assert refused.status_code == 400
     errors = refused.context["form"].errors["amount_requested"]
     assert "only 5,000.00 EUR is available" in errors[0], errors
@@ -77,27 +77,51 @@ def test_a_request_and_its_claim_go_from_the_portal_through_the_console_to_payme
     queue = admin.get(_url(world, "console:mdf-approvals")).content.decode()
     assert f"Request #{fr.pk}" in queue
     review = _url(world, "console:mdf-request", fr.pk)
-    no_reason = admin.post(review, {"form": "request", "request-decision": "approve",
-                                    "request-amount": "3000"})
+    no_reason = admin.post(
+        review, {"form": "request", "request-decision": "approve", "request-amount": "3000"}
+    )
     assert no_reason.status_code == 400
     assert no_reason.context["request_form"].errors["reason"] == [
         "Say why only part of the request is approved."
     ]
-    approved = admin.post(review, {"form": "request", "request-decision": "approve",
-                                   "request-amount": "3000", "request-reason": "Venue only"})
+    approved = admin.post(
+        review,
+        {
+            "form": "request",
+            "request-decision": "approve",
+            "request-amount": "3000",
+            "request-reason": "Venue only",
+        },
+    )
     assert approved.status_code == 302
     assert (_balance(world).committed, _balance(world).available) == (3000, 2000)
 
     # The partner claims: the claim's fields, then proof; missing proof is named plainly.
     claim_url = _url(world, "portal:mdf-claim", fr.pk)
-    too_much = partner.post(claim_url, {"intent": "save", "actual_cost": "5000",
-                                        "amount_claimed": "3500", "leads_delivered": "12"})
+    too_much = partner.post(
+        claim_url,
+        {
+            "intent": "save",
+            "actual_cost": "5000",
+            "amount_claimed": "3500",
+            "leads_delivered": "12",
+        },
+    )
     assert too_much.status_code == 400
-    assert "more than the 3,000.00 EUR approved" in too_much.context["form"].errors[
-        "amount_claimed"][0]
-    saved = partner.post(claim_url, {"intent": "save", "actual_cost": "5000",
-                                     "amount_claimed": "3000", "leads_delivered": "12",
-                                     "results": "40 visitors"})
+    assert (
+        "more than the 3,000.00 EUR approved"
+        in too_much.context["form"].errors["amount_claimed"][0]
+    )
+    saved = partner.post(
+        claim_url,
+        {
+            "intent": "save",
+            "actual_cost": "5000",
+            "amount_claimed": "3000",
+            "leads_delivered": "12",
+            "results": "40 visitors",
+        },
+    )
     assert saved.status_code == 302
     page = partner.get(claim_url).content.decode()
     assert "Still missing: invoice, photos, attendee list." in page
@@ -111,13 +135,15 @@ def test_a_request_and_its_claim_go_from_the_portal_through_the_console_to_payme
     assert wrong.status_code == 400
     assert "not accepted as invoice" in wrong.context["proof_form"].errors["file"][0]
 
-    for proof, name, content in (
+    for kind, name, content in (
         ("invoice", "invoice.pdf", PDF),
         ("photos", "booth.png", PNG),
         ("attendee_list", "attendees.csv", b"name,email\nAda,ada@example.com\n"),
     ):
-        added = partner.post(claim_url, {"intent": "proof", "proof_type": proof,
-                                         "file": SimpleUploadedFile(name, content)})
+        added = partner.post(
+            claim_url,
+            {"intent": "proof", "proof_type": kind, "file": SimpleUploadedFile(name, content)},
+        )
         assert added.status_code == 302, added.context and added.context["proof_form"].errors
     assert partner.post(claim_url, {"intent": "submit"}).status_code == 302
     with tenant_scope(world.tenant):
@@ -129,20 +155,40 @@ def test_a_request_and_its_claim_go_from_the_portal_through_the_console_to_payme
     download = admin.get(_url(world, "console:mdf-proof", fr.pk, proof.pk))
     assert download.status_code == 200 and b"".join(download.streaming_content) == PDF
     assert "attachment" in download["Content-Disposition"]
-    assert admin.post(review, {"form": "claim", "claim-decision": "approve",
-                               "claim-amount": "2500", "claim-reason": "Catering not covered"}
-                      ).status_code == 302
+    assert (
+        admin.post(
+            review,
+            {
+                "form": "claim",
+                "claim-decision": "approve",
+                "claim-amount": "2500",
+                "claim-reason": "Catering not covered",
+            },
+        ).status_code
+        == 302
+    )
     payments = admin.get(_url(world, "console:mdf-payments")).content.decode()
     assert f"Claim on #{fr.pk}" in payments
-    future = admin.post(review, {"form": "pay", "next": "payments", "pay-reference": "FIN-9",
-                                 "pay-paid_on": "2999-01-01"})
+    future = admin.post(
+        review,
+        {"form": "pay", "next": "payments", "pay-reference": "FIN-9", "pay-paid_on": "2999-01-01"},
+    )
     assert future.status_code == 400
     assert future.context["pay_form"].errors["paid_on"] == ["The payment date is in the future."]
-    paid = admin.post(review, {"form": "pay", "next": "payments", "pay-reference": "FIN-9",
-                               "pay-paid_on": timezone.localdate().isoformat()})
+    paid = admin.post(
+        review,
+        {
+            "form": "pay",
+            "next": "payments",
+            "pay-reference": "FIN-9",
+            "pay-paid_on": timezone.localdate().isoformat(),
+        },
+    )
     assert paid.status_code == 302 and paid["Location"] == _url(world, "console:mdf-payments")
-    again = admin.post(review, {"form": "pay", "pay-reference": "FIN-10",
-                                "pay-paid_on": timezone.localdate().isoformat()})
+    again = admin.post(
+        review,
+        {"form": "pay", "pay-reference": "FIN-10", "pay-paid_on": timezone.localdate().isoformat()},
+    )
     assert again.status_code == 400  # paid once: the form is gone, the refusal says so
 
     row = _balance(world)
@@ -173,12 +219,14 @@ def test_a_draft_is_changed_and_withdrawn_and_a_returned_request_answered(world,
     review = _url(world, "console:mdf-request", fr.pk)
     no_reason = admin.post(review, {"form": "request", "request-decision": "return"})
     assert no_reason.context["request_form"].errors["reason"]
-    admin.post(review, {"form": "request", "request-decision": "return",
-                        "request-reason": "Which venue?"})
+    admin.post(
+        review, {"form": "request", "request-decision": "return", "request-reason": "Which venue?"}
+    )
     listed = partner.get(_url(world, "portal:mdf-requests") + "?state=returned")
     assert f"#{fr.pk}" in listed.content.decode() and "Answer due" in listed.content.decode()
-    answered = partner.post(_url(world, "portal:mdf-request-edit", fr.pk),
-                            _request_data(description="Venue: Hall 4"))
+    answered = partner.post(
+        _url(world, "portal:mdf-request-edit", fr.pk), _request_data(description="Venue: Hall 4")
+    )
     assert answered.status_code == 302
     fr.refresh_from_db()
     assert fr.state == RequestState.SUBMITTED
@@ -215,15 +263,13 @@ def test_partner_reps_read_but_are_shown_no_buttons_and_refused_anyway(world, lo
         assert FundRequest.objects.count() == 1
 
 
-def test_a_rival_partner_reaches_no_other_partners_request_claim_proof_or_ledger(
-    world, login_as
-):
+def test_a_rival_partner_reaches_no_other_partners_request_claim_proof_or_ledger(world, login_as):
     fund(world.tenant, world.partner, 5_000)
     fund(world.tenant, world.other_partner, 7_000)
     fr = request_in(world.tenant, world.partner, "approved", amount=1_000)
     claim = claim_in(fr, "draft")
     with tenant_scope(world.tenant):
-        proof = ProofFile.objects.filter(claim=claim).first()
+        proof = ProofFile.objects.filter(claim=claim).earliest("pk")
     rival = login_as("rival_partner_admin")
     for name, args, method in (
         ("portal:mdf-request", (fr.pk,), "get"),
@@ -267,18 +313,33 @@ def test_the_console_sets_a_budget_allocates_and_refuses_beyond_it(world, login_
     negative = admin.post(url, {"intent": "budget", "budget-amount": "-5"})
     assert negative.status_code == 400 and negative.context["budget_form"].errors["amount"]
     assert admin.post(url, {"intent": "budget", "budget-amount": "10000"}).status_code == 302
-    too_much = admin.post(url, {"intent": "allocate", "allocate-partner": world.partner.pk,
-                                "allocate-amount": "12000"})
+    too_much = admin.post(
+        url,
+        {"intent": "allocate", "allocate-partner": world.partner.pk, "allocate-amount": "12000"},
+    )
     assert too_much.status_code == 400
     assert "Only 10,000.00 EUR" in too_much.context["allocation_form"].errors["amount"][0]
-    assert admin.post(url, {"intent": "allocate", "allocate-partner": world.partner.pk,
-                            "allocate-amount": "4000"}).status_code == 302
+    assert (
+        admin.post(
+            url,
+            {"intent": "allocate", "allocate-partner": world.partner.pk, "allocate-amount": "4000"},
+        ).status_code
+        == 302
+    )
     below = admin.post(url, {"intent": "budget", "budget-amount": "1000"})
     assert "already allocated" in below.context["budget_form"].errors["amount"][0]
     quarter = Quarter.of(world.tenant, timezone.localdate())
-    bad_period = admin.post(url, {"intent": "accrual", "accrual-partner": world.other_partner.pk,
-                                  "accrual-rate": "5", "accrual-period_start": "2026-01-01",
-                                  "accrual-period_end": "2026-12-31", "accrual-cap": "2000"})
+    bad_period = admin.post(
+        url,
+        {
+            "intent": "accrual",
+            "accrual-partner": world.other_partner.pk,
+            "accrual-rate": "5",
+            "accrual-period_start": "2026-01-01",
+            "accrual-period_end": "2026-12-31",
+            "accrual-cap": "2000",
+        },
+    )
     assert bad_period.status_code == 302
     page = admin.get(url).content.decode()
     assert "Accrual" in page and "4,000.00 EUR" in page
@@ -299,8 +360,9 @@ def test_the_settings_page_names_a_bad_activity_type_at_its_field(world, login_a
     bad = admin.post(url, {**data, "activity_types": "event | Event | receipts"})
     assert bad.status_code == 400
     assert "proof is a list of" in bad.context["form"].errors["activity_types"][0]
-    good = admin.post(url, {**data, "activity_types": "webinar | Webinar | invoice",
-                            "claim_window_days": "30"})
+    good = admin.post(
+        url, {**data, "activity_types": "webinar | Webinar | invoice", "claim_window_days": "30"}
+    )
     assert good.status_code == 302
     from mdf.services.settings import settings_for
 
@@ -321,8 +383,12 @@ def test_the_home_pages_count_what_waits(world, login_as):
     assert "MDF available" in portal and "8,000.00 EUR" in portal
     today = timezone.localdate()
     soon = request_in(  # ended 50 days ago: the 60-day claim window closes in 10 days
-        world.tenant, world.partner, "approved", amount=500,
-        starts_on=today - dt.timedelta(days=51), ends_on=today - dt.timedelta(days=50),
+        world.tenant,
+        world.partner,
+        "approved",
+        amount=500,
+        starts_on=today - dt.timedelta(days=51),
+        ends_on=today - dt.timedelta(days=50),
         quarter_start=Quarter.of(world.tenant, today).start,
     )
     portal = login_as("partner_admin").get(_url(world, "portal:home")).content.decode()
@@ -350,8 +416,12 @@ def test_junk_input_is_a_4xx_never_a_500(world, login_as):
         assert partner.get(_url(world, "portal:mdf") + query).status_code < 500
         assert admin.get(_url(world, "console:mdf-ledger") + query).status_code < 500
         assert admin.get(_url(world, "console:mdf-payments") + query).status_code < 500
-    assert partner.post(_url(world, "portal:mdf-request-new"),
-                        _request_data(quarter_start="someday")).status_code == 400
+    assert (
+        partner.post(
+            _url(world, "portal:mdf-request-new"), _request_data(quarter_start="someday")
+        ).status_code
+        == 400
+    )
     assert admin.get(_url(world, "console:mdf-request", 10**12)).status_code == 404
     with tenant_scope(world.tenant):
         assert LedgerEntry.objects.filter(kind="committed").count() == 0

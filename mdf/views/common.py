@@ -153,9 +153,7 @@ def request_context(request: DoorRequest, fund_request: FundRequest) -> dict[str
     settings = settings_for(request.tenant)
     claim = claim_of(fund_request)
     proofs = list(
-        ProofFile.objects.visible_to(membership).filter(claim=claim).order_by("pk")
-        if claim
-        else []
+        ProofFile.objects.visible_to(membership).filter(claim=claim).order_by("pk") if claim else []
     )
     events = list(MdfEvent.objects.filter(request=fund_request).order_by("at", "pk"))
     own_users = _partner_user_ids(fund_request) if membership.is_partner_user else set()
@@ -217,8 +215,9 @@ def refusal(error: Exception) -> str:
         if not hasattr(error, "error_dict"):
             return " ".join(error.messages)
         return " ".join(
-            " ".join(texts) if name in ("__all__", "request", "claim") else
-            f"{name.replace('_', ' ').capitalize()}: {' '.join(texts)}"
+            " ".join(texts)
+            if name in ("__all__", "request", "claim")
+            else f"{name.replace('_', ' ').capitalize()}: {' '.join(texts)}"
             for name, texts in error.message_dict.items()
         )
     return str(error) or "You may not do this."

@@ -83,19 +83,24 @@ def approvals(request: DoorRequest) -> HttpResponse:
 
 def payments(request: DoorRequest) -> HttpResponse:
     """Approved claims to pay, the oldest payment clock first, each with its payment form."""
-    due = MdfClock.objects.filter(
-        kind=ClockKind.PAY_CLAIM, stopped_at__isnull=True
-    ).order_by("due_at")
+    due = MdfClock.objects.filter(kind=ClockKind.PAY_CLAIM, stopped_at__isnull=True).order_by(
+        "due_at"
+    )
     rows = FundClaim.objects.visible_to(request.membership).filter(state=ClaimState.APPROVED)
     filters = FundClaimFilterSet(
         {"partner": request.GET["partner"]} if request.GET.get("partner") else None,
         queryset=rows,
     )
-    rows, status = applied(filters, rows)
-    rows = rows.annotate(
-        pay_due=Subquery(due.filter(claim=OuterRef("pk")).values("due_at")[:1],
-                         output_field=DateTimeField())
-    ).select_related("request", "partner").order_by("pay_due", "decided_at", "pk")
+    shown, status = applied(filters, rows)
+    rows = (
+        shown.annotate(
+            pay_due=Subquery(
+                due.filter(claim=OuterRef("pk")).values("due_at")[:1], output_field=DateTimeField()
+            )
+        )
+        .select_related("request", "partner")
+        .order_by("pay_due", "decided_at", "pk")
+    )
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -116,8 +121,9 @@ def request_review(request: DoorRequest, pk: int) -> HttpResponse:
     fund_request = row_or_404(request_rows(request.membership), pk, "No such request.")
     which = request.POST.get("form", "") if request.method == "POST" else ""
     forms: dict[str, Any] = {
-        "request_form": DecisionForm(request.POST if which == "request" else None,
-                                     prefix="request"),
+        "request_form": DecisionForm(
+            request.POST if which == "request" else None, prefix="request"
+        ),
         "claim_form": DecisionForm(request.POST if which == "claim" else None, prefix="claim"),
         "pay_form": PaymentForm(
             request.POST if which == "pay" else None,
@@ -155,14 +161,19 @@ def _decide(
         claim = claim_of(fund_request)
         if claim is None:
             raise ValidationError("This request has no claim to pay.")
-        claims.pay_claim(claim, acting=acting, reference=data["reference"],
-                         paid_on=data["paid_on"])
+        claims.pay_claim(claim, acting=acting, reference=data["reference"], paid_on=data["paid_on"])
         return f"The claim on request #{fund_request.pk} is paid ({data['reference']})."
     decision, reason, amount = data["decision"], data["reason"], data["amount"]
+    approve: Any
+    reject: Any
+    back: Any
     if which == "request":
         row: Any = fund_request
-        approve, reject, back = (requests.approve_request, requests.reject_request,
-                                 requests.return_request)
+        approve, reject, back = (
+            requests.approve_request,
+            requests.reject_request,
+            requests.return_request,
+        )
         noun = f"Request #{fund_request.pk}"
     else:
         row = claim_of(fund_request)
@@ -172,8 +183,9 @@ def _decide(
         noun = f"The claim on request #{fund_request.pk}"
     if decision == "approve":
         approve(row, acting=acting, amount=amount, reason=reason)
-        return f"{noun} is approved" + (" in part." if row.approved_amount is not None and
-                                        _partial(row) else ".")
+        return f"{noun} is approved" + (
+            " in part." if row.approved_amount is not None and _partial(row) else "."
+        )
     if decision == "reject":
         reject(row, acting=acting, reason=reason)
         return f"{noun} is rejected."

@@ -44,9 +44,9 @@ def ledger(request: DoorRequest) -> HttpResponse:
     )
     filters = LedgerEntryFilterSet(request.GET or None, queryset=rows)
     status = 400 if problem else 200
-    rows, found = applied(filters, rows)
+    shown, found = applied(filters, rows)
     status = max(status, found)
-    page = Paginator(rows.order_by("-at", "-pk"), PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(shown.order_by("-at", "-pk"), PER_PAGE).get_page(request.GET.get("page"))
     balances = FundBalance.objects.visible_to(request.membership).filter(
         quarter_start=quarter.start
     )
@@ -93,8 +93,11 @@ def budget_page(request: DoorRequest) -> HttpResponse:
     }
     problems: list[str] = []
     if intent in ("budget", "allocate", "accrual"):
-        form = forms[{"budget": "budget_form", "allocate": "allocation_form",
-                      "accrual": "accrual_form"}[intent]]
+        form = forms[
+            {"budget": "budget_form", "allocate": "allocation_form", "accrual": "accrual_form"}[
+                intent
+            ]
+        ]
         if form.is_valid():
             try:
                 done = _change_budget(request, quarter, budget, intent, form.cleaned_data)
@@ -140,18 +143,26 @@ def _change_budget(
 ) -> str:
     acting = request.membership
     if intent == "budget":
-        budgets.set_budget(request.tenant, quarter, data["amount"], acting=acting,
-                           notes=data["notes"])
+        budgets.set_budget(
+            request.tenant, quarter, data["amount"], acting=acting, notes=data["notes"]
+        )
         return f"The {quarter.label} budget is set."
     if budget is None:
         raise ValidationError({"partner": f"Set the {quarter.label} budget first."})
     if intent == "allocate":
-        budgets.allocate(budget, data["partner"], data["amount"], acting=acting,
-                         reason=data["reason"])
+        budgets.allocate(
+            budget, data["partner"], data["amount"], acting=acting, reason=data["reason"]
+        )
         return f"{data['partner'].name}'s allocation is set."
-    budgets.set_accrual(budget, data["partner"], rate=data["rate"],
-                        period_start=data["period_start"], period_end=data["period_end"],
-                        cap=data["cap"], acting=acting)
+    budgets.set_accrual(
+        budget,
+        data["partner"],
+        rate=data["rate"],
+        period_start=data["period_start"],
+        period_end=data["period_end"],
+        cap=data["cap"],
+        acting=acting,
+    )
     return f"{data['partner'].name}'s accrual is set."
 
 
@@ -173,5 +184,4 @@ def mdf_settings(request: DoorRequest) -> HttpResponse:
             messages.success(request, "The MDF settings are saved.")
             return redirect("console:mdf-settings", request.tenant.slug)
     status = 400 if request.method == "POST" else 200
-    return render(request, "mdf/settings.html", {"form": form, "problems": problems},
-                  status=status)
+    return render(request, "mdf/settings.html", {"form": form, "problems": problems}, status=status)

@@ -61,7 +61,7 @@ def my_mdf(request: DoorRequest) -> HttpResponse:
     quarter, problem = quarter_asked(request)
     balances = list(FundBalance.objects.visible_to(membership).order_by("-quarter_start"))
     for row in balances:
-        row.quarter = Quarter.of(request.tenant, row.quarter_start)  # type: ignore[attr-defined]
+        row.quarter = Quarter.of(request.tenant, row.quarter_start)
     shown = next((b for b in balances if b.quarter_start == quarter.start), None)
     entries = LedgerEntry.objects.visible_to(membership).filter(quarter_start=quarter.start)
     page = Paginator(

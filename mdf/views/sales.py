@@ -23,16 +23,14 @@ PER_PAGE = 50
 def activity(request: DoorRequest) -> HttpResponse:
     settings = settings_for(request.tenant)
     filters, rows, status = filtered(request, request_rows(request.membership))
-    page = Paginator(rows.order_by("-starts_on", "-pk"), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(rows.order_by("-starts_on", "-pk"), PER_PAGE).get_page(request.GET.get("page"))
     claims = {
         c.request_id: c
         for c in FundClaim.objects.visible_to(request.membership).filter(request__in=list(page))
     }
     label_activities(page, request.tenant)
     for row in page:
-        row.shown_claim = claims.get(row.pk)  # type: ignore[attr-defined]
+        row.shown_claim = claims.get(row.pk)
     chosen = request.GET.getlist("state")
     context = {
         "page": page,
