@@ -66,12 +66,16 @@ def test_a_request_and_its_claim_go_from_the_portal_through_the_console_to_payme
     assert "only 5,000.00 EUR is available" in errors[0], errors
 
     with tenant_scope(world.tenant):
-        FundRequest.objects.all().delete()  # the draft the refused submission left
-    filed = partner.post(_url(world, "portal:mdf-request-new"), _request_data())
+        fr = FundRequest.objects.get()  # kept as a draft; the form now changes it
+    assert fr.state == RequestState.DRAFT
+    edit = _url(world, "portal:mdf-request-edit", fr.pk)
+    assert f'action="{edit}"' in refused.content.decode()
+    filed = partner.post(edit, _request_data())
     assert filed.status_code == 302
-    with tenant_scope(world.tenant):
-        fr = FundRequest.objects.get()
+    fr.refresh_from_db()
     assert fr.state == RequestState.SUBMITTED
+    with tenant_scope(world.tenant):
+        assert FundRequest.objects.count() == 1
 
     # RevOps finds it in the approvals queue and approves part of it, which needs a reason.
     queue = admin.get(_url(world, "console:mdf-approvals")).content.decode()

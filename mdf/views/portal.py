@@ -125,6 +125,10 @@ def _request_form(request: DoorRequest, fund_request: FundRequest | None) -> Htt
     elif request.method == "POST" and form.is_valid():
         try:
             saved = _save_request(request, fund_request, form)
+        except NotSubmitted as refused:
+            # The draft is kept: the form now changes it rather than filing another one.
+            fund_request = refused.saved
+            problems = place_errors(form, refused.error)
         except ValidationError as error:
             problems = place_errors(form, error)
         except REFUSALS as error:
@@ -140,6 +144,14 @@ def _request_form(request: DoorRequest, fund_request: FundRequest | None) -> Htt
     }
     status = 400 if request.method == "POST" else 200
     return render(request, "mdf/request_form.html", context, status=status)
+
+
+class NotSubmitted(Exception):
+    """The fields were saved but submitting was refused: the saved draft and why."""
+
+    def __init__(self, saved: FundRequest, error: ValidationError) -> None:
+        super().__init__(str(error))
+        self.saved, self.error = saved, error
 
 
 def _save_request(
@@ -158,9 +170,9 @@ def _save_request(
     if request.POST.get("intent") == "submit":
         try:
             requests.submit_request(saved, acting=acting)
-        except ValidationError:
+        except ValidationError as error:
             messages.warning(request, f"Request #{saved.pk} is saved as a draft, not submitted.")
-            raise
+            raise NotSubmitted(saved, error) from None
         messages.success(request, f"Request #{saved.pk} is submitted for approval.")
     else:
         messages.success(request, f"Request #{saved.pk} is saved.")
