@@ -257,6 +257,8 @@ def _claim_post(
     """(done, problems above the form, the proof's problem)."""
     acting = request.membership
     intent = request.POST.get("intent", "save")
+    if not may_file(acting, fund_request.partner_id):
+        return False, ["Partner reps read MDF; your partner admin files the claim."], ""
     try:
         if intent == "proof":
             if claim is None:

@@ -6,6 +6,7 @@ records the payment from the payments queue. No page is wider than the window.""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
@@ -160,3 +161,46 @@ def test_a_request_and_its_claim_from_the_partner_to_payment(
     finally:
         partner_context.close()
         admin_context.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
+def test_the_money_pages_fit_and_a_budget_is_allocated(
+    browser: Browser, live_server, demo_data, sign_in, viewport: ViewportSize
+):
+    expect.set_options(timeout=TIMEOUT_MS)
+    _fund_nordic()
+    admin_context, admin = _person(
+        browser, live_server, viewport, sign_in, "console", "admin@acme.example"
+    )
+    sales_context, sales = _person(
+        browser, live_server, viewport, sign_in, "sales", "manager@acme.example"
+    )
+    try:
+        admin.goto("/console/acme/mdf/budgets/")
+        expect(admin.get_by_test_id("unallocated")).to_be_visible()
+        _fits(admin)
+        form = admin.get_by_test_id("allocation-form")
+        form.get_by_label("Partner").select_option(label="Rhein Hydraulik GmbH")
+        form.get_by_label("Fixed allocation").fill("99999999")
+        with admin.expect_navigation():
+            admin.get_by_test_id("allocate").click()
+        form = admin.get_by_test_id("allocation-form")
+        expect(form.locator(".field-error")).to_contain_text("is unallocated")
+        _fits(admin)
+        form.get_by_label("Fixed allocation").fill("3000")
+        with admin.expect_navigation():
+            admin.get_by_test_id("allocate").click()
+        expect(admin.get_by_test_id("allocation-row").filter(has_text="Rhein")).to_contain_text(
+            "3,000.00"
+        )
+        for url in ("/console/acme/mdf/ledger/", "/console/acme/mdf/settings/"):
+            admin.goto(url)
+            expect(admin.locator("h1")).to_be_visible()
+            _fits(admin)
+        expect(admin.get_by_label("Activity types")).to_have_value(re.compile(r"^event \| "))
+        sales.goto("/sales/acme/mdf/activity/")
+        expect(sales.get_by_role("heading", name="Partner MDF activity")).to_be_visible()
+        _fits(sales)
+    finally:
+        admin_context.close()
+        sales_context.close()
