@@ -9,7 +9,7 @@ import datetime as dt
 import re
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.test_responsive import DESK, PHONE, overflow
@@ -30,7 +30,7 @@ def _fund_nordic() -> None:
 
 def _person(
     browser: Browser, live_server, viewport: ViewportSize, sign_in, door: str, email: str
-) -> tuple[object, Page]:
+) -> tuple[BrowserContext, Page]:
     context = browser.new_context(base_url=live_server.url, viewport=viewport)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
