@@ -66,6 +66,8 @@ __all__ = [
     "sees_all_funds",
 ]
 
+# Every amount: up to 12 digits before the point and two after, in the tenant's currency.
+MONEY_DIGITS = 14
 ZERO = Decimal("0.00")
 NOT_NEGATIVE = [MinValueValidator(ZERO, "The amount cannot be negative.")]
 PERCENT = [
@@ -218,12 +220,12 @@ class MdfBudget(Synced):
     """The funds of one fiscal quarter, in the tenant's currency, allocated to partners."""
 
     quarter_start = models.DateField(help_text="The fiscal quarter's first day.")
-    amount = models.DecimalField(max_digits=14, decimal_places=2, validators=NOT_NEGATIVE)
+    amount = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=2, validators=NOT_NEGATIVE)
     currency = models.CharField(max_length=3)
     notes = models.CharField(max_length=500, blank=True)
     # Fixed allocations plus accruals posted: what the budget has handed out.
     allocated_total = models.DecimalField(
-        max_digits=14, decimal_places=2, default=ZERO, editable=False
+        max_digits=MONEY_DIGITS, decimal_places=2, default=ZERO, editable=False
     )
 
     objects: ClassVar = TenantManager.from_queryset(TenantQuerySet)()
@@ -287,8 +289,12 @@ class Allocation(Synced):
         help_text="Accrual: at most.",
     )
     # Accrual: the won revenue last counted and what has been posted for it.
-    revenue = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO, editable=False)
-    accrued = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO, editable=False)
+    revenue = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=2, default=ZERO, editable=False
+    )
+    accrued = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=2, default=ZERO, editable=False
+    )
     computed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects: ClassVar = TenantManager.from_queryset(AllocationQuerySet)()
@@ -354,15 +360,15 @@ class FundBalance(TenantOwned):
 
     partner = models.ForeignKey("tenancy.Partner", on_delete=models.PROTECT, related_name="+")
     quarter_start = models.DateField()
-    allocated = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
-    accrued = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
-    carried = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
-    moved = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
-    committed = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
-    claimed = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
-    paid = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
-    expired = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
-    available = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    allocated = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=2, default=ZERO)
+    accrued = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=2, default=ZERO)
+    carried = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=2, default=ZERO)
+    moved = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=2, default=ZERO)
+    committed = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=2, default=ZERO)
+    claimed = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=2, default=ZERO)
+    paid = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=2, default=ZERO)
+    expired = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=2, default=ZERO)
+    available = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=2, default=ZERO)
     closed_at = models.DateTimeField(
         null=True, blank=True, help_text="The quarter ended: unused funds carried over or expired."
     )
@@ -443,20 +449,24 @@ class FundRequest(Synced):
     )
     starts_on = models.DateField()
     ends_on = models.DateField()
-    total_cost = models.DecimalField(max_digits=14, decimal_places=2, validators=NOT_NEGATIVE)
-    partner_share = models.DecimalField(
-        max_digits=14, decimal_places=2, default=ZERO, validators=NOT_NEGATIVE
+    total_cost = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=2, validators=NOT_NEGATIVE
     )
-    amount_requested = models.DecimalField(max_digits=14, decimal_places=2, validators=NOT_NEGATIVE)
+    partner_share = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=2, default=ZERO, validators=NOT_NEGATIVE
+    )
+    amount_requested = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=2, validators=NOT_NEGATIVE
+    )
     expected_leads = models.PositiveIntegerField(default=0)
     expected_pipeline = models.DecimalField(
-        max_digits=14, decimal_places=2, default=ZERO, validators=NOT_NEGATIVE
+        max_digits=MONEY_DIGITS, decimal_places=2, default=ZERO, validators=NOT_NEGATIVE
     )
     state = models.CharField(
         max_length=10, choices=RequestState.choices, default=RequestState.DRAFT
     )
     approved_amount = models.DecimalField(
-        max_digits=14, decimal_places=2, null=True, blank=True, editable=False
+        max_digits=MONEY_DIGITS, decimal_places=2, null=True, blank=True, editable=False
     )
     decision_reason = models.TextField(blank=True, max_length=2000)
     decided_by = models.ForeignKey(
@@ -537,8 +547,12 @@ class FundClaim(Synced):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    actual_cost = models.DecimalField(max_digits=14, decimal_places=2, validators=NOT_NEGATIVE)
-    amount_claimed = models.DecimalField(max_digits=14, decimal_places=2, validators=NOT_NEGATIVE)
+    actual_cost = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=2, validators=NOT_NEGATIVE
+    )
+    amount_claimed = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=2, validators=NOT_NEGATIVE
+    )
     leads_delivered = models.PositiveIntegerField(
         default=0, help_text="Leads the partner reports; those through the campaign count too."
     )
@@ -546,7 +560,7 @@ class FundClaim(Synced):
     results = models.TextField(blank=True, max_length=5000)
     state = models.CharField(max_length=10, choices=ClaimState.choices, default=ClaimState.DRAFT)
     approved_amount = models.DecimalField(
-        max_digits=14, decimal_places=2, null=True, blank=True, editable=False
+        max_digits=MONEY_DIGITS, decimal_places=2, null=True, blank=True, editable=False
     )
     decision_reason = models.TextField(blank=True, max_length=2000)
     decided_by = models.ForeignKey(
@@ -647,8 +661,8 @@ class LedgerEntry(Synced):
     partner = models.ForeignKey("tenancy.Partner", on_delete=models.PROTECT, related_name="+")
     quarter_start = models.DateField()
     kind = models.CharField(max_length=12, choices=EntryKind.choices)
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
-    available_after = models.DecimalField(max_digits=14, decimal_places=2)
+    amount = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=2)
+    available_after = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=2)
     allocation = models.ForeignKey(
         Allocation, null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
     )
@@ -846,7 +860,9 @@ class ReallocationLine(TenantOwned):
     reallocation = models.ForeignKey(Reallocation, on_delete=models.CASCADE, related_name="lines")
     from_partner = models.ForeignKey("tenancy.Partner", on_delete=models.PROTECT, related_name="+")
     to_partner = models.ForeignKey("tenancy.Partner", on_delete=models.PROTECT, related_name="+")
-    proposed_amount = models.DecimalField(max_digits=14, decimal_places=2, validators=NOT_NEGATIVE)
+    proposed_amount = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=2, validators=NOT_NEGATIVE
+    )
     amount = models.DecimalField(
         max_digits=14,
         decimal_places=2,

@@ -41,6 +41,7 @@ GROUPS: tuple[NavGroup, ...] = (
     NavGroup("pipeline", "Pipeline"),  # accounts, contacts, opportunities
     NavGroup("leads", "Leads"),  # inboxes, submitted leads, SLA monitor, duplicates, lead ops
     NavGroup("marketing", "Campaigns and offers"),  # offers, campaigns, co-branding
+    NavGroup("funds", "Market development funds"),  # MDF: balances, requests, claims, budgets
     NavGroup("engagement", "Rules of engagement"),  # rulebook, explain, territories, exceptions
     NavGroup("measure", "Measure"),  # scorecards: sourced and influenced pipeline, tiers
     NavGroup("people", "Partners and people"),  # partners, teams, users

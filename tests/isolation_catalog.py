@@ -55,6 +55,7 @@ from mdf.models import (
     FundRequest,
     LedgerEntry,
     MdfBudget,
+    ProofFile,
     Reallocation,
     ReallocationLine,
 )
@@ -637,6 +638,31 @@ def _profile_with_logo(world: Any, tenant: Tenant) -> CoBrandProfile:
     return profile
 
 
+def _mdf_request(world: Any, tenant: Tenant) -> FundRequest:
+    """The first partner's approved fund request with a submitted claim and its proof (the
+    other tenant's partner's own), made once per world through the services. Its claim is
+    submitted, so the portal's actions on it are refused with a message (302) and change
+    nothing, whoever asks first."""
+    made = world.__dict__.setdefault("mdf_requests", {})
+    if tenant.pk in made:
+        return made[tenant.pk]
+    from mdf.tests.factories import claim_in, fund, request_in
+
+    partner = world.partner if tenant == world.tenant else world.orgs["b_partner"]
+    mark = "" if tenant == world.tenant else " zzbetaleak"
+    fund(tenant, partner, 5_000)
+    row = request_in(tenant, partner, "approved", amount=1_000, title=f"Isolation event{mark}")
+    claim_in(row, "submitted")
+    made[tenant.pk] = row
+    return row
+
+
+def _mdf_proof(world: Any, tenant: Tenant) -> ProofFile:
+    """The invoice (a PDF: the suite reads every page as text) of `_mdf_request`'s claim."""
+    row = _mdf_request(world, tenant)
+    return ProofFile.all_tenants.get(claim__request=row, proof_type="invoice")
+
+
 DOORS = ("console", "portal", "sales")
 
 CUSTOMER_PAGES = (
@@ -1080,6 +1106,42 @@ DOOR_PAGES: dict[str, PageSpec] = {
     },
     # Learning needs MIN_RECORDS people; the world has fewer, so this says so and stores nothing.
     "console:dedupe-learn": PageSpec(method="post", model=DedupeWeights),
+    # MDF: the portal's own funds, requests and claims (the first partner's request: the rival
+    # gets 404, as for its proof); the console's queues, a request's page, proof, ledger,
+    # budgets and settings (decisions and forms POST to their own page, tested in
+    # mdf/tests/test_pages.py); the sales door's partner activity.
+    **{f"portal:{page}": PageSpec() for page in ("mdf", "mdf-requests", "mdf-request-new")},
+    **{
+        f"portal:{page}": PageSpec(objects={"pk": _mdf_request}, visible_model=FundRequest)
+        for page in ("mdf-request", "mdf-request-edit", "mdf-claim")
+    },
+    **{
+        f"portal:{page}": PageSpec(
+            method="post",
+            objects={"pk": _mdf_request},
+            model=FundRequest,
+            visible_model=FundRequest,
+        )
+        for page in ("mdf-request-submit", "mdf-request-withdraw")
+    },
+    **{
+        f"{door}:mdf-proof": PageSpec(
+            objects={"pk": _mdf_request, "proof_id": _mdf_proof}, visible_model=FundRequest
+        )
+        for door in ("console", "portal")
+    },
+    "portal:mdf-proof-remove": PageSpec(
+        method="post",
+        objects={"pk": _mdf_request, "proof_id": _mdf_proof},
+        model=ProofFile,
+        visible_model=FundRequest,
+    ),
+    "console:mdf-request": PageSpec(objects={"pk": _mdf_request}, visible_model=FundRequest),
+    **{
+        f"console:{page}": PageSpec()
+        for page in ("mdf-approvals", "mdf-payments", "mdf-ledger", "mdf-budgets", "mdf-settings")
+    },
+    "sales:mdf-activity": PageSpec(),
 }
 
 

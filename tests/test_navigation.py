@@ -65,6 +65,7 @@ def test_groups_are_declared_once_in_order_and_every_nav_page_has_one():
         "pipeline",
         "leads",
         "marketing",
+        "funds",
         "engagement",
         "measure",
         "people",
@@ -94,13 +95,32 @@ def test_every_door_has_the_same_shape(world, login_as, persona):
 
     # Home first, with the notifications, then the jobs in one order in every door.
     assert groups[0] == ("", ["Home", "Notifications"])
-    assert headings[1:5] == ["Pipeline", "Leads", "Campaigns and offers", "Rules of engagement"]
+    assert headings[1:6] == [
+        "Pipeline",
+        "Leads",
+        "Campaigns and offers",
+        "Market development funds",
+        "Rules of engagement",
+    ]
+    funds = {
+        "console": [
+            "MDF approvals",
+            "MDF payments",
+            "MDF ledger",
+            "MDF budgets",
+            "MDF return",
+            "MDF reallocation",
+        ],
+        "portal": ["My MDF", "Fund requests"],
+        "sales": ["Partner MDF activity"],
+    }
+    assert groups[4][1] == funds[DOOR_OF[persona]]
     pipeline = ["Accounts", "Contacts", "Opportunities", "Deal registrations"]
     if DOOR_OF[persona] == "console":
         pipeline += ["Conflict rate", "Conflicts to adjudicate"]
     assert groups[1][1] == pipeline
     if DOOR_OF[persona] == "console":
-        assert headings[5:] == ["Measure", "Partners and people", "Integrations and settings"]
+        assert headings[6:] == ["Measure", "Partners and people", "Integrations and settings"]
         assert groups[2][1] == ["Leads", "SLA monitor", "Duplicates", "Lead-ops settings"]
         assert groups[3][1] == [
             "Offers",
@@ -109,17 +129,18 @@ def test_every_door_has_the_same_shape(world, login_as, persona):
             "Overlap",
             "Offer conversion",
         ]
-        assert groups[4][1] == [
+        assert groups[5][1] == [
             "Rulebook",
             "Explain",
             "Territories",
             "Partner authorizations",
             "Exceptions",
         ]
-        assert groups[5][1] == ["Scorecards"]
-        assert groups[6][1] == ["Partners", "Teams", "Users"]
-        assert groups[7][1] == [
+        assert groups[6][1] == ["Scorecards"]
+        assert groups[7][1] == ["Partners", "Teams", "Users"]
+        assert groups[8][1] == [
             "Deal registration settings",
+            "MDF settings",
             "Scorecard settings",
             "Imports",
             "API tokens",
@@ -128,9 +149,9 @@ def test_every_door_has_the_same_shape(world, login_as, persona):
         ]
     else:
         # Groups the door has no page in are not shown at all, not even as an empty heading.
-        assert headings[5:] == ["Measure"]
-        assert groups[5][1] == ["Our scorecard" if DOOR_OF[persona] == "portal" else "My scorecard"]
-        assert groups[4][1] == ["Who serves whom", "Exceptions"]
+        assert headings[6:] == ["Measure"]
+        assert groups[6][1] == ["Our scorecard" if DOOR_OF[persona] == "portal" else "My scorecard"]
+        assert groups[5][1] == ["Who serves whom", "Exceptions"]
         marketing = ["Offers", "Campaigns"]
         assert groups[3][1] == marketing + (
             ["My co-branding"] if DOOR_OF[persona] == "portal" else []

@@ -19,7 +19,7 @@ from core.api.fields import InTenant
 from core.api.serializers import SyncedModelSerializer
 from mdf.choices import AllocationKind, ProofType
 from mdf.models import (
-    MONEY,
+    MONEY_DIGITS,
     Allocation,
     FundBalance,
     FundClaim,
@@ -50,7 +50,7 @@ __all__ = [
 
 EXTERNAL = ("external_id",)
 NEGATIVE = "The amount cannot be negative."
-DIGITS = int(MONEY["max_digits"])
+DIGITS = MONEY_DIGITS
 
 
 def money_field(**kwargs: Any) -> serializers.DecimalField:

@@ -109,8 +109,10 @@ def allocate(
     *,
     acting: Acting,
     reason: str = "",
+    now: dt.datetime | None = None,
 ) -> Allocation:
-    """Set the partner's fixed allocation of the budget to `amount`; the difference is posted."""
+    """Set the partner's fixed allocation of the budget to `amount`; the difference is posted
+    (at `now`: a demo or an import dates it when it happened)."""
     may_decide(acting)
     tenant = budget.tenant
     if amount < 0:
@@ -149,6 +151,7 @@ def allocate(
                 or f"Allocation set to {money(amount, tenant)} (was {money(before, tenant)}).",
                 what="Reducing the allocation",
                 allocation=allocation,
+                at=now,
             )
             budget.allocated_total += difference
             budget.save(update_fields=["allocated_total", "updated_at", "version", "sync_seq"])
@@ -165,6 +168,7 @@ def set_accrual(
     period_end: dt.date,
     cap: Decimal | None = None,
     acting: Acting,
+    now: dt.datetime | None = None,
 ) -> Allocation:
     """Create or change the partner's accrual on the budget, and post what it comes to now."""
     may_decide(acting)
@@ -183,7 +187,7 @@ def set_accrual(
         allocation.cap = cap
         allocation.full_clean(exclude=["budget", "partner"])
         allocation.save()
-        recompute_accrual(allocation, acting=acting)
+        recompute_accrual(allocation, acting=acting, now=now)
     return allocation
 
 
@@ -201,7 +205,9 @@ def won_revenue(partner_id: int, tenant: Tenant, start: dt.date, end: dt.date) -
 
 
 @action
-def recompute_accrual(allocation: Allocation, *, acting: Acting) -> Decimal:
+def recompute_accrual(
+    allocation: Allocation, *, acting: Acting, now: dt.datetime | None = None
+) -> Decimal:
     """Post the difference between what the accrual comes to and what it has posted; returns
     the amount posted (negative for a reduction)."""
     tenant = allocation.tenant
@@ -225,7 +231,7 @@ def recompute_accrual(allocation: Allocation, *, acting: Acting) -> Decimal:
         if difference < 0 and -difference > balance.available:
             difference = -balance.available
             notes.append("the rest follows when committed funds are released")
-        now = timezone.now()
+        now = now or timezone.now()
         if difference:
             detail = f" ({'; '.join(notes)})" if notes else ""
             post(
@@ -237,6 +243,7 @@ def recompute_accrual(allocation: Allocation, *, acting: Acting) -> Decimal:
                 f"{allocation.period_start:%Y-%m-%d} to {allocation.period_end:%Y-%m-%d}{detail}.",
                 allocation=allocation,
                 revenue=revenue,
+                at=now,
             )
             budget.allocated_total += difference
             budget.save(update_fields=["allocated_total", "updated_at", "version", "sync_seq"])

@@ -479,7 +479,14 @@ def _check_proof(upload: Any, proof_type: str) -> tuple[str, str]:
 
 
 @action
-def add_proof(claim: FundClaim, proof_type: str, upload: Any, *, acting: Acting) -> ProofFile:
+def add_proof(
+    claim: FundClaim,
+    proof_type: str,
+    upload: Any,
+    *,
+    acting: Acting,
+    now: dt.datetime | None = None,
+) -> ProofFile:
     """Keep an uploaded proof file on a draft or returned claim; a refused file says why."""
     may_file(claim.partner_id, acting)
     if claim.state not in (ClaimState.DRAFT, ClaimState.RETURNED):
@@ -511,6 +518,7 @@ def add_proof(claim: FundClaim, proof_type: str, upload: Any, *, acting: Acting)
             acting=acting,
             claim=claim,
             reason=f"{PROOF_LABELS[proof_type]}: {name}.",
+            at=now,
         )
     return proof
 

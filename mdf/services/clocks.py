@@ -56,7 +56,8 @@ def start_clock(
         if kind == ClockKind.ANSWER:
             due = now + dt.timedelta(days=settings.answer_days)
         assert due is not None
-        remind = next_reminder(due, CLAIM_REMINDER_DAYS, now)
+        if kind == ClockKind.CLAIM_WINDOW:  # an answer to a return is short; no reminder
+            remind = next_reminder(due, CLAIM_REMINDER_DAYS, now)
     return MdfClock.objects.create(
         tenant_id=request.tenant_id,
         partner_id=request.partner_id,

@@ -88,7 +88,12 @@ def _apply(request: FundRequest, data: dict[str, Any]) -> None:
 
 @action
 def create_request(
-    tenant: Tenant, partner: Partner, data: dict[str, Any], *, acting: Acting
+    tenant: Tenant,
+    partner: Partner,
+    data: dict[str, Any],
+    *,
+    acting: Acting,
+    now: dt.datetime | None = None,
 ) -> FundRequest:
     """A draft request of the partner. The quarter defaults to the one the activity starts in."""
     may_file(partner.pk, acting)
@@ -99,7 +104,7 @@ def create_request(
     with transaction.atomic():
         _apply(request, data)
         request.save()
-        log_event(request, "create", acting=acting, to_state=request.state)
+        log_event(request, "create", acting=acting, to_state=request.state, at=now)
     return request
 
 

@@ -426,3 +426,17 @@ def test_a_draft_claim_of_a_withdrawn_request_cannot_be_submitted(world):
             claims.submit_claim(claim, acting=ADMIN)
         assert "withdrawn" in str(refused.value)
         assert balance(world).available == Decimal(5000)
+
+
+def test_an_answer_to_a_return_is_breached_at_its_deadline_not_before(world):
+    fund(world.tenant, world.partner, 5_000)
+    request = request_in(world.tenant, world.partner, "submitted", amount=1_000)
+    with tenant_scope(world.tenant):
+        requests.return_request(request, acting=ADMIN, reason="Which trade show?")
+        clock = MdfClock.objects.get(request=request, kind=ClockKind.ANSWER)
+        sweep_tenant(world.tenant, acting=ADMIN, now=clock.due_at - dt.timedelta(hours=1))
+        clock.refresh_from_db()
+        assert clock.state == ClockState.RUNNING
+        sweep_tenant(world.tenant, acting=ADMIN, now=clock.due_at + dt.timedelta(minutes=1))
+        clock.refresh_from_db()
+        assert clock.state == ClockState.BREACHED
