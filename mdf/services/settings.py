@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.acting import action
 from mdf.models import MdfSettings
+from mdf.services.state import may_decide
 from tenancy.acting import Acting
 from tenancy.models import Tenant
 
@@ -20,7 +21,8 @@ def settings_for(tenant: Tenant | int) -> MdfSettings:
 
 @action
 def update_settings(tenant: Tenant, *, acting: Acting, **changes: object) -> MdfSettings:
-    """Change the settings; `full_clean` refuses a bad value naming its field."""
+    """Change the settings (RevOps admins); `full_clean` refuses a bad value naming its field."""
+    may_decide(acting)
     found = settings_for(tenant)
     for name, value in changes.items():
         setattr(found, name, value)
