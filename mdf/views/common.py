@@ -24,7 +24,7 @@ from mdf.services.claims import missing_proof, required_proof
 from mdf.services.settings import settings_for
 from mdf.services.state import TransitionRefused, allowed_actions, quarter_name
 from tenancy.choices import Role
-from tenancy.models import Membership
+from tenancy.models import Membership, Partner
 from tenancy.quarters import Quarter, parse_quarter
 from tenancy.requests import DoorRequest
 
@@ -221,3 +221,11 @@ def refusal(error: Exception) -> str:
             for name, texts in error.message_dict.items()
         )
     return str(error) or "You may not do this."
+
+
+def partner_options(request: DoorRequest) -> list[tuple[int, str, bool]]:
+    """The partner filter's choices (id, name, chosen now), read as plain values: the select
+    lists every partner, hundreds at some manufacturers."""
+    chosen = request.GET.get("partner", "")
+    rows = Partner.objects.visible_to(request.membership).order_by("name").values_list("pk", "name")
+    return [(pk, name, str(pk) == chosen) for pk, name in rows]

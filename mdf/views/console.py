@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import DateTimeField, OuterRef, QuerySet, Subquery
+from django.db.models import DateTimeField, OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -27,11 +27,11 @@ from mdf.views.common import (
     applied,
     claim_of,
     label_activities,
+    partner_options,
     refusal,
     request_context,
     request_rows,
 )
-from tenancy.models import Partner
 from tenancy.requests import DoorRequest
 
 __all__ = ["approvals", "payments", "request_review"]
@@ -41,10 +41,6 @@ KINDS = {
     "requests": (ClockKind.DECIDE_REQUEST,),
     "claims": (ClockKind.DECIDE_CLAIM,),
 }
-
-
-def _partners(request: DoorRequest) -> QuerySet[Partner]:
-    return Partner.objects.visible_to(request.membership).order_by("name")
 
 
 def approvals(request: DoorRequest) -> HttpResponse:
@@ -73,7 +69,7 @@ def approvals(request: DoorRequest) -> HttpResponse:
         "page": page,
         "kind": kind,
         "filters": filters,
-        "partners": _partners(request),
+        "partners": partner_options(request),
         "partner": request.GET.get("partner", ""),
         "now": timezone.now(),
         "currency": request.tenant.currency,
@@ -105,7 +101,7 @@ def payments(request: DoorRequest) -> HttpResponse:
     context = {
         "page": page,
         "filters": filters,
-        "partners": _partners(request),
+        "partners": partner_options(request),
         "partner": request.GET.get("partner", ""),
         "now": timezone.now(),
         "today": timezone.localdate(),

@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
@@ -20,7 +19,7 @@ from mdf.forms import AccrualForm, AllocationForm, BudgetForm, SettingsForm
 from mdf.models import Allocation, FundBalance, LedgerEntry, MdfBudget
 from mdf.services import budgets
 from mdf.services.settings import settings_for, update_settings
-from mdf.views.common import REFUSALS, applied, quarter_asked, refusal
+from mdf.views.common import REFUSALS, applied, partner_options, quarter_asked, refusal
 from tenancy.choices import PartnerStatus
 from tenancy.models import Partner
 from tenancy.quarters import Quarter
@@ -31,17 +30,11 @@ __all__ = ["budget_page", "ledger", "mdf_settings"]
 PER_PAGE = 50
 
 
-def _partners(request: DoorRequest) -> QuerySet[Partner]:
-    return Partner.objects.visible_to(request.membership).order_by("name")
-
-
 def ledger(request: DoorRequest) -> HttpResponse:
     """Every entry the viewer may see, newest first, and the partners' balances in the quarter
     (the filter's, else the current one)."""
     quarter, problem = quarter_asked(request)
-    rows = LedgerEntry.objects.visible_to(request.membership).select_related(
-        "partner", "request", "claim"
-    )
+    rows = LedgerEntry.objects.visible_to(request.membership).select_related("partner")
     filters = LedgerEntryFilterSet(request.GET or None, queryset=rows)
     status = 400 if problem else 200
     shown, found = applied(filters, rows)
@@ -59,7 +52,7 @@ def ledger(request: DoorRequest) -> HttpResponse:
         "balances": balances.select_related("partner").order_by("partner__name"),
         "quarter": quarter,
         "problem": problem,
-        "partners": _partners(request),
+        "partners": partner_options(request),
         "partner": request.GET.get("partner", ""),
         "kinds": [(v, label, v in chosen) for v, label in EntryKind.choices],
         "filtered": bool(request.GET),
@@ -72,7 +65,11 @@ def budget_page(request: DoorRequest) -> HttpResponse:
     """One quarter's budget and its allocations; POST `intent=budget|allocate|accrual`."""
     quarter, problem = quarter_asked(request)
     budget = MdfBudget.objects.filter(quarter_start=quarter.start).first()
-    active = _partners(request).filter(status=PartnerStatus.ACTIVE)
+    active = (
+        Partner.objects.visible_to(request.membership)
+        .filter(status=PartnerStatus.ACTIVE)
+        .order_by("name")
+    )
     intent = request.POST.get("intent", "") if request.method == "POST" else ""
     data = request.POST if request.method == "POST" else None
     forms: dict[str, Any] = {
