@@ -88,6 +88,9 @@ class Metric:
     by_model: bool = False
     help: str = ""
     order: int = 100
+    # Its figure is counted from opportunity or lead facts, so the scorecard links it to the rows
+    # behind it (scorecards' drill-down); False for figures counted from other rows (MDF).
+    drills: bool = True
 
 
 _REGISTRY: dict[str, Metric] = {}

@@ -162,6 +162,7 @@ for item in (
         mdf_roi,
         order=200,
         section="funds",
+        drills=False,
         filtered_by=FILTERS,
         help="Won revenue sourced and influenced by the quarter's paid MDF activities, per 100 "
         "paid.",
@@ -173,6 +174,7 @@ for item in (
         decision_hours,
         order=210,
         section="funds",
+        drills=False,
         higher_is_better=False,
         filtered_by=FILTERS,
         help="The manufacturer's business hours from a request's or claim's submission to its "
@@ -185,6 +187,7 @@ for item in (
         payment_hours,
         order=220,
         section="funds",
+        drills=False,
         higher_is_better=False,
         filtered_by=FILTERS,
         help="The manufacturer's business hours from a claim's approval to its payment.",
@@ -196,6 +199,7 @@ for item in (
         claim_punctuality,
         order=230,
         section="funds",
+        drills=False,
         filtered_by=FILTERS,
         help="Approved requests claimed within the claim window, of those whose window ended.",
     ),

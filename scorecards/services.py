@@ -579,6 +579,13 @@ def drilldown(
     item = metric(key)
     if item is None:
         raise ValidationError({"metric": f"Unknown metric “{key}”."})
+    if not item.drills:
+        raise ValidationError(
+            {
+                "metric": f"“{item.label}” is not counted from opportunities or leads; "
+                "it has no rows to list here."
+            }
+        )
     # Only the filters that narrow the figure narrow its rows.
     query = within(_query(tenant, quarter, [scope], model, filters or Filters()), item.filtered_by)
     if item.section == "service" and key.startswith(("speed", "lead")):

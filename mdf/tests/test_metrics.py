@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from campaigns.tests.factories import CampaignFactory
@@ -176,3 +177,17 @@ def test_claim_punctuality_counts_windows_that_ended(world):
         mine = Scope("partner", world.partner.pk)
         values = row("mdf_claim_punctuality").compute(query(world, quarter, mine, PARTNER_ROUTE))
         assert values == {mine: Decimal("50.0"), PARTNER_ROUTE: Decimal("50.0")}
+
+
+def test_funds_rows_offer_no_drill_down_to_opportunities(world, login_as):
+    """Their figures are counted from requests, claims and clocks, not from opportunity facts:
+    the scorecard shows them without a link, and the drill-down page refuses them."""
+    from scorecards.services import drilldown
+
+    assert not row("mdf_roi").drills
+    quarter = Quarter.of(world.tenant, timezone.localdate())
+    with tenant_scope(world.tenant), pytest.raises(ValidationError) as refused:
+        drilldown(world.tenant, "mdf_roi", TENANT, quarter)
+    assert "no rows to list" in str(refused.value)
+    page = login_as("admin").get(f"/console/{world.tenant.slug}/scorecards/figures/mdf_roi/")
+    assert page.status_code == 404

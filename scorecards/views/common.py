@@ -21,7 +21,7 @@ from django.urls import get_script_prefix, reverse
 from django.utils.http import urlencode
 
 from core.charts import Chart, Series
-from core.metrics import Filters, Metric, Scope
+from core.metrics import Filters, Metric, Scope, metric
 from scorecards import rollup, services
 from scorecards.filtering import WHAT
 from scorecards.forms import FilterForm, Selection
@@ -223,7 +223,11 @@ def drill_url(
     quarter: Quarter | None = None,
     **extra: Any,
 ) -> str:
-    """The page of the rows behind a figure (scorecards.views.drilldown)."""
+    """The page of the rows behind a figure (scorecards.views.drilldown); "" for a figure with
+    no such rows (`Metric.drills`)."""
+    item = metric(key)
+    if item is not None and not item.drills:
+        return ""
     params = {
         **selection.params,
         "scope": scope_token(scope),

@@ -105,8 +105,8 @@ def _behind(request: DoorRequest, key: str, scope: Scope, selection: Selection) 
             f"stage-{stage.key}",
         )
     item = metric(key)
-    if item is None:
-        raise Http404("No such figure.")
+    if item is None or not item.drills:
+        raise Http404("No such figure, or no rows behind it.")
     if key in figures.REGISTRATION_KEYS:
         rows = figures.registration_rows(tenant, key, quarter, scope, selection.filters)
         kind = "registrations"
