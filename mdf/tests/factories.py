@@ -27,6 +27,7 @@ __all__ = [
     "claim_in",
     "fund",
     "request_in",
+    "uneven_partners",
     "upload",
 ]
 
@@ -149,3 +150,33 @@ class BudgetFactory(factory.django.DjangoModelFactory[MdfBudget]):
     )
     amount = Decimal("50000.00")
     currency = factory.LazyAttribute(lambda o: o.tenant.currency)
+
+
+def uneven_partners(world: Any, campaign_name: str = "Harvest days") -> Any:
+    """Two partners a reallocation tells apart: the partner has 10,000 unused and no request; the
+    rival was paid 1,000 for a campaign that won 10,000 and asks 2,000 beyond its 5,000. Returns
+    the campaign."""
+    from campaigns.tests.factories import CampaignFactory
+    from pipeline.tests.factories import OpportunityFactory, StageFactory
+
+    with tenant_scope(world.tenant):
+        campaign = CampaignFactory(tenant=world.tenant, name=campaign_name)
+        fund(world.tenant, world.partner, 10_000)
+        fund(world.tenant, world.other_partner, 5_000)
+        paid = request_in(
+            world.tenant, world.other_partner, "approved", amount=1_000, campaign=campaign
+        )
+        claim_in(paid, "paid")
+        OpportunityFactory(
+            tenant=world.tenant,
+            partner=world.other_partner,
+            route="partner",
+            campaign=campaign,
+            amount=Decimal(10_000),
+            currency=world.tenant.currency,
+            opened_on=timezone.localdate(),
+            stage=StageFactory(tenant=world.tenant, outcome="won"),
+        )
+        for _ in range(2):
+            request_in(world.tenant, world.other_partner, "submitted", amount=3_000)
+    return campaign

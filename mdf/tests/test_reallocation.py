@@ -11,13 +11,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from campaigns.tests.factories import CampaignFactory
 from core.tenancy import tenant_scope
 from mdf.choices import EntryKind, LineState
 from mdf.models import FundBalance, LedgerEntry, ReallocationLine
 from mdf.services import ledger, reallocation, requests
-from mdf.tests.factories import ADMIN, claim_in, fund, request_in
-from pipeline.tests.factories import OpportunityFactory, StageFactory
+from mdf.tests.factories import ADMIN, request_in, uneven_partners
 from tenancy.quarters import Quarter
 
 pytestmark = pytest.mark.django_db
@@ -35,26 +33,8 @@ def balance(world, partner) -> FundBalance:
 def proposal(world):
     """The partner has 10,000 and asks for nothing; the rival returned 10 per unit paid and asks
     2,000 more than it has."""
+    uneven_partners(world)
     with tenant_scope(world.tenant):
-        campaign = CampaignFactory(tenant=world.tenant)
-        fund(world.tenant, world.partner, 10_000)
-        fund(world.tenant, world.other_partner, 5_000)
-        paid = request_in(
-            world.tenant, world.other_partner, "approved", amount=1_000, campaign=campaign
-        )
-        claim_in(paid, "paid")
-        OpportunityFactory(
-            tenant=world.tenant,
-            partner=world.other_partner,
-            route="partner",
-            campaign=campaign,
-            amount=Decimal(10_000),
-            currency=world.tenant.currency,
-            opened_on=timezone.localdate(),
-            stage=StageFactory(tenant=world.tenant, outcome="won"),
-        )
-        for _ in range(2):
-            request_in(world.tenant, world.other_partner, "submitted", amount=3_000)
         made = reallocation.recommend(world.tenant, quarter(world), acting=ADMIN)
         return made
 

@@ -10,12 +10,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns.tests.factories import CampaignFactory
 from core.tenancy import tenant_scope
 from mdf.choices import EntryKind, LineState
 from mdf.models import LedgerEntry, Reallocation, ReallocationLine
-from mdf.tests.factories import claim_in, fund, request_in
-from pipeline.tests.factories import OpportunityFactory, StageFactory
+from mdf.tests.factories import uneven_partners
 from tenancy.quarters import Quarter
 
 pytestmark = pytest.mark.django_db
@@ -29,27 +27,7 @@ def url(world, name: str, *args) -> str:
 def funded(world):
     """The rival: 1,000 paid, 10,000 won, asking 2,000 beyond its balance; the partner: 10,000
     unused and no request."""
-    with tenant_scope(world.tenant):
-        campaign = CampaignFactory(tenant=world.tenant, name="Harvest days")
-        fund(world.tenant, world.partner, 10_000)
-        fund(world.tenant, world.other_partner, 5_000)
-        paid = request_in(
-            world.tenant, world.other_partner, "approved", amount=1_000, campaign=campaign
-        )
-        claim_in(paid, "paid")
-        OpportunityFactory(
-            tenant=world.tenant,
-            partner=world.other_partner,
-            route="partner",
-            campaign=campaign,
-            amount=Decimal(10_000),
-            currency=world.tenant.currency,
-            opened_on=timezone.localdate(),
-            stage=StageFactory(tenant=world.tenant, outcome="won"),
-        )
-        for _ in range(2):
-            request_in(world.tenant, world.other_partner, "submitted", amount=3_000)
-    return campaign
+    return uneven_partners(world)
 
 
 def test_the_roi_table_and_its_csv(world, login_as, funded):
