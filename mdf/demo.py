@@ -44,12 +44,13 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from accounts.models import Account
 from campaigns.demo import png_of
 from campaigns.models import Campaign, Offer
 from core.acting import SystemActor
 from core.audit import audit_context
 from core.tenancy import tenant_scope
-from mdf.choices import ClockState, UnusedFunds
+from mdf.choices import ClaimState, ClockState, UnusedFunds
 from mdf.models import (
     Allocation,
     FundBalance,
@@ -60,11 +61,13 @@ from mdf.models import (
     MdfEvent,
     ProofFile,
 )
-from mdf.services import budgets, claims, requests
+from mdf.services import budgets, claims, reallocation, requests
 from mdf.services.settings import update_settings
 from mdf.services.state import TransitionRefused
 from mdf.services.sweep import sweep_balances, sweep_clocks
 from mdf.tasks import SWEEP
+from pipeline.choices import Outcome, Route, Source
+from pipeline.models import Opportunity, Stage
 from routing.models import Notification
 from tenancy.acting import Acting
 from tenancy.choices import Role
@@ -74,6 +77,14 @@ from tenancy.quarters import Quarter
 __all__ = ["PLANS", "PREFIX", "seed"]
 
 PREFIX = "DEMO-MDF"
+# Won revenue per unit paid that a partner's paid activities bring (mdf.demo._Seeder._results):
+# high at Nordic and Great Lakes, low at Alpine and Gulf Coast, none at Rhein and Prairie.
+RETURNS = {
+    "nordic": Decimal(8),
+    "greatlakes": Decimal(6),
+    "alpine": Decimal(2),
+    "gulfcoast": Decimal("1.5"),
+}
 SEEDING = SystemActor("demo seeding")
 HUNDRED = Decimal(100)
 READ_AFTER = dt.timedelta(days=14)  # notifications older than this were read long ago
@@ -595,6 +606,7 @@ PLANS: dict[str, Plan] = {
             "main": (
                 DRAFT,
                 OVERDUE,
+                FRESH,  # with OVERDUE, more asked than Great Lakes has: reallocation's target
                 RETURNED,
                 APPROVED,
                 REJECTED,
@@ -767,6 +779,7 @@ class _Seeder:
         self.runs: list[_Run] = []
         self.skipped: list[str] = []
         self.stamps: dict[tuple[Any, int], list[dt.datetime]] = {}
+        self.won = 0
 
     # --- time ------------------------------------------------------------------------------
 
@@ -808,6 +821,10 @@ class _Seeder:
             self._catch_up(step.at)
             step.run(step.at)
         self._catch_up(self.now)
+        self._results()
+        # The quarter's recommendation as RevOps would ask for it, so the page has lines to
+        # decide (Globex: Prairie's and Gulf Coast's unused funds to Great Lakes).
+        reallocation.recommend(self.tenant, self.current, acting=self.admin)
         self._restamp()
         return self._counts()
 
@@ -1096,6 +1113,45 @@ class _Seeder:
                 updated = max(updated, latest_claim.get(pk, updated))
             model.objects.filter(pk=pk).update(created_at=created, updated_at=updated)
 
+    def _results(self) -> None:
+        """What the paid activities brought: a won deal naming the activity's campaign for each
+        paid claim of the partners in `RETURNS` (their multiple of the amount paid), so MDF
+        return and reallocation have high and low returns to weigh. The pipeline demo's deals
+        name no MDF campaign; partners with an accrual get none (their accruals stay as seeded)."""
+        won = Stage.objects.filter(outcome=Outcome.WON).order_by("order").first()
+        if won is None:
+            return
+        paid = (
+            FundClaim.objects.filter(state=ClaimState.PAID, request__campaign__isnull=False)
+            .select_related("request", "partner")
+            .order_by("pk")
+        )
+        for claim in paid:
+            times = RETURNS.get(claim.partner.external_id.removeprefix("P-"))
+            account = Account.objects.filter(owner_partner=claim.partner).order_by("pk").first()
+            request = claim.request
+            opened = request.starts_on + dt.timedelta(days=10)
+            if times is None or account is None or opened > self.today:
+                continue
+            Opportunity.objects.create(
+                tenant=self.tenant,
+                account=account,
+                name=f"{request.title}: follow-up order",
+                amount=_round((claim.approved_amount or Decimal(0)) * times),
+                currency=self.tenant.currency,
+                stage=won,
+                opened_on=opened,
+                closed_on=min(opened + dt.timedelta(days=45), self.today),
+                route=Route.PARTNER,
+                partner=claim.partner,
+                source=Source.PARTNER,
+                source_detail=f"MDF activity #{request.pk}",
+                campaign=request.campaign,
+                offer=request.offer,
+                external_id=f"{PREFIX}-OPP-{claim.pk}",
+            )
+            self.won += 1
+
     def _counts(self) -> dict[str, int]:
         from mdf.models import LedgerEntry
 
@@ -1106,6 +1162,7 @@ class _Seeder:
             "claims": FundClaim.objects.count(),
             "proof files": ProofFile.objects.count(),
             "ledger entries": LedgerEntry.objects.count(),
+            "won deals from funded activities": self.won,
         }
 
 
