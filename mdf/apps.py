@@ -22,7 +22,7 @@ class MdfConfig(AppConfig):
         # request or claim (fund_request.updated, fund_claim.updated: decisions, payments); every
         # movement of money is a new ledger entry (mdf_ledger_entry.created).
         register_resource(
-            FundRequest, "fund_request", FundRequestSerializer, select_related=("claim",)
+            FundRequest, "fund_request", FundRequestSerializer, prefetch_related=("claims",)
         )
         register_resource(FundClaim, "fund_claim", FundClaimSerializer)
         register_resource(LedgerEntry, "mdf_ledger_entry", LedgerEntrySerializer)

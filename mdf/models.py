@@ -542,7 +542,14 @@ class FundClaim(Synced):
     """The claim against an approved request: the actual cost, proof of performance and results;
     decided in full or in part, then paid with a reference and date."""
 
-    request = models.OneToOneField(FundRequest, on_delete=models.PROTECT, related_name="claim")
+    # One claim per request (the unique constraint below, led by the tenant as every unique key).
+    request = models.ForeignKey(
+        FundRequest,
+        on_delete=models.PROTECT,
+        related_name="claims",
+        related_query_name="claim",
+        db_index=False,
+    )
     partner = models.ForeignKey("tenancy.Partner", on_delete=models.PROTECT, related_name="+")
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -578,6 +585,7 @@ class FundClaim(Synced):
         base_manager_name = "all_tenants"
         ordering = ["-created_at"]
         constraints = [
+            models.UniqueConstraint(fields=["tenant", "request"], name="fundclaim_one_per_request"),
             models.CheckConstraint(
                 name="fundclaim_paid_has_reference",
                 condition=~Q(state=ClaimState.PAID)

@@ -433,10 +433,8 @@ class FundRequestSerializer(_ServiceWritten):
         return self._plausible(value)
 
     def get_claim(self, obj: FundRequest) -> int | None:
-        try:
-            return obj.claim.pk
-        except FundClaim.DoesNotExist:
-            return None
+        claims = obj.claims.all()  # prefetched by the viewset
+        return claims[0].pk if claims else None
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         membership = self.membership

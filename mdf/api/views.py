@@ -225,7 +225,7 @@ class FundRequestViewSet(
     action_refusals = {"approve": DECISIONS, "reject": DECISIONS, "return_request": DECISIONS}
 
     def scope_queryset(self, queryset: QuerySet) -> QuerySet:
-        return queryset.select_related("claim")
+        return queryset.prefetch_related("claims")
 
     def creation_defaults(self, validated: dict[str, Any]) -> dict[str, Any]:
         membership = cast(TenantAPIRequest, self.request).membership

@@ -376,6 +376,7 @@ def test_bulk_upsert_of_requests_goes_through_the_rules_record_by_record(world, 
     )
 
 
+@pytest.mark.django_db(transaction=True)  # the feed hands out only committed changes
 def test_the_ledger_sync_feed_mirrors_every_entry_for_admins_only(world, api_as):
     fund(world.tenant, world.partner, 10_000)
     request_in(world.tenant, world.partner, "approved")
