@@ -34,6 +34,18 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 15_000
 
 
+def seed_demo_through(last_app: str, scale: float = 0.05) -> None:
+    """Every app's demo data up to `last_app` (in layer order, lower apps first): a browser test
+    seeds what its pages show and no more (MDF's year and the scorecards' rebuild above deal
+    registration cost seconds a test)."""
+    from core.seeding import demo_modules
+
+    for module in demo_modules():
+        module.seed(scale=scale)
+        if module.__name__.split(".")[0] == last_app:
+            return
+
+
 def _unavailable(reason: str) -> None:
     """Skip on a developer machine without the browser; fail in CI, where it must be installed."""
     if os.environ.get("CI", "").lower() == "true":

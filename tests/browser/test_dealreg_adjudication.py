@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, ViewportSize, expect
 
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS, seed_demo_through
 from tests.browser.test_responsive import PHONE, overflow
 
 pytestmark = pytest.mark.browser
@@ -21,10 +21,7 @@ DESK: ViewportSize = {"width": 1280, "height": 800}
 def test_an_admin_splits_a_conflict_and_finds_it_among_the_precedents(
     browser: Browser, live_server, demo_data, sign_in, viewport: ViewportSize
 ):
-    from core.seeding import demo_modules
-
-    for module in demo_modules():  # the customers, rules and registrations (with a conflict)
-        module.seed(scale=0.05)
+    seed_demo_through("dealreg")  # the customers, rules and registrations (with a conflict)
     context = browser.new_context(base_url=live_server.url, viewport=viewport)
     context.set_default_timeout(TIMEOUT_MS)
     expect.set_options(timeout=TIMEOUT_MS)

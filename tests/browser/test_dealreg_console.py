@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, ViewportSize, expect
 
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS, seed_demo_through
 from tests.browser.test_responsive import DESK, PHONE, overflow
 
 pytestmark = pytest.mark.browser
@@ -17,10 +17,7 @@ pytestmark = pytest.mark.browser
 def test_the_conflict_rate_and_the_settings_in_the_console(
     browser: Browser, live_server, demo_data, sign_in, viewport: ViewportSize
 ):
-    from core.seeding import demo_modules
-
-    for module in demo_modules():  # the customers, rules and registrations behind the pages
-        module.seed(scale=0.05)
+    seed_demo_through("dealreg")  # the customers, rules and registrations behind the pages
     context = browser.new_context(base_url=live_server.url, viewport=viewport)
     context.set_default_timeout(TIMEOUT_MS)
     expect.set_options(timeout=TIMEOUT_MS)

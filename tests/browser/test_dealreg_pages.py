@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS, seed_demo_through
 from tests.browser.test_responsive import PHONE, overflow
 
 pytestmark = pytest.mark.browser
@@ -23,10 +23,7 @@ pytestmark = pytest.mark.browser
 def test_deal_registration_pages_fit_a_phone(
     browser: Browser, live_server, demo_data, sign_in, door: str, email: str, list_path: str
 ):
-    from core.seeding import demo_modules
-
-    for module in demo_modules():  # the customers, rules and registrations behind the pages
-        module.seed(scale=0.05)
+    seed_demo_through("dealreg")  # the customers, rules and registrations behind the pages
     context = browser.new_context(base_url=live_server.url, viewport=PHONE)
     context.set_default_timeout(TIMEOUT_MS)
     expect.set_options(timeout=TIMEOUT_MS)

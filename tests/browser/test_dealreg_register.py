@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS, seed_demo_through
 from tests.browser.test_responsive import DESK, PHONE, overflow
 
 pytestmark = pytest.mark.browser
@@ -15,10 +15,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
 def test_register_then_review(browser: Browser, live_server, demo_data, sign_in, viewport):
-    from core.seeding import demo_modules
-
-    for module in demo_modules():  # customers, product lines, rules and their corridors
-        module.seed(scale=0.05)
+    seed_demo_through("dealreg")  # customers, product lines, rules and their corridors
     partner = browser.new_context(base_url=live_server.url, viewport=viewport)
     admin = browser.new_context(base_url=live_server.url, viewport=viewport)
     for context in (partner, admin):

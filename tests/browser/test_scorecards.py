@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, ViewportSize, expect
 
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS, seed_demo_through
 from tests.browser.test_responsive import DESK, PHONE, overflow
 
 pytestmark = pytest.mark.browser
@@ -22,14 +22,12 @@ OTHER_PARTNERS = ("Rhein Hydraulik", "Alpine Parts", "Baltic Machinery")
 @pytest.fixture
 def measured(demo_data) -> None:
     """The demo's customers, deals and registrations, measured; tier requirements for acme."""
-    from core.seeding import demo_modules
     from core.tenancy import tenant_scope
     from scorecards import rollup
     from scorecards.models import TierRequirement
     from tenancy.models import Tenant
 
-    for module in demo_modules():
-        module.seed(scale=0.05)
+    seed_demo_through("scorecards")
     acme = Tenant.objects.get(slug="acme")
     with tenant_scope(acme):
         for tier, minimum in (("platinum", 5_000_000), ("gold", 500_000), ("silver", 50_000)):
