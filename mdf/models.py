@@ -509,7 +509,12 @@ class FundRequest(Synced):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+        # Deadlines are counted from these days: a year past 2999 would overflow them.
+        for name in ("starts_on", "ends_on"):
+            day = getattr(self, name)
+            if day and not dt.date(2000, 1, 1) <= day <= dt.date(2999, 12, 31):
+                errors[name] = "Give a date between 2000 and 2999."
+        if not errors and self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             errors["ends_on"] = "The activity ends before it starts."
         if self.total_cost is not None and self.partner_share is not None:
             if self.partner_share > self.total_cost:

@@ -419,19 +419,6 @@ class FundRequestSerializer(_ServiceWritten):
     def get_allowed_actions(self, obj: FundRequest) -> list[str]:
         return allowed_actions(obj)
 
-    @staticmethod
-    def _plausible(value: dt.date) -> dt.date:
-        # Deadlines are counted from these days: a year past 2999 would overflow them.
-        if not dt.date(2000, 1, 1) <= value <= dt.date(2999, 12, 31):
-            raise serializers.ValidationError("Give a date between 2000 and 2999.")
-        return value
-
-    def validate_starts_on(self, value: dt.date) -> dt.date:
-        return self._plausible(value)
-
-    def validate_ends_on(self, value: dt.date) -> dt.date:
-        return self._plausible(value)
-
     def get_claim(self, obj: FundRequest) -> int | None:
         claims = obj.claims.all()  # prefetched by the viewset
         return claims[0].pk if claims else None

@@ -440,3 +440,12 @@ def test_an_answer_to_a_return_is_breached_at_its_deadline_not_before(world):
         sweep_tenant(world.tenant, acting=ADMIN, now=clock.due_at + dt.timedelta(minutes=1))
         clock.refresh_from_db()
         assert clock.state == ClockState.BREACHED
+
+
+def test_activity_dates_far_outside_the_calendar_are_refused_for_every_caller(world):
+    """The portal's form and the API share the rule (on the model): a year 9999 end would
+    overflow the claim deadline at approval."""
+    fund(world.tenant, world.partner, 5_000)
+    with pytest.raises(ValidationError) as refused:
+        request_in(world.tenant, world.partner, ends_on=dt.date(9999, 12, 31))
+    assert "between 2000 and 2999" in str(refused.value.message_dict["ends_on"])
