@@ -8,9 +8,15 @@ __all__ = [
     "INFLUENCE_MODEL",
     "MODEL_CHOICES",
     "MODEL_KEYS",
+    "Capability",
+    "DecisionKind",
+    "DecisionStatus",
+    "JobStatus",
+    "MaturityLevel",
     "OverlapKind",
     "OverlapStatus",
     "PartyRoute",
+    "ReviewStatus",
     "SourcedBy",
 ]
 
@@ -55,3 +61,66 @@ class OverlapKind(models.TextChoices):
 class OverlapStatus(models.TextChoices):
     OPEN = "open", "Open"
     SETTLED = "settled", "Settled"
+
+
+# --- the quarterly governance review (scorecards/review/) ---------------------------------------
+
+
+class ReviewStatus(models.TextChoices):
+    """A review is worked on while open; sign-off freezes it for good."""
+
+    OPEN = "open", "In preparation"
+    SIGNED_OFF = "signed_off", "Signed off"
+
+
+class JobStatus(models.TextChoices):
+    """The background preparation of a review (gathering its figures from live data)."""
+
+    IDLE = "idle", "Not prepared yet"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Preparing"
+    DONE = "done", "Prepared"
+    FAILED = "failed", "Failed"
+
+
+class DecisionKind(models.TextChoices):
+    """What a review decision is about; the applicable kinds are carried out through the owning
+    app's service when the decision is applied."""
+
+    GENERAL = "general", "General"
+    TARGET_ADD = "target_add", "Add an account to a target list"
+    TARGET_DROP = "target_drop", "Drop an account from a target list"
+    MDF_MOVE = "mdf_move", "Move market development funds"
+    OVERLAP = "overlap", "Settle an overlap"
+    RULES = "rules", "Change the rules of engagement"
+
+    @classmethod
+    def applicable(cls) -> frozenset[str]:
+        return frozenset({cls.TARGET_ADD, cls.TARGET_DROP, cls.MDF_MOVE, cls.OVERLAP})
+
+
+class DecisionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    DROPPED = "dropped", "Dropped"
+
+
+# --- the channel-balance maturity assessment (scorecards/maturity/) -----------------------------
+
+
+class Capability(models.TextChoices):
+    """The six capabilities of the channel-balanced demand maturity matrix (docs/maturity.md)."""
+
+    GOVERNANCE = "governance", "Route-to-market governance"
+    ENABLEMENT = "enablement", "Partner enablement"
+    LEAD_OPS = "lead_ops", "Lead operations"
+    ATTRIBUTION = "attribution", "Attribution and KPIs"
+    OFFERS = "offers", "Offer strategy"
+    BRAND_PRICING = "brand_pricing", "Brand and pricing"
+
+
+class MaturityLevel(models.IntegerChoices):
+    AD_HOC = 1, "Ad hoc"
+    DEFINED = 2, "Defined"
+    MANAGED = 3, "Managed"
+    OPERATIONALIZED = 4, "Operationalized"

@@ -12,13 +12,26 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from core.models import TenantOwned
 from core.tenancy import TenantManager, TenantQuerySet
-from scorecards.choices import MODEL_CHOICES, OverlapKind, OverlapStatus, PartyRoute, SourcedBy
-from tenancy.choices import PartnerTier
+from scorecards.choices import (
+    MODEL_CHOICES,
+    Capability,
+    DecisionKind,
+    DecisionStatus,
+    JobStatus,
+    MaturityLevel,
+    OverlapKind,
+    OverlapStatus,
+    PartyRoute,
+    ReviewStatus,
+    SourcedBy,
+)
+from tenancy.choices import PartnerTier, Role
 
 __all__ = [
     "CELL_KEY",
@@ -27,12 +40,16 @@ __all__ = [
     "CreditCell",
     "ExchangeRate",
     "FactProductLine",
+    "GovernanceReview",
     "LeadFact",
+    "MaturityAssessment",
+    "MaturityScore",
     "OpportunityFact",
     "OverlapFlag",
     "OverlapParty",
     "PipelineCell",
     "RefreshCursor",
+    "ReviewDecision",
     "ScorecardSettings",
     "StageDuration",
     "TierRequirement",
@@ -498,3 +515,294 @@ class OverlapParty(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.route} party of overlap {self.flag_id}"
+
+
+# --- the quarterly governance review (scorecards/review/, docs/governance.md) -----------------
+
+
+def _sees_extracts(membership: Any) -> bool:
+    """Partner admins and direct sales managers receive the extract of a signed-off review meant
+    for them; reps receive none."""
+    return membership.role in (Role.PARTNER_ADMIN, Role.DIRECT_MANAGER)
+
+
+class GovernanceReviewQuerySet(TenantQuerySet):
+    def visible_to(self, membership: Any) -> GovernanceReviewQuerySet:
+        # The workspace is RevOps'; the others see only what was signed off, and only through
+        # their own extract (scorecards.review.extract).
+        if membership.is_admin:
+            return self
+        if _sees_extracts(membership):
+            return self.filter(status=ReviewStatus.SIGNED_OFF)
+        return self.none()
+
+
+class GovernanceReview(TenantOwned):
+    """One quarter's governance review. `data` holds its sections as last prepared from live data
+    (scorecards.review.prepare, a background job whose progress is `job_*`); at sign-off the
+    review is frozen: `data` and `decisions_at_sign_off` never change again, whatever the data
+    they were taken from does."""
+
+    quarter_start = models.DateField(help_text="The first day of the fiscal quarter reviewed.")
+    status = models.CharField(
+        max_length=12, choices=ReviewStatus.choices, default=ReviewStatus.OPEN
+    )
+    data = models.JSONField(default=dict, blank=True)
+    prepared_at = models.DateTimeField(null=True, blank=True)
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    job_status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.IDLE)
+    job_step = models.CharField(max_length=200, blank=True, help_text="What is being gathered.")
+    job_total = models.PositiveIntegerField(default=0)
+    job_done = models.PositiveIntegerField(default=0)
+    job_error = models.TextField(blank=True)
+    job_started_at = models.DateTimeField(null=True, blank=True)
+    job_finished_at = models.DateTimeField(null=True, blank=True)
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sign_off_note = models.TextField(blank=True)
+    decisions_at_sign_off = models.JSONField(default=list, blank=True)
+
+    objects: ClassVar = TenantManager.from_queryset(GovernanceReviewQuerySet)()
+
+    audit_exclude = ("data", "decisions_at_sign_off", "job_step", "job_done", "job_total")
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        ordering = ["-quarter_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "quarter_start"], name="governancereview_quarter"
+            ),
+            models.CheckConstraint(
+                name="governancereview_signed_off_when",
+                condition=~models.Q(status=ReviewStatus.SIGNED_OFF)
+                | models.Q(signed_off_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"Governance review of {self.data.get('quarter', {}).get('code') or self.quarter_start}"
+        )
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status == ReviewStatus.SIGNED_OFF
+
+    @property
+    def progress_percent(self) -> int:
+        if self.job_status == JobStatus.DONE:
+            return 100
+        if not self.job_total:
+            return 0
+        return min(100, self.job_done * 100 // self.job_total)
+
+    def refuse_if_frozen(self, what: str = "review") -> None:
+        """A signed-off review is a snapshot: refuse any change to it, saying when it froze."""
+        if self.is_frozen:
+            when = self.signed_off_at.date().isoformat() if self.signed_off_at else "earlier"
+            raise ValidationError(
+                {
+                    what: f"This review was signed off on {when} and is frozen; "
+                    "record new decisions in an open quarter's review."
+                }
+            )
+
+
+class ReviewDecisionQuerySet(TenantQuerySet):
+    def visible_to(self, membership: Any) -> ReviewDecisionQuerySet:
+        if membership.is_admin:
+            return self
+        mine = models.Q(owner__user_id=membership.user_id)
+        if membership.is_partner_user:
+            concerns = models.Q(partner_id=membership.partner_id)
+        elif membership.role == Role.DIRECT_MANAGER:
+            concerns = models.Q(team_id=membership.team_id)
+        else:
+            return self.filter(mine)
+        signed = models.Q(review__status=ReviewStatus.SIGNED_OFF)
+        return self.filter(mine | (concerns & signed))
+
+
+class ReviewDecision(TenantOwned):
+    """A decision recorded in a governance review: what, who owns it, by when. Open decisions are
+    carried into every later review until they are done or dropped, and show on their owner's
+    home page. The applicable kinds (`DecisionKind.applicable`) are carried out through the owning
+    app's service (scorecards.review.decisions.apply_decision), never by hand; `payload` names
+    what they act on (target list and account, reallocation line and amount, overlap flag)."""
+
+    review = models.ForeignKey(GovernanceReview, on_delete=models.CASCADE, related_name="decisions")
+    kind = models.CharField(
+        max_length=12, choices=DecisionKind.choices, default=DecisionKind.GENERAL
+    )
+    title = models.CharField(max_length=200)
+    detail = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    due_on = models.DateField()
+    partner = models.ForeignKey(
+        "tenancy.Partner",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="The partner the decision concerns, if any: it appears in that partner's extract.",
+    )
+    team = models.ForeignKey(
+        "tenancy.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The direct team the decision concerns, if any.",
+    )
+    payload = models.JSONField(default=dict, blank=True)
+    source = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The review item it answers, e.g. target_lists:12:345.",
+    )
+    status = models.CharField(
+        max_length=10, choices=DecisionStatus.choices, default=DecisionStatus.OPEN
+    )
+    outcome = models.TextField(blank=True, help_text="What was done, or why it was dropped.")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects: ClassVar = TenantManager.from_queryset(ReviewDecisionQuerySet)()
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        ordering = ["due_on", "id"]
+        indexes = [
+            models.Index(fields=["tenant", "review"], name="reviewdecision_review"),
+            models.Index(fields=["tenant", "owner", "status"], name="reviewdecision_owner"),
+            models.Index(fields=["tenant", "status", "due_on"], name="reviewdecision_open"),
+            models.Index(fields=["tenant", "partner"], name="reviewdecision_partner"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == DecisionStatus.OPEN
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if not (self.title or "").strip():
+            errors["title"] = "Say what was decided."
+        if not self.owner_id:
+            errors["owner"] = "Every decision needs an owner: choose who carries it out."
+        elif self.tenant_id and self.owner.tenant_id != self.tenant_id:
+            errors["owner"] = "That person belongs to another tenant."
+        elif not self.owner.is_active:
+            errors["owner"] = "That person's membership is inactive; choose an active owner."
+        if not self.due_on:
+            errors["due_on"] = "Every decision needs a due date."
+        elif not 2000 <= self.due_on.year <= 2999:
+            errors["due_on"] = "Give a due date between the years 2000 and 2999."
+        for field in ("partner", "team"):
+            related = getattr(self, field) if getattr(self, f"{field}_id") else None
+            if related is not None and self.tenant_id and related.tenant_id != self.tenant_id:
+                errors[field] = f"That {field} belongs to another tenant."
+        if errors:
+            raise ValidationError(errors)
+
+
+# --- the channel-balance maturity assessment (scorecards/maturity/, docs/maturity.md) ----------
+
+
+class MaturityAssessmentQuerySet(TenantQuerySet):
+    def visible_to(self, membership: Any) -> MaturityAssessmentQuerySet:
+        # How mature the manufacturer's own operating model is: RevOps' self-assessment.
+        return self if membership.is_admin else self.none()
+
+
+class MaturityAssessment(TenantOwned):
+    """A quarter's maturity assessment: the questionnaire's answers (`answers`: question key to
+    the level chosen, 1 to 4) and, per capability, a `MaturityScore` from the answers beside one
+    from live data. One per quarter; the trend is the assessments in quarter order."""
+
+    quarter_start = models.DateField(help_text="The first day of the fiscal quarter assessed.")
+    answers = models.JSONField(default=dict, blank=True)
+    assessed_at = models.DateTimeField(null=True, blank=True)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    data_computed_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    objects: ClassVar = TenantManager.from_queryset(MaturityAssessmentQuerySet)()
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        ordering = ["-quarter_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "quarter_start"], name="maturityassessment_quarter"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Maturity assessment of {self.quarter_start}"
+
+
+class MaturityScore(TenantOwned):
+    """One capability's scores in an assessment: from the questionnaire (the mean of its answers,
+    1 to 4) and from live data (a measure with its thresholds, docs/maturity.md), each with its
+    level; `evidence` holds the data measure's inputs, `recommendations` what to do next (text and
+    the page where it is acted on)."""
+
+    assessment = models.ForeignKey(
+        MaturityAssessment, on_delete=models.CASCADE, related_name="scores"
+    )
+    capability = models.CharField(max_length=16, choices=Capability.choices)
+    questionnaire_score = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(4)],
+    )
+    questionnaire_level = models.PositiveSmallIntegerField(
+        choices=MaturityLevel.choices, null=True, blank=True
+    )
+    data_value = models.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The live-data measure (a percentage or a count, docs/maturity.md).",
+    )
+    data_level = models.PositiveSmallIntegerField(
+        choices=MaturityLevel.choices, null=True, blank=True
+    )
+    evidence = models.JSONField(default=dict, blank=True)
+    recommendations = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        base_manager_name = "all_tenants"
+        ordering = ["assessment", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "assessment", "capability"], name="maturityscore_capability"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.capability} in assessment {self.assessment_id}"

@@ -19,9 +19,11 @@ from django.core.cache import cache
 from core.tasks import TenantTask
 from core.tenancy import current_tenant
 from scorecards import overlap, rollup, services
+from scorecards.review.workspace import prepare_review
 from tenancy.models import Tenant
 
 __all__ = [
+    "prepare_review",
     "rebuild_all",
     "rebuild_now",
     "rebuild_tenant",

@@ -44,6 +44,7 @@ GROUPS: tuple[NavGroup, ...] = (
     NavGroup("funds", "Market development funds"),  # MDF: balances, requests, claims, budgets
     NavGroup("engagement", "Rules of engagement"),  # rulebook, explain, territories, exceptions
     NavGroup("measure", "Measure"),  # scorecards: sourced and influenced pipeline, tiers
+    NavGroup("governance", "Governance"),  # quarterly reviews, their decisions, maturity
     NavGroup("people", "Partners and people"),  # partners, teams, users
     NavGroup("settings", "Integrations and settings"),  # imports, API tokens, webhooks, audit
 )

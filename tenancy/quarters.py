@@ -78,6 +78,14 @@ class Quarter:
     def last_day(self) -> dt.date:
         return self.following - dt.timedelta(days=1)
 
+    def moments(self, zone: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+        """The quarter as moments in `zone` (the tenant's): from its first day's midnight to the
+        next quarter's, the end excluded."""
+        return (
+            dt.datetime.combine(self.start, dt.time(), tzinfo=zone),
+            dt.datetime.combine(self.following, dt.time(), tzinfo=zone),
+        )
+
     def shifted(self, quarters: int) -> Quarter:
         start = months_later(self.start, 3 * quarters)
         return Quarter(start, months_later(start, 3), self.fiscal_year_start_month)

@@ -68,6 +68,7 @@ def test_groups_are_declared_once_in_order_and_every_nav_page_has_one():
         "funds",
         "engagement",
         "measure",
+        "governance",
         "people",
         "settings",
     ]
