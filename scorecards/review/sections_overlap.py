@@ -9,7 +9,18 @@ import statistics
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
 from dealreg.choices import AdjudicationDecision, ConflictKind, ConflictStatus
 from dealreg.models import Adjudication, AdjudicationParty, RegistrationConflict
@@ -169,8 +180,11 @@ def quarter_conflicts(period: Period) -> QuerySet:
         registration_id=OuterRef("registration_id"),
         prevails=True,
     )
+    prevailed = Q(registrant_prevails=True) | Q(Exists(won))
     return RegistrationConflict.objects.filter(between("created_at", period)).annotate(
-        prevailed=Q(registrant_prevails=True) | Q(Exists(won))
+        prevailed=Case(
+            When(prevailed, then=Value(1)), default=Value(0), output_field=IntegerField()
+        )
     )
 
 
@@ -185,7 +199,7 @@ def conflicts_by_party(
             "registration__registrant_partner_id",
             "registration__registrant_team_id",
         )
-        .annotate(n=Count("id"), prevailed_n=Count("id", filter=Q(prevailed=True)))
+        .annotate(n=Count("id"), prevailed_n=Count("id", filter=Q(prevailed=1)))
         .order_by()
     )
     partners: dict[int, tuple[int, int]] = {}
@@ -229,7 +243,7 @@ def build_conflicts(period: Period, progress: Progress) -> dict[str, Any]:
     conflicts = quarter_conflicts(period)
     totals = conflicts.aggregate(
         raised=Count("id"),
-        prevailed=Count("id", filter=Q(prevailed=True)),
+        prevailed_n=Count("id", filter=Q(prevailed=1)),
         adjudicated=Count("id", filter=Q(adjudication__isnull=False)),
     )
     by_kind = counted(conflicts.values("kind").annotate(n=Count("id")).order_by(), "kind")
@@ -287,7 +301,7 @@ def build_conflicts(period: Period, progress: Progress) -> dict[str, Any]:
             "raised": totals["raised"] or 0,
             "by_kind": {k: v for k, v in by_kind.items() if k in ConflictKind.values},
             "by_status": {k: v for k, v in by_status.items() if k in ConflictStatus.values},
-            "registrant_prevailed": totals["prevailed"] or 0,
+            "registrant_prevailed": totals["prevailed_n"] or 0,
             "adjudicated": totals["adjudicated"] or 0,
             "by_decision": {
                 k: v for k, v in by_decision.items() if k in AdjudicationDecision.values
