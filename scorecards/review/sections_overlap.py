@@ -234,7 +234,6 @@ def _decision_hours(period: Period, adjudications: list[dict[str, Any]]) -> list
         first = raised.get(adjudication["id"])
         if first is not None:
             minutes = business_minutes_between(hours, first, adjudication["decided_at"])
-            adjudication["_hours"] = minutes / 60
             found.append(minutes / 60)
     return found
 
@@ -253,7 +252,7 @@ def build_conflicts(period: Period, progress: Progress) -> dict[str, Any]:
     by_decision = counted(decided.values("decision").annotate(n=Count("id")).order_by(), "decision")
     count = sum(by_decision.values())
     # Every adjudication's time to decide (a few per quarter: the queue is decided by people).
-    times = list(decided.order_by("-decided_at", "-id").values("id", "decided_at"))
+    times = [dict(row) for row in decided.order_by("-decided_at").values("id", "decided_at")]
     hours = _decision_hours(period, times)
     limit = settings_for(period.tenant.pk).review_hours
     within = sum(1 for h in hours if h <= limit)
@@ -277,7 +276,7 @@ def build_conflicts(period: Period, progress: Progress) -> dict[str, Any]:
             "registration__registrant_team_id",
         )
     ):
-        parties[party["adjudication_id"]].append(party)
+        parties[party["adjudication_id"]].append(dict(party))
     every = [p for found in parties.values() for p in found]
     partners = partner_names(p["registration__registrant_partner_id"] for p in every)
     teams = team_names(p["registration__registrant_team_id"] for p in every)

@@ -92,8 +92,7 @@ def build_parties(period: Period, progress: Progress) -> dict[str, Any]:
     clocks = clock_rows(period)
     funds = fund_rows(period)
     progress.part(4, 5)
-    # Partners not in a partner route's rows (a lead routed to the partner route is the
-    # partner's; its team is none): only partner rows carry a partner id.
+    # A party's own clocks: partner-route rows name their partner, direct-route rows their team.
     partner_rows = [r for r in clocks if r["route"] == "partner"]
     direct_rows = [r for r in clocks if r["route"] == "direct"]
     return {

@@ -214,14 +214,15 @@ def build_target_lists(period: Period, progress: Progress) -> dict[str, Any]:
     candidates: Iterable[int] = set(won) | set(lost) | set(overlaps) | {a for _, a in inactive}
     for account_id in candidates:
         for list_id in lists.lists_of.get(account_id, ()):
+            rank: tuple[int, Decimal]
             if account_id in won:
                 reason, rank = "won", (0, -won[account_id][1])
             elif account_id in lost:
-                reason, rank = "lost", (1, -lost[account_id])
+                reason, rank = "lost", (1, Decimal(-lost[account_id]))
             elif account_id in overlaps:
-                reason, rank = "overlap", (2, -overlaps[account_id])
+                reason, rank = "overlap", (2, Decimal(-overlaps[account_id]))
             elif (list_id, account_id) in inactive:
-                reason, rank = "inactive", (3, 0)
+                reason, rank = "inactive", (3, Decimal(0))
             else:
                 continue
             drops[list_id].append((rank, account_id, reason))
@@ -298,7 +299,7 @@ def build_target_lists(period: Period, progress: Progress) -> dict[str, Any]:
             f"won in the last {FIT_QUARTERS} quarters."
         )
 
-    result = []
+    result: list[dict[str, Any]] = []
     for list_id, list_name in lists.names.items():
         suggestions = [
             {
@@ -334,8 +335,8 @@ def build_target_lists(period: Period, progress: Progress) -> dict[str, Any]:
         )
     return {
         "totals": {
-            "add": sum(r["counts"]["add"] for r in result),
-            "drop": sum(r["counts"]["drop"] for r in result),
+            "add": sum(sum(add_counts[k].values()) for k in lists.names),
+            "drop": sum(sum(drop_counts[k].values()) for k in lists.names),
         },
         "lists": result,
     }

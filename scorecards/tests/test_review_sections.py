@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -49,12 +50,20 @@ KEYS = ["headline", "parties", "overlap", "conflicts", "sla", "rules", "target_l
 class W:
     """The small world: names to rows."""
 
-    def __init__(self, **rows):
+    tenant: Any
+    quarter: Quarter
+    anvil: Any
+    bolt: Any
+    team: Any
+    reallocation: Any
+    v2: Any
+
+    def __init__(self, **rows: Any) -> None:
         self.__dict__.update(rows)
 
 
 def _stage(outcome: str) -> Stage:
-    return Stage.objects.filter(outcome=outcome).order_by("order").first()
+    return Stage.objects.filter(outcome=outcome).order_by("order")[0]
 
 
 @pytest.fixture
