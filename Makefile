@@ -57,7 +57,7 @@ up: $(STAMP)
 	$(BIN)/python manage.py collectstatic --no-input -v 0
 	$(BIN)/honcho start -f Procfile
 
-# Benchmarks write docs/benchmarks.md; the CRM-sync and guardrails ones need PostgreSQL (MDF: DATABASE_URL or SQLite)
+# Benchmarks write docs/benchmarks.md; the CRM-sync, guardrails and governance ones need PostgreSQL (MDF: DATABASE_URL or SQLite)
 # (BENCH_DATABASE_URL or the local one); the dedupe one installs the "bench" extra.
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py
@@ -71,6 +71,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/campaigns_pdf.py
 	$(BIN)/python bench/campaigns_landing.py
 	$(BIN)/python bench/mdf.py
+	$(BIN)/python bench/governance.py
 
 clean:
 	rm -rf $(VENV) var
