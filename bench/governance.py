@@ -13,9 +13,9 @@ clocks, MDF balances, requests and clocks, rulebook versions with simulations, a
 Measured: the preparation of the quarter just ended, twice (the first recommends the MDF
 reallocation, the second reuses it), each section timed; target < 60 s.
 
-Runs on GOV_BENCH_DATABASE_URL or DATABASE_URL when it names a PostgreSQL database (created
-afresh, dropped at the end; BENCH_GOV_KEEP_DB=1 keeps it), else on a scratch database
-`channel_bench_governance` next to the local PostgreSQL. Sizes for a quick try:
+Runs on the PostgreSQL database GOV_BENCH_DATABASE_URL names (created afresh, dropped at the end;
+BENCH_GOV_KEEP_DB=1 keeps it), else on a scratch database `channel_bench_governance` next to
+BENCH_DATABASE_URL / DATABASE_URL (default: the local PostgreSQL), never on DATABASE_URL's own. Sizes for a quick try:
 BENCH_GOV_ACCOUNTS, BENCH_GOV_TOUCHES, BENCH_GOV_OPPORTUNITIES, BENCH_GOV_COPIES.
 """
 
@@ -61,7 +61,7 @@ def log(text: str) -> None:
 
 def database() -> tuple[str | None, str]:
     """The database URL to fill (created afresh) and its name."""
-    url = os.environ.get("GOV_BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
+    url = os.environ.get("GOV_BENCH_DATABASE_URL") or ""
     if url.startswith("postgres"):
         import psycopg2
 

@@ -4,8 +4,8 @@ the accounts to add and to drop, each with its reason and a sentence with the fi
 Add:
 - engagement: not on the list, but responded to or was touched in the quarter in a campaign that
   targets the list (at least one response, or ENGAGED_TOUCHES touches);
-- fit: not on the list, with open pipeline, in a segment and country where members of the list
-  won in the last four quarters.
+- fit: not on the list, opened an opportunity in the quarter that is still open, in a segment and
+  country where members of the list won in the last four quarters.
 Drop (one reason per account, the first that holds, in this order):
 - won: a member won an opportunity in the quarter: a customer now;
 - lost: a member lost an opportunity in the quarter and has no open pipeline left;
@@ -164,9 +164,12 @@ def _profiles(period: Period) -> dict[int, set[tuple[int | None, str]]]:
     return found
 
 
-def _fits(profiles: dict[int, set[tuple[int | None, str]]]) -> dict[tuple, list[tuple]]:
-    """Accounts with open pipeline in the profiles' segments and countries, by (segment,
-    country): (account, open opportunities, open amount)."""
+def _fits(
+    period: Period, profiles: dict[int, set[tuple[int | None, str]]]
+) -> dict[tuple, list[tuple]]:
+    """Accounts with opportunities opened in the quarter and still open, in the profiles'
+    segments and countries, by (segment, country): (account, those opportunities, their
+    amount)."""
     pairs = set().union(*profiles.values()) if profiles else set()
     if not pairs:
         return {}
@@ -176,7 +179,12 @@ def _fits(profiles: dict[int, set[tuple[int | None, str]]]) -> dict[tuple, list[
     if any(s is None for s, _ in pairs):
         segment_q |= Q(account__segment__isnull=True)
     rows = (
-        OpportunityFact.objects.filter(segment_q, outcome="open", account__country__in=countries)
+        OpportunityFact.objects.filter(
+            segment_q,
+            outcome="open",
+            created_quarter=period.quarter.start,
+            account__country__in=countries,
+        )
         .values("account_id", "account__segment_id", "account__country")
         .annotate(n=Count("id"), total=Sum("amount"))
         .order_by()
@@ -203,7 +211,7 @@ def build_target_lists(period: Period, progress: Progress) -> dict[str, Any]:
     progress.part(2, 4)
     engaged = _engaged(period)
     profiles = _profiles(period)
-    fits = _fits(profiles)
+    fits = _fits(period, profiles)
     progress.part(3, 4)
     currency = period.tenant.currency
     code = period.quarter.code
@@ -292,9 +300,10 @@ def build_target_lists(period: Period, progress: Progress) -> dict[str, Any]:
                 f"{_n(touches, 'touch', 'touches')} in campaigns that target it."
             )
         n, total, (segment, country) = fit_of[(list_id, account_id)]
-        deals = _n(n, "open opportunity", "open opportunities")
+        deals = _n(n, "opportunity", "opportunities")
         return (
-            f"{name} has {deals} worth {_amount(total, currency)} and is in "
+            f"{name} opened {deals} in {code}, still open, worth {_amount(total, currency)}, "
+            f"and is in "
             f"{segments.get(segment or 0, 'no segment')}, {country}, like members of the list "
             f"won in the last {FIT_QUARTERS} quarters."
         )

@@ -105,8 +105,10 @@ def _build(tenant) -> W:
     opp(3, 400, open_, dt.date(2026, 5, 1), **direct_deal)
     opp(7, 3000, won, dt.date(2026, 5, 10), dt.date(2026, 8, 15))
     opp(8, 800, lost, dt.date(2026, 5, 10), dt.date(2026, 8, 12))
-    opp(14, 7000, open_, dt.date(2026, 6, 1))
-    opp(15, 900, open_, dt.date(2026, 6, 1))  # in no segment: no fit
+    opp(14, 7000, open_, dt.date(2026, 7, 20))
+    opp(15, 900, open_, dt.date(2026, 7, 20))  # in no segment: no fit
+    acc[16] = AccountFactory(tenant=tenant, name="A16", segment=mining)
+    opp(16, 9000, open_, dt.date(2026, 6, 1))  # open, but opened before the quarter: no fit
     TierRequirement.objects.create(
         tenant=tenant, tier="platinum", metric="sourced_pipeline", minimum=5000
     )
@@ -370,7 +372,8 @@ def test_headline_shows_both_routes_and_the_tenant_beside_the_previous_quarter(w
     now, before = data["routes"], data["previous"]
     assert now["partner"]["sourced_pipeline"] == "1000.00"
     assert now["direct"]["sourced_pipeline"] == "2500.00"
-    assert now["tenant"]["sourced_pipeline"] == "3500.00"
+    # The tenant's counts every source, the unknown ones too (A14's and A15's 7,900.00).
+    assert now["tenant"]["sourced_pipeline"] == "11400.00"
     assert now["tenant"]["won_revenue"] == "5500.00"
     assert now["direct"]["win_rate_count"] is not None
     assert before["direct"]["sourced_pipeline"] == "400.00"
@@ -537,8 +540,8 @@ def test_target_lists_suggest_adds_and_drops_with_reasons_and_figures(w):
     )
     assert "3 touches" in why["A12"]
     assert why["A14"] == (
-        "A14 has 1 open opportunity worth 7,000.00 EUR and is in Mining, DE, like members of the "
-        "list won in the last 4 quarters."
+        "A14 opened 1 opportunity in 2026-Q3, still open, worth 7,000.00 EUR, and is in Mining, "
+        "DE, like members of the list won in the last 4 quarters."
     )
 
 
