@@ -299,7 +299,9 @@ def review_world(tenant, quarter) -> dict[str, int]:
         for kind in ("accept", "first_touch"):
             draw = rng.random()
             due = began + dt.timedelta(hours=2)
-            state, breached, stopped = "met", None, began + dt.timedelta(hours=1)
+            state = "met"
+            breached: dt.datetime | None = None
+            stopped: dt.datetime | None = began + dt.timedelta(hours=1)
             if draw < 0.15:
                 state, breached, stopped = "breached", due, due + dt.timedelta(hours=3)
             elif draw < 0.2:
@@ -377,19 +379,19 @@ def review_world(tenant, quarter) -> dict[str, int]:
     clocks = []
     for n in range(REG_CLOCKS):
         began = _moment(rng, start, end - dt.timedelta(days=2))
-        breached = rng.random() < 0.2
+        late = rng.random() < 0.2
         clocks.append(
             RegistrationClock(
                 tenant=tenant,
                 registration_id=rng.choice(registrations)[0],
                 side="vendor" if n % 2 else "registrant",
                 kind="review" if n % 2 else "answer",
-                state="breached" if breached else "met",
+                state="breached" if late else "met",
                 started_at=began,
                 due_at=began + dt.timedelta(hours=16),
                 next_action_at=began + dt.timedelta(hours=16),
-                breached_at=began + dt.timedelta(hours=16) if breached else None,
-                stopped_at=began + dt.timedelta(hours=20 if breached else 8),
+                breached_at=began + dt.timedelta(hours=16) if late else None,
+                stopped_at=began + dt.timedelta(hours=20 if late else 8),
             )
         )
     RegistrationClock.objects.bulk_create(clocks, batch_size=BATCH)
@@ -433,7 +435,7 @@ def review_world(tenant, quarter) -> dict[str, int]:
     for n in range(MDF_CLOCKS):
         request = rng.choice(requests)
         began = _moment(rng, start, end - dt.timedelta(days=2))
-        breached = rng.random() < 0.2
+        late = rng.random() < 0.2
         mdf_clocks.append(
             MdfClock(
                 tenant=tenant,
@@ -441,11 +443,11 @@ def review_world(tenant, quarter) -> dict[str, int]:
                 request=request,
                 side="vendor" if n % 2 else "partner",
                 kind="decide_request" if n % 2 else "claim_window",
-                state="breached" if breached else "met",
+                state="breached" if late else "met",
                 started_at=began,
                 due_at=began + dt.timedelta(hours=24),
-                breached_at=began + dt.timedelta(hours=24) if breached else None,
-                stopped_at=began + dt.timedelta(hours=30 if breached else 6),
+                breached_at=began + dt.timedelta(hours=24) if late else None,
+                stopped_at=began + dt.timedelta(hours=30 if late else 6),
             )
         )
     MdfClock.objects.bulk_create(mdf_clocks, batch_size=BATCH)
