@@ -590,3 +590,21 @@ def test_preparation_runs_every_section_and_leaves_a_frozen_review_alone(w):
     assert again is not None and again.data == {"frozen": True}
     review.refresh_from_db()
     assert review.data == {"frozen": True} and review.job_status == JobStatus.DONE
+
+
+def test_a_tenant_with_nothing_yet_is_prepared_with_empty_sections():
+    tenant = TenantFactory()
+    with tenant_scope(tenant):
+        quarter = Quarter.of(tenant, dt.date(2026, 8, 1))
+        review = GovernanceReview.objects.create(tenant=tenant, quarter_start=quarter.start)
+        run_preparation(review.pk, acting=SYSTEM)
+        review.refresh_from_db()
+    sections = review.data["sections"]
+    assert review.job_status == JobStatus.DONE and list(sections) == KEYS
+    assert sections["parties"] == {"partners": [], "teams": []}
+    assert sections["overlap"]["count"] == 0 and sections["conflicts"]["count"] == 0
+    assert sections["conflicts"]["totals"]["decided_within_sla"] is None
+    assert all(row["clocks"] == 0 and row["met_pct"] is None for row in sections["sla"]["rows"])
+    assert sections["target_lists"] == {"totals": {"add": 0, "drop": 0}, "lists": []}
+    assert sections["mdf"]["totals"]["funded"] == "0.00" and sections["mdf"]["lines"] == []
+    assert sections["headline"]["routes"]["tenant"]["sourced_pipeline"] is None
