@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-# --- governance decisions and extracts (helper B) ----------------------------------------------
-
 import datetime as dt
 from typing import Any
 
@@ -12,6 +10,8 @@ import factory
 from scorecards.choices import DecisionKind, JobStatus, ReviewStatus
 from scorecards.models import GovernanceReview, ReviewDecision
 from tenancy.tests.factories import MembershipFactory, TenantFactory
+
+# --- governance decisions and extracts (helper B) ----------------------------------------------
 
 
 class GovernanceReviewFactory(factory.django.DjangoModelFactory[GovernanceReview]):

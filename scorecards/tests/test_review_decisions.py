@@ -267,9 +267,7 @@ def test_applying_a_target_drop_takes_the_account_off_and_a_stale_one_is_refused
     account = AccountFactory(tenant=a.tenant, name="Huber Bergbau")
     TargetListMember.objects.create(tenant=a.tenant, target_list=listed, account=account)
     drop = record(a, kind="target_drop", payload={"target_list": listed.pk, "account": account.pk})
-    again = record(
-        a, kind="target_drop", payload={"target_list": listed.pk, "account": account.pk}
-    )
+    again = record(a, kind="target_drop", payload={"target_list": listed.pk, "account": account.pk})
     decisions.apply_decision(drop, acting=a.admin)
     assert not TargetListMember.objects.filter(target_list=listed).exists()
     with pytest.raises(ValidationError) as refused:
