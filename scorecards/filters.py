@@ -10,12 +10,19 @@ from django.db.models import Q, QuerySet
 
 from accounts.filters import ANY, PageFilterSet, search_input, search_terms, yes_no_any
 from campaigns.models import Campaign
-from core.api.filters import IdFilter
-from scorecards.choices import OverlapKind, OverlapStatus
-from scorecards.models import OverlapFlag
+from core.api.filters import IdFilter, TenantFilterSet
+from mdf.filters import QuarterFilter
+from scorecards.choices import (
+    DecisionKind,
+    DecisionStatus,
+    OverlapKind,
+    OverlapStatus,
+    ReviewStatus,
+)
+from scorecards.models import GovernanceReview, OverlapFlag, ReviewDecision
 from tenancy.models import Membership, Partner
 
-__all__ = ["OverlapFilter"]
+__all__ = ["GovernanceReviewFilterSet", "OverlapFilter", "ReviewDecisionFilterSet"]
 
 
 class OverlapFilter(PageFilterSet):
@@ -50,3 +57,32 @@ class OverlapFilter(PageFilterSet):
         for term in search_terms(value):
             queryset = queryset.filter(Q(account__name__icontains=term))
         return queryset
+
+
+# --- governance reviews and their decisions (the API: scorecards/api/governance.py) ------------
+
+
+class GovernanceReviewFilterSet(TenantFilterSet):
+    quarter = QuarterFilter()
+    status = django_filters.ChoiceFilter(choices=ReviewStatus.choices)
+
+    class Meta:
+        model = GovernanceReview
+        fields: list[str] = []
+
+
+class ReviewDecisionFilterSet(TenantFilterSet):
+    review = IdFilter("review")
+    quarter = QuarterFilter("review__quarter_start", label="Raised in this quarter's review.")
+    status = django_filters.ChoiceFilter(choices=DecisionStatus.choices)
+    kind = django_filters.ChoiceFilter(choices=DecisionKind.choices)
+    owner = IdFilter("owner", label="The owner's membership id (as /api/v1/users/ lists them).")
+    partner = IdFilter("partner")
+    team = IdFilter("team")
+    due_before = django_filters.DateFilter(
+        field_name="due_on", lookup_expr="lt", label="Due before this date (YYYY-MM-DD)."
+    )
+
+    class Meta:
+        model = ReviewDecision
+        fields: list[str] = []
