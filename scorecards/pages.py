@@ -11,11 +11,15 @@ Under "Campaigns and offers": the console's overlap page and "Offer conversion",
 and the sales door's "Offer results" (their own party's conversion), and a results block on
 every door's campaign and offer pages."""
 
+from django.http import HttpResponse
+from django.utils.html import format_html
+
 from accounts.views import AccountSection, register_account_section
 from campaigns.views import register_campaign_section, register_offer_section
 from scorecards.views import conversion, definitions, drilldown, exports, overlap, scope, settings
 from scorecards.views.dashboard import dashboard
 from tenancy.navigation import Page, register_pages
+from tenancy.requests import DoorRequest
 from tenancy.sections import Section
 
 register_pages(
@@ -97,3 +101,29 @@ register_offer_section(Section("conversion", conversion.offer_results, order=20)
 register_account_section(
     AccountSection("campaign-overlap", overlap.account_overlap_section, order=4)
 )
+
+
+# --- PLACEHOLDER (helper B, gov-b): "governance-decisions" until helper C's page lands ----------
+# The home queue "Review decisions you own" (scorecards/home.py) links to this URL name in every
+# door. Helper C registers the real page ("My review decisions", group "governance"): when that
+# is merged, delete this whole block (and its isolation catalog entry if C classifies the page).
+
+
+def _decisions_placeholder(request: DoorRequest) -> HttpResponse:
+    from django.utils.html import format_html_join
+
+    from scorecards.choices import DecisionStatus
+    from scorecards.models import ReviewDecision
+
+    mine = ReviewDecision.objects.visible_to(request.membership).filter(
+        owner=request.membership, status=DecisionStatus.OPEN
+    )
+    rows = format_html_join("", "<li>{} (due {})</li>", mine.values_list("title", "due_on"))
+    return HttpResponse(format_html("<h1>My review decisions</h1><ul>{}</ul>", rows))
+
+
+for _door in ("console", "portal", "sales"):
+    register_pages(
+        _door, Page("governance/decisions/", _decisions_placeholder, "governance-decisions")
+    )
+# --- END PLACEHOLDER ----------------------------------------------------------------------------

@@ -397,6 +397,31 @@ def _campaign_response(world: Any, i: int) -> Any:
     )
 
 
+def _governance_review(world: Any, i: int) -> Any:
+    """A review of a quarter of its own (signed off every other one)."""
+    from scorecards.tests.factories import GovernanceReviewFactory
+
+    signed = {"status": "signed_off", "signed_off_at": timezone.now()} if i % 2 else {}
+    return GovernanceReviewFactory.create(
+        tenant=world.tenant, quarter_start=dt.date(2020 + i, 1, 1), **signed
+    )
+
+
+def _review_decision(world: Any, i: int) -> None:
+    """A decision with everything named: its review, an owner, a partner and a team."""
+    from scorecards.tests.factories import ReviewDecisionFactory
+
+    ReviewDecisionFactory.create(
+        tenant=world.tenant,
+        review=_governance_review(world, i),
+        owner=MembershipFactory.create(
+            tenant=world.tenant, role="direct_manager", team=world.orgs["team"]
+        ),
+        partner=PartnerFactory.create(tenant=world.tenant),
+        team=TeamFactory.create(tenant=world.tenant),
+    )
+
+
 MAKERS: dict[str, Callable[[Any, int], Any]] = {
     "partner": lambda w, i: PartnerFactory.create(tenant=w.tenant),
     "team": lambda w, i: TeamFactory.create(tenant=w.tenant),
@@ -450,6 +475,8 @@ MAKERS: dict[str, Callable[[Any, int], Any]] = {
     "fundclaim": _mdf_claim,
     "mdfledgerentry": _mdf_claim,
     "mdfbalance": _mdf_claim,
+    "governancereview": _governance_review,
+    "reviewdecision": _review_decision,
 }
 LISTED = sorted(b for _, v, b in router.registry if hasattr(v, "list"))
 
