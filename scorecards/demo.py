@@ -34,6 +34,7 @@ from scorecards.models import (
     ScorecardSettings,
     TierRequirement,
 )
+from scorecards.review.demo import seed_reviews
 from tenancy.choices import PartnerTier
 from tenancy.models import Tenant
 from tenancy.quarters import months_later
@@ -93,12 +94,13 @@ def seed(stdout: Any = None, scale: float = 1.0) -> None:
                 facts, how = rollup.refresh(tenant), "refreshed"
             overlap.refresh(tenant) if how == "refreshed" else overlap.rebuild(tenant)
             flags = OverlapFlag.objects.filter(status=OverlapStatus.OPEN).count()
+            reviews = seed_reviews(tenant, timezone.localdate())
         if stdout is not None:
             stdout.write(
                 f"scorecards: {slug}: {rates} exchange rates, {requirements} tier requirements "
                 f"created; rollups {how} ({facts} facts); campaign activity: "
                 + ", ".join(f"{count} {what}" for what, count in activity.items())
-                + f"; {flags} open overlap flags"
+                + f"; {flags} open overlap flags; {reviews} governance reviews"
             )
 
 
