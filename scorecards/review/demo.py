@@ -97,9 +97,9 @@ def _first_quarter(
         review,
         acting=admin,
         kind=DecisionKind.RULES,
-        title="Give mid-market accounts in the DACH territories to partners by default",
-        detail="Direct reps and partners both worked mid-market accounts there this quarter; "
-        "write the split into the rulebook and simulate it before publishing.",
+        title="Give mid-market accounts to partners by default where both routes worked them",
+        detail="Direct reps and partners both worked mid-market accounts in the same territories "
+        "this quarter; write the split into the rulebook and simulate it before publishing.",
         owner=manager,
         due_on=quarter.following + dt.timedelta(days=45),
         team=manager.team,
@@ -183,6 +183,24 @@ def _current_quarter(
     manager: Membership,
     partner_admin: Membership | None,
 ) -> None:
+    found = _suggestion(review, "add")
+    if found:
+        listed, s = found
+        create_decision(
+            review,
+            acting=admin,
+            kind=DecisionKind.TARGET_ADD,
+            title=f"Add {s['account']} to {listed['name']}",
+            detail=s["why"],
+            owner=manager,
+            due_on=quarter.last_day,
+            payload={
+                "target_list": listed["id"],
+                "account": s["account_id"],
+                "reason": s["why"][:300],
+            },
+            source=f"target_lists:{listed['id']}:{s['account_id']}",
+        )  # open: the manager checks the account with the team before it is applied
     mdf_lines = review.data["sections"]["mdf"]["lines"]
     lines = [line for line in mdf_lines if line["state"] == "proposed"]
     if lines:

@@ -71,26 +71,32 @@ def _running(review: GovernanceReview, now: dt.datetime) -> bool:
     return review.job_started_at is None or now - review.job_started_at < STALE_JOB
 
 
+def _mark_queued(review: GovernanceReview, acting: Acting) -> GovernanceReview:
+    """Mark an open review's preparation as queued (inside the caller's transaction); refused on a
+    signed-off review, and a second time while one is running."""
+    now = timezone.now()
+    review = lock_row(review)
+    review.refuse_if_frozen()
+    if _running(review, now):
+        raise ValidationError(
+            {"review": "This review is being prepared already; wait for it to finish."}
+        )
+    review.job_status = JobStatus.QUEUED
+    review.job_started_at = now
+    review.job_finished_at = None
+    review.job_done, review.job_total, review.job_step, review.job_error = 0, 0, "Queued", ""
+    if isinstance(acting, Membership):
+        review.prepared_by = acting.user
+    review.save()
+    return review
+
+
 @action
 def start_preparation(review: GovernanceReview, *, acting: Acting) -> GovernanceReview:
-    """Queue the preparation of an open review; refused on a signed-off review, and a second time
-    while one is running."""
+    """Queue the preparation of an open review in the background (`prepare_review`)."""
     may_govern(acting)
-    now = timezone.now()
     with transaction.atomic():
-        review = lock_row(review)
-        review.refuse_if_frozen()
-        if _running(review, now):
-            raise ValidationError(
-                {"review": "This review is being prepared already; wait for it to finish."}
-            )
-        review.job_status = JobStatus.QUEUED
-        review.job_started_at = now
-        review.job_finished_at = None
-        review.job_done, review.job_total, review.job_step, review.job_error = 0, 0, "Queued", ""
-        if isinstance(acting, Membership):
-            review.prepared_by = acting.user
-        review.save()
+        review = _mark_queued(review, acting)
         prepare_review.delay_on_commit(tenant_id=review.tenant_id, review_id=review.pk)
     return review
 
@@ -161,9 +167,13 @@ def prepare_review(*, tenant_id: int, review_id: int) -> None:
     run_preparation(review_id, acting=SystemActor("governance review preparation"))
 
 
+@action
 def prepare_now(review: GovernanceReview, *, acting: Acting) -> GovernanceReview:
-    """Prepare in this process and wait (the demo, commands and tests)."""
-    start_preparation(review, acting=acting)
+    """Prepare in this process and wait (the demo, commands and tests), with the same refusals
+    as `start_preparation`."""
+    may_govern(acting)
+    with transaction.atomic():
+        review = _mark_queued(review, acting)
     return run_preparation(review.pk, acting=acting) or review
 
 
