@@ -97,3 +97,24 @@ register_offer_section(Section("conversion", conversion.offer_results, order=20)
 register_account_section(
     AccountSection("campaign-overlap", overlap.account_overlap_section, order=4)
 )
+
+# --- Governance: the channel-balance maturity assessment (console, RevOps admins) --------------
+from scorecards.views import maturity as maturity_views  # noqa: E402
+
+register_pages(
+    "console",
+    Page(
+        "maturity/",
+        maturity_views.maturity,
+        "maturity",
+        nav="Maturity",
+        order=30,
+        group="governance",
+    ),
+    Page("maturity/<int:pk>/", maturity_views.maturity_assessment, "maturity-assessment"),
+    Page(
+        "maturity/<int:pk>/recompute/",
+        maturity_views.maturity_recompute,
+        "maturity-recompute",
+    ),
+)

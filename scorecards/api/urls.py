@@ -21,3 +21,9 @@ urlpatterns = [
     path("scorecards/attribution/", AttributionView.as_view(), name="scorecard-attribution"),
     path("campaign-members/", CampaignMembersView.as_view(), name="campaign-members"),
 ]
+
+# The maturity assessment (issue 17, scorecards/api/maturity.py).
+from core.api.routes import Resource  # noqa: E402
+from scorecards.api.maturity import MaturityAssessmentViewSet  # noqa: E402
+
+resources = [Resource("maturity-assessments", MaturityAssessmentViewSet, "maturityassessment")]
