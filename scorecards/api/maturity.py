@@ -10,6 +10,7 @@ six capability scores are nested, read-only."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
@@ -36,13 +37,13 @@ __all__ = ["MaturityAssessmentSerializer", "MaturityAssessmentViewSet"]
 ADMINS = frozenset({Role.REVOPS_ADMIN})
 
 
-def _tenant(context: dict[str, Any]) -> Any:
+def _tenant(context: Mapping[str, Any]) -> Any:
     return context_membership(context).tenant
 
 
 class RecommendationSerializer(serializers.Serializer):
     text = serializers.CharField(help_text="What to do, with the figures behind it.")
-    label = serializers.CharField(help_text="The console page where it is done.")
+    label = serializers.CharField(help_text="The console page where it is done.")  # type: ignore[assignment]
     url = serializers.CharField(allow_null=True, help_text="That page's path in the console.")
 
 
@@ -124,7 +125,9 @@ class MaturityAssessmentSerializer(serializers.ModelSerializer):
     quarter = QuarterField(source="quarter_start", help_text="The fiscal quarter, e.g. 2026-Q3.")
     answers = AnswersField()
     notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    assessed_by = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    assessed_by = serializers.EmailField(
+        source="assessed_by.email", read_only=True, allow_null=True
+    )
     scores = MaturityScoreSerializer(many=True, read_only=True)
 
     class Meta:

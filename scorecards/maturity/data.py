@@ -170,7 +170,7 @@ def governance(window: Window) -> Measure:
         "exceptions_reviewed_pct": pct(reviewed, exceptions["requested"]),
     }
     present = [v for v in parts.values() if v is not None]
-    value = (sum(present) / len(present)).quantize(Decimal("0.01")) if present else None
+    value = (sum(present, Decimal(0)) / len(present)).quantize(Decimal("0.01")) if present else None
     if version is None:
         value, level = Decimal(0), int(MaturityLevel.AD_HOC)
     else:
@@ -257,9 +257,9 @@ def enablement(window: Window) -> Measure:
     partners = counts["partners"]
     complete_pct = pct(counts["complete"], partners)
     funded_pct = pct(counts["funded"], partners)
-    value = None
+    value: Decimal | None = None
     if partners:
-        value = ((complete_pct or 0) + (funded_pct or 0)) / 2
+        value = ((complete_pct or Decimal(0)) + (funded_pct or Decimal(0))) / 2
     evidence = {
         "active_partners": partners,
         "complete_profiles": counts["complete"],

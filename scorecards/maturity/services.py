@@ -217,7 +217,7 @@ class TrendPoint:
         values = [v for v in self.questionnaire.values() if v is not None]
         if not values:
             return None
-        return (sum(values) / len(values)).quantize(Decimal("0.01"))
+        return (sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.01"))
 
     @property
     def overall_data(self) -> Decimal | None:

@@ -507,3 +507,21 @@ def test_other_roles_are_refused_and_other_tenants_assessments_are_not_found(a, 
     outsider = api_as("outsider_admin")
     assert outsider.get(f"/api/v1/maturity-assessments/{mine.pk}/").status_code == 404
     assert outsider.get("/api/v1/maturity-assessments/").json()["results"] == []
+
+
+# --- the demo -----------------------------------------------------------------------------------
+
+
+def test_the_demo_makes_four_quarters_with_a_rising_trend_once(a):
+    from scorecards.maturity.demo import seed_tenant
+
+    assert seed_tenant(a.tenant, now=NOW) == 4
+    assert seed_tenant(a.tenant, now=NOW) == 0  # seeding again adds nothing
+    points = history(a.tenant)
+    # The quarter of NOW (2026-Q4) and the three before it.
+    assert [p.quarter.code for p in points] == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+    overall = [p.overall or Decimal(0) for p in points]
+    assert overall == sorted(overall) and overall[0] < overall[-1]
+    assert all(p.assessment.assessed_by == a.users["admin"] for p in points)
+    assessed = [p.assessment.assessed_at for p in points]
+    assert assessed[0] and assessed[1] and assessed[0] < assessed[1]

@@ -70,8 +70,8 @@ def _rows(request: DoorRequest, assessment: MaturityAssessment | None) -> list[d
                 "label": label,
                 "from_to": CAPABILITY_INTRO[key],
                 "score": score,
-                "q_level": LEVELS.get(score.questionnaire_level) if score else None,
-                "d_level": LEVELS.get(score.data_level) if score else None,
+                "q_level": LEVELS.get(score.questionnaire_level or 0) if score else None,
+                "d_level": LEVELS.get(score.data_level or 0) if score else None,
                 "gap": (
                     score.questionnaire_level - score.data_level
                     if score and score.questionnaire_level and score.data_level
