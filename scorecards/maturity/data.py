@@ -355,7 +355,8 @@ def lead_ops(window: Window) -> Measure:
     if counts["missed"]:
         recs.append(
             recommend(
-                f"{counts['missed']} leads missed their first-touch SLA this quarter "
+                f"{counts['missed']} lead{'s' if counts['missed'] != 1 else ''} missed their "
+                "first-touch SLA this quarter "
                 f"({counts['in_sla']} met it): look at who breaches most and at their "
                 "capacity.",
                 "sla-monitor",
