@@ -100,6 +100,7 @@ register_account_section(
 
 # --- Governance: the channel-balance maturity assessment (console, RevOps admins) --------------
 from scorecards.views import maturity as maturity_views  # noqa: E402
+from tenancy.auditlog import AuditSubject, register_audit_subject  # noqa: E402
 
 register_pages(
     "console",
@@ -117,4 +118,9 @@ register_pages(
         maturity_views.maturity_recompute,
         "maturity-recompute",
     ),
+)
+register_audit_subject(
+    AuditSubject(
+        "scorecards.MaturityAssessment", noun="maturity assessment", url_name="maturity-assessment"
+    )
 )

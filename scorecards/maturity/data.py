@@ -37,6 +37,7 @@ from tenancy.models import Partner, Tenant
 from tenancy.quarters import Quarter
 
 __all__ = [
+    "LEAKAGE_CAP",
     "MEASURES",
     "THRESHOLDS",
     "Measure",

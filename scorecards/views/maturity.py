@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from core.charts import Chart, Series
 from core.views import row_or_404
 from scorecards.choices import Capability, MaturityLevel
-from scorecards.maturity.data import THRESHOLDS
+from scorecards.maturity.data import LEAKAGE_CAP, THRESHOLDS
 from scorecards.maturity.questions import CAPABILITY_INTRO, QUESTIONS, by_capability
 from scorecards.maturity.services import (
     TrendPoint,
@@ -35,7 +35,6 @@ from tenancy.requests import DoorRequest
 __all__ = ["maturity", "maturity_assessment", "maturity_recompute"]
 
 LEVELS = dict(MaturityLevel.choices)
-UNITS = {c: "%" for c in Capability.values}
 
 
 def _current(request: DoorRequest) -> Quarter:
@@ -63,7 +62,6 @@ def _rows(request: DoorRequest, assessment: MaturityAssessment | None) -> list[d
     rows = []
     for key, label in Capability.choices:
         score = scores.get(key)
-        four, three, two = THRESHOLDS[key]
         rows.append(
             {
                 "key": key,
@@ -77,11 +75,48 @@ def _rows(request: DoorRequest, assessment: MaturityAssessment | None) -> list[d
                     if score and score.questionnaire_level and score.data_level
                     else None
                 ),
-                "thresholds": f"level 2 from {two} %, 3 from {three} %, 4 from {four} %",
+                "thresholds": thresholds_text(key),
                 "recommendations": _links(request, score.recommendations) if score else [],
             }
         )
     return rows
+
+
+def thresholds_text(capability: str) -> str:
+    """The capability's thresholds in words, beside its data score."""
+    four, three, two = THRESHOLDS[capability]
+    if capability == Capability.GOVERNANCE:
+        return (
+            f"level 1 without a published rulebook in force; with one: 2, 3 from {three} %, "
+            f"4 from {four} %"
+        )
+    text = f"level 2 from {two} %, 3 from {three} %, 4 from {four} %"
+    if capability == Capability.BRAND_PRICING:
+        text += f"; a level lower when leakage passes {LEAKAGE_CAP} % of the pipeline opened"
+    return text
+
+
+def _by_capability(points: list[TrendPoint]) -> Chart | None:
+    if len(points) < 2:
+        return None
+    return Chart(
+        id="maturity-capabilities",
+        type="line",
+        title="Questionnaire score by capability",
+        labels=[p.quarter.code for p in points],
+        series=[
+            Series(
+                str(label),
+                [
+                    None if p.questionnaire[key] is None else float(p.questionnaire[key] or 0)
+                    for p in points
+                ],
+            )
+            for key, label in Capability.choices
+        ],
+        label_title="Quarter",
+        value_title="Level (1 to 4)",
+    )
 
 
 def _trend(points: list[TrendPoint]) -> Chart | None:
@@ -178,6 +213,7 @@ def _page(
             else None
         ),
         "trend_chart": _trend(points),
+        "capability_chart": _by_capability(points),
         "history": list(reversed(points)),
     }
     return render(request, "scorecards/maturity/page.html", context, status=status)
