@@ -56,7 +56,8 @@ def test_answer_the_questionnaire_and_see_scores_trend_and_history(screen, sign_
 
     # Four quarters of history and the trend drawn from them.
     expect(page.get_by_test_id("history-row")).to_have_count(4)
-    expect(page.locator("figure.chart canvas")).to_be_visible()
+    expect(page.get_by_role("img", name="Maturity by quarter.")).to_be_visible()
+    expect(page.get_by_role("img", name="Questionnaire score by capability.")).to_be_visible()
     assert overflow(page) is None, overflow(page)
 
     # Answer: route-to-market governance is operationalized on all three questions.
