@@ -31,6 +31,7 @@ from tenancy.models import Membership, Tenant
 from tenancy.quarters import Quarter
 
 __all__ = [
+    "PAGE_OF",
     "TrendPoint",
     "check_answers",
     "history",
@@ -93,7 +94,7 @@ def questionnaire_recommendations(capability: str, answers: dict[str, int]) -> l
     level = answers[lowest.key]
     if level >= MaturityLevel.OPERATIONALIZED:
         return []
-    page, label = PAGE_OF[capability]
+    page, label, args = PAGE_OF[lowest.key]
     return [
         recommend(
             f"Questionnaire: “{lowest.text}” was answered at level {level} "
@@ -101,19 +102,34 @@ def questionnaire_recommendations(capability: str, answers: dict[str, int]) -> l
             f"{lowest.levels[level]}",
             page,
             label,
+            *args,
         )
     ]
 
 
-# Where each capability is worked on, for the questionnaire's own next step.
-PAGE_OF: dict[str, tuple[str, str]] = {
-    Capability.GOVERNANCE: ("rulebook", "Rulebook"),
-    Capability.ENABLEMENT: ("cobrand-profiles", "Co-branding"),
-    Capability.LEAD_OPS: ("lead-ops", "Lead-ops settings"),
-    Capability.ATTRIBUTION: ("scorecards", "Scorecards"),
-    Capability.OFFERS: ("offers", "Offers"),
-    Capability.BRAND_PRICING: ("rulebook", "Rulebook"),
+# Where each question's practice is worked on (console URL name, label, URL arguments), for the
+# questionnaire's own next step.
+PAGE_OF: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "governance.rules": ("rulebook", "Rulebook", ()),
+    "governance.exceptions": ("exceptions", "Exceptions", ()),
+    "governance.conflicts": ("dealreg-conflicts", "Conflicts to adjudicate", ()),
+    "enablement.kits": ("offers", "Offers", ()),
+    "enablement.funds": ("mdf-budgets", "MDF budgets", ()),
+    "enablement.dashboards": ("scorecards", "Scorecards", ()),
+    "lead_ops.routing": ("lead-ops", "Lead-ops settings", ()),
+    "lead_ops.sla": ("lead-ops-sla", "SLA policies", ()),
+    "lead_ops.registration": ("dealreg-settings", "Deal registration settings", ()),
+    "attribution.source": ("opportunities", "Opportunities", ()),
+    "attribution.models": ("scorecard-settings", "Scorecard settings", ()),
+    "attribution.scorecards": ("scorecards", "Scorecards", ()),
+    "offers.kind": ("offers", "Offers", ()),
+    "offers.shared": ("offers", "Offers", ()),
+    "offers.conversion": ("conversion", "Offer conversion", ()),
+    "brand_pricing.messaging": ("cobrand-profiles", "Co-branding", ()),
+    "brand_pricing.corridors": ("rulebook", "Rulebook", ()),
+    "brand_pricing.leakage": ("scorecard-drilldown", "Discount leakage", ("discount_leakage",)),
 }
+assert set(PAGE_OF) == {q.key for q in QUESTIONS}
 
 
 def _write_scores(

@@ -383,6 +383,13 @@ def test_every_recommendation_links_to_a_console_page_that_exists(a):
         assert reverse(f"console:{rec['page']}", args=[a.tenant.slug, *rec["args"]])
 
 
+def test_each_questions_next_step_links_to_a_console_page_that_exists(a):
+    from scorecards.maturity.services import PAGE_OF
+
+    for page, _, args in PAGE_OF.values():
+        assert reverse(f"console:{page}", args=[a.tenant.slug, *args])
+
+
 def test_recompute_scores_the_live_data_again_and_keeps_the_answers(a):
     assessment = save_assessment(a.tenant, quarter(a), answers(2), acting=SYSTEM, now=NOW)
     assert assessment.scores.get(capability="attribution").data_level is None  # nothing opened
