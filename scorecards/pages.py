@@ -127,3 +127,30 @@ for _door in ("console", "portal", "sales"):
         _door, Page("governance/decisions/", _decisions_placeholder, "governance-decisions")
     )
 # --- END PLACEHOLDER ----------------------------------------------------------------------------
+
+# --- Governance: the channel-balance maturity assessment (console, RevOps admins) --------------
+from scorecards.views import maturity as maturity_views  # noqa: E402
+from tenancy.auditlog import AuditSubject, register_audit_subject  # noqa: E402
+
+register_pages(
+    "console",
+    Page(
+        "maturity/",
+        maturity_views.maturity,
+        "maturity",
+        nav="Maturity",
+        order=30,
+        group="governance",
+    ),
+    Page("maturity/<int:pk>/", maturity_views.maturity_assessment, "maturity-assessment"),
+    Page(
+        "maturity/<int:pk>/recompute/",
+        maturity_views.maturity_recompute,
+        "maturity-recompute",
+    ),
+)
+register_audit_subject(
+    AuditSubject(
+        "scorecards.MaturityAssessment", noun="maturity assessment", url_name="maturity-assessment"
+    )
+)

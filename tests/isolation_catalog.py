@@ -2464,3 +2464,63 @@ def _default_scope(world: Any, persona: str) -> str:
     if role == "direct_manager":
         return f"team:{world.orgs[org].pk}"
     return f"partner:{world.orgs[org].pk}"
+
+
+# --- The maturity assessment (issue 17): console pages and the API, RevOps admins only -----------
+
+
+from scorecards.maturity.questions import QUESTIONS as MATURITY_QUESTIONS  # noqa: E402
+from scorecards.models import MaturityAssessment, MaturityScore  # noqa: E402
+
+
+def _maturity_answers(level: int) -> dict[str, int]:
+    return {q.key: level for q in MATURITY_QUESTIONS}
+
+
+def _maturity_assessment(world: Any, tenant: Tenant) -> MaturityAssessment:
+    """An assessment of the tenant (2026-Q1) with one score, made on first use; the other
+    tenant's carries its mark."""
+    existing = MaturityAssessment.all_tenants.filter(tenant=tenant).order_by("pk").first()
+    if existing is not None:
+        return existing
+    mark = "" if tenant == world.tenant else " zzbetaleak"
+    assessment = MaturityAssessment.all_tenants.create(
+        tenant=tenant,
+        quarter_start=datetime.date(2026, 1, 1),
+        answers=_maturity_answers(2),
+        notes=f"Isolation assessment{mark}",
+    )
+    MaturityScore.all_tenants.create(
+        tenant=tenant,
+        assessment=assessment,
+        capability="governance",
+        questionnaire_score=2,
+        questionnaire_level=2,
+        recommendations=[{"text": f"Publish{mark}", "page": "rulebook", "args": [], "label": "R"}],
+    )
+    return assessment
+
+
+DOOR_PAGES.update(
+    {
+        # The questionnaire (a valid post saves the current quarter's assessment: 302), a past
+        # assessment and computing its live-data scores again.
+        "console:maturity": PageSpec(
+            method="post",
+            post_data={k: str(v) for k, v in _maturity_answers(3).items()},
+            model=MaturityAssessment,
+        ),
+        "console:maturity-assessment": PageSpec(objects={"pk": _maturity_assessment}),
+        "console:maturity-recompute": PageSpec(
+            method="post", objects={"pk": _maturity_assessment}, model=MaturityAssessment
+        ),
+    }
+)
+
+# Admins only: every other role 403; the other tenant's assessments 404.
+API_RESOURCES["maturityassessment"] = ApiResource(
+    model=MaturityAssessment,
+    objects=_both(_maturity_assessment),
+    create=lambda w: {"quarter": "2025-Q1", "answers": _maturity_answers(3)},
+    update=lambda w: {"answers": _maturity_answers(4)},
+)

@@ -558,3 +558,22 @@ def test_list_pages_run_the_same_queries_for_one_row_and_many(world, login_as, n
         make(world, i)
     assert queries(client, url) == one
     assert last in client.get(url).content.decode()  # the rows are on the page
+
+
+# --- The maturity assessment (issue 17): one assessment a quarter, with its six scores ----------
+
+
+def _maturity_assessment(world: Any, i: int) -> None:
+    from scorecards.choices import Capability
+    from scorecards.models import MaturityAssessment, MaturityScore
+
+    assessment = MaturityAssessment.all_tenants.create(
+        tenant=world.tenant, quarter_start=dt.date(2020 + i, 1, 1), answers={}
+    )
+    for capability in Capability.values:
+        MaturityScore.all_tenants.create(
+            tenant=world.tenant, assessment=assessment, capability=capability
+        )
+
+
+MAKERS["maturityassessment"] = _maturity_assessment

@@ -6,6 +6,7 @@ from django.urls import path
 
 from core.api.routes import Resource
 from scorecards.api.governance import GovernanceReviewViewSet, ReviewDecisionViewSet
+from scorecards.api.maturity import MaturityAssessmentViewSet
 from scorecards.api.views import (
     AttributionView,
     CampaignMembersView,
@@ -27,4 +28,5 @@ urlpatterns = [
 resources = [
     Resource("governance-reviews", GovernanceReviewViewSet, "governancereview"),
     Resource("review-decisions", ReviewDecisionViewSet, "reviewdecision"),
+    Resource("maturity-assessments", MaturityAssessmentViewSet, "maturityassessment"),
 ]
