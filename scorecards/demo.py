@@ -27,6 +27,7 @@ from pipeline.demo import FOREIGN, OPENED_DAYS
 from scorecards import overlap, rollup
 from scorecards.campaign_demo import seed_campaign_activity
 from scorecards.choices import OverlapStatus
+from scorecards.maturity.demo import seed_tenant as seed_assessments
 from scorecards.models import (
     ExchangeRate,
     OverlapFlag,
@@ -95,12 +96,14 @@ def seed(stdout: Any = None, scale: float = 1.0) -> None:
             overlap.refresh(tenant) if how == "refreshed" else overlap.rebuild(tenant)
             flags = OverlapFlag.objects.filter(status=OverlapStatus.OPEN).count()
             reviews = seed_reviews(tenant, timezone.localdate())
+            assessments = seed_assessments(tenant)
         if stdout is not None:
             stdout.write(
                 f"scorecards: {slug}: {rates} exchange rates, {requirements} tier requirements "
                 f"created; rollups {how} ({facts} facts); campaign activity: "
                 + ", ".join(f"{count} {what}" for what, count in activity.items())
-                + f"; {flags} open overlap flags; {reviews} governance reviews"
+                + f"; {flags} open overlap flags; {reviews} governance reviews, "
+                f"{assessments} maturity assessments created"
             )
 
 

@@ -9,12 +9,10 @@ seeding again adds nothing and never overwrites answers someone gave."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.utils import timezone
 
 from core.acting import SystemActor
-from core.tenancy import tenant_scope
 from scorecards.maturity.questions import QUESTIONS
 from scorecards.maturity.services import save_assessment
 from scorecards.models import MaturityAssessment
@@ -23,9 +21,8 @@ from tenancy.choices import Role
 from tenancy.models import Membership, Tenant
 from tenancy.quarters import Quarter
 
-__all__ = ["QUARTERS", "answers_for", "seed"]
+__all__ = ["QUARTERS", "answers_for", "seed_tenant"]
 
-SLUGS = ("acme", "globex")
 QUARTERS = 4
 # Where each demo manufacturer started, per capability (its level four quarters ago).
 START: dict[str, dict[str, int]] = {
@@ -93,12 +90,3 @@ def seed_tenant(tenant: Tenant, now: dt.datetime | None = None) -> int:
         )
         made += 1
     return made
-
-
-def seed(stdout: Any = None, tenant: Tenant | None = None) -> None:
-    tenants = [tenant] if tenant is not None else list(Tenant.objects.filter(slug__in=SLUGS))
-    for each in tenants:
-        with tenant_scope(each):
-            made = seed_tenant(each)
-        if stdout is not None:
-            stdout.write(f"scorecards: {each.slug}: {made} maturity assessments created")
