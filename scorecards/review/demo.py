@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from scorecards.choices import DecisionKind, DecisionStatus
-from scorecards.models import GovernanceReview
+from scorecards.models import GovernanceReview, ReviewDecision
 from scorecards.review.decisions import apply_decision, close_decision, create_decision
 from scorecards.review.workspace import open_review, prepare_now, sign_off
 from tenancy.choices import Role
@@ -31,11 +31,31 @@ def _member(role: str) -> Membership | None:
     )
 
 
-def _suggestion(review: GovernanceReview, action: str) -> tuple[dict, dict] | None:
+def _target_decision(
+    review: GovernanceReview, action: str, *, admin: Membership, owner: Membership, due: dt.date
+) -> ReviewDecision | None:
+    """A decision on the review's first target-list suggestion of `action` (add or drop), as an
+    admin records it from the review page; None when the review suggests none."""
     for listed in review.data["sections"]["target_lists"]["lists"]:
         for suggestion in listed["suggestions"]:
-            if suggestion["action"] == action:
-                return listed, suggestion
+            if suggestion["action"] != action:
+                continue
+            payload = {"target_list": listed["id"], "account": suggestion["account_id"]}
+            if action == "add":
+                payload["reason"] = suggestion["why"][:300]
+            verb = "Add" if action == "add" else "Drop"
+            joint = "to" if action == "add" else "from"
+            return create_decision(
+                review,
+                acting=admin,
+                kind=DecisionKind.TARGET_ADD if action == "add" else DecisionKind.TARGET_DROP,
+                title=f"{verb} {suggestion['account']} {joint} {listed['name']}",
+                detail=suggestion["why"],
+                owner=owner,
+                due_on=due,
+                payload=payload,
+                source=f"target_lists:{listed['id']}:{suggestion['account_id']}",
+            )
     return None
 
 
@@ -78,21 +98,9 @@ def _first_quarter(
     partner_admin: Membership | None,
 ) -> None:
     due = quarter.following + dt.timedelta(days=30)
-    found = _suggestion(review, "drop")
-    if found:
-        listed, s = found
-        d = create_decision(
-            review,
-            acting=admin,
-            kind=DecisionKind.TARGET_DROP,
-            title=f"Drop {s['account']} from {listed['name']}",
-            detail=s["why"],
-            owner=admin,
-            due_on=due,
-            payload={"target_list": listed["id"], "account": s["account_id"]},
-            source=f"target_lists:{listed['id']}:{s['account_id']}",
-        )
-        apply_decision(d, acting=admin)
+    dropped_account = _target_decision(review, "drop", admin=admin, owner=admin, due=due)
+    if dropped_account is not None:
+        apply_decision(dropped_account, acting=admin)
     create_decision(
         review,
         acting=admin,
@@ -128,25 +136,9 @@ def _second_quarter(
     partner_admin: Membership | None,
 ) -> None:
     due = quarter.following + dt.timedelta(days=30)
-    found = _suggestion(review, "add")
-    if found:
-        listed, s = found
-        d = create_decision(
-            review,
-            acting=admin,
-            kind=DecisionKind.TARGET_ADD,
-            title=f"Add {s['account']} to {listed['name']}",
-            detail=s["why"],
-            owner=admin,
-            due_on=due,
-            payload={
-                "target_list": listed["id"],
-                "account": s["account_id"],
-                "reason": s["why"][:300],
-            },
-            source=f"target_lists:{listed['id']}:{s['account_id']}",
-        )
-        apply_decision(d, acting=admin)
+    added_account = _target_decision(review, "add", admin=admin, owner=admin, due=due)
+    if added_account is not None:
+        apply_decision(added_account, acting=admin)
     items = review.data["sections"]["overlap"]["items"]
     open_items = [i for i in items if i["status"] == "open"]
     if open_items:
@@ -183,24 +175,8 @@ def _current_quarter(
     manager: Membership,
     partner_admin: Membership | None,
 ) -> None:
-    found = _suggestion(review, "add")
-    if found:
-        listed, s = found
-        create_decision(
-            review,
-            acting=admin,
-            kind=DecisionKind.TARGET_ADD,
-            title=f"Add {s['account']} to {listed['name']}",
-            detail=s["why"],
-            owner=manager,
-            due_on=quarter.last_day,
-            payload={
-                "target_list": listed["id"],
-                "account": s["account_id"],
-                "reason": s["why"][:300],
-            },
-            source=f"target_lists:{listed['id']}:{s['account_id']}",
-        )  # open: the manager checks the account with the team before it is applied
+    # Open: the manager checks the account with the team before it is applied.
+    _target_decision(review, "add", admin=admin, owner=manager, due=quarter.last_day)
     mdf_lines = review.data["sections"]["mdf"]["lines"]
     lines = [line for line in mdf_lines if line["state"] == "proposed"]
     if lines:
