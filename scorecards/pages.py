@@ -97,3 +97,98 @@ register_offer_section(Section("conversion", conversion.offer_results, order=20)
 register_account_section(
     AccountSection("campaign-overlap", overlap.account_overlap_section, order=4)
 )
+
+# --- the quarterly governance review (docs/governance.md, "Pages and exports") ------------------
+
+from scorecards.views import review, review_decisions, review_doors  # noqa: E402
+
+register_pages(
+    "console",
+    Page(
+        "governance-reviews/",
+        review.review_list,
+        "governance-reviews",
+        nav="Governance reviews",
+        order=10,
+        group="governance",
+    ),
+    Page("governance-reviews/open/", review.review_open, "governance-review-open"),
+    Page("governance-reviews/<int:pk>/", review.review_workspace, "governance-review"),
+    Page(
+        "governance-reviews/<int:pk>/progress/",
+        review.review_progress,
+        "governance-review-progress",
+    ),
+    Page(
+        "governance-reviews/<int:pk>/prepare/", review.review_prepare, "governance-review-prepare"
+    ),
+    Page(
+        "governance-reviews/<int:pk>/sign-off/",
+        review.review_sign_off,
+        "governance-review-sign-off",
+    ),
+    Page("governance-reviews/<int:pk>/export/", review.review_export, "governance-review-export"),
+    Page("governance-reviews/<int:pk>/pdf/", review.review_pdf, "governance-review-pdf"),
+    Page(
+        "governance-reviews/<int:pk>/extract/<slug:kind>/<int:party>/",
+        review.review_extract,
+        "governance-review-extract",
+    ),
+    Page(
+        "governance-reviews/<int:pk>/decisions/new/",
+        review_decisions.decision_new,
+        "governance-decision-new",
+    ),
+    Page(
+        "governance-decisions/<int:pk>/edit/",
+        review_decisions.decision_edit,
+        "governance-decision-edit",
+    ),
+    Page(
+        "governance-decisions/<int:pk>/apply/",
+        review_decisions.decision_apply,
+        "governance-decision-apply",
+    ),
+    Page(
+        "governance-decisions/<int:pk>/delete/",
+        review_decisions.decision_delete,
+        "governance-decision-delete",
+    ),
+)
+
+for door in ("portal", "sales"):
+    register_pages(
+        door,
+        Page(
+            "governance-reviews/",
+            review_doors.door_reviews,
+            "governance-reviews",
+            nav="Governance reviews",
+            order=10,
+            group="governance",
+        ),
+        Page("governance-reviews/<int:pk>/", review_doors.door_review, "governance-review"),
+        Page(
+            "governance-reviews/<int:pk>/pdf/",
+            review_doors.door_review_pdf,
+            "governance-review-pdf",
+        ),
+    )
+
+for door in ("console", "portal", "sales"):
+    register_pages(
+        door,
+        Page(
+            "governance-decisions/",
+            review_decisions.my_decisions,
+            "governance-decisions",
+            nav="My review decisions",
+            order=20,
+            group="governance",
+        ),
+        Page(
+            "governance-decisions/<int:pk>/close/",
+            review_decisions.decision_close,
+            "governance-decision-close",
+        ),
+    )

@@ -1,0 +1,48 @@
+"""The portal's (partner admins) and the sales door's (direct managers) "Governance reviews": the
+signed-off reviews, each as the viewer's own extract (`scorecards.review.extract.extract_for`:
+their partner's or team's row and the decisions that concern them, never another party's) on a
+page and as a one-page PDF. A RevOps admin visiting the sales door is sent to the console's
+workspace, where the whole review is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from scorecards.choices import ReviewStatus
+from scorecards.review import extract, pdf, present
+from scorecards.review.period import quarter_of
+from scorecards.views.review import _review, reviews_of
+from tenancy.requests import DoorRequest
+
+__all__ = ["door_review", "door_review_pdf", "door_reviews"]
+
+
+def door_reviews(request: DoorRequest) -> HttpResponse:
+    rows = reviews_of(request).filter(status=ReviewStatus.SIGNED_OFF)
+    context = {"reviews": [{"review": r, "quarter": quarter_of(r)} for r in rows]}
+    return render(request, "scorecards/review/door_list.html", context)
+
+
+def _extract(request: DoorRequest, pk: int) -> tuple[Any, dict[str, Any] | None]:
+    review = _review(request, pk)
+    if request.membership.is_admin:
+        return review, None  # the whole review is the console's
+    return review, present.extract_parts(extract.extract_for(review, request.membership))
+
+
+def door_review(request: DoorRequest, pk: int) -> HttpResponse:
+    review, parts = _extract(request, pk)
+    context = {"review": review, "quarter": quarter_of(review), "extract": parts}
+    return render(request, "scorecards/review/door_review.html", context)
+
+
+def door_review_pdf(request: DoorRequest, pk: int) -> HttpResponse:
+    review, parts = _extract(request, pk)
+    if parts is None:
+        parts = present.extract_parts({})
+    body = pdf.extract_pdf(review, parts, tenant_name=request.tenant.name)
+    name = f"governance-review-{quarter_of(review).code}-{parts.get('slug') or 'extract'}.pdf"
+    return pdf.pdf_response(body, name)
