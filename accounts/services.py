@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
 
 from accounts.choices import ProductRelation
 from accounts.models import (
@@ -16,7 +21,13 @@ from accounts.models import (
 from core.acting import action
 from tenancy.acting import Acting
 
-__all__ = ["set_domains", "set_product_lines", "set_target_list_members"]
+__all__ = [
+    "add_target_list_member",
+    "remove_target_list_member",
+    "set_domains",
+    "set_product_lines",
+    "set_target_list_members",
+]
 
 
 @action
@@ -64,14 +75,83 @@ def set_target_list_members(
     target_list.members.exclude(account_id__in=wanted).delete()
     existing = {m.account_id: m for m in target_list.members.all()}
     for account_id, reason in wanted.items():
-        member = existing.get(account_id)
-        if member is None:
-            TargetListMember.objects.create(
-                tenant_id=target_list.tenant_id,
-                target_list=target_list,
-                account_id=account_id,
-                reason=reason,
+        _put_member(target_list, account_id, reason, existing.get(account_id))
+
+
+def _put_member(
+    target_list: TargetList, account_id: int, reason: str, member: TargetListMember | None
+) -> TargetListMember:
+    """The one way a member is written: created, or its reason kept current."""
+    if member is None:
+        return TargetListMember.objects.create(
+            tenant_id=target_list.tenant_id,
+            target_list=target_list,
+            account_id=account_id,
+            reason=reason,
+        )
+    if member.reason != reason:
+        member.reason = reason
+        member.save(update_fields=["reason", "updated_at"])
+    return member
+
+
+def _refreshed(target_list: TargetList, note: str, now: dt.datetime | None) -> None:
+    target_list.refreshed_at = now or timezone.now()
+    target_list.refresh_note = note[:500]
+    target_list.save(update_fields=["refreshed_at", "refresh_note", "updated_at"])
+
+
+def _same_tenant(target_list: TargetList, account: Account) -> None:
+    if account.tenant_id != target_list.tenant_id:
+        raise ValidationError({"account": "That account belongs to another tenant."})
+
+
+@action
+def add_target_list_member(
+    target_list: TargetList,
+    account: Account,
+    *,
+    reason: str = "",
+    acting: Acting,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> TargetListMember:
+    """Put one account on the list (refused when it is on it already) and note the refresh
+    (`refreshed_at`, `refresh_note`: `note`, or what was added and why)."""
+    _same_tenant(target_list, account)
+    reason = (reason or "").strip()
+    if len(reason) > 300:
+        raise ValidationError({"reason": "Give the reason in at most 300 characters."})
+    with transaction.atomic():
+        if target_list.members.filter(account_id=account.pk).exists():
+            raise ValidationError(
+                {"account": f"{account.name} is on the target list {target_list.name} already."}
             )
-        elif member.reason != reason:
-            member.reason = reason
-            member.save(update_fields=["reason", "updated_at"])
+        member = _put_member(target_list, account.pk, reason, None)
+        _refreshed(
+            target_list,
+            note or f"Added {account.name}" + (f": {reason}" if reason else "."),
+            now,
+        )
+    return member
+
+
+@action
+def remove_target_list_member(
+    target_list: TargetList,
+    account: Account,
+    *,
+    acting: Acting,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> None:
+    """Take one account off the list (refused when it is not on it) and note the refresh."""
+    _same_tenant(target_list, account)
+    with transaction.atomic():
+        member = target_list.members.filter(account_id=account.pk).first()
+        if member is None:
+            raise ValidationError(
+                {"account": f"{account.name} is not on the target list {target_list.name}."}
+            )
+        member.delete()
+        _refreshed(target_list, note or f"Dropped {account.name}.", now)
