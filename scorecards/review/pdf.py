@@ -624,9 +624,11 @@ def extract_pdf(review: GovernanceReview, parts: dict[str, Any], *, tenant_name:
         story.append(_p(tier, "body"))
     if parts.get("rows"):
         story.append(
-            _table(["Figure", "This quarter", "Previous quarter"],
-                   [[_p(label), now, before] for label, now, before in parts["rows"]],
-                   _fraction(4, 2, 2))
+            _table(
+                ["Figure", "This quarter", "Previous quarter", "Whole company"],
+                [[_p(label), now, before, whole] for label, now, before, whole in parts["rows"]],
+                _fraction(4, 2, 2, 2),
+            )
         )
     side: list[list[Any]] = [[_p(label), value] for label, value in parts.get("counts") or []]
     side += [[_p(f"{area}: clocks / breached"), f"{clocks} / {breached}"]

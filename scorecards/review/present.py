@@ -120,10 +120,8 @@ def extract_parts(content: dict[str, Any]) -> dict[str, Any]:
     """A party's extract (`scorecards.review.extract`) as the pages and the one-page PDF show it:
     the party's name and tier, its figures this quarter beside the previous one, its overlap,
     conflicts and SLA counts, its MDF, and the decisions that concern it."""
-    kind = "partner" if isinstance(content.get("partner"), dict) else "team"
-    party = content.get(kind) if isinstance(content.get(kind), dict) else None
-    if party is None and isinstance(content.get("party"), dict):
-        party = content["party"]
+    kind = str(content.get("kind") or "partner")
+    party = content.get("party") if isinstance(content.get("party"), dict) else {}
     party = party or {}
     currency = str(content.get("currency", ""))
     metrics = content.get("metrics")
@@ -134,11 +132,13 @@ def extract_parts(content: dict[str, Any]) -> dict[str, Any]:
             if key in (party.get("figures") or {})
         ]
     figures, previous = party.get("figures") or {}, party.get("previous") or {}
+    whole = (content.get("tenant") or {}).get("current") or {}
     rows = [
         (
             m.get("label", m.get("key", "")),
             figure(figures.get(m.get("key")), m.get("unit", "count"), currency),
             figure(previous.get(m.get("key")), m.get("unit", "count"), currency),
+            figure(whole.get(m.get("key")), m.get("unit", "count"), currency),
         )
         for m in metrics
     ]

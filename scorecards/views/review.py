@@ -23,7 +23,7 @@ from core.charts import Chart, Series
 from core.views import row_or_404
 from scorecards.choices import DecisionKind, JobStatus
 from scorecards.models import GovernanceReview
-from scorecards.review import pdf, present, workspace
+from scorecards.review import extract, pdf, present, workspace
 from scorecards.review.period import quarter_of
 from tenancy.clock import zone_name
 from tenancy.models import Partner, Team
@@ -80,6 +80,10 @@ def review_open(request: DoorRequest) -> HttpResponse:
     text = request.POST.get("quarter", "").strip()
     try:
         quarter = parse_quarter(request.tenant, text)
+    except ValueError as error:
+        messages.error(request, str(error))
+        return redirect("console:governance-reviews", request.tenant.slug)
+    try:
         review = workspace.open_review(request.tenant, quarter, acting=request.membership)
     except ValidationError as error:
         _refused(request, error)
@@ -364,8 +368,6 @@ def review_pdf(request: DoorRequest, pk: int) -> HttpResponse:
 
 def review_extract(request: DoorRequest, pk: int, kind: str, party: int) -> HttpResponse:
     """A partner's or a team's extract as they will receive it once the review is signed off."""
-    from scorecards.review import extract  # helper B's module (scorecards/review/extract.py)
-
     review = _review(request, pk)
     if kind == "partner":
         row: Any = row_or_404(Partner.objects.visible_to(request.membership), party, "No such partner.")
