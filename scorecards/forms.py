@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from core.metrics import Filters, metrics
 from scorecards import services
-from scorecards.choices import MODEL_CHOICES
+from scorecards.choices import MODEL_CHOICES, DecisionStatus
 from scorecards.filtering import (
     FILTER_FIELDS,
     ROUTES,
@@ -25,7 +25,6 @@ from scorecards.filtering import (
     resolve_filters,
     unknown,
 )
-from scorecards.choices import DecisionStatus
 from scorecards.models import ExchangeRate, ReviewDecision, ScorecardSettings, TierRequirement
 from tenancy.choices import PartnerTier
 from tenancy.models import Membership, Partner, Team, Tenant
@@ -36,9 +35,9 @@ __all__ = [
     "QUARTER_CHOICES",
     "CloseDecisionForm",
     "ConversionForm",
-    "ReviewDecisionForm",
     "ExchangeRateForm",
     "FilterForm",
+    "ReviewDecisionForm",
     "ScorecardSettingsForm",
     "Selection",
     "TierRequirementForm",
@@ -352,19 +351,35 @@ class ReviewDecisionForm(forms.ModelForm):
     partner = forms.ModelChoiceField(
         queryset=Partner.objects.none(), required=False, label="Concerns partner"
     )
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, label="Concerns team")
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, label="Concerns team"
+    )
 
     class Meta:
         model = ReviewDecision
-        fields = ["kind", "title", "detail", "owner", "due_on", "partner", "team", "payload", "source"]
+        fields = [
+            "kind",
+            "title",
+            "detail",
+            "owner",
+            "due_on",
+            "partner",
+            "team",
+            "payload",
+            "source",
+        ]
         widgets = {
             "due_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "detail": forms.Textarea(attrs={"rows": 3}),
             "payload": forms.HiddenInput,
             "source": forms.HiddenInput,
         }
-        labels = {"title": "Decision", "due_on": "Due on", "partner": "Concerns partner",
-                  "team": "Concerns team"}
+        labels = {
+            "title": "Decision",
+            "due_on": "Due on",
+            "partner": "Concerns partner",
+            "team": "Concerns team",
+        }
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -373,7 +388,7 @@ class ReviewDecisionForm(forms.ModelForm):
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ModelChoiceField)
         owner.queryset = owners.select_related("user").order_by("user__email")
-        owner.label_from_instance = _owner_label  # type: ignore[method-assign]
+        owner.label_from_instance = _owner_label  # type: ignore[method-assign,assignment]
         partner, team = self.fields["partner"], self.fields["team"]
         assert isinstance(partner, forms.ModelChoiceField)
         assert isinstance(team, forms.ModelChoiceField)

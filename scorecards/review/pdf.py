@@ -47,6 +47,7 @@ WIDTH = PAGE_WIDTH - 2 * MARGIN
 INK = "#33475B"
 # Okabe-Ito, as the pages' charts (static/css/charts.css): direct, partner, then neutral.
 DIRECT, PARTNER, BREACHED, MET = "#0072B2", "#E69F00", "#D55E00", "#009E73"
+BINARY_MARKER = b"%\x93\x8c\x8b\x9e"  # reportlab's header comment (pdfdoc.PDFFile)
 
 
 def _text(value: Any) -> str:
@@ -66,14 +67,18 @@ def _styles() -> dict[str, ParagraphStyle]:
             "h1", parent=sheet["Heading1"], fontSize=15, textColor=colors.HexColor(INK)
         ),
         "h2": ParagraphStyle(
-            "h2", parent=sheet["Heading2"], fontSize=11, textColor=colors.HexColor(INK),
+            "h2",
+            parent=sheet["Heading2"],
+            fontSize=11,
+            textColor=colors.HexColor(INK),
             spaceBefore=6,
         ),
         "body": base,
         "meta": ParagraphStyle("meta", parent=base, textColor=colors.HexColor("#555555")),
         "cell": ParagraphStyle("cell", parent=base, fontSize=7.5, leading=9.5),
-        "head": ParagraphStyle("head", parent=base, fontSize=7.5, leading=9.5,
-                               fontName="Helvetica-Bold"),
+        "head": ParagraphStyle(
+            "head", parent=base, fontSize=7.5, leading=9.5, fontName="Helvetica-Bold"
+        ),
     }
 
 
@@ -223,8 +228,10 @@ def _cover(review: GovernanceReview, data: dict[str, Any], tenant_name: str) -> 
         Paragraph(_text(status), STYLES["body"]),
     ]
     if review.sign_off_note:
-        story += [Spacer(1, 3 * mm), Paragraph(f"<b>Note:</b> {_text(review.sign_off_note)}",
-                                               STYLES["body"])]
+        story += [
+            Spacer(1, 3 * mm),
+            Paragraph(f"<b>Note:</b> {_text(review.sign_off_note)}", STYLES["body"]),
+        ]
     story.append(PageBreak())
     return story
 
@@ -247,13 +254,21 @@ def _headline(data: dict[str, Any]) -> list[Any]:
             )
         )
     table = [
-        [_p(r["label"]), r["text"]["direct"], r["text"]["partner"], r["text"]["tenant"],
-         r["previous"]]
+        [
+            _p(r["label"]),
+            r["text"]["direct"],
+            r["text"]["partner"],
+            r["text"]["tenant"],
+            r["previous"],
+        ]
         for r in rows
     ]
     story.append(
-        _table(["Figure", "Direct", "Partner", "All routes", "Previous quarter"], table,
-               _fraction(3, 2, 2, 2, 2))
+        _table(
+            ["Figure", "Direct", "Partner", "All routes", "Previous quarter"],
+            table,
+            _fraction(3, 2, 2, 2, 2),
+        )
     )
     return story
 
@@ -263,13 +278,16 @@ def _parties(data: dict[str, Any]) -> list[Any]:
     currency = data.get("currency", "")
     story: list[Any] = [Paragraph("Partners and teams", STYLES["h1"])]
     rows = []
-    for kind, entries in (("Partner", parties.get("partners") or []),
-                          ("Team", parties.get("teams") or [])):
+    for kind, entries in (
+        ("Partner", parties.get("partners") or []),
+        ("Team", parties.get("teams") or []),
+    ):
         for p in entries:
             figures = p.get("figures") or {}
             sla = p.get("sla") or {}
-            breached = sum(int((v or {}).get("breached") or 0) for v in sla.values()
-                           if isinstance(v, dict))
+            breached = sum(
+                int((v or {}).get("breached") or 0) for v in sla.values() if isinstance(v, dict)
+            )
             rows.append(
                 [
                     _p(p.get("name", "")),
@@ -286,8 +304,16 @@ def _parties(data: dict[str, Any]) -> list[Any]:
         return [*story, _empty("No partner or team was active in the quarter.")]
     story.append(
         _table(
-            ["Partner or team", "Tier", "Sourced", "Won", "Win rate", "Overlap", "Conflicts",
-             "SLA breaches"],
+            [
+                "Partner or team",
+                "Tier",
+                "Sourced",
+                "Won",
+                "Win rate",
+                "Overlap",
+                "Conflicts",
+                "SLA breaches",
+            ],
             rows,
             _fraction(4, 1.6, 2.2, 2.2, 1.3, 1.2, 1.3, 1.3),
         )
@@ -313,8 +339,12 @@ def _sla(data: dict[str, Any]) -> list[Any]:
         _table(
             ["Area and side", "Clocks", "Breached", "Met"],
             [
-                [_p(label), present.figure(r.get("clocks")), present.figure(r.get("breached")),
-                 present.figure(r.get("met_pct"), "percent")]
+                [
+                    _p(label),
+                    present.figure(r.get("clocks")),
+                    present.figure(r.get("breached")),
+                    present.figure(r.get("met_pct"), "percent"),
+                ]
                 for label, r in zip(labels, rows, strict=True)
             ],
             _fraction(5, 1.5, 1.5, 1.5),
@@ -327,9 +357,12 @@ def _sla(data: dict[str, Any]) -> list[Any]:
             _table(
                 ["What", "Area", "Who", "Hours late"],
                 [
-                    [_p(w.get("what", "")),
-                     present.AREA_LABELS.get(w.get("area", ""), w.get("area", "")),
-                     _p(present.party_label(w)), present.figure(w.get("hours_late"))]
+                    [
+                        _p(w.get("what", "")),
+                        present.AREA_LABELS.get(w.get("area", ""), w.get("area", "")),
+                        _p(present.party_label(w)),
+                        present.figure(w.get("hours_late")),
+                    ]
                     for w in worst
                 ],
                 _fraction(3, 2, 4, 1.5),
@@ -359,10 +392,17 @@ def _overlap(data: dict[str, Any]) -> list[Any]:
             _table(
                 ["Account", "Campaign", "Who (touches)", "Status"],
                 [
-                    [_p(i.get("account", "")), _p(i.get("campaign", "")),
-                     _p("; ".join(f"{present.party_label(p)} ({p.get('touches', 0)})"
-                                  for p in i.get("parties") or [])),
-                     i.get("status", "")]
+                    [
+                        _p(i.get("account", "")),
+                        _p(i.get("campaign", "")),
+                        _p(
+                            "; ".join(
+                                f"{present.party_label(p)} ({p.get('touches', 0)})"
+                                for p in i.get("parties") or []
+                            )
+                        ),
+                        i.get("status", ""),
+                    ]
                     for i in items
                 ],
                 _fraction(3, 3, 5, 1.4),
@@ -391,12 +431,19 @@ def _conflicts(data: dict[str, Any]) -> list[Any]:
             _table(
                 ["Account", "Line", "Decision", "Parties", "Reason"],
                 [
-                    [_p(a.get("account", "")), _p(a.get("product_line", "")),
-                     _p(a.get("decision_label", "")),
-                     _p("; ".join(present.party_label(p) + (" (prevails)" if p.get("prevails")
-                                                            else "")
-                                  for p in a.get("parties") or [])),
-                     _p(a.get("reason", ""))]
+                    [
+                        _p(a.get("account", "")),
+                        _p(a.get("product_line", "")),
+                        _p(a.get("decision_label", "")),
+                        _p(
+                            "; ".join(
+                                present.party_label(p)
+                                + (" (prevails)" if p.get("prevails") else "")
+                                for p in a.get("parties") or []
+                            )
+                        ),
+                        _p(a.get("reason", "")),
+                    ]
                     for a in rows
                 ],
                 _fraction(3, 2, 2, 4, 3),
@@ -416,13 +463,18 @@ def _rules(data: dict[str, Any]) -> list[Any]:
             _table(
                 ["Version", "Summary", "Status", "Effective", "Moved"],
                 [
-                    [str(v.get("number", "")), _p(v.get("summary", "")), _p(v.get("status", "")),
-                     str(v.get("effective_at") or "")[:10],
-                     _p(
-                         f"{present.figure((v.get('moved') or {}).get('accounts'))} accounts, "
-                         f"{present.figure((v.get('moved') or {}).get('open_pipeline'), 'money', currency)}"
-                         if v.get("moved") else "Not simulated"
-                     )]
+                    [
+                        str(v.get("number", "")),
+                        _p(v.get("summary", "")),
+                        _p(v.get("status", "")),
+                        str(v.get("effective_at") or "")[:10],
+                        _p(
+                            f"{present.figure((v.get('moved') or {}).get('accounts'))} accounts, "
+                            f"{present.figure((v.get('moved') or {}).get('open_pipeline'), 'money', currency)}"
+                            if v.get("moved")
+                            else "Not simulated"
+                        ),
+                    ]
                     for v in versions
                 ],
                 _fraction(1.2, 5, 1.6, 1.8, 3.5),
@@ -447,9 +499,13 @@ def _rules(data: dict[str, Any]) -> list[Any]:
             _table(
                 ["Account", "Kind", "Who", "Status", "Discount"],
                 [
-                    [_p(e.get("account", "")), _p(e.get("kind_label", "")),
-                     _p(e.get("partner") or e.get("team") or ""), _p(e.get("status_label", "")),
-                     present.figure(e.get("requested_discount"), "percent")]
+                    [
+                        _p(e.get("account", "")),
+                        _p(e.get("kind_label", "")),
+                        _p(e.get("partner") or e.get("team") or ""),
+                        _p(e.get("status_label", "")),
+                        present.figure(e.get("requested_discount"), "percent"),
+                    ]
                     for e in items
                 ],
                 _fraction(3, 2, 3, 1.6, 1.4),
@@ -485,8 +541,11 @@ def _target_lists(data: dict[str, Any]) -> list[Any]:
             _table(
                 ["Suggestion", "Account", "Why"],
                 [
-                    ["Add" if s.get("action") == "add" else "Drop", _p(s.get("account", "")),
-                     _p(s.get("why", ""))]
+                    [
+                        "Add" if s.get("action") == "add" else "Drop",
+                        _p(s.get("account", "")),
+                        _p(s.get("why", "")),
+                    ]
                     for s in suggestions
                 ],
                 _fraction(1.2, 4, 7),
@@ -504,9 +563,13 @@ def _mdf(data: dict[str, Any]) -> list[Any]:
         _p(
             ", ".join(
                 f"{label} {present.figure(totals.get(key), 'money', currency)}"
-                for key, label in (("funded", "funded"), ("committed", "committed"),
-                                   ("paid", "paid"), ("available", "available"),
-                                   ("expired", "expired"))
+                for key, label in (
+                    ("funded", "funded"),
+                    ("committed", "committed"),
+                    ("paid", "paid"),
+                    ("available", "available"),
+                    ("expired", "expired"),
+                )
             )
             + ".",
             "body",
@@ -519,9 +582,13 @@ def _mdf(data: dict[str, Any]) -> list[Any]:
             _table(
                 ["From", "To", "Amount", "Reason", "State"],
                 [
-                    [_p(line.get("from_partner", "")), _p(line.get("to_partner", "")),
-                     present.figure(line.get("amount"), "money", currency),
-                     _p(line.get("reason", "")), _p(line.get("state", ""))]
+                    [
+                        _p(line.get("from_partner", "")),
+                        _p(line.get("to_partner", "")),
+                        present.figure(line.get("amount"), "money", currency),
+                        _p(line.get("reason", "")),
+                        _p(line.get("state", "")),
+                    ]
                     for line in lines
                 ],
                 _fraction(3, 3, 2.2, 4, 1.5),
@@ -541,12 +608,16 @@ def _decisions(decisions: list[dict[str, Any]], *, title: str = "Decisions") -> 
             ["Decision", "Owner", "Due", "Status", "Concerns"],
             [
                 [
-                    _p(d.get("title", "") + (f" (carried from {d['carried_from']})"
-                                              if d.get("carried_from") else "")),
+                    _p(
+                        d.get("title", "")
+                        + (f" (carried from {d['carried_from']})" if d.get("carried_from") else "")
+                    ),
                     _p(d.get("owner", "")),
                     str(d.get("due_on", "")),
-                    _p(d.get("status_label", d.get("status", ""))
-                       + (f": {d['outcome']}" if d.get("outcome") else "")),
+                    _p(
+                        d.get("status_label", d.get("status", ""))
+                        + (f": {d['outcome']}" if d.get("outcome") else "")
+                    ),
                     _p(d.get("partner") or d.get("team") or ""),
                 ]
                 for d in decisions
@@ -572,9 +643,14 @@ def _footer(label: str) -> Any:
 
 
 def _build(story: list[Any], *, title: str, author: str, footer: str) -> bytes:
+    """The PDF, all in ASCII: page streams uncompressed (reportlab escapes every other character
+    in octal), and the header's comment of high bytes, which only announces binary content, made
+    plain (same length, so the cross-reference offsets hold). Its text can then be searched as is,
+    as the isolation suite does for names that must not leak; a pack stays a few hundred KB."""
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,
+        pageCompression=0,
         pagesize=A4,
         leftMargin=MARGIN,
         rightMargin=MARGIN,
@@ -586,7 +662,7 @@ def _build(story: list[Any], *, title: str, author: str, footer: str) -> bytes:
     )
     page = _footer(footer)
     document.build(story, onFirstPage=page, onLaterPages=page)
-    return buffer.getvalue()
+    return buffer.getvalue().replace(BINARY_MARKER, b"%RLab", 1)
 
 
 def review_pdf(
@@ -619,8 +695,11 @@ def extract_pdf(review: GovernanceReview, parts: dict[str, Any], *, tenant_name:
     if parts.get("tier_label"):
         tier = f"Tier: {parts['tier_label']}."
         if parts.get("next_tier"):
-            tier += f" For {parts['next_tier']}: " + ("; ".join(parts.get("missing") or [])
-                                                       or "nothing is missing") + "."
+            tier += (
+                f" For {parts['next_tier']}: "
+                + ("; ".join(parts.get("missing") or []) or "nothing is missing")
+                + "."
+            )
         story.append(_p(tier, "body"))
     if parts.get("rows"):
         story.append(
@@ -631,8 +710,10 @@ def extract_pdf(review: GovernanceReview, parts: dict[str, Any], *, tenant_name:
             )
         )
     side: list[list[Any]] = [[_p(label), value] for label, value in parts.get("counts") or []]
-    side += [[_p(f"{area}: clocks / breached"), f"{clocks} / {breached}"]
-             for area, clocks, breached in parts.get("sla") or []]
+    side += [
+        [_p(f"{area}: clocks / breached"), f"{clocks} / {breached}"]
+        for area, clocks, breached in parts.get("sla") or []
+    ]
     side += [[_p(f"MDF {label.lower()}"), value] for label, value in parts.get("mdf") or []]
     if side:
         story.append(Spacer(1, 3 * mm))

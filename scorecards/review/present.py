@@ -1,7 +1,7 @@
 """A review's `data` in words, for every way it is shown (the workspace, the HTML export, the
 extracts and the PDF pack): figures with their unit, the headline's rows, the labels of SLA areas
 and sides, who a party is. Reads the stored dict only, never live data, so a signed-off review
-reads the same for good; a key a section left out shows as "–", never as an error."""
+reads the same for good; a key a section left out shows as a dash, never as an error."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def amount(value: Any) -> Decimal | None:
 
 
 def figure(value: Any, unit: str = "count", currency: str = "") -> str:
-    """1,250.00 EUR, 12.5%, 3.5 h, 4 days, 1,204; "–" when there is no figure."""
+    """1,250.00 EUR, 12.5%, 3.5 h, 4 days, 1,204; a dash when there is no figure."""
     number = amount(value)
     if number is None:
         return "–"

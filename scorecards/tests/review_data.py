@@ -112,11 +112,15 @@ def review_data(
     def party(n: int) -> dict[str, Any]:
         if partners and (not teams or n % 2 == 0):
             pid, name, _ = partners[n % len(partners)]
-            return {"route": "partner", "partner_id": pid, "partner": name, "team_id": None,
-                    "team": ""}
+            return {
+                "route": "partner",
+                "partner_id": pid,
+                "partner": name,
+                "team_id": None,
+                "team": "",
+            }
         tid, name = teams[n % len(teams)] if teams else (None, "")
-        return {"route": "direct", "partner_id": None, "partner": "", "team_id": tid,
-                "team": name}
+        return {"route": "direct", "partner_id": None, "partner": "", "team_id": tid, "team": name}
 
     overlap_items = [
         {
@@ -147,10 +151,18 @@ def review_data(
             "decided_at": iso,
             "decided_by": "admin@example.test",
             "parties": [
-                {"registration_id": 900 + n, **_party_ids(party(n)), "share": "100.0",
-                 "prevails": True},
-                {"registration_id": 950 + n, **_party_ids(party(n + 1)), "share": "0.0",
-                 "prevails": False},
+                {
+                    "registration_id": 900 + n,
+                    **_party_ids(party(n)),
+                    "share": "100.0",
+                    "prevails": True,
+                },
+                {
+                    "registration_id": 950 + n,
+                    **_party_ids(party(n + 1)),
+                    "share": "0.0",
+                    "prevails": False,
+                },
             ],
         }
         for n in range(items)
@@ -160,8 +172,15 @@ def review_data(
         for n in range(min(items, len(partners) + len(teams)))
     ]
     worst = [
-        {"area": "lead_ops", "side": p["route"], **_party_ids(p), "what": f"Lead #{400 + n}",
-         "due_at": iso, "ended_at": iso, "hours_late": f"{n + 1.5:.1f}"}
+        {
+            "area": "lead_ops",
+            "side": p["route"],
+            **_party_ids(p),
+            "what": f"Lead #{400 + n}",
+            "due_at": iso,
+            "ended_at": iso,
+            "hours_late": f"{n + 1.5:.1f}",
+        }
         for n, p in enumerate(party(n) for n in range(items))
     ]
     exceptions = [
@@ -202,7 +221,7 @@ def review_data(
         }
         for li in range(2)
     ]
-    lines = []
+    lines: list[dict[str, Any]] = []
     for n in range(items if len(partners) > 1 else 0):
         src = partners[n % len(partners)]
         dst = partners[(n + 1) % len(partners)]
@@ -237,68 +256,119 @@ def review_data(
             },
             "parties": {"partners": partner_rows, "teams": team_rows},
             "overlap": {
-                "totals": {"flags": items, "open": items - items // 3, "settled": items // 3,
-                           "routes": (items + 1) // 2, "partners": items // 2,
-                           "on_target_list": (items + 3) // 4},
+                "totals": {
+                    "flags": items,
+                    "open": items - items // 3,
+                    "settled": items // 3,
+                    "routes": (items + 1) // 2,
+                    "partners": items // 2,
+                    "on_target_list": (items + 3) // 4,
+                },
                 "touch_overlap": {"accounts_both_routes": 12, "accounts_several_partners": 4},
                 "count": items + 3,
                 "items": overlap_items,
             },
             "conflicts": {
-                "totals": {"raised": items, "by_kind": {"same_account": items},
-                           "by_status": {"decided": items}, "registrant_prevailed": items // 2,
-                           "adjudicated": items, "by_decision": {"registrant": (items + 1) // 2,
-                                                                 "split": items // 2},
-                           "decided_within_sla": items - 1 if items else None,
-                           "median_hours_to_decide": "18.5"},
+                "totals": {
+                    "raised": items,
+                    "by_kind": {"same_account": items},
+                    "by_status": {"decided": items},
+                    "registrant_prevailed": items // 2,
+                    "adjudicated": items,
+                    "by_decision": {"registrant": (items + 1) // 2, "split": items // 2},
+                    "decided_within_sla": items - 1 if items else None,
+                    "median_hours_to_decide": "18.5",
+                },
                 "count": items,
                 "adjudications": adjudications,
             },
             "sla": {
                 "rows": [
-                    {"area": "lead_ops", "side": "partner", "clocks": 40, "breached": 6,
-                     "met_pct": "85.0"},
-                    {"area": "lead_ops", "side": "direct", "clocks": 60, "breached": 3,
-                     "met_pct": "95.0"},
-                    {"area": "dealreg", "side": "manufacturer", "clocks": 20, "breached": 2,
-                     "met_pct": "90.0"},
-                    {"area": "mdf", "side": "partner", "clocks": 0, "breached": 0,
-                     "met_pct": None},
+                    {
+                        "area": "lead_ops",
+                        "side": "partner",
+                        "clocks": 40,
+                        "breached": 6,
+                        "met_pct": "85.0",
+                    },
+                    {
+                        "area": "lead_ops",
+                        "side": "direct",
+                        "clocks": 60,
+                        "breached": 3,
+                        "met_pct": "95.0",
+                    },
+                    {
+                        "area": "dealreg",
+                        "side": "manufacturer",
+                        "clocks": 20,
+                        "breached": 2,
+                        "met_pct": "90.0",
+                    },
+                    {"area": "mdf", "side": "partner", "clocks": 0, "breached": 0, "met_pct": None},
                 ],
                 "by_party": by_party,
                 "worst": worst,
             },
             "rules": {
                 "versions": [
-                    {"id": 11, "number": 4, "summary": "Mining accounts go direct",
-                     "status": "active", "published_at": iso, "effective_at": iso,
-                     "published_by": "admin@example.test",
-                     "moved": {"accounts": 14, "open_pipeline": "250000.00",
-                               "flows": [{"from": "partner", "to": "direct", "accounts": 14}]}},
-                    {"id": 12, "number": 5, "summary": "Tier thresholds", "status": "scheduled",
-                     "published_at": iso, "effective_at": iso, "published_by": "",
-                     "moved": None},
+                    {
+                        "id": 11,
+                        "number": 4,
+                        "summary": "Mining accounts go direct",
+                        "status": "active",
+                        "published_at": iso,
+                        "effective_at": iso,
+                        "published_by": "admin@example.test",
+                        "moved": {
+                            "accounts": 14,
+                            "open_pipeline": "250000.00",
+                            "flows": [{"from": "partner", "to": "direct", "accounts": 14}],
+                        },
+                    },
+                    {
+                        "id": 12,
+                        "number": 5,
+                        "summary": "Tier thresholds",
+                        "status": "scheduled",
+                        "published_at": iso,
+                        "effective_at": iso,
+                        "published_by": "",
+                        "moved": None,
+                    },
                 ],
                 "exceptions": {
-                    "totals": {"requested": items, "by_kind": {"discount": items},
-                               "by_status": {"approved": items // 2,
-                                             "denied": items - items // 2},
-                               "approved": items // 2, "denied": items - items // 2},
+                    "totals": {
+                        "requested": items,
+                        "by_kind": {"discount": items},
+                        "by_status": {"approved": items // 2, "denied": items - items // 2},
+                        "approved": items // 2,
+                        "denied": items - items // 2,
+                    },
                     "count": items,
                     "items": exceptions,
                 },
             },
             "target_lists": {
-                "totals": {"add": sum(1 for n in range(items) if n % 2 == 0) * 2,
-                           "drop": sum(1 for n in range(items) if n % 2) * 2},
+                "totals": {
+                    "add": sum(1 for n in range(items) if n % 2 == 0) * 2,
+                    "drop": sum(1 for n in range(items) if n % 2) * 2,
+                },
                 "lists": lists,
             },
             "mdf": {
-                "totals": {"funded": "120000.00", "committed": "40000.00", "paid": "30000.00",
-                           "available": "50000.00", "expired": "0.00"},
+                "totals": {
+                    "funded": "120000.00",
+                    "committed": "40000.00",
+                    "paid": "30000.00",
+                    "available": "50000.00",
+                    "expired": "0.00",
+                },
                 "reallocation_id": 55 if lines else None,
-                "summary": {"lines": len(lines), "amount": _money(sum(
-                    float(line["amount"]) for line in lines))},
+                "summary": {
+                    "lines": len(lines),
+                    "amount": _money(sum(float(str(line["amount"])) for line in lines)),
+                },
                 "lines": lines,
             },
         },
@@ -309,8 +379,9 @@ def _party_ids(p: dict[str, Any]) -> dict[str, Any]:
     return {key: p[key] for key in ("route", "partner_id", "partner", "team_id", "team")}
 
 
-def opened_review(tenant: Tenant, data: dict[str, Any], quarter_start: dt.date | None = None
-                  ) -> GovernanceReview:
+def opened_review(
+    tenant: Tenant, data: dict[str, Any], quarter_start: dt.date | None = None
+) -> GovernanceReview:
     """An open review of `tenant` holding `data`, as if prepared just now."""
     now = timezone.now()
     return GovernanceReview.objects.create(
@@ -326,8 +397,12 @@ def opened_review(tenant: Tenant, data: dict[str, Any], quarter_start: dt.date |
     )
 
 
-def signed_review(tenant: Tenant, data: dict[str, Any], quarter_start: dt.date | None = None,
-                  decisions: list[dict[str, Any]] | None = None) -> GovernanceReview:
+def signed_review(
+    tenant: Tenant,
+    data: dict[str, Any],
+    quarter_start: dt.date | None = None,
+    decisions: list[dict[str, Any]] | None = None,
+) -> GovernanceReview:
     """A signed-off review of `tenant` holding `data` and the frozen `decisions` rows."""
     review = opened_review(tenant, data, quarter_start)
     review.status = ReviewStatus.SIGNED_OFF

@@ -20,7 +20,7 @@ from core.tenancy import tenant_scope
 from scorecards.choices import DecisionKind, DecisionStatus, JobStatus, ReviewStatus
 from scorecards.models import GovernanceReview, ReviewDecision
 from scorecards.review.workspace import decision_row
-from scorecards.tests.review_data import opened_review, review_data, signed_review
+from scorecards.tests.review_data import opened_review, review_data
 from tenancy.models import Membership
 from tests.world import FIRST_PARTNER_MARK, OTHER_PARTNER_MARK, OTHER_TENANT_MARK
 
@@ -109,12 +109,14 @@ def test_the_list_offers_the_quarter_just_ended_and_opens_a_review(world, login_
     assert response.status_code == 302
     assert response["Location"] == url("console", "governance-review", world, review.pk)
     listed = admin.get(url("console", "governance-reviews", world)).content.decode()
-    assert "2026-Q3" in listed and "Not prepared yet" not in listed or "Not yet" in listed
+    assert "2026-Q3" in listed and "Not yet" in listed  # neither prepared nor signed off
 
 
 def test_a_bad_quarter_is_said_not_a_500(world, login_as):
     admin = login_as("admin")
-    response = admin.post(url("console", "governance-review-open", world), {"quarter": "Q9"}, follow=True)
+    response = admin.post(
+        url("console", "governance-review-open", world), {"quarter": "Q9"}, follow=True
+    )
     assert response.status_code == 200
     assert "error" in response.content.decode()
     with tenant_scope(world.tenant):
@@ -125,8 +127,21 @@ def test_the_workspace_shows_every_section_with_charts_and_record_links(world, l
     with tenant_scope(world.tenant):
         review = opened_review(world.tenant, data_of(world))
     decision(world, review, "manager", title="Revisit the lead SLA", team=world.orgs["team"])
-    body = login_as("admin").get(url("console", "governance-review", world, review.pk)).content.decode()
-    for key in ("headline", "parties", "overlap", "conflicts", "sla", "rules", "target-lists", "mdf"):
+    body = (
+        login_as("admin")
+        .get(url("console", "governance-review", world, review.pk))
+        .content.decode()
+    )
+    for key in (
+        "headline",
+        "parties",
+        "overlap",
+        "conflicts",
+        "sla",
+        "rules",
+        "target-lists",
+        "mdf",
+    ):
         assert f'data-testid="section-{key}"' in body, key
     assert 'data-testid="chart-review-headline"' in body
     assert 'data-testid="chart-review-sla"' in body
@@ -141,22 +156,30 @@ def test_a_carried_decision_is_marked(world, login_as):
         earlier = opened_review(world.tenant, data_of(world), quarter_start=dt.date(2026, 4, 1))
         review = opened_review(world.tenant, data_of(world))
     decision(world, earlier, "admin", title="Carried from Q2")
-    body = login_as("admin").get(url("console", "governance-review", world, review.pk)).content.decode()
+    body = (
+        login_as("admin")
+        .get(url("console", "governance-review", world, review.pk))
+        .content.decode()
+    )
     assert "Carried from Q2" in body and 'data-testid="carried"' in body
 
 
 def test_preparing_shows_the_progress_and_the_json_progress(world, login_as):
     admin = login_as("admin")
     with tenant_scope(world.tenant):
-        review = GovernanceReview.objects.create(tenant=world.tenant, quarter_start=dt.date(2026, 7, 1))
+        review = GovernanceReview.objects.create(
+            tenant=world.tenant, quarter_start=dt.date(2026, 7, 1)
+        )
     page = admin.get(url("console", "governance-review", world, review.pk)).content.decode()
     assert 'data-testid="no-data"' in page and 'data-testid="prepare"' in page
-    assert admin.post(url("console", "governance-review-prepare", world, review.pk)).status_code == 302
+    assert (
+        admin.post(url("console", "governance-review-prepare", world, review.pk)).status_code == 302
+    )
     with tenant_scope(world.tenant):
         review.refresh_from_db()
     assert review.job_status == JobStatus.QUEUED
     page = admin.get(url("console", "governance-review", world, review.pk)).content.decode()
-    assert 'role="progressbar"' in page and "governance-reviews/%d/progress/" % review.pk in page
+    assert 'role="progressbar"' in page and f"governance-reviews/{review.pk}/progress/" in page
     assert 'data-testid="prepare"' not in page  # not twice while it runs
     progress = admin.get(url("console", "governance-review-progress", world, review.pk)).json()
     assert progress["status"] == "queued" and progress["percent"] == 0
@@ -166,8 +189,12 @@ def test_preparing_shows_the_progress_and_the_json_progress(world, login_as):
         )
     progress = admin.get(url("console", "governance-review-progress", world, review.pk)).json()
     assert progress == {
-        "status": "running", "step": "Gathering overlap", "done": 300, "total": 800,
-        "percent": 37, "error": "",
+        "status": "running",
+        "step": "Gathering overlap",
+        "done": 300,
+        "total": 800,
+        "percent": 37,
+        "error": "",
     }
 
 
@@ -176,7 +203,9 @@ def test_recording_a_decision_prefilled_from_a_suggestion(world, login_as):
         review = opened_review(world.tenant, data_of(world))
     admin = login_as("admin")
     new = url("console", "governance-decision-new", world, review.pk)
-    form = admin.get(new + f"?kind=mdf_move&title=Move+funds&line=700&partner={world.partner.pk}&source=mdf:700")
+    form = admin.get(
+        new + f"?kind=mdf_move&title=Move+funds&line=700&partner={world.partner.pk}&source=mdf:700"
+    )
     body = form.content.decode()
     assert form.status_code == 200
     assert 'value="Move funds"' in body and "line 700" in body
@@ -184,15 +213,26 @@ def test_recording_a_decision_prefilled_from_a_suggestion(world, login_as):
     owner = membership(world, "manager")
     response = admin.post(
         new,
-        {"kind": "general", "title": "Review the North team's SLA", "detail": "", "owner": owner.pk,
-         "due_on": "2026-11-30", "partner": "", "team": world.orgs["team"].pk, "payload": "{}",
-         "source": "sla:team"},
+        {
+            "kind": "general",
+            "title": "Review the North team's SLA",
+            "detail": "",
+            "owner": owner.pk,
+            "due_on": "2026-11-30",
+            "partner": "",
+            "team": world.orgs["team"].pk,
+            "payload": "{}",
+            "source": "sla:team",
+        },
     )
     assert response.status_code == 302
     with tenant_scope(world.tenant):
         made = ReviewDecision.objects.get()
     assert (made.title, made.owner_id, made.team_id, made.source) == (
-        "Review the North team's SLA", owner.pk, world.orgs["team"].pk, "sla:team",
+        "Review the North team's SLA",
+        owner.pk,
+        world.orgs["team"].pk,
+        "sla:team",
     )
 
 
@@ -201,12 +241,19 @@ def test_a_decision_without_owner_or_with_a_bad_payload_is_refused_on_its_field(
         review = opened_review(world.tenant, data_of(world))
     admin = login_as("admin")
     new = url("console", "governance-decision-new", world, review.pk)
-    response = admin.post(new, {"kind": "general", "title": "No owner", "due_on": "2026-11-30", "payload": "{}"})
+    response = admin.post(
+        new, {"kind": "general", "title": "No owner", "due_on": "2026-11-30", "payload": "{}"}
+    )
     assert response.status_code == 200 and "not-saved" in response.content.decode()
     response = admin.post(
         new,
-        {"kind": "target_add", "title": "Add it", "owner": membership(world, "admin").pk,
-         "due_on": "2026-11-30", "payload": '{"target_list": 999999, "account": 1}'},
+        {
+            "kind": "target_add",
+            "title": "Add it",
+            "owner": membership(world, "admin").pk,
+            "due_on": "2026-11-30",
+            "payload": '{"target_list": 999999, "account": 1}',
+        },
     )
     assert response.status_code == 200
     assert "no such target list" in response.content.decode()
@@ -223,21 +270,34 @@ def test_edit_close_apply_and_delete_from_the_workspace(world, login_as):
     assert admin.get(edit).status_code == 200
     response = admin.post(
         edit,
-        {"kind": "general", "title": "Second wording", "owner": made.owner_id,
-         "due_on": "2026-12-15", "payload": "{}"},
+        {
+            "kind": "general",
+            "title": "Second wording",
+            "owner": made.owner_id,
+            "due_on": "2026-12-15",
+            "payload": "{}",
+        },
     )
     assert response.status_code == 302
     refused = admin.post(url("console", "governance-decision-apply", world, made.pk), follow=True)
     assert refused.status_code == 200 and "not applied here" in refused.content.decode()
     closed = admin.post(
-        url("console", "governance-decision-close", world, made.pk), {"status": "dropped", "outcome": ""},
+        url("console", "governance-decision-close", world, made.pk),
+        {"status": "dropped", "outcome": ""},
         follow=True,
     )
     assert "Say why the decision is dropped." in closed.content.decode()
-    admin.post(url("console", "governance-decision-close", world, made.pk), {"status": "done", "outcome": "Done."})
+    admin.post(
+        url("console", "governance-decision-close", world, made.pk),
+        {"status": "done", "outcome": "Done."},
+    )
     with tenant_scope(world.tenant):
         made.refresh_from_db()
-        assert (made.title, made.due_on, made.status) == ("Second wording", dt.date(2026, 12, 15), DecisionStatus.DONE)
+        assert (made.title, made.due_on, made.status) == (
+            "Second wording",
+            dt.date(2026, 12, 15),
+            DecisionStatus.DONE,
+        )
     other = decision(world, review, "admin", title="Recorded by mistake")
     admin.post(url("console", "governance-decision-delete", world, other.pk))
     with tenant_scope(world.tenant):
@@ -250,7 +310,8 @@ def test_sign_off_with_a_note_freezes_the_review(world, login_as):
     made = decision(world, review, "admin", title="Frozen with it")
     admin = login_as("admin")
     response = admin.post(
-        url("console", "governance-review-sign-off", world, review.pk), {"note": "Agreed <b>today</b>"},
+        url("console", "governance-review-sign-off", world, review.pk),
+        {"note": "Agreed <b>today</b>"},
         follow=True,
     )
     body = response.content.decode()
@@ -262,8 +323,16 @@ def test_sign_off_with_a_note_freezes_the_review(world, login_as):
     assert review.is_frozen and review.decisions_at_sign_off[0]["title"] == "Frozen with it"
     # The frozen review refuses new decisions, a second sign-off and a new preparation: a message.
     for name, data in (
-        ("governance-decision-new", {"kind": "general", "title": "Late", "owner": made.owner_id,
-                                     "due_on": "2026-12-01", "payload": "{}"}),
+        (
+            "governance-decision-new",
+            {
+                "kind": "general",
+                "title": "Late",
+                "owner": made.owner_id,
+                "due_on": "2026-12-01",
+                "payload": "{}",
+            },
+        ),
         ("governance-review-sign-off", {"note": "again"}),
         ("governance-review-prepare", {}),
     ):
@@ -276,7 +345,13 @@ def test_sign_off_with_a_note_freezes_the_review(world, login_as):
         ReviewDecision.objects.filter(pk=made.pk).update(status=DecisionStatus.DONE)
     response = admin.post(
         url("console", "governance-decision-edit", world, made.pk),
-        {"kind": "general", "title": "Rewritten", "owner": made.owner_id, "due_on": "2026-12-01", "payload": "{}"},
+        {
+            "kind": "general",
+            "title": "Rewritten",
+            "owner": made.owner_id,
+            "due_on": "2026-12-01",
+            "payload": "{}",
+        },
     )
     assert response.status_code == 200 and "frozen" in response.content.decode()
     response = admin.post(url("console", "governance-decision-delete", world, made.pk), follow=True)
@@ -290,7 +365,11 @@ def test_the_pages_show_the_data_never_live_figures(world, login_as):
     with tenant_scope(world.tenant):
         world.partner.name = "Renamed Live Partner"
         world.partner.save()
-    body = login_as("admin").get(url("console", "governance-review", world, review.pk)).content.decode()
+    body = (
+        login_as("admin")
+        .get(url("console", "governance-review", world, review.pk))
+        .content.decode()
+    )
     assert "Renamed Live Partner" not in body and FIRST_PARTNER_MARK in body
 
 
@@ -311,7 +390,9 @@ def test_the_html_export_and_the_pdf_pack(world, login_as):
 def test_the_pdf_prints_typed_markup_as_text(world):
     from scorecards.review import pdf
 
-    data = review_data(partners=[(1, "A&B <Tools> </para>", "gold"), (2, "C <b>", "silver")], teams=[], items=3)
+    data = review_data(
+        partners=[(1, "A&B <Tools> </para>", "gold"), (2, "C <b>", "silver")], teams=[], items=3
+    )
     with tenant_scope(world.tenant):
         review = opened_review(world.tenant, data)
     content = pdf.review_pdf(review, [{"title": "<i>odd", "owner": "x&y"}], tenant_name="T & <T>")
@@ -320,24 +401,53 @@ def test_the_pdf_prints_typed_markup_as_text(world):
 
 def test_a_review_without_data_has_no_pdf_yet(world, login_as):
     with tenant_scope(world.tenant):
-        review = GovernanceReview.objects.create(tenant=world.tenant, quarter_start=dt.date(2026, 7, 1))
-    response = login_as("admin").get(url("console", "governance-review-pdf", world, review.pk), follow=True)
+        review = GovernanceReview.objects.create(
+            tenant=world.tenant, quarter_start=dt.date(2026, 7, 1)
+        )
+    response = login_as("admin").get(
+        url("console", "governance-review-pdf", world, review.pk), follow=True
+    )
     assert response.status_code == 200 and "Prepare the review first" in response.content.decode()
 
 
 def test_the_extract_preview_shows_one_partner_only(world, login_as):
     review = signed(world)
-    body = login_as("admin").get(
-        url("console", "governance-review-extract", world, review.pk, "partner", world.partner.pk)
-    ).content.decode()
+    body = (
+        login_as("admin")
+        .get(
+            url(
+                "console",
+                "governance-review-extract",
+                world,
+                review.pk,
+                "partner",
+                world.partner.pk,
+            )
+        )
+        .content.decode()
+    )
     assert FIRST_PARTNER_MARK in body and OTHER_PARTNER_MARK not in body
-    team = login_as("admin").get(
-        url("console", "governance-review-extract", world, review.pk, "team", world.orgs["team"].pk)
-    ).content.decode()
+    team = (
+        login_as("admin")
+        .get(
+            url(
+                "console",
+                "governance-review-extract",
+                world,
+                review.pk,
+                "team",
+                world.orgs["team"].pk,
+            )
+        )
+        .content.decode()
+    )
     assert "North team follow-up" in team and "South team follow-up" not in team
-    assert login_as("admin").get(
-        url("console", "governance-review-extract", world, review.pk, "nobody", 1)
-    ).status_code == 404
+    assert (
+        login_as("admin")
+        .get(url("console", "governance-review-extract", world, review.pk, "nobody", 1))
+        .status_code
+        == 404
+    )
 
 
 # --- the portal and the sales door ---------------------------------------------------------------
@@ -378,7 +488,9 @@ def test_partner_reps_and_direct_reps_get_no_extract(world, login_as):
     for door, persona in (("portal", "partner_rep"), ("sales", "rep")):
         client = login_as(persona)
         listed = client.get(url(door, "governance-reviews", world))
-        assert listed.status_code == 200 and "No review was signed off yet" in listed.content.decode()
+        assert (
+            listed.status_code == 200 and "No review was signed off yet" in listed.content.decode()
+        )
         assert client.get(url(door, "governance-review", world, review.pk)).status_code == 404
         assert client.get(url(door, "governance-review-pdf", world, review.pk)).status_code == 404
 
@@ -394,14 +506,18 @@ def test_a_direct_manager_reads_their_teams_extract(world, login_as):
 
 def test_an_admin_in_the_sales_door_is_sent_to_the_console(world, login_as):
     review = signed(world)
-    body = login_as("admin").get(url("sales", "governance-review", world, review.pk)).content.decode()
+    body = (
+        login_as("admin").get(url("sales", "governance-review", world, review.pk)).content.decode()
+    )
     assert url("console", "governance-review", world, review.pk) in body
 
 
 # --- my review decisions, every door ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("door,persona", [("console", "admin"), ("portal", "partner_admin"), ("sales", "rep")])
+@pytest.mark.parametrize(
+    "door,persona", [("console", "admin"), ("portal", "partner_admin"), ("sales", "rep")]
+)
 def test_my_review_decisions_lists_mine_open_first_and_closes_them(world, login_as, door, persona):
     with tenant_scope(world.tenant):
         review = opened_review(world.tenant, data_of(world))
@@ -417,7 +533,8 @@ def test_my_review_decisions_lists_mine_open_first_and_closes_them(world, login_
     assert body.index("Due sooner") < body.index("Due later") < body.index("Already done")
     assert "Someone else's" not in body
     response = client.post(
-        url(door, "governance-decision-close", world, sooner.pk), {"status": "done", "outcome": "Sent."},
+        url(door, "governance-decision-close", world, sooner.pk),
+        {"status": "done", "outcome": "Sent."},
         follow=True,
     )
     assert response.status_code == 200 and "Decision closed" in response.content.decode()

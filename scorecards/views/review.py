@@ -67,9 +67,8 @@ def review_list(request: DoorRequest) -> HttpResponse:
     ended last)."""
     just_ended = Quarter.of(request.tenant, timezone.localdate()).previous
     reviews = [
-        {"review": r, "quarter": quarter_of(r)} for r in reviews_of(request).select_related(
-            "signed_off_by"
-        )
+        {"review": r, "quarter": quarter_of(r)}
+        for r in reviews_of(request).select_related("signed_off_by")
     ]
     context = {"reviews": reviews, "default_quarter": just_ended.code}
     return render(request, "scorecards/review/list.html", context)
@@ -189,7 +188,9 @@ def _parties(data: dict[str, Any]) -> dict[str, Any]:
         figures = p.get("figures") or {}
         return {
             **p,
-            "cells": [figure_of(figures.get(k), units.get(k, "count"), currency) for k, _ in metrics],
+            "cells": [
+                figure_of(figures.get(k), units.get(k, "count"), currency) for k, _ in metrics
+            ],
         }
 
     return {
@@ -212,8 +213,9 @@ def sections_view(data: dict[str, Any], *, actions: bool) -> dict[str, Any]:
     items = []
     for item in overlap.get("items") or []:
         item = dict(item)
-        partner = next((p for p in item.get("parties") or [] if p.get("partner_id")), {})
-        team = next((p for p in item.get("parties") or [] if p.get("team_id")), {})
+        parties: list[dict[str, Any]] = item.get("parties") or []
+        partner: dict[str, Any] = next((p for p in parties if p.get("partner_id")), {})
+        team: dict[str, Any] = next((p for p in parties if p.get("team_id")), {})
         item["who"] = [
             f"{present.party_label(p)} ({p.get('touches', 0)})" for p in item.get("parties") or []
         ]
@@ -370,7 +372,9 @@ def review_extract(request: DoorRequest, pk: int, kind: str, party: int) -> Http
     """A partner's or a team's extract as they will receive it once the review is signed off."""
     review = _review(request, pk)
     if kind == "partner":
-        row: Any = row_or_404(Partner.objects.visible_to(request.membership), party, "No such partner.")
+        row: Any = row_or_404(
+            Partner.objects.visible_to(request.membership), party, "No such partner."
+        )
         content = extract.partner_extract(review, row)
     elif kind == "team":
         row = row_or_404(Team.objects.visible_to(request.membership), party, "No such team.")

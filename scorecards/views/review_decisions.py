@@ -93,7 +93,7 @@ def decision_new(request: DoorRequest, pk: int) -> HttpResponse:
         try:
             decisions.create_decision(review, acting=request.membership, **form.cleaned_data)
         except ValidationError as error:
-            problems = place_errors(form, error)
+            problems = place_errors(form, error)  # type: ignore[arg-type]
         else:
             messages.success(request, f"Decision recorded: {form.cleaned_data['title']}.")
             return _workspace(request, review.pk)
@@ -116,7 +116,7 @@ def decision_edit(request: DoorRequest, pk: int) -> HttpResponse:
             try:
                 decisions.update_decision(fresh, acting=request.membership, **changed)
             except ValidationError as error:
-                problems = place_errors(form, error)
+                problems = place_errors(form, error)  # type: ignore[arg-type]
             else:
                 messages.success(request, "Decision saved.")
                 return _workspace(request, review.pk)
