@@ -66,10 +66,8 @@ def review_list(request: DoorRequest) -> HttpResponse:
     """Every review, newest quarter first, and the form to open one (default: the quarter that
     ended last)."""
     just_ended = Quarter.of(request.tenant, timezone.localdate()).previous
-    reviews = [
-        {"review": r, "quarter": quarter_of(r)}
-        for r in reviews_of(request).select_related("signed_off_by")
-    ]
+    rows = reviews_of(request).select_related("signed_off_by")
+    reviews = [{"review": r, "quarter": Quarter.of(request.tenant, r.quarter_start)} for r in rows]
     context = {"reviews": reviews, "default_quarter": just_ended.code}
     return render(request, "scorecards/review/list.html", context)
 

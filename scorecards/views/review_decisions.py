@@ -25,6 +25,7 @@ from scorecards.models import ReviewDecision
 from scorecards.review import decisions
 from scorecards.review.period import quarter_of
 from scorecards.views.review import _review
+from tenancy.quarters import Quarter
 from tenancy.requests import DoorRequest
 
 __all__ = [
@@ -206,6 +207,9 @@ def my_decisions(request: DoorRequest) -> HttpResponse:
         )
         .order_by("closed", "due_on", "id")
     )
-    shown = [{"decision": d, "quarter": quarter_of(d.review)} for d in rows[:200]]
+    shown = [
+        {"decision": d, "quarter": Quarter.of(request.tenant, d.review.quarter_start)}
+        for d in rows[:200]
+    ]
     context = {"rows": shown, "close_form": CloseDecisionForm()}
     return render(request, "scorecards/review/my_decisions.html", context)

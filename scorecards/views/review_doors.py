@@ -15,6 +15,7 @@ from scorecards.choices import ReviewStatus
 from scorecards.review import extract, pdf, present
 from scorecards.review.period import quarter_of
 from scorecards.views.review import _review, reviews_of
+from tenancy.quarters import Quarter
 from tenancy.requests import DoorRequest
 
 __all__ = ["door_review", "door_review_pdf", "door_reviews"]
@@ -22,7 +23,8 @@ __all__ = ["door_review", "door_review_pdf", "door_reviews"]
 
 def door_reviews(request: DoorRequest) -> HttpResponse:
     rows = reviews_of(request).filter(status=ReviewStatus.SIGNED_OFF)
-    context = {"reviews": [{"review": r, "quarter": quarter_of(r)} for r in rows]}
+    reviews = [{"review": r, "quarter": Quarter.of(request.tenant, r.quarter_start)} for r in rows]
+    context = {"reviews": reviews}
     return render(request, "scorecards/review/door_list.html", context)
 
 
