@@ -537,28 +537,36 @@ def _governance_review(world: Any, i: int) -> Any:
     )
 
 
-def _decision_of(persona: str) -> Callable[[Any, int], Any]:
+def _decision_of(world: Any, i: int, persona: str) -> Any:
     """A decision owned by `persona` in one open review, with a partner and a team it concerns."""
+    from scorecards.models import GovernanceReview, ReviewDecision
+    from tenancy.models import Membership
 
-    def make(world: Any, i: int) -> Any:
-        from scorecards.models import GovernanceReview, ReviewDecision
-        from tenancy.models import Membership
+    review, _ = GovernanceReview.all_tenants.get_or_create(
+        tenant=world.tenant, quarter_start=dt.date(2026, 7, 1)
+    )
+    owner = Membership.all_tenants.get(tenant=world.tenant, user=world.users[persona])
+    return ReviewDecision.all_tenants.create(
+        tenant=world.tenant,
+        review=review,
+        title=f"Decision {i}",
+        owner=owner,
+        due_on=dt.date(2026, 10, 1) + dt.timedelta(days=i),
+        partner=world.partner,
+        team=world.orgs["team"],
+    )
 
-        review, _ = GovernanceReview.all_tenants.get_or_create(
-            tenant=world.tenant, quarter_start=dt.date(2026, 7, 1)
-        )
-        owner = Membership.all_tenants.get(tenant=world.tenant, user=world.users[persona])
-        return ReviewDecision.all_tenants.create(
-            tenant=world.tenant,
-            review=review,
-            title=f"Decision {i}",
-            owner=owner,
-            due_on=dt.date(2026, 10, 1) + dt.timedelta(days=i),
-            partner=world.partner,
-            team=world.orgs["team"],
-        )
 
-    return make
+def _admin_decision(world: Any, i: int) -> Any:
+    return _decision_of(world, i, "admin")
+
+
+def _partner_admin_decision(world: Any, i: int) -> Any:
+    return _decision_of(world, i, "partner_admin")
+
+
+def _rep_decision(world: Any, i: int) -> Any:
+    return _decision_of(world, i, "rep")
 
 
 LIST_PAGES.update(
@@ -566,13 +574,13 @@ LIST_PAGES.update(
         "console:governance-reviews": ("admin", _governance_review, "2019"),
         "portal:governance-reviews": ("partner_admin", _governance_review, "2019"),
         "sales:governance-reviews": ("manager", _governance_review, "2019"),
-        "console:governance-decisions": ("admin", _decision_of("admin"), "Decision 7"),
+        "console:governance-decisions": ("admin", _admin_decision, "Decision 7"),
         "portal:governance-decisions": (
             "partner_admin",
-            _decision_of("partner_admin"),
+            _partner_admin_decision,
             "Decision 7",
         ),
-        "sales:governance-decisions": ("rep", _decision_of("rep"), "Decision 7"),
+        "sales:governance-decisions": ("rep", _rep_decision, "Decision 7"),
     }
 )
 

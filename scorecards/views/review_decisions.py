@@ -120,7 +120,7 @@ def decision_edit(request: DoorRequest, pk: int) -> HttpResponse:
                 problems = place_errors(form, error)  # type: ignore[arg-type]
             else:
                 messages.success(request, "Decision saved.")
-                return _workspace(request, review.pk)
+                return _back(request, _workspace(request, review.pk))
     context = {
         "review": review,
         "quarter": quarter_of(review),

@@ -79,14 +79,16 @@ def reviews(demo_data) -> Iterator[dict[str, Any]]:
             last_day="2026-06-30",
         )
         signed = signed_review(tenant, data_q2, decisions=frozen)
-    added = []
+
+    def stand_in(key: str) -> Section:
+        def build(period: Any, progress: Any) -> dict[str, Any]:
+            return data["sections"][key]
+
+        return Section(key, key.replace("_", " "), build)
+
+    added: list[Section] = []
     if not sections.SECTIONS:  # the engine has none yet: stand-ins with review_data's sections
-        added = [
-            Section(
-                key, key.replace("_", " "), lambda period, progress, key=key: data["sections"][key]
-            )
-            for key in data["sections"]
-        ]
+        added = [stand_in(key) for key in data["sections"]]
         sections.SECTIONS.extend(added)
     try:
         yield {"tenant": tenant, "open": opened, "signed": signed}
