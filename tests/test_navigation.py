@@ -121,7 +121,12 @@ def test_every_door_has_the_same_shape(world, login_as, persona):
         pipeline += ["Conflict rate", "Conflicts to adjudicate"]
     assert groups[1][1] == pipeline
     if DOOR_OF[persona] == "console":
-        assert headings[6:] == ["Measure", "Partners and people", "Integrations and settings"]
+        assert headings[6:] == [
+            "Measure",
+            "Governance",
+            "Partners and people",
+            "Integrations and settings",
+        ]
         assert groups[2][1] == ["Leads", "SLA monitor", "Duplicates", "Lead-ops settings"]
         assert groups[3][1] == [
             "Offers",
@@ -138,8 +143,9 @@ def test_every_door_has_the_same_shape(world, login_as, persona):
             "Exceptions",
         ]
         assert groups[6][1] == ["Scorecards"]
-        assert groups[7][1] == ["Partners", "Teams", "Users"]
-        assert groups[8][1] == [
+        assert {"Governance reviews", "My review decisions"} <= set(groups[7][1])
+        assert groups[8][1] == ["Partners", "Teams", "Users"]
+        assert groups[9][1] == [
             "Deal registration settings",
             "MDF settings",
             "Scorecard settings",
@@ -150,7 +156,8 @@ def test_every_door_has_the_same_shape(world, login_as, persona):
         ]
     else:
         # Groups the door has no page in are not shown at all, not even as an empty heading.
-        assert headings[6:] == ["Measure"]
+        assert headings[6:] == ["Measure", "Governance"]
+        assert groups[7][1] == ["Governance reviews", "My review decisions"]
         assert groups[6][1] == ["Our scorecard" if DOOR_OF[persona] == "portal" else "My scorecard"]
         assert groups[5][1] == ["Who serves whom", "Exceptions"]
         marketing = ["Offers", "Campaigns"]

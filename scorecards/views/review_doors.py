@@ -15,16 +15,21 @@ from scorecards.choices import ReviewStatus
 from scorecards.review import extract, pdf, present
 from scorecards.review.period import quarter_of
 from scorecards.views.review import _review, reviews_of
+from tenancy.choices import Role
 from tenancy.quarters import Quarter
 from tenancy.requests import DoorRequest
 
 __all__ = ["door_review", "door_review_pdf", "door_reviews"]
 
+# Who receives an extract (GovernanceReview.visible_to): partner admins, direct managers.
+EXTRACT_ROLES = (Role.PARTNER_ADMIN, Role.DIRECT_MANAGER)
+
 
 def door_reviews(request: DoorRequest) -> HttpResponse:
     rows = reviews_of(request).filter(status=ReviewStatus.SIGNED_OFF)
     reviews = [{"review": r, "quarter": Quarter.of(request.tenant, r.quarter_start)} for r in rows]
-    context = {"reviews": reviews}
+    receives = request.membership.is_admin or request.membership.role in EXTRACT_ROLES
+    context = {"reviews": reviews, "receives": receives}
     return render(request, "scorecards/review/door_list.html", context)
 
 
