@@ -540,3 +540,10 @@ def test_my_review_decisions_lists_mine_open_first_and_closes_them(world, login_
     with tenant_scope(world.tenant):
         assert ReviewDecision.objects.get(pk=sooner.pk).status == DecisionStatus.DONE
     assert done.kind == DecisionKind.GENERAL
+
+
+def test_an_admin_in_the_sales_door_gets_the_whole_pack(world, login_as):
+    review = signed(world)
+    pdf = login_as("admin").get(url("sales", "governance-review-pdf", world, review.pk))
+    assert pdf.content.startswith(b"%PDF") and pages_of(pdf.content) >= 3
+    assert OTHER_PARTNER_MARK.encode() in pdf.content and FIRST_PARTNER_MARK.encode() in pdf.content

@@ -2,7 +2,7 @@
 signed-off reviews, each as the viewer's own extract (`scorecards.review.extract.extract_for`:
 their partner's or team's row and the decisions that concern them, never another party's) on a
 page and as a one-page PDF. A RevOps admin visiting the sales door is sent to the console's
-workspace, where the whole review is."""
+workspace, where the whole review is (its PDF link gives the whole pack)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.shortcuts import render
 from scorecards.choices import ReviewStatus
 from scorecards.review import extract, pdf, present
 from scorecards.review.period import quarter_of
-from scorecards.views.review import _review, reviews_of
+from scorecards.views.review import _review, decisions_of, reviews_of
 from tenancy.choices import Role
 from tenancy.quarters import Quarter
 from tenancy.requests import DoorRequest
@@ -48,8 +48,9 @@ def door_review(request: DoorRequest, pk: int) -> HttpResponse:
 
 def door_review_pdf(request: DoorRequest, pk: int) -> HttpResponse:
     review, parts = _extract(request, pk)
-    if parts is None:
-        parts = present.extract_parts({})
+    if parts is None:  # RevOps: the whole pack, as the console prints it
+        body = pdf.review_pdf(review, decisions_of(review), tenant_name=request.tenant.name)
+        return pdf.pdf_response(body, f"governance-review-{quarter_of(review).code}.pdf")
     body = pdf.extract_pdf(review, parts, tenant_name=request.tenant.name)
     name = f"governance-review-{quarter_of(review).code}-{parts.get('slug') or 'extract'}.pdf"
     return pdf.pdf_response(body, name)
