@@ -245,6 +245,11 @@ SPECTACULAR_SETTINGS = {
         # MDF: a fund request's and a claim's states (two machines, both on `state`).
         "FundRequestStateEnum": "mdf.choices.RequestState",
         "FundClaimStateEnum": "mdf.choices.ClaimState",
+        # The governance review: a review's and a decision's status, a decision's kind.
+        "GovernanceReviewStatusEnum": "scorecards.choices.ReviewStatus",
+        "ReviewJobStatusEnum": "scorecards.choices.JobStatus",
+        "ReviewDecisionStatusEnum": "scorecards.choices.DecisionStatus",
+        "ReviewDecisionKindEnum": "scorecards.choices.DecisionKind",
     },
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

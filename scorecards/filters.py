@@ -6,16 +6,25 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 
 from accounts.filters import ANY, PageFilterSet, search_input, search_terms, yes_no_any
 from campaigns.models import Campaign
-from core.api.filters import IdFilter
-from scorecards.choices import OverlapKind, OverlapStatus
-from scorecards.models import OverlapFlag
+from core.api.filters import IdFilter, TenantFilterSet
+from core.tenancy import current_tenant
+from scorecards.choices import (
+    DecisionKind,
+    DecisionStatus,
+    OverlapKind,
+    OverlapStatus,
+    ReviewStatus,
+)
+from scorecards.models import GovernanceReview, OverlapFlag, ReviewDecision
 from tenancy.models import Membership, Partner
+from tenancy.quarters import parse_quarter
 
-__all__ = ["OverlapFilter"]
+__all__ = ["GovernanceReviewFilterSet", "OverlapFilter", "ReviewDecisionFilterSet"]
 
 
 class OverlapFilter(PageFilterSet):
@@ -50,3 +59,57 @@ class OverlapFilter(PageFilterSet):
         for term in search_terms(value):
             queryset = queryset.filter(Q(account__name__icontains=term))
         return queryset
+
+
+# --- governance reviews and their decisions (the API: scorecards/api/governance.py) ------------
+
+
+class QuarterField(forms.CharField):
+    """A fiscal quarter's code, read as its first day in the tenant in scope; a bad code is the
+    parameter's own error ("quarter": "... write it like 2026-Q4.")."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=20, **kwargs)
+
+    def clean(self, value: Any) -> Any:
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            return parse_quarter(current_tenant(), text).start
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+class QuarterFilter(django_filters.Filter):
+    field_class = QuarterField
+
+    def __init__(self, field_name: str = "quarter_start", **kwargs: Any) -> None:
+        kwargs.setdefault("label", "Fiscal quarter, e.g. 2026-Q4 or FY2027-Q1.")
+        super().__init__(field_name=field_name, **kwargs)
+
+
+class GovernanceReviewFilterSet(TenantFilterSet):
+    quarter = QuarterFilter()
+    status = django_filters.ChoiceFilter(choices=ReviewStatus.choices)
+
+    class Meta:
+        model = GovernanceReview
+        fields: list[str] = []
+
+
+class ReviewDecisionFilterSet(TenantFilterSet):
+    review = IdFilter("review")
+    quarter = QuarterFilter("review__quarter_start", label="Raised in this quarter's review.")
+    status = django_filters.ChoiceFilter(choices=DecisionStatus.choices)
+    kind = django_filters.ChoiceFilter(choices=DecisionKind.choices)
+    owner = IdFilter("owner", label="The owner's membership id (as /api/v1/users/ lists them).")
+    partner = IdFilter("partner")
+    team = IdFilter("team")
+    due_before = django_filters.DateFilter(
+        field_name="due_on", lookup_expr="lt", label="Due before this date (YYYY-MM-DD)."
+    )
+
+    class Meta:
+        model = ReviewDecision
+        fields: list[str] = []

@@ -1,25 +1,27 @@
 """The scorecards' home-page queues (tenancy/worklist.py): campaign overlaps to settle and new
 campaign responses for RevOps; for a partner's users and for direct sales, the new responses to
 their own offer pages and campaign work, and how many accounts they work that someone else also
-works in a campaign (never who). A COUNT query each."""
+works in a campaign (never who); in every door, the open governance-review decisions the viewer
+owns. A COUNT query each."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
 
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from pipeline.models import CampaignResponse
 from scorecards import overlap
-from scorecards.choices import OverlapStatus
-from scorecards.models import OverlapFlag
+from scorecards.choices import DecisionStatus, OverlapStatus
+from scorecards.models import OverlapFlag, ReviewDecision
 from tenancy.choices import Door
 from tenancy.requests import DoorRequest
 from tenancy.worklist import QueueItem, register_queue
 
-__all__ = ["NEW_DAYS", "console_queue", "party_queue"]
+__all__ = ["NEW_DAYS", "console_queue", "decisions_queue", "party_queue"]
 
 NEW_DAYS = 7  # a response is new for a week
 
@@ -96,3 +98,32 @@ def party_queue(request: DoorRequest) -> Iterable[QueueItem]:
 register_queue(Door.CONSOLE, console_queue)
 register_queue(Door.PORTAL, party_queue)
 register_queue(Door.SALES, party_queue)
+
+
+def decisions_queue(request: DoorRequest) -> Iterable[QueueItem]:
+    """The open review decisions the viewer owns, in every door: urgent when one is overdue
+    (due before today in the tenant's zone). One aggregate query."""
+    today = timezone.localdate(timezone=request.tenant.zone)
+    mine = ReviewDecision.objects.visible_to(request.membership).filter(
+        owner=request.membership, status=DecisionStatus.OPEN
+    )
+    counts = mine.aggregate(open=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today)))
+    if not counts["open"]:
+        return []
+    overdue = counts["overdue"]
+    return [
+        QueueItem(
+            label="Review decisions you own",
+            count=counts["open"],
+            url=_url(request, "governance-decisions"),
+            page=f"{request.door}:governance-decisions",
+            urgent=bool(overdue),
+            hint=f"{overdue} overdue."
+            if overdue
+            else "Recorded in the quarterly governance review.",
+            order=80,
+        )
+    ]
+
+
+register_queue((Door.CONSOLE, Door.PORTAL, Door.SALES), decisions_queue)

@@ -1985,6 +1985,97 @@ def _mdf_unclaimed(world: Any) -> int:
     return int(world.mdf_unclaimed.pk)
 
 
+def _governance_rows(world: Any) -> dict[str, dict[str, list[Any]]]:
+    """Governance reviews and decisions of both tenants, made once per world: in ours a signed-off
+    review whose data names both partners and both teams (names marked) and an open one;
+    decisions concerning each partner and each team (titles marked), owned by RevOps, the
+    manager, the rep and a partner rep; one review and decision in the other tenant."""
+    cached = getattr(world, "governance_rows", None)
+    if cached is not None:
+        return cached
+    from scorecards.tests.factories import partner_row, review_data, team_row
+
+    a, b = world.tenant, world.other_tenant
+    people = {p: world.membership(p) for p in ("admin", "manager", "rep", "partner_rep")}
+    teams = [world.orgs["team"], world.orgs["other_team"]]
+    data = review_data(
+        datetime.date(2026, 4, 1),
+        partners=[partner_row(world.partner, "1.00"), partner_row(world.other_partner, "2.00")],
+        teams=[
+            {**team_row(team, "3.00"), "name": f"{team.name} {mark}"}
+            for team, mark in zip(teams, ("zzteamnorth", "zzteamsouth"), strict=True)
+        ],
+    )
+    signed = GovernanceReview.all_tenants.create(
+        tenant=a,
+        quarter_start=datetime.date(2026, 4, 1),
+        status="signed_off",
+        job_status="done",
+        data=data,
+        signed_off_at=datetime.datetime(2026, 7, 10, 9, tzinfo=datetime.UTC),
+    )
+    open_review = GovernanceReview.all_tenants.create(
+        tenant=a, quarter_start=datetime.date(2026, 7, 1), job_status="done", data=data
+    )
+    due = datetime.date(2026, 9, 30)
+
+    def decision(tenant: Tenant, review: Any, owner: Any, title: str, **fields: Any) -> Any:
+        return ReviewDecision.all_tenants.create(
+            tenant=tenant, review=review, owner=owner, title=title, due_on=due, **fields
+        )
+
+    ours = [
+        decision(a, signed, people["admin"], "Grow zzfirstpartner", partner=world.partner),
+        decision(a, signed, people["admin"], "Shrink zzrivalleak", partner=world.other_partner),
+        decision(a, signed, people["manager"], "North zzteamnorth", team=teams[0]),
+        decision(a, signed, people["admin"], "South zzteamsouth", team=teams[1]),
+        decision(a, signed, people["rep"], "Rep task zzteamnorth zzdirectonly"),
+        decision(a, open_review, people["partner_rep"], "Partner rep task zzfirstpartner"),
+        decision(
+            a, open_review, people["admin"], "Open review zzfirstpartner", partner=world.partner
+        ),
+    ]
+    from scorecards.review.workspace import decision_row
+
+    # Frozen as it stood at sign-off.
+    signed.decisions_at_sign_off = [decision_row(d, signed) for d in ours if d.review == signed]
+    GovernanceReview.all_tenants.filter(pk=signed.pk).update(
+        decisions_at_sign_off=signed.decisions_at_sign_off
+    )
+    b_admin = Membership.all_tenants.get(tenant=b, user=world.users["outsider_admin"])
+    theirs_review = GovernanceReview.all_tenants.create(
+        tenant=b,
+        quarter_start=datetime.date(2026, 4, 1),
+        status="signed_off",
+        signed_off_at=datetime.datetime(2026, 7, 10, 9, tzinfo=datetime.UTC),
+        data={"quarter": {"code": "2026-Q2"}, "sections": {}, "note": "zzbetaleak"},
+    )
+    theirs = [
+        decision(b, theirs_review, b_admin, "Beta zzbetaleak", partner=world.orgs["b_partner"])
+    ]
+    rows = {
+        "governancereview": {"a": [signed, open_review], "b": [theirs_review]},
+        "reviewdecision": {"a": ours, "b": theirs},
+    }
+    world.governance_rows = rows
+    world.governance_open_review = open_review
+    return rows
+
+
+def _governance(basename: str) -> Callable[[Any], dict[str, list[Any]]]:
+    return lambda w: _governance_rows(w)[basename]
+
+
+def _governance_decision_body(world: Any) -> dict[str, Any]:
+    _governance_rows(world)
+    return {
+        "review": world.governance_open_review.pk,
+        "title": "Isolation decision",
+        "owner": world.membership("admin").pk,
+        "due_on": "2026-12-31",
+    }
+
+
 API_RESOURCES: dict[str, ApiResource] = {
     "partner": ApiResource(
         model=Partner,
@@ -2252,6 +2343,16 @@ API_RESOURCES: dict[str, ApiResource] = {
     ),
     "mdfledgerentry": ApiResource(model=LedgerEntry, objects=_mdf("mdfledgerentry")),
     "mdfbalance": ApiResource(model=FundBalance, objects=_mdf("mdfbalance")),
+    # The governance review: extracts and decisions in scorecards/tests/test_review_api.py.
+    "governancereview": ApiResource(
+        model=GovernanceReview, objects=_governance("governancereview")
+    ),
+    "reviewdecision": ApiResource(
+        model=ReviewDecision,
+        objects=_governance("reviewdecision"),
+        create=_governance_decision_body,
+        update=lambda w: {"title": "Changed"},
+    ),
 }
 
 # Non-router API views: name -> methods they answer.

@@ -397,6 +397,31 @@ def _campaign_response(world: Any, i: int) -> Any:
     )
 
 
+def _governance_review(world: Any, i: int) -> Any:
+    """A review of a quarter of its own (signed off every other one)."""
+    from scorecards.tests.factories import GovernanceReviewFactory
+
+    signed = {"status": "signed_off", "signed_off_at": timezone.now()} if i % 2 else {}
+    return GovernanceReviewFactory.create(
+        tenant=world.tenant, quarter_start=dt.date(2020 + i, 1, 1), **signed
+    )
+
+
+def _review_decision(world: Any, i: int) -> None:
+    """A decision with everything named: its review, an owner, a partner and a team."""
+    from scorecards.tests.factories import ReviewDecisionFactory
+
+    ReviewDecisionFactory.create(
+        tenant=world.tenant,
+        review=_governance_review(world, i),
+        owner=MembershipFactory.create(
+            tenant=world.tenant, role="direct_manager", team=world.orgs["team"]
+        ),
+        partner=PartnerFactory.create(tenant=world.tenant),
+        team=TeamFactory.create(tenant=world.tenant),
+    )
+
+
 MAKERS: dict[str, Callable[[Any, int], Any]] = {
     "partner": lambda w, i: PartnerFactory.create(tenant=w.tenant),
     "team": lambda w, i: TeamFactory.create(tenant=w.tenant),
@@ -450,6 +475,8 @@ MAKERS: dict[str, Callable[[Any, int], Any]] = {
     "fundclaim": _mdf_claim,
     "mdfledgerentry": _mdf_claim,
     "mdfbalance": _mdf_claim,
+    "governancereview": _governance_review,
+    "reviewdecision": _review_decision,
 }
 LISTED = sorted(b for _, v, b in router.registry if hasattr(v, "list"))
 
@@ -522,7 +549,7 @@ LIST_PAGES = {
 # --- the governance review's lists (scorecards/views/review*.py) ------------------------------
 
 
-def _governance_review(world: Any, i: int) -> Any:
+def _signed_review(world: Any, i: int) -> Any:
     """A signed-off review of a quarter `i` years before 2026 Q3 (Q3 of 2019 for i = 7)."""
     from scorecards.models import GovernanceReview
 
@@ -571,9 +598,9 @@ def _rep_decision(world: Any, i: int) -> Any:
 
 LIST_PAGES.update(
     {
-        "console:governance-reviews": ("admin", _governance_review, "2019"),
-        "portal:governance-reviews": ("partner_admin", _governance_review, "2019"),
-        "sales:governance-reviews": ("manager", _governance_review, "2019"),
+        "console:governance-reviews": ("admin", _signed_review, "2019"),
+        "portal:governance-reviews": ("partner_admin", _signed_review, "2019"),
+        "sales:governance-reviews": ("manager", _signed_review, "2019"),
         "console:governance-decisions": ("admin", _admin_decision, "Decision 7"),
         "portal:governance-decisions": (
             "partner_admin",

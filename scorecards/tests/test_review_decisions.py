@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import TargetListMember
@@ -394,3 +395,34 @@ def test_the_system_may_apply_and_records_no_person(a):
     with pytest.raises(ValidationError) as refused:
         decisions.apply_decision(decision, acting=a.admin)
     assert "by the system" in messages(refused)["decision"][0]
+
+
+# --- the owner's home page ---------------------------------------------------------------------
+
+
+def test_carried_decisions_wait_on_their_owners_home_page_in_every_door(a, login_as):
+    from tenancy.tests.home_helpers import home_page, queue_on
+
+    slug = a.tenant.slug
+    manager, partner_rep = a.membership("manager"), a.membership("partner_rep")
+    today = timezone.localdate()
+    record(a, title="Later", owner=manager, due_on=today + dt.timedelta(days=30))
+    overdue = record(a, title="Late", owner=manager, due_on=today - dt.timedelta(days=1))
+    record(a, title="Partner's", owner=partner_rep, due_on=today + dt.timedelta(days=5))
+    sign(a.review, a)  # carried: still open after the review froze
+
+    def item(persona, door):
+        found = queue_on(home_page(login_as(persona), door, slug))
+        return next((w for w in found if w.label == "Review decisions you own"), None)
+
+    mine = item("manager", "sales")
+    assert mine is not None and (mine.count, mine.urgent, mine.hint) == (2, True, "1 overdue.")
+    assert mine.url == reverse("sales:governance-decisions", args=[slug])
+    theirs = item("partner_rep", "portal")
+    assert theirs is not None and (theirs.count, theirs.urgent) == (1, False)
+    assert theirs.url == reverse("portal:governance-decisions", args=[slug])
+    assert item("admin", "console") is None  # owns none
+    assert item("rep", "sales") is None
+    decisions.close_decision(overdue, acting=manager, status="done", outcome="Handled")
+    mine = item("manager", "sales")
+    assert mine is not None and (mine.count, mine.urgent) == (1, False)
