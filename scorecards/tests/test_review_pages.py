@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import html
+import json
 import re
 import zlib
 from typing import Any
@@ -547,3 +549,63 @@ def test_an_admin_in_the_sales_door_gets_the_whole_pack(world, login_as):
     pdf = login_as("admin").get(url("sales", "governance-review-pdf", world, review.pk))
     assert pdf.content.startswith(b"%PDF") and pages_of(pdf.content) >= 3
     assert OTHER_PARTNER_MARK.encode() in pdf.content and FIRST_PARTNER_MARK.encode() in pdf.content
+
+
+def test_a_suggestion_recorded_from_its_link_and_applied_adds_the_account(world, login_as):
+    """The workspace's "Record a decision" link of a target-list suggestion carries what applying
+    acts on; applying it adds the account to the list through accounts' service."""
+    from accounts.models import TargetList, TargetListMember
+
+    account = world.customers["other_team"]
+    with tenant_scope(world.tenant):
+        target = TargetList.objects.get(name__startswith="ABM North")
+        data = data_of(world)
+        data["sections"]["target_lists"]["lists"] = [
+            {
+                "id": target.pk,
+                "name": target.name,
+                "members": 1,
+                "suggestions": [
+                    {
+                        "action": "add",
+                        "account_id": account.pk,
+                        "account": account.name,
+                        "reason": "fit",
+                        "why": "Fits the list: 3 touches this quarter.",
+                    }
+                ],
+            }
+        ]
+        review = opened_review(world.tenant, data)
+    admin = login_as("admin")
+    workspace = admin.get(url("console", "governance-review", world, review.pk)).content.decode()
+    link = re.search(r'href="([^"]+)" data-testid="record-suggestion"', workspace)
+    assert link is not None
+    form = admin.get(html.unescape(link.group(1)))
+    assert form.status_code == 200
+    initial = form.context["form"].initial
+    assert initial["kind"] == DecisionKind.TARGET_ADD
+    assert initial["payload"] == {"target_list": target.pk, "account": account.pk, "reason": "fit"}
+    response = admin.post(
+        html.unescape(link.group(1)),
+        {
+            "kind": "target_add",
+            "title": initial["title"],
+            "detail": initial.get("detail", ""),
+            "owner": membership(world, "admin").pk,
+            "due_on": "2026-12-01",
+            "payload": json.dumps(initial["payload"]),
+            "source": initial["source"],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    with tenant_scope(world.tenant):
+        made = ReviewDecision.objects.get()
+    applied = admin.post(url("console", "governance-decision-apply", world, made.pk), follow=True)
+    assert "Applied: Added" in applied.content.decode()
+    with tenant_scope(world.tenant):
+        assert TargetListMember.objects.filter(target_list=target, account=account).exists()
+        made.refresh_from_db()
+    assert made.applied_at is not None and made.status == DecisionStatus.DONE
+    again = admin.post(url("console", "governance-decision-apply", world, made.pk), follow=True)
+    assert "applied already" in again.content.decode()
