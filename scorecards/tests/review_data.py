@@ -176,7 +176,7 @@ def review_data(
             "area": "lead_ops",
             "side": p["route"],
             **_party_ids(p),
-            "what": f"Lead #{400 + n}",
+            "subject": f"Lead #{400 + n}",
             "due_at": iso,
             "ended_at": iso,
             "hours_late": f"{n + 1.5:.1f}",

@@ -289,7 +289,15 @@ def sections_view(data: dict[str, Any], *, actions: bool) -> dict[str, Any]:
         for r in sla.get("rows") or []
     ]
     by_party = [{**r, "who": present.party_label(r)} for r in sla.get("by_party") or []]
-    worst = [{**r, "who": present.party_label(r)} for r in sla.get("worst") or []]
+    worst = [
+        {
+            "subject": r.get("subject") or r.get("what") or "",
+            **r,
+            "who": present.party_label(r),
+            "area_label": present.AREA_LABELS.get(r.get("area", ""), r.get("area", "")),
+        }
+        for r in sla.get("worst") or []
+    ]
     conflicts = dict(present.section(data, "conflicts"))
     conflicts["adjudications"] = [
         {
