@@ -174,7 +174,7 @@ def extract_parts(content: dict[str, Any]) -> dict[str, Any]:
         "quarter": quarter,
         "currency": currency,
         "tier_label": party.get("tier_label", ""),
-        "next_tier": standing.get("next_tier"),
+        "next_tier": standing.get("next_tier_label") or standing.get("next_tier"),
         "missing": list(standing.get("missing") or []),
         "rows": rows,
         "counts": counts,
