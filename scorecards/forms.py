@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from core.metrics import Filters, metrics
 from scorecards import services
-from scorecards.choices import MODEL_CHOICES
+from scorecards.choices import MODEL_CHOICES, DecisionStatus
 from scorecards.filtering import (
     FILTER_FIELDS,
     ROUTES,
@@ -25,17 +25,19 @@ from scorecards.filtering import (
     resolve_filters,
     unknown,
 )
-from scorecards.models import ExchangeRate, ScorecardSettings, TierRequirement
+from scorecards.models import ExchangeRate, ReviewDecision, ScorecardSettings, TierRequirement
 from tenancy.choices import PartnerTier
-from tenancy.models import Membership, Tenant
+from tenancy.models import Membership, Partner, Team, Tenant
 from tenancy.quarters import Quarter
 
 __all__ = [
     "GROUPINGS",
     "QUARTER_CHOICES",
+    "CloseDecisionForm",
     "ConversionForm",
     "ExchangeRateForm",
     "FilterForm",
+    "ReviewDecisionForm",
     "ScorecardSettingsForm",
     "Selection",
     "TierRequirementForm",
@@ -334,3 +336,85 @@ class ConversionForm(forms.Form):
             "route": self.cleaned_data.get("route"),
             "partner": self.cleaned_data.get("partner"),
         }
+
+
+# --- the governance review's decisions (scorecards/review/decisions.py) ------------------------
+
+
+class ReviewDecisionForm(forms.ModelForm):
+    """A decision recorded or edited in a review: what, who carries it out, by when, which partner
+    or team it concerns. A ModelForm, so the model's `clean()` runs (owner, due date, tenant); the
+    payload (what applying it acts on) comes pre-filled from the review item it answers and is
+    checked by `decisions.create_decision` / `update_decision`."""
+
+    owner = forms.ModelChoiceField(queryset=Membership.objects.none(), label="Owner")
+    partner = forms.ModelChoiceField(
+        queryset=Partner.objects.none(), required=False, label="Concerns partner"
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, label="Concerns team"
+    )
+
+    class Meta:
+        model = ReviewDecision
+        fields = [
+            "kind",
+            "title",
+            "detail",
+            "owner",
+            "due_on",
+            "partner",
+            "team",
+            "payload",
+            "source",
+        ]
+        widgets = {
+            "due_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "detail": forms.Textarea(attrs={"rows": 3}),
+            "payload": forms.HiddenInput,
+            "source": forms.HiddenInput,
+        }
+        labels = {
+            "title": "Decision",
+            "due_on": "Due on",
+            "partner": "Concerns partner",
+            "team": "Concerns team",
+        }
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.tenant = membership.tenant
+        owners = Membership.objects.visible_to(membership).filter(is_active=True)
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ModelChoiceField)
+        owner.queryset = owners.select_related("user").order_by("user__email")
+        owner.label_from_instance = _owner_label  # type: ignore[method-assign,assignment]
+        partner, team = self.fields["partner"], self.fields["team"]
+        assert isinstance(partner, forms.ModelChoiceField)
+        assert isinstance(team, forms.ModelChoiceField)
+        partner.queryset = Partner.objects.visible_to(membership).order_by("name")
+        team.queryset = Team.objects.visible_to(membership).order_by("name")
+        self.fields["payload"].required = False
+
+
+def _owner_label(membership: Membership) -> str:
+    user = membership.user
+    name = user.full_name if getattr(user, "full_name", "") else ""
+    return f"{name} ({user.email})" if name else user.email
+
+
+class CloseDecisionForm(forms.Form):
+    """Close a decision: done (what was done) or dropped (why: the service requires it)."""
+
+    status = forms.ChoiceField(
+        choices=[(DecisionStatus.DONE, "Done"), (DecisionStatus.DROPPED, "Dropped")],
+        widget=forms.RadioSelect,
+        initial=DecisionStatus.DONE,
+    )
+    outcome = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Outcome",
+        help_text="What was done, or why it is dropped.",
+    )

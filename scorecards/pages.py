@@ -9,17 +9,30 @@ door has the rows behind a number, the CSV of every table and how the figures ar
 
 Under "Campaigns and offers": the console's overlap page and "Offer conversion", the portal's
 and the sales door's "Offer results" (their own party's conversion), and a results block on
-every door's campaign and offer pages."""
+every door's campaign and offer pages.
 
-from django.http import HttpResponse
-from django.utils.html import format_html
+Under "Governance": the console's quarterly reviews (workspace, exports, extracts' previews,
+decisions) and the maturity assessment; the portal's and the sales door's signed-off reviews as
+their own extracts; "My review decisions" in every door (docs/governance.md, docs/maturity.md)."""
 
 from accounts.views import AccountSection, register_account_section
 from campaigns.views import register_campaign_section, register_offer_section
-from scorecards.views import conversion, definitions, drilldown, exports, overlap, scope, settings
+from scorecards.views import (
+    conversion,
+    definitions,
+    drilldown,
+    exports,
+    overlap,
+    review,
+    review_decisions,
+    review_doors,
+    scope,
+    settings,
+)
+from scorecards.views import maturity as maturity_views
 from scorecards.views.dashboard import dashboard
+from tenancy.auditlog import AuditSubject, register_audit_subject
 from tenancy.navigation import Page, register_pages
-from tenancy.requests import DoorRequest
 from tenancy.sections import Section
 
 register_pages(
@@ -102,35 +115,101 @@ register_account_section(
     AccountSection("campaign-overlap", overlap.account_overlap_section, order=4)
 )
 
-
-# --- PLACEHOLDER (helper B, gov-b): "governance-decisions" until helper C's page lands ----------
-# The home queue "Review decisions you own" (scorecards/home.py) links to this URL name in every
-# door. Helper C registers the real page ("My review decisions", group "governance"): when that
-# is merged, delete this whole block (and its isolation catalog entry if C classifies the page).
+# --- the quarterly governance review (docs/governance.md, "Pages and exports") ------------------
 
 
-def _decisions_placeholder(request: DoorRequest) -> HttpResponse:
-    from django.utils.html import format_html_join
+register_pages(
+    "console",
+    Page(
+        "governance-reviews/",
+        review.review_list,
+        "governance-reviews",
+        nav="Governance reviews",
+        order=10,
+        group="governance",
+    ),
+    Page("governance-reviews/open/", review.review_open, "governance-review-open"),
+    Page("governance-reviews/<int:pk>/", review.review_workspace, "governance-review"),
+    Page(
+        "governance-reviews/<int:pk>/progress/",
+        review.review_progress,
+        "governance-review-progress",
+    ),
+    Page(
+        "governance-reviews/<int:pk>/prepare/", review.review_prepare, "governance-review-prepare"
+    ),
+    Page(
+        "governance-reviews/<int:pk>/sign-off/",
+        review.review_sign_off,
+        "governance-review-sign-off",
+    ),
+    Page("governance-reviews/<int:pk>/export/", review.review_export, "governance-review-export"),
+    Page("governance-reviews/<int:pk>/pdf/", review.review_pdf, "governance-review-pdf"),
+    Page(
+        "governance-reviews/<int:pk>/extract/<slug:kind>/<int:party>/",
+        review.review_extract,
+        "governance-review-extract",
+    ),
+    Page(
+        "governance-reviews/<int:pk>/decisions/new/",
+        review_decisions.decision_new,
+        "governance-decision-new",
+    ),
+    Page(
+        "governance-decisions/<int:pk>/edit/",
+        review_decisions.decision_edit,
+        "governance-decision-edit",
+    ),
+    Page(
+        "governance-decisions/<int:pk>/apply/",
+        review_decisions.decision_apply,
+        "governance-decision-apply",
+    ),
+    Page(
+        "governance-decisions/<int:pk>/delete/",
+        review_decisions.decision_delete,
+        "governance-decision-delete",
+    ),
+)
 
-    from scorecards.choices import DecisionStatus
-    from scorecards.models import ReviewDecision
-
-    mine = ReviewDecision.objects.visible_to(request.membership).filter(
-        owner=request.membership, status=DecisionStatus.OPEN
-    )
-    rows = format_html_join("", "<li>{} (due {})</li>", mine.values_list("title", "due_on"))
-    return HttpResponse(format_html("<h1>My review decisions</h1><ul>{}</ul>", rows))
-
-
-for _door in ("console", "portal", "sales"):
+for door in ("portal", "sales"):
     register_pages(
-        _door, Page("governance/decisions/", _decisions_placeholder, "governance-decisions")
+        door,
+        Page(
+            "governance-reviews/",
+            review_doors.door_reviews,
+            "governance-reviews",
+            nav="Governance reviews",
+            order=10,
+            group="governance",
+        ),
+        Page("governance-reviews/<int:pk>/", review_doors.door_review, "governance-review"),
+        Page(
+            "governance-reviews/<int:pk>/pdf/",
+            review_doors.door_review_pdf,
+            "governance-review-pdf",
+        ),
     )
-# --- END PLACEHOLDER ----------------------------------------------------------------------------
+
+for door in ("console", "portal", "sales"):
+    register_pages(
+        door,
+        Page(
+            "governance-decisions/",
+            review_decisions.my_decisions,
+            "governance-decisions",
+            nav="My review decisions",
+            order=20,
+            group="governance",
+        ),
+        Page(
+            "governance-decisions/<int:pk>/close/",
+            review_decisions.decision_close,
+            "governance-decision-close",
+        ),
+    )
 
 # --- Governance: the channel-balance maturity assessment (console, RevOps admins) --------------
-from scorecards.views import maturity as maturity_views  # noqa: E402
-from tenancy.auditlog import AuditSubject, register_audit_subject  # noqa: E402
 
 register_pages(
     "console",

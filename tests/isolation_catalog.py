@@ -83,6 +83,7 @@ from scorecards.models import (
     TierRequirement,
 )
 from scorecards.rollup import rebuild, settings_of
+from scorecards.tests.review_data import review_data
 from tenancy.models import ApiToken, Membership, Partner, Team, Tenant
 from tenancy.services import issue_api_token
 from tests.world import PERSONAS
@@ -1082,8 +1083,6 @@ DOOR_PAGES: dict[str, PageSpec] = {
     ),
     "console:scorecard-rebuild": PageSpec(method="post"),
     "console:overlap": PageSpec(),
-    # Helper B's placeholder of the decisions page (scorecards/pages.py): its own rows only.
-    **{f"{door}:governance-decisions": PageSpec() for door in DOORS},
     "console:overlap-export": PageSpec(),
     "console:overlap-settle": PageSpec(
         method="post",
@@ -1147,6 +1146,155 @@ DOOR_PAGES: dict[str, PageSpec] = {
     },
     "sales:mdf-activity": PageSpec(),
 }
+
+
+# --- the governance review's pages (scorecards/views/review*.py) ------------------------------
+
+
+def _review_parties(tenant: Tenant) -> tuple[list[tuple[int, str, str]], list[tuple[int, str]]]:
+    partners = [(p.pk, p.name, p.tier) for p in Partner.all_tenants.filter(tenant=tenant)]
+    teams = [(t.pk, t.name) for t in Team.all_tenants.filter(tenant=tenant)]
+    return partners, teams
+
+
+def _governance_review(world: Any, tenant: Tenant) -> GovernanceReview:
+    """A signed-off review of the tenant naming every partner and team (each partner's extract
+    must show none of the others), with a frozen decision concerning each; made on first use."""
+    existing = GovernanceReview.all_tenants.filter(tenant=tenant, status="signed_off").first()
+    if existing is not None:
+        return existing
+    partners, teams = _review_parties(tenant)
+    decisions = [
+        {
+            "id": 9000 + n,
+            "kind": "general",
+            "kind_label": "General",
+            "title": f"About {name}",
+            "detail": "",
+            "owner": "RevOps",
+            "owner_id": None,
+            "due_on": "2026-12-01",
+            "partner_id": pid,
+            "partner": name,
+            "team_id": None,
+            "team": "",
+            "status": "open",
+            "status_label": "Open",
+            "outcome": "",
+            "applied": False,
+            "carried_from": "",
+        }
+        for n, (pid, name, _) in enumerate(partners)
+    ]
+    return GovernanceReview.all_tenants.create(
+        tenant=tenant,
+        quarter_start=datetime.date(2026, 7, 1),
+        status="signed_off",
+        data=review_data(partners=partners, teams=teams, items=3),
+        job_status="done",
+        prepared_at=datetime.datetime(2026, 10, 2, tzinfo=datetime.UTC),
+        signed_off_at=datetime.datetime(2026, 10, 20, tzinfo=datetime.UTC),
+        decisions_at_sign_off=decisions,
+    )
+
+
+def _open_review(world: Any, tenant: Tenant) -> GovernanceReview:
+    """An open, prepared review of the tenant (the quarter after the signed-off one)."""
+    existing = GovernanceReview.all_tenants.filter(tenant=tenant, status="open").first()
+    if existing is not None:
+        return existing
+    partners, teams = _review_parties(tenant)
+    return GovernanceReview.all_tenants.create(
+        tenant=tenant,
+        quarter_start=datetime.date(2026, 10, 1),
+        data=review_data(partners=partners, teams=teams, items=3),
+        job_status="done",
+        prepared_at=datetime.datetime(2027, 1, 2, tzinfo=datetime.UTC),
+    )
+
+
+def _review_decision(world: Any, tenant: Tenant) -> ReviewDecision:
+    """A general decision in the tenant's open review, owned by its RevOps admin."""
+    existing = ReviewDecision.all_tenants.filter(tenant=tenant).order_by("pk").first()
+    if existing is not None:
+        return existing
+    admin = Membership.all_tenants.filter(tenant=tenant, role="revops_admin").earliest("pk")
+    return ReviewDecision.all_tenants.create(
+        tenant=tenant,
+        review=_open_review(world, tenant),
+        title="Isolation probe decision",
+        owner=admin,
+        due_on=datetime.date(2026, 12, 1),
+    )
+
+
+DOOR_PAGES.update(
+    {
+        # Console: the reviews list and opening a quarter's review, the workspace and its
+        # progress, exports and extracts (RevOps only: the console admits no one else), the
+        # preparation, sign-off and the decision forms (POST: 302 with the outcome as a message).
+        "console:governance-reviews": PageSpec(),
+        "console:governance-review-open": PageSpec(
+            method="post", post_data={"quarter": "2026-Q2"}, model=GovernanceReview
+        ),
+        **{
+            f"console:{page}": PageSpec(
+                objects={"pk": _governance_review}, visible_model=GovernanceReview
+            )
+            for page in (
+                "governance-review",
+                "governance-review-progress",
+                "governance-review-export",
+                "governance-review-pdf",
+            )
+        },
+        "console:governance-review-extract": PageSpec(
+            args={"kind": "partner"},
+            objects={"pk": _governance_review, "party": _partner_of},
+            visible_model=GovernanceReview,
+        ),
+        "console:governance-review-prepare": PageSpec(
+            method="post", objects={"pk": _open_review}, model=GovernanceReview
+        ),
+        "console:governance-review-sign-off": PageSpec(
+            method="post", objects={"pk": _open_review}, model=GovernanceReview
+        ),
+        "console:governance-decision-new": PageSpec(
+            objects={"pk": _open_review}, visible_model=GovernanceReview
+        ),
+        "console:governance-decision-edit": PageSpec(
+            objects={"pk": _review_decision}, visible_model=ReviewDecision
+        ),
+        **{
+            f"console:{page}": PageSpec(
+                method="post", objects={"pk": _review_decision}, model=ReviewDecision
+            )
+            for page in ("governance-decision-apply", "governance-decision-delete")
+        },
+        # Portal (partner admins) and sales (direct managers): signed-off reviews, each as the
+        # viewer's own extract; reps see none (404).
+        **{f"{door}:governance-reviews": PageSpec() for door in ("portal", "sales")},
+        **{
+            f"{door}:{page}": PageSpec(
+                objects={"pk": _governance_review}, visible_model=GovernanceReview
+            )
+            for door in ("portal", "sales")
+            for page in ("governance-review", "governance-review-pdf")
+        },
+        # Every door: the viewer's own decisions, and closing one (its owner or an admin).
+        **{f"{door}:governance-decisions": PageSpec() for door in ("console", "portal", "sales")},
+        **{
+            f"{door}:governance-decision-close": PageSpec(
+                method="post",
+                objects={"pk": _review_decision},
+                post_data={"status": "done", "outcome": "Probe"},
+                model=ReviewDecision,
+                visible_model=ReviewDecision,
+            )
+            for door in ("console", "portal", "sales")
+        },
+    }
+)
 
 
 @dataclass(frozen=True)

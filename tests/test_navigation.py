@@ -143,7 +143,7 @@ def test_every_door_has_the_same_shape(world, login_as, persona):
             "Exceptions",
         ]
         assert groups[6][1] == ["Scorecards"]
-        assert "Maturity" in groups[7][1]  # the governance reviews and decisions beside it
+        assert groups[7][1] == ["Governance reviews", "Maturity", "My review decisions"]
         assert groups[8][1] == ["Partners", "Teams", "Users"]
         assert groups[9][1] == [
             "Deal registration settings",
@@ -156,7 +156,8 @@ def test_every_door_has_the_same_shape(world, login_as, persona):
         ]
     else:
         # Groups the door has no page in are not shown at all, not even as an empty heading.
-        assert headings[6:] == ["Measure"]
+        assert headings[6:] == ["Measure", "Governance"]
+        assert groups[7][1] == ["Governance reviews", "My review decisions"]
         assert groups[6][1] == ["Our scorecard" if DOOR_OF[persona] == "portal" else "My scorecard"]
         assert groups[5][1] == ["Who serves whom", "Exceptions"]
         marketing = ["Offers", "Campaigns"]

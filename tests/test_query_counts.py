@@ -546,6 +546,72 @@ LIST_PAGES = {
 }
 
 
+# --- the governance review's lists (scorecards/views/review*.py) ------------------------------
+
+
+def _signed_review(world: Any, i: int) -> Any:
+    """A signed-off review of a quarter `i` years before 2026 Q3 (Q3 of 2019 for i = 7)."""
+    from scorecards.models import GovernanceReview
+
+    return GovernanceReview.all_tenants.create(
+        tenant=world.tenant,
+        quarter_start=dt.date(2026 - i, 7, 1),
+        status="signed_off",
+        signed_off_at=timezone.now(),
+        signed_off_by=world.users["admin"],
+        data={"quarter": {"code": f"{2026 - i}-Q3"}},
+        job_status="done",
+    )
+
+
+def _decision_of(world: Any, i: int, persona: str) -> Any:
+    """A decision owned by `persona` in one open review, with a partner and a team it concerns."""
+    from scorecards.models import GovernanceReview, ReviewDecision
+    from tenancy.models import Membership
+
+    review, _ = GovernanceReview.all_tenants.get_or_create(
+        tenant=world.tenant, quarter_start=dt.date(2026, 7, 1)
+    )
+    owner = Membership.all_tenants.get(tenant=world.tenant, user=world.users[persona])
+    return ReviewDecision.all_tenants.create(
+        tenant=world.tenant,
+        review=review,
+        title=f"Decision {i}",
+        owner=owner,
+        due_on=dt.date(2026, 10, 1) + dt.timedelta(days=i),
+        partner=world.partner,
+        team=world.orgs["team"],
+    )
+
+
+def _admin_decision(world: Any, i: int) -> Any:
+    return _decision_of(world, i, "admin")
+
+
+def _partner_admin_decision(world: Any, i: int) -> Any:
+    return _decision_of(world, i, "partner_admin")
+
+
+def _rep_decision(world: Any, i: int) -> Any:
+    return _decision_of(world, i, "rep")
+
+
+LIST_PAGES.update(
+    {
+        "console:governance-reviews": ("admin", _signed_review, "2019"),
+        "portal:governance-reviews": ("partner_admin", _signed_review, "2019"),
+        "sales:governance-reviews": ("manager", _signed_review, "2019"),
+        "console:governance-decisions": ("admin", _admin_decision, "Decision 7"),
+        "portal:governance-decisions": (
+            "partner_admin",
+            _partner_admin_decision,
+            "Decision 7",
+        ),
+        "sales:governance-decisions": ("rep", _rep_decision, "Decision 7"),
+    }
+)
+
+
 @pytest.mark.parametrize("name", sorted(LIST_PAGES))
 def test_list_pages_run_the_same_queries_for_one_row_and_many(world, login_as, name):
     persona, make, last = LIST_PAGES[name]
