@@ -28,6 +28,7 @@ from tests.isolation_catalog import (
     PUBLIC_ROUTES,
     report_world,
 )
+from tests.pdftext import pdf_text
 from tests.world import (
     DIRECT_ONLY_MARK,
     FIRST_PARTNER_MARK,
@@ -151,8 +152,10 @@ def objects_visible(world, name: str, persona: str) -> bool:
 
 
 def body_of(response) -> str:
-    """The text of a page or of a streamed download (CSV exports)."""
+    """The text of a page, of a streamed download (CSV exports) or of a PDF (the text it shows)."""
     content = b"".join(response.streaming_content) if response.streaming else response.content
+    if response.get("Content-Type") == "application/pdf":
+        return pdf_text(content)
     return content.decode()
 
 

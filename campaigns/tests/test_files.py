@@ -11,8 +11,8 @@ from django.test import override_settings
 
 from campaigns.models import CoBrandProfile, Offer, OfferAsset
 from campaigns.tests.factories import PDF, PNG, CoBrandProfileFactory, OfferFactory
-from campaigns.tests.pdftext import pdf_lines
 from core.tenancy import tenant_scope
+from tests.pdftext import pdf_lines
 
 pytestmark = pytest.mark.django_db
 

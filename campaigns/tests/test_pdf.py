@@ -17,9 +17,9 @@ from campaigns import services
 from campaigns.models import CoBrandProfile, OfferPublication
 from campaigns.pdf import cached_offer_pdf, offer_pdf
 from campaigns.tests.factories import PNG, OfferFactory, RoiOfferFactory
-from campaigns.tests.pdftext import pdf_lines
 from core.tenancy import tenant_scope
 from tenancy.models import Partner
+from tests.pdftext import pdf_lines
 
 pytestmark = pytest.mark.django_db
 

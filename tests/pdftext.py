@@ -12,6 +12,11 @@ STREAM = re.compile(rb"stream\r?\n(.*?)\s*endstream", re.S)
 SHOWN = re.compile(r"\(((?:\\.|[^\\)])*)\)\s*Tj")
 
 
+def pdf_text(pdf: bytes) -> str:
+    """All the text the PDF shows, a line each (what a reader would search in it)."""
+    return "\n".join(pdf_lines(pdf))
+
+
 def pdf_lines(pdf: bytes) -> list[str]:
     """Each line of text the PDF shows, in drawing order (Latin-1 text; PDF escapes undone)."""
     lines = []
