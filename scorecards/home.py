@@ -2,7 +2,8 @@
 campaign responses for RevOps; for a partner's users and for direct sales, the new responses to
 their own offer pages and campaign work, and how many accounts they work that someone else also
 works in a campaign (never who); in every door, the open governance-review decisions the viewer
-owns. A COUNT query each."""
+owns, and for those who receive extracts the reviews signed off since their last visit. A COUNT
+query each."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ from django.utils import timezone
 from pipeline.models import CampaignResponse
 from scorecards import overlap
 from scorecards.choices import DecisionStatus, OverlapStatus
-from scorecards.models import OverlapFlag, ReviewDecision
+from scorecards.models import GovernanceReview, OverlapFlag, ReviewDecision
 from tenancy.choices import Door
+from tenancy.quarters import Quarter
 from tenancy.requests import DoorRequest
-from tenancy.worklist import QueueItem, register_queue
+from tenancy.worklist import Change, QueueItem, register_changes, register_queue
 
 __all__ = ["NEW_DAYS", "console_queue", "decisions_queue", "party_queue"]
 
@@ -127,3 +129,22 @@ def decisions_queue(request: DoorRequest) -> Iterable[QueueItem]:
 
 
 register_queue((Door.CONSOLE, Door.PORTAL, Door.SALES), decisions_queue)
+
+
+def signed_off_changes(request: DoorRequest, since: dt.datetime) -> Iterable[Change]:
+    """Reviews signed off since the last visit, for those who receive an extract (partner admins,
+    direct sales managers: `GovernanceReview.visible_to`), each linked to the viewer's extract."""
+    rows = GovernanceReview.objects.visible_to(request.membership).filter(signed_off_at__gt=since)
+    return [
+        Change(
+            when=review.signed_off_at,
+            text=f"The {Quarter.of(request.tenant, review.quarter_start).code} governance review was signed off: "
+            "your extract is ready.",
+            url=reverse(f"{request.door}:governance-review", args=[request.tenant.slug, review.pk]),
+        )
+        for review in rows.only("pk", "quarter_start", "signed_off_at")[:5]
+        if review.signed_off_at is not None
+    ]
+
+
+register_changes((Door.PORTAL, Door.SALES), signed_off_changes)

@@ -426,3 +426,19 @@ def test_carried_decisions_wait_on_their_owners_home_page_in_every_door(a, login
     decisions.close_decision(overdue, acting=manager, status="done", outcome="Handled")
     mine = item("manager", "sales")
     assert mine is not None and (mine.count, mine.urgent) == (1, False)
+
+
+def test_those_who_receive_extracts_hear_of_a_sign_off_since_their_last_visit(a, login_as):
+    from tenancy.services import record_home_visit
+    from tenancy.tests.home_helpers import changes_on, home_page
+
+    slug = a.tenant.slug
+    earlier = timezone.now() - dt.timedelta(hours=2)
+    for persona in ("partner_admin", "manager", "partner_rep"):
+        record_home_visit(acting=a.membership(persona), now=earlier)
+    sign(a.review, a)
+    said = "The 2026-Q3 governance review was signed off: your extract is ready."
+    assert said in changes_on(home_page(login_as("partner_admin"), "portal", slug))
+    assert said in changes_on(home_page(login_as("manager"), "sales", slug))
+    # A partner rep receives no extract, so hears of none.
+    assert said not in changes_on(home_page(login_as("partner_rep"), "portal", slug))
