@@ -72,6 +72,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/campaigns_landing.py
 	$(BIN)/python bench/mdf.py
 	$(BIN)/python bench/governance.py
+	$(BIN)/python bench/governance_pdf.py
 
 clean:
 	rm -rf $(VENV) var
