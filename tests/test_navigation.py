@@ -143,7 +143,7 @@ def test_every_door_has_the_same_shape(world, login_as, persona):
             "Exceptions",
         ]
         assert groups[6][1] == ["Scorecards"]
-        assert groups[7][1] == ["Governance reviews", "Maturity", "My review decisions"]
+        assert groups[7][1] == ["Governance reviews", "My review decisions", "Maturity"]
         assert groups[8][1] == ["Partners", "Teams", "Users"]
         assert groups[9][1] == [
             "Deal registration settings",

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from core.tenancy import tenant_scope
 from scorecards.choices import DecisionKind, DecisionStatus, JobStatus, ReviewStatus
@@ -148,6 +149,22 @@ def test_a_carried_decision_is_marked(world, login_as):
         .content.decode()
     )
     assert "Carried from Q2" in body and 'data-testid="carried"' in body
+
+
+def test_an_open_decision_past_its_due_date_is_marked_overdue(world, login_as):
+    with tenant_scope(world.tenant):
+        review = opened_review(world.tenant, data_of(world))
+    today = timezone.localdate()
+    late = decision(world, review, "manager", title="Late one")
+    later = decision(world, review, "manager", title="Later one")
+    with tenant_scope(world.tenant):
+        ReviewDecision.objects.filter(pk=late.pk).update(due_on=today - dt.timedelta(days=1))
+        ReviewDecision.objects.filter(pk=later.pk).update(due_on=today + dt.timedelta(days=9))
+    admin = login_as("admin")
+    body = admin.get(url("console", "governance-review", world, review.pk)).content.decode()
+    assert body.count('data-testid="overdue"') == 1
+    mine = login_as("manager").get(url("sales", "governance-decisions", world)).content.decode()
+    assert mine.count('data-testid="overdue"') == 1
 
 
 def test_preparing_shows_the_progress_and_the_json_progress(world, login_as):

@@ -345,6 +345,7 @@ def review_workspace(request: DoorRequest, pk: int) -> HttpResponse:
         "decisions": decisions_of(review),
         "actions_on": not review.is_frozen,
         "applicable": DecisionKind.applicable(),
+        "today": "" if review.is_frozen else timezone.localdate().isoformat(),
     }
     return render(request, "scorecards/review/workspace.html", context)
 

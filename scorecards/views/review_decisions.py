@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -207,8 +208,13 @@ def my_decisions(request: DoorRequest) -> HttpResponse:
         )
         .order_by("closed", "due_on", "id")
     )
+    today = timezone.localdate()
     shown = [
-        {"decision": d, "quarter": Quarter.of(request.tenant, d.review.quarter_start)}
+        {
+            "decision": d,
+            "quarter": Quarter.of(request.tenant, d.review.quarter_start),
+            "overdue": d.is_open and d.due_on < today,
+        }
         for d in rows[:200]
     ]
     context = {"rows": shown, "close_form": CloseDecisionForm()}
