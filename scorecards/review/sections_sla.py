@@ -1,5 +1,6 @@
 """The review's SLA section: the clocks of lead operations, deal registration and MDF that ended
-(met or breached) or breached in the quarter, on both sides (docs/governance.md, "SLA").
+(met or breached) or breached in the quarter, on both sides (docs/governance.md, "SLA"). Lead
+follow-up is counted from the scorecards' lead facts, as the scorecard's lead SLA attainment.
 
 Counted in one grouped query per area; `clock_rows` is shared with the parties' section, which
 shows each party its own clocks."""
@@ -22,6 +23,7 @@ from mdf.choices import ClockState as MdfClockState
 from mdf.models import MdfClock
 from routing.choices import TimerKind, TimerState
 from routing.models import SlaTimer
+from scorecards.models import LeadFact
 from scorecards.review.period import Period, Progress
 from scorecards.review.sections_common import between, iso, partner_names, pct, team_names
 
@@ -74,22 +76,19 @@ def clock_rows(period: Period) -> list[dict[str, Any]]:
     """The quarter's clocks, grouped: one dict per area, side and party with `clocks` and
     `breached` (`route`, `partner_id`, `team_id` of the party; None for the manufacturer)."""
     found: list[dict[str, Any]] = []
-    timers = _counted(
-        _timers(period),
-        TIMER_BREACHED,
-        "lead__route",
-        "lead__assigned_partner_id",
-        "lead__assigned_team_id",
-    )
-    for row in timers:
-        partner = row["lead__route"] == "partner"
+    # Lead follow-up is counted as the scorecard's "Lead SLA attainment" counts it (the lead
+    # facts: leads assigned in the quarter with an SLA outcome, the party's side), so the review
+    # and the scorecard never disagree; the individual timers feed the worst breaches below.
+    leads = LeadFact.objects.filter(assigned_quarter=period.quarter.start, sla_met__isnull=False)
+    for row in _counted(leads, Q(sla_met=False), "route", "partner_id", "team_id"):
+        partner = row["route"] == "partner"
         found.append(
             {
                 "area": "lead_ops",
                 "side": "partner" if partner else "direct",
                 "route": "partner" if partner else "direct",
-                "partner_id": row["lead__assigned_partner_id"] if partner else None,
-                "team_id": None if partner else row["lead__assigned_team_id"],
+                "partner_id": row["partner_id"] if partner else None,
+                "team_id": None if partner else row["team_id"],
                 "clocks": row["clocks"],
                 "breached": row["breached"],
             }

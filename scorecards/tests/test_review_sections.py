@@ -31,7 +31,7 @@ from pipeline.tests.factories import CampaignResponseFactory, OpportunityFactory
 from routing.models import SlaTimer
 from scorecards import overlap, rollup
 from scorecards.choices import JobStatus, ReviewStatus
-from scorecards.models import GovernanceReview, OverlapFlag, TierRequirement
+from scorecards.models import GovernanceReview, LeadFact, OverlapFlag, TierRequirement
 from scorecards.review.period import Period, Progress
 from scorecards.review.sections import SECTIONS
 from scorecards.review.workspace import run_preparation
@@ -216,6 +216,30 @@ def _build(tenant) -> W:
     timer(lead1, "first_touch", "breached", breached_at=IN + 2 * hour, stopped_at=IN + 5 * hour)
     timer(lead2, "accept", "met", stopped_at=IN)
     timer(lead2, "first_touch", "met", stopped_at=EARLY)
+
+    # Lead follow-up is counted from the lead facts (the scorecard's lead SLA attainment): a
+    # partner lead met and one breached, a direct one met, one without an outcome yet and one of
+    # another quarter, neither counted.
+    def lead_fact(lead, sla_met, assigned_quarter=quarter.start):
+        LeadFact.objects.create(
+            tenant=tenant,
+            lead=lead,
+            assigned_quarter=assigned_quarter,
+            route=lead.route,
+            partner=lead.assigned_partner,
+            team=lead.assigned_team,
+            sla_met=sla_met,
+        )
+
+    def another_lead(name, **fields):
+        return Lead.objects.create(tenant=tenant, source="api", company=name, **fields)
+
+    lead_fact(lead1, False)
+    lead_fact(another_lead("Lead Three", route="partner", assigned_partner=anvil), True)
+    lead_fact(lead2, True)
+    lead_fact(another_lead("Lead Four", route="direct", assigned_team=team), None)
+    early_lead = another_lead("Lead Five", route="partner", assigned_partner=anvil)
+    lead_fact(early_lead, False, assigned_quarter=quarter.previous.start)
 
     def reg_clock(reg, side, kind, state, **fields):
         RegistrationClock.objects.create(
