@@ -8,6 +8,8 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from scorecards import units
+
 __all__ = [
     "AREA_LABELS",
     "SECTION_TITLES",
@@ -46,19 +48,12 @@ def amount(value: Any) -> Decimal | None:
 
 
 def figure(value: Any, unit: str = "count", currency: str = "") -> str:
-    """1,250.00 EUR, 12.5%, 3.5 h, 4 days, 1,204; a dash when there is no figure."""
+    """A stored figure as the scorecards' pages write it (`scorecards.units.figure`), except
+    money, which the review writes to the cent, as the MDF ledger it quotes."""
     number = amount(value)
-    if number is None:
-        return "–"
-    if unit == "money":
+    if number is not None and unit == "money":
         return f"{number:,.2f} {currency}".strip()
-    if unit == "percent":
-        return f"{number:,.1f}%"
-    if unit == "hours":
-        return f"{number:,.1f} h"
-    if unit == "days":
-        return f"{number:,.1f} days"
-    return f"{number:,.0f}" if number == number.to_integral_value() else f"{number:,.2f}"
+    return units.figure(number, unit, currency)
 
 
 def section(data: dict[str, Any], key: str) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from scorecards import rollup, services
 from scorecards.filtering import WHAT
 from scorecards.forms import FilterForm, Selection
 from scorecards.services import MIN_PEERS, Row, Scorecard
+from scorecards.units import figure
 from tenancy.choices import Role
 from tenancy.models import Partner, Team, User
 from tenancy.quarters import Quarter
@@ -48,7 +49,6 @@ __all__ = [
     "why_empty",
 ]
 
-DASH = "—"
 FILTER_NAMES = WHAT  # each filter in words
 
 
@@ -143,23 +143,6 @@ def scope_kind_label(scope: Scope) -> str:
 
 
 # --- figures in words -----------------------------------------------------------------------
-
-
-def figure(value: Decimal | None, unit: str, currency: str) -> str:
-    """A figure as the pages write it: 1,234,567 EUR; 12.5 %; 4.2 h; 31 deals."""
-    if value is None:
-        return DASH
-    if unit == "money":
-        return f"{value:,.0f} {currency}"
-    if unit == "money_per_day":
-        return f"{value:,.0f} {currency}/day"
-    if unit == "percent":
-        return f"{value:,.1f} %"
-    if unit == "hours":
-        return f"{value:,.1f} h"
-    if unit == "days":
-        return f"{value:,.1f} days"
-    return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
 
 
 def change_text(change: Decimal | None, unit: str, currency: str) -> str:

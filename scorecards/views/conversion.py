@@ -25,7 +25,6 @@ from tenancy.sections import render_section
 
 __all__ = ["campaign_results", "conversion_export", "conversion_page", "offer_results"]
 
-DASH = "—"
 TITLES = {
     Door.CONSOLE: "Offer conversion",
     Door.PORTAL: "Offer results",
