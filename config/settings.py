@@ -250,6 +250,7 @@ SPECTACULAR_SETTINGS = {
         "ReviewJobStatusEnum": "scorecards.choices.JobStatus",
         "ReviewDecisionStatusEnum": "scorecards.choices.DecisionStatus",
         "ReviewDecisionKindEnum": "scorecards.choices.DecisionKind",
+        "MaturityLevelEnum": "scorecards.choices.MaturityLevel",
     },
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

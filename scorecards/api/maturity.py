@@ -93,6 +93,7 @@ class MaturityScoreSerializer(serializers.ModelSerializer):
         return shown
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class QuarterField(serializers.Field):
     """A fiscal quarter by its code ("2026-Q3", "FY2027-Q1"), stored as its first day."""
 
