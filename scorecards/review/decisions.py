@@ -34,6 +34,7 @@ from scorecards.models import GovernanceReview, OverlapFlag, ReviewDecision
 from scorecards.overlap import settle
 from scorecards.review.workspace import may_govern
 from tenancy.acting import Acting
+from tenancy.clock import local_text
 from tenancy.models import Membership, Partner, Team
 
 __all__ = [
@@ -458,7 +459,8 @@ def apply_decision(
             raise ValidationError(
                 {
                     "decision": f"This decision was applied already, on "
-                    f"{decision.applied_at:%Y-%m-%d %H:%M} UTC by {by}; it is applied once."
+                    f"{local_text(decision.applied_at, decision.tenant)} by {by}; "
+                    "it is applied once."
                 }
             )
         if decision.kind not in DecisionKind.applicable():

@@ -11,11 +11,13 @@ holds (50 largest, with the full count beside them), so the pack stays a few pag
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Sequence
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
@@ -38,6 +40,8 @@ from reportlab.platypus import (
 
 from scorecards.models import GovernanceReview
 from scorecards.review import present
+from tenancy.clock import TEXT_FORMAT
+from tenancy.models import Tenant
 
 __all__ = ["extract_pdf", "pdf_response", "review_pdf"]
 
@@ -197,6 +201,19 @@ def _short(value: float) -> str:
     return f"{value:.0f}"
 
 
+def _local(moment: dt.datetime | str | None, tenant: Tenant, fmt: str = "%d %B %Y") -> str:
+    """A moment (or its stored ISO text) in the tenant's zone, as its pages write it; a PDF has no
+    page footer naming the zone, so the pack's cover names it."""
+    if isinstance(moment, str):
+        try:
+            moment = dt.datetime.fromisoformat(moment)
+        except ValueError:
+            return ""
+    if moment is None:
+        return ""
+    return f"{timezone.localtime(moment, tenant.zone):{fmt}}"
+
+
 def _number(value: Any) -> float:
     found = present.amount(value)
     return float(found) if found is not None else 0.0
@@ -208,7 +225,7 @@ def _number(value: Any) -> float:
 def _cover(review: GovernanceReview, data: dict[str, Any], tenant_name: str) -> list[Any]:
     quarter = data.get("quarter") or {}
     status = (
-        f"Signed off on {review.signed_off_at:%d %B %Y}"
+        f"Signed off on {_local(review.signed_off_at, review.tenant)}"
         + (f" by {review.signed_off_by.email}" if review.signed_off_by else "")
         if review.is_frozen and review.signed_off_at
         else "In preparation (not signed off)"
@@ -221,7 +238,8 @@ def _cover(review: GovernanceReview, data: dict[str, Any], tenant_name: str) -> 
         Spacer(1, 6 * mm),
         Paragraph(
             f"Figures of {_text(quarter.get('start', ''))} to {_text(quarter.get('last_day', ''))}"
-            f", prepared {_text(str(data.get('prepared_at', ''))[:16].replace('T', ' '))} UTC.",
+            f", prepared {_text(_local(data.get('prepared_at'), review.tenant, TEXT_FORMAT))} "
+            f"({_text(review.tenant.timezone)} time).",
             STYLES["meta"],
         ),
         Paragraph(_text(status), STYLES["body"]),
@@ -687,7 +705,7 @@ def extract_pdf(review: GovernanceReview, parts: dict[str, Any], *, tenant_name:
         Paragraph(f"Governance review {_text(code)}: {_text(name)}", STYLES["h1"]),
     ]
     if review.signed_off_at:
-        story.append(_p(f"Signed off on {review.signed_off_at:%d %B %Y}.", "meta"))
+        story.append(_p(f"Signed off on {_local(review.signed_off_at, review.tenant)}.", "meta"))
     if parts.get("tier_label"):
         tier = f"Tier: {parts['tier_label']}."
         if parts.get("next_tier"):

@@ -248,6 +248,8 @@ def test_applying_a_target_add_puts_the_account_on_the_list_once(a):
         kind="target_add",
         payload={"target_list": listed.pk, "account": account.pk, "reason": "fit 0.92"},
     )
+    a.tenant.timezone = "Pacific/Auckland"  # half a day from UTC: the message is in local time
+    a.tenant.save(update_fields=["timezone"])
     when = timezone.now()
     decisions.apply_decision(decision, acting=a.admin, now=when)
     member = TargetListMember.objects.get(target_list=listed)
@@ -259,7 +261,8 @@ def test_applying_a_target_add_puts_the_account_on_the_list_once(a):
     assert decision.outcome == "Added Huber Bergbau to the target list Presses."
     with pytest.raises(ValidationError) as refused:
         decisions.apply_decision(decision, acting=a.admin)
-    assert f"applied already, on {when:%Y-%m-%d %H:%M}" in messages(refused)["decision"][0]
+    local = timezone.localtime(when, a.tenant.zone)  # the tenant's time, as its pages show it
+    assert f"applied already, on {local:%Y-%m-%d %H:%M} by" in messages(refused)["decision"][0]
     assert TargetListMember.objects.filter(target_list=listed).count() == 1
 
 
