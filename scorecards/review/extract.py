@@ -3,9 +3,10 @@ from the review's `data` (never live data, so a signed-off extract never changes
 decisions (the frozen `decisions_at_sign_off` of a signed-off review).
 
 A partner's extract holds its own row of the `parties` section (its figures, the previous
-quarter's, its tier and what it misses for the next, its overlap, conflicts, SLA and MDF), the
-whole tenant's totals for context, and the decisions that concern it; never another partner's
-name or figures, nor the direct route's headline. Only the listed keys of a party's row are
+quarter's, its tier and what it misses for the next, its overlap, conflicts, SLA and MDF) and the
+decisions that concern it; never another partner's name or figures, nor a total that adds them
+up (the whole company's or the direct route's: a partner could work out its rivals' share from
+it). Only the listed keys of a party's row are
 copied, so a key a section adds later is not handed out by accident."""
 
 from __future__ import annotations
@@ -78,16 +79,13 @@ def _headline(review: GovernanceReview) -> dict[str, Any]:
 
 
 def partner_extract(review: GovernanceReview, partner: Partner) -> dict[str, Any]:
-    """One partner's extract: its own figures, tier and standing, the whole tenant's totals for
-    context, and the decisions that concern it."""
+    """One partner's extract: its own figures, tier and standing, and the decisions that concern
+    it."""
     parties = _sections(review).get("parties") or {}
     row = _row_of(parties.get("partners") if isinstance(parties, dict) else None, partner.pk)
     own = {key: row[key] for key in PARTNER_KEYS if row is not None and key in row}
     own.setdefault("id", partner.pk)
     own.setdefault("name", partner.name)
-    headline = _headline(review)
-    routes = headline.get("routes") or {}
-    previous = headline.get("previous") or {}
     decisions = _decisions(review, "partner", partner.pk)
     # The owner is named only when one of the partner's own people owns the decision.
     own_people = set(Membership.objects.filter(partner=partner).values_list("pk", flat=True))
@@ -102,11 +100,7 @@ def partner_extract(review: GovernanceReview, partner: Partner) -> dict[str, Any
         "kind": "partner",
         "party": own,
         "prepared": row is not None,
-        "metrics": headline.get("metrics") or [],
-        "tenant": {
-            "current": routes.get("tenant") or {},
-            "previous": previous.get("tenant") or {},
-        },
+        "metrics": _headline(review).get("metrics") or [],
         "decisions": decisions,
     }
 

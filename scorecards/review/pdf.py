@@ -715,12 +715,20 @@ def extract_pdf(review: GovernanceReview, parts: dict[str, Any], *, tenant_name:
                 + "."
             )
         story.append(_p(tier, "body"))
-    if parts.get("rows"):
+    if parts.get("rows") and parts.get("show_whole"):
         story.append(
             _table(
                 ["Figure", "This quarter", "Previous quarter", "Whole company"],
                 [[_p(label), now, before, whole] for label, now, before, whole in parts["rows"]],
                 _fraction(4, 2, 2, 2),
+            )
+        )
+    elif parts.get("rows"):
+        story.append(
+            _table(
+                ["Figure", "This quarter", "Previous quarter"],
+                [[_p(label), now, before] for label, now, before, _ in parts["rows"]],
+                _fraction(4, 3, 3),
             )
         )
     side: list[list[Any]] = [[_p(label), value] for label, value in parts.get("counts") or []]

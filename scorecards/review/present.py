@@ -127,6 +127,8 @@ def extract_parts(content: dict[str, Any]) -> dict[str, Any]:
             if key in (party.get("figures") or {})
         ]
     figures, previous = party.get("figures") or {}, party.get("previous") or {}
+    # The whole company's totals: a direct team's context only (a partner's extract has none,
+    # since they add up other partners' figures: scorecards.review.extract).
     whole = (content.get("tenant") or {}).get("current") or {}
     rows = [
         (
@@ -172,6 +174,7 @@ def extract_parts(content: dict[str, Any]) -> dict[str, Any]:
         "next_tier": standing.get("next_tier_label") or standing.get("next_tier"),
         "missing": list(standing.get("missing") or []),
         "rows": rows,
+        "show_whole": bool(whole),
         "counts": counts,
         "sla": sla,
         "mdf": mdf,
