@@ -324,6 +324,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scorecards.tasks.rebuild_all",
         "schedule": crontab(hour=3, minute=50),
     },
+    # Governance: the review of the quarter that has just ended, opened and prepared by itself in
+    # the next quarter's first 30 days (scorecards/review/workspace.py, open_due_review).
+    "governance-review-open": {
+        "task": "scorecards.tasks.open_due_reviews",
+        "schedule": crontab(hour=5, minute=10),
+    },
     "idempotency-purge": {
         "task": "core.tasks.purge_idempotency_keys",
         "schedule": timedelta(hours=1),

@@ -1,6 +1,8 @@
 """Keeping the scorecards' rollups current: a refresh from the change feeds every minute, a
 rebuild at night (scorecards/rollup.py); the campaigns' overlap flags with them
-(scorecards/overlap.py).
+(scorecards/overlap.py). The governance review: a review's preparation (`prepare_review`, beside
+its service) and, daily, the just-ended quarter's review opened and prepared by itself
+(`open_due_reviews`).
 
 One writer per tenant at a time (a cache flag): two refreshes of the same changes would build
 the same facts twice (one fails on the facts' unique constraint) and race for the same cells. A
@@ -16,13 +18,16 @@ from contextlib import contextmanager
 from celery import shared_task
 from django.core.cache import cache
 
+from core.acting import SystemActor
 from core.tasks import TenantTask
 from core.tenancy import current_tenant
 from scorecards import overlap, rollup, services
-from scorecards.review.workspace import prepare_review
+from scorecards.review.workspace import open_due_review, prepare_review
 from tenancy.models import Tenant
 
 __all__ = [
+    "open_due_reviews",
+    "open_review_if_due",
     "prepare_review",
     "rebuild_all",
     "rebuild_now",
@@ -100,3 +105,15 @@ def refresh_all() -> int:
 def rebuild_all() -> int:
     """Periodic (nightly): one `rebuild_tenant` per tenant."""
     return _each_tenant(rebuild_tenant)
+
+
+@shared_task(base=TenantTask, name="scorecards.tasks.open_review_if_due", ignore_result=True)
+def open_review_if_due(*, tenant_id: int) -> None:
+    """Idempotent: opens the just-ended quarter's review only while it does not exist."""
+    open_due_review(current_tenant(), acting=SystemActor("quarterly governance review"))
+
+
+@shared_task(name="scorecards.tasks.open_due_reviews", ignore_result=True)
+def open_due_reviews() -> int:
+    """Periodic (daily): one `open_review_if_due` per tenant."""
+    return _each_tenant(open_review_if_due)

@@ -34,9 +34,11 @@ from tenancy.models import Membership, Tenant
 from tenancy.quarters import Quarter
 
 __all__ = [
+    "AUTO_OPEN_DAYS",
     "STALE_JOB",
     "decision_row",
     "may_govern",
+    "open_due_review",
     "open_review",
     "prepare_now",
     "prepare_review",
@@ -89,6 +91,28 @@ def _mark_queued(review: GovernanceReview, acting: Acting) -> GovernanceReview:
         review.prepared_by = acting.user
     review.save()
     return review
+
+
+# The review of a quarter that has just ended is opened and prepared by itself in the next
+# quarter's first days (`open_due_review`, daily), so RevOps finds it waiting.
+AUTO_OPEN_DAYS = 30
+
+
+@action
+def open_due_review(
+    tenant: Tenant, *, acting: Acting, today: dt.date | None = None
+) -> GovernanceReview | None:
+    """Open and queue the preparation of the review of the quarter that ended last, when the
+    current quarter is no older than AUTO_OPEN_DAYS and that review does not exist yet (one
+    opened by hand, or signed off, is left alone); the review opened, or None."""
+    today = today or timezone.localdate(timezone=tenant.zone)
+    current = Quarter.of(tenant, today)
+    if (today - current.start).days >= AUTO_OPEN_DAYS:
+        return None
+    ended = current.previous
+    if GovernanceReview.objects.filter(quarter_start=ended.start).exists():
+        return None
+    return start_preparation(open_review(tenant, ended, acting=acting), acting=acting)
 
 
 @action

@@ -632,3 +632,21 @@ def test_a_tenant_with_nothing_yet_is_prepared_with_empty_sections():
     assert sections["target_lists"] == {"totals": {"add": 0, "drop": 0}, "lists": []}
     assert sections["mdf"]["totals"]["funded"] == "0.00" and sections["mdf"]["lines"] == []
     assert sections["headline"]["routes"]["tenant"]["sourced_pipeline"] is None
+
+
+def test_the_just_ended_quarters_review_opens_by_itself_in_the_next_quarters_first_days(db):
+    from core.acting import SystemActor
+    from scorecards.choices import JobStatus
+    from scorecards.review.workspace import open_due_review
+    from tenancy.tests.factories import TenantFactory
+
+    tenant = TenantFactory()
+    system = SystemActor("test")
+    with tenant_scope(tenant):
+        late = open_due_review(tenant, acting=system, today=dt.date(2026, 11, 20))
+        assert late is None  # 50 days into the quarter: RevOps opens it when it wants
+        review = open_due_review(tenant, acting=system, today=dt.date(2026, 10, 2))
+        assert review is not None and review.quarter_start == dt.date(2026, 7, 1)
+        assert review.job_status == JobStatus.QUEUED
+        again = open_due_review(tenant, acting=system, today=dt.date(2026, 10, 3))
+        assert again is None and GovernanceReview.objects.count() == 1
