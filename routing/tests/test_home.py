@@ -163,6 +163,7 @@ def test_the_home_page_costs_the_same_few_queries_with_more_leads(
     with CaptureQueriesContext(connection) as more:
         home_page(client, door)
 
-    # The frame (session, membership, the visit) and a query or two for each app's queue and
-    # figures (nine apps contribute); what matters is that more leads cost none more.
-    assert len(more) == len(few) <= 30, [q["sql"] for q in more]
+    # The frame (session, membership, the visit) and a query or two for each app's queue,
+    # figures and changes (nine apps contribute; the governance review's decisions and
+    # sign-offs two of them); what matters is that more leads cost none more.
+    assert len(more) == len(few) <= 32, [q["sql"] for q in more]
