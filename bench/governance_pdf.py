@@ -144,7 +144,7 @@ def render(results: dict[str, list[float]]) -> str:
             f"at its cap of {ITEMS} items (overlap, adjudications, worst SLA breaches, exceptions, "
             f"MDF lines, {ITEMS} suggestions on each of two target lists) and {ITEMS} decisions; "
             f"SQLite, measured {datetime.now(UTC):%Y-%m-%d} on a shared machine. The pack has "
-            f"{results['pages'][0]:.0f} pages ({results['size'][0]:.0f} KB, uncompressed ASCII); "
+            f"{results['pages'][0]:.0f} pages ({results['size'][0]:.0f} KB); "
             f"a partner's extract {results['extract_pages'][0]:.0f} page.",
             "",
             "| Step | Samples | p50 | p95 | max |",
