@@ -169,7 +169,7 @@ def review_world(tenant, quarter) -> dict[str, int]:
     from mdf.models import FundBalance, FundRequest, MdfClock
     from pipeline.models import CampaignResponse, Lead
     from routing.models import SlaTimer
-    from scorecards.models import OverlapFlag, OverlapParty
+    from scorecards.models import LeadFact, OverlapFlag, OverlapParty
     from tenancy.models import Membership, Partner, Team
 
     rng = random.Random(17)
@@ -321,6 +321,26 @@ def review_world(tenant, quarter) -> dict[str, int]:
                 )
             )
     SlaTimer.objects.bulk_create(timers, batch_size=BATCH)
+    # The leads' rollup rows, as the scorecards' refresh keeps them: the review counts lead
+    # follow-up from them (its first-touch timer's outcome; a running one has none yet).
+    first_touch = {t.lead_id: t.state for t in timers if t.kind == "first_touch"}
+    LeadFact.objects.bulk_create(
+        [
+            LeadFact(
+                tenant=tenant,
+                lead=lead,
+                assigned_quarter=quarter.start,
+                route=lead.route,
+                partner_id=lead.assigned_partner_id,
+                team_id=lead.assigned_team_id,
+                sla_met=None
+                if first_touch[lead.pk] == "running"
+                else first_touch[lead.pk] == "met",
+            )
+            for lead in leads
+        ],
+        batch_size=BATCH,
+    )
     counts["leads"], counts["lead SLA timers"] = LEADS, len(timers)
 
     registrations = list(

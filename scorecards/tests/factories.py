@@ -1,5 +1,5 @@
 """Factories and test data of the scorecards' own rows (factory_boy): the governance review's
-(helper blocks below) and the maturity assessment's."""
+and the maturity assessment's."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from scorecards.choices import DecisionKind, JobStatus, ReviewStatus
 from scorecards.models import GovernanceReview, MaturityAssessment, OpportunityFact, ReviewDecision
 from tenancy.tests.factories import MembershipFactory, TenantFactory
 
-# --- governance decisions and extracts (helper B) ----------------------------------------------
+# --- governance reviews and their decisions --------------------------------------------------
 
 
 class GovernanceReviewFactory(factory.django.DjangoModelFactory[GovernanceReview]):
@@ -48,7 +48,7 @@ def figures(sourced: str = "0.00", won: str = "0.00") -> dict[str, Any]:
 
 
 def partner_row(partner: Any, sourced: str, won: str = "0.00") -> dict[str, Any]:
-    """One partner's row of the `parties` section (design17's shape)."""
+    """One partner's row of the `parties` section (docs/governance.md's shape)."""
     return {
         "id": partner.pk,
         "name": partner.name,
@@ -123,7 +123,7 @@ def review_data(
     }
 
 
-# --- the maturity assessment (helper D) ---------------------------------------------------------
+# --- the maturity assessment --------------------------------------------------------------------
 
 
 class OpportunityFactFactory(factory.django.DjangoModelFactory[OpportunityFact]):
