@@ -32,6 +32,7 @@ from scorecards.views import (
 from scorecards.views import maturity as maturity_views
 from scorecards.views.dashboard import dashboard
 from tenancy.auditlog import AuditSubject, register_audit_subject
+from tenancy.choices import Role
 from tenancy.navigation import Page, register_pages
 from tenancy.sections import Section
 
@@ -182,6 +183,7 @@ for door in ("portal", "sales"):
             nav="Governance reviews",
             order=10,
             group="governance",
+            nav_roles=frozenset({Role.PARTNER_ADMIN, Role.DIRECT_MANAGER}),  # who gets extracts
         ),
         Page("governance-reviews/<int:pk>/", review_doors.door_review, "governance-review"),
         Page(

@@ -29,7 +29,8 @@ def front_door(request: HttpRequest) -> dict[str, Any]:
     waiting = waiting_by_page(cast("DoorRequest", request)) if signed_in else {}
     home = f"{door}:home"
     groups = []
-    for group, items in nav_groups(door):
+    membership = getattr(request, "membership", None)
+    for group, items in nav_groups(door, membership.role if membership is not None else None):
         entries = []
         for item in items:
             try:

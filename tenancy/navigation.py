@@ -59,6 +59,9 @@ class Page:
     nav: str = ""  # label in the navigation; empty: not in the navigation
     order: int = 100  # within its group
     group: str = ""  # key of its group in GROUPS; required with `nav`
+    # The roles whose navigation shows it (tenancy.choices.Role values); empty: every role of the
+    # door. The page itself stays behind the door's guard and its view's own rules either way.
+    nav_roles: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,10 @@ class NavItem:
     url_name: str  # reversed with the tenant slug as its only argument
     order: int = 100
     group: str = "start"
+    roles: frozenset[str] = frozenset()  # empty: every role
+
+    def shown_to(self, role: str | None) -> bool:
+        return not self.roles or role is None or role in self.roles
 
 
 _PAGES: dict[str, list[Page]] = {door: [] for door in Door}
@@ -91,15 +98,22 @@ def pages(door: str) -> list[Page]:
     return list(_PAGES[door])
 
 
-def nav_items(door: str) -> list[NavItem]:
-    """The door's navigation in the order shown: group by group, then by `order`."""
-    items = [NavItem(p.nav, f"{door}:{p.name}", p.order, p.group) for p in _PAGES[door] if p.nav]
+def nav_items(door: str, role: str | None = None) -> list[NavItem]:
+    """The door's navigation in the order shown: group by group, then by `order`; with `role`,
+    only the pages shown to it."""
+    items = [
+        NavItem(p.nav, f"{door}:{p.name}", p.order, p.group, p.nav_roles)
+        for p in _PAGES[door]
+        if p.nav
+    ]
+    items = [item for item in items if item.shown_to(role)]
     items.append(_HOME[Door(door)])
     return sorted(items, key=lambda i: (_GROUP_INDEX[i.group], i.order))
 
 
-def nav_groups(door: str) -> list[tuple[NavGroup, list[NavItem]]]:
-    """The door's navigation by group, in `GROUPS` order; a group with no page here is left out."""
-    items = nav_items(door)
+def nav_groups(door: str, role: str | None = None) -> list[tuple[NavGroup, list[NavItem]]]:
+    """The door's navigation by group, in `GROUPS` order; a group with no page here (for `role`,
+    when given) is left out."""
+    items = nav_items(door, role)
     grouped = [(group, [i for i in items if i.group == group.key]) for group in GROUPS]
     return [(group, members) for group, members in grouped if members]
