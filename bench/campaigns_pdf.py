@@ -17,7 +17,6 @@ Target (issue 15): a co-branded PDF generated in under 1 s. Takes a few seconds.
 from __future__ import annotations
 
 import io
-import os
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -28,26 +27,17 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
 sys.path.insert(0, str(ROOT))
-from bench.report import latency_row, percentile, timed_ms, write_section  # noqa: E402
+from bench.report import (  # noqa: E402
+    latency_row,
+    percentile,
+    setup_sqlite_django,
+    timed_ms,
+    write_section,
+)
 
 OFFERS = 30
 CACHED_SAMPLES = 200
 TARGET_MS = 1000.0
-
-
-def setup(var_dir: str) -> None:
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="config.settings", VAR_DIR=var_dir, DEBUG="0", SECURE_HTTPS="0"
-    )
-    for name in ("DATABASE_URL", "REDIS_URL", "REDIS_URL_FILE"):
-        os.environ.pop(name, None)  # SQLite and the local-memory cache: this measures drawing
-    Path(var_dir, "static").mkdir()
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
 
 
 def logo_png() -> bytes:
@@ -188,7 +178,7 @@ def render(results: dict[str, list[float]]) -> str:
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="channel-balance-bench-") as var_dir:
-        setup(var_dir)
+        setup_sqlite_django(var_dir)
         from django.db import connections
 
         markdown = render(measure(*build()))

@@ -50,3 +50,22 @@ def latency_row(name: str, samples: list[float]) -> str:
         f"| {name} | {len(samples)} | {statistics.median(samples):.1f} ms | "
         f"{percentile(samples, 95):.1f} ms | {max(samples):.1f} ms |"
     )
+
+
+def setup_sqlite_django(var_dir: str) -> None:
+    """Django on a fresh SQLite database and the local-memory cache under `var_dir`, migrated:
+    for benchmarks that measure drawing (PDFs), not the database."""
+    import os
+
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="config.settings", VAR_DIR=var_dir, DEBUG="0", SECURE_HTTPS="0"
+    )
+    for name in ("DATABASE_URL", "REDIS_URL", "REDIS_URL_FILE"):
+        os.environ.pop(name, None)
+    Path(var_dir, "static").mkdir()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
